@@ -1,0 +1,42 @@
+// Every bound of cairn in one place, named with its unit last. A request beyond a
+// limit gets a clear 4xx naming the limit (see errors.ts, LimitExceededError).
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export const limits = {
+  // Data model (DESIGN.md section 5 and 8).
+  keyLengthBytesMax: 1024,
+  objectInlineBytesMax: 64 * KiB,
+  chunkSizeBytes: 4 * MiB,
+  replicationFactorDefault: 3,
+  replicationFactorMax: 7,
+  listPageKeysMax: 1000,
+
+  // Raft (DESIGN.md section 3 and 8).
+  raftEntryBytesMax: 1 * MiB,
+  raftMessageBatchBytesMax: 4 * MiB,
+  raftInflightAppendsPerFollowerMax: 256,
+  raftInflightBytesPerFollowerMax: 16 * MiB,
+  raftVotersMax: 5,
+  raftMembersMax: 64,
+  raftElectionTimeoutTicks: 10,
+  raftHeartbeatTicks: 1,
+  raftUncommittedEntriesMax: 4096,
+  raftReadIndexPendingMax: 4096,
+  raftSnapshotPieceBytesMax: 1 * MiB,
+
+  // Request bodies per endpoint.
+  requestMetadataBodyBytesMax: 64 * KiB,
+  requestPeerBatchBodyBytesMax: 8 * MiB,
+
+  // Storage (DESIGN.md section 4).
+  walSegmentBytesMax: 64 * MiB,
+  walRecordBytesMax: 8 * MiB,
+
+  // Client.
+  clientRetryAttemptsMax: 5,
+  clientRequestTimeoutMilliseconds: 30_000,
+} as const;
+
+export type Limits = typeof limits;
