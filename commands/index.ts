@@ -1,0 +1,7 @@
+// oclif's explicit command strategy (the directory strategy fails inside the single
+// executable): every command is listed here by its id.
+import Limits from './limits.js';
+
+export const COMMANDS = {
+  limits: Limits,
+};

@@ -1,0 +1,22 @@
+// The base of every cairn command, in the style of oclif's own plugins: static
+// summary/description/examples/flags, `--json` through enableJsonFlag, and run()
+// returning a typed result that oclif prints as JSON when --json is given.
+
+import { Command } from '@oclif/core';
+import { renderTable } from './output.js';
+
+export abstract class CairnCommand extends Command {
+  static override enableJsonFlag = true;
+
+  /** Prints a table unless --json is on (oclif then prints the returned result). */
+  protected printTable(head: readonly string[], rows: readonly (readonly string[])[]): void {
+    if (this.jsonEnabled()) return;
+    this.log(renderTable(head, rows));
+  }
+
+  // Errors are reported by src/cli/main.ts with codes and exit codes; oclif's own
+  // handler would print a stack trace and a different format.
+  protected override async catch(error: Error & { exitCode?: number }): Promise<never> {
+    throw error;
+  }
+}

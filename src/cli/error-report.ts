@@ -1,0 +1,66 @@
+// Turns anything a command can throw into what the user sees: one line of text (or
+// a JSON error object) and the exit code of the CLI contract: 1 failure, 2 usage.
+// A user mistake never shows a stack trace; an unexpected error does only when
+// CAIRN_DEBUG is set.
+
+import { Errors } from '@oclif/core';
+import { AssertionFailure } from '../util/assert.js';
+import { CairnError, type ErrorDetails } from '../util/errors.js';
+
+export interface ErrorReport {
+  readonly code: string;
+  readonly message: string;
+  readonly exitCode: number;
+  readonly details: ErrorDetails;
+  readonly hint?: string;
+}
+
+const commandNotFoundPattern = /^command (.+) not found$/;
+
+export function errorReport(error: unknown): ErrorReport {
+  if (error instanceof CairnError) {
+    return { code: error.code, message: error.message, exitCode: error.exitCode, details: error.details };
+  }
+  if (error instanceof AssertionFailure) {
+    return { code: error.code, message: `internal error (a bug in cairn): ${error.message}`, exitCode: 1, details: {} };
+  }
+  if (error instanceof Errors.ExitError) {
+    return { code: 'CAIRN_ERR_EXIT', message: '', exitCode: error.oclif.exit ?? 1, details: {} };
+  }
+  if (error instanceof Errors.CLIError) {
+    return cliErrorReport(error);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'CAIRN_ERR_INTERNAL', message: `internal error: ${message}`, exitCode: 1, details: {} };
+}
+
+function cliErrorReport(error: Errors.CLIError): ErrorReport {
+  const firstLine = (error.message.split('\n')[0] ?? '').trim();
+  const notFound = commandNotFoundPattern.exec(firstLine);
+  if (notFound) {
+    return {
+      code: 'CAIRN_ERR_USAGE',
+      message: `unknown command "${notFound[1] ?? ''}"`,
+      exitCode: 2,
+      details: {},
+      hint: "run 'cairn --help' for the list of commands",
+    };
+  }
+  const exitCode = error.oclif.exit ?? 2;
+  return {
+    code: exitCode === 2 ? 'CAIRN_ERR_USAGE' : 'CAIRN_ERR_FAILED',
+    message: firstLine.replace(/^Error:\s*/, ''),
+    exitCode,
+    details: {},
+    ...(exitCode === 2 ? { hint: 'add --help to the command for its flags and examples' } : {}),
+  };
+}
+
+export function formatErrorLine(report: ErrorReport): string {
+  const hint = report.hint === undefined ? '' : ` (${report.hint})`;
+  return `cairn: error [${report.code}]: ${report.message}${hint}`;
+}
+
+export function formatErrorJson(report: ErrorReport): string {
+  return JSON.stringify({ error: { code: report.code, message: report.message, details: report.details } });
+}

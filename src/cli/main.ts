@@ -1,0 +1,23 @@
+// Runs the oclif CLI and maps every error to a clear message and the exit code of
+// the CLI contract. Returns the exit code instead of calling process.exit, so output
+// streams drain and a long-running command (serve) decides when the process ends.
+
+import { flush, run } from '@oclif/core';
+import { errorReport, formatErrorJson, formatErrorLine } from './error-report.js';
+
+export async function main(argv: readonly string[], entryUrl: string): Promise<number> {
+  try {
+    await run([...argv], entryUrl);
+    await flush();
+    return 0;
+  } catch (error) {
+    const report = errorReport(error);
+    if (report.code === 'CAIRN_ERR_EXIT') return report.exitCode;
+    if (argv.includes('--json')) process.stdout.write(`${formatErrorJson(report)}\n`);
+    process.stderr.write(`${formatErrorLine(report)}\n`);
+    if (process.env['CAIRN_DEBUG'] && error instanceof Error && error.stack) {
+      process.stderr.write(`${error.stack}\n`);
+    }
+    return report.exitCode;
+  }
+}
