@@ -34,6 +34,22 @@ export const limits = {
   walSegmentBytesMax: 64 * MiB,
   walRecordBytesMax: 8 * MiB,
 
+  // Linearizability checker (src/check).
+  checkStatesPerKeyMax: 2_000_000,
+  checkMinimizeChecksMax: 400,
+  checkMinimizeStatesPerCheckMax: 100_000,
+  checkExplanationCandidatesMax: 6,
+
+  // Placement ring (src/placement).
+  placementMembersMax: 1024,
+  placementIdentifierBytesMax: 64,
+  placementWeightMax: 1_000_000,
+  placementVirtualNodesPerWeightUnitDefault: 256,
+  placementVirtualNodesPerNodeMax: 16_384,
+  placementVirtualNodesTotalMax: 2_097_152,
+  placementHashInputBytesMax: 1024,
+  placementDiffChangesKeptMax: 100_000,
+
   // Client.
   clientRetryAttemptsMax: 5,
   clientRequestTimeoutMilliseconds: 30_000,
