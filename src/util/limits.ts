@@ -44,7 +44,7 @@ export const limits = {
   placementMembersMax: 1024,
   placementIdentifierBytesMax: 64,
   placementWeightMax: 1_000_000,
-  placementVirtualNodesPerWeightUnitDefault: 256,
+  placementVirtualNodesPerWeightUnitDefault: 1024,
   placementVirtualNodesPerNodeMax: 16_384,
   placementVirtualNodesTotalMax: 2_097_152,
   placementHashInputBytesMax: 1024,

@@ -1,0 +1,14 @@
+// The placement ring (pure): see README.md in this folder.
+export { Ring } from './ring.js';
+export {
+  createRingDescription,
+  memberStates,
+  parseRingDescription,
+  ringDescriptionFormatVersion,
+  ringDescriptionToJson,
+  virtualNodeCountFor,
+} from './description.js';
+export type { MemberState, RingDescription, RingMember, RingSettings } from './description.js';
+export { encodeUtf8, finalMix, murmurHash3Bytes, murmurHash3String } from './hash.js';
+export { diffChunk, diffRings, RingDiffAccumulator } from './diff.js';
+export type { ChunkPlacementChange, ChunkReference, MemberTransferTotals, RingDiff } from './diff.js';

@@ -1,0 +1,200 @@
+// The placement ring: consistent hashing with virtual nodes, weights and zones.
+//
+// Every active member gets round(weight * vnodesPerWeightUnit) virtual nodes at
+// positions murmur3("<id>#<n>") on a 32-bit circle. A placement key (a chunk's
+// SHA-256 hex id, or any key) hashes to a point; its replicas are found by walking
+// clockwise from that point in passes: pass k accepts a member not yet chosen whose
+// zone holds fewer than k of the replicas so far. Pass 1 therefore puts replicas in
+// distinct zones while zones last, and later passes spread the rest as evenly as
+// possible over zones, then members. A member that the walk skips never changes the
+// outcome, so adding (removing) a member only changes the placement of keys whose
+// new (old) replica set contains that member: minimal movement.
+//
+// Pure and deterministic: built only from the description (canonical member order,
+// ties between equal positions broken by member order), no clock, no randomness.
+
+import { assert, assertInteger } from '../util/assert.js';
+import { limits } from '../util/limits.js';
+import { createRingDescription, virtualNodeCountFor } from './description.js';
+import type { RingDescription, RingMember, RingSettings } from './description.js';
+import { murmurHash3String } from './hash.js';
+
+// Sorting packs (position, ordinal) into one float64: position * 2^21 + ordinal is
+// exact below 2^53, and a typed-array numeric sort is much faster than a comparator.
+const ordinalSpan = 2 ** 21;
+
+export class Ring {
+  readonly description: RingDescription;
+  /** Ids of all members in canonical order (index = member index). */
+  private readonly memberIds: readonly string[];
+  /** Per member index: its zone index among active zones, or -1 when not active. */
+  private readonly zoneOfMember: Int32Array;
+  /** Per pass k (1..R): the most replicas passes 1..k can place, sum over zones of min(k, members). */
+  private readonly passCapacity: Int32Array;
+  private readonly positions: Uint32Array;
+  private readonly positionMembers: Int32Array;
+  private readonly zoneCountScratch: Int32Array;
+  private readonly activeIds: readonly string[];
+
+  private constructor(description: RingDescription) {
+    this.description = description;
+    this.memberIds = description.members.map((member) => member.id);
+    const zones = indexActiveZones(description.members);
+    this.zoneOfMember = zones.zoneOfMember;
+    this.zoneCountScratch = new Int32Array(zones.membersPerZone.length);
+    this.passCapacity = computePassCapacity(zones.membersPerZone, description.settings.replicationFactor);
+    this.activeIds = description.members.filter((member) => member.state === 'active').map((member) => member.id);
+    const virtualNodes = placeVirtualNodes(description.members, description.settings);
+    this.positions = virtualNodes.positions;
+    this.positionMembers = virtualNodes.positionMembers;
+    assert(this.positions.length >= description.settings.replicationFactor, 'at least R virtual nodes');
+  }
+
+  /** Builds a ring; the description is validated (and canonicalised) again here. */
+  static fromDescription(description: RingDescription): Ring {
+    return new Ring(createRingDescription(description));
+  }
+
+  get epoch(): number {
+    return this.description.epoch;
+  }
+
+  get settings(): RingSettings {
+    return this.description.settings;
+  }
+
+  get members(): readonly RingMember[] {
+    return this.description.members;
+  }
+
+  get replicationFactor(): number {
+    return this.description.settings.replicationFactor;
+  }
+
+  /** Ids of the members that receive data, in canonical order. */
+  get activeMemberIds(): readonly string[] {
+    return this.activeIds;
+  }
+
+  get virtualNodeCount(): number {
+    return this.positions.length;
+  }
+
+  /** The R distinct member ids holding `placementKey`, primary first. */
+  replicasFor(placementKey: string): string[] {
+    const indexes = this.replicaIndexesFor(placementKey);
+    return indexes.map((memberIndex) => this.memberIds[memberIndex] as string);
+  }
+
+  /** As replicasFor, but member indexes into `description.members` (no string work; for bulk scans). */
+  replicaIndexesFor(placementKey: string): number[] {
+    const start = this.firstPositionAtOrAfter(murmurHash3String(placementKey));
+    return this.walk(start);
+  }
+
+  /** Index of the first virtual node at or after `point`, wrapping to 0 past the end. */
+  private firstPositionAtOrAfter(point: number): number {
+    assertInteger(point, 'point', 0, 0xffff_ffff);
+    let low = 0;
+    let high = this.positions.length;
+    // Binary search: at most 32 halvings of a length below 2^21.
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.positions[middle] as number) < point) low = middle + 1;
+      else high = middle;
+    }
+    return low === this.positions.length ? 0 : low;
+  }
+
+  private walk(start: number): number[] {
+    const replicationFactor = this.description.settings.replicationFactor;
+    const positionCount = this.positions.length;
+    const chosen: number[] = [];
+    const zoneCounts = this.zoneCountScratch;
+    for (let pass = 1; pass <= replicationFactor && chosen.length < replicationFactor; pass++) {
+      const target = Math.min(replicationFactor, this.passCapacity[pass] as number);
+      // Bounded: one pass visits each virtual node at most once.
+      for (let step = 0; step < positionCount && chosen.length < target; step++) {
+        let index = start + step;
+        if (index >= positionCount) index -= positionCount;
+        const memberIndex = this.positionMembers[index] as number;
+        if (chosen.includes(memberIndex)) continue;
+        const zone = this.zoneOfMember[memberIndex] as number;
+        if ((zoneCounts[zone] as number) >= pass) continue;
+        chosen.push(memberIndex);
+        zoneCounts[zone] = (zoneCounts[zone] as number) + 1;
+      }
+      assertEqual(chosen.length, target, 'a full pass reaches its capacity');
+    }
+    for (const memberIndex of chosen) zoneCounts[this.zoneOfMember[memberIndex] as number] = 0;
+    assertEqual(chosen.length, replicationFactor, 'replica count');
+    return chosen;
+  }
+}
+
+function assertEqual(actual: number, expected: number, what: string): void {
+  assert(actual === expected, `${what}: expected ${expected}, got ${actual}`);
+}
+
+function indexActiveZones(members: readonly RingMember[]): { zoneOfMember: Int32Array; membersPerZone: number[] } {
+  const zoneIndexes = new Map<string, number>();
+  const membersPerZone: number[] = [];
+  const zoneOfMember = new Int32Array(members.length).fill(-1);
+  for (let index = 0; index < members.length; index++) {
+    const member = members[index] as RingMember;
+    if (member.state !== 'active') continue;
+    let zone = zoneIndexes.get(member.zone);
+    if (zone === undefined) {
+      zone = membersPerZone.length;
+      zoneIndexes.set(member.zone, zone);
+      membersPerZone.push(0);
+    }
+    membersPerZone[zone] = (membersPerZone[zone] as number) + 1;
+    zoneOfMember[index] = zone;
+  }
+  return { zoneOfMember, membersPerZone };
+}
+
+function computePassCapacity(membersPerZone: readonly number[], replicationFactor: number): Int32Array {
+  const capacity = new Int32Array(replicationFactor + 1);
+  for (let pass = 1; pass <= replicationFactor; pass++) {
+    let total = 0;
+    for (const members of membersPerZone) total += Math.min(pass, members);
+    capacity[pass] = total;
+  }
+  assert((capacity[replicationFactor] as number) >= replicationFactor, 'R active members exist');
+  return capacity;
+}
+
+function placeVirtualNodes(
+  members: readonly RingMember[],
+  settings: RingSettings,
+): { positions: Uint32Array; positionMembers: Int32Array } {
+  let total = 0;
+  for (const member of members) if (member.state === 'active') total += virtualNodeCountFor(member.weight, settings);
+  assertInteger(total, 'virtual node total', 1, Math.min(limits.placementVirtualNodesTotalMax, ordinalSpan));
+  const packed = new Float64Array(total);
+  const ordinalMembers = new Int32Array(total);
+  let ordinal = 0;
+  for (let memberIndex = 0; memberIndex < members.length; memberIndex++) {
+    const member = members[memberIndex] as RingMember;
+    if (member.state !== 'active') continue;
+    const count = virtualNodeCountFor(member.weight, settings);
+    for (let virtualNode = 0; virtualNode < count; virtualNode++) {
+      packed[ordinal] = murmurHash3String(`${member.id}#${virtualNode}`) * ordinalSpan + ordinal;
+      ordinalMembers[ordinal] = memberIndex;
+      ordinal++;
+    }
+  }
+  assertEqual(ordinal, total, 'virtual nodes placed');
+  packed.sort();
+  const positions = new Uint32Array(total);
+  const positionMembers = new Int32Array(total);
+  for (let index = 0; index < total; index++) {
+    const value = packed[index] as number;
+    const position = Math.floor(value / ordinalSpan);
+    positions[index] = position;
+    positionMembers[index] = ordinalMembers[value - position * ordinalSpan] as number;
+  }
+  return { positions, positionMembers };
+}
