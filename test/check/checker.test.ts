@@ -4,12 +4,22 @@ import { checkHistory, type CheckResult, type Operation } from '../../src/check/
 import { InvalidArgumentError } from '../../src/util/errors.js';
 import { cas, generateValidHistory, get, put, remove } from './histories.js';
 
-function expectViolation(result: CheckResult, key: string): Extract<CheckResult, { ok: false }> {
-  if (result.ok !== false) assert.unreachable(`expected a violation, got ${JSON.stringify(result)}`);
-  assert.is(result.key, key);
-  assert.ok(result.operations.length > 0);
-  assert.ok(result.explanation.length > 0);
-  return result as Extract<CheckResult, { ok: false }>;
+type Violation = Extract<CheckResult, { ok: false }>;
+
+function violationOf(result: CheckResult, context: string): Violation {
+  if (result.ok !== false) {
+    assert.unreachable(`${context}: expected a violation, got ${JSON.stringify(result).slice(0, 500)}`);
+    throw new Error('unreachable');
+  }
+  return result;
+}
+
+function expectViolation(result: CheckResult, key: string): Violation {
+  const violation = violationOf(result, `key ${key}`);
+  assert.is(violation.key, key);
+  assert.ok(violation.operations.length > 0);
+  assert.ok(violation.explanation.length > 0);
+  return violation;
 }
 
 // --- Rejected: each of these is a real consistency bug. ---
@@ -159,8 +169,7 @@ test('random valid histories are accepted; one corrupted read is rejected', () =
     const corrupted = history.slice();
     const read = corrupted[readIndex] as Operation;
     corrupted[readIndex] = { ...read, output: { value: 'never-written' } };
-    const rejected = checkHistory(corrupted);
-    if (rejected.ok !== false) assert.unreachable(`seed ${seed}: corrupted history accepted`);
+    const rejected = violationOf(checkHistory(corrupted), `seed ${seed}`);
     assert.is(rejected.key, read.key);
     assert.ok(rejected.operations.includes(corrupted[readIndex] as Operation));
   }
@@ -168,17 +177,16 @@ test('random valid histories are accepted; one corrupted read is rejected', () =
 
 test('random valid histories with one stale read are rejected', () => {
   let corruptedCount = 0;
-  for (let seed = 100; seed < 120; seed++) {
+  for (let seed = 100; seed < 110; seed++) {
     const history = generateValidHistory(seed, 300, 2, 5, 8);
     const stale = makeStaleRead(history);
     if (stale === null) continue;
     corruptedCount++;
-    const result = checkHistory(stale);
-    if (result.ok !== false) assert.unreachable(`seed ${seed}: stale read accepted`);
+    const result = violationOf(checkHistory(stale), `seed ${seed}`);
     // Minimised to the old write, the overwrite and the stale read.
     assert.is(result.operations.length, 3, `seed ${seed}`);
   }
-  assert.ok(corruptedCount >= 10, 'most seeds offer a stale read to plant');
+  assert.ok(corruptedCount >= 5, 'most seeds offer a stale read to plant');
 });
 
 /** Rewrites a late get to read a value overwritten strictly before it began. */
