@@ -1,0 +1,295 @@
+// A segmented, append-only write-ahead log of typed byte records with group commit.
+//
+// Files: `<directory>/segment-<16 hex digits>.wal`, sequence numbers from 1 up, no gaps.
+// Each segment starts with a header record (its size and whether it is preallocated)
+// and, once full, ends with a segment-end record. A new segment is written in full
+// under a temporary name (header, then zeros up to its size when preallocated),
+// synced, renamed and its directory synced, so a segment either exists whole or not
+// at all. Rewriting a preallocated file syncs about twice as fast as appending to a
+// growing one (see /work/shared/notes/machine-limits.md).
+//
+// Durability contract: `append` only buffers; a record is durable once a `sync()` that
+// started after its `append` resolves. One sync is one write per segment touched and
+// one fdatasync each: everything appended since the previous sync shares it.
+// A segment is sealed and synced before the next one receives a byte, so only the
+// last segment can hold a torn tail.
+//
+// Recovery (`Wal.open`): records are replayed in order. In the last segment, an
+// invalid record with no valid record after it is a torn tail: it is zeroed and
+// appends resume there. Any other invalid record (mid-log, a non-last segment
+// without its end record, a preallocated segment that got shorter, a missing
+// segment) throws CorruptionError with details {file, offset}. Limitation: damage to
+// the very last records of the log looks exactly like a torn write and is dropped
+// (as in etcd); it is never returned as data.
+
+import { posix } from 'node:path';
+import type { Disk, DiskFile } from './disk.js';
+import { makeDirectoryDurable, toStorageError } from './disk.js';
+import {
+  alignedRecordBytes,
+  encodeRecord,
+  encodeSegmentHeaderPayload,
+  segmentEndRecordBytes,
+  segmentEndRecordType,
+  segmentFileName,
+  segmentHeaderRecordBytes,
+  segmentHeaderRecordType,
+  userRecordTypeMax,
+  userRecordTypeMin,
+} from './wal-format.js';
+import { listSegments, scanSegment, type ReplayedRecord } from './wal-replay.js';
+import { assert, assertInteger } from '../util/assert.js';
+import { CairnError, LimitExceededError } from '../util/errors.js';
+import { limits } from '../util/limits.js';
+
+export type { ReplayedRecord } from './wal-replay.js';
+
+export interface WalOptions {
+  /** Size of one segment file; default limits.walSegmentBytesMax. */
+  readonly segmentBytes?: number;
+  /** Write each new segment in full with zeros first (default true). */
+  readonly preallocate?: boolean;
+  /** Largest payload accepted; default limits.walRecordBytesMax. */
+  readonly recordBytesMax?: number;
+}
+
+interface PendingWrite {
+  readonly segment: number;
+  readonly offset: number;
+  readonly bytes: Uint8Array;
+  /** Records this write completes (counted for group commit). */
+  readonly recordCount: number;
+}
+
+const zeroFillPieceBytes = 1024 * 1024;
+
+export class Wal {
+  private file: DiskFile | null = null;
+  private fileSegment = 0;
+  /** Where the next record goes (it may be a segment not yet created). */
+  private tailSegment: number;
+  private tailOffset: number;
+  private pending: PendingWrite[] = [];
+  private appendedRecords = 0;
+  private syncedRecords = 0;
+  private flushing: Promise<void> | null = null;
+  private failure: CairnError | null = null;
+  private readonly segmentList: number[];
+
+  private constructor(
+    private readonly disk: Disk,
+    private readonly directory: string,
+    private readonly segmentBytes: number,
+    private readonly preallocate: boolean,
+    private readonly recordBytesMax: number,
+    segments: number[],
+    tailSegment: number,
+    tailOffset: number,
+  ) {
+    this.segmentList = segments;
+    this.tailSegment = tailSegment;
+    this.tailOffset = tailOffset;
+  }
+
+  /**
+   * Opens (creating if needed) the WAL in `directory`, replaying every record in order
+   * through `onRecord`. Throws CorruptionError {file, offset} on mid-log damage.
+   */
+  static async open(disk: Disk, directory: string, options: WalOptions, onRecord: (record: ReplayedRecord) => void): Promise<Wal> {
+    const segmentBytes = options.segmentBytes ?? limits.walSegmentBytesMax;
+    const recordBytesMax = options.recordBytesMax ?? limits.walRecordBytesMax;
+    assertInteger(segmentBytes, 'segmentBytes', 4096, 0xffff_fff8);
+    assert(segmentBytes % 8 === 0, 'segmentBytes is a multiple of 8');
+    assert(alignedRecordBytes(recordBytesMax) + segmentHeaderRecordBytes + segmentEndRecordBytes <= segmentBytes, 'a largest record fits one segment');
+    try {
+      await makeDirectoryDurable(disk, directory);
+      const segments = await listSegments(disk, directory);
+      let tailSegment = (segments.at(-1) ?? 0) + 1;
+      let tailOffset = segmentHeaderRecordBytes;
+      for (const [position, segment] of segments.entries()) {
+        const isLast = position === segments.length - 1;
+        const end = await scanSegment(disk, directory, segment, isLast, recordBytesMax, onRecord);
+        if (isLast && end !== null) {
+          tailSegment = segment;
+          tailOffset = end;
+        }
+      }
+      return new Wal(disk, directory, segmentBytes, options.preallocate ?? true, recordBytesMax, segments, tailSegment, tailOffset);
+    } catch (error) {
+      throw toStorageError(error, 'open wal', directory);
+    }
+  }
+
+  /** Buffers a record; returns the segment it will land in. Durable after `sync()`. */
+  append(type: number, payload: Uint8Array): number {
+    this.throwIfFailed();
+    assertInteger(type, 'record type', userRecordTypeMin, userRecordTypeMax);
+    if (payload.length > this.recordBytesMax) throw new LimitExceededError('walRecordBytesMax', this.recordBytesMax, payload.length, 'bytes');
+    const length = alignedRecordBytes(payload.length);
+    if (this.tailOffset + length + segmentEndRecordBytes > this.segmentBytes) this.sealTailSegment();
+    const bytes = new Uint8Array(length);
+    encodeRecord(bytes, 0, type, this.tailSegment, payload);
+    this.pushPending(bytes, 1);
+    return this.tailSegment;
+  }
+
+  /** Resolves once every record appended before the call is durable (group commit). */
+  async sync(): Promise<void> {
+    const target = this.appendedRecords;
+    // Bounded: at most the flush already running (which may not cover us) and ours.
+    for (let round = 0; this.syncedRecords < target; round++) {
+      this.throwIfFailed();
+      assert(round < 3, 'group commit converges');
+      if (this.flushing === null) {
+        this.flushing = this.flushPending().finally(() => {
+          this.flushing = null;
+        });
+      }
+      await this.flushing;
+    }
+  }
+
+  /** Segment sequence numbers on disk or about to be, oldest first. */
+  segments(): readonly number[] {
+    return this.segmentList;
+  }
+
+  /** The segment the next record goes to. */
+  currentSegment(): number {
+    return this.tailSegment;
+  }
+
+  /** Deletes every segment older than `sequence` (never the one being written). */
+  async removeSegmentsBefore(sequence: number): Promise<number> {
+    this.throwIfFailed();
+    const limit = Math.min(sequence, this.fileSegment === 0 ? this.tailSegment : this.fileSegment);
+    let removed = 0;
+    while (this.segmentList.length > 0 && this.segmentList[0]! < limit) {
+      const segment = this.segmentList[0]!;
+      const path = posix.join(this.directory, segmentFileName(segment));
+      try {
+        await this.disk.unlink(path);
+      } catch (error) {
+        throw toStorageError(error, 'remove segment', path);
+      }
+      this.segmentList.shift();
+      removed++;
+    }
+    if (removed > 0) await this.disk.fsyncDirectory(this.directory).catch((error: unknown) => {
+      throw toStorageError(error, 'sync directory', this.directory);
+    });
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    if (this.flushing !== null) await this.flushing.catch(() => undefined);
+    if (this.file !== null) await this.file.close().catch(() => undefined);
+    this.file = null;
+    this.failure ??= new CairnError('CAIRN_ERR_UNAVAILABLE', 'wal is closed');
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+
+  private pushPending(bytes: Uint8Array, recordCount: number): void {
+    this.pending.push({ segment: this.tailSegment, offset: this.tailOffset, bytes, recordCount });
+    this.tailOffset += bytes.length;
+    this.appendedRecords += recordCount;
+  }
+
+  private sealTailSegment(): void {
+    const bytes = new Uint8Array(segmentEndRecordBytes);
+    encodeRecord(bytes, 0, segmentEndRecordType, this.tailSegment, new Uint8Array(0));
+    this.pushPending(bytes, 0);
+    this.tailSegment++;
+    this.tailOffset = segmentHeaderRecordBytes;
+  }
+
+  /** Writes pending records, one write and one fdatasync per segment touched. */
+  private async flushPending(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    let done = 0;
+    try {
+      while (done < batch.length) {
+        const segment = batch[done]!.segment;
+        let end = done;
+        while (end < batch.length && batch[end]!.segment === segment) end++;
+        await this.writeSegmentGroup(batch.slice(done, end));
+        done = end;
+      }
+    } catch (error) {
+      // Not written: keep for a retry by the next sync (e.g. after ENOSPC frees up).
+      this.pending = batch.slice(done).concat(this.pending);
+      throw toStorageError(error, 'append wal', this.directory);
+    }
+  }
+
+  private async writeSegmentGroup(group: PendingWrite[]): Promise<void> {
+    const segment = group[0]!.segment;
+    const file = await this.fileFor(segment);
+    const first = group[0]!.offset;
+    const last = group[group.length - 1]!;
+    const joined = new Uint8Array(last.offset + last.bytes.length - first);
+    let records = 0;
+    for (const write of group) {
+      joined.set(write.bytes, write.offset - first);
+      records += write.recordCount;
+    }
+    await file.write(joined, first);
+    try {
+      await file.datasync();
+    } catch (error) {
+      // After a failed fdatasync the kernel may have dropped the dirty pages: nothing
+      // written since the last good sync can be trusted, so the WAL stops for good.
+      this.failure = toStorageError(error, 'fdatasync', file.path);
+      throw this.failure;
+    }
+    this.syncedRecords += records;
+  }
+
+  private async fileFor(segment: number): Promise<DiskFile> {
+    if (this.file !== null && this.fileSegment === segment) return this.file;
+    assert(segment >= this.fileSegment, 'segments are written in order');
+    if (this.file !== null) await this.file.close();
+    this.file = null;
+    const path = posix.join(this.directory, segmentFileName(segment));
+    const exists = this.segmentList.includes(segment);
+    if (!exists) await this.createSegment(segment);
+    this.file = await this.disk.open(path, 'readWrite');
+    this.fileSegment = segment;
+    return this.file;
+  }
+
+  /** Writes the whole segment under a temporary name, syncs, renames, syncs the directory. */
+  private async createSegment(segment: number): Promise<void> {
+    const path = posix.join(this.directory, segmentFileName(segment));
+    const temporaryPath = `${path}.tmp`;
+    if ((await this.disk.stat(temporaryPath)) !== null) await this.disk.unlink(temporaryPath);
+    const file = await this.disk.open(temporaryPath, 'createExclusive');
+    try {
+      const header = new Uint8Array(segmentHeaderRecordBytes);
+      encodeRecord(header, 0, segmentHeaderRecordType, segment, encodeSegmentHeaderPayload(this.segmentBytes, this.preallocate));
+      await file.write(header, 0);
+      if (this.preallocate) await writeZeros(file, header.length, this.segmentBytes);
+      await file.datasync();
+      await file.close();
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      await this.disk.unlink(temporaryPath).catch(() => undefined);
+      throw error;
+    }
+    await this.disk.rename(temporaryPath, path);
+    await this.disk.fsyncDirectory(this.directory);
+    this.segmentList.push(segment);
+  }
+}
+
+async function writeZeros(file: DiskFile, from: number, to: number): Promise<void> {
+  const zeros = new Uint8Array(Math.min(zeroFillPieceBytes, Math.max(0, to - from)));
+  for (let position = from; position < to; position += zeros.length) {
+    await file.write(zeros.subarray(0, Math.min(zeros.length, to - position)), position);
+  }
+}
+
