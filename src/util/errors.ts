@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'CAIRN_ERR_DISK_FULL'
   | 'CAIRN_ERR_IO'
   | 'CAIRN_ERR_TIMEOUT'
-  | 'CAIRN_ERR_INTERNAL';
+  | 'CAIRN_ERR_INTERNAL'
+  | 'CAIRN_ERR_PROPOSAL_DROPPED';
 
 export interface ErrorDetails {
   readonly [name: string]: string | number | boolean | null;

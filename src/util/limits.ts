@@ -24,6 +24,8 @@ export const limits = {
   raftHeartbeatTicks: 1,
   raftUncommittedEntriesMax: 4096,
   raftReadIndexPendingMax: 4096,
+  raftUncommittedBytesMax: 64 * MiB,
+  raftReadyCommittedBytesMax: 16 * MiB,
   raftSnapshotPieceBytesMax: 1 * MiB,
 
   // Request bodies per endpoint.
