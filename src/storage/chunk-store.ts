@@ -1,0 +1,264 @@
+// Content-addressed chunk files: `<root>/chunks/ab/cd/<sha256>` (ab, cd: the first two
+// byte pairs of the lowercase hex SHA-256). A chunk file holds the raw bytes, nothing
+// else; its name is its checksum.
+//
+// Write: stream into `<root>/tmp/write-<n>.tmp` hashing as it goes (never holding the
+// whole chunk), bounded by limits.chunkSizeBytes; fdatasync; rename into place (an
+// atomic replace, so a damaged older copy is healed by a fresh write); fsync the
+// directory. A crash leaves either the whole verified chunk or no chunk; stale
+// temporary files are removed by `open`. On any failure (ENOSPC included) the
+// temporary file is removed and the error is a CairnError (CAIRN_ERR_DISK_FULL, ...).
+//
+// Read: every read verifies the SHA-256. A mismatch moves the file to
+// `<root>/quarantine/<sha256>.<n>`, reports it (callback and `quarantined()`), and
+// throws CorruptionError. Streaming reads verify at the end: the last piece is only
+// released once the hash matched, so a consumer never completes a read of bad data.
+
+import { createHash, type Hash } from 'node:crypto';
+import { posix } from 'node:path';
+import type { Disk, DiskFile } from './disk.js';
+import { makeDirectoryDurable, readFully, toStorageError } from './disk.js';
+import { assert } from '../util/assert.js';
+import { CairnError, CorruptionError, InvalidArgumentError, LimitExceededError } from '../util/errors.js';
+import { limits } from '../util/limits.js';
+
+export interface QuarantineReport {
+  readonly sha256: string;
+  readonly quarantinePath: string;
+  readonly reason: string;
+}
+
+export interface ChunkStoreOptions {
+  readonly chunkBytesMax?: number;
+  /** Pieces of a streaming read (default 1 MiB). */
+  readonly readPieceBytes?: number;
+  readonly onQuarantine?: (report: QuarantineReport) => void;
+}
+
+export interface ChunkWriteResult {
+  readonly sha256: string;
+  readonly size: number;
+  /** False when a copy was already there (it was replaced by the verified new one). */
+  readonly created: boolean;
+}
+
+const sha256Pattern = /^[0-9a-f]{64}$/;
+const quarantineCopiesMax = 1000;
+
+export function isSha256(text: string): boolean {
+  return sha256Pattern.test(text);
+}
+
+export class ChunkStore {
+  private temporaryCounter = 0;
+  private readonly durableDirectories = new Set<string>();
+  private readonly quarantineReports: QuarantineReport[] = [];
+  private readonly chunkBytesMax: number;
+  private readonly readPieceBytes: number;
+
+  private constructor(
+    private readonly disk: Disk,
+    private readonly root: string,
+    private readonly options: ChunkStoreOptions,
+  ) {
+    this.chunkBytesMax = options.chunkBytesMax ?? limits.chunkSizeBytes;
+    this.readPieceBytes = options.readPieceBytes ?? 1024 * 1024;
+    assert(this.readPieceBytes > 0 && this.chunkBytesMax > 0, 'positive sizes');
+  }
+
+  static async open(disk: Disk, root: string, options: ChunkStoreOptions = {}): Promise<ChunkStore> {
+    const store = new ChunkStore(disk, root, options);
+    try {
+      for (const name of ['chunks', 'quarantine', 'tmp']) {
+        await makeDirectoryDurable(disk, posix.join(root, name));
+        store.durableDirectories.add(posix.join(root, name));
+      }
+      const leftovers = await disk.readdir(posix.join(root, 'tmp'));
+      for (const name of leftovers) await disk.unlink(posix.join(root, 'tmp', name));
+      if (leftovers.length > 0) await disk.fsyncDirectory(posix.join(root, 'tmp'));
+    } catch (error) {
+      throw toStorageError(error, 'open chunk store', root);
+    }
+    return store;
+  }
+
+  chunkPath(sha256: string): string {
+    requireSha256(sha256);
+    return posix.join(this.root, 'chunks', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+
+  /** Chunks moved to quarantine since open, oldest first. */
+  quarantined(): readonly QuarantineReport[] {
+    return this.quarantineReports;
+  }
+
+  /**
+   * Stores a chunk from bytes or a stream of pieces. With `expectedSha256`, content
+   * that does not match is refused (CorruptionError) and nothing is stored.
+   */
+  async write(source: Uint8Array | AsyncIterable<Uint8Array>, expectedSha256?: string): Promise<ChunkWriteResult> {
+    if (expectedSha256 !== undefined) requireSha256(expectedSha256);
+    const temporaryPath = posix.join(this.root, 'tmp', `write-${++this.temporaryCounter}.tmp`);
+    let file: DiskFile | null = null;
+    try {
+      file = await this.disk.open(temporaryPath, 'createExclusive');
+      const { sha256, size } = await this.copyInto(file, source);
+      await file.datasync();
+      await file.close();
+      file = null;
+      if (expectedSha256 !== undefined && sha256 !== expectedSha256) {
+        throw new CorruptionError(`chunk content hashes to ${sha256}, expected ${expectedSha256}`, { expected: expectedSha256, actual: sha256 });
+      }
+      const path = this.chunkPath(sha256);
+      await this.ensureDirectory(posix.dirname(path));
+      const created = (await this.disk.stat(path)) === null;
+      await this.disk.rename(temporaryPath, path);
+      await this.disk.fsyncDirectory(posix.dirname(path));
+      return { sha256, size, created };
+    } catch (error) {
+      if (file !== null) await file.close().catch(() => undefined);
+      await this.disk.unlink(temporaryPath).catch(() => undefined);
+      throw toStorageError(error, 'write chunk', temporaryPath);
+    }
+  }
+
+  private async copyInto(file: DiskFile, source: Uint8Array | AsyncIterable<Uint8Array>): Promise<{ sha256: string; size: number }> {
+    const hash = createHash('sha256');
+    let size = 0;
+    const pieces: AsyncIterable<Uint8Array> = source instanceof Uint8Array ? singlePiece(source) : source;
+    for await (const piece of pieces) {
+      if (size + piece.length > this.chunkBytesMax) {
+        throw new LimitExceededError('chunkSizeBytes', this.chunkBytesMax, size + piece.length, 'bytes');
+      }
+      hash.update(piece);
+      await file.write(piece, size);
+      size += piece.length;
+    }
+    return { sha256: hash.digest('hex'), size };
+  }
+
+  /** The whole chunk, verified. NotFound (CAIRN_ERR_NOT_FOUND) if absent. */
+  async read(sha256: string): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    for await (const piece of this.readStream(sha256)) parts.push(piece);
+    return Buffer.concat(parts);
+  }
+
+  /** The chunk in pieces; the stream throws CorruptionError instead of ending if the hash is wrong. */
+  async *readStream(sha256: string): AsyncGenerator<Uint8Array, void, undefined> {
+    const path = this.chunkPath(sha256);
+    const file = await this.openForRead(path, sha256);
+    const hash = createHash('sha256');
+    let held: Uint8Array | null = null;
+    let failure: string | null = null;
+    try {
+      const size = await file.size();
+      if (size > this.chunkBytesMax) failure = `size ${size} exceeds chunkSizeBytes`;
+      // Bounded: each piece advances by readPieceBytes.
+      for (let position = 0; failure === null && position < size; position += this.readPieceBytes) {
+        const piece = new Uint8Array(Math.min(this.readPieceBytes, size - position));
+        if ((await readFully(file, piece, position)) !== piece.length) failure = 'short read';
+        hash.update(piece);
+        if (held !== null) yield held;
+        held = piece;
+      }
+    } catch (error) {
+      throw toStorageError(error, 'read chunk', path);
+    } finally {
+      await file.close().catch(() => undefined);
+    }
+    failure ??= verifyDigest(hash, sha256);
+    if (failure !== null) throw await this.quarantine(sha256, path, failure);
+    if (held !== null) yield held;
+  }
+
+  /** Re-hashes a chunk (scrub): true if intact, false if it was quarantined, NotFound if absent. */
+  async verify(sha256: string): Promise<boolean> {
+    try {
+      for await (const piece of this.readStream(sha256)) void piece;
+      return true;
+    } catch (error) {
+      if (error instanceof CorruptionError) return false;
+      throw error;
+    }
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    return (await this.disk.stat(this.chunkPath(sha256))) !== null;
+  }
+
+  /** Deletes a chunk (garbage collection); false if it was not there. */
+  async remove(sha256: string): Promise<boolean> {
+    const path = this.chunkPath(sha256);
+    if ((await this.disk.stat(path)) === null) return false;
+    try {
+      await this.disk.unlink(path);
+      await this.disk.fsyncDirectory(posix.dirname(path));
+    } catch (error) {
+      throw toStorageError(error, 'remove chunk', path);
+    }
+    return true;
+  }
+
+  /** Every stored chunk's SHA-256, sorted (for scrub and repair). */
+  async list(): Promise<string[]> {
+    const result: string[] = [];
+    const base = posix.join(this.root, 'chunks');
+    for (const first of await this.disk.readdir(base)) {
+      for (const second of await this.disk.readdir(posix.join(base, first))) {
+        for (const name of await this.disk.readdir(posix.join(base, first, second))) if (isSha256(name)) result.push(name);
+      }
+    }
+    return result.sort();
+  }
+
+  private async openForRead(path: string, sha256: string): Promise<DiskFile> {
+    try {
+      return await this.disk.open(path, 'read');
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') {
+        throw new CairnError('CAIRN_ERR_NOT_FOUND', `chunk ${sha256} not found`, { details: { sha256 } });
+      }
+      throw toStorageError(error, 'open chunk', path);
+    }
+  }
+
+  private async quarantine(sha256: string, path: string, reason: string): Promise<CorruptionError> {
+    const directory = posix.join(this.root, 'quarantine');
+    let quarantinePath = posix.join(directory, `${sha256}.0`);
+    for (let copy = 1; copy < quarantineCopiesMax && (await this.disk.stat(quarantinePath)) !== null; copy++) {
+      quarantinePath = posix.join(directory, `${sha256}.${copy}`);
+    }
+    await this.disk.rename(path, quarantinePath);
+    await this.disk.fsyncDirectory(posix.dirname(path));
+    await this.disk.fsyncDirectory(directory);
+    const report: QuarantineReport = { sha256, quarantinePath, reason };
+    this.quarantineReports.push(report);
+    this.options.onQuarantine?.(report);
+    return new CorruptionError(`chunk ${sha256} failed verification (${reason}); moved to ${quarantinePath}`, { file: path, sha256, quarantinePath });
+  }
+
+  private async ensureDirectory(directory: string): Promise<void> {
+    if (this.durableDirectories.has(directory)) return;
+    await this.disk.mkdir(directory);
+    // Sync each new level's parent, innermost first, up to the chunks directory.
+    const chunksDirectory = posix.join(this.root, 'chunks');
+    for (let level = directory; level !== chunksDirectory && level.length > chunksDirectory.length; level = posix.dirname(level)) {
+      await this.disk.fsyncDirectory(posix.dirname(level));
+    }
+    this.durableDirectories.add(directory);
+  }
+}
+
+function verifyDigest(hash: Hash, sha256: string): string | null {
+  const actual = hash.digest('hex');
+  return actual === sha256 ? null : `content hashes to ${actual}`;
+}
+
+async function* singlePiece(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+function requireSha256(sha256: string): void {
+  if (!isSha256(sha256)) throw new InvalidArgumentError(`not a lowercase hex SHA-256: ${sha256.slice(0, 80)}`);
+}
