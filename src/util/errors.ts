@@ -17,6 +17,10 @@ export type ErrorCode =
   | 'CAIRN_ERR_IO'
   | 'CAIRN_ERR_TIMEOUT'
   | 'CAIRN_ERR_INTERNAL'
+  // Client (src/client): HTTP API errors and malformed responses.
+  | 'CAIRN_ERR_PRECONDITION_FAILED'
+  | 'CAIRN_ERR_NOT_IN_CLUSTER'
+  | 'CAIRN_ERR_BAD_RESPONSE'
   | 'CAIRN_ERR_PROPOSAL_DROPPED';
 
 export interface ErrorDetails {

@@ -55,6 +55,20 @@ export const limits = {
   // Client.
   clientRetryAttemptsMax: 5,
   clientRequestTimeoutMilliseconds: 30_000,
+  clientRetryAttemptsOptionMax: 100, // the largest retryAttemptsMax a caller may ask for
+  clientEndpointsMax: 64,
+  clientEndpointsTextBytesMax: 16 * KiB,
+  clientLearnedEndpointsMax: 64, // endpoints learned from leader hints, beyond the configured ones
+  clientConnectionsPerEndpointMax: 256,
+  clientKeepAliveTimeoutMilliseconds: 4_000,
+  clientBackoffBaseMillisecondsDefault: 50,
+  clientBackoffMaxMillisecondsDefault: 2_000,
+  clientBackoffMillisecondsMax: 60_000,
+  clientJsonResponseBytesMax: 16 * MiB,
+  clientErrorResponseBytesMax: 64 * KiB,
+  clientBodySliceBytes: 64 * KiB,
+  clientBodyEmptyWakeupsMax: 10_000, // wake-ups of a streamed body without data before giving up
+  clientListPagesMax: 100_000,
 } as const;
 
 export type Limits = typeof limits;
