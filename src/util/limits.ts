@@ -35,6 +35,10 @@ export const limits = {
   // Storage (DESIGN.md section 4).
   walSegmentBytesMax: 64 * MiB,
   walRecordBytesMax: 8 * MiB,
+  // State store (LMDB) keys and values, also bounds one snapshot record. LMDB's own
+  // key limit in lmdb-js is 1978 bytes; object keys (1024) plus a namespace prefix fit.
+  stateKeyBytesMax: 1536,
+  stateValueBytesMax: 16 * MiB,
 
   // Linearizability checker (src/check).
   checkStatesPerKeyMax: 2_000_000,
