@@ -56,6 +56,17 @@ export const limits = {
   placementHashInputBytesMax: 1024,
   placementDiffChangesKeptMax: 100_000,
 
+  // Meta state machine (src/meta).
+  metaAddressBytesMax: 256,
+  metaClusterIdBytesMax: 64,
+  metaRequestIdBytesMax: 64,
+  metaManifestChunksMax: 16_384,
+  metaRingEpochsUnsettledMax: 64,
+  metaRequestDeduplicationIndexWindow: 200_000,
+  metaRequestExpiriesPerApplyMax: 4,
+  metaStoredValueBytesMax: 2 * MiB,
+  metaRejectionMessageBytesMax: 1024,
+
   // Client.
   clientRetryAttemptsMax: 5,
   clientRequestTimeoutMilliseconds: 30_000,
