@@ -21,7 +21,9 @@ export type ErrorCode =
   | 'CAIRN_ERR_PRECONDITION_FAILED'
   | 'CAIRN_ERR_NOT_IN_CLUSTER'
   | 'CAIRN_ERR_BAD_RESPONSE'
-  | 'CAIRN_ERR_PROPOSAL_DROPPED';
+  | 'CAIRN_ERR_PROPOSAL_DROPPED'
+  | 'CAIRN_ERR_CLUSTER_MISMATCH'
+  | 'CAIRN_ERR_ALREADY_IN_CLUSTER';
 
 export interface ErrorDetails {
   readonly [name: string]: string | number | boolean | null;
