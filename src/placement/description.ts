@@ -19,6 +19,11 @@ export interface RingMember {
   /** Relative capacity, > 0. A member of weight 2 gets about twice the data of weight 1. */
   readonly weight: number;
   readonly state: MemberState;
+  /**
+   * Explicit virtual node count, set by calibrateVirtualNodes to honour weights more
+   * closely; absent means round(weight * vnodesPerWeightUnit). A weight change clears it.
+   */
+  readonly virtualNodes?: number;
 }
 
 export interface RingSettings {
@@ -42,9 +47,14 @@ export const ringDescriptionFormatVersion = 1;
 // spaces, slashes or quotes keeps them unambiguous everywhere.
 const identifierPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
-/** The number of virtual nodes a member of this weight gets (before state is considered). */
+/** The number of virtual nodes a member of this weight gets without an explicit count. */
 export function virtualNodeCountFor(weight: number, settings: RingSettings): number {
   return Math.round(weight * settings.vnodesPerWeightUnit);
+}
+
+/** The number of virtual nodes of a member while active: its explicit count, else from its weight. */
+export function virtualNodeCountOf(member: RingMember, settings: RingSettings): number {
+  return member.virtualNodes ?? virtualNodeCountFor(member.weight, settings);
 }
 
 /**
@@ -97,7 +107,7 @@ export function createRingDescription(parts: {
     if (index > 0 && (members[index - 1] as RingMember).id === member.id) fail(`duplicate member id "${member.id}"`);
     if (member.state !== 'active') continue;
     activeCount++;
-    virtualNodeTotal += virtualNodeCountFor(member.weight, settings);
+    virtualNodeTotal += virtualNodeCountOf(member, settings);
   }
   if (settings.replicationFactor > activeCount) {
     fail(`replicationFactor ${settings.replicationFactor} needs at least as many active members, got ${activeCount}`, {
@@ -117,7 +127,7 @@ export function ringDescriptionToJson(description: RingDescription): {
   formatVersion: 1;
   epoch: number;
   settings: { replicationFactor: number; vnodesPerWeightUnit: number };
-  members: { id: string; zone: string; weight: number; state: MemberState }[];
+  members: { id: string; zone: string; weight: number; state: MemberState; virtualNodes?: number }[];
 } {
   return {
     formatVersion: description.formatVersion,
@@ -126,12 +136,10 @@ export function ringDescriptionToJson(description: RingDescription): {
       replicationFactor: description.settings.replicationFactor,
       vnodesPerWeightUnit: description.settings.vnodesPerWeightUnit,
     },
-    members: description.members.map((member) => ({
-      id: member.id,
-      zone: member.zone,
-      weight: member.weight,
-      state: member.state,
-    })),
+    members: description.members.map((member) => {
+      const json = { id: member.id, zone: member.zone, weight: member.weight, state: member.state };
+      return member.virtualNodes === undefined ? json : { ...json, virtualNodes: member.virtualNodes };
+    }),
   };
 }
 
@@ -168,6 +176,20 @@ function parseMember(value: unknown, index: number, settings: RingSettings): Rin
   if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0 || weight > limits.placementWeightMax) {
     fail(`member "${id}" weight must be a number in (0, ${limits.placementWeightMax}], got ${String(weight)}`, { member: id });
   }
+  const explicitVirtualNodes = record['virtualNodes'];
+  if (explicitVirtualNodes !== undefined) {
+    if (
+      typeof explicitVirtualNodes !== 'number' ||
+      !Number.isSafeInteger(explicitVirtualNodes) ||
+      explicitVirtualNodes < 1 ||
+      explicitVirtualNodes > limits.placementVirtualNodesPerNodeMax
+    ) {
+      fail(
+        `member "${id}" virtualNodes must be an integer in [1, ${limits.placementVirtualNodesPerNodeMax}] (placementVirtualNodesPerNodeMax), got ${String(explicitVirtualNodes)}`,
+        { member: id },
+      );
+    }
+  }
   const virtualNodes = virtualNodeCountFor(weight, settings);
   if (virtualNodes < 1 || virtualNodes > limits.placementVirtualNodesPerNodeMax) {
     fail(
@@ -180,7 +202,8 @@ function parseMember(value: unknown, index: number, settings: RingSettings): Rin
   if (typeof state !== 'string' || !(memberStates as readonly string[]).includes(state)) {
     fail(`member "${id}" state must be one of ${memberStates.join(', ')}, got ${String(state)}`, { member: id });
   }
-  return { id, zone, weight, state: state as MemberState };
+  const member: RingMember = { id, zone, weight, state: state as MemberState };
+  return explicitVirtualNodes === undefined ? member : { ...member, virtualNodes: explicitVirtualNodes };
 }
 
 function parseIdentifier(value: unknown, what: string): string {

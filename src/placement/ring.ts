@@ -15,7 +15,7 @@
 
 import { assert, assertInteger } from '../util/assert.js';
 import { limits } from '../util/limits.js';
-import { createRingDescription, virtualNodeCountFor } from './description.js';
+import { createRingDescription, virtualNodeCountOf } from './description.js';
 import type { RingDescription, RingMember, RingSettings } from './description.js';
 import { murmurHash3String } from './hash.js';
 
@@ -90,6 +90,44 @@ export class Ring {
   replicaIndexesFor(placementKey: string): number[] {
     const start = this.firstPositionAtOrAfter(murmurHash3String(placementKey));
     return this.walk(start);
+  }
+
+  /**
+   * The exact fraction of all copies each active member holds over the whole hash
+   * space (what a uniform key distribution converges to). Every arc between
+   * neighbouring virtual nodes maps to one replica set, so this costs one walk per
+   * virtual node: about as much as a few hundred thousand lookups at most.
+   */
+  expectedCopyShares(): Map<string, number> {
+    const shares = this.expectedCopySharesByMemberIndex();
+    const result = new Map<string, number>();
+    for (let index = 0; index < this.memberIds.length; index++) {
+      if ((this.zoneOfMember[index] as number) >= 0) result.set(this.memberIds[index] as string, shares[index] as number);
+    }
+    return result;
+  }
+
+  /** As expectedCopyShares, indexed like `members` (0 for members that are not active). */
+  expectedCopySharesByMemberIndex(): Float64Array {
+    const circle = 2 ** 32;
+    const count = this.positions.length;
+    const shares = new Float64Array(this.memberIds.length);
+    for (let index = 0; index < count; index++) {
+      // Keys hashing into (previous, position] start their walk here; equal positions
+      // after the first get an empty arc because the search finds the first of them.
+      const previous = index === 0 ? (this.positions[count - 1] as number) - circle : (this.positions[index - 1] as number);
+      const arc = (this.positions[index] as number) - previous;
+      if (arc === 0) continue;
+      for (const memberIndex of this.walk(index)) shares[memberIndex] = (shares[memberIndex] as number) + arc;
+    }
+    const copiesTotal = circle * this.description.settings.replicationFactor;
+    let sum = 0;
+    for (let index = 0; index < shares.length; index++) {
+      shares[index] = (shares[index] as number) / copiesTotal;
+      sum += shares[index] as number;
+    }
+    assert(Math.abs(sum - 1) < 1e-9, `copy shares sum to 1, got ${sum}`);
+    return shares;
   }
 
   /** Index of the first virtual node at or after `point`, wrapping to 0 past the end. */
@@ -171,7 +209,7 @@ function placeVirtualNodes(
   settings: RingSettings,
 ): { positions: Uint32Array; positionMembers: Int32Array } {
   let total = 0;
-  for (const member of members) if (member.state === 'active') total += virtualNodeCountFor(member.weight, settings);
+  for (const member of members) if (member.state === 'active') total += virtualNodeCountOf(member, settings);
   assertInteger(total, 'virtual node total', 1, Math.min(limits.placementVirtualNodesTotalMax, ordinalSpan));
   const packed = new Float64Array(total);
   const ordinalMembers = new Int32Array(total);
@@ -179,7 +217,7 @@ function placeVirtualNodes(
   for (let memberIndex = 0; memberIndex < members.length; memberIndex++) {
     const member = members[memberIndex] as RingMember;
     if (member.state !== 'active') continue;
-    const count = virtualNodeCountFor(member.weight, settings);
+    const count = virtualNodeCountOf(member, settings);
     for (let virtualNode = 0; virtualNode < count; virtualNode++) {
       packed[ordinal] = murmurHash3String(`${member.id}#${virtualNode}`) * ordinalSpan + ordinal;
       ordinalMembers[ordinal] = memberIndex;

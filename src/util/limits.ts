@@ -55,6 +55,7 @@ export const limits = {
   placementVirtualNodesTotalMax: 2_097_152,
   placementHashInputBytesMax: 1024,
   placementDiffChangesKeptMax: 100_000,
+  placementCalibrationRoundsMax: 16,
 
   // Meta state machine (src/meta).
   metaAddressBytesMax: 256,
