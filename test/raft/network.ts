@@ -31,6 +31,8 @@ export class Network {
   private readonly overrides: ConfigOverrides;
   /** Optional filter: return false to drop a message. */
   filter: (message: Message) => boolean = () => true;
+  /** Optional rewrite of a message on the wire (after the filter). */
+  rewrite: (message: Message) => Message = (message) => message;
 
   constructor(ids: readonly string[], options: { seed?: number; overrides?: ConfigOverrides; learners?: readonly string[] } = {}) {
     this.prng = new Prng(options.seed ?? 1);
@@ -110,7 +112,10 @@ export class Network {
       if (ready.snapshot !== undefined) member.storage.applySnapshot(ready.snapshot);
       member.storage.append(ready.entries);
       if (ready.hardState !== undefined) member.storage.setHardState(ready.hardState);
-      for (const message of ready.messages) this.queue.push(message);
+      for (const message of ready.messages) {
+        checkDurable(member, message);
+        this.queue.push(message);
+      }
       if (ready.snapshot !== undefined) member.appliedIndex = Math.max(member.appliedIndex, ready.snapshot.metadata.index);
       for (const entry of ready.committedEntries) this.apply(member, entry);
       member.readStates.push(...ready.readStates);
@@ -140,7 +145,7 @@ export class Network {
       if (this.queue.length === 0) return;
       const batch = this.queue;
       this.queue = [];
-      for (const message of batch) if (this.delivers(message)) this.member(message.to).node.step(message);
+      for (const message of batch) if (this.delivers(message)) this.member(message.to).node.step(this.rewrite(message));
     }
     throw new Error(`network did not settle in ${roundsMax} rounds`);
   }
@@ -180,6 +185,18 @@ export class Network {
 
   leaders(): string[] {
     return [...this.members.values()].filter((member) => !member.crashed && member.node.status().role === 'leader').map((member) => member.node.id);
+  }
+}
+
+/** Replies that promise durability go out only once what they vouch for is persisted. */
+function checkDurable(member: Member, message: Message): void {
+  if (message.groupId !== groupId) throw new Error(`message without the group id: ${JSON.stringify(message.groupId)}`);
+  if (message.type === 'appendResponse' && !message.reject && message.index > member.storage.lastIndex()) {
+    throw new Error(`${message.from} acknowledged ${message.index} with only ${member.storage.lastIndex()} persisted`);
+  }
+  if (message.type === 'voteResponse' && !message.reject) {
+    const hardState = member.storage.hardStateValue();
+    if (hardState.vote !== message.to || hardState.term !== message.term) throw new Error(`${message.from} granted a vote it has not persisted`);
   }
 }
 
