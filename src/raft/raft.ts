@@ -190,8 +190,9 @@ export class RaftNode {
     self.becomeReplicate();
     self.match = Math.min(this.log.stableLastIndex(), lastIndex);
     self.next = lastIndex + 1;
-    // Conf changes wait until everything of earlier terms is applied (see README.md).
-    this.pendingConfIndex = lastIndex;
+    // No conf change until our empty entry is applied: a single-server change is only
+    // safe once the leader has committed an entry of its term (Ongaro's fix, README.md).
+    this.pendingConfIndex = lastIndex + 1;
     // An entry of our term lets us commit what earlier leaders left (paper 5.4.2).
     this.appendEntries([{ term: this.term, index: lastIndex + 1, type: 'normal', data: new Uint8Array(0) }]);
   }
