@@ -1,0 +1,417 @@
+// CairnClient: the HTTP client every command uses (DESIGN.md section 6, API.md).
+// One undici Pool per endpoint (keep-alive), a balancing policy for the first
+// endpoint of each request, bounded retries with backoff, and leader redirects.
+// Object bodies stream both ways; nothing holds a whole object in memory.
+
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import { AssertionFailure, assert, assertInteger } from '../util/assert.js';
+import { CairnError, InvalidArgumentError } from '../util/errors.js';
+import { limits } from '../util/limits.js';
+import { Prng } from '../util/prng.js';
+import { type Endpoint, parseEndpoints } from './endpoints.js';
+import {
+  type Consistency,
+  type DeleteResult,
+  type ObjectListPage,
+  type ObjectMetadata,
+  parseDeleteResult,
+  parseListPage,
+  parseMetadataHeaders,
+  parseObjectMetadata,
+  validateKey,
+} from './messages.js';
+import {
+  type BackoffOptions,
+  type BalancingPolicy,
+  backoffDelayMilliseconds,
+  balancingPolicies,
+  EndpointSelector,
+  nextEndpointIndex,
+  validateBackoff,
+} from './policy.js';
+import { type ObjectBody, RequestBody } from './request-body.js';
+import { classifyTransportError, errorFromResponse } from './response-errors.js';
+import { type AttemptFailure, decideAfterFailure, exhaustedError, withDetails } from './retry.js';
+
+export interface CairnClientOptions {
+  /** Parsed endpoints, or the text of --endpoints / CAIRN_ENDPOINTS. */
+  readonly endpoints: readonly Endpoint[] | string;
+  readonly policy?: BalancingPolicy;
+  /** Attempts per request in total, the first included. Default limits.clientRetryAttemptsMax. */
+  readonly retryAttemptsMax?: number;
+  /** Connect, response-headers and body-idle timeout of one attempt. */
+  readonly requestTimeoutMilliseconds?: number;
+  readonly backoff?: BackoffOptions;
+  /** Randomness for the random policy and backoff jitter; seed it for reproducible runs. */
+  readonly prng?: Prng;
+  readonly connectionsPerEndpoint?: number;
+}
+
+export interface PutObjectOptions {
+  /** Byte count of a streamed body; sent as content-length. */
+  readonly size?: number;
+  /** Write only if the current version is this one (if-match-version). */
+  readonly ifVersion?: number;
+  /** Write only if the key does not exist (if-none-match: *). */
+  readonly ifAbsent?: boolean;
+  /** Called with the bytes sent so far in the current attempt (a retry starts again at 0). */
+  readonly onProgress?: (bytesSent: number) => void;
+}
+
+export interface GetObjectOptions {
+  readonly consistency?: Consistency;
+}
+
+export interface GetObjectResult {
+  readonly metadata: ObjectMetadata;
+  /** The object's bytes, streamed. Consume it or destroy it: it holds a connection. */
+  readonly body: Readable;
+}
+
+export interface DeleteObjectOptions {
+  readonly ifVersion?: number;
+}
+
+export interface ListObjectsOptions {
+  readonly prefix?: string;
+  readonly after?: string;
+  readonly limit?: number;
+}
+
+export type JsonMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+type Method = 'GET' | 'HEAD' | 'PUT' | 'DELETE' | 'POST';
+
+interface RequestPlan {
+  readonly method: Method;
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: RequestBody | string | undefined;
+  /** The object key, for the key-hash policy. */
+  readonly key: string | undefined;
+  readonly mutation: boolean;
+  /** 'stream' hands the body to the caller; 'json' parses it; 'none' discards it. */
+  readonly expect: 'stream' | 'json' | 'none';
+}
+
+interface Answer {
+  readonly endpoint: Endpoint;
+  readonly statusCode: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly json: unknown;
+  readonly body: Readable | undefined;
+}
+
+type AttemptResult = { readonly kind: 'answer'; readonly answer: Answer } | AttemptFailure;
+
+export class CairnClient {
+  readonly endpoints: readonly Endpoint[];
+  private readonly selector: EndpointSelector;
+  private readonly retryAttemptsMax: number;
+  private readonly requestTimeoutMilliseconds: number;
+  private readonly backoff: BackoffOptions;
+  private readonly prng: Prng;
+  private readonly connectionsPerEndpoint: number;
+  private readonly pools = new Map<string, Pool>();
+  /** The leader named by the last NOT_LEADER hint; mutations try it first. */
+  private leaderHint: Endpoint | undefined;
+  private closed = false;
+
+  constructor(options: CairnClientOptions) {
+    this.endpoints = typeof options.endpoints === 'string' ? parseEndpoints(options.endpoints) : [...options.endpoints];
+    assertInteger(this.endpoints.length, 'endpoint count', 1, limits.clientEndpointsMax);
+    const policy = options.policy ?? 'round-robin';
+    if (!balancingPolicies.includes(policy)) {
+      throw new InvalidArgumentError(`unknown balancing policy "${String(policy)}"; use ${balancingPolicies.join(', ')}`);
+    }
+    this.retryAttemptsMax = options.retryAttemptsMax ?? limits.clientRetryAttemptsMax;
+    assertInteger(this.retryAttemptsMax, 'retryAttemptsMax', 1, limits.clientRetryAttemptsOptionMax);
+    this.requestTimeoutMilliseconds = options.requestTimeoutMilliseconds ?? limits.clientRequestTimeoutMilliseconds;
+    assertInteger(this.requestTimeoutMilliseconds, 'requestTimeoutMilliseconds', 1, 24 * 60 * 60 * 1000);
+    this.backoff = options.backoff ?? {
+      baseMilliseconds: limits.clientBackoffBaseMillisecondsDefault,
+      maxMilliseconds: limits.clientBackoffMaxMillisecondsDefault,
+    };
+    validateBackoff(this.backoff);
+    this.connectionsPerEndpoint = options.connectionsPerEndpoint ?? limits.clientConnectionsPerEndpointMax;
+    assertInteger(this.connectionsPerEndpoint, 'connectionsPerEndpoint', 1, limits.clientConnectionsPerEndpointMax);
+    // Without an injected generator the jitter must still differ between processes.
+    this.prng = options.prng ?? new Prng(Math.floor(Math.random() * 0x1_0000_0000));
+    this.selector = new EndpointSelector(this.endpoints.length, policy, this.prng);
+  }
+
+  async putObject(key: string, body: ObjectBody, options: PutObjectOptions = {}): Promise<ObjectMetadata> {
+    validateKey(key);
+    const requestBody = new RequestBody(body, options.onProgress);
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+    const size = requestBody.knownSize ?? options.size;
+    if (options.size !== undefined) assertInteger(options.size, 'size');
+    if (requestBody.knownSize !== undefined && options.size !== undefined && options.size !== requestBody.knownSize) {
+      throw new InvalidArgumentError(`size ${options.size} differs from the body's ${requestBody.knownSize} bytes`);
+    }
+    if (size !== undefined) headers['content-length'] = String(size);
+    if (options.ifVersion !== undefined && options.ifAbsent === true) {
+      throw new InvalidArgumentError('ifVersion and ifAbsent cannot be combined');
+    }
+    if (options.ifVersion !== undefined) {
+      assertInteger(options.ifVersion, 'ifVersion');
+      headers['if-match-version'] = String(options.ifVersion);
+    }
+    if (options.ifAbsent === true) headers['if-none-match'] = '*';
+    try {
+      const answer = await this.send({
+        method: 'PUT', path: objectPath(key), headers, body: requestBody, key, mutation: true, expect: 'json',
+      });
+      return parseObjectMetadata(answer.json, answer.endpoint, key);
+    } finally {
+      requestBody.dispose();
+    }
+  }
+
+  async getObject(key: string, options: GetObjectOptions = {}): Promise<GetObjectResult> {
+    validateKey(key);
+    const path = `${objectPath(key)}?consistency=${options.consistency ?? 'linearizable'}`;
+    const answer = await this.send({ method: 'GET', path, headers: {}, body: undefined, key, mutation: false, expect: 'stream' });
+    assert(answer.body !== undefined, 'a streamed answer has a body');
+    try {
+      return { metadata: parseMetadataHeaders(answer.headers, key, answer.endpoint), body: answer.body };
+    } catch (error) {
+      answer.body.destroy();
+      throw error;
+    }
+  }
+
+  async headObject(key: string, options: GetObjectOptions = {}): Promise<ObjectMetadata> {
+    validateKey(key);
+    const path = `${objectPath(key)}?consistency=${options.consistency ?? 'linearizable'}`;
+    const answer = await this.send({ method: 'HEAD', path, headers: {}, body: undefined, key, mutation: false, expect: 'none' });
+    return parseMetadataHeaders(answer.headers, key, answer.endpoint);
+  }
+
+  async deleteObject(key: string, options: DeleteObjectOptions = {}): Promise<DeleteResult> {
+    validateKey(key);
+    const headers: Record<string, string> = {};
+    if (options.ifVersion !== undefined) {
+      assertInteger(options.ifVersion, 'ifVersion');
+      headers['if-match-version'] = String(options.ifVersion);
+    }
+    const answer = await this.send({
+      method: 'DELETE', path: objectPath(key), headers, body: undefined, key, mutation: true, expect: 'json',
+    });
+    return parseDeleteResult(answer.json, answer.endpoint);
+  }
+
+  async listObjects(options: ListObjectsOptions = {}): Promise<ObjectListPage> {
+    const limit = options.limit ?? limits.listPageKeysMax;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > limits.listPageKeysMax) {
+      throw new InvalidArgumentError(`list limit must be an integer in [1, ${limits.listPageKeysMax}], got ${limit}`);
+    }
+    const query = new URLSearchParams({ prefix: options.prefix ?? '', limit: String(limit) });
+    if (options.after !== undefined) query.set('after', options.after);
+    const answer = await this.send({
+      method: 'GET', path: `/v1/objects?${query.toString()}`, headers: {}, body: undefined, key: undefined,
+      mutation: false, expect: 'json',
+    });
+    return parseListPage(answer.json, answer.endpoint, limit);
+  }
+
+  /** Every page of keys under a prefix, in order; stops after limits.clientListPagesMax pages. */
+  async *listAllObjects(prefix = '', options: { readonly pageKeys?: number } = {}): AsyncGenerator<ObjectListPage> {
+    let after: string | undefined;
+    for (let pages = 0; pages < limits.clientListPagesMax; pages++) {
+      const request: ListObjectsOptions = after === undefined ? { prefix } : { prefix, after };
+      const page = await this.listObjects(options.pageKeys === undefined ? request : { ...request, limit: options.pageKeys });
+      yield page;
+      if (page.nextAfter === null) return;
+      if (page.nextAfter === after) {
+        throw new CairnError('CAIRN_ERR_BAD_RESPONSE', `the listing did not advance past "${after}"`);
+      }
+      after = page.nextAfter;
+    }
+    throw new CairnError('CAIRN_ERR_LIMIT_EXCEEDED', `listing stopped after clientListPagesMax (${limits.clientListPagesMax}) pages`, {
+      details: { limit: 'clientListPagesMax', limitValue: limits.clientListPagesMax },
+    });
+  }
+
+  /**
+   * An admin call under /v1/ with an optional JSON body; resolves to the parsed JSON
+   * response (null for an empty one). GET is retried freely; other methods are
+   * mutations unless `idempotent` says otherwise.
+   */
+  async requestJson(method: JsonMethod, path: string, body?: unknown, options: { readonly idempotent?: boolean } = {}): Promise<unknown> {
+    assert(path.startsWith('/v1/'), `admin path under /v1/: ${path}`);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    let text: string | undefined;
+    if (body !== undefined) {
+      text = JSON.stringify(body);
+      if (Buffer.byteLength(text) > limits.requestMetadataBodyBytesMax) {
+        throw new InvalidArgumentError(`request body exceeds requestMetadataBodyBytesMax (${limits.requestMetadataBodyBytesMax} bytes)`);
+      }
+      headers['content-type'] = 'application/json';
+    }
+    const mutation = method !== 'GET' && options.idempotent !== true;
+    const answer = await this.send({ method, path, headers, body: text, key: undefined, mutation, expect: 'json' });
+    return answer.json;
+  }
+
+  /** Closes every connection once its in-flight requests finish. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((pool) => pool.close()));
+  }
+
+  private async send(plan: RequestPlan): Promise<Answer> {
+    if (this.closed) throw new CairnError('CAIRN_ERR_INTERNAL', 'the client is closed');
+    const lastErrorByEndpoint = new Map<string, string>();
+    let everyFailureTimedOut = true;
+    let index = this.selector.firstIndex(plan.key);
+    let target = plan.mutation && this.leaderHint !== undefined ? this.leaderHint : this.endpointAt(index);
+    for (let attempt = 1; attempt <= this.retryAttemptsMax; attempt++) {
+      const result = await this.attempt(target, plan);
+      if (result.kind === 'answer') return result.answer;
+      lastErrorByEndpoint.delete(target.name); // re-insert: the map lists endpoints in the order last tried
+      lastErrorByEndpoint.set(target.name, failureDescription(result));
+      if (result.kind === 'server-error' || !result.failure.timeout) everyFailureTimedOut = false;
+      if (this.leaderHint?.name === target.name) this.leaderHint = undefined;
+      const bodyReplayable = !(plan.body instanceof RequestBody) || plan.body.canReplay();
+      const decision = decideAfterFailure(result, {
+        endpoint: target, mutation: plan.mutation, bodyReplayable, attempt, attemptsMax: this.retryAttemptsMax,
+      });
+      if (decision.kind === 'give-up') throw decision.error;
+      if (decision.kind === 'exhausted') {
+        throw exhaustedError(result, lastErrorByEndpoint, attempt, plan.mutation, everyFailureTimedOut);
+      }
+      if (decision.leaderHint !== undefined && this.canUse(decision.leaderHint)) {
+        // A fresh hint: go straight there, no backoff.
+        this.leaderHint = decision.leaderHint;
+        target = decision.leaderHint;
+        continue;
+      }
+      index = nextEndpointIndex(index, this.endpoints.length);
+      target = this.endpointAt(index);
+      await sleep(backoffDelayMilliseconds(attempt, this.backoff, this.prng));
+    }
+    throw new AssertionFailure('the attempt loop ends by returning or throwing');
+  }
+
+  private async attempt(endpoint: Endpoint, plan: RequestPlan): Promise<AttemptResult> {
+    const body = plan.body instanceof RequestBody ? plan.body.startAttempt() : plan.body;
+    try {
+      const response = await this.poolFor(endpoint).request({
+        path: plan.path,
+        method: plan.method,
+        headers: plan.headers,
+        // undici documents AsyncIterable bodies (Dispatcher.md) but its typings omit them.
+        body: (body ?? null) as string | Uint8Array | Readable | null,
+      });
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        const text = await readTextBounded(response.body, limits.clientErrorResponseBytesMax, false);
+        return { kind: 'server-error', error: errorFromResponse(response.statusCode, text, endpoint) };
+      }
+      let json: unknown = null;
+      if (plan.expect === 'json') {
+        json = parseJson(await readTextBounded(response.body, limits.clientJsonResponseBytesMax, true), endpoint);
+      } else if (plan.expect === 'none') {
+        await readTextBounded(response.body, limits.clientErrorResponseBytesMax, false); // frees the connection
+      }
+      const streamed = plan.expect === 'stream' ? response.body : undefined;
+      return { kind: 'answer', answer: { endpoint, statusCode: response.statusCode, headers: response.headers, json, body: streamed } };
+    } catch (error) {
+      if (error instanceof AssertionFailure) throw error;
+      if (plan.body instanceof RequestBody && plan.body.sourceError !== undefined) throw bodyReadError(plan.body.sourceError);
+      if (error instanceof CairnError) {
+        // A malformed 2xx answer: a mutation it answers has probably been applied.
+        throw plan.mutation ? withDetails(error, error.message, { outcome: 'unknown' }) : error;
+      }
+      if (errorCode(error) === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') {
+        throw new InvalidArgumentError('the body length differs from the declared size', { outcome: 'failed' });
+      }
+      return { kind: 'transport-error', failure: classifyTransportError(error), cause: error };
+    } finally {
+      if (plan.body instanceof RequestBody) plan.body.endAttempt();
+    }
+  }
+
+  private endpointAt(index: number): Endpoint {
+    const endpoint = this.endpoints[index];
+    assert(endpoint !== undefined, `endpoint index ${index} in range`);
+    return endpoint;
+  }
+
+  /** A hinted leader is usable if it is configured or there is room to learn it. */
+  private canUse(endpoint: Endpoint): boolean {
+    if (this.pools.has(endpoint.name) || this.endpoints.some((known) => known.name === endpoint.name)) return true;
+    return this.pools.size < this.endpoints.length + limits.clientLearnedEndpointsMax;
+  }
+
+  private poolFor(endpoint: Endpoint): Pool {
+    let pool = this.pools.get(endpoint.name);
+    if (pool === undefined) {
+      assert(this.pools.size < limits.clientEndpointsMax + limits.clientLearnedEndpointsMax, 'pool count bounded');
+      pool = new Pool(endpoint.origin, {
+        connections: this.connectionsPerEndpoint,
+        connectTimeout: this.requestTimeoutMilliseconds,
+        headersTimeout: this.requestTimeoutMilliseconds,
+        bodyTimeout: this.requestTimeoutMilliseconds,
+        keepAliveTimeout: limits.clientKeepAliveTimeoutMilliseconds,
+      });
+      this.pools.set(endpoint.name, pool);
+    }
+    return pool;
+  }
+}
+
+function objectPath(key: string): string {
+  return `/v1/objects/${encodeURIComponent(key)}`;
+}
+
+function failureDescription(failure: AttemptFailure): string {
+  if (failure.kind === 'transport-error') return failure.failure.description;
+  return `${failure.error.code}: ${failure.error.message}`;
+}
+
+function bodyReadError(sourceError: unknown): CairnError {
+  const message = sourceError instanceof Error ? sourceError.message : String(sourceError);
+  return new CairnError('CAIRN_ERR_IO', `reading the request body failed: ${message}`, {
+    details: { outcome: 'failed' },
+    cause: sourceError,
+  });
+}
+
+function errorCode(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+}
+
+/** Reads a response body up to bytesMax; beyond it either fails (JSON) or truncates (error text). */
+async function readTextBounded(body: Readable, bytesMax: number, failBeyond: boolean): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    const bytes = chunk as Buffer;
+    total += bytes.byteLength;
+    if (total > bytesMax) {
+      body.destroy();
+      if (failBeyond) throw new CairnError('CAIRN_ERR_BAD_RESPONSE', `response body exceeds ${bytesMax} bytes`);
+      chunks.push(bytes.subarray(0, bytes.byteLength - (total - bytesMax)));
+      break;
+    }
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string, endpoint: Endpoint): unknown {
+  if (text.length === 0) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new CairnError('CAIRN_ERR_BAD_RESPONSE', `${endpoint.name} sent a response that is not JSON: ${text.slice(0, 200)}`, {
+      details: { endpoint: endpoint.name },
+    });
+  }
+}

@@ -1,0 +1,16 @@
+// The client library every command uses (API.md is the HTTP contract it speaks).
+export {
+  CairnClient,
+  type CairnClientOptions,
+  type DeleteObjectOptions,
+  type GetObjectOptions,
+  type GetObjectResult,
+  type JsonMethod,
+  type ListObjectsOptions,
+  type PutObjectOptions,
+} from './client.js';
+export { type Endpoint, parseEndpoint, parseEndpoints } from './endpoints.js';
+export { type Consistency, type DeleteResult, type ObjectListPage, type ObjectMetadata, validateKey } from './messages.js';
+export { type BackoffOptions, type BalancingPolicy, balancingPolicies, backoffDelayMilliseconds } from './policy.js';
+export { type ObjectBody } from './request-body.js';
+export { type Outcome } from './response-errors.js';
