@@ -1,0 +1,101 @@
+// Chunk copies between nodes over the peer port: PUT stores a chunk durably (the
+// 200 is sent only after fsync and rename), GET streams a verified chunk. Bulk data
+// uses its own connection pools, so a large transfer never queues behind or ahead of
+// Raft heartbeats on the same connection.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { Pool } from 'undici';
+import type { ChunkStore } from '../storage/chunk-store.js';
+import { isSha256 } from '../storage/chunk-store.js';
+import { CairnError, CorruptionError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
+import { limits } from '../util/limits.js';
+
+const chunkPathPrefix = '/peer/v1/chunks/';
+
+/** Peer-port routes for chunks; returns false for paths it does not own. */
+export async function handleChunkRoute(store: ChunkStore, request: IncomingMessage, response: ServerResponse): Promise<boolean> {
+  const url = request.url ?? '';
+  if (!url.startsWith(chunkPathPrefix)) return false;
+  const sha256 = url.slice(chunkPathPrefix.length);
+  if (!isSha256(sha256)) throw new InvalidArgumentError(`"${sha256}" is not a lowercase hex SHA-256`);
+  if (request.method === 'PUT') {
+    const result = await store.write(request as AsyncIterable<Uint8Array>, sha256);
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+    return true;
+  }
+  if (request.method === 'GET' || request.method === 'HEAD') {
+    if (!(await store.has(sha256))) throw new NotFoundError(`chunk ${sha256}`);
+    if (request.method === 'HEAD') {
+      response.writeHead(200).end();
+      return true;
+    }
+    response.writeHead(200, { 'content-type': 'application/octet-stream' });
+    await pipeline(Readable.from(store.readStream(sha256)), response);
+    return true;
+  }
+  throw new InvalidArgumentError(`${request.method ?? ''} is not allowed on a chunk`);
+}
+
+export class ChunkTransport {
+  private readonly pools = new Map<string, Pool>();
+
+  private pool(peerAddress: string): Pool {
+    let pool = this.pools.get(peerAddress);
+    if (pool === undefined) {
+      pool = new Pool(`http://${peerAddress}`, { connections: 4, keepAliveTimeout: 30_000 });
+      this.pools.set(peerAddress, pool);
+    }
+    return pool;
+  }
+
+  /** Stores `bytes` as chunk `sha256` on the peer; resolves once it is durable there. */
+  async put(peerAddress: string, sha256: string, bytes: Uint8Array): Promise<void> {
+    const response = await this.pool(peerAddress).request({
+      method: 'PUT',
+      path: `${chunkPathPrefix}${sha256}`,
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) },
+      headersTimeout: limits.clientRequestTimeoutMilliseconds,
+      bodyTimeout: limits.clientRequestTimeoutMilliseconds,
+    });
+    const text = await response.body.text();
+    if (response.statusCode !== 200) throw peerError(peerAddress, 'store', sha256, response.statusCode, text);
+  }
+
+  /** The chunk's bytes from the peer, verified by the caller. */
+  async get(peerAddress: string, sha256: string): Promise<Uint8Array> {
+    const response = await this.pool(peerAddress).request({
+      method: 'GET',
+      path: `${chunkPathPrefix}${sha256}`,
+      headersTimeout: limits.clientRequestTimeoutMilliseconds,
+      bodyTimeout: limits.clientRequestTimeoutMilliseconds,
+    });
+    if (response.statusCode !== 200) throw peerError(peerAddress, 'read', sha256, response.statusCode, await response.body.text());
+    const bytes = new Uint8Array(await response.body.arrayBuffer());
+    if (bytes.length > limits.chunkSizeBytes) throw new CorruptionError(`chunk ${sha256} from ${peerAddress} is ${bytes.length} bytes, above chunkSizeBytes`);
+    return bytes;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.pools.values()].map((pool) => pool.close()));
+    this.pools.clear();
+  }
+}
+
+function peerError(peerAddress: string, action: string, sha256: string, status: number, body: string): CairnError {
+  let code = 'UNAVAILABLE';
+  let message = body.slice(0, 200);
+  try {
+    const parsed = JSON.parse(body) as { error?: { code?: string; message?: string } };
+    code = parsed.error?.code ?? code;
+    message = parsed.error?.message ?? message;
+  } catch {
+    // not JSON: keep the raw text
+  }
+  const errorCode = code === 'DISK_FULL' ? 'CAIRN_ERR_DISK_FULL' : code === 'NOT_FOUND' ? 'CAIRN_ERR_NOT_FOUND' : 'CAIRN_ERR_UNAVAILABLE';
+  return new CairnError(errorCode, `could not ${action} chunk ${sha256.slice(0, 12)}… on ${peerAddress}: ${status} ${message}`, {
+    details: { peer: peerAddress, status },
+  });
+}

@@ -1,0 +1,143 @@
+// The bulk-data half of put and get (DESIGN.md section 5). Put: cut the stream into
+// fixed-size chunks, hash each, store it durably on its R placement nodes in parallel
+// (a bounded number of chunks in flight), and only then hand back the manifest for
+// Raft. Get: stream chunks in order from the nearest healthy replica, verifying each;
+// a bad or missing copy is reported and the next replica tried.
+
+import { createHash } from 'node:crypto';
+import type { ManifestChunk } from '../meta/commands.js';
+import type { Ring } from '../placement/index.js';
+import type { ChunkStore } from '../storage/chunk-store.js';
+import { assert } from '../util/assert.js';
+import { CairnError } from '../util/errors.js';
+import type { ChunkTransport } from './chunk-transfer.js';
+
+export interface ChunkPlacementContext {
+  readonly selfId: string;
+  readonly store: ChunkStore;
+  readonly transport: ChunkTransport;
+  /** Rings to read from, newest first (an epoch still migrating falls back to older ones). */
+  readonly rings: () => readonly Ring[];
+  readonly peerAddressOf: (memberId: string) => string | undefined;
+  readonly onBadCopy?: (memberId: string, sha256: string, reason: string) => void;
+}
+
+export interface WrittenChunks {
+  readonly chunks: ManifestChunk[];
+  readonly size: number;
+  readonly sha256: string;
+}
+
+export interface WriteChunksOptions {
+  readonly chunkSizeBytes: number;
+  /** Chunks being stored at once: bounds memory to about this many chunk buffers. */
+  readonly inflightChunksMax: number;
+  readonly objectSizeBytesMax: number;
+  readonly onProgress?: (bytes: number) => void;
+}
+
+/** Stores every chunk of `source` on its R nodes; `prefix` is data already read. */
+export async function writeChunks(context: ChunkPlacementContext, source: AsyncIterable<Uint8Array>, prefix: Uint8Array, options: WriteChunksOptions): Promise<WrittenChunks> {
+  assert(options.inflightChunksMax >= 1, 'at least one chunk in flight');
+  const objectHash = createHash('sha256');
+  const chunks: ManifestChunk[] = [];
+  const inflight: Promise<void>[] = [];
+  let size = 0;
+  const ring = context.rings()[0];
+  if (ring === undefined) throw new CairnError('CAIRN_ERR_NOT_IN_CLUSTER', 'this node has no placement ring yet');
+  const storeChunk = async (bytes: Uint8Array): Promise<void> => {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    chunks.push({ sha256, size: bytes.length });
+    objectHash.update(bytes);
+    size += bytes.length;
+    if (size > options.objectSizeBytesMax) throw new CairnError('CAIRN_ERR_LIMIT_EXCEEDED', `the object exceeds ${options.objectSizeBytesMax} bytes`);
+    if (inflight.length >= options.inflightChunksMax) await inflight.shift();
+    const replicas = ring.replicasFor(sha256);
+    const stored = Promise.all(replicas.map((memberId) => storeCopy(context, memberId, sha256, bytes))).then(() => options.onProgress?.(bytes.length));
+    stored.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+    inflight.push(stored);
+  };
+  for await (const bytes of cutIntoChunks(source, prefix, options.chunkSizeBytes)) await storeChunk(bytes);
+  await Promise.all(inflight);
+  return { chunks, size, sha256: objectHash.digest('hex') };
+}
+
+async function storeCopy(context: ChunkPlacementContext, memberId: string, sha256: string, bytes: Uint8Array): Promise<void> {
+  if (memberId === context.selfId) {
+    await context.store.write(bytes, sha256);
+    return;
+  }
+  const address = context.peerAddressOf(memberId);
+  if (address === undefined) throw new CairnError('CAIRN_ERR_UNAVAILABLE', `no peer address known for member ${memberId}`);
+  await context.transport.put(address, sha256, bytes);
+}
+
+/** Yields chunks of exactly `chunkSizeBytes` (the last one shorter), copying each once. */
+export async function* cutIntoChunks(source: AsyncIterable<Uint8Array>, prefix: Uint8Array, chunkSizeBytes: number): AsyncGenerator<Uint8Array> {
+  let buffer = new Uint8Array(chunkSizeBytes);
+  let filled = 0;
+  const take = function* (piece: Uint8Array): Generator<Uint8Array> {
+    let offset = 0;
+    while (offset < piece.length) {
+      const count = Math.min(chunkSizeBytes - filled, piece.length - offset);
+      buffer.set(piece.subarray(offset, offset + count), filled);
+      filled += count;
+      offset += count;
+      if (filled === chunkSizeBytes) {
+        yield buffer;
+        buffer = new Uint8Array(chunkSizeBytes);
+        filled = 0;
+      }
+    }
+  };
+  yield* take(prefix);
+  for await (const piece of source) yield* take(piece);
+  if (filled > 0) yield buffer.subarray(0, filled);
+}
+
+/** Streams the object's chunks in order, each verified; prefetches one chunk ahead. */
+export async function* readChunks(context: ChunkPlacementContext, chunks: readonly ManifestChunk[]): AsyncGenerator<Uint8Array> {
+  let next: Promise<Uint8Array> | undefined = chunks[0] === undefined ? undefined : readChunk(context, chunks[0]);
+  for (let index = 0; index < chunks.length; index++) {
+    const current = next as Promise<Uint8Array>;
+    const following = chunks[index + 1];
+    next = following === undefined ? undefined : readChunk(context, following);
+    next?.catch(() => undefined); // surfaced when awaited in order
+    yield await current;
+  }
+}
+
+async function readChunk(context: ChunkPlacementContext, chunk: ManifestChunk): Promise<Uint8Array> {
+  const candidates = replicaCandidates(context, chunk.sha256);
+  const failures: string[] = [];
+  for (const memberId of candidates) {
+    try {
+      const bytes = memberId === context.selfId ? await context.store.read(chunk.sha256) : await fetchRemote(context, memberId, chunk.sha256);
+      const actual = createHash('sha256').update(bytes).digest('hex');
+      if (actual !== chunk.sha256 || bytes.length !== chunk.size) throw new Error(`content hashes to ${actual.slice(0, 12)}…, ${bytes.length} bytes`);
+      return bytes;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      failures.push(`${memberId}: ${reason}`);
+      context.onBadCopy?.(memberId, chunk.sha256, reason);
+    }
+  }
+  throw new CairnError('CAIRN_ERR_UNAVAILABLE', `no healthy copy of chunk ${chunk.sha256.slice(0, 12)}… (${failures.join('; ') || 'no replicas'})`);
+}
+
+async function fetchRemote(context: ChunkPlacementContext, memberId: string, sha256: string): Promise<Uint8Array> {
+  const address = context.peerAddressOf(memberId);
+  if (address === undefined) throw new Error('no peer address known');
+  return context.transport.get(address, sha256);
+}
+
+/** Replicas of the newest ring first, then older epochs' (migration fallback); self first within each. */
+function replicaCandidates(context: ChunkPlacementContext, sha256: string): string[] {
+  const ordered: string[] = [];
+  for (const ring of context.rings()) {
+    const replicas = ring.replicasFor(sha256);
+    if (replicas.includes(context.selfId) && !ordered.includes(context.selfId)) ordered.push(context.selfId);
+    for (const memberId of replicas) if (!ordered.includes(memberId)) ordered.push(memberId);
+  }
+  return ordered;
+}
