@@ -1,0 +1,52 @@
+// Known bugs the simulator can inject, to show that it catches them. Chosen with
+// CAIRN_SIM_INJECT_BUG=<name>[,<name>] (or --inject-bug). Bugs inside the Raft
+// core are injected by patching a method of RaftLog for the duration of a run;
+// bugs of the driver are switches the simulated driver reads. src/raft is never
+// edited.
+
+import { RaftLog } from '../../src/raft/log.js';
+import { assert } from '../../src/util/assert.js';
+
+export const knownBugs = {
+  'vote-without-log-check': 'grant votes without checking that the candidate log is up to date (RaftLog.isUpToDate always true)',
+  'commit-previous-term': 'commit an entry of an earlier term by counting replicas (RaftLog.maybeCommit without the term check)',
+  'ack-before-sync': 'the driver ignores mustSync: votes and append acknowledgements leave before the disk sync',
+  'reply-before-commit': 'the driver acknowledges a write once the leader has it on its own disk, before it commits',
+  'stale-local-read': 'the driver answers reads from its local state without ReadIndex',
+} as const;
+
+export type BugName = keyof typeof knownBugs;
+
+export function parseBugs(text: string | undefined): Set<BugName> {
+  const bugs = new Set<BugName>();
+  if (text === undefined || text.trim() === '') return bugs;
+  for (const name of text.split(',').map((part) => part.trim())) {
+    assert(name in knownBugs, `unknown bug ${JSON.stringify(name)}; known: ${Object.keys(knownBugs).join(', ')}`);
+    bugs.add(name as BugName);
+  }
+  return bugs;
+}
+
+/** Patch the Raft core for the bugs that live there; returns the function that undoes it. */
+export function installCoreBugs(bugs: ReadonlySet<BugName>): () => void {
+  const prototype = RaftLog.prototype as unknown as Record<string, unknown>;
+  const originals = { isUpToDate: prototype['isUpToDate'], maybeCommit: prototype['maybeCommit'] };
+  if (bugs.has('vote-without-log-check')) {
+    prototype['isUpToDate'] = function isUpToDateInjected(): boolean {
+      return true;
+    };
+  }
+  if (bugs.has('commit-previous-term')) {
+    prototype['maybeCommit'] = function maybeCommitInjected(this: RaftLog, index: number): boolean {
+      if (index > this.committed && this.term(index) !== undefined) {
+        this.commitTo(index);
+        return true;
+      }
+      return false;
+    };
+  }
+  return () => {
+    prototype['isUpToDate'] = originals.isUpToDate;
+    prototype['maybeCommit'] = originals.maybeCommit;
+  };
+}

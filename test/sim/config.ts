@@ -1,0 +1,109 @@
+// Everything a run does follows from its seed: cluster size, which fault kinds
+// are on and how often they strike (swarm testing: each seed enables a random
+// subset), Raft tuning, the client workload.
+
+import type { NodeId } from '../../src/raft/types.js';
+import { limits } from '../../src/util/limits.js';
+import { Prng } from '../../src/util/prng.js';
+import type { NetworkFaults } from './network.js';
+import type { RaftTuning } from './node.js';
+
+export interface FaultRates {
+  /** Per tick, while no partition is in place: probability of cutting one. */
+  partitionProbability: number;
+  /** Per tick, while a partition is in place: probability of healing it. */
+  healProbability: number;
+  crashProbability: number;
+  /** Per tick and down node. */
+  restartProbability: number;
+  /** A crash keeps a random prefix of the unsynced writes (else it loses them all). */
+  tornWrites: boolean;
+  membershipProbability: number;
+  transferProbability: number;
+}
+
+export interface SimConfig {
+  readonly seed: number;
+  readonly nodeIds: readonly NodeId[];
+  readonly initialVoters: readonly NodeId[];
+  readonly initialLearners: readonly NodeId[];
+  readonly clientCount: number;
+  readonly keyCount: number;
+  readonly clientIssueProbability: number;
+  readonly clientTimeoutTicks: number;
+  /** Ticks with faults on, then everything heals. */
+  readonly faultTicks: number;
+  /** After healing, a leader must commit a proposal within this many ticks. */
+  readonly livenessTicksMax: number;
+  /** Then clients stop; pending requests get this long to finish. */
+  readonly drainTicks: number;
+  readonly network: NetworkFaults;
+  readonly faults: FaultRates;
+  readonly tuning: RaftTuning;
+  /** Fault kinds enabled for this seed, for the summary. */
+  readonly enabled: readonly string[];
+}
+
+export interface ConfigOverrides {
+  readonly faultTicks?: number;
+}
+
+export function configFromSeed(seed: number, overrides: ConfigOverrides = {}): SimConfig {
+  const prng = new Prng(seed);
+  const nodeCount = prng.pick([1, 2, 3, 3, 3, 4, 5, 5, 6, 7]);
+  const nodeIds = Array.from({ length: nodeCount }, (_, index) => `n${index + 1}`);
+  const voterCount = Math.min(nodeCount, limits.raftVotersMax, prng.pick([1, 3, 3, 5, 5, 5]));
+  const enabled = new Set<string>();
+  for (const kind of ['drop', 'delay', 'reorder', 'duplicate', 'partition', 'crash', 'torn', 'membership', 'transfer', 'snapshot']) {
+    if (prng.chance(0.5)) enabled.add(kind);
+  }
+  // Nodes beyond the initial voters are spares (membership on) or learners.
+  const initialLearners = enabled.has('membership') ? [] : nodeIds.slice(voterCount);
+  const delayTicksMax = enabled.has('delay') ? prng.nextIntegerInclusive(1, 8) : 0;
+  return {
+    seed,
+    nodeIds,
+    initialVoters: nodeIds.slice(0, voterCount),
+    initialLearners,
+    clientCount: prng.nextIntegerInclusive(1, 4),
+    keyCount: prng.nextIntegerInclusive(1, 3),
+    clientIssueProbability: prng.pick([0.05, 0.2, 0.5]),
+    clientTimeoutTicks: prng.nextIntegerInclusive(30, 80),
+    faultTicks: overrides.faultTicks ?? 300,
+    livenessTicksMax: 300,
+    drainTicks: 120,
+    network: {
+      dropProbability: enabled.has('drop') ? prng.pick([0.01, 0.05, 0.2]) : 0,
+      duplicateProbability: enabled.has('duplicate') ? prng.pick([0.01, 0.05, 0.2]) : 0,
+      delayTicksMax,
+      reorder: enabled.has('reorder') && delayTicksMax > 0,
+    },
+    faults: {
+      partitionProbability: enabled.has('partition') ? prng.pick([0.01, 0.03, 0.08]) : 0,
+      healProbability: prng.pick([0.02, 0.05, 0.1]),
+      crashProbability: enabled.has('crash') ? prng.pick([0.005, 0.02, 0.05]) : 0,
+      restartProbability: prng.pick([0.03, 0.1, 0.3]),
+      tornWrites: enabled.has('torn'),
+      membershipProbability: enabled.has('membership') && nodeCount > 1 ? prng.pick([0.01, 0.03, 0.08]) : 0,
+      transferProbability: enabled.has('transfer') ? prng.pick([0.005, 0.02, 0.05]) : 0,
+    },
+    tuning: {
+      electionTimeoutTicks: limits.raftElectionTimeoutTicks,
+      heartbeatTicks: limits.raftHeartbeatTicks,
+      maxSizePerMessageBytes: prng.pick([1, 200, 4096, 64 * 1024]),
+      inflightMessagesMax: prng.pick([1, 4, 64, 256]),
+      inflightBytesMax: prng.pick([1024, 64 * 1024, 1024 * 1024]),
+      snapshotEveryEntries: enabled.has('snapshot') ? prng.pick([2, 5, 20]) : 1000,
+      compactKeepEntries: prng.pick([0, 2, 20]),
+    },
+    enabled: [...enabled],
+  };
+}
+
+export function describeConfig(config: SimConfig): string {
+  return [
+    `nodes ${config.nodeIds.length} (voters ${config.initialVoters.length}, learners ${config.initialLearners.length})`,
+    `clients ${config.clientCount}, keys ${config.keyCount}`,
+    `faults [${config.enabled.join(' ')}]`,
+  ].join(', ');
+}

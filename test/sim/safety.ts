@@ -1,0 +1,97 @@
+// Raft's safety properties, checked as the simulation runs. A violation throws a
+// SafetyViolation naming the property; the simulator reports it with the seed.
+//
+// The ledger holds, per index, the entry known to be committed there (first seen
+// committed on any node). Every later sighting of a committed entry at that index,
+// on any node, in its log or in what it applies, must be the same entry: this is
+// log matching on committed prefixes, state machine safety, and "no committed
+// entry is ever lost" at once. A new leader's log must hold every ledger entry
+// (leader completeness).
+
+import type { MemoryLogStorage } from '../../src/raft/memory-storage.js';
+import type { Entry, NodeId } from '../../src/raft/types.js';
+
+export class SafetyViolation extends Error {
+  constructor(
+    readonly property: string,
+    detail: string,
+  ) {
+    super(`${property}: ${detail}`);
+    this.name = 'SafetyViolation';
+  }
+}
+
+interface LedgerEntry {
+  readonly term: number;
+  readonly fingerprint: string;
+  readonly firstSeenOn: NodeId;
+}
+
+export function entryFingerprint(entry: Entry): string {
+  return `${entry.term}/${entry.type}/${Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength).toString('base64')}`;
+}
+
+export class SafetyMonitor {
+  private readonly leaderOfTerm = new Map<number, NodeId>();
+  private readonly ledger = new Map<number, LedgerEntry>();
+  private ledgerIndexMax = 0;
+  checks = 0;
+  leadersObserved = 0;
+
+  committedIndexMax(): number {
+    return this.ledgerIndexMax;
+  }
+
+  /** `nodeId` is leader in `term`: no one else may be; its log must hold every committed entry. */
+  observeLeader(nodeId: NodeId, term: number, log: MemoryLogStorage): void {
+    this.checks++;
+    const known = this.leaderOfTerm.get(term);
+    if (known !== undefined && known !== nodeId) {
+      throw new SafetyViolation('election safety', `${known} and ${nodeId} are both leader of term ${term}`);
+    }
+    if (known !== undefined) return;
+    this.leaderOfTerm.set(term, nodeId);
+    this.leadersObserved++;
+    const snapshotIndex = log.snapshot().metadata.index;
+    if (log.lastIndex() < this.ledgerIndexMax) {
+      throw new SafetyViolation('leader completeness', `new leader ${nodeId} of term ${term} has last index ${log.lastIndex()} < committed ${this.ledgerIndexMax}`);
+    }
+    for (let index = Math.max(1, snapshotIndex + 1); index <= this.ledgerIndexMax; index++) {
+      const committed = this.ledger.get(index);
+      const term = log.term(index);
+      if (committed !== undefined && term !== committed.term) {
+        throw new SafetyViolation('leader completeness', `new leader ${nodeId} has term ${term} at ${index}; committed entry has term ${committed.term}`);
+      }
+    }
+  }
+
+  /** `entry` is committed according to `nodeId` (in its log below its commit index, or applied). */
+  observeCommitted(nodeId: NodeId, entry: Entry, how: string): void {
+    this.checks++;
+    const fingerprint = entryFingerprint(entry);
+    const known = this.ledger.get(entry.index);
+    if (known === undefined) {
+      this.ledger.set(entry.index, { term: entry.term, fingerprint, firstSeenOn: nodeId });
+      if (entry.index > this.ledgerIndexMax) this.ledgerIndexMax = entry.index;
+      return;
+    }
+    if (known.fingerprint !== fingerprint) {
+      throw new SafetyViolation(
+        'committed entry changed (log matching / state machine safety)',
+        `${nodeId} ${how} at index ${entry.index} an entry of term ${entry.term}, but ${known.firstSeenOn} had committed one of term ${known.term} there (${short(known.fingerprint)} vs ${short(fingerprint)})`,
+      );
+    }
+  }
+
+  /** The entries of `log` in (fromIndex, toIndex] that it still holds are committed. */
+  observeCommittedRange(nodeId: NodeId, log: MemoryLogStorage, fromIndex: number, toIndex: number): void {
+    const low = Math.max(fromIndex + 1, log.firstIndex());
+    const high = Math.min(toIndex, log.lastIndex());
+    if (low > high) return;
+    for (const entry of log.entries(low, high + 1, Number.MAX_SAFE_INTEGER)) this.observeCommitted(nodeId, entry, 'holds committed');
+  }
+}
+
+function short(fingerprint: string): string {
+  return fingerprint.length > 60 ? `${fingerprint.slice(0, 60)}...` : fingerprint;
+}
