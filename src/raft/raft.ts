@@ -72,6 +72,8 @@ export class RaftNode {
   private leaderId: NodeId | null = null;
   private role: Role = 'follower';
   private confState: ConfState;
+  /** The log index as of which confState holds (a snapshot's index or the last conf change applied). */
+  private confStateIndex = 0;
 
   private stepRole: (message: Message) => void = (message) => this.stepFollower(message);
   private tickRole: () => void = () => this.tickElection();
@@ -106,7 +108,11 @@ export class RaftNode {
     this.confState = confState;
     assert(hardState.commit >= this.log.committed && hardState.commit <= this.log.lastIndex(), 'persisted commit within the log');
     this.log.committed = hardState.commit;
-    if (config.appliedIndex > this.log.applied) this.log.appliedTo(config.appliedIndex);
+    // The snapshot in storage counts as applied: the driver restores its state machine from it.
+    const snapshotIndex = config.storage.snapshot().metadata.index;
+    const appliedIndex = Math.max(config.appliedIndex, snapshotIndex);
+    if (appliedIndex > this.log.applied) this.log.appliedTo(appliedIndex);
+    this.confStateIndex = snapshotIndex;
     this.replayConfChanges();
     this.becomeFollower(hardState.term, null);
     this.vote = hardState.vote;
@@ -116,14 +122,14 @@ export class RaftNode {
 
   /** After a restart, the configuration is the snapshot's plus the conf changes already applied. */
   private replayConfChanges(): void {
-    let next = this.log.firstIndex();
+    let next = this.confStateIndex + 1;
     const end = this.log.applied + 1;
     let pages = 0;
     while (next < end) {
       assert(pages++ <= end, 'replay makes progress');
       const page = this.log.slice(next, end, this.config.maxSizePerMessageBytes);
       assert(page !== undefined && page.length > 0, 'applied entries are in storage');
-      for (const entry of page) if (entry.type === 'confChange') this.confState = applyConfChange(this.confState, decodeConfChange(entry.data));
+      for (const entry of page) if (entry.type === 'confChange') this.applyCommittedConfChange(entry);
       next = (page[page.length - 1] as Entry).index + 1;
     }
   }
@@ -479,6 +485,7 @@ export class RaftNode {
     }
     this.log.restore(snapshot);
     this.confState = snapshot.metadata.confState;
+    this.confStateIndex = index;
     return true;
   }
 
@@ -527,7 +534,7 @@ export class RaftNode {
     // A probe acknowledged at the known match point also ends probing.
     if (!updated && !(progress.state === 'probe' && progress.match === message.index)) return;
     if (progress.state === 'probe') progress.becomeReplicate();
-    else if (progress.state === 'snapshot' && progress.match + 1 >= this.log.firstIndex()) {
+    else if (progress.state === 'snapshot' && (progress.match + 1 >= this.log.firstIndex() || progress.match >= progress.pendingSnapshot)) {
       progress.becomeProbe();
       progress.becomeReplicate();
     } else if (progress.state === 'replicate') progress.inflights.freeLE(message.index);
@@ -860,8 +867,10 @@ export class RaftNode {
   }
 
   private applyCommittedConfChange(entry: Entry): void {
-    const change = decodeConfChange(entry.data);
-    this.confState = applyConfChange(this.confState, change);
+    // Already covered by a snapshot installed since this entry was handed out.
+    if (entry.index <= this.confStateIndex) return;
+    this.confStateIndex = entry.index;
+    this.confState = applyConfChange(this.confState, decodeConfChange(entry.data));
     if (this.role !== 'leader') return;
     const members = new Set([...this.confState.voters, ...this.confState.learners]);
     for (const id of [...this.progress.keys()]) if (!members.has(id)) this.progress.delete(id);
