@@ -15,8 +15,8 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { limits } from '../src/util/limits.js';
-import { createRingDescription, Ring } from '../src/placement/index.js';
-import type { RingMember } from '../src/placement/index.js';
+import { applyRingChange, calibrateVirtualNodes, createRingDescription, Ring, targetCopyShares } from '../src/placement/index.js';
+import type { RingDescription, RingMember } from '../src/placement/index.js';
 
 const options = parseOptions(process.argv.slice(2));
 const replicationFactor = 3;
@@ -153,22 +153,68 @@ function benchmarkSize(count: number, zones: number, chunkIds: readonly string[]
 
 function benchmarkWeights(label: string, count: number, weightOf: (index: number) => number, chunkIds: readonly string[]): void {
   const members = makeMembers(count, 1, weightOf);
-  const placement = placeAll(buildRing(members).ring, chunkIds);
+  const plain = createRingDescription({ epoch: 1, settings: { replicationFactor, vnodesPerWeightUnit: options.vnodes }, members });
+  const calibrated = calibrateVirtualNodes(plain).description;
+  const errors = [plain, calibrated].map((description) => {
+    const placement = placeAll(Ring.fromDescription(description), chunkIds);
+    return { placement, ...weightErrors(description, placement) };
+  });
+  const moved = movement(errors[0]!.placement, errors[1]!.placement, '(none)').movedCopies / (chunkIds.length * replicationFactor);
+  console.log(
+    `${label.padEnd(36)} ${format(errors[0]!.worst * 100, 1).padStart(6)}% ${format(errors[1]!.worst * 100, 1).padStart(9)}%` +
+      `   ${format(moved * 100, 1).padStart(5)}%   ${errors[0]!.perWeight}  ->  ${errors[1]!.perWeight}`,
+  );
+}
+
+/** Worst member error against the fair share, and mean share/fair share per weight class (sampled). */
+function weightErrors(description: RingDescription, placement: Placement): { worst: number; perWeight: string } {
   const counts = copiesPerMember(placement);
-  const totalWeight = members.reduce((sum, member) => sum + member.weight, 0);
-  const byWeight = new Map<number, { share: number; members: number }>();
-  let worstError = 0;
-  for (const member of members) {
-    const share = (counts.get(member.id) as number) / placement.replicas.length;
-    worstError = Math.max(worstError, Math.abs(share / (member.weight / totalWeight) - 1));
-    const entry = byWeight.get(member.weight) ?? { share: 0, members: 0 };
-    byWeight.set(member.weight, { share: entry.share + share, members: entry.members + 1 });
+  const targets = targetCopyShares(description);
+  const byWeight = new Map<number, { ratio: number; members: number }>();
+  let worst = 0;
+  for (const member of description.members) {
+    const ratio = (counts.get(member.id) as number) / placement.replicas.length / (targets.get(member.id) as number);
+    worst = Math.max(worst, Math.abs(ratio - 1));
+    const entry = byWeight.get(member.weight) ?? { ratio: 0, members: 0 };
+    byWeight.set(member.weight, { ratio: entry.ratio + ratio, members: entry.members + 1 });
   }
-  const perWeight = [...byWeight.entries()]
-    .sort((left, right) => left[0] - right[0])
-    .map(([weight, entry]) => `w${weight}: ${format(entry.share / entry.members / (weight / totalWeight))}x`)
-    .join(', ');
-  console.log(`${label.padEnd(34)} worst member error ${format(worstError * 100, 1)}%   mean share/ideal per weight: ${perWeight}`);
+  const classes = [...byWeight.entries()].sort((left, right) => left[0] - right[0]);
+  const shown = classes.length > 4 ? [classes[0]!, classes[1]!, classes[classes.length - 2]!, classes[classes.length - 1]!] : classes;
+  const perWeight = shown.map(([weight, entry]) => `w${weight} ${format(entry.ratio / entry.members)}`).join(' ');
+  return { worst, perWeight };
+}
+
+/** Equal weights, calibrated: balance, the data calibration moves, and a join after it. */
+function benchmarkCalibrated(count: number, zones: number, chunkIds: readonly string[]): void {
+  const plain = createRingDescription({ epoch: 1, settings: { replicationFactor, vnodesPerWeightUnit: options.vnodes }, members: makeMembers(count, zones) });
+  const started = performance.now();
+  const calibration = calibrateVirtualNodes(plain);
+  const calibrateMilliseconds = performance.now() - started;
+  const before = placeAll(Ring.fromDescription(plain), chunkIds);
+  const calibrated = placeAll(Ring.fromDescription(calibration.description), chunkIds);
+  const totalCopies = chunkIds.length * replicationFactor;
+  const calibrationMoved = movement(before, calibrated, '(none)').movedCopies / totalCopies;
+  const grown = applyRingChange(calibration.description, {
+    kind: 'add-member',
+    member: { id: 'node-new', zone: `zone-${count % zones}`, weight: 1, state: 'active' },
+  });
+  const after = placeAll(Ring.fromDescription(grown), chunkIds);
+  const joined = movement(calibrated, after, 'node-new');
+  const balance = fill(calibrated);
+  console.log(
+    [
+      String(count).padStart(3),
+      String(zones).padStart(5),
+      format(calibrateMilliseconds, 0).padStart(9),
+      String(calibration.rounds).padStart(6),
+      `${format(calibration.worstErrorBefore * 100, 1)}% -> ${format(calibration.worstErrorAfter * 100, 1)}%`.padStart(15),
+      format(balance.maxOverMean).padStart(8),
+      format(balance.minOverMean).padStart(8),
+      `${format(calibrationMoved * 100, 2)}%`.padStart(10),
+      format(joined.movedCopies / totalCopies / (1 / (count + 1))).padStart(10),
+      String(joined.copiesToOthers).padStart(8),
+    ].join(' '),
+  );
 }
 
 function main(): void {
@@ -179,6 +225,12 @@ function main(): void {
   console.log('  N zones build-ms lookup-ns max/mean min/mean add-moved  ideal ratio chg-chnk to-other remove-ratio dupes zone-x');
   for (const [count, zones] of [[3, 1], [10, 1], [100, 1], [3, 3], [10, 5], [100, 5]] as const) benchmarkSize(count, zones, chunkIds);
   console.log('');
+  console.log('calibrated (equal weights): exact error = worst |exact share / fair share - 1|; fill sampled over the chunks');
+  console.log('  N zones  calib-ms rounds    exact error max/mean min/mean calib-move join-ratio to-other');
+  for (const [count, zones] of [[10, 1], [100, 1], [10, 5], [100, 5]] as const) benchmarkCalibrated(count, zones, chunkIds);
+  console.log('');
+  console.log('weights (one zone): worst member error vs fair share, sampled; plain ring -> calibrated; data moved by calibrating');
+  console.log('                                      plain  calibrated   moved   mean share/fair per weight class: plain -> calibrated');
   benchmarkWeights('N=10, weights 1,1,1,1,1,2,2,2,3,4', 10, (index) => [1, 1, 1, 1, 1, 2, 2, 2, 3, 4][index] as number, chunkIds);
   benchmarkWeights('N=100, half weight 1, half weight 2', 100, (index) => (index % 2 === 0 ? 1 : 2), chunkIds);
   benchmarkWeights('N=16, weights 1..16', 16, (index) => index + 1, chunkIds);
