@@ -64,7 +64,11 @@ class Simulation implements NodeHost {
   private readonly prng: Prng;
   private readonly network: SimNetwork;
   private readonly workload: Workload;
+  /** Live incarnations by Raft id. A wiped node rejoins under a new id (`n3.2`), as etcd gives a re-added member a new id. */
   private readonly nodes = new Map<NodeId, SimNode>();
+  /** The current Raft id of each machine slot (n1..n7). */
+  private readonly slotIds = new Map<string, NodeId>();
+  private readonly slotIncarnations = new Map<string, number>();
   /** Nodes that are down and should come back (members and spares alike). */
   private readonly down = new Set<NodeId>();
   private readonly trace = new TraceHash();
@@ -172,6 +176,8 @@ class Simulation implements NodeHost {
       const disk = isMember ? new SimDisk(MemoryLogStorage.bootstrap(confState, emptyState)) : SimDisk.empty();
       const node = new SimNode(id, disk, this, this.config.tuning);
       this.nodes.set(id, node);
+      this.slotIds.set(id, id);
+      this.slotIncarnations.set(id, 1);
       node.start(this.prng.fork());
     }
     this.traceLine(`bootstrap voters ${confState.voters.join(',')} learners ${confState.learners.join(',')}`);
@@ -334,7 +340,7 @@ class Simulation implements NodeHost {
   }
 
   private partition(): void {
-    const ids = this.prng.shuffle([...this.config.nodeIds]);
+    const ids = this.prng.shuffle([...this.nodes.keys()]);
     if (ids.length < 2) return;
     const leader = this.currentLeader();
     const shape = this.prng.pick(['split', 'isolate-leader', 'minority', 'bridge', 'one-way'] as const);
@@ -361,7 +367,7 @@ class Simulation implements NodeHost {
   }
 
   private crashRandomNode(): void {
-    const live = this.config.nodeIds.filter((id) => !this.down.has(id));
+    const live = [...this.nodes.keys()].filter((id) => !this.down.has(id));
     if (live.length === 0) return;
     const id = this.prng.pick(live);
     const node = this.nodes.get(id) as SimNode;
@@ -414,9 +420,9 @@ class Simulation implements NodeHost {
     const status = leader.raft.status();
     // Only on a fully applied leader: its configuration is then every committed change.
     if (status.applied !== status.commit) return;
-    const change = this.chooseConfChange(status);
+    let change = this.chooseConfChange(status);
     if (change === null) return;
-    if (change.type === 'addLearner') this.wipeAndStart(change.nodeId);
+    if (change.type === 'addLearner') change = { type: 'addLearner', nodeId: this.wipeAndStart(change.nodeId) };
     this.traceLine(`propose ${change.type} ${change.nodeId} at ${leader.id}`);
     this.counters.confChangesProposed++;
     try {
@@ -430,30 +436,47 @@ class Simulation implements NodeHost {
   private chooseConfChange(status: RaftStatus): ConfChange | null {
     const { voters, learners } = status.confState;
     const members = new Set([...voters, ...learners]);
-    const outsiders = this.config.nodeIds.filter((id) => !members.has(id));
+    const outsiders = [...this.slotIds.values()].filter((id) => !members.has(id));
     const roll = this.prng.nextFloat();
     if (roll < 0.35 && outsiders.length > 0) return { type: 'addLearner', nodeId: this.prng.pick(outsiders) };
     if (roll < 0.7 && learners.length > 0) return { type: 'promoteLearner', nodeId: this.prng.pick(learners) };
     if (members.size > 1) {
       const removable = voters.length > 1 ? [...members] : [...learners];
-      if (removable.length > 0) return { type: 'removeNode', nodeId: this.prng.pick(removable) };
+      if (removable.length === 0) return null;
+      const nodeId = this.prng.pick(removable);
+      // A leader removing itself can leave the group without a leader (FINDINGS.md, F1);
+      // operators transfer leadership first, so runs do too unless asked otherwise.
+      if (nodeId === status.id && this.config.removeLeaderAllowed !== true) return null;
+      return { type: 'removeNode', nodeId };
     }
     return null;
   }
 
-  /** A node joins with an empty disk (a removed node rejoining is wiped first, as etcd requires). */
-  private wipeAndStart(id: NodeId): void {
-    const node = this.nodes.get(id) as SimNode;
-    if (node.raft !== null) {
-      for (const requestId of node.crash(0)) {
+  /**
+   * The machine behind `id` joins with an empty disk under a new id: a removed
+   * node rejoining is wiped first and gets a new identity, as etcd requires, so
+   * messages still in flight to its old incarnation go nowhere.
+   */
+  private wipeAndStart(id: NodeId): NodeId {
+    const old = this.nodes.get(id) as SimNode;
+    if (old.raft !== null) {
+      for (const requestId of old.crash(0)) {
         this.requestNode.delete(requestId);
         this.workload.unknown(requestId, this.tick);
       }
     }
-    node.disk = SimDisk.empty();
+    this.nodes.delete(id);
     this.down.delete(id);
+    const slot = id.split('.')[0] as string;
+    const incarnation = (this.slotIncarnations.get(slot) ?? 1) + 1;
+    this.slotIncarnations.set(slot, incarnation);
+    const newId = `${slot}.${incarnation}`;
+    this.slotIds.set(slot, newId);
+    const node = new SimNode(newId, SimDisk.empty(), this, this.config.tuning);
+    this.nodes.set(newId, node);
     node.start(this.prng.fork());
-    this.traceLine(`wiped ${id}`);
+    this.traceLine(`wiped ${id}, rejoins as ${newId}`);
+    return newId;
   }
 }
 
