@@ -165,7 +165,7 @@ export class CairnClient {
       const answer = await this.send({
         method: 'PUT', path: objectPath(key), headers, body: requestBody, key, mutation: true, expect: 'json',
       });
-      return parseObjectMetadata(answer.json, answer.endpoint, key);
+      return appliedMutationResult(() => parseObjectMetadata(answer.json, answer.endpoint, key));
     } finally {
       requestBody.dispose();
     }
@@ -201,7 +201,7 @@ export class CairnClient {
     const answer = await this.send({
       method: 'DELETE', path: objectPath(key), headers, body: undefined, key, mutation: true, expect: 'json',
     });
-    return parseDeleteResult(answer.json, answer.endpoint);
+    return appliedMutationResult(() => parseDeleteResult(answer.json, answer.endpoint));
   }
 
   async listObjects(options: ListObjectsOptions = {}): Promise<ObjectListPage> {
@@ -274,7 +274,6 @@ export class CairnClient {
     for (let attempt = 1; attempt <= this.retryAttemptsMax; attempt++) {
       const result = await this.attempt(target, plan);
       if (result.kind === 'answer') return result.answer;
-      lastErrorByEndpoint.delete(target.name); // re-insert: the map lists endpoints in the order last tried
       lastErrorByEndpoint.set(target.name, failureDescription(result));
       if (result.kind === 'server-error' || !result.failure.timeout) everyFailureTimedOut = false;
       if (this.leaderHint?.name === target.name) this.leaderHint = undefined;
@@ -368,6 +367,15 @@ export class CairnClient {
 
 function objectPath(key: string): string {
   return `/v1/objects/${encodeURIComponent(key)}`;
+}
+
+/** Parses the answer to a mutation the server acknowledged: a malformed one leaves the outcome unknown. */
+function appliedMutationResult<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw error instanceof CairnError ? withDetails(error, error.message, { outcome: 'unknown' }) : error;
+  }
 }
 
 function failureDescription(failure: AttemptFailure): string {
