@@ -81,6 +81,12 @@ export class Progress {
       return true;
     }
     if (this.next - 1 !== rejectedIndex) return false;
+    if (rejectedIndex <= this.match) {
+      // The member no longer holds what it acknowledged: its log was lost (a wiped
+      // disk rejoining under the same id, or a stale acknowledgement of an earlier
+      // incarnation). Believe its hint and replicate again from there.
+      this.match = Math.max(0, Math.min(matchHint, rejectedIndex - 1));
+    }
     this.next = Math.max(Math.min(rejectedIndex, matchHint + 1), this.match + 1);
     this.probeSent = false;
     return true;

@@ -243,8 +243,10 @@ export class RaftNode {
         this.becomeFollower(this.term, null);
         return;
       }
-      // A transfer that did not finish within an election timeout is abandoned.
+      // A transfer that did not finish within an election timeout is abandoned
+      // (a removed leader tries again).
       this.leadTransferee = null;
+      if (!this.confState.voters.includes(this.id)) this.handOverLeadership();
     }
     if (this.heartbeatElapsed >= this.config.heartbeatTicks) {
       this.heartbeatElapsed = 0;
@@ -418,6 +420,11 @@ export class RaftNode {
   private handleVoteResponse(message: Message): void {
     const expected: MessageType = this.role === 'preCandidate' ? 'preVoteResponse' : 'voteResponse';
     if (message.type !== expected) return;
+    if (!this.isPromotable()) {
+      // Our removal was applied while campaigning.
+      this.becomeFollower(this.term, null);
+      return;
+    }
     this.votes.set(message.from, !message.reject);
     const result = voteResult(this.confState.voters, this.votes);
     if (result === 'won') {
@@ -459,8 +466,10 @@ export class RaftNode {
   }
 
   private handleHeartbeat(message: Message): void {
-    // The leader sends min(commit, our match), so this never passes our log.
-    this.log.commitTo(message.commit);
+    // The leader sends min(commit, our match), so this never passes our log, unless
+    // the leader's match is stale (our log was lost): then commit nothing and let the
+    // next append's rejection correct the leader.
+    if (message.commit <= this.log.lastIndex()) this.log.commitTo(message.commit);
     this.send(message.from, 'heartbeatResponse', message.context === undefined ? {} : { context: message.context });
   }
 
@@ -658,7 +667,7 @@ export class RaftNode {
       this.readsAwaitingCommit.push({ requestContext, from });
       return;
     }
-    if (this.confState.voters.length === 1) {
+    if (this.confState.voters.length === 1 && this.confState.voters[0] === this.id) {
       this.answerRead(from, this.log.committed, requestContext);
       return;
     }
@@ -682,6 +691,21 @@ export class RaftNode {
   private answerRead(from: NodeId, index: number, requestContext: Uint8Array): void {
     if (from === this.id) this.readStates.push({ index, requestContext });
     else if (this.progress.has(from)) this.send(from, 'readIndexResponse', { index, context: requestContext });
+  }
+
+  /** A leader that is no longer a voter hands over to the most up-to-date voter. */
+  private handOverLeadership(): void {
+    if (this.leadTransferee !== null) return;
+    let best: NodeId | null = null;
+    let bestMatch = -1;
+    for (const voter of this.confState.voters) {
+      const match = this.progress.get(voter)?.match ?? -1;
+      if (match > bestMatch) {
+        best = voter;
+        bestMatch = match;
+      }
+    }
+    if (best !== null) this.handleTransferLeader(best);
   }
 
   private handleTransferLeader(transferee: NodeId): void {
@@ -879,12 +903,10 @@ export class RaftNode {
       if (progress === undefined) this.addProgress(id, this.log.lastIndex());
       else progress.isLearner = this.confState.learners.includes(id);
     }
-    if (!members.has(this.id) || !this.confState.voters.includes(this.id)) {
-      // Removed (or demoted): step down; the remaining voters elect a new leader.
-      this.becomeFollower(this.term, null);
-      return;
-    }
     if (this.leadTransferee !== null && !members.has(this.leadTransferee)) this.leadTransferee = null;
+    // Removed: keep leading (not counting ourselves) until a remaining voter takes over,
+    // so the voters learn the commit index and no entry of ours blocks their election.
+    if (!this.confState.voters.includes(this.id)) this.handOverLeadership();
     // The quorum changed: the commit index may move, and new members need entries.
     this.maybeCommit();
     this.broadcastAppend();

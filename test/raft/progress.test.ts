@@ -38,6 +38,7 @@ test('maybeDecreaseTo in probe: stale rejections are ignored, hints are used', (
     { match: 0, next: 10, rejected: 9, hint: 9, decreased: true, newNext: 9 },
     { match: 0, next: 10, rejected: 9, hint: 3, decreased: true, newNext: 4 },
     { match: 5, next: 10, rejected: 9, hint: 1, decreased: true, newNext: 6 }, // never below match + 1
+    { match: 11, next: 12, rejected: 11, hint: 0, decreased: true, newNext: 1 }, // the member lost its log
   ];
   for (const row of table) {
     const p = progress(row.match, row.next);
