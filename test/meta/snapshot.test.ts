@@ -8,6 +8,7 @@ import { MemoryMetaStore } from '../../src/meta/store.js';
 import { AssertionFailure } from '../../src/util/assert.js';
 import { CorruptionError } from '../../src/util/errors.js';
 import { Prng } from '../../src/util/prng.js';
+import { crc32c } from '../../src/storage/crc32c.js';
 import { bootstrapThree, dump, randomCommand, randomKey } from './helpers.js';
 
 function populatedStore(seed: number, commandCount: number): MemoryMetaStore {
@@ -127,6 +128,22 @@ test('specific damage is named: magic, format, order, count, checksum', () => {
   expectRefused(withByte(21, 3), 'count', /trailer counts 3 entries, the stream has 2/);
   expectRefused(withByte(14, 9), 'value byte', /checksum mismatch/);
   expectRefused(withByte(10, 7), 'record tag', /unknown record tag 7/);
+});
+
+test('a stream with a valid checksum but a non-canonical length is refused', () => {
+  const header = [...new TextEncoder().encode('CAIRNMETA'), 1];
+  // Entry "a" -> [1] with its key length written as 0x81 0x00 (1 in two bytes), then the trailer.
+  const body = new Uint8Array([...header, 1, 0x81, 0x00, 0x61, 1, 1, 2, 1]);
+  const stream = new Uint8Array(body.length + 4);
+  stream.set(body);
+  new DataView(stream.buffer).setUint32(body.length, crc32c(body), true);
+  expectRefused(stream, 'non-canonical key length', /malformed key length/);
+  // The same stream written canonically is accepted: the refusal is about the varint alone.
+  const canonical = new Uint8Array([...header, 1, 1, 0x61, 1, 1, 2, 1]);
+  const good = new Uint8Array(canonical.length + 4);
+  good.set(canonical);
+  new DataView(good.buffer).setUint32(canonical.length, crc32c(canonical), true);
+  assert.equal(restoreSnapshot([good], new MemoryMetaStore()), { entryCount: 1 });
 });
 
 test('restored objects read back byte for byte', () => {
