@@ -420,16 +420,20 @@ class Simulation implements NodeHost {
     const status = leader.raft.status();
     // Only on a fully applied leader: its configuration is then every committed change.
     if (status.applied !== status.commit) return;
-    let change = this.chooseConfChange(status);
-    if (change === null) return;
-    if (change.type === 'addLearner') change = { type: 'addLearner', nodeId: this.wipeAndStart(change.nodeId) };
+    const chosen = this.chooseConfChange(status);
+    if (chosen === null) return;
+    // A joining machine gets a fresh id; it is wiped only once the proposal is accepted.
+    const change: ConfChange = chosen.type === 'addLearner' ? { type: 'addLearner', nodeId: this.nextIncarnationId(chosen.nodeId) } : chosen;
     this.traceLine(`propose ${change.type} ${change.nodeId} at ${leader.id}`);
     this.counters.confChangesProposed++;
     try {
       leader.raft.proposeConfChange(change);
     } catch (error) {
       if (!isCairnError(error)) throw error;
+      this.traceLine(`refused: ${(error as Error).message}`);
+      return;
     }
+    if (change.type === 'addLearner') this.wipeAndStart(chosen.nodeId, change.nodeId);
     leader.processReady();
   }
 
@@ -439,7 +443,11 @@ class Simulation implements NodeHost {
     const outsiders = [...this.slotIds.values()].filter((id) => !members.has(id));
     const roll = this.prng.nextFloat();
     if (roll < 0.35 && outsiders.length > 0) return { type: 'addLearner', nodeId: this.prng.pick(outsiders) };
-    if (roll < 0.7 && learners.length > 0) return { type: 'promoteLearner', nodeId: this.prng.pick(learners) };
+    if (roll < 0.7 && learners.length > 0) {
+      // A learner whose machine was since wiped (its addition committed late) is a ghost: never promote it.
+      const nodeId = this.prng.pick(learners);
+      return this.nodes.has(nodeId) ? { type: 'promoteLearner', nodeId } : null;
+    }
     if (members.size > 1) {
       const removable = voters.length > 1 ? [...members] : [...learners];
       if (removable.length === 0) return null;
@@ -457,7 +465,12 @@ class Simulation implements NodeHost {
    * node rejoining is wiped first and gets a new identity, as etcd requires, so
    * messages still in flight to its old incarnation go nowhere.
    */
-  private wipeAndStart(id: NodeId): NodeId {
+  private nextIncarnationId(id: NodeId): NodeId {
+    const slot = id.split('.')[0] as string;
+    return `${slot}.${(this.slotIncarnations.get(slot) ?? 1) + 1}`;
+  }
+
+  private wipeAndStart(id: NodeId, newId: NodeId): void {
     const old = this.nodes.get(id) as SimNode;
     if (old.raft !== null) {
       for (const requestId of old.crash(0)) {
@@ -467,16 +480,14 @@ class Simulation implements NodeHost {
     }
     this.nodes.delete(id);
     this.down.delete(id);
+    assert(newId === this.nextIncarnationId(id), 'the id proposed is the next incarnation');
     const slot = id.split('.')[0] as string;
-    const incarnation = (this.slotIncarnations.get(slot) ?? 1) + 1;
-    this.slotIncarnations.set(slot, incarnation);
-    const newId = `${slot}.${incarnation}`;
+    this.slotIncarnations.set(slot, (this.slotIncarnations.get(slot) ?? 1) + 1);
     this.slotIds.set(slot, newId);
     const node = new SimNode(newId, SimDisk.empty(), this, this.config.tuning);
     this.nodes.set(newId, node);
     node.start(this.prng.fork());
     this.traceLine(`wiped ${id}, rejoins as ${newId}`);
-    return newId;
   }
 }
 
