@@ -19,6 +19,8 @@ export class Progress {
   /** In probe state: an append was sent and no answer or heartbeat response came yet. */
   probeSent = false;
   isLearner: boolean;
+  /** In snapshot state: heartbeat responses received since the snapshot was sent. */
+  heartbeatsSinceSnapshot = 0;
   readonly inflights: Inflights;
 
   constructor(options: { match: number; next: number; isLearner: boolean; inflightMessagesMax: number; inflightBytesMax: number }) {
@@ -32,6 +34,7 @@ export class Progress {
   private resetState(state: ProgressState): void {
     this.probeSent = false;
     this.pendingSnapshot = 0;
+    this.heartbeatsSinceSnapshot = 0;
     this.state = state;
     this.inflights.reset();
   }

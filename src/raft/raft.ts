@@ -559,6 +559,11 @@ export class RaftNode {
     if (progress === undefined) return;
     progress.recentActive = true;
     progress.probeSent = false;
+    if (progress.state === 'snapshot' && ++progress.heartbeatsSinceSnapshot >= this.snapshotRetryHeartbeats()) {
+      // The member is alive but never acknowledged the snapshot (lost, and nobody
+      // called reportSnapshot): probe again, which sends a new one if still needed.
+      progress.becomeProbe();
+    }
     // Acks may have been lost: free one slot so replication cannot stall for good.
     if (progress.state === 'replicate' && progress.inflights.full()) progress.inflights.freeFirstOne();
     if (progress.match < this.log.lastIndex()) this.sendAppend(message.from);
@@ -794,10 +799,17 @@ export class RaftNode {
     else throw notLeader(null);
   }
 
-  /** The transport could not reach `id`: stop pipelining to it. */
+  /** Heartbeat responses to wait for a snapshot acknowledgement before sending again: two election timeouts. */
+  private snapshotRetryHeartbeats(): number {
+    return Math.ceil((2 * this.config.electionTimeoutTicks) / this.config.heartbeatTicks);
+  }
+
+  /** The transport could not reach `id`: stop pipelining to it (a snapshot in flight counts as failed). */
   reportUnreachable(id: NodeId): void {
     const progress = this.role === 'leader' ? this.progress.get(id) : undefined;
-    if (progress !== undefined && progress.state === 'replicate') progress.becomeProbe();
+    if (progress === undefined) return;
+    if (progress.state === 'replicate') progress.becomeProbe();
+    else if (progress.state === 'snapshot') this.reportSnapshot(id, false);
   }
 
   /** The transport finished (ok) or failed sending a snapshot to `id`. */

@@ -169,6 +169,27 @@ test('a follower behind the first index catches up through InstallSnapshot', () 
   assert.is(network.node('a').status().progress.c?.state, 'replicate');
 });
 
+test('a lost snapshot is sent again after two election timeouts of heartbeats, without reportSnapshot', () => {
+  const network = new Network(['a', 'b', 'c'], { seed: 32 });
+  network.campaign('a');
+  network.isolate('c');
+  for (let i = 0; i < 5; i++) network.node('a').propose(bytes(`v${i}`));
+  network.tickAndSettle(2, ['a', 'b']);
+  const member = network.member('a');
+  member.storage.createSnapshot(member.appliedIndex, network.node('a').status().confState, bytes('state'));
+  member.storage.compact(member.appliedIndex);
+  let snapshotsSent = 0;
+  network.filter = (m) => (m.type === 'snapshot' ? ++snapshotsSent > 1 : true);
+  network.heal();
+  network.tickAndSettle(10, ['a']);
+  assert.is(snapshotsSent, 1);
+  assert.is(network.node('a').status().progress.c?.state, 'snapshot');
+  network.tickAndSettle(15, ['a']);
+  assert.is(snapshotsSent, 2, 'sent again after 20 heartbeat responses');
+  assert.is(network.node('c').status().commit, network.node('a').status().commit);
+  assert.is(network.node('a').status().progress.c?.state, 'replicate');
+});
+
 test('flow control: a follower in probe state gets one append per heartbeat', () => {
   const network = new Network(['a', 'b', 'c'], { seed: 41 });
   network.campaign('a');
