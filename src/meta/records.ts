@@ -191,6 +191,12 @@ export function encodeRing(description: RingDescription): Uint8Array {
     out.writeString(member.zone);
     writeFloat64(out, member.weight);
     out.writeUint8(memberStates.indexOf(member.state));
+    // A calibrated virtual node count (placement's calibrateVirtualNodes), when set.
+    if (member.virtualNodes === undefined) out.writeUint8(0);
+    else {
+      out.writeUint8(1);
+      out.writeVarint(member.virtualNodes);
+    }
   }
   return finish(out);
 }
@@ -209,7 +215,11 @@ export function decodeRing(bytes: Uint8Array): RingDescription {
     const zone = readBoundedString(input, what, 'zone', limits.placementIdentifierBytesMax);
     const weight = readFloat64(input, what, 'weight');
     const state = memberStates[readTag(input, what, 'state', memberStates.length - 1)] as MemberState;
-    members.push({ id, zone, weight, state });
+    if (readTag(input, what, 'virtualNodes presence', 1) === 0) members.push({ id, zone, weight, state });
+    else {
+      const virtualNodes = readBoundedVarint(input, what, 'virtualNodes', 1, limits.placementVirtualNodesPerNodeMax);
+      members.push({ id, zone, weight, state, virtualNodes });
+    }
   }
   input.expectEnd();
   return { formatVersion: ringDescriptionFormatVersion, epoch, settings: { replicationFactor, vnodesPerWeightUnit }, members };
