@@ -1,0 +1,245 @@
+// Cluster lifecycle on the node: bootstrap, join, remove, status (DESIGN.md section 6,
+// endpoints under /v1/node/... and /v1/cluster/...). Lifecycle writes run on the
+// leader; the client server forwards them there.
+
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { limits } from '../util/limits.js';
+import { CairnError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
+import type { MemberAddressing, NodeInfo } from './api.js';
+import type { CairnNode } from './node.js';
+
+export interface NodeStatus extends NodeInfo {
+  readonly membership: 'voter' | 'learner' | 'none';
+  readonly role: string;
+  readonly term: number;
+  readonly leaderId: string | null;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly lastIndex: number;
+  readonly diskUsedBytes: number;
+  readonly chunks: number;
+  readonly health: string;
+}
+
+const peerCallTimeoutMilliseconds = 3_000;
+
+export async function handleAdmin(node: CairnNode, method: string, path: string, body: unknown): Promise<unknown> {
+  const url = new URL(path, 'http://cairn');
+  const route = `${method} ${url.pathname}`;
+  if (route === 'GET /v1/node/info') return node.info();
+  if (route === 'GET /v1/node/status') return nodeStatus(node);
+  if (route === 'POST /v1/node/bootstrap') return acceptBootstrap(node, body);
+  if (route === 'POST /v1/node/join') return acceptJoin(node, body);
+  if (route === 'GET /v1/cluster/status') return clusterStatus(node);
+  if (route === 'POST /v1/cluster/members') return addMember(node, body);
+  if (method === 'DELETE' && url.pathname.startsWith('/v1/cluster/members/')) {
+    return removeMember(node, decodeURIComponent(url.pathname.slice('/v1/cluster/members/'.length)));
+  }
+  throw new CairnError('CAIRN_ERR_NOT_FOUND', `no endpoint ${route}`);
+}
+
+function asMembers(value: unknown): MemberAddressing[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > limits.raftMembersMax) throw new InvalidArgumentError('members must be a non-empty list');
+  return value.map((item: unknown) => {
+    const member = item as Partial<MemberAddressing>;
+    if (typeof member.id !== 'string' || typeof member.clientAddress !== 'string' || typeof member.peerAddress !== 'string' || typeof member.zone !== 'string' || typeof member.weight !== 'number') {
+      throw new InvalidArgumentError('each member needs id, clientAddress, peerAddress, zone and weight');
+    }
+    return { id: member.id, clientAddress: member.clientAddress, peerAddress: member.peerAddress, zone: member.zone, weight: member.weight };
+  });
+}
+
+async function acceptBootstrap(node: CairnNode, body: unknown): Promise<unknown> {
+  const request = body as { clusterId?: unknown; members?: unknown; replicationFactor?: unknown };
+  if (typeof request.clusterId !== 'string' || request.clusterId === '') throw new InvalidArgumentError('clusterId is required');
+  const members = asMembers(request.members);
+  const replicationFactor = Number(request.replicationFactor);
+  if (!Number.isSafeInteger(replicationFactor) || replicationFactor < 1 || replicationFactor > Math.min(members.length, limits.replicationFactorMax)) {
+    throw new InvalidArgumentError(`the replication factor must be between 1 and ${Math.min(members.length, limits.replicationFactorMax)} (the number of nodes), got ${String(request.replicationFactor)}`);
+  }
+  if (!members.some((member) => member.id === node.config.name)) throw new InvalidArgumentError(`node ${node.config.name} is not among the founding members`);
+  if (node.identity?.clusterId === request.clusterId) return { clusterId: request.clusterId, alreadyMember: true };
+  await node.adoptIdentity({ formatVersion: 1, clusterId: request.clusterId, nodeId: node.config.name, founding: { members, replicationFactor } });
+  return { clusterId: request.clusterId, alreadyMember: false };
+}
+
+async function acceptJoin(node: CairnNode, body: unknown): Promise<unknown> {
+  const request = body as { clusterId?: unknown; members?: unknown };
+  if (typeof request.clusterId !== 'string' || request.clusterId === '') throw new InvalidArgumentError('clusterId is required');
+  if (node.identity?.clusterId === request.clusterId) return { clusterId: request.clusterId, alreadyMember: true };
+  await node.adoptIdentity({ formatVersion: 1, clusterId: request.clusterId, nodeId: node.config.name, joinedWith: asMembers(request.members) });
+  return { clusterId: request.clusterId, alreadyMember: false };
+}
+
+function requireLeader(node: CairnNode): void {
+  if (!node.isLeader()) {
+    const hint = node.leader();
+    throw new CairnError('CAIRN_ERR_NOT_LEADER', 'membership changes run on the leader', { details: { leaderId: hint.leaderId, leaderClientAddress: hint.leaderClientAddress } });
+  }
+}
+
+async function callNode(address: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  let response;
+  try {
+    response = await request(`http://${address}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      headersTimeout: peerCallTimeoutMilliseconds,
+      bodyTimeout: peerCallTimeoutMilliseconds,
+    });
+  } catch (error) {
+    throw new CairnError('CAIRN_ERR_UNAVAILABLE', `node ${address} does not answer: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = (await response.body.json()) as { error?: { code: string; message: string } };
+  if (response.statusCode !== 200) {
+    throw new CairnError('CAIRN_ERR_UNAVAILABLE', `node ${address} refused ${method} ${path}: ${parsed.error?.message ?? response.statusCode}`, { details: { code: parsed.error?.code ?? null } });
+  }
+  return parsed;
+}
+
+async function addMember(node: CairnNode, body: unknown): Promise<unknown> {
+  requireLeader(node);
+  const address = (body as { address?: unknown }).address;
+  if (typeof address !== 'string' || address === '') throw new InvalidArgumentError('address (the new node\'s client address, host:port) is required');
+  const info = (await callNode(address, 'GET', '/v1/node/info')) as NodeInfo;
+  const clusterId = node.identity?.clusterId as string;
+  if (info.clusterId !== null && info.clusterId !== clusterId) {
+    throw new CairnError('CAIRN_ERR_CLUSTER_MISMATCH', `node ${info.id} at ${address} belongs to another cluster (${info.clusterId}); give it an empty --data-dir to join this one`);
+  }
+  const existing = node.memberAddressing();
+  if (existing.some((member) => member.id === info.id)) throw new CairnError('CAIRN_ERR_CONFLICT', `a member named ${info.id} already exists; give the new node another --name`);
+  const member: MemberAddressing = { id: info.id, clientAddress: info.clientAddress, peerAddress: info.peerAddress, zone: info.zone, weight: info.weight };
+  if (info.clusterId === null) await callNode(address, 'POST', '/v1/node/join', { clusterId, members: [...existing, member] });
+  const added = await node.proposeCommand({ type: 'addMember', ...member, role: 'learner' });
+  if (added.type !== 'ok') throw new CairnError('CAIRN_ERR_CONFLICT', `the member could not be added: ${added.type === 'rejected' ? added.message : added.type}`);
+  await node.driver?.proposeConfChange({ type: 'addLearner', nodeId: member.id });
+  return { added: member, role: 'learner' };
+}
+
+async function removeMember(node: CairnNode, id: string): Promise<unknown> {
+  requireLeader(node);
+  const status = node.raft?.status();
+  const inConfiguration = status !== undefined && (status.confState.voters.includes(id) || status.confState.learners.includes(id));
+  const recorded = node.memberAddressing().some((member) => member.id === id);
+  if (!inConfiguration && !recorded) throw new NotFoundError(`member ${id}`);
+  if (status !== undefined && status.confState.voters.length === 1 && status.confState.voters[0] === id) {
+    throw new CairnError('CAIRN_ERR_CONFLICT', `${id} is the last voter; removing it would leave the cluster without a quorum`);
+  }
+  if (recorded) {
+    const result = await node.proposeCommand({ type: 'removeMember', id });
+    if (result.type === 'rejected') throw new CairnError('CAIRN_ERR_CONFLICT', result.message);
+  }
+  if (inConfiguration) await node.driver?.proposeConfChange({ type: 'removeNode', nodeId: id });
+  return { removed: id };
+}
+
+/** Leader duty at bootstrap: record the cluster (identity, members, ring) in the meta state. */
+let recording = false;
+export async function ensureClusterRecorded(node: CairnNode): Promise<void> {
+  const founding = node.identity?.founding;
+  if (recording || founding === undefined || !node.isLeader() || node.clusterRecorded()) return;
+  recording = true;
+  try {
+    await node.proposeCommand({
+      type: 'bootstrapCluster',
+      clusterId: node.identity?.clusterId as string,
+      replicationFactor: founding.replicationFactor,
+      vnodesPerWeightUnit: limits.placementVirtualNodesPerWeightUnitDefault,
+      members: founding.members.map((member) => ({ ...member, role: 'voter' as const })),
+    });
+  } finally {
+    recording = false;
+  }
+}
+
+/** Leader duty: promote a learner that has caught up, while there are fewer than raftVotersMax voters. */
+let promoting = false;
+export async function promoteCaughtUpLearners(node: CairnNode): Promise<void> {
+  const status = node.raft?.status();
+  if (promoting || status === undefined || status.role !== 'leader' || status.confState.voters.length >= limits.raftVotersMax) return;
+  const candidate = status.confState.learners.find((id) => (status.progress[id]?.match ?? 0) >= status.commit);
+  if (candidate === undefined) return;
+  promoting = true;
+  try {
+    await node.driver?.proposeConfChange({ type: 'promoteLearner', nodeId: candidate });
+    await node.proposeCommand({ type: 'updateMember', id: candidate, role: 'voter' });
+  } finally {
+    promoting = false;
+  }
+}
+
+export function nodeStatus(node: CairnNode): NodeStatus {
+  const status = node.raft?.status();
+  const self = node.config.name;
+  const membership = status === undefined ? 'none' : status.confState.voters.includes(self) ? 'voter' : status.confState.learners.includes(self) ? 'learner' : 'none';
+  const usage = diskUsage(node.config.dataDirectory);
+  return {
+    ...node.info(),
+    membership,
+    role: status?.role ?? 'none',
+    term: status?.term ?? 0,
+    leaderId: status?.leaderId ?? null,
+    commitIndex: status?.commit ?? 0,
+    appliedIndex: node.driver?.appliedIndex ?? 0,
+    lastIndex: status?.lastIndex ?? 0,
+    diskUsedBytes: usage.bytes,
+    chunks: usage.chunks,
+    health: node.health().reason,
+  };
+}
+
+async function clusterStatus(node: CairnNode): Promise<unknown> {
+  const members = node.memberAddressing();
+  const statuses = await Promise.all(
+    members.map(async (member) => {
+      if (member.id === node.config.name) return nodeStatus(node);
+      try {
+        return (await callNode(member.clientAddress, 'GET', '/v1/node/status')) as NodeStatus;
+      } catch (error) {
+        return { ...member, clusterId: node.identity?.clusterId ?? null, version: '', membership: 'unknown', role: 'unreachable', term: 0, leaderId: null, commitIndex: 0, appliedIndex: 0, lastIndex: 0, diskUsedBytes: 0, chunks: 0, health: error instanceof Error ? error.message : 'unreachable' };
+      }
+    }),
+  );
+  return { clusterId: node.identity?.clusterId ?? null, leaderId: node.leader().leaderId, members: statuses };
+}
+
+const usageCache = new Map<string, { at: number; bytes: number; chunks: number }>();
+const usageCacheMilliseconds = 5_000;
+const usageFilesMax = 2_000_000;
+
+/** Bytes under the data directory and chunk files, cached for a few seconds (a walk is not free). */
+function diskUsage(directory: string): { bytes: number; chunks: number } {
+  const cached = usageCache.get(directory);
+  if (cached !== undefined && performance.now() - cached.at < usageCacheMilliseconds) return cached;
+  let bytes = 0;
+  let chunks = 0;
+  const pending = [directory];
+  for (let visited = 0; pending.length > 0 && visited < usageFilesMax; visited++) {
+    const current = pending.pop() as string;
+    let names: string[];
+    try {
+      names = readdirSync(current);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const path = join(current, name);
+      try {
+        const stat = statSync(path);
+        if (stat.isDirectory()) pending.push(path);
+        else {
+          bytes += stat.size;
+          if (/^[0-9a-f]{64}$/.test(name) && path.includes(`${join(directory, 'chunks')}`)) chunks++;
+        }
+      } catch {
+        // removed while walking
+      }
+    }
+  }
+  const result = { at: performance.now(), bytes, chunks };
+  usageCache.set(directory, result);
+  return result;
+}
