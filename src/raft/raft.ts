@@ -267,8 +267,15 @@ export class RaftNode {
     if (this.role === 'leader' || !this.isPromotable()) return;
     // A committed but unapplied conf change may remove us or change the quorum.
     if (this.hasUnappliedConfChange()) return;
-    if (this.config.preVote && !transfer) this.campaign('preVote', false);
-    else this.campaign('vote', transfer);
+    // A pre-vote round first (unless the leader handed over): only when it is won
+    // does the real campaign raise the term. A single voter wins both at once.
+    if (this.config.preVote && !transfer && !this.campaign('preVote', false)) return;
+    if (this.campaign('vote', transfer)) this.winElection();
+  }
+
+  private winElection(): void {
+    this.becomeLeader();
+    this.broadcastAppend();
   }
 
   private hasUnappliedConfChange(): boolean {
@@ -285,7 +292,8 @@ export class RaftNode {
     return false;
   }
 
-  private campaign(kind: 'preVote' | 'vote', transfer: boolean): void {
+  /** Start a (pre-)election; returns true when it is won outright (a single voter). */
+  private campaign(kind: 'preVote' | 'vote', transfer: boolean): boolean {
     let campaignTerm: number;
     if (kind === 'preVote') {
       this.becomePreCandidate();
@@ -295,12 +303,7 @@ export class RaftNode {
       campaignTerm = this.term;
     }
     this.votes.set(this.id, true);
-    if (voteResult(this.confState.voters, this.votes) === 'won') {
-      // A single-voter group wins at once.
-      if (kind === 'preVote') this.campaign('vote', false);
-      else this.becomeLeader();
-      return;
-    }
+    if (voteResult(this.confState.voters, this.votes) === 'won') return true;
     const lastIndex = this.log.lastIndex();
     const lastTerm = this.log.lastTerm();
     for (const voter of this.confState.voters) {
@@ -308,6 +311,7 @@ export class RaftNode {
       const fields: MessageFields = { term: campaignTerm, index: lastIndex, logTerm: lastTerm };
       this.send(voter, kind, transfer ? { ...fields, context: transferCampaignContext } : fields);
     }
+    return false;
   }
 
   /** Vote and pre-vote requests, after term handling. */
@@ -428,11 +432,7 @@ export class RaftNode {
     this.votes.set(message.from, !message.reject);
     const result = voteResult(this.confState.voters, this.votes);
     if (result === 'won') {
-      if (this.role === 'preCandidate') this.campaign('vote', false);
-      else {
-        this.becomeLeader();
-        this.broadcastAppend();
-      }
+      if (this.role === 'candidate' || this.campaign('vote', false)) this.winElection();
     } else if (result === 'lost') {
       this.becomeFollower(this.term, null);
     }
