@@ -14,7 +14,7 @@ export type Outcome = 'failed' | 'unknown';
 const knownServerCodes: readonly string[] = [
   'USAGE', 'INVALID_ARGUMENT', 'INVALID_KEY', 'LIMIT_EXCEEDED', 'NOT_FOUND', 'NOT_LEADER', 'NO_ENDPOINT',
   'UNAVAILABLE', 'CONFLICT', 'CORRUPTION', 'DISK_FULL', 'IO', 'TIMEOUT', 'INTERNAL', 'PRECONDITION_FAILED',
-  'NOT_IN_CLUSTER', 'BAD_RESPONSE', 'PROPOSAL_DROPPED',
+  'NOT_IN_CLUSTER', 'BAD_RESPONSE', 'PROPOSAL_DROPPED', 'CLUSTER_MISMATCH', 'ALREADY_IN_CLUSTER',
 ];
 
 const retryableCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

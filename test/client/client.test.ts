@@ -221,18 +221,35 @@ test('a connection reset after a PUT was received: outcome unknown, not retried'
 });
 
 test('a partly read streamed body is not replayed; a stream factory is', async () => {
-  const busy = await server(async (request, response) => {
-    await readBody(request);
-    sendError(response, 503, 'UNAVAILABLE', 'busy');
+  // The busy node answers 503 as soon as the first bytes arrive, while the rest of the
+  // caller's stream is still waiting to be produced: the stream is partly read, not ended.
+  const busy = await server((request, response) => {
+    request.once('data', () => {
+      response.setHeader('connection', 'close');
+      sendError(response, 503, 'UNAVAILABLE', 'busy');
+    });
   });
   const node = await server(objectStoreHandler());
   const cairn = client([busy.name, node.name]);
   const bytes = new Uint8Array(Buffer.alloc(200_000, 3));
-  const consumed = await failure(cairn.putObject('k', Readable.from([bytes]), { size: bytes.byteLength }));
+  let openGate: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    openGate = resolve;
+  });
+  async function* gatedBody(): AsyncGenerator<Uint8Array> {
+    yield bytes.subarray(0, 1000);
+    await gate;
+    yield bytes.subarray(1000);
+  }
+  const partlyRead = Readable.from(gatedBody());
+  const consumed = await failure(cairn.putObject('k', partlyRead, { size: bytes.byteLength }));
+  openGate();
   assert.is(consumed.code, 'CAIRN_ERR_UNAVAILABLE');
   assert.is(consumed.details['retried'], false);
   assert.is(consumed.details['outcome'], 'failed');
+  assert.is(partlyRead.destroyed, false, "the caller's stream is left to the caller");
   assert.is(node.requests.length, 0);
+  partlyRead.destroy();
   // Round-robin: the next request starts at the healthy node, so push the busy one first again.
   const factoryClient = client([busy.name, node.name]);
   let opened = 0;

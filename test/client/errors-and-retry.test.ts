@@ -26,7 +26,9 @@ const mapping: readonly [status: number, body: string, code: ErrorCode, messageI
   [421, errorBody('NOT_LEADER', 'not the leader'), 'CAIRN_ERR_NOT_LEADER', 'not the leader'],
   [503, errorBody('NOT_LEADER', 'no leader'), 'CAIRN_ERR_NOT_LEADER', 'no leader'],
   [503, errorBody('UNAVAILABLE', 'no quorum'), 'CAIRN_ERR_UNAVAILABLE', 'no quorum'],
-  [409, errorBody('NOT_IN_CLUSTER', 'join first'), 'CAIRN_ERR_NOT_IN_CLUSTER', 'join first'],
+  [503, errorBody('NOT_IN_CLUSTER', 'join first'), 'CAIRN_ERR_NOT_IN_CLUSTER', 'join first'],
+  [403, errorBody('CLUSTER_MISMATCH', 'other cluster'), 'CAIRN_ERR_CLUSTER_MISMATCH', 'other cluster'],
+  [409, errorBody('ALREADY_IN_CLUSTER', 'already'), 'CAIRN_ERR_ALREADY_IN_CLUSTER', 'already'],
   [404, errorBody('CAIRN_ERR_NOT_FOUND', 'prefixed'), 'CAIRN_ERR_NOT_FOUND', 'prefixed'],
   // Unknown codes and non-JSON bodies fall back to the status.
   [412, errorBody('SOMETHING_NEW', 'new'), 'CAIRN_ERR_PRECONDITION_FAILED', 'new'],
