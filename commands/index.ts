@@ -1,9 +1,29 @@
 // oclif's explicit command strategy (the directory strategy fails inside the single
 // executable): every command is listed here by its id.
+import Bootstrap from './bootstrap.js';
+import Get from './get.js';
+import Join from './join.js';
+import Leave from './leave.js';
 import Limits from './limits.js';
+import Ls from './ls.js';
+import Put from './put.js';
+import Remove from './remove.js';
+import Rm from './rm.js';
 import Serve from './serve.js';
+import Stat from './stat.js';
+import Status from './status.js';
 
 export const COMMANDS = {
+  bootstrap: Bootstrap,
+  get: Get,
+  join: Join,
+  leave: Leave,
   limits: Limits,
+  ls: Ls,
+  put: Put,
+  remove: Remove,
+  rm: Rm,
   serve: Serve,
+  stat: Stat,
+  status: Status,
 };

@@ -3,6 +3,7 @@
 // returning a typed result that oclif prints as JSON when --json is given.
 
 import { Command } from '@oclif/core';
+import { CairnClient, type BalancingPolicy } from '../client/index.js';
 import { renderTable } from './output.js';
 
 export abstract class CairnCommand extends Command {
@@ -12,6 +13,11 @@ export abstract class CairnCommand extends Command {
   protected printTable(head: readonly string[], rows: readonly (readonly string[])[]): void {
     if (this.jsonEnabled()) return;
     this.log(renderTable(head, rows));
+  }
+
+  /** A client over --endpoints (or CAIRN_ENDPOINTS); the caller closes it. */
+  protected makeClient(flags: { endpoints?: string | undefined; policy?: BalancingPolicy | undefined }): CairnClient {
+    return new CairnClient({ endpoints: flags.endpoints ?? '', ...(flags.policy === undefined ? {} : { policy: flags.policy }) });
   }
 
   // Errors are reported by src/cli/main.ts with codes and exit codes; oclif's own
