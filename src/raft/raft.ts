@@ -89,6 +89,11 @@ export class RaftNode {
   /** Index of the latest conf change appended by this leader (or its lastIndex at election). */
   private pendingConfIndex = 0;
   private uncommittedBytes = 0;
+  /**
+   * Proposals appended since the last Ready: sent to followers when the Ready is taken,
+   * so that every proposal of one driver iteration travels in one append per follower.
+   */
+  private appendsToFlush = false;
   private readonly readOnly = new ReadOnlyQueue();
   /** Read requests received before this leader committed an entry of its term. */
   private readsAwaitingCommit: { requestContext: Uint8Array; from: NodeId }[] = [];
@@ -151,6 +156,7 @@ export class RaftNode {
     this.progress.clear();
     this.pendingConfIndex = 0;
     this.uncommittedBytes = 0;
+    this.appendsToFlush = false;
     this.readOnly.reset();
     this.readsAwaitingCommit = [];
   }
@@ -619,6 +625,17 @@ export class RaftNode {
     for (const id of this.progress.keys()) if (id !== this.id) this.sendAppend(id);
   }
 
+  /** Send the proposals appended since the last Ready, filling each follower's inflight window. */
+  private flushAppends(): void {
+    if (!this.appendsToFlush) return;
+    this.appendsToFlush = false;
+    assert(this.role === 'leader', 'only a leader has appends to flush');
+    for (const id of this.progress.keys()) {
+      if (id === this.id) continue;
+      for (let sent = 0; sent < this.config.inflightMessagesMax && this.sendAppend(id, false); sent++);
+    }
+  }
+
   private broadcastHeartbeat(): void {
     const sequence = this.readOnly.currentSequence();
     for (const [id, progress] of this.progress) {
@@ -753,7 +770,7 @@ export class RaftNode {
     this.checkCanPropose(data.byteLength);
     const entry: Entry = { term: this.term, index: this.log.lastIndex() + 1, type: 'normal', data };
     this.appendEntries([entry]);
-    this.broadcastAppend();
+    this.appendsToFlush = true;
     return { index: entry.index, term: entry.term };
   }
 
@@ -775,7 +792,7 @@ export class RaftNode {
     const entry: Entry = { term: this.term, index: this.log.lastIndex() + 1, type: 'confChange', data };
     this.appendEntries([entry]);
     this.pendingConfIndex = entry.index;
-    this.broadcastAppend();
+    this.appendsToFlush = true;
     return { index: entry.index, term: entry.term };
   }
 
@@ -834,6 +851,7 @@ export class RaftNode {
 
   hasReady(): boolean {
     if (this.readyOutstanding) return false;
+    if (this.appendsToFlush) return true;
     const hard = this.hardState();
     const soft = this.softState();
     const previous = this.previousHardState;
@@ -854,6 +872,7 @@ export class RaftNode {
   /** Collect what the driver must do. Call advance(ready) before the next ready(). */
   ready(): Ready {
     assert(!this.readyOutstanding, 'advance the previous Ready first');
+    this.flushAppends();
     this.readyOutstanding = true;
     const hard = this.hardState();
     const soft = this.softState();

@@ -216,7 +216,9 @@ test('flow control: a follower in probe state gets one append per heartbeat', ()
 });
 
 test('flow control: a full inflight window (by count, then by bytes) pauses sending', () => {
-  for (const overrides of [{ inflightMessagesMax: 2 }, { inflightBytesMax: 2 * (100 + 16) }]) {
+  // One 100-byte entry (116 bytes with its header) per message.
+  const oneEntryPerMessage = { maxSizePerMessageBytes: 116 };
+  for (const overrides of [{ ...oneEntryPerMessage, inflightMessagesMax: 2 }, { ...oneEntryPerMessage, inflightBytesMax: 2 * 116 }]) {
     const network = new Network(['a', 'b', 'c'], { seed: 42, overrides });
     network.campaign('a');
     network.tickAndSettle(1);
@@ -238,6 +240,21 @@ test('flow control: a full inflight window (by count, then by bytes) pauses send
     network.tickAndSettle(3, ['a']);
     assert.is(network.node('c').status().commit, network.node('a').status().commit);
   }
+});
+
+test('proposals of one driver iteration travel in one append per follower', () => {
+  const network = new Network(['a', 'b', 'c'], { seed: 43 });
+  network.campaign('a');
+  network.tickAndSettle(1);
+  const appends: Message[] = [];
+  network.filter = (m) => {
+    if (m.type === 'append' && m.entries.length > 0) appends.push(m);
+    return true;
+  };
+  for (let i = 0; i < 50; i++) network.node('a').propose(bytes(`p${i}`));
+  network.settle();
+  assert.equal(appends.map((m) => [m.to, m.entries.length]), [['b', 50], ['c', 50]]);
+  assert.is(appliedTexts(network.member('b')).length, 50);
 });
 
 test('every message carries the group id; a message of another group is refused', () => {
