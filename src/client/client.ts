@@ -3,6 +3,7 @@
 // endpoint of each request, bounded retries with backoff, and leader redirects.
 // Object bodies stream both ways; nothing holds a whole object in memory.
 
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,7 +35,7 @@ import {
 } from './policy.js';
 import { type ObjectBody, RequestBody } from './request-body.js';
 import { classifyTransportError, errorFromResponse } from './response-errors.js';
-import { type AttemptFailure, decideAfterFailure, exhaustedError, withDetails } from './retry.js';
+import { type AttemptFailure, attemptOutcome, decideAfterFailure, exhaustedError, withDetails } from './retry.js';
 
 export interface CairnClientOptions {
   /** Parsed endpoints, or the text of --endpoints / CAIRN_ENDPOINTS. */
@@ -48,6 +49,12 @@ export interface CairnClientOptions {
   /** Randomness for the random policy and backoff jitter; seed it for reproducible runs. */
   readonly prng?: Prng;
   readonly connectionsPerEndpoint?: number;
+  /**
+   * Send each put and delete with a fresh x-cairn-request-id (default true). The server
+   * applies a request id at most once, so such a write is retried even after an attempt
+   * whose outcome is unknown. Without it such a write stops with outcome 'unknown'.
+   */
+  readonly deduplicateWrites?: boolean;
 }
 
 export interface PutObjectOptions {
@@ -93,6 +100,8 @@ interface RequestPlan {
   /** The object key, for the key-hash policy. */
   readonly key: string | undefined;
   readonly mutation: boolean;
+  /** Carries x-cairn-request-id: the server applies it at most once. */
+  readonly deduplicated: boolean;
   /** 'stream' hands the body to the caller; 'json' parses it; 'none' discards it. */
   readonly expect: 'stream' | 'json' | 'none';
 }
@@ -115,6 +124,7 @@ export class CairnClient {
   private readonly backoff: BackoffOptions;
   private readonly prng: Prng;
   private readonly connectionsPerEndpoint: number;
+  private readonly deduplicateWrites: boolean;
   private readonly pools = new Map<string, Pool>();
   /** The leader named by the last NOT_LEADER hint; mutations try it first. */
   private leaderHint: Endpoint | undefined;
@@ -136,6 +146,7 @@ export class CairnClient {
       maxMilliseconds: limits.clientBackoffMaxMillisecondsDefault,
     };
     validateBackoff(this.backoff);
+    this.deduplicateWrites = options.deduplicateWrites ?? true;
     this.connectionsPerEndpoint = options.connectionsPerEndpoint ?? limits.clientConnectionsPerEndpointMax;
     assertInteger(this.connectionsPerEndpoint, 'connectionsPerEndpoint', 1, limits.clientConnectionsPerEndpointMax);
     // Without an injected generator the jitter must still differ between processes.
@@ -161,9 +172,11 @@ export class CairnClient {
       headers['if-match-version'] = String(options.ifVersion);
     }
     if (options.ifAbsent === true) headers['if-none-match'] = '*';
+    if (this.deduplicateWrites) headers[requestIdHeader] = randomUUID();
     try {
       const answer = await this.send({
-        method: 'PUT', path: objectPath(key), headers, body: requestBody, key, mutation: true, expect: 'json',
+        method: 'PUT', path: objectPath(key), headers, body: requestBody, key, mutation: true,
+        deduplicated: this.deduplicateWrites, expect: 'json',
       });
       return appliedMutationResult(() => parseObjectMetadata(answer.json, answer.endpoint, key));
     } finally {
@@ -174,7 +187,9 @@ export class CairnClient {
   async getObject(key: string, options: GetObjectOptions = {}): Promise<GetObjectResult> {
     validateKey(key);
     const path = `${objectPath(key)}?consistency=${options.consistency ?? 'linearizable'}`;
-    const answer = await this.send({ method: 'GET', path, headers: {}, body: undefined, key, mutation: false, expect: 'stream' });
+    const answer = await this.send({
+      method: 'GET', path, headers: {}, body: undefined, key, mutation: false, deduplicated: false, expect: 'stream',
+    });
     assert(answer.body !== undefined, 'a streamed answer has a body');
     try {
       return { metadata: parseMetadataHeaders(answer.headers, key, answer.endpoint), body: answer.body };
@@ -187,7 +202,9 @@ export class CairnClient {
   async headObject(key: string, options: GetObjectOptions = {}): Promise<ObjectMetadata> {
     validateKey(key);
     const path = `${objectPath(key)}?consistency=${options.consistency ?? 'linearizable'}`;
-    const answer = await this.send({ method: 'HEAD', path, headers: {}, body: undefined, key, mutation: false, expect: 'none' });
+    const answer = await this.send({
+      method: 'HEAD', path, headers: {}, body: undefined, key, mutation: false, deduplicated: false, expect: 'none',
+    });
     return parseMetadataHeaders(answer.headers, key, answer.endpoint);
   }
 
@@ -198,8 +215,10 @@ export class CairnClient {
       assertInteger(options.ifVersion, 'ifVersion');
       headers['if-match-version'] = String(options.ifVersion);
     }
+    if (this.deduplicateWrites) headers[requestIdHeader] = randomUUID();
     const answer = await this.send({
-      method: 'DELETE', path: objectPath(key), headers, body: undefined, key, mutation: true, expect: 'json',
+      method: 'DELETE', path: objectPath(key), headers, body: undefined, key, mutation: true,
+      deduplicated: this.deduplicateWrites, expect: 'json',
     });
     return appliedMutationResult(() => parseDeleteResult(answer.json, answer.endpoint));
   }
@@ -213,7 +232,7 @@ export class CairnClient {
     if (options.after !== undefined) query.set('after', options.after);
     const answer = await this.send({
       method: 'GET', path: `/v1/objects?${query.toString()}`, headers: {}, body: undefined, key: undefined,
-      mutation: false, expect: 'json',
+      mutation: false, deduplicated: false, expect: 'json',
     });
     return parseListPage(answer.json, answer.endpoint, limit);
   }
@@ -253,7 +272,9 @@ export class CairnClient {
       headers['content-type'] = 'application/json';
     }
     const mutation = method !== 'GET' && options.idempotent !== true;
-    const answer = await this.send({ method, path, headers, body: text, key: undefined, mutation, expect: 'json' });
+    const answer = await this.send({
+      method, path, headers, body: text, key: undefined, mutation, deduplicated: false, expect: 'json',
+    });
     return answer.json;
   }
 
@@ -269,6 +290,7 @@ export class CairnClient {
     if (this.closed) throw new CairnError('CAIRN_ERR_INTERNAL', 'the client is closed');
     const lastErrorByEndpoint = new Map<string, string>();
     let everyFailureTimedOut = true;
+    let outcomeUnknown = false; // an attempt of this mutation may have been applied
     let index = this.selector.firstIndex(plan.key);
     let target = plan.mutation && this.leaderHint !== undefined ? this.leaderHint : this.endpointAt(index);
     for (let attempt = 1; attempt <= this.retryAttemptsMax; attempt++) {
@@ -279,11 +301,14 @@ export class CairnClient {
       if (this.leaderHint?.name === target.name) this.leaderHint = undefined;
       const bodyReplayable = !(plan.body instanceof RequestBody) || plan.body.canReplay();
       const decision = decideAfterFailure(result, {
-        endpoint: target, mutation: plan.mutation, bodyReplayable, attempt, attemptsMax: this.retryAttemptsMax,
+        endpoint: target, mutation: plan.mutation, deduplicated: plan.deduplicated, earlierOutcomeUnknown: outcomeUnknown,
+        bodyReplayable, attempt, attemptsMax: this.retryAttemptsMax,
       });
+      if (plan.mutation && attemptOutcome(result) === 'unknown') outcomeUnknown = true;
       if (decision.kind === 'give-up') throw decision.error;
       if (decision.kind === 'exhausted') {
-        throw exhaustedError(result, lastErrorByEndpoint, attempt, plan.mutation, everyFailureTimedOut);
+        const outcome = plan.mutation ? (outcomeUnknown ? 'unknown' : 'failed') : undefined;
+        throw exhaustedError(result, lastErrorByEndpoint, attempt, outcome, everyFailureTimedOut);
       }
       if (decision.leaderHint !== undefined && this.canUse(decision.leaderHint)) {
         // A fresh hint: go straight there, no backoff.
@@ -364,6 +389,8 @@ export class CairnClient {
     return pool;
   }
 }
+
+const requestIdHeader = 'x-cairn-request-id';
 
 function objectPath(key: string): string {
   return `/v1/objects/${encodeURIComponent(key)}`;

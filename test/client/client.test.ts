@@ -193,10 +193,10 @@ test('the request timeout fires: a silent server gives CAIRN_ERR_TIMEOUT after t
   assert.is(silent.requests.length, 2, 'a read is retried after a timeout');
 });
 
-test('a mutation that timed out after it was sent is not retried: outcome unknown', async () => {
+test('without request ids, a mutation that timed out after it was sent is not retried: outcome unknown', async () => {
   const silent = await server(() => undefined);
   const other = await server(objectStoreHandler());
-  const cairn = client([silent.name, other.name], { requestTimeoutMilliseconds: 150 });
+  const cairn = client([silent.name, other.name], { requestTimeoutMilliseconds: 150, deduplicateWrites: false });
   const error = await failure(cairn.putObject('k', new Uint8Array([1, 2])));
   assert.is(error.code, 'CAIRN_ERR_UNAVAILABLE');
   assert.is(error.details['outcome'], 'unknown');
@@ -204,20 +204,54 @@ test('a mutation that timed out after it was sent is not retried: outcome unknow
   assert.equal([silent.requests.length, other.requests.length], [1, 0]);
 });
 
-test('a connection reset after a PUT was received: outcome unknown, not retried', async () => {
+test('without request ids, a connection reset after a PUT was received: outcome unknown, not retried', async () => {
   const resetting = await server(async (request, response) => {
     await readBody(request);
     response.socket?.destroy();
   });
   const other = await server(objectStoreHandler());
-  const cairn = client([resetting.name, other.name]);
+  const cairn = client([resetting.name, other.name], { deduplicateWrites: false });
   const error = await failure(cairn.putObject('k', new Uint8Array([1, 2, 3])));
+  assert.is(resetting.requests[0]?.headers['x-cairn-request-id'], undefined);
   assert.is(error.code, 'CAIRN_ERR_UNAVAILABLE');
   assert.is(error.details['outcome'], 'unknown');
   assert.equal([resetting.requests.length, other.requests.length], [1, 0]);
   // The same failure on a read is retried on the next endpoint.
   const missing = await failure(cairn.getObject('nothing'));
   assert.is(missing.code, 'CAIRN_ERR_NOT_FOUND');
+});
+
+test('with request ids, a write whose outcome is unknown is retried under the same id', async () => {
+  const resetting = await server(async (request, response) => {
+    await readBody(request);
+    response.socket?.destroy();
+  });
+  const silent = await server(() => undefined);
+  const node = await server(objectStoreHandler());
+  const cairn = client([resetting.name, silent.name, node.name], { requestTimeoutMilliseconds: 150 });
+  const put = await withDeadline(cairn.putObject('k', new Uint8Array([5])), testDeadlineMilliseconds, 'put');
+  assert.is(put.version, 1);
+  const ids = [resetting, silent, node].map((standIn) => standIn.requests[0]?.headers['x-cairn-request-id']);
+  assert.type(ids[0], 'string');
+  assert.ok(/^[\x21-\x7e]{1,64}$/.test(String(ids[0])), 'a request id the server accepts');
+  assert.equal(ids, [ids[0], ids[0], ids[0]], 'every attempt carries the same id');
+  await cairn.deleteObject('k');
+  const deleteId = node.requests[1]?.headers['x-cairn-request-id'];
+  assert.type(deleteId, 'string');
+  assert.is.not(deleteId, ids[0], 'each logical write has its own id');
+});
+
+test('with request ids, running out of attempts after an unknown outcome reports outcome unknown', async () => {
+  const resetting = await Promise.all([0, 1].map(() => server(async (request, response) => {
+    await readBody(request);
+    response.socket?.destroy();
+  })));
+  const cairn = client(resetting.map((standIn) => standIn.name), { retryAttemptsMax: 3 });
+  const error = await failure(cairn.deleteObject('k'));
+  assert.is(error.code, 'CAIRN_ERR_NO_ENDPOINT');
+  assert.is(error.details['outcome'], 'unknown');
+  assert.is(error.details['attempts'], 3);
+  assert.equal(resetting.map((standIn) => standIn.requests.length), [2, 1]);
 });
 
 test('a partly read streamed body is not replayed; a stream factory is', async () => {

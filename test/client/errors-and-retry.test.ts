@@ -119,7 +119,8 @@ const serverFailure = (status: number, code: string, details: Record<string, unk
   error: errorFromResponse(status, errorBody(code, 'x', details), endpoint),
 });
 const context = (overrides: Partial<RetryContext>): RetryContext => ({
-  endpoint, mutation: false, bodyReplayable: true, attempt: 1, attemptsMax: 5, ...overrides,
+  endpoint, mutation: false, deduplicated: false, earlierOutcomeUnknown: false, bodyReplayable: true, attempt: 1, attemptsMax: 5,
+  ...overrides,
 });
 
 test('retry decisions (table)', () => {
@@ -140,6 +141,11 @@ test('retry decisions (table)', () => {
     ['refused, body consumed', refused, context({ mutation: true, bodyReplayable: false }), 'give-up', 'CAIRN_ERR_UNAVAILABLE'],
     ['last attempt', serverFailure(503, 'UNAVAILABLE'), context({ attempt: 5 }), 'exhausted'],
     ['last attempt refused', refused, context({ attempt: 5 }), 'exhausted'],
+    // A mutation with a request id is applied at most once: retried after an unknown outcome.
+    ['reset mutation with request id', reset, context({ mutation: true, deduplicated: true }), 'retry'],
+    ['declared unknown with request id', serverFailure(503, 'UNAVAILABLE', { outcome: 'unknown' }), context({ mutation: true, deduplicated: true }), 'retry'],
+    ['server timeout with request id', serverFailure(504, 'TIMEOUT'), context({ mutation: true, deduplicated: true }), 'give-up', 'CAIRN_ERR_TIMEOUT'],
+    ['reset with request id, body consumed', reset, context({ mutation: true, deduplicated: true, bodyReplayable: false }), 'give-up', 'CAIRN_ERR_UNAVAILABLE'],
   ];
   for (const [what, failure, retryContext, expected, code] of table) {
     const decision = decideAfterFailure(failure, retryContext);
@@ -160,6 +166,16 @@ test('a mutation that may have been sent ends with outcome unknown; a rejected o
   assert.is(read.kind === 'give-up' && read.error.details['outcome'], undefined);
 });
 
+test('after an unknown outcome, a later failure keeps the outcome unknown unless the server settles it', () => {
+  const afterUnknown = context({ mutation: true, deduplicated: true, earlierOutcomeUnknown: true });
+  const consumed = decideAfterFailure(refused, { ...afterUnknown, bodyReplayable: false });
+  assert.is(consumed.kind === 'give-up' && consumed.error.details['outcome'], 'unknown');
+  // PRECONDITION_FAILED for the same request id is the state machine's answer: settled.
+  const settled = decideAfterFailure(serverFailure(412, 'PRECONDITION_FAILED'), afterUnknown);
+  assert.is(settled.kind === 'give-up' && settled.error.details['outcome'], 'failed');
+  assert.throws(() => decideAfterFailure(refused, context({ earlierOutcomeUnknown: true })), /deduplicated/);
+});
+
 test('a leader hint is passed on with the retry', () => {
   const decision = decideAfterFailure(serverFailure(421, 'NOT_LEADER', { leaderClientAddress: '10.0.0.9:7001' }), context({}));
   assert.is(decision.kind === 'retry' && decision.leaderHint?.name, '10.0.0.9:7001');
@@ -167,14 +183,15 @@ test('a leader hint is passed on with the retry', () => {
 
 test('exhausted: NO_ENDPOINT lists every endpoint tried; TIMEOUT when all timed out; else the server error', () => {
   const tried = new Map([['a:1', 'ECONNREFUSED'], ['b:2', 'ECONNRESET'], ['c:3', 'ECONNREFUSED']]);
-  const noEndpoint = exhaustedError(refused, tried, 5, true, false);
+  const noEndpoint = exhaustedError(refused, tried, 5, 'failed', false);
   assert.is(noEndpoint.code, 'CAIRN_ERR_NO_ENDPOINT');
   for (const name of ['a:1', 'b:2', 'c:3']) assert.ok(noEndpoint.message.includes(name), noEndpoint.message);
   assert.is(noEndpoint.details['endpointsTried'], 'a:1,b:2,c:3');
   assert.is(noEndpoint.details['attempts'], 5);
   assert.is(noEndpoint.details['outcome'], 'failed');
-  assert.is(exhaustedError(refused, tried, 5, false, true).code, 'CAIRN_ERR_TIMEOUT');
-  const server = exhaustedError(serverFailure(503, 'UNAVAILABLE'), tried, 5, false, false);
+  assert.is(exhaustedError(refused, tried, 5, undefined, true).code, 'CAIRN_ERR_TIMEOUT');
+  assert.is(exhaustedError(refused, tried, 5, 'unknown', false).details['outcome'], 'unknown');
+  const server = exhaustedError(serverFailure(503, 'UNAVAILABLE'), tried, 5, undefined, false);
   assert.is(server.code, 'CAIRN_ERR_UNAVAILABLE');
   assert.is(server.details['attempts'], 5);
 });
