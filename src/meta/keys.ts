@@ -105,6 +105,9 @@ export class InvalidKeyError extends InvalidArgumentError {
  * Plain `<` compares UTF-16 units and puts U+E000..U+FFFF after astral characters.
  */
 export function compareUtf8(left: string, right: string): number {
+  if (left === right) return 0;
+  // Fast path: below U+D800 UTF-16 order is code point order (a native comparison).
+  if (!highUnitPattern.test(left) || !highUnitPattern.test(right)) return left < right ? -1 : 1;
   const length = Math.min(left.length, right.length);
   for (let index = 0; index < length; index++) {
     const a = left.charCodeAt(index);
@@ -114,6 +117,8 @@ export function compareUtf8(left: string, right: string): number {
   }
   return left.length - right.length;
 }
+
+const highUnitPattern = /[\ud800-\uffff]/;
 
 // Moves surrogates (astral characters) above U+E000..U+FFFF, keeping the rest in place.
 function codePointOrderOfUnit(unit: number): number {

@@ -67,35 +67,37 @@ test('fixed-width hex keeps numeric order as string order', () => {
   assert.is(parseFixedWidthHex('000000000000000g'), undefined);
 });
 
-test('MemoryMetaStore ranges agree with a naive model under random puts and deletes', () => {
-  const prng = new Prng(5);
-  const store = new MemoryMetaStore();
-  const model = new Map<string, Uint8Array>();
-  const prefixes = ['', 'a', 'a/', 'é', '😀', 'z'];
-  for (let round = 0; round < 3000; round++) {
-    const key = randomKey(prng, 3);
-    if (prng.chance(0.3)) {
-      store.delete(key);
-      model.delete(key);
-    } else {
-      const value = new Uint8Array([round & 0xff]);
-      store.put(key, value);
-      model.set(key, value);
+for (const blockKeysMax of [2, 4, 512]) {
+  test(`MemoryMetaStore (blocks of ${blockKeysMax}) ranges agree with a naive model under random puts and deletes`, () => {
+    const prng = new Prng(5);
+    const store = new MemoryMetaStore(blockKeysMax);
+    const model = new Map<string, Uint8Array>();
+    const prefixes = ['', 'a', 'a/', 'é', '😀', 'z'];
+    for (let round = 0; round < 3000; round++) {
+      const key = randomKey(prng, 3);
+      if (prng.chance(0.3)) {
+        store.delete(key);
+        model.delete(key);
+      } else {
+        const value = new Uint8Array([round & 0xff]);
+        store.put(key, value);
+        model.set(key, value);
+      }
+      if (round % 50 !== 0) continue;
+      const prefix = prng.pick(prefixes);
+      const after = prng.chance(0.5) ? randomKey(prng, 3) : undefined;
+      const limit = prng.nextIntegerInclusive(0, 40);
+      const expected = [...model.keys()]
+        .filter((candidate) => candidate.startsWith(prefix) && (after === undefined || compareUtf8(candidate, after) > 0))
+        .sort((left, right) => Buffer.compare(Buffer.from(left), Buffer.from(right)))
+        .slice(0, limit);
+      const actual = store.rangeEntries(prefix, after, limit);
+      assert.equal(actual.map((entry) => entry.key), expected, `round ${round} prefix ${prefix} after ${String(after)}`);
+      for (const entry of actual) assert.is(entry.value, model.get(entry.key));
+      assert.is(store.size, model.size);
     }
-    if (round % 50 !== 0) continue;
-    const prefix = prng.pick(prefixes);
-    const after = prng.chance(0.5) ? randomKey(prng, 3) : undefined;
-    const limit = prng.nextIntegerInclusive(0, 40);
-    const expected = [...model.keys()]
-      .filter((candidate) => candidate.startsWith(prefix) && (after === undefined || compareUtf8(candidate, after) > 0))
-      .sort((left, right) => Buffer.compare(Buffer.from(left), Buffer.from(right)))
-      .slice(0, limit);
-    const actual = store.rangeEntries(prefix, after, limit);
-    assert.equal(actual.map((entry) => entry.key), expected, `round ${round} prefix ${prefix} after ${String(after)}`);
-    for (const entry of actual) assert.is(entry.value, model.get(entry.key));
-    assert.is(store.size, model.size);
-  }
-  assert.is([...store.entries(7)].length, model.size, 'paging through every entry sees each once');
-});
+    assert.is([...store.entries(7)].length, model.size, 'paging through every entry sees each once');
+  });
+}
 
 test.run();
