@@ -20,13 +20,26 @@ export function entriesSizeBytes(entries: readonly Entry[]): number {
 
 /** Keep a prefix of `entries` of at least one entry and at most `sizeBytesMax` beyond it. */
 export function limitSize(entries: Entry[], sizeBytesMax: number): Entry[] {
-  let total = 0;
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i] as Entry;
+  return copyLimited(entries, 0, entries.length, sizeBytesMax, 0);
+}
+
+/**
+ * Copy source[start, end) into a new array, stopping before the total size passes
+ * `sizeBytesMax` (`alreadyBytes` counts entries taken before; the very first entry
+ * overall is always taken). Reads only what it returns, so a far-behind follower
+ * does not cost a copy of the whole log per message.
+ */
+export function copyLimited(source: readonly Entry[], start: number, end: number, sizeBytesMax: number, alreadyBytes: number): Entry[] {
+  assert(start >= 0 && end <= source.length, 'copy within the source');
+  const result: Entry[] = [];
+  let total = alreadyBytes;
+  for (let i = start; i < end; i++) {
+    const entry = source[i] as Entry;
     total += entrySizeBytes(entry);
-    if (i > 0 && total > sizeBytesMax) return entries.slice(0, i);
+    if (total > sizeBytesMax && (result.length > 0 || alreadyBytes > 0)) break;
+    result.push(entry);
   }
-  return entries;
+  return result;
 }
 
 export class UnstableLog {
@@ -92,10 +105,10 @@ export class UnstableLog {
     }
   }
 
-  /** Entries in [lowIndex, highIndexExclusive), which must lie within the unstable entries. */
-  slice(lowIndex: number, highIndexExclusive: number): Entry[] {
+  /** Entries in [lowIndex, highIndexExclusive) within the unstable entries, bounded by size (see copyLimited). */
+  slice(lowIndex: number, highIndexExclusive: number, sizeBytesMax: number, alreadyBytes: number): Entry[] {
     assert(lowIndex >= this.offset && highIndexExclusive <= this.offset + this.entries.length, 'unstable slice in range');
-    return this.entries.slice(lowIndex - this.offset, highIndexExclusive - this.offset);
+    return copyLimited(this.entries, lowIndex - this.offset, highIndexExclusive - this.offset, sizeBytesMax, alreadyBytes);
   }
 }
 
@@ -228,14 +241,16 @@ export class RaftLog {
     const offset = this.unstable.offset;
     let result: Entry[] = [];
     if (lowIndex < offset) {
-      result = this.storage.entries(lowIndex, Math.min(highIndexExclusive, offset), sizeBytesMax);
       const stableEnd = Math.min(highIndexExclusive, offset);
+      result = this.storage.entries(lowIndex, stableEnd, sizeBytesMax);
+      assert(result.length > 0 && result.length <= stableEnd - lowIndex, 'storage returns at least one entry of the range');
       if (result.length < stableEnd - lowIndex) return result; // Cut by size.
     }
     if (highIndexExclusive > offset) {
-      result = result.concat(this.unstable.slice(Math.max(lowIndex, offset), highIndexExclusive));
+      const unstable = this.unstable.slice(Math.max(lowIndex, offset), highIndexExclusive, sizeBytesMax, entriesSizeBytes(result));
+      result = result.length === 0 ? unstable : result.concat(unstable);
     }
-    return limitSize(result, sizeBytesMax);
+    return result;
   }
 
   /** Entries from `index` to the end, bounded by size; undefined when compacted. */

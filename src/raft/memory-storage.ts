@@ -2,7 +2,7 @@
 // the simulator, and as the in-memory view the real node keeps over its WAL.
 
 import { assert, assertInteger } from '../util/assert.js';
-import { limitSize } from './log.js';
+import { copyLimited } from './log.js';
 import type { ConfState, Entry, HardState, RaftLogReader, Snapshot } from './types.js';
 
 const emptyConfState: ConfState = { voters: [], learners: [] };
@@ -62,7 +62,7 @@ export class MemoryLogStorage implements RaftLogReader {
     assert(lowIndex >= this.firstIndex(), `entries from ${lowIndex} are compacted (first ${this.firstIndex()})`);
     assert(highIndexExclusive <= this.lastIndex() + 1 && lowIndex <= highIndexExclusive, 'entries range within the log');
     const base = this.compactedIndex + 1;
-    return limitSize(this.log.slice(lowIndex - base, highIndexExclusive - base), sizeBytesMax);
+    return copyLimited(this.log, lowIndex - base, highIndexExclusive - base, sizeBytesMax, 0);
   }
 
   snapshot(): Snapshot {
