@@ -1,6 +1,7 @@
 // oclif's explicit command strategy (the directory strategy fails inside the single
 // executable): every command is listed here by its id.
 import Bootstrap from './bootstrap.js';
+import Dev from './dev.js';
 import Get from './get.js';
 import Join from './join.js';
 import Leave from './leave.js';
@@ -15,6 +16,7 @@ import Status from './status.js';
 
 export const COMMANDS = {
   bootstrap: Bootstrap,
+  dev: Dev,
   get: Get,
   join: Join,
   leave: Leave,

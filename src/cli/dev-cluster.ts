@@ -1,0 +1,115 @@
+// `cairn dev`: a local cluster of N real `cairn serve` processes on 127.0.0.1, for
+// trying cairn out and for its own tests. The first start bootstraps it; later starts
+// reuse the data. Stopping (Ctrl-C) sends SIGTERM to every node and waits for them.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { request } from 'undici';
+import { bootstrapCluster, waitForCluster } from '../client/lifecycle.js';
+import { CairnError, InvalidArgumentError } from '../util/errors.js';
+import { cairnCommandLine } from './self-command.js';
+
+export interface DevClusterOptions {
+  readonly nodes: number;
+  readonly directory: string;
+  readonly host: string;
+  readonly basePort: number;
+  readonly replicationFactor?: number;
+  readonly log: (line: string) => void;
+}
+
+export interface DevNode {
+  readonly name: string;
+  readonly clientAddress: string;
+  readonly peerAddress: string;
+  readonly dataDirectory: string;
+  readonly logFile: string;
+  process: ChildProcess;
+}
+
+export interface DevCluster {
+  readonly nodes: DevNode[];
+  readonly endpoints: string;
+  readonly bootstrapped: boolean;
+  stop(): Promise<void>;
+}
+
+const nodeStartTimeoutMilliseconds = 30_000;
+const stopTimeoutMilliseconds = 15_000;
+
+export function devNodes(options: DevClusterOptions): Omit<DevNode, 'process'>[] {
+  if (!Number.isSafeInteger(options.nodes) || options.nodes < 1 || options.nodes > 9) throw new InvalidArgumentError('--nodes must be between 1 and 9');
+  return Array.from({ length: options.nodes }, (_, index) => {
+    const name = `n${index + 1}`;
+    const dataDirectory = resolve(join(options.directory, name));
+    return {
+      name,
+      clientAddress: `${options.host}:${options.basePort + 2 * index}`,
+      peerAddress: `${options.host}:${options.basePort + 2 * index + 1}`,
+      dataDirectory,
+      logFile: `${dataDirectory}.log`,
+    };
+  });
+}
+
+export function startNodeProcess(node: Omit<DevNode, 'process'>, extraEnvironment: NodeJS.ProcessEnv = {}): ChildProcess {
+  mkdirSync(node.dataDirectory, { recursive: true });
+  const log = openSync(node.logFile, 'a');
+  const { command, args } = cairnCommandLine(['serve', '--name', node.name, '--data-dir', node.dataDirectory, '--listen', node.clientAddress, '--peer-listen', node.peerAddress]);
+  try {
+    return spawn(command, args, { stdio: ['ignore', log, log], env: { ...process.env, ...extraEnvironment } });
+  } finally {
+    closeSync(log);
+  }
+}
+
+export async function waitForHealth(address: string, child: ChildProcess, timeoutMilliseconds: number): Promise<void> {
+  const deadline = performance.now() + timeoutMilliseconds;
+  for (let attempt = 0; attempt < 100_000; attempt++) {
+    if (child.exitCode !== null) throw new CairnError('CAIRN_ERR_UNAVAILABLE', `the node at ${address} exited with code ${child.exitCode}; see its log`);
+    try {
+      const response = await request(`http://${address}/health`, { headersTimeout: 1_000, bodyTimeout: 1_000 });
+      await response.body.dump();
+      if (response.statusCode === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() > deadline) break;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  }
+  throw new CairnError('CAIRN_ERR_TIMEOUT', `the node at ${address} did not answer /health within ${timeoutMilliseconds} ms`);
+}
+
+export async function stopProcess(child: ChildProcess, timeoutMilliseconds: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMilliseconds);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function startDevCluster(options: DevClusterOptions): Promise<DevCluster> {
+  const layout = devNodes(options);
+  const isNew = !layout.some((node) => existsSync(join(node.dataDirectory, 'identity.json')));
+  const nodes: DevNode[] = layout.map((node) => ({ ...node, process: startNodeProcess(node) }));
+  const stop = async (): Promise<void> => {
+    await Promise.all(nodes.map((node) => stopProcess(node.process, stopTimeoutMilliseconds)));
+  };
+  try {
+    await Promise.all(nodes.map((node) => waitForHealth(node.clientAddress, node.process, nodeStartTimeoutMilliseconds)));
+    const endpoints = nodes.map((node) => node.clientAddress).join(',');
+    if (isNew) {
+      options.log(`bootstrapping a new ${nodes.length}-node cluster in ${resolve(options.directory)}`);
+      await bootstrapCluster(endpoints, options.replicationFactor, nodeStartTimeoutMilliseconds);
+    } else {
+      options.log(`reusing the cluster in ${resolve(options.directory)}`);
+      await waitForCluster(endpoints, nodeStartTimeoutMilliseconds, (status) => status.leaderId !== null);
+    }
+    return { nodes, endpoints, bootstrapped: isNew, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,24 @@
+// How to start another cairn process (a node for `cairn dev`, tests, chaos): inside
+// the single executable the binary is the program; from source it is node + bin/run.js.
+
+import { fileURLToPath } from 'node:url';
+
+interface ProcessWithPkg extends NodeJS.Process {
+  readonly pkg?: unknown;
+}
+
+export function cairnCommandLine(args: readonly string[]): { command: string; args: string[] } {
+  if ((process as ProcessWithPkg).pkg !== undefined || isSingleExecutable()) return { command: process.execPath, args: [...args] };
+  const entry = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+  return { command: process.execPath, args: [entry, ...args] };
+}
+
+function isSingleExecutable(): boolean {
+  try {
+    // node:sea exists from Node 20.12; isSea() is true inside a single executable.
+    const sea = process.getBuiltinModule?.('node:sea') as { isSea?: () => boolean } | undefined;
+    return sea?.isSea?.() === true;
+  } catch {
+    return false;
+  }
+}
