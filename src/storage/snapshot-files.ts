@@ -1,0 +1,136 @@
+// Snapshot files: `<directory>/snapshot-<index 16 hex>-<term 16 hex>.snap`, each one
+// snapshot stream (snapshot-format.ts) exactly as sent to followers. Saved through a
+// temporary name, synced, renamed, directory synced; the stream is parsed while it is
+// saved, so an invalid stream is never saved. Reading yields bounded pieces; the
+// reader (installSnapshot, verify) checks the checksum, and any damage throws
+// CorruptionError naming the file and the stream offset.
+
+import { posix } from 'node:path';
+import type { Disk, DiskFile } from './disk.js';
+import { makeDirectoryDurable, readFully, toStorageError } from './disk.js';
+import { SnapshotParser, type SnapshotIdentity } from './snapshot-format.js';
+import { assert, assertInteger } from '../util/assert.js';
+import { limits } from '../util/limits.js';
+
+export interface SnapshotFile {
+  readonly identity: SnapshotIdentity;
+  readonly path: string;
+}
+
+export function snapshotFileName(identity: SnapshotIdentity): string {
+  const hex = (value: number): string => value.toString(16).padStart(16, '0');
+  return `snapshot-${hex(identity.index)}-${hex(identity.term)}.snap`;
+}
+
+function parseSnapshotFileName(name: string): SnapshotIdentity | null {
+  const match = /^snapshot-([0-9a-f]{16})-([0-9a-f]{16})\.snap$/.exec(name);
+  if (match === null) return null;
+  return { index: Number.parseInt(match[1]!, 16), term: Number.parseInt(match[2]!, 16) };
+}
+
+export class SnapshotFiles {
+  private constructor(
+    private readonly disk: Disk,
+    private readonly directory: string,
+  ) {}
+
+  static async open(disk: Disk, directory: string): Promise<SnapshotFiles> {
+    try {
+      await makeDirectoryDurable(disk, directory);
+      for (const name of await disk.readdir(directory)) {
+        if (name.endsWith('.tmp')) await disk.unlink(posix.join(directory, name));
+      }
+    } catch (error) {
+      throw toStorageError(error, 'open snapshots', directory);
+    }
+    return new SnapshotFiles(disk, directory);
+  }
+
+  /** Saves a snapshot stream durably; returns the file. Invalid streams are refused. */
+  async save(pieces: AsyncIterable<Uint8Array>): Promise<SnapshotFile> {
+    const temporaryPath = posix.join(this.directory, 'incoming.snap.tmp');
+    if ((await this.disk.stat(temporaryPath)) !== null) await this.disk.unlink(temporaryPath);
+    const parser = new SnapshotParser(temporaryPath);
+    let identity: SnapshotIdentity | null = null;
+    let file: DiskFile | null = null;
+    try {
+      file = await this.disk.open(temporaryPath, 'createExclusive');
+      let size = 0;
+      for await (const piece of pieces) {
+        for (const item of parser.push(piece)) if (item.kind === 'header') identity = item.identity;
+        await file.write(piece, size);
+        size += piece.length;
+      }
+      parser.finish();
+      assert(identity !== null, 'a complete snapshot has a header');
+      await file.datasync();
+      await file.close();
+      file = null;
+      const path = posix.join(this.directory, snapshotFileName(identity));
+      await this.disk.rename(temporaryPath, path);
+      await this.disk.fsyncDirectory(this.directory);
+      return { identity, path };
+    } catch (error) {
+      if (file !== null) await file.close().catch(() => undefined);
+      await this.disk.unlink(temporaryPath).catch(() => undefined);
+      throw toStorageError(error, 'save snapshot', temporaryPath);
+    }
+  }
+
+  /** Saved snapshots, oldest first. */
+  async list(): Promise<SnapshotFile[]> {
+    const result: SnapshotFile[] = [];
+    for (const name of await this.disk.readdir(this.directory)) {
+      const identity = parseSnapshotFileName(name);
+      if (identity !== null) result.push({ identity, path: posix.join(this.directory, name) });
+    }
+    return result.sort((a, b) => a.identity.index - b.identity.index);
+  }
+
+  async latest(): Promise<SnapshotFile | null> {
+    return (await this.list()).at(-1) ?? null;
+  }
+
+  /** The file's bytes in pieces of at most `pieceBytesMax` (not verified here). */
+  async *read(path: string, pieceBytesMax: number = limits.raftSnapshotPieceBytesMax): AsyncGenerator<Uint8Array, void, undefined> {
+    assertInteger(pieceBytesMax, 'pieceBytesMax', 1);
+    const file = await this.disk.open(path, 'read').catch((error: unknown) => {
+      throw toStorageError(error, 'open snapshot', path);
+    });
+    try {
+      const size = await file.size();
+      for (let position = 0; position < size; position += pieceBytesMax) {
+        const piece = new Uint8Array(Math.min(pieceBytesMax, size - position));
+        const count = await readFully(file, piece, position);
+        yield piece.subarray(0, count);
+        if (count < piece.length) return;
+      }
+    } finally {
+      await file.close().catch(() => undefined);
+    }
+  }
+
+  /** Parses a whole file; throws CorruptionError {file, offset} if it is damaged. */
+  async verify(path: string): Promise<SnapshotIdentity> {
+    const parser = new SnapshotParser(path);
+    let identity: SnapshotIdentity | null = null;
+    for await (const piece of this.read(path)) {
+      for (const item of parser.push(piece)) if (item.kind === 'header') identity = item.identity;
+    }
+    parser.finish();
+    assert(identity !== null, 'a complete snapshot has a header');
+    return identity;
+  }
+
+  /** Deletes snapshots older than `index` (keep the newest for followers and restarts). */
+  async removeOlderThan(index: number): Promise<number> {
+    let removed = 0;
+    for (const snapshot of await this.list()) {
+      if (snapshot.identity.index >= index) continue;
+      await this.disk.unlink(snapshot.path);
+      removed++;
+    }
+    if (removed > 0) await this.disk.fsyncDirectory(this.directory);
+    return removed;
+  }
+}

@@ -1,0 +1,261 @@
+// The applied state machine on LMDB (the `lmdb` package).
+//
+// Layout in one LMDB environment: database `meta` holds `appliedIndex`, `appliedTerm`
+// and `active` ('a' or 'b'); databases `state-a` and `state-b` hold the key/value
+// state (binary keys and values), one of them active. `applyBatch` writes the effects
+// of a batch of entries and the new applied index in ONE transaction, so after a crash
+// the applied index always matches the effects; entries at or below it are skipped,
+// which makes re-applying after a restart harmless.
+//
+// Snapshots: `createSnapshot` reads one LMDB read transaction (a consistent copy) and
+// streams it in bounded pieces (snapshot-format.ts). `installSnapshot` loads a stream
+// into the inactive database, verifies the stream's checksum at its end, and only then
+// switches `active` and the applied index in one transaction: a truncated or corrupt
+// stream, or a crash mid-install, leaves the previous state untouched.
+//
+// LMDB does its own file I/O (memory map, its own fsync), so it does not go through
+// `Disk`; the simulator keeps state stores in a per-node temporary directory.
+
+import { open, TransactionFlags, type Database, type RootDatabase } from 'lmdb';
+import { assert, assertInteger } from '../util/assert.js';
+import { CairnError, CorruptionError, LimitExceededError } from '../util/errors.js';
+import { limits } from '../util/limits.js';
+import { SnapshotEncoder, SnapshotParser, type SnapshotIdentity } from './snapshot-format.js';
+
+export interface AppliedEntry {
+  readonly index: number;
+  readonly term: number;
+}
+
+export interface KeyValue {
+  readonly key: string;
+  readonly value: Uint8Array;
+}
+
+export interface RangeOptions {
+  /** Start after this key (exclusive), for pagination. */
+  readonly after?: string;
+  /** At most this many results (default and maximum limits.listPageKeysMax). */
+  readonly limit?: number;
+}
+
+/** What `applyBatch`'s function may do; everything lands in the batch's transaction. */
+export interface StateWriter {
+  get(key: string): Uint8Array | undefined;
+  put(key: string, value: Uint8Array): void;
+  delete(key: string): boolean;
+  rangeByPrefix(prefix: string, options?: RangeOptions): KeyValue[];
+}
+
+export interface StateStoreOptions {
+  /** LMDB map size: the most the state may grow to (default 8 GiB of address space). */
+  readonly mapSizeBytes?: number;
+}
+
+type Side = 'a' | 'b';
+
+const abortableCommitFlags = TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH;
+type BinaryDatabase = Database<Buffer, Buffer>;
+
+export class StateStore {
+  private side: Side;
+  private installing = false;
+  private applying = false;
+
+  private constructor(
+    private readonly root: RootDatabase,
+    private readonly meta: Database<number | string, string>,
+    private readonly databases: Record<Side, BinaryDatabase>,
+    readonly path: string,
+  ) {
+    const active = meta.get('active');
+    this.side = active === 'b' ? 'b' : 'a';
+  }
+
+  static open(path: string, options: StateStoreOptions = {}): StateStore {
+    const root = open({ path, maxDbs: 4, mapSize: options.mapSizeBytes ?? 8 * 1024 ** 3 });
+    const meta = root.openDB<number | string, string>({ name: 'meta', encoding: 'msgpack' });
+    const databases = {
+      a: root.openDB<Buffer, Buffer>({ name: 'state-a', encoding: 'binary', keyEncoding: 'binary' }),
+      b: root.openDB<Buffer, Buffer>({ name: 'state-b', encoding: 'binary', keyEncoding: 'binary' }),
+    };
+    return new StateStore(root, meta, databases, path);
+  }
+
+  appliedIndex(): number {
+    return Number(this.meta.get('appliedIndex') ?? 0);
+  }
+
+  appliedTerm(): number {
+    return Number(this.meta.get('appliedTerm') ?? 0);
+  }
+
+  get(key: string): Uint8Array | undefined {
+    return this.active().get(encodeKey(key));
+  }
+
+  rangeByPrefix(prefix: string, options: RangeOptions = {}): KeyValue[] {
+    return rangeOf(this.active(), prefix, options);
+  }
+
+  /**
+   * Applies committed entries in order in one transaction, with the applied index and
+   * term. Entries at or below the applied index are skipped. `apply` must be
+   * synchronous and deterministic; if it throws, nothing of the batch is written.
+   */
+  async applyBatch<E extends AppliedEntry>(entries: readonly E[], apply: (entry: E, writer: StateWriter) => void): Promise<void> {
+    assert(!this.installing && !this.applying, 'no apply during an install or another apply');
+    const applied = this.appliedIndex();
+    const fresh = entries.filter((entry) => entry.index > applied);
+    if (fresh.length === 0) return;
+    assert(fresh[0]!.index === applied + 1, `entries continue the applied index ${applied}, got ${fresh[0]!.index}`);
+    for (let i = 1; i < fresh.length; i++) assert(fresh[i]!.index === fresh[i - 1]!.index + 1, 'entries are contiguous');
+    const writer = this.writerFor(this.active());
+    this.applying = true;
+    try {
+      // transactionSync is the abortable kind in lmdb-js (an exception rolls the whole
+      // batch back); NO_SYNC_FLUSH keeps the fsync off the event loop, awaited below.
+      this.root.transactionSync(() => {
+        for (const entry of fresh) apply(entry, writer);
+        const last = fresh[fresh.length - 1]!;
+        this.meta.putSync('appliedIndex', last.index);
+        this.meta.putSync('appliedTerm', last.term);
+      }, abortableCommitFlags);
+      await this.root.flushed;
+    } catch (error) {
+      throw toStateError(error);
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  /** A consistent copy of the state with its applied index and term, in bounded pieces. */
+  createSnapshot(pieceBytesMax: number = limits.raftSnapshotPieceBytesMax): { identity: SnapshotIdentity; pieces: AsyncGenerator<Uint8Array, void, undefined> } {
+    const transaction = this.root.useReadTransaction();
+    const index = Number(this.meta.get('appliedIndex', { transaction }) ?? 0);
+    const term = Number(this.meta.get('appliedTerm', { transaction }) ?? 0);
+    const database = this.databases[this.meta.get('active', { transaction }) === 'b' ? 'b' : 'a'];
+    const identity = { index, term };
+    async function* pieces(): AsyncGenerator<Uint8Array, void, undefined> {
+      try {
+        const encoder = new SnapshotEncoder(identity, pieceBytesMax);
+        for (const { key, value } of database.getRange({ transaction })) {
+          encoder.add(key, value);
+          for (const piece of encoder.takePieces()) yield piece;
+        }
+        for (const piece of encoder.finish()) yield piece;
+      } finally {
+        transaction.done();
+      }
+    }
+    return { identity, pieces: pieces() };
+  }
+
+  /**
+   * Replaces the whole state with a snapshot stream. Verified end to end before it
+   * takes effect; a bad stream throws CorruptionError and changes nothing.
+   */
+  async installSnapshot(pieces: AsyncIterable<Uint8Array>, name = 'stream'): Promise<SnapshotIdentity> {
+    assert(!this.installing && !this.applying, 'one install at a time, not during apply');
+    this.installing = true;
+    const targetSide: Side = this.side === 'a' ? 'b' : 'a';
+    const target = this.databases[targetSide];
+    try {
+      await target.clearAsync();
+      const identity = await loadInto(target, pieces, name);
+      this.root.transactionSync(() => {
+        this.meta.putSync('active', targetSide);
+        this.meta.putSync('appliedIndex', identity.index);
+        this.meta.putSync('appliedTerm', identity.term);
+      }, abortableCommitFlags);
+      await this.root.flushed;
+      const previous = this.databases[this.side];
+      this.side = targetSide;
+      await previous.clearAsync();
+      return identity;
+    } catch (error) {
+      await target.clearAsync().catch(() => undefined);
+      throw toStateError(error);
+    } finally {
+      this.installing = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+
+  private active(): BinaryDatabase {
+    return this.databases[this.side];
+  }
+
+  private writerFor(database: BinaryDatabase): StateWriter {
+    return {
+      get: (key) => database.get(encodeKey(key)),
+      put: (key, value) => {
+        if (value.length > limits.stateValueBytesMax) throw new LimitExceededError('stateValueBytesMax', limits.stateValueBytesMax, value.length, 'bytes');
+        database.putSync(encodeKey(key), Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+      },
+      delete: (key) => database.removeSync(encodeKey(key)),
+      rangeByPrefix: (prefix, options) => rangeOf(database, prefix, options ?? {}),
+    };
+  }
+}
+
+async function loadInto(target: BinaryDatabase, pieces: AsyncIterable<Uint8Array>, name: string): Promise<SnapshotIdentity> {
+  const parser = new SnapshotParser(name);
+  let identity: SnapshotIdentity | null = null;
+  let previousKey: Buffer | null = null;
+  for await (const piece of pieces) {
+    let lastWrite: Promise<boolean> | null = null;
+    for (const item of parser.push(piece)) {
+      if (item.kind === 'header') {
+        identity = item.identity;
+        continue;
+      }
+      const key = Buffer.from(item.key);
+      if (previousKey !== null && Buffer.compare(previousKey, key) >= 0) {
+        throw new CorruptionError(`snapshot ${name}: keys out of order`, { file: name, offset: -1 });
+      }
+      previousKey = key;
+      lastWrite = target.put(key, Buffer.from(item.value));
+    }
+    // Bounded memory: at most one piece's records are waiting to be written.
+    if (lastWrite !== null) await lastWrite;
+  }
+  parser.finish();
+  assert(identity !== null, 'a complete snapshot has a header');
+  return identity;
+}
+
+function rangeOf(database: BinaryDatabase, prefix: string, options: RangeOptions): KeyValue[] {
+  const limit = options.limit ?? limits.listPageKeysMax;
+  assertInteger(limit, 'range limit', 1, limits.listPageKeysMax);
+  const prefixBytes = encodeKey(prefix);
+  const afterInside = options.after !== undefined && options.after >= prefix;
+  const start = afterInside ? encodeKey(options.after!) : prefixBytes;
+  // LMDB has no empty key: an empty prefix scans from the first key.
+  const range = start.length === 0 ? {} : { start, exclusiveStart: afterInside };
+  const result: KeyValue[] = [];
+  for (const { key, value } of database.getRange(range)) {
+    if (key.length < prefixBytes.length || key.compare(prefixBytes, 0, prefixBytes.length, 0, prefixBytes.length) !== 0) break;
+    result.push({ key: key.toString('utf8'), value });
+    if (result.length >= limit) break;
+  }
+  return result;
+}
+
+function encodeKey(key: string): Buffer {
+  const bytes = Buffer.from(key, 'utf8');
+  if (bytes.length > limits.stateKeyBytesMax) throw new LimitExceededError('stateKeyBytesMax', limits.stateKeyBytesMax, bytes.length, 'bytes');
+  return bytes;
+}
+
+function toStateError(error: unknown): unknown {
+  if (error instanceof CairnError) return error;
+  const text = String((error as { message?: unknown })?.message ?? error);
+  if (text.includes('MDB_MAP_FULL') || text.includes('ENOSPC') || (error as { code?: unknown })?.code === 'ENOSPC') {
+    return new CairnError('CAIRN_ERR_DISK_FULL', `state store is full: ${text}`, { cause: error });
+  }
+  return error;
+}
