@@ -80,8 +80,9 @@ export class MemoryLogStorage implements RaftLogReader {
       fresh = entries.slice(this.firstIndex() - first.index);
       if (fresh.length === 0) return;
     }
-    const keep = (fresh[0] as Entry).index - this.firstIndex();
-    this.log = this.log.slice(0, keep).concat(fresh);
+    // Truncate the replaced suffix (if any) in place, then append: no copy of the log.
+    this.log.length = (fresh[0] as Entry).index - this.firstIndex();
+    for (const entry of fresh) this.log.push(entry);
   }
 
   /** Replace everything by a snapshot received from the leader. */
