@@ -202,9 +202,18 @@ export class CairnClient {
   async headObject(key: string, options: GetObjectOptions = {}): Promise<ObjectMetadata> {
     validateKey(key);
     const path = `${objectPath(key)}?consistency=${options.consistency ?? 'linearizable'}`;
-    const answer = await this.send({
-      method: 'HEAD', path, headers: {}, body: undefined, key, mutation: false, deduplicated: false, expect: 'none',
-    });
+    let answer: Answer;
+    try {
+      answer = await this.send({
+        method: 'HEAD', path, headers: {}, body: undefined, key, mutation: false, deduplicated: false, expect: 'none',
+      });
+    } catch (error) {
+      // A HEAD answer has no body to carry the server's message: say what is missing.
+      if (error instanceof CairnError && error.code === 'CAIRN_ERR_NOT_FOUND') {
+        throw withDetails(error, `object ${JSON.stringify(key)} not found`, {});
+      }
+      throw error;
+    }
     return parseMetadataHeaders(answer.headers, key, answer.endpoint);
   }
 

@@ -2,6 +2,7 @@
 // (`{"error":{"code","message","details"}}`, API.md) or a transport failure (refused,
 // reset, timed out). Pure: no I/O here, so the mapping is table-tested.
 
+import { STATUS_CODES } from 'node:http';
 import { assert } from '../util/assert.js';
 import { CairnError, type ErrorCode, type ErrorDetails } from '../util/errors.js';
 import { type Endpoint, parseEndpoint } from './endpoints.js';
@@ -70,7 +71,8 @@ export function errorFromResponse(status: number, bodyText: string, endpoint: En
   if (parsed.serverCode !== undefined && knownErrorCode(parsed.serverCode) === undefined) {
     details['serverCode'] = parsed.serverCode.slice(0, detailStringCharactersMax);
   }
-  const message = parsed.message ?? `HTTP ${status} from ${endpoint.name}${parsed.rawPreview ? `: ${parsed.rawPreview}` : ''}`;
+  const statusText = STATUS_CODES[status] === undefined ? '' : ` ${STATUS_CODES[status]}`;
+  const message = parsed.message ?? `HTTP ${status}${statusText} from ${endpoint.name}${parsed.rawPreview ? `: ${parsed.rawPreview}` : ''}`;
   const exitCode = code === 'CAIRN_ERR_INVALID_ARGUMENT' || code === 'CAIRN_ERR_INVALID_KEY' ? 2 : 1;
   return new CairnError(code, message, { exitCode, details });
 }

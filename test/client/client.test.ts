@@ -84,7 +84,9 @@ test('put, get, head, list and delete round-trip; the key travels as one path se
   const page = await cairn.listObjects({ prefix: 'photos/' });
   assert.equal(page, { items: [put], nextAfter: null });
   assert.equal(await cairn.deleteObject(key, { ifVersion: 1 }), { key, version: 2 });
-  assert.is((await failure(cairn.headObject(key))).code, 'CAIRN_ERR_NOT_FOUND');
+  const missing = await failure(cairn.headObject(key));
+  assert.is(missing.code, 'CAIRN_ERR_NOT_FOUND');
+  assert.is(missing.message, `object "${key}" not found`);
 });
 
 test('conditional puts send if-match-version / if-none-match and map 412', async () => {

@@ -32,10 +32,10 @@ const mapping: readonly [status: number, body: string, code: ErrorCode, messageI
   [404, errorBody('CAIRN_ERR_NOT_FOUND', 'prefixed'), 'CAIRN_ERR_NOT_FOUND', 'prefixed'],
   // Unknown codes and non-JSON bodies fall back to the status.
   [412, errorBody('SOMETHING_NEW', 'new'), 'CAIRN_ERR_PRECONDITION_FAILED', 'new'],
-  [502, '<html>Bad Gateway</html>', 'CAIRN_ERR_INTERNAL', 'HTTP 502 from 10.0.0.1:7001: <html>Bad Gateway'],
+  [502, '<html>Bad Gateway</html>', 'CAIRN_ERR_INTERNAL', 'HTTP 502 Bad Gateway from 10.0.0.1:7001: <html>Bad Gateway'],
   [503, '', 'CAIRN_ERR_UNAVAILABLE', 'HTTP 503'],
   [504, '', 'CAIRN_ERR_TIMEOUT', 'HTTP 504'],
-  [404, '', 'CAIRN_ERR_NOT_FOUND', 'HTTP 404'],
+  [404, '', 'CAIRN_ERR_NOT_FOUND', 'HTTP 404 Not Found from 10.0.0.1:7001'],
   [418, '{"no":"error field"}', 'CAIRN_ERR_INVALID_ARGUMENT', 'HTTP 418'],
   [302, '', 'CAIRN_ERR_BAD_RESPONSE', 'HTTP 302'],
 ];
