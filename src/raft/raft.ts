@@ -789,11 +789,23 @@ export class RaftNode {
     }
     const problem = confChangeProblem(this.confState, change);
     if (problem !== null) throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', problem, { exitCode: 2 });
+    if (change.type === 'promoteLearner') this.checkLearnerCaughtUp(change.nodeId);
     const entry: Entry = { term: this.term, index: this.log.lastIndex() + 1, type: 'confChange', data };
     this.appendEntries([entry]);
     this.pendingConfIndex = entry.index;
     this.appendsToFlush = true;
     return { index: entry.index, term: entry.term };
+  }
+
+  /** A learner becomes a voter only once it has (nearly) caught up, or it would slow every commit. */
+  private checkLearnerCaughtUp(learner: NodeId): void {
+    const match = this.progress.get(learner)?.match ?? 0;
+    const lag = this.log.committed - match;
+    if (lag > limits.raftLearnerPromotionLagEntriesMax) {
+      throw new CairnError('CAIRN_ERR_UNAVAILABLE', `learner ${learner} is ${lag} entries behind the commit index; promote it once it has caught up`, {
+        details: { learner, lagEntries: lag, lagEntriesMax: limits.raftLearnerPromotionLagEntriesMax },
+      });
+    }
   }
 
   /**

@@ -26,6 +26,7 @@ export const limits = {
   raftReadIndexPendingMax: 4096,
   raftUncommittedBytesMax: 64 * MiB,
   raftReadyCommittedBytesMax: 16 * MiB,
+  raftLearnerPromotionLagEntriesMax: 256,
   raftSnapshotPieceBytesMax: 1 * MiB,
 
   // Request bodies per endpoint.

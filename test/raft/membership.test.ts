@@ -51,6 +51,20 @@ test('a new node joins as a learner from empty storage, catches up, then is prom
   assert.is(network.node('a').status().commit, commit);
 });
 
+test('a learner far behind the commit index is not promoted until it catches up', () => {
+  const network = new Network(['a', 'b', 'c'], { seed: 111, learners: ['d'] });
+  network.campaign('a');
+  network.isolate('d');
+  for (let i = 0; i < 300; i++) network.node('a').propose(bytes(`v${i}`));
+  network.tickAndSettle(2, ['a', 'b', 'c']);
+  throwsCode(() => network.node('a').proposeConfChange({ type: 'promoteLearner', nodeId: 'd' }), 'CAIRN_ERR_UNAVAILABLE');
+  network.heal();
+  network.tickAndSettle(3);
+  network.node('a').proposeConfChange({ type: 'promoteLearner', nodeId: 'd' });
+  network.settle();
+  assert.equal(network.node('d').status().confState.voters, ['a', 'b', 'c', 'd']);
+});
+
 test('a learner neither counts toward the quorum nor campaigns', () => {
   const network = new Network(['a', 'b', 'c'], { seed: 102, learners: ['d'] });
   network.campaign('a');
