@@ -119,13 +119,21 @@ const requestIdPattern = /^[\x21-\x7e]*$/;
 export function encodeCommand(command: MetaCommand): Uint8Array {
   const problem = commandProblem(command);
   if (problem !== undefined) throw new InvalidArgumentError(problem, { command: command.type });
-  const writer = new BinaryWriter(command.type === 'putObject' ? 512 : 128);
+  const writer = new BinaryWriter(encodedSizeEstimateBytes(command));
   writer.writeUint8(commandFormatVersion);
   const tag = commandTags.indexOf(command.type);
   assert(tag >= 0, 'a known command type');
   writer.writeUint8(tag);
   encodeFields(writer, command);
   return finishWithin(writer, 'raftEntryBytesMax', limits.raftEntryBytesMax);
+}
+
+/** Enough capacity for the usual command in one allocation (the writer grows if not). */
+function encodedSizeEstimateBytes(command: MetaCommand): number {
+  if (command.type !== 'putObject') return 128;
+  const value = command.value;
+  const valueBytes = value.kind === 'inline' ? value.bytes.length : value.chunks.length * 40;
+  return 96 + command.key.length * 3 + command.requestId.length + valueBytes;
 }
 
 /** Decodes an entry's data; throws CorruptionError for anything encodeCommand would not produce. */
