@@ -2,7 +2,7 @@
 // (ReadIndex, then query the applied state); these only read a consistent store.
 
 import { assert } from '../util/assert.js';
-import { InvalidArgumentError } from '../util/errors.js';
+import { CorruptionError, InvalidArgumentError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import type { RingDescription } from '../placement/index.js';
 import type { ManifestChunk } from './commands.js';
@@ -36,7 +36,10 @@ export function getObject(reader: MetaReader, key: string): ObjectInfo | undefin
   const summary = { key, version: record.version, createdRevision: record.createdRevision, size: record.size, sha256: record.sha256 };
   if (record.body.kind === 'manifest') return { ...summary, body: record.body };
   const bytes = reader.get(inlineValueKey(key));
-  assert(bytes !== undefined && bytes.length === record.size, `inline bytes of "${key}" are stored with its size`);
+  if (bytes === undefined || bytes.length !== record.size) {
+    // The store lost or damaged what apply wrote together: refuse to serve it.
+    throw new CorruptionError(`inline bytes of object ${JSON.stringify(key)} are missing or not ${record.size} bytes`, { key });
+  }
   return { ...summary, body: { kind: 'inline', bytes } };
 }
 

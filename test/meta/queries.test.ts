@@ -4,7 +4,7 @@ import { listObjects, getObject } from '../../src/meta/queries.js';
 import { applyCommand, readProgress } from '../../src/meta/state-machine.js';
 import type { MemoryMetaStore } from '../../src/meta/store.js';
 import { InvalidKeyError } from '../../src/meta/keys.js';
-import { InvalidArgumentError } from '../../src/util/errors.js';
+import { CorruptionError, InvalidArgumentError } from '../../src/util/errors.js';
 import { limits } from '../../src/util/limits.js';
 import { Prng } from '../../src/util/prng.js';
 import { bootstrappedStore, inline, manifest, randomKey } from './helpers.js';
@@ -106,6 +106,8 @@ test('getObject returns inline bytes or the manifest, and undefined when absent'
   assert.is(store.get('v/small'), undefined, 'no stale inline bytes after a manifest overwrite');
   assert.is(getObject(store, 'missing'), undefined);
   assert.throws(() => getObject(store, ''), (error: unknown) => error instanceof InvalidKeyError);
+  store.delete('v/big');
+  assert.throws(() => getObject(store, 'big'), (error: unknown) => error instanceof CorruptionError && /missing or not 9 bytes/.test(String(error)));
 });
 
 test.run();
