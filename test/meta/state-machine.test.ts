@@ -7,6 +7,7 @@ import { chunkReferenceCount, clusterInfo, currentRing, getObject, members, ring
 import type { MetaResult } from '../../src/meta/records.js';
 import { applyCommand, applyEntryData, readProgress } from '../../src/meta/state-machine.js';
 import { MemoryMetaStore } from '../../src/meta/store.js';
+import { snapshotPieces } from '../../src/meta/snapshot.js';
 import { AssertionFailure } from '../../src/util/assert.js';
 import { CorruptionError } from '../../src/util/errors.js';
 import { limits } from '../../src/util/limits.js';
@@ -331,6 +332,8 @@ test('determinism: the same random command sequence on two stores gives identica
     const secondResults = commands.map((command, offset) => applyEntryData(encodeCommand(command), offset + 1, second));
     assert.equal(secondResults, firstResults, `seed ${seed}: results`);
     assert.equal(dump(second), dump(first), `seed ${seed}: stored bytes`);
+    const snapshotOf = (store: MemoryMetaStore): string => Buffer.concat([...snapshotPieces(store, 4096)]).toString('hex');
+    assert.is(snapshotOf(second), snapshotOf(first), `seed ${seed}: identical snapshots`);
     const kinds = new Set(firstResults.map((result) => result.type));
     for (const kind of ['ok', 'conflict', 'notFound', 'rejected']) assert.ok(kinds.has(kind as MetaResult['type']), `seed ${seed} exercised ${kind}`);
   }
