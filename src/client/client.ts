@@ -383,6 +383,7 @@ export class CairnClient {
   }
 
   private poolFor(endpoint: Endpoint): Pool {
+    if (this.closed) throw new CairnError('CAIRN_ERR_INTERNAL', 'the client was closed during the request');
     let pool = this.pools.get(endpoint.name);
     if (pool === undefined) {
       assert(this.pools.size < limits.clientEndpointsMax + limits.clientLearnedEndpointsMax, 'pool count bounded');

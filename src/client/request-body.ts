@@ -21,13 +21,21 @@ export class RequestBody {
   private attemptBytesSent = 0;
   /** An error raised by the caller's stream (not by the network), if any. */
   sourceError: unknown = undefined;
+  // Listens for the whole put: a stream that fails between two reads must not crash
+  // the process with an unhandled 'error' event.
+  private readonly recordStreamError = (error: unknown): void => {
+    if (this.sourceError === undefined) this.sourceError = error;
+  };
 
   constructor(
     private readonly source: ObjectBody,
     private readonly onProgress: ((bytesSent: number) => void) | undefined,
   ) {
     assert(source instanceof Uint8Array || source instanceof Readable || typeof source === 'function', 'body type');
-    if (source instanceof Readable) this.stream = source;
+    if (source instanceof Readable) {
+      this.stream = source;
+      source.on('error', this.recordStreamError);
+    }
   }
 
   /** The size in bytes when the body itself knows it. */
@@ -55,6 +63,7 @@ export class RequestBody {
       this.streamBytesTaken = 0;
       this.stream = this.source();
       assert(this.stream instanceof Readable, 'the body factory returns a Readable');
+      this.stream.on('error', this.recordStreamError);
     }
     assert(this.stream !== undefined, 'a stream to send');
     const pump = new StreamPump(this.stream, onChunk, (error) => {
@@ -73,6 +82,9 @@ export class RequestBody {
   dispose(): void {
     this.endAttempt();
     if (typeof this.source === 'function') this.stream?.destroy();
+    // A stream that failed under us keeps the listener: its error was reported through
+    // the put, and the 'error' event that Node emits a tick later must not crash the process.
+    else if (this.source instanceof Readable && this.source.errored === null) this.source.off('error', this.recordStreamError);
   }
 
   private countChunk(bytes: number): void {

@@ -363,6 +363,32 @@ test('a streamed PUT reports progress and arrives whole', async () => {
   assert.is(node.requests[0]?.headers['content-length'], String(object.length));
 });
 
+test("an error of the caller's body stream fails the put with CAIRN_ERR_IO, not retried", async () => {
+  const nodes = await Promise.all([0, 1].map(() => server(objectStoreHandler())));
+  const cairn = client(nodes.map((node) => node.name));
+  const received = (): number => nodes[0]!.requests.length + nodes[1]!.requests.length;
+  async function* failingBody(): AsyncGenerator<Uint8Array> {
+    yield new Uint8Array(1000);
+    // Fail only once a server has the request, so that a retry would be seen.
+    for (let poll = 0; poll < 500 && received() === 0; poll++) await new Promise((resolve) => setTimeout(resolve, 10));
+    throw new Error('disk read failed');
+  }
+  const error = await failure(cairn.putObject('k', Readable.from(failingBody()), { size: 5000 }));
+  assert.is(error.code, 'CAIRN_ERR_IO');
+  assert.match(error.message, /disk read failed/);
+  assert.is(error.details['outcome'], 'failed');
+  assert.is(received(), 1);
+});
+
+test('a closed client refuses requests', async () => {
+  const node = await server(objectStoreHandler());
+  const cairn = client([node.name]);
+  await cairn.close();
+  const error = await failure(cairn.headObject('k'));
+  assert.match(error.message, /closed/);
+  assert.is(node.requests.length, 0);
+});
+
 test('a body shorter than the declared size fails cleanly', async () => {
   const node = await server(objectStoreHandler());
   const cairn = client([node.name]);
