@@ -20,6 +20,8 @@ export interface ChunkPlacementContext {
   readonly rings: () => readonly Ring[];
   readonly peerAddressOf: (memberId: string) => string | undefined;
   readonly onBadCopy?: (memberId: string, sha256: string, reason: string) => void;
+  /** Test-only planted bug (CAIRN_TEST_INJECT_BUG=early-put-ack): store one copy, not R. */
+  readonly firstReplicaOnly?: boolean;
 }
 
 export interface WrittenChunks {
@@ -52,7 +54,7 @@ export async function writeChunks(context: ChunkPlacementContext, source: AsyncI
     size += bytes.length;
     if (size > options.objectSizeBytesMax) throw new CairnError('CAIRN_ERR_LIMIT_EXCEEDED', `the object exceeds ${options.objectSizeBytesMax} bytes`);
     if (inflight.length >= options.inflightChunksMax) await inflight.shift();
-    const replicas = ring.replicasFor(sha256);
+    const replicas = context.firstReplicaOnly === true ? ring.replicasFor(sha256).slice(0, 1) : ring.replicasFor(sha256);
     const stored = Promise.all(replicas.map((memberId) => storeCopy(context, memberId, sha256, bytes))).then(() => options.onProgress?.(bytes.length));
     stored.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     inflight.push(stored);

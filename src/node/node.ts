@@ -30,6 +30,7 @@ import { ensureClusterRecorded, handleAdmin, promoteCaughtUpLearners } from './n
 import { buildMemoryLog, createRaftNode, writeFoundingState } from './raft-group.js';
 import { RaftDriver } from './raft-driver.js';
 import { NodeMetrics } from './node-metrics.js';
+import { readTestHooks, type TestHooks } from './test-hooks.js';
 
 export interface NodeConfig {
   readonly name: string;
@@ -65,6 +66,7 @@ export class CairnNode implements NodeApi {
   private fatalError: unknown;
   private ringCache: { revision: number; rings: Ring[] } | undefined;
   private closing = false;
+  private readonly testHooks: TestHooks = readTestHooks();
 
   private constructor(
     readonly config: NodeConfig,
@@ -138,6 +140,7 @@ export class CairnNode implements NodeApi {
       onFatal: (error) => this.onFatal(error),
     });
     this.tickTimer = setInterval(() => this.onTick(), this.config.tickMilliseconds);
+    if (this.testHooks.injectedBug !== undefined) this.config.log('TEST-ONLY-BUG-INJECTED', { bug: this.testHooks.injectedBug });
     this.config.log('raft-started', { clusterId: identity.clusterId, applied: appliedIndex, lastIndex: memory.lastIndex() });
     this.driver.schedule();
   }
@@ -171,7 +174,7 @@ export class CairnNode implements NodeApi {
   private refreshPeers(): void {
     const known = this.memberAddressing();
     const self = this.identity?.nodeId;
-    for (const member of known) if (member.id !== self) this.peerTransport.setPeerAddress(member.id, member.peerAddress);
+    for (const member of known) if (member.id !== self) this.peerTransport.setPeerAddress(member.id, this.peerRoute(member.id, member.peerAddress));
   }
 
   memberAddressing(): MemberAddressing[] {
@@ -230,7 +233,7 @@ export class CairnNode implements NodeApi {
 
   async readBarrier(consistency: ReadConsistency): Promise<void> {
     const driver = this.requireDriver();
-    if (consistency === 'serializable') return;
+    if (consistency === 'serializable' || this.testHooks.injectedBug === 'stale-reads') return;
     await withTimeout(driver.readBarrier(), readTimeoutMilliseconds, 'the read could not be confirmed by a quorum in time; retry');
   }
 
@@ -322,9 +325,18 @@ export class CairnNode implements NodeApi {
       store: this.chunkStore,
       transport: this.chunkTransport,
       rings: () => this.rings(),
-      peerAddressOf: (memberId) => this.memberAddressing().find((member) => member.id === memberId)?.peerAddress,
+      peerAddressOf: (memberId) => {
+        const address = this.memberAddressing().find((member) => member.id === memberId)?.peerAddress;
+        return address === undefined ? undefined : this.peerRoute(memberId, address);
+      },
+      ...(this.testHooks.injectedBug === 'early-put-ack' ? { firstReplicaOnly: true } : {}),
       onBadCopy: (memberId, sha256, reason) => this.config.log('bad-chunk-copy', { member: memberId, sha256, reason }),
     };
+  }
+
+  /** Where to reach a peer: its advertised address, or a test proxy (CAIRN_TEST_PEER_ROUTES). */
+  private peerRoute(memberId: string, advertised: string): string {
+    return this.testHooks.peerRoutes.get(memberId) ?? advertised;
   }
 
   /** The current ring first, then the settled one while an epoch migrates. */

@@ -1,0 +1,33 @@
+// Test-only switches, read from the environment once at start. They exist so that
+// `cairn chaos` and the tests can (1) route peer traffic through fault-injecting
+// proxies and (2) plant a known bug that the chaos checker must catch. Never set them
+// in production: CAIRN_TEST_INJECT_BUG makes the node incorrect on purpose.
+
+export type InjectedBug =
+  /** Linearizable reads skip the ReadIndex barrier (stale reads from followers or a deposed leader). */
+  | 'stale-reads'
+  /** A chunked put commits its manifest after storing only the first replica of each chunk. */
+  | 'early-put-ack';
+
+export interface TestHooks {
+  /** Peer id -> HOST:PORT to use instead of the peer's advertised peer address. */
+  readonly peerRoutes: ReadonlyMap<string, string>;
+  readonly injectedBug: InjectedBug | undefined;
+}
+
+const knownBugs: readonly InjectedBug[] = ['stale-reads', 'early-put-ack'];
+
+export function readTestHooks(environment: NodeJS.ProcessEnv = process.env): TestHooks {
+  const routesText = environment['CAIRN_TEST_PEER_ROUTES'];
+  const routes = new Map<string, string>();
+  if (routesText !== undefined && routesText !== '') {
+    const parsed = JSON.parse(routesText) as Record<string, unknown>;
+    for (const [peer, address] of Object.entries(parsed)) if (typeof address === 'string') routes.set(peer, address);
+  }
+  const bugText = environment['CAIRN_TEST_INJECT_BUG'];
+  const injectedBug = knownBugs.find((bug) => bug === bugText);
+  if (bugText !== undefined && bugText !== '' && injectedBug === undefined) {
+    throw new Error(`CAIRN_TEST_INJECT_BUG must be one of ${knownBugs.join(', ')}, got "${bugText}"`);
+  }
+  return { peerRoutes: routes, injectedBug };
+}
