@@ -40,8 +40,8 @@ export interface SimConfig {
   readonly network: NetworkFaults;
   readonly faults: FaultRates;
   readonly tuning: RaftTuning;
-  /** Let a leader propose its own removal (FINDINGS.md, F1). */
-  readonly removeLeaderAllowed?: boolean;
+  /** Let a leader propose its own removal (FINDINGS.md, F1; on unless overridden). */
+  readonly removeLeaderAllowed: boolean;
   /** Fault kinds enabled for this seed, for the summary. */
   readonly enabled: readonly string[];
 }
@@ -100,7 +100,7 @@ export function configFromSeed(seed: number, overrides: ConfigOverrides = {}): S
       compactKeepEntries: prng.pick([0, 2, 20]),
     },
     enabled: [...enabled],
-    ...(overrides.removeLeaderAllowed === true ? { removeLeaderAllowed: true } : {}),
+    removeLeaderAllowed: overrides.removeLeaderAllowed ?? true,
   };
 }
 

@@ -172,6 +172,7 @@ export class SimNode {
     }
     const commit = log.hardStateValue().commit;
     if (commit > this.commitSeen) {
+      if (ready.hardState !== undefined && raft.status().role === 'leader') this.host.safety.observeLeaderCommit(this.id, ready.hardState.term, commit, log);
       this.host.safety.observeCommittedRange(this.id, log, this.commitSeen, commit);
       this.commitSeen = commit;
     }

@@ -4,7 +4,7 @@
 //   --inject-bug NAME (or CAIRN_SIM_INJECT_BUG=NAME): run with a known bug, see bugs.ts
 //   --stop-on-failure: stop at the first failing seed
 //   --fault-ticks T: length of the fault phase (default 300)
-//   --allow-remove-leader: let a leader propose its own removal (FINDINGS.md, F1)
+//   --forbid-remove-leader: a leader never proposes its own removal (FINDINGS.md, F1)
 // Exits 1 when a seed fails, printing the seed, the property and the replay command.
 
 import { parseArgs } from 'node:util';
@@ -21,7 +21,7 @@ const { values } = parseArgs({
     'inject-bug': { type: 'string' },
     'stop-on-failure': { type: 'boolean', default: false },
     'fault-ticks': { type: 'string' },
-    'allow-remove-leader': { type: 'boolean', default: false },
+    'forbid-remove-leader': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -49,9 +49,9 @@ const from = single ? integer(values.seed, 0, 'seed') : integer(values.from, 1, 
 const count = single ? 1 : integer(values.seeds, 100, 'seeds');
 const faultTicks = values['fault-ticks'] === undefined ? undefined : integer(values['fault-ticks'], 300, 'fault-ticks');
 const bugPrefix = bugs.size > 0 ? `CAIRN_SIM_INJECT_BUG=${[...bugs].join(',')} ` : '';
-const removeLeaderAllowed = values['allow-remove-leader'];
-const ticksFlag = (faultTicks === undefined ? '' : ` --fault-ticks ${faultTicks}`) + (removeLeaderAllowed ? ' --allow-remove-leader' : '');
-const overrides = { ...(faultTicks === undefined ? {} : { faultTicks }), ...(removeLeaderAllowed ? { removeLeaderAllowed } : {}) };
+const forbidRemoveLeader = values['forbid-remove-leader'];
+const ticksFlag = (faultTicks === undefined ? '' : ` --fault-ticks ${faultTicks}`) + (forbidRemoveLeader ? ' --forbid-remove-leader' : '');
+const overrides = { ...(faultTicks === undefined ? {} : { faultTicks }), ...(forbidRemoveLeader ? { removeLeaderAllowed: false } : {}) };
 
 const started = performance.now();
 const failures: SimResult[] = [];

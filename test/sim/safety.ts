@@ -65,6 +65,19 @@ export class SafetyMonitor {
     }
   }
 
+  /**
+   * A leader advances its commit index only to an entry of its own term: counting
+   * replicas of an older entry is not enough (Raft paper 5.4.2, figure 8). Earlier
+   * entries become committed only as the prefix of such an entry.
+   */
+  observeLeaderCommit(nodeId: NodeId, term: number, commit: number, log: MemoryLogStorage): void {
+    this.checks++;
+    const commitTerm = log.term(commit);
+    if (commitTerm !== undefined && commitTerm !== term) {
+      throw new SafetyViolation('leader commits only entries of its term', `${nodeId}, leader of term ${term}, advanced commit to ${commit}, an entry of term ${commitTerm}`);
+    }
+  }
+
   /** `entry` is committed according to `nodeId` (in its log below its commit index, or applied). */
   observeCommitted(nodeId: NodeId, entry: Entry, how: string): void {
     this.checks++;

@@ -452,9 +452,8 @@ class Simulation implements NodeHost {
       const removable = voters.length > 1 ? [...members] : [...learners];
       if (removable.length === 0) return null;
       const nodeId = this.prng.pick(removable);
-      // A leader removing itself can leave the group without a leader (FINDINGS.md, F1);
-      // operators transfer leadership first, so runs do too unless asked otherwise.
-      if (nodeId === status.id && this.config.removeLeaderAllowed !== true) return null;
+      // A leader removing itself once left the group without a leader (FINDINGS.md, F1).
+      if (nodeId === status.id && !this.config.removeLeaderAllowed) return null;
       return { type: 'removeNode', nodeId };
     }
     return null;
