@@ -17,7 +17,8 @@
 // `Disk`; the simulator keeps state stores in a per-node temporary directory.
 
 import { open, TransactionFlags, type Database, type RootDatabase } from 'lmdb';
-import { assert, assertInteger } from '../util/assert.js';
+import { statfsSync } from 'node:fs';
+import { AssertionFailure, assert, assertInteger } from '../util/assert.js';
 import { CairnError, CorruptionError, LimitExceededError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import { SnapshotEncoder, SnapshotParser, type SnapshotIdentity } from './snapshot-format.js';
@@ -123,7 +124,7 @@ export class StateStore {
       }, abortableCommitFlags);
       await this.root.flushed;
     } catch (error) {
-      throw toStateError(error);
+      throw toStateError(error, this.path);
     } finally {
       this.applying = false;
     }
@@ -175,7 +176,7 @@ export class StateStore {
       return identity;
     } catch (error) {
       await target.clearAsync().catch(() => undefined);
-      throw toStateError(error);
+      throw toStateError(error, this.path);
     } finally {
       this.installing = false;
     }
@@ -251,11 +252,29 @@ function encodeKey(key: string): Buffer {
   return bytes;
 }
 
-function toStateError(error: unknown): unknown {
-  if (error instanceof CairnError) return error;
+/** Free bytes below which a failed LMDB write is attributed to a full disk. */
+const diskFullFreeBytesMax = 4 * 1024 * 1024;
+
+/**
+ * LMDB reports a short write on a full disk as EIO ("Input/output error"), not ENOSPC.
+ * So a failed write on a file system with (almost) no free space is DISK_FULL; other
+ * failures are CAIRN_ERR_IO.
+ */
+function toStateError(error: unknown, path: string): unknown {
+  if (error instanceof CairnError || error instanceof AssertionFailure) return error;
   const text = String((error as { message?: unknown })?.message ?? error);
-  if (text.includes('MDB_MAP_FULL') || text.includes('ENOSPC') || (error as { code?: unknown })?.code === 'ENOSPC') {
-    return new CairnError('CAIRN_ERR_DISK_FULL', `state store is full: ${text}`, { cause: error });
+  let freeBytes = Number.POSITIVE_INFINITY;
+  try {
+    const stats = statfsSync(path);
+    freeBytes = stats.bavail * stats.bsize;
+  } catch {
+    // Unknown free space: fall through to the message.
+  }
+  if (text.includes('MDB_MAP_FULL') || text.includes('ENOSPC') || text.includes('No space') || freeBytes < diskFullFreeBytesMax) {
+    return new CairnError('CAIRN_ERR_DISK_FULL', `state store write failed, disk full (${freeBytes} bytes free): ${text}`, { cause: error, details: { path } });
+  }
+  if (!(error instanceof Error) || text.includes('Input/output')) {
+    return new CairnError('CAIRN_ERR_IO', `state store write failed: ${text}`, { cause: error, details: { path } });
   }
   return error;
 }
