@@ -74,7 +74,7 @@ export function configFromSeed(seed: number, overrides: ConfigOverrides = {}): S
     clientTimeoutTicks: prng.nextIntegerInclusive(30, 80),
     faultTicks: overrides.faultTicks ?? 300,
     livenessTicksMax: 300,
-    drainTicks: 120,
+    drainTicks: 300,
     network: {
       dropProbability: enabled.has('drop') ? prng.pick([0.01, 0.05, 0.2]) : 0,
       duplicateProbability: enabled.has('duplicate') ? prng.pick([0.01, 0.05, 0.2]) : 0,

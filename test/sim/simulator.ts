@@ -75,7 +75,7 @@ class Simulation implements NodeHost {
   private tick = 0;
   private partitioned = false;
   private requestNode = new Map<string, NodeId>();
-  private livenessRequest: { requestId: string; nodeId: NodeId } | null = null;
+  private livenessRequest: { requestId: string; nodeId: NodeId; index: number } | null = null;
   private livenessCommitted = false;
   private livenessSequence = 0;
   private readonly counters = {
@@ -212,9 +212,48 @@ class Simulation implements NodeHost {
     }
   }
 
+  /**
+   * Clients stop; every live member must catch up (apply the liveness probe's
+   * index) within drainTicks, and members at the same applied index must hold
+   * the same state.
+   */
   private runDrainPhase(): void {
     const end = this.tick + this.config.drainTicks;
-    for (; this.tick < end && !this.workload.allIdle(); this.tick++) this.stepEverything();
+    const target = this.livenessRequest?.index ?? 0;
+    for (; ; this.tick++) {
+      const lagging = this.laggingMembers(target);
+      if (lagging.length === 0 && this.workload.allIdle()) break;
+      if (this.tick >= end) {
+        if (lagging.length === 0) break;
+        throw new SafetyViolation('liveness', `members ${lagging.join(', ')} did not apply index ${target} within ${this.config.drainTicks} ticks of healing${this.leaderSummary()}`);
+      }
+      this.stepEverything();
+    }
+    this.checkStatesAgree();
+  }
+
+  /** Live machines that are members (for the leader) and have not applied `index`. */
+  private laggingMembers(index: number): NodeId[] {
+    const leader = this.currentLeader();
+    if (leader?.raft == null) return ['(no leader)'];
+    const { voters, learners } = leader.raft.status().confState;
+    return [...voters, ...learners].filter((id) => {
+      const node = this.nodes.get(id);
+      return node !== undefined && node.raft !== null && node.appliedIndex < index;
+    });
+  }
+
+  private checkStatesAgree(): void {
+    const stateAt = new Map<number, { nodeId: NodeId; state: string }>();
+    for (const node of this.nodes.values()) {
+      if (node.raft === null) continue;
+      const state = Buffer.from(node.kv.serialize()).toString('utf8');
+      const known = stateAt.get(node.appliedIndex);
+      if (known === undefined) stateAt.set(node.appliedIndex, { nodeId: node.id, state });
+      else if (known.state !== state) {
+        throw new SafetyViolation('state machine safety', `${known.nodeId} and ${node.id} applied up to ${node.appliedIndex} but hold different states`);
+      }
+    }
   }
 
   /** Deliver due messages, tick every live node, expire client requests. */
@@ -302,14 +341,15 @@ class Simulation implements NodeHost {
     if (leader?.raft === undefined || leader.raft === null) return;
     this.livenessSequence++;
     const requestId = `liveness-${this.livenessSequence}`;
+    let index: number;
     try {
-      leader.raft.propose(encodeCommand({ kind: 'put', requestId, key: livenessKey, value: requestId }));
+      index = leader.raft.propose(encodeCommand({ kind: 'put', requestId, key: livenessKey, value: requestId })).index;
     } catch (error) {
       if (!isCairnError(error)) throw error;
       return;
     }
     leader.acceptWrite(requestId);
-    this.livenessRequest = { requestId, nodeId: leader.id };
+    this.livenessRequest = { requestId, nodeId: leader.id, index };
     this.traceLine(`liveness probe ${requestId} at ${leader.id}`);
     leader.processReady();
   }
