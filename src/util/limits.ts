@@ -86,6 +86,44 @@ export const limits = {
   clientBodySliceBytes: 64 * KiB,
   clientBodyEmptyWakeupsMax: 10_000, // wake-ups of a streamed body without data before giving up
   clientListPagesMax: 100_000,
+
+  // cairn bench (src/bench): every knob of a benchmark run is bounded.
+  benchClientsMax: 1024,
+  benchKeysMax: 10_000_000,
+  benchValueBytesMax: 1024 * MiB,
+  benchDurationMillisecondsMax: 24 * 60 * 60 * 1000,
+  benchOperationsMax: 1_000_000_000,
+  benchRateOperationsPerSecondMax: 1_000_000,
+  benchErrorsMax: 100_000, // a phase stops once this many operations failed
+  benchLatencyMicrosecondsMax: 60 * 60 * 1_000_000, // slower operations are recorded as this
+  benchLocalNodesMax: 9,
+
+  // cairn chaos (src/chaos): fault-testing runs of real local clusters.
+  chaosNodesMax: 9,
+  chaosSpareNodesMax: 4, // fresh nodes a run may join for membership faults
+  chaosDurationMillisecondsMax: 24 * 60 * 60 * 1000,
+  chaosOperationsMax: 2_000_000, // recorded operations per run; the workloads stop beyond
+  chaosFaultsMax: 100_000, // faults scheduled per run
+  chaosProxyConnectionsMax: 1024, // open connections per link proxy
+  chaosRecoveryMillisecondsMax: 60_000, // wait for a healed cluster to serve again
+  chaosObjectBytesMax: 8 * MiB,
+  chaosDiskFillBytesMax: 1024 * MiB, // the filler file of the disk-full fault
+  chaosTmpfsBytes: 512 * MiB, // each node's data file system when the disk fault is on
+  // Maintenance (src/data/maintenance, src/node/node-maintenance.ts): rebalance, repair, scrub, gc.
+  maintenanceTransfersParallelDefault: 4, // chunk copies in flight during a rebalance or repair
+  maintenanceTransfersParallelMax: 64,
+  maintenanceRateBytesPerSecondMax: 100 * 1024 * MiB, // 0 means unlimited; anything else at most this
+  maintenanceFillRatioMax: 0.9, // no chunk is copied to a node whose data file system is fuller
+  maintenanceChunksScanMax: 20_000_000, // referenced chunks one pass may examine
+  maintenanceInventoryPageChunksMax: 20_000, // chunk ids per inventory page between nodes
+  maintenanceRemoveBatchChunksMax: 500, // chunk ids per removal request (fits requestMetadataBodyBytesMax)
+  maintenanceFailuresKeptMax: 100, // failures a report keeps (counts stay complete)
+  maintenancePassIntervalMilliseconds: 2_000, // leader's check for an unsettled epoch
+  maintenanceSettleDelayMilliseconds: 5_000, // an epoch is settled no sooner than this after the leader saw it (puts in flight under the old ring)
+  scrubRateBytesPerSecondDefault: 16 * MiB, // background scrub re-hash rate per node
+  scrubIntervalMilliseconds: 60 * 60 * 1000, // a node starts a background scrub pass this long after the last one
+  garbageGracePeriodMillisecondsDefault: 60 * 60 * 1000, // an unreferenced chunk file younger than this is kept (a put may still commit it)
+  garbageIntervalMilliseconds: 10 * 60 * 1000, // leader's background garbage collection pass
 } as const;
 
 export type Limits = typeof limits;
