@@ -138,6 +138,18 @@ test('a truncated preallocated segment, a truncated sealed segment and a missing
   assert.is(error.details['file'], `/wal/${segments[1]}`);
 });
 
+test('truncating any segment at a random position is reported with its file (40 rounds)', async () => {
+  const prng = new Prng(15);
+  for (let round = 0; round < 40; round++) {
+    const { disk } = await writtenLog(15);
+    const segments = (await disk.readdir('/wal')).filter((name) => name.endsWith('.wal'));
+    const name = prng.pick(segments);
+    disk.truncateDurably(`/wal/${name}`, prng.nextIntegerInclusive(0, small.segmentBytes - 1));
+    const error = await expectCairnError(() => openWal(disk, '/wal', small), 'CAIRN_ERR_CORRUPTION');
+    assert.is(error.details['file'], `/wal/${name}`, `round ${round}`);
+  }
+});
+
 test('not preallocated: records survive, torn tail repaired', async () => {
   const options = { ...small, preallocate: false };
   const disk = new SimulatedDisk(new Prng(9));
