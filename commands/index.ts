@@ -1,5 +1,6 @@
 // oclif's explicit command strategy (the directory strategy fails inside the single
 // executable): every command is listed here by its id.
+import Bench from './bench.js';
 import Bootstrap from './bootstrap.js';
 import Dev from './dev.js';
 import Get from './get.js';
@@ -15,6 +16,7 @@ import Stat from './stat.js';
 import Status from './status.js';
 
 export const COMMANDS = {
+  bench: Bench,
   bootstrap: Bootstrap,
   dev: Dev,
   get: Get,
