@@ -75,6 +75,8 @@ export class Wal {
   private flushing: Promise<void> | null = null;
   private failure: CairnError | null = null;
   private readonly segmentList: number[];
+  /** The next segment being written in the background, and how that ended (null: ready). */
+  private prepared: { segment: number; outcome: Promise<{ error: unknown } | null> } | null = null;
 
   private constructor(
     private readonly disk: Disk,
@@ -183,6 +185,8 @@ export class Wal {
 
   async close(): Promise<void> {
     if (this.flushing !== null) await this.flushing.catch(() => undefined);
+    // A prepared next segment stays as a .tmp file; the next open removes it.
+    if (this.prepared !== null) await this.prepared.outcome;
     if (this.file !== null) await this.file.close().catch(() => undefined);
     this.file = null;
     this.failure ??= new CairnError('CAIRN_ERR_UNAVAILABLE', 'wal is closed');
@@ -259,13 +263,40 @@ export class Wal {
     if (!exists) await this.createSegment(segment);
     this.file = await this.disk.open(path, 'readWrite');
     this.fileSegment = segment;
+    this.startPreparing(segment + 1);
     return this.file;
   }
 
-  /** Writes the whole segment under a temporary name, syncs, renames, syncs the directory. */
+  /**
+   * Starts writing the next segment's file in the background (preallocated segments
+   * only), so that rolling over does not put 64 MiB of zeros on one sync's path.
+   */
+  private startPreparing(segment: number): void {
+    if (!this.preallocate || this.prepared !== null) return;
+    const outcome = this.prepareSegment(segment).then(
+      () => null,
+      (error: unknown) => ({ error }),
+    );
+    this.prepared = { segment, outcome };
+  }
+
+  /** Makes `segment` exist: the prepared file if it is ready, else written now. */
   private async createSegment(segment: number): Promise<void> {
+    const prepared = this.prepared;
+    this.prepared = null;
+    const ready = prepared !== null && prepared.segment === segment && (await prepared.outcome) === null;
+    if (prepared !== null && prepared.segment !== segment) await prepared.outcome;
+    // Not ready (never started, or failed, e.g. ENOSPC): write it now; this throws if it fails again.
+    if (!ready) await this.prepareSegment(segment);
     const path = posix.join(this.directory, segmentFileName(segment));
-    const temporaryPath = `${path}.tmp`;
+    await this.disk.rename(`${path}.tmp`, path);
+    await this.disk.fsyncDirectory(this.directory);
+    this.segmentList.push(segment);
+  }
+
+  /** Writes the whole segment under its temporary name and syncs it. */
+  private async prepareSegment(segment: number): Promise<void> {
+    const temporaryPath = `${posix.join(this.directory, segmentFileName(segment))}.tmp`;
     if ((await this.disk.stat(temporaryPath)) !== null) await this.disk.unlink(temporaryPath);
     const file = await this.disk.open(temporaryPath, 'createExclusive');
     try {
@@ -280,9 +311,6 @@ export class Wal {
       await this.disk.unlink(temporaryPath).catch(() => undefined);
       throw error;
     }
-    await this.disk.rename(temporaryPath, path);
-    await this.disk.fsyncDirectory(this.directory);
-    this.segmentList.push(segment);
   }
 }
 

@@ -32,7 +32,8 @@ test('records survive a reopen in order, on the real file system', async () => {
 
 test('group commit: one fdatasync covers every record appended before it', async () => {
   const disk = new SimulatedDisk(new Prng(1));
-  const { wal } = await openWal(disk, '/wal', { segmentBytes: 1 << 20, recordBytesMax: 1024 });
+  // Not preallocated: no background preparation of the next segment adds its own sync.
+  const { wal } = await openWal(disk, '/wal', { segmentBytes: 1 << 20, recordBytesMax: 1024, preallocate: false });
   for (let i = 0; i < 100; i++) wal.append(1, payloadFor(i, 100));
   const before = disk.statistics.datasyncs;
   await Promise.all([wal.sync(), wal.sync(), wal.sync()]);
@@ -46,7 +47,7 @@ test('group commit: one fdatasync covers every record appended before it', async
   await Promise.all([first, second]);
   assert.ok(disk.statistics.datasyncs - again <= 2, 'at most one sync per round');
   disk.crash();
-  const reopened = await openWal(disk, '/wal', { segmentBytes: 1 << 20, recordBytesMax: 1024 });
+  const reopened = await openWal(disk, '/wal', { segmentBytes: 1 << 20, recordBytesMax: 1024, preallocate: false });
   assert.is(reopened.records.length, 102);
 });
 
@@ -170,7 +171,8 @@ test('ENOSPC when creating a segment: DISK_FULL, synced records intact, retry su
   for (let i = 0; i < 10; i++) wal.append(1, payloadFor(i, 300));
   await wal.sync();
   disk.capacityBytes = disk.usedBytes() + 100;
-  for (let i = 10; i < 40; i++) wal.append(1, payloadFor(i, 300));
+  // Enough to need two more segments (the next one may already be prepared).
+  for (let i = 10; i < 80; i++) wal.append(1, payloadFor(i, 300));
   await expectCairnError(() => wal.sync(), 'CAIRN_ERR_DISK_FULL');
   assert.ok((await disk.readdir('/wal')).every((name) => !name.endsWith('.tmp')), 'the partial segment is removed');
   disk.crash();
@@ -188,13 +190,13 @@ test('ENOSPC then retry in the same process keeps every record once', async () =
   wal.append(1, payloadFor(0, 100));
   await wal.sync();
   disk.capacityBytes = disk.usedBytes();
-  for (let i = 1; i < 40; i++) wal.append(1, payloadFor(i, 300));
+  for (let i = 1; i < 80; i++) wal.append(1, payloadFor(i, 300));
   await expectCairnError(() => wal.sync(), 'CAIRN_ERR_DISK_FULL');
   disk.capacityBytes = null;
   await wal.sync();
   disk.crash();
   const { records } = await openWal(disk, '/wal', small);
-  assert.is(records.length, 40);
+  assert.is(records.length, 80);
 });
 
 test('a failed fdatasync stops the WAL for good (EIO)', async () => {
