@@ -7,3 +7,4 @@ export { planRebalance } from './rebalance-plan.js';
 export type { MemberPlan, RebalancePlan, RebalancePlanInput } from './rebalance-plan.js';
 export { scrubChunks } from './scrub.js';
 export type { ScrubIo, ScrubOptions, ScrubReport } from './scrub.js';
+export { referencedChunks } from './referenced-chunks.js';
