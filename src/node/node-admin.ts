@@ -37,6 +37,8 @@ export async function handleAdmin(node: CairnNode, method: string, path: string,
   if (method === 'DELETE' && url.pathname.startsWith('/v1/cluster/members/')) {
     return removeMember(node, decodeURIComponent(url.pathname.slice('/v1/cluster/members/'.length)));
   }
+  const maintained = node.maintenance.handle(method, url, body); // rebalance, repair, scrub, gc: src/node/node-maintenance.ts
+  if (maintained !== undefined) return maintained;
   throw new CairnError('CAIRN_ERR_NOT_FOUND', `no endpoint ${route}`);
 }
 

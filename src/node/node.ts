@@ -30,6 +30,7 @@ import { ensureClusterRecorded, handleAdmin, promoteCaughtUpLearners } from './n
 import { buildMemoryLog, createRaftNode, writeFoundingState } from './raft-group.js';
 import { RaftDriver } from './raft-driver.js';
 import { NodeMetrics } from './node-metrics.js';
+import { NodeMaintenance } from './node-maintenance.js';
 import { readTestHooks, type TestHooks } from './test-hooks.js';
 
 export interface NodeConfig {
@@ -56,6 +57,7 @@ export class CairnNode implements NodeApi {
   readonly metrics = new NodeMetrics();
   readonly peerTransport: PeerTransport;
   readonly chunkTransport = new ChunkTransport();
+  readonly maintenance: NodeMaintenance = new NodeMaintenance(this);
   private softState: SoftState = { leaderId: null, role: 'follower' };
   private tickTimer: NodeJS.Timeout | undefined;
   private clientServer: Server | undefined;
@@ -140,6 +142,7 @@ export class CairnNode implements NodeApi {
       onFatal: (error) => this.onFatal(error),
     });
     this.tickTimer = setInterval(() => this.onTick(), this.config.tickMilliseconds);
+    this.maintenance.start();
     if (this.testHooks.injectedBug !== undefined) this.config.log('TEST-ONLY-BUG-INJECTED', { bug: this.testHooks.injectedBug });
     this.config.log('raft-started', { clusterId: identity.clusterId, applied: appliedIndex, lastIndex: memory.lastIndex() });
     this.driver.schedule();
@@ -379,6 +382,7 @@ export class CairnNode implements NodeApi {
     if (this.closing) return;
     this.closing = true;
     if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
+    this.maintenance.stop();
     this.driver?.stop(new CairnError('CAIRN_ERR_UNAVAILABLE', 'the node is shutting down'));
     await this.driver?.idle(5_000);
     await Promise.allSettled([closeServer(this.clientServer), closeServer(this.peerServer)]);
