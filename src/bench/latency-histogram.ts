@@ -34,10 +34,14 @@ export class LatencyHistogram {
     return this.histogram.totalCount;
   }
 
+  /**
+   * The value at a percentile. HdrHistogram answers with the top of the value's bucket
+   * (within 0.1%), which can exceed the exact maximum: clamp so p99 <= max always.
+   */
   percentileMilliseconds(percentile: number): number {
     assert(percentile >= 0 && percentile <= 100, 'percentile in [0, 100]');
     if (this.histogram.totalCount === 0) return 0;
-    return this.histogram.getValueAtPercentile(percentile) / 1000;
+    return Math.min(this.histogram.getValueAtPercentile(percentile), this.histogram.maxValue) / 1000;
   }
 
   summary(): LatencySummary {
