@@ -2,6 +2,7 @@
 // executable): every command is listed here by its id.
 import Bench from './bench.js';
 import Bootstrap from './bootstrap.js';
+import Chaos from './chaos.js';
 import Dev from './dev.js';
 import Get from './get.js';
 import Join from './join.js';
@@ -18,6 +19,7 @@ import Status from './status.js';
 export const COMMANDS = {
   bench: Bench,
   bootstrap: Bootstrap,
+  chaos: Chaos,
   dev: Dev,
   get: Get,
   join: Join,

@@ -1,0 +1,278 @@
+// One chaos run: start a cluster behind the proxy mesh, run the workloads while the
+// nemesis injects faults, heal everything, wait for recovery, read every key once
+// more, check, and build the verdict. Keeps the run directory (history, fault log,
+// node logs) when the run fails or when asked to.
+
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { checkHistory, type CheckResult } from '../check/index.js';
+import { CairnClient } from '../client/index.js';
+import { assert } from '../util/assert.js';
+import { limits } from '../util/limits.js';
+import { ChaosCluster, tmpfsAvailable } from './cluster.js';
+import { runFault } from './faults.js';
+import { HistoryRecorder, errorText } from './history.js';
+import { planFaults, type FaultKind } from './nemesis.js';
+import { checkObjects, type FinalRead, type ObjectProblem } from './objects-check.js';
+import { objectKey, readObject, runObjectsWorkload } from './workloads/objects.js';
+import { readRegister, registerKey, runRegisterWorkload } from './workloads/register.js';
+import { buildVerdict, type Verdict } from './verdict.js';
+
+export type WorkloadName = 'register' | 'objects' | 'mixed';
+
+export interface ChaosOptions {
+  readonly nodes: number;
+  readonly durationMilliseconds: number;
+  readonly seed: number;
+  readonly faults: readonly FaultKind[];
+  readonly workload: WorkloadName;
+  readonly keep: boolean;
+  /** The run directory; a fresh temporary one when undefined. */
+  readonly directory?: string | undefined;
+  /** TEST ONLY: CAIRN_TEST_INJECT_BUG for every node. */
+  readonly injectBug?: string | undefined;
+  readonly objectBytesMax?: number;
+  readonly registerClients?: number;
+  readonly objectClients?: number;
+  readonly onProgress?: (progress: ChaosProgress) => void;
+}
+
+export interface ChaosProgress {
+  readonly phase: 'starting' | 'running' | 'healing' | 'checking';
+  readonly elapsedMilliseconds: number;
+  readonly operations: { ok: number; failed: number; unknown: number };
+  readonly faults: number;
+  readonly currentFault: string;
+}
+
+const registerKeys = 5;
+const objectKeys = 8;
+const spareNodes = 2;
+const clientRequestTimeoutMilliseconds = 4_000;
+const clientAttemptsMax = 4;
+const operationsPerClientMax = 1_000_000;
+const progressIntervalMilliseconds = 500;
+
+export async function runChaos(options: ChaosOptions): Promise<Verdict> {
+  assert(options.nodes >= 3 && options.nodes <= limits.chaosNodesMax, `--nodes must be between 3 and ${limits.chaosNodesMax}`);
+  assert(options.durationMilliseconds > 0 && options.durationMilliseconds <= limits.chaosDurationMillisecondsMax, 'duration is bounded');
+  const directory = resolve(options.directory ?? mkdtempSync(join(tmpdir(), `cairn-chaos-${options.seed}-`)));
+  mkdirSync(directory, { recursive: true });
+  const notes: string[] = [];
+  const wantsDisk = options.faults.includes('disk');
+  const useTmpfs = wantsDisk && tmpfsAvailable(directory);
+  if (wantsDisk && !useTmpfs) notes.push('disk-full fault skipped: mounting a tmpfs needs root (chunk corruption and deletion still run)');
+  const recorder = new HistoryRecorder(join(directory, 'history.jsonl'), join(directory, 'faults.jsonl'));
+  const progress = progressReporter(options, recorder);
+  progress.phase = 'starting';
+  const cluster = await ChaosCluster.create({
+    directory,
+    nodes: options.nodes,
+    spareNodes: options.faults.includes('membership') ? spareNodes : 0,
+    useTmpfs,
+    injectBug: options.injectBug,
+    host: '127.0.0.1',
+  });
+  let verdict: Verdict | undefined;
+  try {
+    verdict = await runAndCheck(options, cluster, recorder, progress, notes, directory);
+    return verdict;
+  } finally {
+    progress.stop();
+    await recorder.close();
+    const keep = options.keep || verdict === undefined || !verdict.ok;
+    await cluster.destroy(keep);
+    if (!keep) rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+async function runAndCheck(options: ChaosOptions, cluster: ChaosCluster, recorder: HistoryRecorder, progress: ProgressState, notes: string[], directory: string): Promise<Verdict> {
+  const startedAt = performance.now();
+  const stop = new AbortController();
+  const stopped = (): boolean => stop.signal.aborted;
+  const status = await cluster.status();
+  const replicationFactor = Math.min(limits.replicationFactorDefault, options.nodes);
+  recorder.note('cluster-ready', { leader: status.leaderId, members: cluster.members(), replicationFactor });
+  progress.phase = 'running';
+  const clients = makeClients(cluster.initialEndpoints(), options);
+  const workloads = runWorkloads(options, clients, recorder, stopped);
+  const nemesis = runNemesis(options, cluster, recorder, progress, stop.signal, replicationFactor);
+  await sleepUntil(options.durationMilliseconds, stop.signal);
+  stop.abort();
+  await nemesis;
+  await workloads;
+  await Promise.all(clients.all.map((client) => client.close()));
+  progress.phase = 'healing';
+  progress.currentFault = '';
+  const recoveryProblem = await healAndRecover(cluster, recorder);
+  progress.phase = 'checking';
+  const { finalReads, unreadableKeys } = await readEverything(cluster, options, recorder);
+  const registerCheck: CheckResult | null = options.workload === 'objects' ? null : checkHistory(recorder.registerOperations);
+  const objectProblems: ObjectProblem[] = options.workload === 'register' ? [] : [...checkObjects(recorder.objectOperations, finalReads).problems];
+  const problem = recoveryProblem !== '' ? recoveryProblem : unreadableKeys.length > 0 ? `after recovery these register keys could not be read: ${unreadableKeys.join('; ')}` : '';
+  const provisional = buildVerdict({
+    settings: { seed: options.seed, nodes: options.nodes, durationMilliseconds: options.durationMilliseconds, faults: options.faults, workload: options.workload, injectBug: options.injectBug },
+    elapsedMilliseconds: performance.now() - startedAt,
+    counts: recorder.counts,
+    faults: recorder.faults,
+    registerCheck,
+    objectProblems,
+    recoveryProblem: problem,
+    notes,
+    runDirectory: null,
+  });
+  return provisional.ok && !options.keep ? provisional : { ...provisional, runDirectory: directory };
+}
+
+interface Clients {
+  readonly register: CairnClient[];
+  readonly objects: CairnClient[];
+  readonly all: CairnClient[];
+}
+
+function makeClients(endpoints: string, options: ChaosOptions): Clients {
+  const make = (): CairnClient => new CairnClient({ endpoints, retryAttemptsMax: clientAttemptsMax, requestTimeoutMilliseconds: clientRequestTimeoutMilliseconds, policy: 'random' });
+  const registerCount = options.workload === 'objects' ? 0 : (options.registerClients ?? (options.workload === 'mixed' ? 3 : 5));
+  const objectCount = options.workload === 'register' ? 0 : (options.objectClients ?? 2);
+  const register = Array.from({ length: registerCount }, make);
+  const objects = Array.from({ length: objectCount }, make);
+  return { register, objects, all: [...register, ...objects] };
+}
+
+async function runWorkloads(options: ChaosOptions, clients: Clients, recorder: HistoryRecorder, stopped: () => boolean): Promise<void> {
+  await Promise.all([
+    runRegisterWorkload({ clients: clients.register, keys: registerKeys, seed: options.seed, recorder, stopped, operationsPerClientMax }),
+    runObjectsWorkload({
+      clients: clients.objects,
+      keys: objectKeys,
+      seed: options.seed,
+      objectBytesMin: 1024,
+      objectBytesMax: options.objectBytesMax ?? limits.chaosObjectBytesMax,
+      recorder,
+      stopped,
+      operationsPerClientMax,
+    }),
+  ]);
+}
+
+async function runNemesis(options: ChaosOptions, cluster: ChaosCluster, recorder: HistoryRecorder, progress: ProgressState, signal: AbortSignal, replicationFactor: number): Promise<void> {
+  const plan = planFaults({ seed: options.seed, kinds: options.faults, durationMilliseconds: options.durationMilliseconds });
+  const sleep = (milliseconds: number): Promise<void> => sleepUntil(milliseconds, signal);
+  for (const fault of plan) {
+    await sleep(fault.gapMilliseconds);
+    if (signal.aborted) return;
+    progress.currentFault = `${fault.kind} #${fault.index}`;
+    try {
+      await runFault(fault, { cluster, recorder, replicationFactor, sleep });
+    } catch (error) {
+      recorder.note('fault-error', { index: fault.index, kind: fault.kind, error: errorText(error) });
+    }
+    cluster.mesh.healAll();
+    progress.faults++;
+    progress.currentFault = '';
+  }
+}
+
+/** Heals every fault and waits (bounded) until the members agree on a leader and serve a linearizable read. */
+async function healAndRecover(cluster: ChaosCluster, recorder: HistoryRecorder): Promise<string> {
+  cluster.mesh.healAll();
+  for (const node of cluster.nodes) cluster.freeDisk(node.name);
+  try {
+    await cluster.reviveAll();
+  } catch (error) {
+    return `a node did not restart: ${errorText(error)}`;
+  }
+  recorder.note('healed');
+  const deadline = performance.now() + limits.chaosRecoveryMillisecondsMax;
+  let lastError = '';
+  for (let attempt = 0; attempt < 10_000 && performance.now() < deadline; attempt++) {
+    try {
+      const status = await cluster.status();
+      const leader = status.members.find((member) => member.id === status.leaderId);
+      if (leader !== undefined && status.members.every((member) => member.role !== 'unreachable')) {
+        recorder.note('recovered', { leader: status.leaderId });
+        return '';
+      }
+      lastError = `leader ${status.leaderId ?? 'none'}; members ${status.members.map((member) => `${member.id}:${member.role}`).join(' ')}`;
+    } catch (error) {
+      lastError = errorText(error);
+    }
+    await sleepUntil(200, undefined);
+  }
+  return `the healed cluster did not recover within ${limits.chaosRecoveryMillisecondsMax} ms: ${lastError}`;
+}
+
+/** One more read of every key after recovery: the register reads join the history, the object reads are checked. */
+async function readEverything(cluster: ChaosCluster, options: ChaosOptions, recorder: HistoryRecorder): Promise<{ finalReads: FinalRead[]; unreadableKeys: string[] }> {
+  const client = new CairnClient({ endpoints: cluster.memberEndpoints(), retryAttemptsMax: 8, requestTimeoutMilliseconds: 10_000 });
+  const finalReads: FinalRead[] = [];
+  const unreadableKeys: string[] = [];
+  try {
+    if (options.workload !== 'objects') {
+      for (let index = 0; index < registerKeys; index++) {
+        const key = registerKey(index);
+        const invokedAt = recorder.now();
+        const read = await retried(() => readRegister(client, key));
+        if (read.ok) recorder.recordRegister({ clientId: -1, kind: 'get', key, input: {}, invokedAt, completedAt: recorder.now(), outcome: 'ok', output: { value: read.value.value } });
+        else unreadableKeys.push(`${key} (${read.error})`);
+      }
+    }
+    if (options.workload !== 'register') {
+      for (let index = 0; index < objectKeys; index++) {
+        const key = objectKey(index);
+        const read = await retried(() => readObject(client, key));
+        finalReads.push(read.ok ? { key, sha256: read.value.sha256 } : { key, sha256: undefined, error: read.error });
+      }
+    }
+  } finally {
+    await client.close();
+  }
+  return { finalReads, unreadableKeys };
+}
+
+const finalReadAttemptsMax = 5;
+
+async function retried<T>(read: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+  let error = '';
+  for (let attempt = 0; attempt < finalReadAttemptsMax; attempt++) {
+    try {
+      return { ok: true, value: await read() };
+    } catch (caught) {
+      error = errorText(caught);
+      // A corrupted object stays corrupted: no point in asking again.
+      if (error.startsWith('CAIRN_ERR_CORRUPTION')) break;
+    }
+    await sleepUntil(500, undefined);
+  }
+  return { ok: false, error };
+}
+
+function sleepUntil(milliseconds: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolveSleep) => {
+    if (signal?.aborted === true) return resolveSleep();
+    const timer = setTimeout(done, milliseconds);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolveSleep();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+interface ProgressState {
+  phase: ChaosProgress['phase'];
+  faults: number;
+  currentFault: string;
+  stop(): void;
+}
+
+function progressReporter(options: ChaosOptions, recorder: HistoryRecorder): ProgressState {
+  const startedAt = performance.now();
+  const state: ProgressState = { phase: 'starting', faults: 0, currentFault: '', stop: () => clearInterval(timer) };
+  const report = (): void => options.onProgress?.({ phase: state.phase, elapsedMilliseconds: performance.now() - startedAt, operations: { ...recorder.counts }, faults: state.faults, currentFault: state.currentFault });
+  const timer = setInterval(report, progressIntervalMilliseconds);
+  timer.unref();
+  return state;
+}
