@@ -124,18 +124,6 @@ export const limits = {
   scrubIntervalMilliseconds: 60 * 60 * 1000, // a node starts a background scrub pass this long after the last one
   garbageGracePeriodMillisecondsDefault: 60 * 60 * 1000, // an unreferenced chunk file younger than this is kept (a put may still commit it)
   garbageIntervalMilliseconds: 10 * 60 * 1000, // leader's background garbage collection pass
-
-  // cairn chaos (src/chaos): fault-testing runs of real local clusters.
-  chaosNodesMax: 9,
-  chaosSpareNodesMax: 4, // fresh nodes a run may join for membership faults
-  chaosDurationMillisecondsMax: 24 * 60 * 60 * 1000,
-  chaosOperationsMax: 2_000_000, // recorded operations per run; the workloads stop beyond
-  chaosFaultsMax: 100_000, // faults scheduled per run
-  chaosProxyConnectionsMax: 1024, // open connections per link proxy
-  chaosRecoveryMillisecondsMax: 60_000, // wait for a healed cluster to serve again
-  chaosObjectBytesMax: 8 * MiB,
-  chaosDiskFillBytesMax: 1024 * MiB, // the filler file of the disk-full fault
-  chaosTmpfsBytes: 512 * MiB, // each node's data file system when the disk fault is on
 } as const;
 
 export type Limits = typeof limits;
