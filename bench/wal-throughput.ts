@@ -7,7 +7,7 @@
 // and 64 KiB, each measured for a few seconds, 3 runs, medians reported.
 // Run: npx tsx bench/wal-throughput.ts [DIR] (DIR defaults to the OS temp directory)
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Disk, DiskFile, OpenMode } from '../src/storage/disk.js';
 import { RealDisk } from '../src/storage/real-disk.js';
@@ -93,6 +93,7 @@ function format(value: number, digits = 0): string {
 async function main(): Promise<void> {
   const directory = mkdtempSync(join(process.argv[2] ?? tmpdir(), 'cairn-bench-'));
   try {
+    const loadBefore = loadavg()[0] ?? 0;
     const fresh: number[] = [];
     const prewritten: number[] = [];
     const sequential: number[] = [];
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
     const rawFresh = median(fresh);
     const rawPrewritten = median(prewritten);
     const rawSequential = median(sequential);
-    console.log(`date: ${new Date().toISOString()}; machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${format(totalmem() / 1024 ** 3, 1)} GiB; node ${process.version}`);
+    console.log(`date: ${new Date().toISOString()}; machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${format(totalmem() / 1024 ** 3, 1)} GiB; node ${process.version}; load average ${format(loadBefore, 1)} before, ${format(loadavg()[0] ?? 0, 1)} after (other work on the machine)`);
     console.log(`command: npx tsx bench/wal-throughput.ts; ${runs} runs of ${measureMilliseconds} ms per WAL figure, medians\n`);
     console.log('| raw disk (same run) | median |');
     console.log('|---|---|');
