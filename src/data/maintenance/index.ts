@@ -8,3 +8,5 @@ export type { MemberPlan, RebalancePlan, RebalancePlanInput } from './rebalance-
 export { scrubChunks } from './scrub.js';
 export type { ScrubIo, ScrubOptions, ScrubReport } from './scrub.js';
 export { referencedChunks } from './referenced-chunks.js';
+export { collectGarbage, configureRebalance, drainMember, rebalancePlan, rebalanceStatus, repairCluster, scrubNode, waitForSettled } from './admin-calls.js';
+export type { JsonRequester, RebalanceStatusView, WaitOptions } from './admin-calls.js';

@@ -1,0 +1,92 @@
+// What the CLI asks of the cluster for rebalance, repair, scrub, drain and gc: the
+// admin calls and the bounded waits around them. Takes any JSON requester (the
+// CairnClient), so src/data does not import src/client.
+
+import { CairnError } from '../../util/errors.js';
+
+export interface JsonRequester {
+  requestJson(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, options?: { readonly idempotent?: boolean }): Promise<unknown>;
+}
+
+/** The leader's rebalance state (mirrors src/node/node-maintenance.ts RebalanceStatus). */
+export interface RebalanceStatusView {
+  readonly leaderId: string;
+  readonly currentEpoch: number;
+  readonly settledEpoch: number;
+  readonly state: 'idle' | 'running' | 'paused' | 'waiting';
+  readonly paused: boolean;
+  readonly rateBytesPerSecond: number;
+  readonly parallel: number;
+  readonly passes: number;
+  readonly chunksPlanned: number;
+  readonly bytesPlanned: number;
+  readonly chunksCopied: number;
+  readonly bytesCopied: number;
+  readonly bytesPerSecond: number;
+  readonly failedCount: number;
+  readonly failures: readonly { sha256: string; targetId: string; reason: string }[];
+  readonly refused: readonly { memberId: string; reason: string; chunks: number; bytes: number }[];
+  readonly lostChunkCount: number;
+  readonly surplusRemoved: number;
+  readonly lastError: string | null;
+}
+
+export function rebalanceStatus(client: JsonRequester): Promise<RebalanceStatusView> {
+  return client.requestJson('GET', '/v1/cluster/rebalance') as Promise<RebalanceStatusView>;
+}
+
+export function rebalancePlan(client: JsonRequester, rateBytesPerSecond: number): Promise<unknown> {
+  return client.requestJson('GET', `/v1/cluster/rebalance/plan?rate=${rateBytesPerSecond}`);
+}
+
+export function configureRebalance(client: JsonRequester, action: 'start' | 'pause' | 'resume', settings: { rateBytesPerSecond?: number; parallel?: number }): Promise<RebalanceStatusView> {
+  const path = action === 'start' ? '/v1/cluster/rebalance' : `/v1/cluster/rebalance/${action}`;
+  return client.requestJson('POST', path, { ...settings, ...(action === 'start' ? { start: true } : {}) }, { idempotent: true }) as Promise<RebalanceStatusView>;
+}
+
+export interface WaitOptions {
+  readonly timeoutMilliseconds: number;
+  readonly intervalMilliseconds: number;
+  readonly onStatus?: (status: RebalanceStatusView) => void;
+}
+
+/** Polls until the settled epoch reaches `epoch` (default: the current one at the first poll). */
+export async function waitForSettled(client: JsonRequester, options: WaitOptions, epoch?: number): Promise<RebalanceStatusView> {
+  const deadline = performance.now() + options.timeoutMilliseconds;
+  let target = epoch;
+  let last: RebalanceStatusView | undefined;
+  let lastError = '';
+  const attemptsMax = Math.ceil(options.timeoutMilliseconds / Math.max(options.intervalMilliseconds, 1)) + 2;
+  for (let attempt = 0; attempt < attemptsMax; attempt++) {
+    try {
+      last = await rebalanceStatus(client);
+      target ??= last.currentEpoch;
+      options.onStatus?.(last);
+      if (last.settledEpoch >= target && last.state !== 'running') return last;
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error); // a leader change: poll again
+    }
+    if (performance.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMilliseconds));
+  }
+  const seen = last === undefined ? `no status (${lastError})` : `epoch ${last.currentEpoch}, settled ${last.settledEpoch}, ${last.state}, ${last.failedCount} failed copies${last.refused.length > 0 ? `, refused: ${last.refused.map((item) => `${item.memberId} (${item.reason})`).join(', ')}` : ''}`;
+  throw new CairnError('CAIRN_ERR_TIMEOUT', `the rebalance did not settle within ${options.timeoutMilliseconds} ms; last seen: ${seen}`);
+}
+
+export function repairCluster(client: JsonRequester): Promise<unknown> {
+  return client.requestJson('POST', '/v1/cluster/repair', {}, { idempotent: true });
+}
+
+export function collectGarbage(client: JsonRequester, graceMilliseconds?: number): Promise<unknown> {
+  return client.requestJson('POST', '/v1/cluster/gc', graceMilliseconds === undefined ? {} : { graceMilliseconds }, { idempotent: true });
+}
+
+export function scrubNode(nodeClient: JsonRequester, rateBytesPerSecond: number): Promise<unknown> {
+  return nodeClient.requestJson('POST', '/v1/node/scrub', { rateBytesPerSecond }, { idempotent: true });
+}
+
+/** Marks the member draining (a new epoch without it) and waits until its data has moved. */
+export async function drainMember(client: JsonRequester, id: string, options: WaitOptions): Promise<RebalanceStatusView> {
+  const { epoch } = (await client.requestJson('POST', '/v1/cluster/drain', { id }, { idempotent: true })) as { epoch: number };
+  return waitForSettled(client, options, epoch);
+}
