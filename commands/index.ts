@@ -10,8 +10,11 @@ import Leave from './leave.js';
 import Limits from './limits.js';
 import Ls from './ls.js';
 import Put from './put.js';
+import Rebalance from './rebalance.js';
 import Remove from './remove.js';
+import Repair from './repair.js';
 import Rm from './rm.js';
+import Scrub from './scrub.js';
 import Serve from './serve.js';
 import Stat from './stat.js';
 import Status from './status.js';
@@ -27,8 +30,11 @@ export const COMMANDS = {
   limits: Limits,
   ls: Ls,
   put: Put,
+  rebalance: Rebalance,
   remove: Remove,
+  repair: Repair,
   rm: Rm,
+  scrub: Scrub,
   serve: Serve,
   stat: Stat,
   status: Status,
