@@ -103,11 +103,22 @@ function applyRecord(storage: MemoryLogStorage, record: JournalRecord): void {
 export function copyStorage(source: MemoryLogStorage): MemoryLogStorage {
   const copy = new MemoryLogStorage();
   const snapshot = source.snapshot();
-  if (snapshot.metadata.index > 0) copy.applySnapshot(snapshot);
   const first = source.firstIndex();
   const last = source.lastIndex();
+  // Entries kept below the snapshot (compaction lags it) must survive the copy:
+  // start from the compaction point, then record the real snapshot over them.
+  const keptBelowSnapshot = snapshot.metadata.index > 0 && first <= snapshot.metadata.index;
+  if (keptBelowSnapshot) {
+    const compactedTerm = source.term(first - 1);
+    assert(compactedTerm !== undefined, 'the compaction point has a term');
+    copy.applySnapshot({ metadata: { ...snapshot.metadata, index: first - 1, term: compactedTerm }, data: snapshot.data });
+  } else if (snapshot.metadata.index > 0) {
+    copy.applySnapshot(snapshot);
+  }
   if (last >= first) copy.append(source.entries(first, last + 1, Number.MAX_SAFE_INTEGER));
   const hardState = source.hardStateValue();
   copy.setHardState({ ...hardState, commit: Math.max(hardState.commit, copy.hardStateValue().commit) });
+  if (keptBelowSnapshot) copy.createSnapshot(snapshot.metadata.index, snapshot.metadata.confState, snapshot.data);
+  assert(copy.firstIndex() === first && copy.lastIndex() === last, 'the copy holds the same entries');
   return copy;
 }
