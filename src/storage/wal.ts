@@ -5,7 +5,8 @@
 // and, once full, ends with a segment-end record. A new segment is written in full
 // under a temporary name (header, then zeros up to its size when preallocated),
 // synced, renamed and its directory synced, so a segment either exists whole or not
-// at all. Rewriting a preallocated file syncs about twice as fast as appending to a
+// at all. The next segment is prepared in the background while the current one
+// fills. Rewriting a preallocated file syncs about twice as fast as appending to a
 // growing one (see /work/shared/notes/machine-limits.md).
 //
 // Durability contract: `append` only buffers; a record is durable once a `sync()` that
