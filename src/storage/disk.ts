@@ -11,6 +11,7 @@
 // 'ENOENT', 'EEXIST', ...) like node:fs does. `toStorageError` turns them into
 // CairnErrors with stable codes for callers.
 
+import { AssertionFailure } from '../util/assert.js';
 import { CairnError } from '../util/errors.js';
 
 /**
@@ -77,10 +78,13 @@ export function diskErrorCode(error: unknown): string | undefined {
 
 /**
  * Wraps a disk error in a CairnError: ENOSPC (and EDQUOT) becomes CAIRN_ERR_DISK_FULL,
- * anything else CAIRN_ERR_IO. CairnErrors pass through unchanged.
+ * anything else CAIRN_ERR_IO. CairnErrors pass through unchanged; an AssertionFailure is
+ * rethrown as is.
  */
 export function toStorageError(error: unknown, operation: string, path: string): CairnError {
   if (error instanceof CairnError) return error;
+  // A broken invariant is a bug in cairn, not an I/O error: never disguise it.
+  if (error instanceof AssertionFailure) throw error;
   const code = diskErrorCode(error) ?? 'unknown';
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new CairnError('CAIRN_ERR_DISK_FULL', `disk full: ${operation} '${path}' failed with ${code}`, {
