@@ -51,6 +51,14 @@ export async function listSegments(disk: Disk, directory: string): Promise<numbe
 interface SegmentHeader {
   readonly end: number;
   readonly firstRecord: number;
+  /** The size the segment was created for (appends must stay below it). */
+  readonly declaredBytes: number;
+}
+
+/** Where appends resume in the last segment, and that segment's size. */
+export interface SegmentTail {
+  readonly offset: number;
+  readonly segmentBytes: number;
 }
 
 function readSegmentHeader(bytes: Uint8Array, file: string, segment: number, recordBytesMax: number): SegmentHeader {
@@ -65,7 +73,7 @@ function readSegmentHeader(bytes: Uint8Array, file: string, segment: number, rec
     const offset = Math.min(bytes.length, declaredBytes);
     throw new CorruptionError(`wal segment ${file} is ${bytes.length} bytes, its header says ${declaredBytes} (truncated?) at offset ${offset}`, { file, offset });
   }
-  return { end: preallocated ? declaredBytes : bytes.length, firstRecord: header.next };
+  return { end: preallocated ? declaredBytes : bytes.length, firstRecord: header.next, declaredBytes };
 }
 
 /**
@@ -79,7 +87,7 @@ export async function scanSegment(
   isLast: boolean,
   recordBytesMax: number,
   onRecord: (record: ReplayedRecord) => void,
-): Promise<number | null> {
+): Promise<SegmentTail | null> {
   const path = posix.join(directory, segmentFileName(segment));
   const file = await disk.open(path, isLast ? 'readWrite' : 'read');
   try {
@@ -110,7 +118,7 @@ export async function scanSegment(
       await file.write(new Uint8Array(garbageEnd - offset), offset);
       await file.datasync();
     }
-    return offset;
+    return { offset, segmentBytes: header.declaredBytes };
   } finally {
     await file.close();
   }

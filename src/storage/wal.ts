@@ -70,6 +70,8 @@ export class Wal {
   /** Where the next record goes (it may be a segment not yet created). */
   private tailSegment: number;
   private tailOffset: number;
+  /** Size of the tail segment: this.segmentBytes, or what an older tail segment was created with. */
+  private tailSegmentBytes: number;
   private pending: PendingWrite[] = [];
   private appendedRecords = 0;
   private syncedRecords = 0;
@@ -86,12 +88,12 @@ export class Wal {
     private readonly preallocate: boolean,
     private readonly recordBytesMax: number,
     segments: number[],
-    tailSegment: number,
-    tailOffset: number,
+    tail: { segment: number; offset: number; segmentBytes: number },
   ) {
     this.segmentList = segments;
-    this.tailSegment = tailSegment;
-    this.tailOffset = tailOffset;
+    this.tailSegment = tail.segment;
+    this.tailOffset = tail.offset;
+    this.tailSegmentBytes = tail.segmentBytes;
   }
 
   /**
@@ -107,17 +109,14 @@ export class Wal {
     try {
       await makeDirectoryDurable(disk, directory);
       const segments = await listSegments(disk, directory);
-      let tailSegment = (segments.at(-1) ?? 0) + 1;
-      let tailOffset = segmentHeaderRecordBytes;
+      let tail = { segment: (segments.at(-1) ?? 0) + 1, offset: segmentHeaderRecordBytes, segmentBytes };
       for (const [position, segment] of segments.entries()) {
         const isLast = position === segments.length - 1;
         const end = await scanSegment(disk, directory, segment, isLast, recordBytesMax, onRecord);
-        if (isLast && end !== null) {
-          tailSegment = segment;
-          tailOffset = end;
-        }
+        // The last segment keeps the size it was created with, even if the option changed.
+        if (isLast && end !== null) tail = { segment, offset: end.offset, segmentBytes: end.segmentBytes };
       }
-      return new Wal(disk, directory, segmentBytes, options.preallocate ?? true, recordBytesMax, segments, tailSegment, tailOffset);
+      return new Wal(disk, directory, segmentBytes, options.preallocate ?? true, recordBytesMax, segments, tail);
     } catch (error) {
       throw toStorageError(error, 'open wal', directory);
     }
@@ -129,7 +128,7 @@ export class Wal {
     assertInteger(type, 'record type', userRecordTypeMin, userRecordTypeMax);
     if (payload.length > this.recordBytesMax) throw new LimitExceededError('walRecordBytesMax', this.recordBytesMax, payload.length, 'bytes');
     const length = alignedRecordBytes(payload.length);
-    if (this.tailOffset + length + segmentEndRecordBytes > this.segmentBytes) this.sealTailSegment();
+    if (this.tailOffset + length + segmentEndRecordBytes > this.tailSegmentBytes) this.sealTailSegment();
     const bytes = new Uint8Array(length);
     encodeRecord(bytes, 0, type, this.tailSegment, payload);
     this.pushPending(bytes, 1);
@@ -209,6 +208,7 @@ export class Wal {
     this.pushPending(bytes, 0);
     this.tailSegment++;
     this.tailOffset = segmentHeaderRecordBytes;
+    this.tailSegmentBytes = this.segmentBytes;
   }
 
   /** Writes pending records, one write and one fdatasync per segment touched. */

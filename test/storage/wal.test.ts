@@ -227,6 +227,23 @@ test('segments before a given one are removed, the written one never', async () 
   assert.ok(records.length > 0 && records.every((record) => record.segment === segments.at(-1)));
 });
 
+test('reopening with another segment size keeps the old tail segment within its size', async () => {
+  for (const [first, second] of [[8192, 65536], [65536, 8192]] as const) {
+    const disk = new SimulatedDisk(new Prng(16));
+    const { wal } = await openWal(disk, '/wal', { segmentBytes: first, recordBytesMax: 1024 });
+    for (let i = 0; i < 5; i++) wal.append(1, payloadFor(i, 500));
+    await wal.sync();
+    await wal.close();
+    const reopened = await openWal(disk, '/wal', { segmentBytes: second, recordBytesMax: 1024 });
+    for (let i = 5; i < 200; i++) reopened.wal.append(1, payloadFor(i, 500));
+    await reopened.wal.sync();
+    await reopened.wal.close();
+    const { records } = await openWal(disk, '/wal', { segmentBytes: second, recordBytesMax: 1024 });
+    assert.is(records.length, 200, `${first} then ${second}`);
+    records.forEach((record, i) => assert.ok(bytesEqual(record.payload, payloadFor(i, 500))));
+  }
+});
+
 test('an oversized record is refused with a limit error', async () => {
   const disk = new SimulatedDisk(new Prng(14));
   const { wal } = await openWal(disk, '/wal', small);
