@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RealDisk } from '../../src/storage/real-disk.js';
@@ -25,6 +26,28 @@ test('records survive a reopen in order, on the real file system', async () => {
     });
     assert.ok(reopened.wal.segments().length > 1, 'rolled over to several segments');
     await reopened.wal.close();
+  } finally {
+    directory.remove();
+  }
+});
+
+test('real files: a flipped byte mid-log names the segment file and the record offset', async () => {
+  const directory = temporaryDirectory('wal-flip');
+  try {
+    const disk = new RealDisk();
+    const { wal } = await openWal(disk, directory.path, small);
+    for (let i = 0; i < 10; i++) wal.append(1, payloadFor(i, 100));
+    await wal.sync();
+    await wal.close();
+    const { records } = await openWal(disk, directory.path, small);
+    const target = records[3]!;
+    const path = `${directory.path}/${segmentFileName(target.segment)}`;
+    const bytes = readFileSync(path);
+    bytes[target.offset + 16 + 50]! ^= 0x01;
+    writeFileSync(path, bytes);
+    const error = await expectCairnError(() => openWal(disk, directory.path, small), 'CAIRN_ERR_CORRUPTION');
+    assert.equal(error.details, { file: path, offset: target.offset });
+    assert.match(error.message, path);
   } finally {
     directory.remove();
   }
