@@ -14,6 +14,8 @@ export interface FaultRates {
   /** Per tick, while a partition is in place: probability of healing it. */
   healProbability: number;
   crashProbability: number;
+  /** Per tick: pause a running process for 3 to 60 ticks. */
+  pauseProbability: number;
   /** Per tick and down node. */
   restartProbability: number;
   /** A crash keeps a random prefix of the unsynced writes (else it loses them all). */
@@ -38,6 +40,8 @@ export interface SimConfig {
   /** Then clients stop; pending requests get this long to finish. */
   readonly drainTicks: number;
   readonly network: NetworkFaults;
+  /** Simulated ticks per tick of each node's clock (skew), by position in nodeIds. */
+  readonly clockRates: readonly number[];
   readonly faults: FaultRates;
   readonly tuning: RaftTuning;
   /** Let a leader propose its own removal (FINDINGS.md, F1; on unless overridden). */
@@ -57,7 +61,7 @@ export function configFromSeed(seed: number, overrides: ConfigOverrides = {}): S
   const nodeIds = Array.from({ length: nodeCount }, (_, index) => `n${index + 1}`);
   const voterCount = Math.min(nodeCount, limits.raftVotersMax, prng.pick([1, 3, 3, 5, 5, 5]));
   const enabled = new Set<string>();
-  for (const kind of ['drop', 'delay', 'reorder', 'duplicate', 'partition', 'crash', 'torn', 'membership', 'transfer', 'snapshot']) {
+  for (const kind of ['drop', 'delay', 'reorder', 'duplicate', 'partition', 'crash', 'torn', 'membership', 'transfer', 'snapshot', 'pause', 'skew']) {
     if (prng.chance(0.5)) enabled.add(kind);
   }
   // Nodes beyond the initial voters are spares (membership on) or learners.
@@ -85,6 +89,7 @@ export function configFromSeed(seed: number, overrides: ConfigOverrides = {}): S
       partitionProbability: enabled.has('partition') ? prng.pick([0.01, 0.03, 0.08]) : 0,
       healProbability: prng.pick([0.02, 0.05, 0.1]),
       crashProbability: enabled.has('crash') ? prng.pick([0.005, 0.02, 0.05]) : 0,
+      pauseProbability: enabled.has('pause') ? prng.pick([0.005, 0.02, 0.05]) : 0,
       restartProbability: prng.pick([0.03, 0.1, 0.3]),
       tornWrites: enabled.has('torn'),
       membershipProbability: enabled.has('membership') && nodeCount > 1 ? prng.pick([0.01, 0.03, 0.08]) : 0,
@@ -99,6 +104,7 @@ export function configFromSeed(seed: number, overrides: ConfigOverrides = {}): S
       snapshotEveryEntries: enabled.has('snapshot') ? prng.pick([2, 5, 20]) : 1000,
       compactKeepEntries: prng.pick([0, 2, 20]),
     },
+    clockRates: nodeIds.map(() => (enabled.has('skew') ? prng.pick([0.5, 0.8, 1, 1, 1.25, 2]) : 1)),
     enabled: [...enabled],
     removeLeaderAllowed: overrides.removeLeaderAllowed ?? true,
   };

@@ -91,11 +91,11 @@ export class SimNetwork {
     this.inFlight.push({ message, deliverAt, sequence: this.sequence, duplicate });
   }
 
-  /** Messages due at `now`, in delivery order; those on links cut meanwhile are dropped. */
-  takeDue(now: number): { message: Message; duplicate: boolean }[] {
+  /** Messages due at `now` and not held, in delivery order; those on links cut meanwhile are dropped. */
+  takeDue(now: number, isHeld: (message: Message) => boolean = () => false): { message: Message; duplicate: boolean }[] {
     const due: InFlight[] = [];
     const later: InFlight[] = [];
-    for (const item of this.inFlight) (item.deliverAt <= now ? due : later).push(item);
+    for (const item of this.inFlight) (item.deliverAt <= now && !isHeld(item.message) ? due : later).push(item);
     this.inFlight = later;
     due.sort((a, b) => a.deliverAt - b.deliverAt || a.sequence - b.sequence);
     const result: { message: Message; duplicate: boolean }[] = [];

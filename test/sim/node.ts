@@ -200,7 +200,7 @@ export class SimNode {
     if (entry.index !== this.appliedIndex + 1) {
       throw new SafetyViolation('applied in order', `${this.id} applies index ${entry.index} after ${this.appliedIndex}`);
     }
-    this.host.safety.observeCommitted(this.id, entry, 'applied');
+    this.host.safety.observeCommitted(this.id, this.disk.live.hardStateValue().term, entry, 'applied');
     this.appliedIndex = entry.index;
     this.stats.applied++;
     if (entry.type === 'confChange') {

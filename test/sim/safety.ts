@@ -6,7 +6,10 @@
 // on any node, in its log or in what it applies, must be the same entry: this is
 // log matching on committed prefixes, state machine safety, and "no committed
 // entry is ever lost" at once. A new leader's log must hold every ledger entry
-// (leader completeness).
+// whose commit happened in an earlier term (leader completeness). When an entry
+// was committed is known only up to a bound: the lowest current term of the
+// nodes seen holding it committed (the commit happened no later than that term),
+// so the check covers the entries whose bound is below the leader's term.
 
 import type { MemoryLogStorage } from '../../src/raft/memory-storage.js';
 import type { Entry, NodeId } from '../../src/raft/types.js';
@@ -25,6 +28,8 @@ interface LedgerEntry {
   readonly term: number;
   readonly fingerprint: string;
   readonly firstSeenOn: NodeId;
+  /** The lowest term a node was in when it knew this entry committed: it was committed in this term or earlier. */
+  committedByTerm: number;
 }
 
 export function entryFingerprint(entry: Entry): string {
@@ -53,14 +58,15 @@ export class SafetyMonitor {
     this.leaderOfTerm.set(term, nodeId);
     this.leadersObserved++;
     const snapshotIndex = log.snapshot().metadata.index;
-    if (log.lastIndex() < this.ledgerIndexMax) {
-      throw new SafetyViolation('leader completeness', `new leader ${nodeId} of term ${term} has last index ${log.lastIndex()} < committed ${this.ledgerIndexMax}`);
-    }
     for (let index = Math.max(1, snapshotIndex + 1); index <= this.ledgerIndexMax; index++) {
       const committed = this.ledger.get(index);
-      const term = log.term(index);
-      if (committed !== undefined && term !== committed.term) {
-        throw new SafetyViolation('leader completeness', `new leader ${nodeId} has term ${term} at ${index}; committed entry has term ${committed.term}`);
+      if (committed === undefined || committed.committedByTerm >= term) continue;
+      const held = log.term(index);
+      if (held !== committed.term) {
+        throw new SafetyViolation(
+          'leader completeness',
+          `new leader ${nodeId} of term ${term} has ${held === undefined ? 'nothing' : `term ${held}`} at ${index}; the entry committed there by term ${committed.committedByTerm} has term ${committed.term}`,
+        );
       }
     }
   }
@@ -79,12 +85,12 @@ export class SafetyMonitor {
   }
 
   /** `entry` is committed according to `nodeId` (in its log below its commit index, or applied). */
-  observeCommitted(nodeId: NodeId, entry: Entry, how: string): void {
+  observeCommitted(nodeId: NodeId, nodeTerm: number, entry: Entry, how: string): void {
     this.checks++;
     const fingerprint = entryFingerprint(entry);
     const known = this.ledger.get(entry.index);
     if (known === undefined) {
-      this.ledger.set(entry.index, { term: entry.term, fingerprint, firstSeenOn: nodeId });
+      this.ledger.set(entry.index, { term: entry.term, fingerprint, firstSeenOn: nodeId, committedByTerm: nodeTerm });
       if (entry.index > this.ledgerIndexMax) this.ledgerIndexMax = entry.index;
       return;
     }
@@ -94,6 +100,7 @@ export class SafetyMonitor {
         `${nodeId} ${how} at index ${entry.index} an entry of term ${entry.term}, but ${known.firstSeenOn} had committed one of term ${known.term} there (${short(known.fingerprint)} vs ${short(fingerprint)})`,
       );
     }
+    if (nodeTerm < known.committedByTerm) known.committedByTerm = nodeTerm;
   }
 
   /** The entries of `log` in (fromIndex, toIndex] that it still holds are committed. */
@@ -101,7 +108,8 @@ export class SafetyMonitor {
     const low = Math.max(fromIndex + 1, log.firstIndex());
     const high = Math.min(toIndex, log.lastIndex());
     if (low > high) return;
-    for (const entry of log.entries(low, high + 1, Number.MAX_SAFE_INTEGER)) this.observeCommitted(nodeId, entry, 'holds committed');
+    const nodeTerm = log.hardStateValue().term;
+    for (const entry of log.entries(low, high + 1, Number.MAX_SAFE_INTEGER)) this.observeCommitted(nodeId, nodeTerm, entry, 'holds committed');
   }
 }
 

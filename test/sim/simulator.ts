@@ -71,6 +71,11 @@ class Simulation implements NodeHost {
   private readonly slotIncarnations = new Map<string, number>();
   /** Nodes that are down and should come back (members and spares alike). */
   private readonly down = new Set<NodeId>();
+  /** Paused processes (SIGSTOP, a long GC): no ticks, no messages handled, until the tick given. */
+  private readonly pausedUntil = new Map<NodeId, number>();
+  /** Clock rate per node (skew): ticks owed accumulate by the rate each simulated tick. */
+  private readonly clockRate = new Map<NodeId, number>();
+  private readonly clockOwed = new Map<NodeId, number>();
   private readonly trace = new TraceHash();
   private tick = 0;
   private partitioned = false;
@@ -80,6 +85,7 @@ class Simulation implements NodeHost {
   private livenessSequence = 0;
   private readonly counters = {
     crashes: 0,
+    pauses: 0,
     partitions: 0,
     confChangesProposed: 0,
     transfers: 0,
@@ -178,6 +184,7 @@ class Simulation implements NodeHost {
       this.nodes.set(id, node);
       this.slotIds.set(id, id);
       this.slotIncarnations.set(id, 1);
+      this.clockRate.set(id, this.config.clockRates[this.config.nodeIds.indexOf(id)] ?? 1);
       node.start(this.prng.fork());
     }
     this.traceLine(`bootstrap voters ${confState.voters.join(',')} learners ${confState.learners.join(',')}`);
@@ -196,6 +203,7 @@ class Simulation implements NodeHost {
     this.network.faults = reliableNetwork;
     this.network.heal();
     this.partitioned = false;
+    this.pausedUntil.clear();
     for (const id of [...this.down]) this.restart(id);
     this.traceLine('heal');
   }
@@ -258,7 +266,13 @@ class Simulation implements NodeHost {
 
   /** Deliver due messages, tick every live node, expire client requests. */
   private stepEverything(): void {
-    for (const { message, duplicate } of this.network.takeDue(this.tick)) {
+    for (const [id, until] of [...this.pausedUntil]) {
+      if (until > this.tick) continue;
+      this.pausedUntil.delete(id);
+      this.traceLine(`resume ${id}`);
+    }
+    // Messages to a paused process wait in its socket buffer.
+    for (const { message, duplicate } of this.network.takeDue(this.tick, (held) => this.pausedUntil.has(held.to))) {
       const target = this.nodes.get(message.to);
       if (target?.raft === undefined || target.raft === null) continue;
       this.traceLine(`deliver ${message.type} ${message.from}>${message.to}${duplicate ? ' dup' : ''}`);
@@ -266,9 +280,14 @@ class Simulation implements NodeHost {
       target.processReady();
     }
     for (const node of this.nodes.values()) {
-      if (node.raft === null) continue;
-      node.raft.tick();
-      node.processReady();
+      if (!this.isRunning(node)) continue;
+      const owed = (this.clockOwed.get(node.id) ?? 0) + (this.clockRate.get(node.id) ?? 1);
+      const ticks = Math.floor(owed);
+      this.clockOwed.set(node.id, owed - ticks);
+      for (let count = 0; count < ticks && node.raft !== null; count++) {
+        node.raft.tick();
+        node.processReady();
+      }
     }
     if (this.bugs.has('ack-before-sync') && this.tick % 5 === 0) for (const node of this.nodes.values()) node.disk.sync();
     for (const requestId of this.workload.expire(this.tick)) this.forgetRequest(requestId);
@@ -297,7 +316,7 @@ class Simulation implements NodeHost {
 
   /** Usually a node that believes it leads; sometimes any live node (followers refuse writes, forward reads). */
   private chooseNodeFor(): SimNode | null {
-    const live = [...this.nodes.values()].filter((node) => node.raft !== null);
+    const live = [...this.nodes.values()].filter((node) => this.isRunning(node));
     if (live.length === 0) return null;
     const leaders = live.filter((node) => node.raft?.status().role === 'leader');
     if (leaders.length > 0 && this.prng.chance(0.85)) return this.prng.pick(leaders);
@@ -337,8 +356,8 @@ class Simulation implements NodeHost {
   private proposeLivenessProbe(): void {
     const current = this.livenessRequest === null ? undefined : this.nodes.get(this.livenessRequest.nodeId);
     if (current?.raft?.status().role === 'leader') return;
-    const leader = [...this.nodes.values()].find((node) => node.raft?.status().role === 'leader');
-    if (leader?.raft === undefined || leader.raft === null) return;
+    const leader = this.currentLeader();
+    if (leader?.raft == null) return;
     this.livenessSequence++;
     const requestId = `liveness-${this.livenessSequence}`;
     let index: number;
@@ -374,6 +393,7 @@ class Simulation implements NodeHost {
       this.traceLine('partition healed');
     }
     if (this.prng.chance(faults.crashProbability)) this.crashRandomNode();
+    if (this.prng.chance(faults.pauseProbability)) this.pauseRandomNode();
     for (const id of [...this.down]) if (this.prng.chance(faults.restartProbability)) this.restart(id);
     if (this.prng.chance(faults.membershipProbability)) this.changeMembership();
     if (this.prng.chance(faults.transferProbability)) this.transferLeadership();
@@ -418,7 +438,18 @@ class Simulation implements NodeHost {
       this.workload.unknown(requestId, this.tick);
     }
     this.down.add(id);
+    this.pausedUntil.delete(id);
     this.counters.crashes++;
+  }
+
+  private pauseRandomNode(): void {
+    const running = [...this.nodes.values()].filter((node) => this.isRunning(node));
+    if (running.length === 0) return;
+    const node = this.prng.pick(running);
+    const ticks = this.prng.nextIntegerInclusive(3, 60);
+    this.pausedUntil.set(node.id, this.tick + ticks);
+    this.counters.pauses++;
+    this.traceLine(`pause ${node.id} for ${ticks} ticks`);
   }
 
   private restart(id: NodeId): void {
@@ -429,9 +460,15 @@ class Simulation implements NodeHost {
     node.processReady();
   }
 
+  private isRunning(node: SimNode): boolean {
+    return node.raft !== null && !this.pausedUntil.has(node.id);
+  }
+
+  /** The running node that leads in the highest term. */
   private currentLeader(): SimNode | null {
     let best: { node: SimNode; term: number } | null = null;
     for (const node of this.nodes.values()) {
+      if (!this.isRunning(node)) continue;
       const status = node.raft?.status();
       if (status?.role === 'leader' && (best === null || status.term > best.term)) best = { node, term: status.term };
     }
