@@ -35,6 +35,7 @@ import {
 } from './policy.js';
 import { type ObjectBody, RequestBody } from './request-body.js';
 import { classifyTransportError, errorFromResponse } from './response-errors.js';
+import { verifiedBody } from './verified-body.js';
 import { type AttemptFailure, attemptOutcome, decideAfterFailure, exhaustedError, withDetails } from './retry.js';
 
 export interface CairnClientOptions {
@@ -70,6 +71,14 @@ export interface PutObjectOptions {
 
 export interface GetObjectOptions {
   readonly consistency?: Consistency;
+}
+
+export interface GetObjectStreamOptions extends GetObjectOptions {
+  /**
+   * Hash the body as it streams and fail it with CAIRN_ERR_CORRUPTION at the end if
+   * its SHA-256 or length differs from the metadata (default true).
+   */
+  readonly verify?: boolean;
 }
 
 export interface GetObjectResult {
@@ -129,6 +138,8 @@ export class CairnClient {
   /** The leader named by the last NOT_LEADER hint; mutations try it first. */
   private leaderHint: Endpoint | undefined;
   private closed = false;
+  /** GET bodies handed out and not yet closed; close() ends them if their owner never does. */
+  private readonly liveBodies = new Set<Readable>();
 
   constructor(options: CairnClientOptions) {
     this.endpoints = typeof options.endpoints === 'string' ? parseEndpoints(options.endpoints) : [...options.endpoints];
@@ -184,7 +195,7 @@ export class CairnClient {
     }
   }
 
-  async getObject(key: string, options: GetObjectOptions = {}): Promise<GetObjectResult> {
+  async getObject(key: string, options: GetObjectStreamOptions = {}): Promise<GetObjectResult> {
     validateKey(key);
     const path = `${objectPath(key)}?consistency=${options.consistency ?? 'linearizable'}`;
     const answer = await this.send({
@@ -192,7 +203,11 @@ export class CairnClient {
     });
     assert(answer.body !== undefined, 'a streamed answer has a body');
     try {
-      return { metadata: parseMetadataHeaders(answer.headers, key, answer.endpoint), body: answer.body };
+      const metadata = parseMetadataHeaders(answer.headers, key, answer.endpoint);
+      const body = options.verify === false ? answer.body : verifiedBody(answer.body, metadata, answer.endpoint.name);
+      this.liveBodies.add(body);
+      body.once('close', () => this.liveBodies.delete(body));
+      return { metadata, body };
     } catch (error) {
       answer.body.destroy();
       throw error;
@@ -287,12 +302,23 @@ export class CairnClient {
     return answer.json;
   }
 
-  /** Closes every connection once its in-flight requests finish. */
+  /**
+   * Closes every connection once its in-flight requests finish, waiting at most
+   * requestTimeoutMilliseconds; then destroys what is left (a body nobody consumed).
+   */
   async close(): Promise<void> {
     this.closed = true;
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(pools.map((pool) => pool.close()));
+    const graceful = Promise.all(pools.map((pool) => pool.close())).then(() => true);
+    const grace = new AbortController();
+    const expired = sleep(this.requestTimeoutMilliseconds, false, { signal: grace.signal }).catch(() => false);
+    const closedInTime = await Promise.race([graceful, expired]);
+    grace.abort();
+    if (closedInTime) return;
+    // Bodies their owner abandoned: end them quietly (no 'error' for nobody to hear), then the connections.
+    for (const body of [...this.liveBodies]) body.destroy();
+    await Promise.all(pools.map((pool) => pool.destroy()));
   }
 
   private async send(plan: RequestPlan): Promise<Answer> {

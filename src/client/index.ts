@@ -5,6 +5,7 @@ export {
   type DeleteObjectOptions,
   type GetObjectOptions,
   type GetObjectResult,
+  type GetObjectStreamOptions,
   type JsonMethod,
   type ListObjectsOptions,
   type PutObjectOptions,

@@ -188,7 +188,7 @@ test('no endpoint reachable: CAIRN_ERR_NO_ENDPOINT lists every endpoint and its 
 
 test('the request timeout fires: a silent server gives CAIRN_ERR_TIMEOUT after the bounded attempts', async () => {
   const silent = await server(() => undefined); // accepts, never answers
-  const cairn = client([silent.name], { requestTimeoutMilliseconds: 150, retryAttemptsMax: 2 });
+  const cairn = client([silent.name], { requestTimeoutMilliseconds: 400, retryAttemptsMax: 2 });
   const error = await failure(cairn.headObject('k'));
   assert.is(error.code, 'CAIRN_ERR_TIMEOUT');
   assert.match(error.message, /UND_ERR_HEADERS_TIMEOUT/);
@@ -198,7 +198,7 @@ test('the request timeout fires: a silent server gives CAIRN_ERR_TIMEOUT after t
 test('without request ids, a mutation that timed out after it was sent is not retried: outcome unknown', async () => {
   const silent = await server(() => undefined);
   const other = await server(objectStoreHandler());
-  const cairn = client([silent.name, other.name], { requestTimeoutMilliseconds: 150, deduplicateWrites: false });
+  const cairn = client([silent.name, other.name], { requestTimeoutMilliseconds: 400, deduplicateWrites: false });
   const error = await failure(cairn.putObject('k', new Uint8Array([1, 2])));
   assert.is(error.code, 'CAIRN_ERR_UNAVAILABLE');
   assert.is(error.details['outcome'], 'unknown');
@@ -230,7 +230,7 @@ test('with request ids, a write whose outcome is unknown is retried under the sa
   });
   const silent = await server(() => undefined);
   const node = await server(objectStoreHandler());
-  const cairn = client([resetting.name, silent.name, node.name], { requestTimeoutMilliseconds: 150 });
+  const cairn = client([resetting.name, silent.name, node.name], { requestTimeoutMilliseconds: 400 });
   const put = await withDeadline(cairn.putObject('k', new Uint8Array([5])), testDeadlineMilliseconds, 'put');
   assert.is(put.version, 1);
   const ids = [resetting, silent, node].map((standIn) => standIn.requests[0]?.headers['x-cairn-request-id']);
@@ -342,6 +342,53 @@ test('a 5 MiB GET streams: getObject resolves before the server has sent it all,
   assert.is(hash.digest('hex'), sha256Hex(object));
   assert.ok(chunks >= 10, `the body arrived in ${chunks} chunks`);
   assert.ok(largestChunk <= 1 * MiB, `largest chunk ${largestChunk} bytes`);
+});
+
+test('a GET body that does not match its SHA-256 fails with CAIRN_ERR_CORRUPTION at its end', async () => {
+  const sent = Buffer.alloc(300_000, 9);
+  const claimed = Buffer.alloc(300_000, 8);
+  const node = await server((_request, response) => {
+    response.writeHead(200, { ...objectHeaders(claimed, 3) });
+    response.end(sent);
+  });
+  const cairn = client([node.name]);
+  const result = await cairn.getObject('k');
+  const error = await failure(result.body.toArray());
+  assert.is(error.code, 'CAIRN_ERR_CORRUPTION');
+  assert.is(error.details['expectedSha256'], sha256Hex(claimed));
+  assert.is(error.details['actualSha256'], sha256Hex(sent));
+  const unverified = await cairn.getObject('k', { verify: false });
+  assert.is(Buffer.concat(await unverified.body.toArray()).byteLength, sent.byteLength);
+});
+
+test('destroying a GET body early frees its connection', async () => {
+  const object = Buffer.alloc(4 * MiB, 1);
+  const node = await server((_request, response) => {
+    response.writeHead(200, objectHeaders(object, 1));
+    response.end(object);
+  });
+  const cairn = client([node.name], { connectionsPerEndpoint: 1 });
+  for (let round = 0; round < 3; round++) {
+    const result = await withDeadline(cairn.getObject('k'), testDeadlineMilliseconds, `get ${round}`);
+    await withDeadline(new Promise((resolve) => result.body.once('data', resolve)), testDeadlineMilliseconds, 'first chunk');
+    result.body.destroy();
+  }
+  // With one connection per endpoint, this only succeeds if the abandoned ones were freed.
+  const last = await withDeadline(cairn.getObject('k'), testDeadlineMilliseconds, 'get after abandoned bodies');
+  assert.is(Buffer.concat(await last.body.toArray()).byteLength, object.byteLength);
+  assert.is(node.requests.length, 4);
+});
+
+test('close() is bounded even when a body was never consumed', async () => {
+  const object = Buffer.alloc(4 * MiB, 1);
+  const node = await server((_request, response) => {
+    response.writeHead(200, objectHeaders(object, 1));
+    response.end(object);
+  });
+  const cairn = client([node.name], { requestTimeoutMilliseconds: 300 });
+  const result = await cairn.getObject('k');
+  assert.ok(result.body.readable);
+  await withDeadline(cairn.close(), testDeadlineMilliseconds, 'close with a body left unconsumed');
 });
 
 test('a streamed PUT reports progress and arrives whole', async () => {
