@@ -1,0 +1,207 @@
+// One run of the issue-8 suite: the machine's limits, then each workload against etcd
+// (when asked) and cairn, in the same process with the same load generator, printed as
+// figures, ratios and targets. cluster-vs-limits.ts and cairn-vs-etcd.ts are its two
+// front doors. Every process it starts is stopped by PID at the end (or on Ctrl-C).
+import { CairnClient } from '../src/client/index.js';
+import { CairnTarget, formatNumber, type LocalCluster, type OperationRow, startLocalCluster } from '../src/bench/index.js';
+import { renderTable } from '../src/cli/output.js';
+import { cpus, totalmem } from 'node:os';
+import { type EtcdCluster, EtcdTarget, etcdInstallHint, etcdVersion, startEtcdCluster } from './etcd.js';
+import { type MachineLimits, machineLimitRows, measureMachineLimits } from './machine-limits.js';
+import { clusterCounters, counterDelta, type Counters, loadAverage, RssSampler, runCase, selectCases, type SuiteCase } from './suite.js';
+
+const MiB = 1024 * 1024;
+
+export interface SideBySideOptions {
+  readonly withEtcd: boolean;
+  readonly seconds: number;
+  readonly cases?: string;
+  readonly directory: string;
+  readonly log: (line: string) => void;
+}
+
+export interface CaseResult {
+  readonly id: string;
+  readonly title: string;
+  readonly cairn: readonly OperationRow[];
+  readonly etcd: readonly OperationRow[] | null;
+  readonly cairnCounters: Counters;
+  readonly cairnPeakRssMebibytes: number;
+  readonly loadAverageAfter: string;
+}
+
+export interface SideBySideResult {
+  readonly date: string;
+  readonly machine: string;
+  readonly etcdVersion: string | null;
+  readonly limits: MachineLimits;
+  readonly cases: readonly CaseResult[];
+  readonly loadAverageBefore: string;
+}
+
+function row(rows: readonly OperationRow[] | null, operation: string): OperationRow | undefined {
+  return rows?.find((candidate) => candidate.operation === operation);
+}
+
+async function runOneCase(suiteCase: SuiteCase, seconds: number, cairn: { cluster: LocalCluster; target: CairnTarget }, etcd: EtcdTarget | undefined, log: (line: string) => void): Promise<CaseResult> {
+  let etcdRows: OperationRow[] | null = null;
+  if (etcd !== undefined && suiteCase.etcd) {
+    log(`etcd:  ${suiteCase.title}...`);
+    etcdRows = await runCase(etcd, suiteCase, seconds);
+  }
+  log(`cairn: ${suiteCase.title}...`);
+  const endpoints = cairn.cluster.endpoints.split(',');
+  const pids = cairn.cluster.cluster.nodes.map((node) => node.process.pid ?? 0).filter((pid) => pid > 0);
+  const before = await clusterCounters(endpoints);
+  const sampler = new RssSampler(pids);
+  const cairnRows = await runCase(cairn.target, suiteCase, seconds);
+  const peaks = sampler.stop();
+  const after = await clusterCounters(endpoints);
+  return {
+    id: suiteCase.id, title: suiteCase.title, cairn: cairnRows, etcd: etcdRows, cairnCounters: counterDelta(before, after),
+    cairnPeakRssMebibytes: Math.max(0, ...peaks.values()) / MiB, loadAverageAfter: loadAverage(),
+  };
+}
+
+export async function runSideBySide(options: SideBySideOptions): Promise<SideBySideResult> {
+  const version = options.withEtcd ? etcdVersion() : undefined;
+  if (options.withEtcd && version === undefined) throw new Error(etcdInstallHint);
+  const loadAverageBefore = loadAverage();
+  options.log(`load average ${loadAverageBefore}; measuring the machine's limits...`);
+  const limits = await measureMachineLimits(options.directory, options.log);
+  let etcdCluster: EtcdCluster | undefined;
+  let cairnCluster: LocalCluster | undefined;
+  const stopAll = async (): Promise<void> => {
+    await Promise.all([etcdCluster?.stop(), cairnCluster?.stop()]);
+  };
+  const onSignal = (): void => { void stopAll().finally(() => process.exit(130)); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const cases: CaseResult[] = [];
+  let client: CairnClient | undefined;
+  let etcdTarget: EtcdTarget | undefined;
+  try {
+    if (options.withEtcd) {
+      options.log('starting a 3-member etcd cluster...');
+      etcdCluster = await startEtcdCluster(3);
+      etcdTarget = new EtcdTarget(etcdCluster.clientUrls, 64);
+    }
+    options.log('starting a 3-node cairn cluster...');
+    cairnCluster = await startLocalCluster(3, options.log);
+    client = new CairnClient({ endpoints: cairnCluster.endpoints, connectionsPerEndpoint: 64 });
+    const cairn = { cluster: cairnCluster, target: new CairnTarget(client) };
+    for (const suiteCase of selectCases(options.cases)) cases.push(await runOneCase(suiteCase, options.seconds, cairn, etcdTarget, options.log));
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await etcdTarget?.close();
+    await client?.close();
+    await stopAll();
+  }
+  const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB`;
+  return { date: new Date().toISOString(), machine, etcdVersion: version ?? null, limits, cases, loadAverageBefore };
+}
+
+interface Verdict {
+  readonly label: string;
+  readonly etcd: number | undefined;
+  readonly cairn: number | undefined;
+  readonly unit: string;
+  readonly limit: number | undefined;
+  readonly limitLabel: string;
+  readonly target: string;
+  readonly met: boolean | undefined;
+}
+
+function verdicts(result: SideBySideResult): Verdict[] {
+  const limits = result.limits;
+  const out: Verdict[] = [];
+  const add = (verdict: Verdict): void => { out.push(verdict); };
+  const known = (value: number | undefined): value is number => value !== undefined && Number.isFinite(value);
+  for (const suiteCase of result.cases) {
+    const cairnPut = row(suiteCase.cairn, 'put');
+    const etcdPut = row(suiteCase.etcd, 'put');
+    const cairnGet = row(suiteCase.cairn, 'get');
+    const etcdGet = row(suiteCase.etcd, 'get');
+    const atLeast = (cairn: number | undefined, etcd: number | undefined, factor: number): boolean | undefined => (known(cairn) && known(etcd) ? cairn >= factor * etcd : undefined);
+    const atMost = (cairn: number | undefined, etcd: number | undefined): boolean | undefined => (known(cairn) && known(etcd) ? cairn <= etcd : undefined);
+    switch (suiteCase.id) {
+      case 'put-256-64':
+        add({ label: `${suiteCase.title}: ops/s`, etcd: etcdPut?.operationsPerSecond, cairn: cairnPut?.operationsPerSecond, unit: '/s', limit: limits.fdatasyncFresh.operationsPerSecond, limitLabel: 'fdatasync/s', target: '>= 1.5x etcd', met: atLeast(cairnPut?.operationsPerSecond, etcdPut?.operationsPerSecond, 1.5) });
+        add({ label: `${suiteCase.title}: p99`, etcd: etcdPut?.p99Milliseconds, cairn: cairnPut?.p99Milliseconds, unit: 'ms', limit: undefined, limitLabel: '', target: '<= etcd', met: atMost(cairnPut?.p99Milliseconds, etcdPut?.p99Milliseconds) });
+        break;
+      case 'get-lin-64':
+        add({ label: `${suiteCase.title}: ops/s`, etcd: etcdGet?.operationsPerSecond, cairn: cairnGet?.operationsPerSecond, unit: '/s', limit: limits.httpRequestsPerSecond, limitLabel: 'node:http req/s', target: '>= 1.5x etcd', met: atLeast(cairnGet?.operationsPerSecond, etcdGet?.operationsPerSecond, 1.5) });
+        break;
+      case 'put-256-1':
+        add({ label: `${suiteCase.title}: p50`, etcd: etcdPut?.p50Milliseconds, cairn: cairnPut?.p50Milliseconds, unit: 'ms', limit: limits.fdatasyncFresh.p50Milliseconds + 2 * limits.httpOneClientP50Milliseconds, limitLabel: 'fdatasync p50 + 2 HTTP round trips', target: '<= etcd', met: atMost(cairnPut?.p50Milliseconds, etcdPut?.p50Milliseconds) });
+        break;
+      case 'put-64k-16':
+        add({ label: `${suiteCase.title}: MiB/s`, etcd: etcdPut?.mebibytesPerSecond, cairn: cairnPut?.mebibytesPerSecond, unit: 'MiB/s', limit: limits.sequentialWriteMebibytesPerSecond / 3, limitLabel: 'sequential write / 3', target: '>= 2x etcd', met: atLeast(cairnPut?.mebibytesPerSecond, etcdPut?.mebibytesPerSecond, 2) });
+        break;
+      case 'objects-64m-4': {
+        const putLimit = limits.sequentialWriteMebibytesPerSecond / 3;
+        const getLimit = limits.sequentialReadDirectMebibytesPerSecond;
+        add({ label: '64 MiB objects, 4 clients: put MiB/s', etcd: undefined, cairn: cairnPut?.mebibytesPerSecond, unit: 'MiB/s', limit: putLimit, limitLabel: 'sequential write / 3', target: '>= 0.6x limit', met: known(cairnPut?.mebibytesPerSecond) ? cairnPut.mebibytesPerSecond >= 0.6 * putLimit : undefined });
+        add({ label: '64 MiB objects, 4 clients: get MiB/s', etcd: undefined, cairn: cairnGet?.mebibytesPerSecond, unit: 'MiB/s', limit: getLimit, limitLabel: 'O_DIRECT read', target: '>= 0.6x limit', met: known(cairnGet?.mebibytesPerSecond) ? cairnGet.mebibytesPerSecond >= 0.6 * getLimit : undefined });
+        break;
+      }
+      case 'rss-64m-64':
+        add({ label: `${suiteCase.title}: peak node RSS`, etcd: undefined, cairn: suiteCase.cairnPeakRssMebibytes, unit: 'MiB', limit: 300, limitLabel: 'target', target: '< 300 MiB', met: suiteCase.cairnPeakRssMebibytes < 300 });
+        break;
+    }
+  }
+  return out;
+}
+
+export function verdictRows(result: SideBySideResult): string[][] {
+  const f = (value: number | undefined): string => (value === undefined ? '-' : formatNumber(value));
+  const ratio = (numerator: number | undefined, denominator: number | undefined): string => (numerator === undefined || denominator === undefined || denominator === 0 ? '-' : `${formatNumber(numerator / denominator)}x`);
+  return verdicts(result).map((verdict) => [
+    verdict.label, `${f(verdict.etcd)}`, `${f(verdict.cairn)} ${verdict.unit}`, ratio(verdict.cairn, verdict.etcd),
+    verdict.limit === undefined ? '-' : `${f(verdict.limit)} (${verdict.limitLabel})`, ratio(verdict.cairn, verdict.limit), verdict.target,
+    verdict.met === undefined ? '?' : verdict.met ? 'yes' : 'NO',
+  ]);
+}
+
+export const verdictHead = ['workload', 'etcd', 'cairn', 'cairn/etcd', 'limit', 'cairn/limit', 'target', 'met'];
+
+export function detailRows(result: SideBySideResult): string[][] {
+  const rows: string[][] = [];
+  for (const suiteCase of result.cases) {
+    const systems: [string, readonly OperationRow[] | null][] = [['etcd', suiteCase.etcd], ['cairn', suiteCase.cairn]];
+    for (const [system, operationRows] of systems) {
+      for (const operation of operationRows ?? []) {
+        const writes = system === 'cairn' && operation.operation === 'put' ? operation.operations : 0;
+        const syncsPerWrite = writes > 0 ? formatNumber(suiteCase.cairnCounters.cairn_wal_syncs_total / writes) : '-';
+        rows.push([
+          suiteCase.id, system, operation.operation, formatNumber(operation.operationsPerSecond), formatNumber(operation.mebibytesPerSecond),
+          formatNumber(operation.p50Milliseconds), formatNumber(operation.p99Milliseconds), formatNumber(operation.p999Milliseconds), formatNumber(operation.maxMilliseconds),
+          String(operation.failures), syncsPerWrite, system === 'cairn' ? formatNumber(suiteCase.cairnPeakRssMebibytes) : '-', suiteCase.loadAverageAfter,
+        ]);
+      }
+    }
+  }
+  return rows;
+}
+
+export const detailHead = ['case', 'system', 'op', 'ops/s', 'MiB/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors', 'WAL syncs/put (cluster)', 'peak RSS MiB', 'load after'];
+
+export function printSideBySide(result: SideBySideResult): void {
+  console.log(`${result.date}; machine ${result.machine}; etcd ${result.etcdVersion ?? 'not run'}; load average before ${result.loadAverageBefore}`);
+  console.log(renderTable(['limit', 'figure', 'detail'], machineLimitRows(result.limits)));
+  console.log(renderTable(detailHead, detailRows(result)));
+  console.log(renderTable(verdictHead, verdictRows(result)));
+}
+
+export function parseArguments(argv: readonly string[]): { seconds: number; cases?: string; json: boolean; directory?: string } {
+  const value = (name: string): string | undefined => {
+    const index = argv.indexOf(name);
+    return index >= 0 ? argv[index + 1] : undefined;
+  };
+  const seconds = Number(value('--seconds') ?? '10');
+  if (!(seconds > 0 && seconds <= 600)) throw new Error('--seconds must be in (0, 600]');
+  const cases = value('--cases');
+  const directory = value('--dir');
+  return { seconds, json: argv.includes('--json'), ...(cases === undefined ? {} : { cases }), ...(directory === undefined ? {} : { directory }) };
+}
