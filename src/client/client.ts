@@ -345,10 +345,11 @@ export class CairnClient {
         const outcome = plan.mutation ? (outcomeUnknown ? 'unknown' : 'failed') : undefined;
         throw exhaustedError(result, lastErrorByEndpoint, attempt, outcome, everyFailureTimedOut);
       }
-      if (decision.leaderHint !== undefined && this.canUse(decision.leaderHint)) {
+      const hint = decision.leaderHint;
+      if (hint !== undefined && hint.name !== target.name && this.canUse(hint)) {
         // A fresh hint: go straight there, no backoff.
-        this.leaderHint = decision.leaderHint;
-        target = decision.leaderHint;
+        this.leaderHint = hint;
+        target = hint;
         continue;
       }
       index = nextEndpointIndex(index, this.endpoints.length);

@@ -157,6 +157,19 @@ test('NOT_LEADER with a hint is followed to the leader, which then gets the writ
   assert.equal([follower.requests.length, leader.requests.length], [1, 2], 'the remembered leader is tried first');
 });
 
+test('a NOT_LEADER hint naming the node that sent it is not followed in a loop', async () => {
+  let self = '';
+  const confused = await server((_request, response) =>
+    sendError(response, 421, 'NOT_LEADER', 'stale view', { leaderClientAddress: self }),
+  );
+  self = confused.name;
+  const node = await server(objectStoreHandler());
+  const cairn = client([confused.name, node.name]);
+  const put = await withDeadline(cairn.putObject('k', new Uint8Array([1])), testDeadlineMilliseconds, 'put');
+  assert.is(put.version, 1);
+  assert.equal([confused.requests.length, node.requests.length], [1, 1], 'the next endpoint is tried instead');
+});
+
 test('NOT_FOUND is not retried', async () => {
   const nodes = await Promise.all([0, 1].map(() => server(objectStoreHandler())));
   const cairn = client(nodes.map((node) => node.name));
