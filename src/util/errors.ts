@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'CAIRN_ERR_BAD_RESPONSE'
   | 'CAIRN_ERR_PROPOSAL_DROPPED'
   | 'CAIRN_ERR_CLUSTER_MISMATCH'
-  | 'CAIRN_ERR_ALREADY_IN_CLUSTER';
+  | 'CAIRN_ERR_ALREADY_IN_CLUSTER'
+  | 'CAIRN_ERR_ABORTED'; // the caller aborted the request (an AbortSignal, Ctrl-C)
 
 export interface ErrorDetails {
   readonly [name: string]: string | number | boolean | null;
