@@ -1,5 +1,5 @@
 // Crash tests on the real file system for chunk files and the LMDB state store:
-// children are killed with SIGKILL at random moments (4 rounds each by default,
+// children are killed with SIGKILL at random moments (3 rounds each by default,
 // CAIRN_CRASH_ROUNDS_SMALL to change; ~1 s per round).
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { runAndKill } from './crash-child.js';
 import { chunkContent, stateValue } from './fixtures/crash-workload.js';
 import { bytesEqual, temporaryDirectory } from './helpers.js';
 
-const rounds = Number(process.env['CAIRN_CRASH_ROUNDS_SMALL'] ?? 4);
+const rounds = Number(process.env['CAIRN_CRASH_ROUNDS_SMALL'] ?? 3);
 const seed = Number(process.env['CAIRN_CRASH_SEED'] ?? 20261123);
 const fixture = (name: string): string => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 

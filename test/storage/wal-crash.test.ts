@@ -1,7 +1,7 @@
 // Crash tests on the real file system: a child process appends and syncs WAL records,
 // reporting each sync; it is killed with SIGKILL at random moments and restarted.
 // Every reported record must be present and intact; nothing else may be half-present.
-// 20 rounds by default (CAIRN_CRASH_ROUNDS to change): each starts a child through tsx,
+// 15 rounds by default (CAIRN_CRASH_ROUNDS to change): each starts a child through tsx,
 // ~0.6 s on a quiet machine, up to ~1.7 s when the 2 shared cores are saturated.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,7 +11,7 @@ import { runAndKill } from './crash-child.js';
 import { crashWalOptions, walRecordPayload } from './fixtures/crash-workload.js';
 import { bytesEqual, openWal, temporaryDirectory } from './helpers.js';
 
-const rounds = Number(process.env['CAIRN_CRASH_ROUNDS'] ?? 20);
+const rounds = Number(process.env['CAIRN_CRASH_ROUNDS'] ?? 15);
 const seed = Number(process.env['CAIRN_CRASH_SEED'] ?? 20261123);
 const fixture = new URL('./fixtures/wal-writer.ts', import.meta.url).pathname;
 
@@ -22,7 +22,7 @@ test(`WAL: SIGKILL at random moments loses no synced record (${rounds} rounds, s
     let durable = 0;
     let segmentsSeen = 0;
     for (let round = 0; round < rounds; round++) {
-      const { lines } = await runAndKill(fixture, [directory.path, String(prng.nextUint32())], prng.nextIntegerInclusive(1, 25));
+      const { lines } = await runAndKill(fixture, [directory.path, String(prng.nextUint32())], prng.nextIntegerInclusive(1, 15));
       const start = Number(/^start (\d+)$/.exec(lines[0] ?? '')?.[1]);
       assert.ok(start >= durable, `round ${round}: the child found ${start} records, ${durable} were reported before`);
       for (const line of lines.slice(1)) {
