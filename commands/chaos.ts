@@ -31,7 +31,13 @@ export default class Chaos extends CairnCommand {
     const seed = flags.seed ?? Math.floor(Math.random() * 0xffff_ffff);
     const progress = process.stderr.isTTY === true && !this.jsonEnabled();
     if (!this.jsonEnabled()) this.log(`cairn chaos: seed ${seed}, ${flags.nodes} nodes, ${flags.duration}, faults ${flags.faults}, workload ${flags.workload}`);
+    // Ctrl-C ends the fault phase; the run still heals, checks and stops every node.
+    const interrupt = new AbortController();
+    const onSignal = (): void => interrupt.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     const verdict = await runChaos({
+      signal: interrupt.signal,
       nodes: flags.nodes,
       durationMilliseconds: parseDuration(flags.duration),
       seed,
@@ -43,6 +49,8 @@ export default class Chaos extends CairnCommand {
       objectBytesMax: flags['object-size-max'],
       ...(progress ? { onProgress: drawProgress } : {}),
     });
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     if (progress) process.stderr.write('\r\u001b[K');
     if (verdict.ok) {
       if (!this.jsonEnabled()) this.log(renderVerdict(verdict));

@@ -6,7 +6,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statfsSync, openSync, writeSync, closeSync, unlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statfsSync, statSync, openSync, writeSync, closeSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CairnClient } from '../client/index.js';
@@ -28,6 +28,10 @@ export interface ChaosNode {
   paused: boolean;
   /** A voter or learner of the cluster (as far as the nemesis knows). */
   member: boolean;
+  /** Set while the nemesis or the teardown stops the process on purpose. */
+  stopping: boolean;
+  /** Exits nobody asked for (a crash, a fatal storage error): with the last code or signal. */
+  readonly unexpectedExits: string[];
 }
 
 export interface ChaosClusterOptions {
@@ -83,6 +87,8 @@ export class ChaosCluster {
         process: null,
         paused: false,
         member: false,
+        stopping: false,
+        unexpectedExits: [],
       });
     }
     const peers = new Map(nodes.map((node) => [node.name, { host: options.host, port: Number(node.peerAddress.split(':')[1]) }]));
@@ -134,8 +140,13 @@ export class ChaosCluster {
     assert(!this.running(name), `${name} is not running already`);
     const environment: NodeJS.ProcessEnv = { CAIRN_TEST_PEER_ROUTES: JSON.stringify(this.mesh.routesFor(name)) };
     if (this.options.injectBug !== undefined) environment['CAIRN_TEST_INJECT_BUG'] = this.options.injectBug;
-    node.process = startNodeProcess(node, environment);
+    const child = startNodeProcess(node, environment);
+    node.process = child;
     node.paused = false;
+    node.stopping = false;
+    child.once('exit', (code, signal) => {
+      if (!node.stopping && node.process === child) node.unexpectedExits.push(signal ?? `code ${code ?? '?'}`);
+    });
     await waitForHealth(node.clientAddress, node.process, nodeStartTimeoutMilliseconds);
   }
 
@@ -144,6 +155,7 @@ export class ChaosCluster {
     const child = node.process;
     if (child === null || !this.running(name)) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    node.stopping = true;
     child.kill('SIGKILL');
     await exited;
     node.paused = false;
@@ -163,10 +175,16 @@ export class ChaosCluster {
     node.paused = false;
   }
 
-  /** Restarts every node that should run but does not, and resumes paused ones. */
-  async reviveAll(): Promise<void> {
+  /** Restarts every member that should run but does not, and resumes paused ones; returns the names restarted. */
+  async reviveAll(): Promise<string[]> {
     for (const node of this.nodes) this.resume(node.name);
-    for (const node of this.nodes) if (node.member && !this.running(node.name)) await this.startNode(node.name);
+    const restarted: string[] = [];
+    for (const node of this.nodes) {
+      if (!node.member || this.running(node.name)) continue;
+      await this.startNode(node.name);
+      restarted.push(node.name);
+    }
+    return restarted;
   }
 
   async status(): Promise<ClusterStatus> {
@@ -202,26 +220,32 @@ export class ChaosCluster {
     return found;
   }
 
-  /** Fills the node's tmpfs with a filler file until ENOSPC; returns the bytes written. */
+  /** Fills the node's tmpfs with a filler file (fallocate, else writes) until no byte is free; returns its size. */
   fillDisk(name: string): number {
     const node = this.node(name);
     assert(node.fileSystem !== null, 'the disk fault needs a tmpfs');
     const filler = join(node.fileSystem, 'chaos-filler');
+    const free = (): number => {
+      const stats = statfsSync(node.fileSystem as string);
+      return stats.bavail * stats.bsize;
+    };
+    try {
+      execFileSync('fallocate', ['-l', String(Math.min(free(), limits.chaosDiskFillBytesMax)), filler], { stdio: 'ignore' });
+    } catch {
+      // no fallocate here: write blocks below
+    }
     const block = Buffer.alloc(diskFillBlockBytes, 0xcd);
     const descriptor = openSync(filler, 'a');
-    let written = 0;
     try {
-      for (let blocks = 0; written < limits.chaosDiskFillBytesMax && blocks < limits.chaosDiskFillBytesMax / diskFillBlockBytes; blocks++) {
-        const free = statfsSync(node.fileSystem).bavail * statfsSync(node.fileSystem).bsize;
-        if (free <= 0) break;
-        written += writeSync(descriptor, block, 0, Math.min(block.length, free));
+      for (let blocks = 0; blocks < limits.chaosDiskFillBytesMax / diskFillBlockBytes && free() > 0; blocks++) {
+        writeSync(descriptor, block, 0, Math.min(block.length, free()));
       }
     } catch {
       // ENOSPC: the file system is full, which was the point.
     } finally {
       closeSync(descriptor);
     }
-    return written;
+    return statSync(filler).size;
   }
 
   freeDisk(name: string): void {
@@ -232,7 +256,10 @@ export class ChaosCluster {
 
   /** Stops every process and proxy; copies tmpfs data out (when keeping) and unmounts. */
   async destroy(keepData: boolean): Promise<void> {
-    for (const node of this.nodes) this.resume(node.name);
+    for (const node of this.nodes) {
+      this.resume(node.name);
+      node.stopping = true;
+    }
     await Promise.all(this.nodes.map((node) => (node.process === null ? undefined : stopProcess(node.process, stopTimeoutMilliseconds))));
     await this.mesh.close();
     for (const node of this.nodes) {

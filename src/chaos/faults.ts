@@ -18,7 +18,7 @@ export interface FaultContext {
 }
 
 const votersMin = 3;
-const chunksDamagedPerFaultMax = 4;
+const chunksDamagedPerFaultMax = 32;
 
 export async function runFault(fault: PlannedFault, context: FaultContext): Promise<FaultRecord> {
   switch (fault.kind) {

@@ -36,6 +36,8 @@ export interface ChaosOptions {
   readonly registerClients?: number;
   readonly objectClients?: number;
   readonly onProgress?: (progress: ChaosProgress) => void;
+  /** Ends the fault phase early (Ctrl-C): the run still heals, checks and cleans up. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ChaosProgress {
@@ -98,8 +100,12 @@ async function runAndCheck(options: ChaosOptions, cluster: ChaosCluster, recorde
   const clients = makeClients(cluster.initialEndpoints(), options);
   const workloads = runWorkloads(options, clients, recorder, stopped);
   const nemesis = runNemesis(options, cluster, recorder, progress, stop.signal, replicationFactor);
+  const interrupt = (): void => stop.abort();
+  options.signal?.addEventListener('abort', interrupt, { once: true });
   await sleepUntil(options.durationMilliseconds, stop.signal);
   stop.abort();
+  options.signal?.removeEventListener('abort', interrupt);
+  if (options.signal?.aborted === true) notes.push('interrupted: the fault phase ended early');
   await nemesis;
   await workloads;
   await Promise.all(clients.all.map((client) => client.close()));
@@ -108,6 +114,9 @@ async function runAndCheck(options: ChaosOptions, cluster: ChaosCluster, recorde
   const recoveryProblem = await healAndRecover(cluster, recorder);
   progress.phase = 'checking';
   const { finalReads, unreadableKeys } = await readEverything(cluster, options, recorder);
+  for (const node of cluster.nodes) {
+    if (node.unexpectedExits.length > 0) notes.push(`${node.name} exited on its own ${node.unexpectedExits.length} time(s) (${node.unexpectedExits.join(', ')}); see ${node.logFile}`);
+  }
   const registerCheck: CheckResult | null = options.workload === 'objects' ? null : checkHistory(recorder.registerOperations);
   const objectProblems: ObjectProblem[] = options.workload === 'register' ? [] : [...checkObjects(recorder.objectOperations, finalReads).problems];
   const problem = recoveryProblem !== '' ? recoveryProblem : unreadableKeys.length > 0 ? `after recovery these register keys could not be read: ${unreadableKeys.join('; ')}` : '';
@@ -188,6 +197,9 @@ async function healAndRecover(cluster: ChaosCluster, recorder: HistoryRecorder):
   let lastError = '';
   for (let attempt = 0; attempt < 10_000 && performance.now() < deadline; attempt++) {
     try {
+      // A member that died on its own after the heal (a fatal error) is started again.
+      const restarted = await cluster.reviveAll();
+      if (restarted.length > 0) recorder.note('restarted-during-recovery', { nodes: restarted });
       const status = await cluster.status();
       const leader = status.members.find((member) => member.id === status.leaderId);
       if (leader !== undefined && status.members.every((member) => member.role !== 'unreachable')) {
@@ -205,7 +217,7 @@ async function healAndRecover(cluster: ChaosCluster, recorder: HistoryRecorder):
 
 /** One more read of every key after recovery: the register reads join the history, the object reads are checked. */
 async function readEverything(cluster: ChaosCluster, options: ChaosOptions, recorder: HistoryRecorder): Promise<{ finalReads: FinalRead[]; unreadableKeys: string[] }> {
-  const client = new CairnClient({ endpoints: cluster.memberEndpoints(), retryAttemptsMax: 8, requestTimeoutMilliseconds: 10_000 });
+  const client = new CairnClient({ endpoints: cluster.memberEndpoints(), retryAttemptsMax: 3, requestTimeoutMilliseconds: 8_000 });
   const finalReads: FinalRead[] = [];
   const unreadableKeys: string[] = [];
   try {
@@ -231,7 +243,7 @@ async function readEverything(cluster: ChaosCluster, options: ChaosOptions, reco
   return { finalReads, unreadableKeys };
 }
 
-const finalReadAttemptsMax = 5;
+const finalReadAttemptsMax = 3;
 
 async function retried<T>(read: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
   let error = '';
