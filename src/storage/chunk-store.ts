@@ -229,9 +229,15 @@ export class ChunkStore {
     for (let copy = 1; copy < quarantineCopiesMax && (await this.disk.stat(quarantinePath)) !== null; copy++) {
       quarantinePath = posix.join(directory, `${sha256}.${copy}`);
     }
-    await this.disk.rename(path, quarantinePath);
-    await this.disk.fsyncDirectory(posix.dirname(path));
-    await this.disk.fsyncDirectory(directory);
+    try {
+      await this.disk.rename(path, quarantinePath);
+      await this.disk.fsyncDirectory(posix.dirname(path));
+      await this.disk.fsyncDirectory(directory);
+    } catch (error) {
+      // A concurrent reader already moved it: the chunk is still reported as corrupt.
+      if ((error as { code?: string }).code !== 'ENOENT') throw toStorageError(error, 'quarantine chunk', path);
+      return new CorruptionError(`chunk ${sha256} failed verification (${reason}); already quarantined`, { file: path, sha256 });
+    }
     const report: QuarantineReport = { sha256, quarantinePath, reason };
     this.quarantineReports.push(report);
     this.options.onQuarantine?.(report);

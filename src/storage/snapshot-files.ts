@@ -29,6 +29,8 @@ function parseSnapshotFileName(name: string): SnapshotIdentity | null {
 }
 
 export class SnapshotFiles {
+  private temporaryCounter = 0;
+
   private constructor(
     private readonly disk: Disk,
     private readonly directory: string,
@@ -48,7 +50,7 @@ export class SnapshotFiles {
 
   /** Saves a snapshot stream durably; returns the file. Invalid streams are refused. */
   async save(pieces: AsyncIterable<Uint8Array>): Promise<SnapshotFile> {
-    const temporaryPath = posix.join(this.directory, 'incoming.snap.tmp');
+    const temporaryPath = posix.join(this.directory, `incoming-${++this.temporaryCounter}.snap.tmp`);
     if ((await this.disk.stat(temporaryPath)) !== null) await this.disk.unlink(temporaryPath);
     const parser = new SnapshotParser(temporaryPath);
     let identity: SnapshotIdentity | null = null;

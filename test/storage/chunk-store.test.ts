@@ -77,6 +77,20 @@ test('verify (scrub) reports false for a damaged chunk and true for a good one',
   assert.equal(await store.list(), [good.sha256]);
 });
 
+test('two concurrent readers of a damaged chunk both get CorruptionError; it is quarantined once', async () => {
+  const disk = new SimulatedDisk(new Prng(8));
+  const store = await ChunkStore.open(disk, '/node', { readPieceBytes: 512 });
+  const bad = await store.write(payloadFor(3, 4000));
+  disk.corruptByte(store.chunkPath(bad.sha256), 100, 1);
+  const results = await Promise.allSettled([store.read(bad.sha256), store.read(bad.sha256)]);
+  for (const result of results) {
+    assert.is(result.status, 'rejected');
+    assert.is((result as PromiseRejectedResult).reason.code, 'CAIRN_ERR_CORRUPTION');
+  }
+  assert.is(store.quarantined().length, 1);
+  assert.is((await disk.readdir('/node/quarantine')).length, 1);
+});
+
 test('a chunk larger than the limit is refused and leaves no file', async () => {
   const disk = new SimulatedDisk(new Prng(2));
   const store = await ChunkStore.open(disk, '/node', { chunkBytesMax: 10_000 });
