@@ -34,7 +34,7 @@ import {
   validateBackoff,
 } from './policy.js';
 import { type ObjectBody, RequestBody } from './request-body.js';
-import { classifyTransportError, errorFromResponse } from './response-errors.js';
+import { classifyTransportError, errorFromResponse, type Outcome } from './response-errors.js';
 import { verifiedBody } from './verified-body.js';
 import { type AttemptFailure, attemptOutcome, decideAfterFailure, exhaustedError, withDetails } from './retry.js';
 
@@ -58,7 +58,12 @@ export interface CairnClientOptions {
   readonly deduplicateWrites?: boolean;
 }
 
-export interface PutObjectOptions {
+export interface RequestOptions {
+  /** Aborts the request (and the retries still to come) with CAIRN_ERR_ABORTED. */
+  readonly signal?: AbortSignal;
+}
+
+export interface PutObjectOptions extends RequestOptions {
   /** Byte count of a streamed body; sent as content-length. */
   readonly size?: number;
   /** Write only if the current version is this one (if-match-version). */
@@ -69,7 +74,7 @@ export interface PutObjectOptions {
   readonly onProgress?: (bytesSent: number) => void;
 }
 
-export interface GetObjectOptions {
+export interface GetObjectOptions extends RequestOptions {
   readonly consistency?: Consistency;
 }
 
@@ -87,11 +92,11 @@ export interface GetObjectResult {
   readonly body: Readable;
 }
 
-export interface DeleteObjectOptions {
+export interface DeleteObjectOptions extends RequestOptions {
   readonly ifVersion?: number;
 }
 
-export interface ListObjectsOptions {
+export interface ListObjectsOptions extends RequestOptions {
   readonly prefix?: string;
   readonly after?: string;
   readonly limit?: number;
@@ -113,6 +118,7 @@ interface RequestPlan {
   readonly deduplicated: boolean;
   /** 'stream' hands the body to the caller; 'json' parses it; 'none' discards it. */
   readonly expect: 'stream' | 'json' | 'none';
+  readonly signal: AbortSignal | undefined;
 }
 
 interface Answer {
@@ -187,7 +193,7 @@ export class CairnClient {
     try {
       const answer = await this.send({
         method: 'PUT', path: objectPath(key), headers, body: requestBody, key, mutation: true,
-        deduplicated: this.deduplicateWrites, expect: 'json',
+        deduplicated: this.deduplicateWrites, expect: 'json', signal: options.signal,
       });
       return appliedMutationResult(() => parseObjectMetadata(answer.json, answer.endpoint, key));
     } finally {
@@ -199,7 +205,7 @@ export class CairnClient {
     validateKey(key);
     const path = `${objectPath(key)}?consistency=${options.consistency ?? 'linearizable'}`;
     const answer = await this.send({
-      method: 'GET', path, headers: {}, body: undefined, key, mutation: false, deduplicated: false, expect: 'stream',
+      method: 'GET', path, headers: {}, body: undefined, key, mutation: false, deduplicated: false, expect: 'stream', signal: options.signal,
     });
     assert(answer.body !== undefined, 'a streamed answer has a body');
     try {
@@ -220,7 +226,7 @@ export class CairnClient {
     let answer: Answer;
     try {
       answer = await this.send({
-        method: 'HEAD', path, headers: {}, body: undefined, key, mutation: false, deduplicated: false, expect: 'none',
+        method: 'HEAD', path, headers: {}, body: undefined, key, mutation: false, deduplicated: false, expect: 'none', signal: options.signal,
       });
     } catch (error) {
       // A HEAD answer has no body to carry the server's message: say what is missing.
@@ -242,7 +248,7 @@ export class CairnClient {
     if (this.deduplicateWrites) headers[requestIdHeader] = randomUUID();
     const answer = await this.send({
       method: 'DELETE', path: objectPath(key), headers, body: undefined, key, mutation: true,
-      deduplicated: this.deduplicateWrites, expect: 'json',
+      deduplicated: this.deduplicateWrites, expect: 'json', signal: options.signal,
     });
     return appliedMutationResult(() => parseDeleteResult(answer.json, answer.endpoint));
   }
@@ -256,16 +262,17 @@ export class CairnClient {
     if (options.after !== undefined) query.set('after', options.after);
     const answer = await this.send({
       method: 'GET', path: `/v1/objects?${query.toString()}`, headers: {}, body: undefined, key: undefined,
-      mutation: false, deduplicated: false, expect: 'json',
+      mutation: false, deduplicated: false, expect: 'json', signal: options.signal,
     });
     return parseListPage(answer.json, answer.endpoint, limit);
   }
 
   /** Every page of keys under a prefix, in order; stops after limits.clientListPagesMax pages. */
-  async *listAllObjects(prefix = '', options: { readonly pageKeys?: number } = {}): AsyncGenerator<ObjectListPage> {
+  async *listAllObjects(prefix = '', options: RequestOptions & { readonly pageKeys?: number } = {}): AsyncGenerator<ObjectListPage> {
     let after: string | undefined;
     for (let pages = 0; pages < limits.clientListPagesMax; pages++) {
-      const request: ListObjectsOptions = after === undefined ? { prefix } : { prefix, after };
+      const base: ListObjectsOptions = options.signal === undefined ? { prefix } : { prefix, signal: options.signal };
+      const request: ListObjectsOptions = after === undefined ? base : { ...base, after };
       const page = await this.listObjects(options.pageKeys === undefined ? request : { ...request, limit: options.pageKeys });
       yield page;
       if (page.nextAfter === null) return;
@@ -284,7 +291,7 @@ export class CairnClient {
    * response (null for an empty one). GET is retried freely; other methods are
    * mutations unless `idempotent` says otherwise.
    */
-  async requestJson(method: JsonMethod, path: string, body?: unknown, options: { readonly idempotent?: boolean } = {}): Promise<unknown> {
+  async requestJson(method: JsonMethod, path: string, body?: unknown, options: RequestOptions & { readonly idempotent?: boolean } = {}): Promise<unknown> {
     assert(path.startsWith('/v1/'), `admin path under /v1/: ${path}`);
     const headers: Record<string, string> = { accept: 'application/json' };
     let text: string | undefined;
@@ -297,7 +304,7 @@ export class CairnClient {
     }
     const mutation = method !== 'GET' && options.idempotent !== true;
     const answer = await this.send({
-      method, path, headers, body: text, key: undefined, mutation, deduplicated: false, expect: 'json',
+      method, path, headers, body: text, key: undefined, mutation, deduplicated: false, expect: 'json', signal: options.signal,
     });
     return answer.json;
   }
@@ -329,6 +336,7 @@ export class CairnClient {
     let index = this.selector.firstIndex(plan.key);
     let target = plan.mutation && this.leaderHint !== undefined ? this.leaderHint : this.endpointAt(index);
     for (let attempt = 1; attempt <= this.retryAttemptsMax; attempt++) {
+      if (plan.signal?.aborted === true) throw abortedError(plan, outcomeUnknown ? 'unknown' : 'failed');
       const result = await this.attempt(target, plan);
       if (result.kind === 'answer') return result.answer;
       lastErrorByEndpoint.set(target.name, failureDescription(result));
@@ -354,7 +362,8 @@ export class CairnClient {
       }
       index = nextEndpointIndex(index, this.endpoints.length);
       target = this.endpointAt(index);
-      await sleep(backoffDelayMilliseconds(attempt, this.backoff, this.prng));
+      const delay = backoffDelayMilliseconds(attempt, this.backoff, this.prng);
+      await sleep(delay, undefined, plan.signal === undefined ? {} : { signal: plan.signal }).catch(() => undefined);
     }
     throw new AssertionFailure('the attempt loop ends by returning or throwing');
   }
@@ -368,6 +377,7 @@ export class CairnClient {
         headers: plan.headers,
         // undici documents AsyncIterable bodies (Dispatcher.md) but its typings omit them.
         body: (body ?? null) as string | Uint8Array | Readable | null,
+        signal: plan.signal ?? null,
       });
       if (response.statusCode < 200 || response.statusCode >= 300) {
         const text = await readTextBounded(response.body, limits.clientErrorResponseBytesMax, false);
@@ -383,6 +393,7 @@ export class CairnClient {
       return { kind: 'answer', answer: { endpoint, statusCode: response.statusCode, headers: response.headers, json, body: streamed } };
     } catch (error) {
       if (error instanceof AssertionFailure) throw error;
+      if (plan.signal?.aborted === true) throw abortedError(plan, 'unknown');
       if (plan.body instanceof RequestBody && plan.body.sourceError !== undefined) throw bodyReadError(plan.body.sourceError);
       if (error instanceof CairnError) {
         // A malformed 2xx answer: a mutation it answers has probably been applied.
@@ -440,6 +451,16 @@ function appliedMutationResult<T>(parse: () => T): T {
   } catch (error) {
     throw error instanceof CairnError ? withDetails(error, error.message, { outcome: 'unknown' }) : error;
   }
+}
+
+/** The caller aborted; a mutation under way may or may not have been applied. */
+function abortedError(plan: RequestPlan, outcome: Outcome): CairnError {
+  const reason: unknown = plan.signal?.reason;
+  const why = reason instanceof Error && reason.message.length > 0 ? `: ${reason.message}` : '';
+  return new CairnError('CAIRN_ERR_ABORTED', `${plan.method} ${plan.path.split('?')[0] ?? ''} was aborted${why}`, {
+    details: plan.mutation ? { outcome } : {},
+    cause: reason,
+  });
 }
 
 function failureDescription(failure: AttemptFailure): string {

@@ -9,6 +9,7 @@ export {
   type JsonMethod,
   type ListObjectsOptions,
   type PutObjectOptions,
+  type RequestOptions,
 } from './client.js';
 export { type Endpoint, parseEndpoint, parseEndpoints } from './endpoints.js';
 export { type Consistency, type DeleteResult, type ObjectListPage, type ObjectMetadata, validateKey } from './messages.js';

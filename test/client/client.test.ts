@@ -170,6 +170,40 @@ test('a NOT_LEADER hint naming the node that sent it is not followed in a loop',
   assert.equal([confused.requests.length, node.requests.length], [1, 1], 'the next endpoint is tried instead');
 });
 
+async function waitUntil(condition: () => boolean, what: string): Promise<void> {
+  for (let poll = 0; poll < 1000 && !condition(); poll++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(condition(), `waited too long for: ${what}`);
+}
+
+test('an AbortSignal stops a request: before it starts, during backoff, and in flight', async () => {
+  const busy = await server(unavailable());
+  const silent = await server(() => undefined);
+  const slowRetries = { baseMilliseconds: 60_000, maxMilliseconds: 60_000 };
+  const cairn = client([busy.name], { backoff: slowRetries });
+  const error = await failure(cairn.headObject('k', { signal: AbortSignal.abort() }));
+  assert.is(error.code, 'CAIRN_ERR_ABORTED');
+  assert.is(busy.requests.length, 0, 'an aborted signal sends nothing');
+
+  const duringBackoff = new AbortController();
+  const waiting = failure(cairn.putObject('k', new Uint8Array([1]), { signal: duringBackoff.signal }));
+  await waitUntil(() => busy.requests.length === 1, 'the first attempt');
+  duringBackoff.abort();
+  const stopped = await waiting;
+  assert.is(stopped.code, 'CAIRN_ERR_ABORTED');
+  assert.is(stopped.details['outcome'], 'failed', 'every attempt so far was refused by the server');
+  assert.is(busy.requests.length, 1);
+
+  const inFlight = new AbortController();
+  const silentClient = client([silent.name]);
+  const pending = failure(silentClient.putObject('k', new Uint8Array([1]), { signal: inFlight.signal }));
+  await waitUntil(() => silent.requests.length === 1, 'the request to arrive');
+  inFlight.abort(new Error('interrupted by the user'));
+  const aborted = await pending;
+  assert.is(aborted.code, 'CAIRN_ERR_ABORTED');
+  assert.match(aborted.message, /interrupted by the user/);
+  assert.is(aborted.details['outcome'], 'unknown', 'the server may have applied it');
+});
+
 test('NOT_FOUND is not retried', async () => {
   const nodes = await Promise.all([0, 1].map(() => server(objectStoreHandler())));
   const cairn = client(nodes.map((node) => node.name));
