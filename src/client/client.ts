@@ -369,9 +369,10 @@ export class CairnClient {
   }
 
   private async attempt(endpoint: Endpoint, plan: RequestPlan): Promise<AttemptResult> {
+    const pool = this.poolFor(endpoint);
     const body = plan.body instanceof RequestBody ? plan.body.startAttempt() : plan.body;
     try {
-      const response = await this.poolFor(endpoint).request({
+      const response = await pool.request({
         path: plan.path,
         method: plan.method,
         headers: plan.headers,
@@ -421,7 +422,9 @@ export class CairnClient {
   }
 
   private poolFor(endpoint: Endpoint): Pool {
-    if (this.closed) throw new CairnError('CAIRN_ERR_INTERNAL', 'the client was closed during the request');
+    if (this.closed) {
+      throw new CairnError('CAIRN_ERR_INTERNAL', 'the client was closed during the request', { details: { outcome: 'failed' } });
+    }
     let pool = this.pools.get(endpoint.name);
     if (pool === undefined) {
       assert(this.pools.size < limits.clientEndpointsMax + limits.clientLearnedEndpointsMax, 'pool count bounded');
