@@ -21,6 +21,7 @@ export default class Serve extends CairnCommand {
     'peer-listen': Flags.string({ description: 'HOST:PORT of the peer API', default: '127.0.0.1:7071' }),
     zone: Flags.string({ description: 'failure domain (rack, room); replicas spread across zones', default: 'default' }),
     weight: Flags.integer({ description: 'share of data relative to other nodes (1 = default)', default: 1, min: 1, max: 16 }),
+    'snapshot-entries': Flags.integer({ description: 'applied entries between snapshots of the metadata (the log behind a snapshot is compacted)', default: 10_000, min: 100, max: 10_000_000 }),
   };
 
   async run(): Promise<void> {
@@ -32,6 +33,7 @@ export default class Serve extends CairnCommand {
       peerListen: flags['peer-listen'],
       zone: flags.zone,
       weight: flags.weight,
+      snapshotIntervalEntries: flags['snapshot-entries'],
       version: this.config.version,
     });
   }

@@ -53,10 +53,10 @@ export function devNodes(options: DevClusterOptions): Omit<DevNode, 'process'>[]
   });
 }
 
-export function startNodeProcess(node: Omit<DevNode, 'process'>, extraEnvironment: NodeJS.ProcessEnv = {}): ChildProcess {
+export function startNodeProcess(node: Omit<DevNode, 'process'>, extraEnvironment: NodeJS.ProcessEnv = {}, extraArguments: readonly string[] = []): ChildProcess {
   mkdirSync(node.dataDirectory, { recursive: true });
   const log = openSync(node.logFile, 'a');
-  const { command, args } = cairnCommandLine(['serve', '--name', node.name, '--data-dir', node.dataDirectory, '--listen', node.clientAddress, '--peer-listen', node.peerAddress]);
+  const { command, args } = cairnCommandLine(['serve', '--name', node.name, '--data-dir', node.dataDirectory, '--listen', node.clientAddress, '--peer-listen', node.peerAddress, ...extraArguments]);
   try {
     return spawn(command, args, { stdio: ['ignore', log, log], env: { ...process.env, ...extraEnvironment } });
   } finally {

@@ -11,6 +11,7 @@ export interface ServeOptions {
   readonly zone: string;
   readonly weight: number;
   readonly version: string;
+  readonly snapshotIntervalEntries: number;
 }
 
 export interface HostPort {
@@ -46,6 +47,7 @@ export async function serveNode(options: ServeOptions): Promise<void> {
     weight: options.weight,
     version: options.version,
     tickMilliseconds: 100,
+    snapshotIntervalEntries: options.snapshotIntervalEntries,
     log,
   });
   await new Promise<void>((resolve) => {

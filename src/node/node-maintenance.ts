@@ -131,6 +131,8 @@ export class NodeMaintenance {
         return this.removeLocal(input);
       case 'POST /v1/node/scrub':
         return this.scrubNow(optionalInteger(input['rateBytesPerSecond'], 'rateBytesPerSecond', 0, limits.maintenanceRateBytesPerSecondMax) ?? 0);
+      case 'POST /v1/node/maintenance/settings':
+        return Promise.resolve(this.applySettings(input));
       case 'GET /v1/cluster/rebalance':
         return this.leaderOnly(() => this.status());
       case 'GET /v1/cluster/rebalance/plan':
@@ -374,16 +376,29 @@ export class NodeMaintenance {
     };
   }
 
-  private configure(input: Record<string, unknown>, pause: boolean): RebalanceStatus {
+  /**
+   * Rate, parallelism and pause live in memory; the leader copies them to every member,
+   * so the next leader (after a crash or an election) carries on with the same ones.
+   */
+  private async configure(input: Record<string, unknown>, pause: boolean): Promise<RebalanceStatus> {
+    const paused = pause ? true : input['resume'] === true || input['start'] === true ? false : this.paused;
+    this.applySettings({ rateBytesPerSecond: input['rateBytesPerSecond'], parallel: input['parallel'], paused });
+    const settings = { rateBytesPerSecond: this.bucket.rate, parallel: this.parallel, paused: this.paused };
+    const others = metaMembers(this.node.stateMachine.reader()).filter((member) => member.id !== this.node.config.name);
+    await Promise.all(others.map((member) => callMember(member.clientAddress, 'POST', '/v1/node/maintenance/settings', settings, 5_000).catch(() => undefined)));
+    return this.status();
+  }
+
+  private applySettings(input: Record<string, unknown>): { rateBytesPerSecond: number; parallel: number; paused: boolean } {
     const rate = optionalInteger(input['rateBytesPerSecond'], 'rateBytesPerSecond', 0, limits.maintenanceRateBytesPerSecondMax);
     const parallel = optionalInteger(input['parallel'], 'parallel', 1, limits.maintenanceTransfersParallelMax);
+    if (input['paused'] !== undefined && typeof input['paused'] !== 'boolean') throw new InvalidArgumentError('paused must be true or false');
     if (rate !== undefined) this.bucket.setRate(rate, performance.now());
     if (parallel !== undefined) this.parallel = parallel;
-    if (pause) this.paused = true;
-    else if (input['resume'] === true || input['start'] === true) this.paused = false;
+    if (typeof input['paused'] === 'boolean') this.paused = input['paused'];
     if (!this.paused) this.sweepNeeded = true;
     this.node.config.log('rebalance-configured', { paused: this.paused, rate: this.bucket.rate, parallel: this.parallel });
-    return this.status();
+    return { rateBytesPerSecond: this.bucket.rate, parallel: this.parallel, paused: this.paused };
   }
 
   private async plan(rateBytesPerSecond: number): Promise<RebalancePlan> {

@@ -12,7 +12,7 @@ import { ChunkTransport, handleChunkRoute } from '../data/chunk-transfer.js';
 import { readChunks, writeChunks, type ChunkPlacementContext } from '../data/object-data.js';
 import { encodeCommand, getObject, listObjects, members as metaMembers, readIdentity as readClusterIdentity, validateObjectKey, currentRing, settledRing, type MetaCommand, type MetaResult, type ObjectValue } from '../meta/index.js';
 import { Ring } from '../placement/index.js';
-import type { RaftNode, SoftState } from '../raft/index.js';
+import type { MemoryLogStorage, RaftNode, SoftState } from '../raft/index.js';
 import { createClientServer } from '../server/client-server.js';
 import { createPeerServer } from '../server/peer-server.js';
 import { PeerTransport } from '../server/peer-transport.js';
@@ -42,17 +42,22 @@ export interface NodeConfig {
   readonly weight: number;
   readonly version: string;
   readonly tickMilliseconds: number;
+  /** Applied entries between two snapshots of the meta state (and log compactions). */
+  readonly snapshotIntervalEntries: number;
   readonly log: (event: string, fields?: Record<string, unknown>) => void;
 }
 
 const proposalTimeoutMilliseconds = 15_000;
 const readTimeoutMilliseconds = 10_000;
 const chunksInflightMax = 3;
+/** Entries kept in the log behind a snapshot, so a follower slightly behind needs no snapshot. */
+const snapshotRetainEntries = 1_000;
 
 export class CairnNode implements NodeApi {
   identity: NodeIdentity | undefined;
   raft: RaftNode | undefined;
   driver: RaftDriver | undefined;
+  private memoryLog: MemoryLogStorage | undefined;
   stateMachine: MetaStateMachine;
   readonly metrics = new NodeMetrics();
   readonly peerTransport: PeerTransport;
@@ -81,6 +86,10 @@ export class CairnNode implements NodeApi {
     this.peerTransport = new PeerTransport({
       clusterId: () => this.identity?.clusterId ?? '',
       onUnreachable: (peer) => this.raft?.reportUnreachable(peer),
+      onSnapshotReport: (peer, delivered) => {
+        this.raft?.reportSnapshot(peer, delivered);
+        this.driver?.schedule();
+      },
     });
   }
 
@@ -130,6 +139,8 @@ export class CairnNode implements NodeApi {
     const memory = await buildMemoryLog(replayed, this.stateMachine, appliedIndex);
     const raft = createRaftNode(identity.nodeId, memory, appliedIndex);
     this.raft = raft;
+    this.memoryLog = memory;
+    this.lastSnapshotIndex = appliedIndex;
     this.refreshPeers();
     this.driver = new RaftDriver({
       raft,
@@ -165,6 +176,44 @@ export class CairnNode implements NodeApi {
   private onApplied(): void {
     this.ringCache = undefined;
     this.refreshPeers();
+    const applied = this.driver?.appliedIndex ?? 0;
+    if (applied - this.lastSnapshotIndex >= this.config.snapshotIntervalEntries && !this.snapshotting) void this.takeSnapshot();
+  }
+
+  private lastSnapshotIndex = 0;
+  private snapshotting = false;
+
+  /**
+   * Snapshot the state machine and compact the log behind it: the in-memory log keeps
+   * snapshotRetainEntries before the snapshot for followers slightly behind, and WAL
+   * segments wholly below that point are deleted.
+   */
+  private async takeSnapshot(): Promise<void> {
+    const driver = this.driver;
+    const memory = this.memoryLog;
+    if (driver === undefined || memory === undefined) return;
+    this.snapshotting = true;
+    try {
+      await driver.runExclusive(async () => {
+        const captured = await this.stateMachine.capture();
+        if (captured.index <= memory.snapshot().metadata.index) return;
+        memory.createSnapshot(captured.index, captured.confState, captured.data);
+        this.lastSnapshotIndex = captured.index;
+        const retain = Math.min(snapshotRetainEntries, Math.floor(this.config.snapshotIntervalEntries / 2));
+        const compactIndex = captured.index - retain;
+        const term = compactIndex >= memory.firstIndex() ? memory.term(compactIndex) : undefined;
+        let segmentsRemoved = 0;
+        if (term !== undefined) {
+          memory.compact(compactIndex);
+          segmentsRemoved = await this.durableLog.compact({ index: compactIndex, term });
+        }
+        this.config.log('snapshot', { index: captured.index, bytes: captured.data.length, compactedTo: memory.firstIndex() - 1, segmentsRemoved });
+      }, 60_000);
+    } catch (error) {
+      this.config.log('snapshot-failed', { error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      this.snapshotting = false;
+    }
   }
 
   private onFatal(error: unknown): void {

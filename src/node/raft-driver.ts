@@ -256,6 +256,25 @@ export class RaftDriver {
     this.readsAwaitingApply.length = 0;
   }
 
+  /**
+   * Runs `task` while the loop is paused (no persist, no apply), so it sees the state
+   * machine at one applied index. Inputs keep stepping the core meanwhile.
+   */
+  async runExclusive<T>(task: () => Promise<T>, timeoutMilliseconds: number): Promise<T> {
+    const deadline = performance.now() + timeoutMilliseconds;
+    for (let attempt = 0; this.running && attempt < 1_000_000; attempt++) {
+      if (performance.now() > deadline) throw new CairnError('CAIRN_ERR_TIMEOUT', 'the raft loop stayed busy');
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    this.running = true;
+    try {
+      return await task();
+    } finally {
+      this.running = false;
+      this.schedule();
+    }
+  }
+
   /** Resolves when the loop is idle (for a clean shutdown). */
   async idle(timeoutMilliseconds: number): Promise<void> {
     const deadline = performance.now() + timeoutMilliseconds;

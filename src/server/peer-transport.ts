@@ -15,6 +15,8 @@ export const peerRaftPath = '/peer/v1/raft';
 export interface PeerTransportOptions {
   readonly clusterId: () => string;
   readonly onUnreachable: (peer: NodeId) => void;
+  /** A snapshot message was delivered (true) or lost (false): Raft stops waiting for it. */
+  readonly onSnapshotReport?: (peer: NodeId, delivered: boolean) => void;
   /** Queued messages per peer beyond which new ones are dropped (Raft resends). */
   readonly queuedMessagesPerPeerMax?: number;
   readonly requestTimeoutMilliseconds?: number;
@@ -120,11 +122,18 @@ export class PeerTransport {
       await response.body.dump();
       if (response.statusCode !== 204) throw new Error(`peer answered ${response.statusCode}`);
       this.statistics.messagesSent += batch.length;
+      this.reportSnapshots(peer, batch, true);
     } catch {
       this.statistics.requestsFailed++;
       this.statistics.messagesDropped += batch.length;
       if (!this.closed) this.options.onUnreachable(peer);
+      this.reportSnapshots(peer, batch, false);
     }
+  }
+
+  private reportSnapshots(peer: NodeId, batch: readonly Message[], delivered: boolean): void {
+    if (this.closed || this.options.onSnapshotReport === undefined) return;
+    for (const message of batch) if (message.type === 'snapshot') this.options.onSnapshotReport(peer, delivered);
   }
 
   async close(): Promise<void> {

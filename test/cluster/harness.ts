@@ -30,14 +30,19 @@ export class TestCluster {
   readonly nodes: DevNode[] = [];
   readonly directory: string;
 
-  private constructor(prefix: string) {
+  private constructor(prefix: string, environment: NodeJS.ProcessEnv, serveArguments: readonly string[]) {
+    this.environment = environment;
+    this.serveArguments = serveArguments;
     this.directory = mkdtempSync(join(tmpdir(), `cairn-${prefix}-`));
   }
 
-  static async start(prefix: string, count: number, environment: NodeJS.ProcessEnv = {}): Promise<TestCluster> {
-    const cluster = new TestCluster(prefix);
+  private readonly environment: NodeJS.ProcessEnv;
+  private readonly serveArguments: readonly string[];
+
+  static async start(prefix: string, count: number, environment: NodeJS.ProcessEnv = {}, serveArguments: readonly string[] = []): Promise<TestCluster> {
+    const cluster = new TestCluster(prefix, environment, serveArguments);
     try {
-      for (let index = 0; index < count; index++) await cluster.addNode(environment);
+      for (let index = 0; index < count; index++) await cluster.addNode();
       await bootstrapCluster(cluster.endpoints(), undefined, 30_000);
       return cluster;
     } catch (error) {
@@ -47,7 +52,7 @@ export class TestCluster {
   }
 
   /** Starts one more `cairn serve` (not yet a member) on 127.0.0.<n>. */
-  async addNode(environment: NodeJS.ProcessEnv = {}): Promise<DevNode> {
+  async addNode(): Promise<DevNode> {
     const number = this.nodes.length + 1;
     const host = `127.0.0.${number}`;
     const layout = {
@@ -57,7 +62,7 @@ export class TestCluster {
       dataDirectory: join(this.directory, `n${number}`),
       logFile: join(this.directory, `n${number}.log`),
     };
-    const node: DevNode = { ...layout, process: startNodeProcess(layout, environment) };
+    const node: DevNode = { ...layout, process: startNodeProcess(layout, this.environment, this.serveArguments) };
     this.nodes.push(node);
     await waitForHealth(node.clientAddress, node.process, 30_000);
     return node;
@@ -108,7 +113,7 @@ export class TestCluster {
   async restart(name: string): Promise<void> {
     const node = this.node(name);
     await stopProcess(node.process, 10_000);
-    node.process = startNodeProcess(node);
+    node.process = startNodeProcess(node, this.environment, this.serveArguments);
     await waitForHealth(node.clientAddress, node.process, 30_000);
   }
 
