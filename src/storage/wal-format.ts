@@ -17,9 +17,17 @@ import { crc32c } from './crc32c.js';
 export const recordHeaderBytes = 16;
 export const recordAlignmentBytes = 8;
 
-/** Types 1..253 belong to the WAL's user; the WAL's own types are at the top. */
+/** Types 1..252 belong to the WAL's user; the WAL's own types are at the top. */
 export const userRecordTypeMin = 1;
-export const userRecordTypeMax = 253;
+export const userRecordTypeMax = 252;
+/**
+ * Ends every synced batch. Damage to any record of a synced batch is then followed by
+ * a valid record (at least this marker), so it is reported as corruption instead of
+ * being mistaken for a torn tail; only damage to the final marker itself looks torn,
+ * and dropping a marker loses no data.
+ */
+export const batchEndRecordType = 253;
+export const batchEndRecordBytes = 16;
 export const segmentHeaderRecordType = 254;
 export const segmentEndRecordType = 255;
 

@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import type { Disk } from './disk.js';
 import { readFully } from './disk.js';
 import {
+  batchEndRecordType,
   decodeRecord,
   endOfNonZero,
   findValidRecordAfter,
@@ -101,6 +102,10 @@ export async function scanSegment(
       const record = decodeRecord(bytes, offset, header.end, segment, recordBytesMax);
       if (record === null) break;
       if (record.type === segmentEndRecordType) return null;
+      if (record.type === batchEndRecordType) {
+        offset = record.next;
+        continue;
+      }
       if (record.type === segmentHeaderRecordType) throw new CorruptionError(`wal segment ${path}: a second header at offset ${offset}`, { file: path, offset });
       onRecord({ type: record.type, payload: bytes.slice(record.payloadStart, record.payloadStart + record.payloadLength), segment, offset });
       offset = record.next;

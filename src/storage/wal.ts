@@ -19,15 +19,18 @@
 // invalid record with no valid record after it is a torn tail: it is zeroed and
 // appends resume there. Any other invalid record (mid-log, a non-last segment
 // without its end record, a preallocated segment that got shorter, a missing
-// segment) throws CorruptionError with details {file, offset}. Limitation: damage to
-// the very last records of the log looks exactly like a torn write and is dropped
-// (as in etcd); it is never returned as data.
+// segment) throws CorruptionError with details {file, offset}. Every sync writes a
+// batch-end marker after its records, so damage to any record of a synced batch is
+// followed by a valid record and reported; only damage to the log's final marker
+// looks like a torn write, and dropping it loses no data.
 
 import { posix } from 'node:path';
 import type { Disk, DiskFile } from './disk.js';
 import { makeDirectoryDurable, toStorageError } from './disk.js';
 import {
   alignedRecordBytes,
+  batchEndRecordBytes,
+  batchEndRecordType,
   encodeRecord,
   encodeSegmentHeaderPayload,
   segmentEndRecordBytes,
@@ -202,6 +205,14 @@ export class Wal {
     this.appendedRecords += recordCount;
   }
 
+  /** A batch-end marker (see wal-format.ts); it counts as no record. */
+  private appendInternal(type: typeof batchEndRecordType): void {
+    if (this.tailOffset + batchEndRecordBytes + segmentEndRecordBytes > this.tailSegmentBytes) this.sealTailSegment();
+    const bytes = new Uint8Array(batchEndRecordBytes);
+    encodeRecord(bytes, 0, type, this.tailSegment, new Uint8Array(0));
+    this.pushPending(bytes, 0);
+  }
+
   private sealTailSegment(): void {
     const bytes = new Uint8Array(segmentEndRecordBytes);
     encodeRecord(bytes, 0, segmentEndRecordType, this.tailSegment, new Uint8Array(0));
@@ -213,6 +224,8 @@ export class Wal {
 
   /** Writes pending records, one write and one fdatasync per segment touched. */
   private async flushPending(): Promise<void> {
+    const last = this.pending.at(-1);
+    if (last !== undefined && last.recordCount > 0) this.appendInternal(batchEndRecordType);
     const batch = this.pending;
     this.pending = [];
     let done = 0;

@@ -114,7 +114,7 @@ async function writtenLog(seed: number): Promise<{ disk: SimulatedDisk; count: n
   return { disk, count: 120 };
 }
 
-test('a flipped byte before the last record is reported with file and offset (150 positions)', async () => {
+test('a flipped byte in any record is reported with file and offset (150 positions)', async () => {
   const prng = new Prng(5);
   const { disk } = await writtenLog(5);
   const segments = (await disk.readdir('/wal')).filter((name) => name.endsWith('.wal'));
@@ -126,7 +126,10 @@ test('a flipped byte before the last record is reported with file and offset (15
     // The written part of the segment: its records (the end of the last one is found by a scan).
     const records = (await openWal(disk, '/wal', small)).records.filter((record) => `/wal/${segmentFileName(record.segment)}` === path);
     const lastRecord = records.at(-1)!;
-    const limit = isLast ? lastRecord.offset : lastRecord.offset + alignedRecordBytes(lastRecord.payload.length) + 16;
+    // Every byte of every record: data records, and the segment-end marker of a sealed
+    // segment (one sync wrote this log, so its only batch-end marker is the log's last
+    // record, which may look torn and is left out).
+    const limit = lastRecord.offset + alignedRecordBytes(lastRecord.payload.length) + (isLast ? 0 : 16);
     const position = prng.nextIntegerInclusive(0, limit - 1);
     fresh.corruptByte(path, position, 1 << prng.nextIntegerInclusive(0, 7));
     const error = await expectCairnError(() => openWal(fresh, '/wal', small), 'CAIRN_ERR_CORRUPTION');
@@ -136,13 +139,20 @@ test('a flipped byte before the last record is reported with file and offset (15
   }
 });
 
-test('damage to the last record is treated as a torn tail: dropped, never returned', async () => {
+test('damage to the last record of a synced batch is corruption; damage to the final batch marker loses nothing', async () => {
   const { disk } = await writtenLog(6);
   const { records } = await openWal(disk, '/wal', small);
   const last = records.at(-1)!;
-  disk.corruptByte(`/wal/${segmentFileName(last.segment)}`, last.offset + 20, 0x10);
+  const path = `/wal/${segmentFileName(last.segment)}`;
+  disk.corruptByte(path, last.offset + 20, 0x10);
+  const error = await expectCairnError(() => openWal(disk, '/wal', small), 'CAIRN_ERR_CORRUPTION');
+  assert.equal(error.details, { file: path, offset: last.offset });
+  disk.corruptByte(path, last.offset + 20, 0x10);
+  // The batch-end marker follows the last record; damaging it looks like a torn tail.
+  const markerOffset = last.offset + alignedRecordBytes(last.payload.length);
+  disk.corruptByte(path, markerOffset + 2, 0x01);
   const reopened = await openWal(disk, '/wal', small);
-  assert.is(reopened.records.length, records.length - 1);
+  assert.is(reopened.records.length, records.length);
 });
 
 test('a truncated preallocated segment, a truncated sealed segment and a missing segment are corruption', async () => {
