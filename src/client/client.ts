@@ -287,12 +287,12 @@ export class CairnClient {
   }
 
   /**
-   * An admin call under /v1/ with an optional JSON body; resolves to the parsed JSON
+   * A JSON call (admin under /v1/, or /health, /ready) with an optional JSON body; resolves to the parsed JSON
    * response (null for an empty one). GET is retried freely; other methods are
    * mutations unless `idempotent` says otherwise.
    */
   async requestJson(method: JsonMethod, path: string, body?: unknown, options: RequestOptions & { readonly idempotent?: boolean } = {}): Promise<unknown> {
-    assert(path.startsWith('/v1/'), `admin path under /v1/: ${path}`);
+    assert(path.startsWith('/') && !/\s/.test(path), `an absolute path without spaces: ${path}`);
     const headers: Record<string, string> = { accept: 'application/json' };
     let text: string | undefined;
     if (body !== undefined) {
