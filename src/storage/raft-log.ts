@@ -13,7 +13,7 @@
 // Replay rebuilds the log with `LogReplayer` (pure, table tested).
 
 import type { Disk } from './disk.js';
-import { Wal, type ReplayedRecord, type WalOptions } from './wal.js';
+import { Wal, type ReplayedRecord, type WalOptions, type WalStatistics } from './wal.js';
 import { assert, assertInteger } from '../util/assert.js';
 import { CorruptionError, LimitExceededError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
@@ -261,6 +261,10 @@ export class RaftLog {
 
   segments(): readonly number[] {
     return this.wal.segments();
+  }
+
+  statistics(): WalStatistics {
+    return this.wal.statistics();
   }
 
   close(): Promise<void> {

@@ -67,6 +67,16 @@ interface PendingWrite {
 
 const zeroFillPieceBytes = 1024 * 1024;
 
+/** Counters for /metrics (monotonic since open). */
+export interface WalStatistics {
+  readonly appendedRecords: number;
+  readonly syncedRecords: number;
+  /** fdatasyncs of segment data (segment creation not counted). */
+  readonly datasyncs: number;
+  readonly bytesWritten: number;
+  readonly segmentsCreated: number;
+}
+
 export class Wal {
   private file: DiskFile | null = null;
   private fileSegment = 0;
@@ -79,6 +89,9 @@ export class Wal {
   private appendedRecords = 0;
   private syncedRecords = 0;
   private flushing: Promise<void> | null = null;
+  private datasyncCount = 0;
+  private bytesWrittenCount = 0;
+  private segmentsCreatedCount = 0;
   private failure: CairnError | null = null;
   private readonly segmentList: number[];
   /** The next segment being written in the background, and how that ended (null: ready). */
@@ -152,6 +165,16 @@ export class Wal {
       }
       await this.flushing;
     }
+  }
+
+  statistics(): WalStatistics {
+    return {
+      appendedRecords: this.appendedRecords,
+      syncedRecords: this.syncedRecords,
+      datasyncs: this.datasyncCount,
+      bytesWritten: this.bytesWrittenCount,
+      segmentsCreated: this.segmentsCreatedCount,
+    };
   }
 
   /** Segment sequence numbers on disk or about to be, oldest first. */
@@ -256,7 +279,9 @@ export class Wal {
       records += write.recordCount;
     }
     await file.write(joined, first);
+    this.bytesWrittenCount += joined.length;
     try {
+      this.datasyncCount++;
       await file.datasync();
     } catch (error) {
       // After a failed fdatasync the kernel may have dropped the dirty pages: nothing
@@ -306,6 +331,7 @@ export class Wal {
     await this.disk.rename(`${path}.tmp`, path);
     await this.disk.fsyncDirectory(this.directory);
     this.segmentList.push(segment);
+    this.segmentsCreatedCount++;
   }
 
   /** Writes the whole segment under its temporary name and syncs it. */

@@ -69,6 +69,11 @@ test('group commit: one fdatasync covers every record appended before it', async
   const second = wal.sync();
   await Promise.all([first, second]);
   assert.ok(disk.statistics.datasyncs - again <= 2, 'at most one sync per round');
+  const statistics = wal.statistics();
+  assert.is(statistics.appendedRecords, 102);
+  assert.is(statistics.syncedRecords, 102);
+  assert.ok(statistics.datasyncs >= 2 && statistics.datasyncs <= 3, `${statistics.datasyncs} data syncs`);
+  assert.is(statistics.segmentsCreated, 1);
   disk.crash();
   const reopened = await openWal(disk, '/wal', { segmentBytes: 1 << 20, recordBytesMax: 1024, preallocate: false });
   assert.is(reopened.records.length, 102);
