@@ -3,7 +3,7 @@
 // `cairn bench` runner over undici; etcd through its v3 JSON gateway), with the machine's
 // limits measured first. Prints every figure, the cairn/etcd ratios and the issue-8
 // targets. Installs nothing: without etcd it says how to install it.
-// Run: npm run build && npx tsx bench/cairn-vs-etcd.ts [--seconds 10] [--cases ...] [--json]
+// Run: npm run build && npx tsx bench/cairn-vs-etcd.ts [--seconds 10] [--cases ...] [--skip-limits] [--json]
 import { tmpdir } from 'node:os';
 import { etcdInstallHint, etcdVersion } from './etcd.js';
 import { parseArguments, printSideBySide, runSideBySide } from './side-by-side.js';
@@ -14,7 +14,7 @@ if (etcdVersion() === undefined) {
 }
 const argumentsGiven = parseArguments(process.argv.slice(2));
 const result = await runSideBySide({
-  withEtcd: true, seconds: argumentsGiven.seconds, directory: argumentsGiven.directory ?? tmpdir(),
+  withEtcd: true, seconds: argumentsGiven.seconds, skipLimits: argumentsGiven.skipLimits, directory: argumentsGiven.directory ?? tmpdir(),
   ...(argumentsGiven.cases === undefined ? {} : { cases: argumentsGiven.cases }),
   log: (line) => process.stderr.write(`${line}\n`),
 });

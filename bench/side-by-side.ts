@@ -8,7 +8,7 @@ import { renderTable } from '../src/cli/output.js';
 import { cpus, totalmem } from 'node:os';
 import { type EtcdCluster, EtcdTarget, etcdInstallHint, etcdVersion, startEtcdCluster } from './etcd.js';
 import { type MachineLimits, machineLimitRows, measureMachineLimits } from './machine-limits.js';
-import { clusterCounters, counterDelta, type Counters, loadAverage, RssSampler, runCase, selectCases, type SuiteCase } from './suite.js';
+import { clusterCounters, counterDelta, type Counters, cpuSecondsOf, loadAverage, ownCpuSeconds, RssSampler, runCase, selectCases, type SuiteCase } from './suite.js';
 
 const MiB = 1024 * 1024;
 
@@ -17,8 +17,12 @@ export interface SideBySideOptions {
   readonly seconds: number;
   readonly cases?: string;
   readonly directory: string;
+  /** Skip measuring the machine (quick A/B runs): every limit is then NaN. */
+  readonly skipLimits?: boolean;
   readonly log: (line: string) => void;
 }
+
+const unmeasuredRate = { operationsPerSecond: Number.NaN, p50Milliseconds: Number.NaN, p99Milliseconds: Number.NaN };
 
 export interface CaseResult {
   readonly id: string;
@@ -27,7 +31,22 @@ export interface CaseResult {
   readonly etcd: readonly OperationRow[] | null;
   readonly cairnCounters: Counters;
   readonly cairnPeakRssMebibytes: number;
+  /** CPU seconds of the servers (all nodes or members) and of the load generator, per system. */
+  readonly cpu: { readonly cairnServers: number; readonly cairnClient: number; readonly etcdServers: number | null; readonly etcdClient: number | null };
   readonly loadAverageAfter: string;
+}
+
+export interface Measured<T> {
+  readonly value: T;
+  readonly serverCpuSeconds: number;
+  readonly clientCpuSeconds: number;
+}
+
+async function measuringCpu<T>(serverPids: readonly number[], work: () => Promise<T>): Promise<Measured<T>> {
+  const serverBefore = cpuSecondsOf(serverPids);
+  const clientBefore = ownCpuSeconds();
+  const value = await work();
+  return { value, serverCpuSeconds: cpuSecondsOf(serverPids) - serverBefore, clientCpuSeconds: ownCpuSeconds() - clientBefore };
 }
 
 export interface SideBySideResult {
@@ -43,23 +62,24 @@ function row(rows: readonly OperationRow[] | null, operation: string): Operation
   return rows?.find((candidate) => candidate.operation === operation);
 }
 
-async function runOneCase(suiteCase: SuiteCase, seconds: number, cairn: { cluster: LocalCluster; target: CairnTarget }, etcd: EtcdTarget | undefined, log: (line: string) => void): Promise<CaseResult> {
-  let etcdRows: OperationRow[] | null = null;
+async function runOneCase(suiteCase: SuiteCase, seconds: number, cairn: { cluster: LocalCluster; target: CairnTarget }, etcd: { target: EtcdTarget; pids: number[] } | undefined, log: (line: string) => void): Promise<CaseResult> {
+  let etcdRun: Measured<OperationRow[]> | undefined;
   if (etcd !== undefined && suiteCase.etcd) {
     log(`etcd:  ${suiteCase.title}...`);
-    etcdRows = await runCase(etcd, suiteCase, seconds);
+    etcdRun = await measuringCpu(etcd.pids, () => runCase(etcd.target, suiteCase, seconds));
   }
   log(`cairn: ${suiteCase.title}...`);
   const endpoints = cairn.cluster.endpoints.split(',');
   const pids = cairn.cluster.cluster.nodes.map((node) => node.process.pid ?? 0).filter((pid) => pid > 0);
   const before = await clusterCounters(endpoints);
   const sampler = new RssSampler(pids);
-  const cairnRows = await runCase(cairn.target, suiteCase, seconds);
+  const cairnRun = await measuringCpu(pids, () => runCase(cairn.target, suiteCase, seconds));
   const peaks = sampler.stop();
   const after = await clusterCounters(endpoints);
   return {
-    id: suiteCase.id, title: suiteCase.title, cairn: cairnRows, etcd: etcdRows, cairnCounters: counterDelta(before, after),
+    id: suiteCase.id, title: suiteCase.title, cairn: cairnRun.value, etcd: etcdRun?.value ?? null, cairnCounters: counterDelta(before, after),
     cairnPeakRssMebibytes: Math.max(0, ...peaks.values()) / MiB, loadAverageAfter: loadAverage(),
+    cpu: { cairnServers: cairnRun.serverCpuSeconds, cairnClient: cairnRun.clientCpuSeconds, etcdServers: etcdRun?.serverCpuSeconds ?? null, etcdClient: etcdRun?.clientCpuSeconds ?? null },
   };
 }
 
@@ -68,7 +88,13 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
   if (options.withEtcd && version === undefined) throw new Error(etcdInstallHint);
   const loadAverageBefore = loadAverage();
   options.log(`load average ${loadAverageBefore}; measuring the machine's limits...`);
-  const limits = await measureMachineLimits(options.directory, options.log);
+  const limits: MachineLimits = options.skipLimits === true
+    ? {
+      cores: cpus().length, memoryGibibytes: totalmem() / 1024 ** 3, directory: options.directory, fdatasyncFresh: unmeasuredRate, fdatasyncRewrite: unmeasuredRate,
+      sequentialWriteMebibytesPerSecond: Number.NaN, sequentialReadDirectMebibytesPerSecond: Number.NaN, sequentialReadCachedMebibytesPerSecond: Number.NaN,
+      httpRequestsPerSecond: Number.NaN, httpP50Milliseconds: Number.NaN, httpOneClientP50Milliseconds: Number.NaN, loopbackTcpGibibitsPerSecond: Number.NaN,
+    }
+    : await measureMachineLimits(options.directory, options.log);
   let etcdCluster: EtcdCluster | undefined;
   let cairnCluster: LocalCluster | undefined;
   const stopAll = async (): Promise<void> => {
@@ -80,17 +106,19 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
   const cases: CaseResult[] = [];
   let client: CairnClient | undefined;
   let etcdTarget: EtcdTarget | undefined;
+  let etcdPids: number[] = [];
   try {
     if (options.withEtcd) {
       options.log('starting a 3-member etcd cluster...');
       etcdCluster = await startEtcdCluster(3);
       etcdTarget = new EtcdTarget(etcdCluster.clientUrls, 64);
+      etcdPids = etcdCluster.members.map((member) => member.process.pid ?? 0).filter((pid) => pid > 0);
     }
     options.log('starting a 3-node cairn cluster...');
     cairnCluster = await startLocalCluster(3, options.log);
     client = new CairnClient({ endpoints: cairnCluster.endpoints, connectionsPerEndpoint: 64 });
     const cairn = { cluster: cairnCluster, target: new CairnTarget(client) };
-    for (const suiteCase of selectCases(options.cases)) cases.push(await runOneCase(suiteCase, options.seconds, cairn, etcdTarget, options.log));
+    for (const suiteCase of selectCases(options.cases)) cases.push(await runOneCase(suiteCase, options.seconds, cairn, etcdTarget === undefined ? undefined : { target: etcdTarget, pids: etcdPids }, options.log));
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
@@ -174,10 +202,14 @@ export function detailRows(result: SideBySideResult): string[][] {
       for (const operation of operationRows ?? []) {
         const writes = system === 'cairn' && operation.operation === 'put' ? operation.operations : 0;
         const syncsPerWrite = writes > 0 ? formatNumber(suiteCase.cairnCounters.cairn_wal_syncs_total / writes) : '-';
+        const allOperations = (operationRows ?? []).reduce((sum, candidate) => sum + candidate.operations, 0);
+        const serverCpu = system === 'cairn' ? suiteCase.cpu.cairnServers : suiteCase.cpu.etcdServers;
+        const clientCpu = system === 'cairn' ? suiteCase.cpu.cairnClient : suiteCase.cpu.etcdClient;
+        const perOperation = (seconds: number | null): string => (seconds === null || allOperations === 0 ? '-' : formatNumber((seconds * 1000) / allOperations));
         rows.push([
           suiteCase.id, system, operation.operation, formatNumber(operation.operationsPerSecond), formatNumber(operation.mebibytesPerSecond),
           formatNumber(operation.p50Milliseconds), formatNumber(operation.p99Milliseconds), formatNumber(operation.p999Milliseconds), formatNumber(operation.maxMilliseconds),
-          String(operation.failures), syncsPerWrite, system === 'cairn' ? formatNumber(suiteCase.cairnPeakRssMebibytes) : '-', suiteCase.loadAverageAfter,
+          String(operation.failures), perOperation(serverCpu), perOperation(clientCpu), syncsPerWrite, system === 'cairn' ? formatNumber(suiteCase.cairnPeakRssMebibytes) : '-', suiteCase.loadAverageAfter,
         ]);
       }
     }
@@ -185,7 +217,7 @@ export function detailRows(result: SideBySideResult): string[][] {
   return rows;
 }
 
-export const detailHead = ['case', 'system', 'op', 'ops/s', 'MiB/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors', 'WAL syncs/put (cluster)', 'peak RSS MiB', 'load after'];
+export const detailHead = ['case', 'system', 'op', 'ops/s', 'MiB/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors', 'server CPU ms/op', 'client CPU ms/op', 'WAL syncs/put (cluster)', 'peak RSS MiB', 'load after'];
 
 export function printSideBySide(result: SideBySideResult): void {
   console.log(`${result.date}; machine ${result.machine}; etcd ${result.etcdVersion ?? 'not run'}; load average before ${result.loadAverageBefore}`);
@@ -194,7 +226,7 @@ export function printSideBySide(result: SideBySideResult): void {
   console.log(renderTable(verdictHead, verdictRows(result)));
 }
 
-export function parseArguments(argv: readonly string[]): { seconds: number; cases?: string; json: boolean; directory?: string } {
+export function parseArguments(argv: readonly string[]): { seconds: number; cases?: string; json: boolean; directory?: string; skipLimits: boolean } {
   const value = (name: string): string | undefined => {
     const index = argv.indexOf(name);
     return index >= 0 ? argv[index + 1] : undefined;
@@ -203,5 +235,5 @@ export function parseArguments(argv: readonly string[]): { seconds: number; case
   if (!(seconds > 0 && seconds <= 600)) throw new Error('--seconds must be in (0, 600]');
   const cases = value('--cases');
   const directory = value('--dir');
-  return { seconds, json: argv.includes('--json'), ...(cases === undefined ? {} : { cases }), ...(directory === undefined ? {} : { directory }) };
+  return { seconds, json: argv.includes('--json'), skipLimits: argv.includes('--skip-limits'), ...(cases === undefined ? {} : { cases }), ...(directory === undefined ? {} : { directory }) };
 }

@@ -74,6 +74,28 @@ export class RssSampler {
   }
 }
 
+/** CPU seconds (user + system) consumed by processes, from /proc/PID/stat (clock ticks of 1/100 s). */
+export function cpuSecondsOf(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) start at its closing parenthesis.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+    } catch {
+      // the process is gone
+    }
+  }
+  return ticks / 100;
+}
+
+/** CPU seconds of this process (the load generator). */
+export function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
 const countersOfInterest = ['cairn_wal_syncs_total', 'cairn_raft_entries_persisted_total', 'cairn_peer_requests_total'] as const;
 export type Counters = Record<(typeof countersOfInterest)[number], number>;
 
