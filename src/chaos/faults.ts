@@ -1,7 +1,7 @@
 // Executes one planned fault against the running cluster: inject, hold, heal.
 // Every wait is bounded by the fault's hold time or a start timeout.
 
-import { openSync, readSync, writeSync, closeSync, fstatSync } from 'node:fs';
+import { openSync, readSync, writeSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { CairnClient } from '../client/index.js';
 import { Prng } from '../util/prng.js';
 import type { ChaosCluster } from './cluster.js';
@@ -18,7 +18,7 @@ export interface FaultContext {
 }
 
 const votersMin = 3;
-const chunksDamagedPerFaultMax = 32;
+const chunksDamagedPerFaultMax = 16;
 
 export async function runFault(fault: PlannedFault, context: FaultContext): Promise<FaultRecord> {
   switch (fault.kind) {
@@ -165,7 +165,9 @@ async function diskFault(fault: PlannedFault, context: FaultContext): Promise<Fa
 async function damageChunks(fault: PlannedFault, target: string, { cluster, recorder, replicationFactor }: FaultContext): Promise<FaultRecord> {
   const prng = new Prng(fault.choice);
   const allowed = cluster.chunkFiles(target).filter(([sha256]) => (cluster.chunkDamage.get(sha256) ?? 0) + 1 <= replicationFactor - 1);
-  const chosen = prng.shuffle(allowed).slice(0, chunksDamagedPerFaultMax);
+  // The newest chunks first: they belong to the latest writes, whose copies repair
+  // may not have completed yet (where a cluster that acknowledged too early is weakest).
+  const chosen = newestFirst(allowed).slice(0, chunksDamagedPerFaultMax);
   const how = fault.diskFault === 'delete-chunks' ? 'delete' : 'corrupt';
   const record = recorder.faultStarted(fault.index, 'disk', `${how} ${chosen.length} chunk file(s) on ${target}: ${chosen.map(([sha256]) => sha256.slice(0, 12)).join(' ')}`);
   for (const [, path] of chosen) {
@@ -175,6 +177,20 @@ async function damageChunks(fault: PlannedFault, target: string, { cluster, reco
   countDamage(cluster, chosen.map(([sha256]) => sha256));
   recorder.faultHealed(record, 'chunk damage stays (no repair yet)');
   return record;
+}
+
+function newestFirst(files: readonly [string, string][]): [string, string][] {
+  const aged = files.map(([sha256, path]) => ({ sha256, path, modified: modifiedMilliseconds(path) }));
+  aged.sort((left, right) => right.modified - left.modified || (left.sha256 < right.sha256 ? -1 : 1));
+  return aged.map(({ sha256, path }) => [sha256, path]);
+}
+
+function modifiedMilliseconds(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 function flipByte(path: string, prng: Prng): void {

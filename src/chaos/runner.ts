@@ -49,7 +49,7 @@ export interface ChaosProgress {
 }
 
 const registerKeys = 5;
-const objectKeys = 8;
+const objectKeysMax = 300;
 const spareNodes = 2;
 const clientRequestTimeoutMilliseconds = 4_000;
 const clientAttemptsMax = 4;
@@ -107,13 +107,13 @@ async function runAndCheck(options: ChaosOptions, cluster: ChaosCluster, recorde
   options.signal?.removeEventListener('abort', interrupt);
   if (options.signal?.aborted === true) notes.push('interrupted: the fault phase ended early');
   await nemesis;
-  await workloads;
+  const objectKeys = await workloads;
   await Promise.all(clients.all.map((client) => client.close()));
   progress.phase = 'healing';
   progress.currentFault = '';
   const recoveryProblem = await healAndRecover(cluster, recorder);
   progress.phase = 'checking';
-  const { finalReads, unreadableKeys } = await readEverything(cluster, options, recorder);
+  const { finalReads, unreadableKeys } = await readEverything(cluster, options, recorder, objectKeys);
   for (const node of cluster.nodes) {
     if (node.unexpectedExits.length > 0) notes.push(`${node.name} exited on its own ${node.unexpectedExits.length} time(s) (${node.unexpectedExits.join(', ')}); see ${node.logFile}`);
   }
@@ -149,12 +149,13 @@ function makeClients(endpoints: string, options: ChaosOptions): Clients {
   return { register, objects, all: [...register, ...objects] };
 }
 
-async function runWorkloads(options: ChaosOptions, clients: Clients, recorder: HistoryRecorder, stopped: () => boolean): Promise<void> {
-  await Promise.all([
+/** Runs both workloads until stopped; returns the number of object keys used. */
+async function runWorkloads(options: ChaosOptions, clients: Clients, recorder: HistoryRecorder, stopped: () => boolean): Promise<number> {
+  const [, objectKeys] = await Promise.all([
     runRegisterWorkload({ clients: clients.register, keys: registerKeys, seed: options.seed, recorder, stopped, operationsPerClientMax }),
     runObjectsWorkload({
       clients: clients.objects,
-      keys: objectKeys,
+      keys: objectKeysMax,
       seed: options.seed,
       objectBytesMin: 1024,
       objectBytesMax: options.objectBytesMax ?? limits.chaosObjectBytesMax,
@@ -163,6 +164,7 @@ async function runWorkloads(options: ChaosOptions, clients: Clients, recorder: H
       operationsPerClientMax,
     }),
   ]);
+  return objectKeys;
 }
 
 async function runNemesis(options: ChaosOptions, cluster: ChaosCluster, recorder: HistoryRecorder, progress: ProgressState, signal: AbortSignal, replicationFactor: number): Promise<void> {
@@ -216,7 +218,7 @@ async function healAndRecover(cluster: ChaosCluster, recorder: HistoryRecorder):
 }
 
 /** One more read of every key after recovery: the register reads join the history, the object reads are checked. */
-async function readEverything(cluster: ChaosCluster, options: ChaosOptions, recorder: HistoryRecorder): Promise<{ finalReads: FinalRead[]; unreadableKeys: string[] }> {
+async function readEverything(cluster: ChaosCluster, options: ChaosOptions, recorder: HistoryRecorder, objectKeys: number): Promise<{ finalReads: FinalRead[]; unreadableKeys: string[] }> {
   const client = new CairnClient({ endpoints: cluster.memberEndpoints(), retryAttemptsMax: 3, requestTimeoutMilliseconds: 8_000 });
   const finalReads: FinalRead[] = [];
   const unreadableKeys: string[] = [];

@@ -14,6 +14,7 @@ import { errorText, writeOutcomeOf, type HistoryRecorder } from '../history.js';
 
 export interface ObjectsWorkloadOptions {
   readonly clients: readonly CairnClient[];
+  /** Distinct keys at most; once all exist, puts overwrite. */
   readonly keys: number;
   readonly seed: number;
   readonly objectBytesMin: number;
@@ -50,18 +51,27 @@ export function objectSize(prng: Prng, bytesMin: number, bytesMax: number): numb
   return Math.min(bytesMax, Math.max(bytesMin, Math.round(Math.exp(logMin + (logMax - logMin) * prng.nextFloat()))));
 }
 
-export async function runObjectsWorkload(options: ObjectsWorkloadOptions): Promise<void> {
+/** Runs the clients until stopped; returns how many keys were used (objectKey(0) .. objectKey(n - 1)). */
+export async function runObjectsWorkload(options: ObjectsWorkloadOptions): Promise<number> {
   const root = new Prng(options.seed ^ 0x5eed);
-  await Promise.all(options.clients.map((client, clientId) => runClient(client, clientId, root.fork(), options)));
+  const keys = { created: 0 };
+  await Promise.all(options.clients.map((client, clientId) => runClient(client, clientId, root.fork(), keys, options)));
+  return keys.created;
 }
 
-async function runClient(client: CairnClient, clientId: number, prng: Prng, options: ObjectsWorkloadOptions): Promise<void> {
+// Most puts create a new key (as Jepsen's set workload adds new elements): every
+// acknowledged put then has to survive to the end, so a lost copy anywhere is seen,
+// not hidden by a later overwrite. Some puts overwrite, some deletes delete.
+async function runClient(client: CairnClient, clientId: number, prng: Prng, keys: { created: number }, options: ObjectsWorkloadOptions): Promise<void> {
   for (let count = 0; count < options.operationsPerClientMax && !options.stopped() && !options.recorder.full; count++) {
-    const key = objectKey(prng.nextIntegerInclusive(0, options.keys - 1));
     const roll = prng.nextFloat();
-    if (roll < 0.5) await putObject(client, clientId, key, prng.nextUint32(), objectSize(prng, options.objectBytesMin, options.objectBytesMax), options.recorder);
-    else if (roll < 0.85) await getObject(client, clientId, key, options.recorder);
-    else await deleteObject(client, clientId, key, options.recorder);
+    const existing = keys.created === 0 ? null : objectKey(prng.nextIntegerInclusive(0, keys.created - 1));
+    if (existing === null || roll < 0.55) {
+      const key = keys.created < options.keys ? objectKey(keys.created++) : (existing as string);
+      await putObject(client, clientId, key, prng.nextUint32(), objectSize(prng, options.objectBytesMin, options.objectBytesMax), options.recorder);
+    } else if (roll < 0.65) await putObject(client, clientId, existing, prng.nextUint32(), objectSize(prng, options.objectBytesMin, options.objectBytesMax), options.recorder);
+    else if (roll < 0.92) await getObject(client, clientId, existing, options.recorder);
+    else await deleteObject(client, clientId, existing, options.recorder);
   }
 }
 
