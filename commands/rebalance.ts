@@ -29,7 +29,7 @@ export default class Rebalance extends CairnCommand {
   static override flags = {
     ...clientFlags,
     'dry-run': Flags.boolean({ description: 'print the plan (bytes and chunks in and out per node, share moved, time estimate) and move nothing', exclusive: ['status', 'pause', 'resume'] }),
-    rate: Flags.string({ description: 'bytes per second across all transfers, e.g. 50MiB; 0 = unlimited', default: '0' }),
+    rate: Flags.string({ description: 'bytes per second across all transfers, e.g. 50MiB; 0 = unlimited (kept by the cluster until changed)' }),
     parallel: Flags.integer({ description: 'chunk transfers in flight', min: 1, max: 64 }),
     status: Flags.boolean({ description: 'show the state of the rebalance and return', exclusive: ['pause', 'resume'] }),
     pause: Flags.boolean({ description: 'pause the rebalance (in-flight copies finish)', exclusive: ['resume'] }),
@@ -39,12 +39,12 @@ export default class Rebalance extends CairnCommand {
 
   async run(): Promise<RebalancePlan | RebalanceStatusView> {
     const { flags } = await this.parse(Rebalance);
-    const rate = parseRate(flags.rate);
+    const rate = flags.rate === undefined ? undefined : parseRate(flags.rate);
     const client = this.makeClient(flags);
     try {
-      if (flags['dry-run']) return this.printPlan((await rebalancePlan(client, rate)) as RebalancePlan);
+      if (flags['dry-run']) return this.printPlan((await rebalancePlan(client, rate ?? (await rebalanceStatus(client)).rateBytesPerSecond)) as RebalancePlan);
       if (flags.status) return this.printStatus(await rebalanceStatus(client));
-      const settings = { ...(flags.rate === '0' && (flags.pause || flags.resume) ? {} : { rateBytesPerSecond: rate }), ...(flags.parallel === undefined ? {} : { parallel: flags.parallel }) };
+      const settings = { ...(rate === undefined ? {} : { rateBytesPerSecond: rate }), ...(flags.parallel === undefined ? {} : { parallel: flags.parallel }) };
       if (flags.pause || flags.resume) return this.printStatus(await configureRebalance(client, flags.pause ? 'pause' : 'resume', settings));
       await configureRebalance(client, 'start', settings);
       return this.printStatus(await this.watch(client, flags.timeout * 1000));
