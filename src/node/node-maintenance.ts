@@ -171,6 +171,7 @@ export class NodeMaintenance {
     if (leader && !this.wasLeader) this.sweepNeeded = true; // a new leader checks once: the old one may have died mid-pass
     this.wasLeader = leader;
     if (!leader || this.passRunning !== undefined || this.paused) return;
+    if (performance.now() - this.progress.passEndedAt >= limits.maintenanceRepairIntervalMilliseconds) this.sweepNeeded = true;
     const ringState = readRingState(this.node.stateMachine.reader());
     if (ringState === undefined) return;
     if (ringState.currentEpoch === ringState.settledEpoch && !this.sweepNeeded) return;
