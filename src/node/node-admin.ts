@@ -138,12 +138,26 @@ async function removeMember(node: CairnNode, id: string): Promise<unknown> {
   return { removed: id };
 }
 
+// Leader duties run on a timer and on every leadership change; these keep one of each
+// in flight per node.
+const dutiesInFlight = new WeakMap<CairnNode, Set<string>>();
+
+function startDuty(node: CairnNode, duty: string): boolean {
+  const running = dutiesInFlight.get(node) ?? new Set<string>();
+  dutiesInFlight.set(node, running);
+  if (running.has(duty)) return false;
+  running.add(duty);
+  return true;
+}
+
+function endDuty(node: CairnNode, duty: string): void {
+  dutiesInFlight.get(node)?.delete(duty);
+}
+
 /** Leader duty at bootstrap: record the cluster (identity, members, ring) in the meta state. */
-let recording = false;
 export async function ensureClusterRecorded(node: CairnNode): Promise<void> {
   const founding = node.identity?.founding;
-  if (recording || founding === undefined || !node.isLeader() || node.clusterRecorded()) return;
-  recording = true;
+  if (founding === undefined || !node.isLeader() || node.clusterRecorded() || !startDuty(node, 'record')) return;
   try {
     await node.proposeCommand({
       type: 'bootstrapCluster',
@@ -153,23 +167,21 @@ export async function ensureClusterRecorded(node: CairnNode): Promise<void> {
       members: founding.members.map((member) => ({ ...member, role: 'voter' as const })),
     });
   } finally {
-    recording = false;
+    endDuty(node, 'record');
   }
 }
 
 /** Leader duty: promote a learner that has caught up, while there are fewer than raftVotersMax voters. */
-let promoting = false;
 export async function promoteCaughtUpLearners(node: CairnNode): Promise<void> {
   const status = node.raft?.status();
-  if (promoting || status === undefined || status.role !== 'leader' || status.confState.voters.length >= limits.raftVotersMax) return;
+  if (status === undefined || status.role !== 'leader' || status.confState.voters.length >= limits.raftVotersMax) return;
   const candidate = status.confState.learners.find((id) => (status.progress[id]?.match ?? 0) >= status.commit);
-  if (candidate === undefined) return;
-  promoting = true;
+  if (candidate === undefined || !startDuty(node, 'promote')) return;
   try {
     await node.driver?.proposeConfChange({ type: 'promoteLearner', nodeId: candidate });
     await node.proposeCommand({ type: 'updateMember', id: candidate, role: 'voter' });
   } finally {
-    promoting = false;
+    endDuty(node, 'promote');
   }
 }
 
