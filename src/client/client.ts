@@ -379,6 +379,9 @@ export class CairnClient {
         // undici documents AsyncIterable bodies (Dispatcher.md) but its typings omit them.
         body: (body ?? null) as string | Uint8Array | Readable | null,
         signal: plan.signal ?? null,
+        // undici closes the connection after every HEAD unless told not to (a guard
+        // against servers that send a body anyway); cairn's server does not, so keep it.
+        ...(plan.method === 'HEAD' ? { reset: false } : {}),
       });
       if (response.statusCode < 200 || response.statusCode >= 300) {
         const text = await readTextBounded(response.body, limits.clientErrorResponseBytesMax, false);

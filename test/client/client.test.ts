@@ -89,6 +89,21 @@ test('put, get, head, list and delete round-trip; the key travels as one path se
   assert.is(missing.message, `object "${key}" not found`);
 });
 
+test('requests reuse one keep-alive connection, HEAD included', async () => {
+  const node = await server(objectStoreHandler());
+  const cairn = client([node.name]);
+  // Warm-up: undici may open a second connection while the first is being released.
+  await cairn.putObject('k', new Uint8Array([1]));
+  await cairn.headObject('k');
+  await cairn.headObject('k');
+  const warm = node.connections();
+  assert.ok(warm <= 2, `${warm} connections after warm-up`);
+  for (let request = 0; request < 5; request++) await cairn.headObject('k');
+  for (let request = 0; request < 3; request++) await (await cairn.getObject('k')).body.toArray();
+  assert.is(node.requests.length, 11);
+  assert.is(node.connections(), warm, 'no new connection per request (undici closes after HEAD unless told not to)');
+});
+
 test('conditional puts send if-match-version / if-none-match and map 412', async () => {
   const node = await server(objectStoreHandler());
   const cairn = client([node.name]);
@@ -179,14 +194,23 @@ test('an AbortSignal stops a request: before it starts, during backoff, and in f
   const busy = await server(unavailable());
   const silent = await server(() => undefined);
   const slowRetries = { baseMilliseconds: 60_000, maxMilliseconds: 60_000 };
-  const cairn = client([busy.name], { backoff: slowRetries });
+  // The backoff draws its jitter from the Prng just before it sleeps: that says "in backoff now".
+  class ObservedPrng extends Prng {
+    draws = 0;
+    override nextIntegerInclusive(minimum: number, maximum: number): number {
+      this.draws += 1;
+      return super.nextIntegerInclusive(minimum, maximum);
+    }
+  }
+  const prng = new ObservedPrng(3);
+  const cairn = client([busy.name], { backoff: slowRetries, prng });
   const error = await failure(cairn.headObject('k', { signal: AbortSignal.abort() }));
   assert.is(error.code, 'CAIRN_ERR_ABORTED');
   assert.is(busy.requests.length, 0, 'an aborted signal sends nothing');
 
   const duringBackoff = new AbortController();
   const waiting = failure(cairn.putObject('k', new Uint8Array([1]), { signal: duringBackoff.signal }));
-  await waitUntil(() => busy.requests.length === 1, 'the first attempt');
+  await waitUntil(() => prng.draws === 1, 'the backoff after the first attempt');
   duringBackoff.abort();
   const stopped = await waiting;
   assert.is(stopped.code, 'CAIRN_ERR_ABORTED');

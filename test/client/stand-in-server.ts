@@ -18,6 +18,8 @@ export interface StandInServer {
   /** "127.0.0.1:port" */
   readonly name: string;
   readonly requests: RecordedRequest[];
+  /** TCP connections accepted so far. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -30,11 +32,16 @@ export async function startServer(handler: Handler): Promise<StandInServer> {
       response.destroy(error instanceof Error ? error : new Error(String(error)));
     });
   });
+  let connections = 0;
+  server.on('connection', () => {
+    connections += 1;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   standIn = {
     name: `127.0.0.1:${port}`,
     requests,
+    connections: () => connections,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
