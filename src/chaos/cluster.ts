@@ -62,6 +62,8 @@ async function freePort(host: string): Promise<number> {
 export class ChaosCluster {
   /** sha256 -> copies the nemesis destroyed (damaged files, removed nodes), over the whole run. */
   readonly chunkDamage = new Map<string, number>();
+  /** "node:sha256" of every copy the nemesis damaged. */
+  readonly damagedCopies = new Set<string>();
 
   private constructor(
     readonly nodes: ChaosNode[],

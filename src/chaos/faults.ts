@@ -164,7 +164,9 @@ async function diskFault(fault: PlannedFault, context: FaultContext): Promise<Fa
  */
 async function damageChunks(fault: PlannedFault, target: string, { cluster, recorder, replicationFactor }: FaultContext): Promise<FaultRecord> {
   const prng = new Prng(fault.choice);
-  const allowed = cluster.chunkFiles(target).filter(([sha256]) => (cluster.chunkDamage.get(sha256) ?? 0) + 1 <= replicationFactor - 1);
+  const allowed = cluster
+    .chunkFiles(target)
+    .filter(([sha256]) => !cluster.damagedCopies.has(`${target}:${sha256}`) && (cluster.chunkDamage.get(sha256) ?? 0) + 1 <= replicationFactor - 1);
   // The newest chunks first: they belong to the latest writes, whose copies repair
   // may not have completed yet (where a cluster that acknowledged too early is weakest).
   const chosen = newestFirst(allowed).slice(0, chunksDamagedPerFaultMax);
@@ -175,7 +177,8 @@ async function damageChunks(fault: PlannedFault, target: string, { cluster, reco
     else flipByte(path, prng);
   }
   countDamage(cluster, chosen.map(([sha256]) => sha256));
-  recorder.faultHealed(record, 'chunk damage stays (no repair yet)');
+  for (const [sha256] of chosen) cluster.damagedCopies.add(`${target}:${sha256}`);
+  recorder.faultHealed(record, 'the damage stays until the cluster repairs it');
   return record;
 }
 
