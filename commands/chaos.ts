@@ -29,6 +29,8 @@ export default class Chaos extends CairnCommand {
   async run(): Promise<Verdict> {
     const { flags } = await this.parse(Chaos);
     const seed = flags.seed ?? Math.floor(Math.random() * 0xffff_ffff);
+    const durationMilliseconds = parseDuration(flags.duration);
+    const faults = parseFaultKinds(flags.faults);
     const progress = process.stderr.isTTY === true && !this.jsonEnabled();
     if (!this.jsonEnabled()) this.log(`cairn chaos: seed ${seed}, ${flags.nodes} nodes, ${flags.duration}, faults ${flags.faults}, workload ${flags.workload}`);
     // Ctrl-C ends the fault phase; the run still heals, checks and stops every node.
@@ -39,9 +41,9 @@ export default class Chaos extends CairnCommand {
     const verdict = await runChaos({
       signal: interrupt.signal,
       nodes: flags.nodes,
-      durationMilliseconds: parseDuration(flags.duration),
+      durationMilliseconds,
       seed,
-      faults: parseFaultKinds(flags.faults),
+      faults,
       workload: flags.workload as WorkloadName,
       keep: flags.keep,
       directory: flags.dir,
