@@ -31,7 +31,7 @@ export const suiteCases: readonly SuiteCase[] = [
   { id: 'put-256-1', title: 'put 256 B, 1 client', etcd: true, options: (seconds) => options({ workload: 'put', clients: 1 }, seconds, 'p1') },
   { id: 'put-64k-16', title: 'put 64 KiB, 16 clients', etcd: true, options: (seconds) => options({ workload: 'put', clients: 16, valueSizeBytes: 64 * 1024 }, seconds, 'p64k') },
   { id: 'objects-64m-4', title: '64 MiB objects, 4 clients, put then get', etcd: false, options: (seconds) => options({ workload: 'objects', clients: 4, keys: 64 }, seconds, 'o64m') },
-  { id: 'rss-64m-64', title: 'put 64 MiB objects, 64 clients (RSS)', etcd: false, options: (seconds) => options({ workload: 'put', clients: 64, valueSizeBytes: 64 * MiB, keys: 64 }, seconds, 'rss') },
+  { id: 'rss-64m-64', title: 'put 64 MiB objects, 64 clients (RSS; cluster stopped after the duration)', etcd: false, options: (seconds) => options({ workload: 'put', clients: 64, valueSizeBytes: 64 * MiB, keys: 64 }, seconds, 'rss') },
 ];
 
 export function selectCases(argument: string | undefined): readonly SuiteCase[] {
@@ -120,9 +120,10 @@ export async function clusterCounters(endpoints: readonly string[]): Promise<Cou
 
 export function counterDelta(before: Counters, after: Counters): Counters {
   return {
-    cairn_wal_syncs_total: after.cairn_wal_syncs_total - before.cairn_wal_syncs_total,
-    cairn_raft_entries_persisted_total: after.cairn_raft_entries_persisted_total - before.cairn_raft_entries_persisted_total,
-    cairn_peer_requests_total: after.cairn_peer_requests_total - before.cairn_peer_requests_total,
+    // A node that stopped answering /metrics reads as zero: clamp rather than go negative.
+    cairn_wal_syncs_total: Math.max(0, after.cairn_wal_syncs_total - before.cairn_wal_syncs_total),
+    cairn_raft_entries_persisted_total: Math.max(0, after.cairn_raft_entries_persisted_total - before.cairn_raft_entries_persisted_total),
+    cairn_peer_requests_total: Math.max(0, after.cairn_peer_requests_total - before.cairn_peer_requests_total),
   };
 }
 
