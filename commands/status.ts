@@ -31,7 +31,7 @@ export default class Status extends CairnCommand {
           String(member.appliedIndex),
           formatBytes(member.diskUsedBytes),
           String(member.chunks),
-          member.health === 'ok' ? colour.green('ok') : colour.yellow(member.health),
+          member.health === 'ok' ? colour.green('ok') : member.role === 'unreachable' ? colour.red('no answer') : colour.yellow(member.health),
         ]),
       );
       return status;
