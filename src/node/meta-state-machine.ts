@@ -14,7 +14,7 @@ import type { AppliedStateMachine } from './raft-driver.js';
 
 /** Outside the meta key families (src/meta/keys.ts), so the two never collide. */
 const raftConfigurationKey = 'z/raft-configuration';
-const snapshotBytesMax = 512 * 1024 * 1024;
+const snapshotBytesMax = limits.requestPeerSnapshotBodyBytesMax - 64 * 1024;
 
 export class MetaStateMachine implements AppliedStateMachine {
   constructor(private readonly store: StateStore) {}

@@ -7,7 +7,7 @@ import type { Message } from '../raft/index.js';
 import { CairnError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import { readBody, sendError } from './http-helpers.js';
-import { peerRaftPath } from './peer-transport.js';
+import { peerRaftPath, snapshotHeader } from './peer-transport.js';
 import { decodeMessageBatch } from './raft-message-codec.js';
 
 export interface PeerHandlers {
@@ -28,7 +28,10 @@ export function createPeerServer(handlers: PeerHandlers): Server {
 
 async function handlePeerRequest(handlers: PeerHandlers, request: IncomingMessage, response: ServerResponse): Promise<void> {
   if (request.method === 'POST' && request.url === peerRaftPath) {
-    const body = await readBody(request, limits.requestPeerBatchBodyBytesMax, 'requestPeerBatchBodyBytesMax');
+    const carriesSnapshot = request.headers[snapshotHeader] === '1';
+    const body = carriesSnapshot
+      ? await readBody(request, limits.requestPeerSnapshotBodyBytesMax, 'requestPeerSnapshotBodyBytesMax')
+      : await readBody(request, limits.requestPeerBatchBodyBytesMax, 'requestPeerBatchBodyBytesMax');
     const batch = decodeMessageBatch(body);
     const ownCluster = handlers.clusterId();
     if (ownCluster === undefined || batch.clusterId !== ownCluster) {

@@ -11,6 +11,8 @@ import { limits } from '../util/limits.js';
 import { encodeMessageBatch } from './raft-message-codec.js';
 
 export const peerRaftPath = '/peer/v1/raft';
+/** Marks a request whose batch holds a snapshot: the peer accepts a larger body for it. */
+export const snapshotHeader = 'x-cairn-snapshot';
 
 export interface PeerTransportOptions {
   readonly clusterId: () => string;
@@ -94,10 +96,12 @@ export class PeerTransport {
     while (channel.queue.length > 0) {
       const next = channel.queue[0] as Message;
       const size = approximateBytes(next);
-      if (batch.length > 0 && batchBytes + size > limits.raftMessageBatchBytesMax) break;
+      // A snapshot travels alone, under the larger snapshot body limit.
+      if (batch.length > 0 && (batchBytes + size > limits.raftMessageBatchBytesMax || next.snapshot !== undefined)) break;
       batch.push(next);
       batchBytes += size;
       channel.queue.shift();
+      if (next.snapshot !== undefined) break;
     }
     channel.queuedBytes -= batchBytes;
     channel.sending = true;
@@ -115,7 +119,7 @@ export class PeerTransport {
         method: 'POST',
         path: peerRaftPath,
         body,
-        headers: { 'content-type': 'application/octet-stream' },
+        headers: { 'content-type': 'application/octet-stream', ...(batch.some((message) => message.snapshot !== undefined) ? { [snapshotHeader]: '1' } : {}) },
         headersTimeout: this.options.requestTimeoutMilliseconds ?? 5_000,
         bodyTimeout: this.options.requestTimeoutMilliseconds ?? 5_000,
       });

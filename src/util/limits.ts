@@ -32,6 +32,8 @@ export const limits = {
   // Request bodies per endpoint.
   requestMetadataBodyBytesMax: 64 * KiB,
   requestPeerBatchBodyBytesMax: 8 * MiB,
+  // A Raft snapshot travels alone in one request (the whole meta state, held in memory).
+  requestPeerSnapshotBodyBytesMax: 512 * MiB,
 
   // Storage (DESIGN.md section 4).
   walSegmentBytesMax: 64 * MiB,
@@ -45,6 +47,9 @@ export const limits = {
   checkStatesPerKeyMax: 2_000_000,
   checkMinimizeChecksMax: 400,
   checkMinimizeStatesPerCheckMax: 100_000,
+  checkMinimizeStatesTotalMax: 1_000_000,
+  checkMinimizeOperationsMax: 300,
+  checkInvolvedContextOperations: 5,
   checkExplanationCandidatesMax: 6,
 
   // Placement ring (src/placement).
