@@ -83,7 +83,9 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
   } finally {
     progress.stop();
     await recorder.close();
-    const keep = options.keep || verdict === undefined || !verdict.ok;
+    // A node that exited on its own left its reason in its log: keep that too.
+    const crashed = cluster.nodes.some((node) => node.unexpectedExits.length > 0);
+    const keep = options.keep || verdict === undefined || !verdict.ok || crashed;
     await cluster.destroy(keep);
     if (!keep) rmSync(directory, { recursive: true, force: true });
   }
@@ -131,7 +133,8 @@ async function runAndCheck(options: ChaosOptions, cluster: ChaosCluster, recorde
     notes,
     runDirectory: null,
   });
-  return provisional.ok && !options.keep ? provisional : { ...provisional, runDirectory: directory };
+  const crashed = cluster.nodes.some((node) => node.unexpectedExits.length > 0);
+  return provisional.ok && !options.keep && !crashed ? provisional : { ...provisional, runDirectory: directory };
 }
 
 interface Clients {
