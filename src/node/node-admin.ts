@@ -130,6 +130,11 @@ async function removeMember(node: CairnNode, id: string): Promise<unknown> {
   if (status !== undefined && status.confState.voters.length === 1 && status.confState.voters[0] === id) {
     throw new CairnError('CAIRN_ERR_CONFLICT', `${id} is the last voter; removing it would leave the cluster without a quorum`);
   }
+  // A leader never removes itself: if it crashed between committing its removal and
+  // handing over, the remaining voters could wait forever for its vote (test/sim
+  // FINDINGS.md, F3). It hands leadership to the most caught-up voter first; the client
+  // retries the removal there.
+  if (id === node.config.name && status !== undefined) await handOverLeadership(node, status);
   if (recorded) {
     const result = await node.proposeCommand({ type: 'removeMember', id });
     if (result.type === 'rejected') throw new CairnError('CAIRN_ERR_CONFLICT', result.message);
@@ -153,6 +158,23 @@ function startDuty(node: CairnNode, duty: string): boolean {
 function endDuty(node: CairnNode, duty: string): void {
   dutiesInFlight.get(node)?.delete(duty);
 }
+
+async function handOverLeadership(node: CairnNode, status: NonNullable<CairnNode['raft']>['status'] extends () => infer S ? S : never): Promise<never> {
+  const candidates = status.confState.voters.filter((voter) => voter !== status.id);
+  const transferee = candidates.sort((left, right) => (status.progress[right]?.match ?? 0) - (status.progress[left]?.match ?? 0))[0];
+  if (transferee === undefined) throw new CairnError('CAIRN_ERR_CONFLICT', `${status.id} is the only voter; it cannot leave`);
+  node.raft?.transferLeader(transferee);
+  node.driver?.schedule();
+  const deadline = performance.now() + handOverTimeoutMilliseconds;
+  for (let attempt = 0; node.isLeader() && performance.now() < deadline && attempt < 10_000; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new CairnError('CAIRN_ERR_NOT_LEADER', `${status.id} handed leadership to ${transferee} before its own removal; retry there`, {
+    details: { leaderId: transferee, leaderClientAddress: node.memberAddressing().find((member) => member.id === transferee)?.clientAddress ?? null },
+  });
+}
+
+const handOverTimeoutMilliseconds = 5_000;
 
 /** Leader duty at bootstrap: record the cluster (identity, members, ring) in the meta state. */
 export async function ensureClusterRecorded(node: CairnNode): Promise<void> {

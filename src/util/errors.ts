@@ -30,6 +30,17 @@ export interface ErrorDetails {
   readonly [name: string]: string | number | boolean | null;
 }
 
+/**
+ * uvu's failure report calls `error.details.split('\n')` (it expects assertion text);
+ * an object there made it abort the whole test file and lose the message. A hidden
+ * `split` gives it readable text; JSON and equality checks do not see it.
+ */
+function withReadableText(details: ErrorDetails, text: string): ErrorDetails {
+  const copy = { ...details };
+  Object.defineProperty(copy, 'split', { value: (separator: string) => `${text} ${JSON.stringify(copy)}`.split(separator), enumerable: false });
+  return copy;
+}
+
 export class CairnError extends Error {
   readonly code: ErrorCode;
   readonly exitCode: 1 | 2;
@@ -40,7 +51,7 @@ export class CairnError extends Error {
     this.name = 'CairnError';
     this.code = code;
     this.exitCode = options.exitCode ?? 1;
-    this.details = options.details ?? {};
+    this.details = withReadableText(options.details ?? {}, `${code}: ${message}`);
   }
 
   toJSON(): { code: ErrorCode; message: string; details: ErrorDetails } {
