@@ -20,8 +20,14 @@ export type CheckResult =
   | {
       readonly ok: false;
       readonly key: string;
-      /** A small sub-history of the key that is still not linearizable. */
+      /**
+       * 'minimal': a small sub-history of the key that is still not linearizable.
+       * 'involved' (the key's history was too long to shrink): the operations the
+       * search could not place, the last ones it placed, and the writes of the
+       * values they refer to.
+       */
       readonly operations: readonly Operation[];
+      readonly operationsAre: 'minimal' | 'involved' | 'everything';
       /** The longest linearizable order the search found, in that order. */
       readonly longestLinearizablePrefix: readonly Operation[];
       readonly explanation: string;
@@ -51,12 +57,17 @@ export function checkHistory(history: readonly Operation[], options: CheckOption
       continue;
     }
     if (outcome.kind === 'linearizable') continue;
-    const minimal = options.minimize === false ? operations : minimizeFailing(operations);
+    const stuckAt = stuckTime(operations, outcome.longestPrefix);
+    const shrink = options.minimize !== false && operations.length <= limits.checkMinimizeOperationsMax;
+    const operationsAre = options.minimize === false ? 'everything' : shrink ? 'minimal' : 'involved';
+    const reported =
+      operationsAre === 'everything' ? operations : shrink ? minimizeFailing(operations, stuckAt) : involvedOperations(operations, outcome.longestPrefix, stuckAt);
     const prefix = outcome.longestPrefix.map((index) => operations[index] as Operation);
     return {
       ok: false,
       key,
-      operations: minimal,
+      operations: reported,
+      operationsAre,
       longestLinearizablePrefix: prefix,
       explanation: explainViolation(key, operations, outcome.longestPrefix),
       statesExplored,
@@ -112,28 +123,86 @@ function explainViolation(key: string, operations: readonly Operation[], prefix:
   ].join('\n');
 }
 
+/** What the search got stuck on, with context: for histories too long to shrink. */
+function involvedOperations(operations: readonly Operation[], prefix: readonly number[], stuckAt: number): Operation[] {
+  const placed = new Set(prefix);
+  const involved = new Set<number>(prefix.slice(-limits.checkInvolvedContextOperations));
+  operations.forEach((operation, index) => {
+    if (!placed.has(index) && operation.invokedAt <= stuckAt) involved.add(index);
+  });
+  const referenced = new Set<string>();
+  for (const index of involved) {
+    const operation = operations[index] as Operation;
+    const value = operation.kind === 'get' ? operation.output?.value : operation.kind === 'cas' ? operation.input.expected : null;
+    if (typeof value === 'string') referenced.add(value);
+  }
+  operations.forEach((operation, index) => {
+    if ((operation.kind === 'put' || operation.kind === 'cas') && operation.input.value !== undefined && referenced.has(operation.input.value)) involved.add(index);
+  });
+  return [...involved].sort((a, b) => a - b).map((index) => operations[index] as Operation);
+}
+
+/** The earliest completion among the definite operations the longest order could not place. */
+function stuckTime(operations: readonly Operation[], prefix: readonly number[]): number {
+  const placed = new Set(prefix);
+  let earliest = Number.POSITIVE_INFINITY;
+  operations.forEach((operation, index) => {
+    if (!placed.has(index) && operation.outcome === 'ok') earliest = Math.min(earliest, operation.completedAt as number);
+  });
+  return earliest;
+}
+
 /**
- * Removes chunks of operations (halving the chunk size, then single operations
- * until nothing more goes) while the rest still fails. Removing a read never
+ * The history as it stood at `time`: operations invoked later are dropped; those
+ * still running then become unknown (writes) or are dropped (gets). If the whole
+ * history is linearizable, so is this cut (take a linearization of the whole and
+ * keep the same points), so a failing cut proves the whole fails.
+ */
+function cutAt(operations: readonly Operation[], time: number): Operation[] {
+  const cut: Operation[] = [];
+  for (const operation of operations) {
+    if (operation.invokedAt > time) continue;
+    const completedAt = operation.outcome === 'ok' ? (operation.completedAt as number) : Number.POSITIVE_INFINITY;
+    if (completedAt <= time) cut.push(operation);
+    else if (operation.kind !== 'get') cut.push({ ...operation, outcome: 'unknown', completedAt: undefined, output: undefined });
+  }
+  return cut;
+}
+
+/**
+ * First cuts the history at the time the search got stuck, then removes chunks
+ * of operations (halving the chunk size, then single operations until nothing
+ * more goes) while the rest still fails, within a total state budget.
+ * Operations still running at the cut are shown as unknown. Removing a read never
  * turns a linearizable history into a failing one, so reads go freely; a write
  * goes only when no remaining operation observes what it wrote (a read of its
  * value, a cas expecting it; for a delete, a read of absence or an if-absent
  * cas; any write while a cas that did not swap remains), so the sub-history
  * fails for the same reason as the whole.
  */
-function minimizeFailing(operations: readonly Operation[]): Operation[] {
+function minimizeFailing(operations: readonly Operation[], stuckAt: number): Operation[] {
+  let statesLeft = limits.checkMinimizeStatesTotalMax;
+  const stillFails = (candidate: readonly Operation[]): boolean => {
+    const outcome = searchLinearization(candidate, Math.max(1, Math.min(limits.checkMinimizeStatesPerCheckMax, statesLeft)));
+    statesLeft -= outcome.statesExplored;
+    return outcome.kind === 'violation';
+  };
   let current = operations.slice();
+  if (Number.isFinite(stuckAt)) {
+    const cut = cutAt(operations, stuckAt);
+    if (cut.length < operations.length && stillFails(cut)) current = cut;
+  }
   let chunkSize = Math.max(1, Math.ceil(current.length / 2));
   let checks = 0;
   let removedInPass = true;
-  while (checks < limits.checkMinimizeChecksMax && (chunkSize > 1 || removedInPass)) {
+  while (checks < limits.checkMinimizeChecksMax && statesLeft > 0 && (chunkSize > 1 || removedInPass)) {
     removedInPass = false;
     let start = 0;
-    while (start < current.length && checks < limits.checkMinimizeChecksMax) {
+    while (start < current.length && checks < limits.checkMinimizeChecksMax && statesLeft > 0) {
       const candidate = current.slice(0, start).concat(current.slice(start + chunkSize));
       if (candidate.length > 0 && removalIsSound(current.slice(start, start + chunkSize), candidate)) {
         checks++;
-        if (searchLinearization(candidate, limits.checkMinimizeStatesPerCheckMax).kind === 'violation') {
+        if (stillFails(candidate)) {
           current = candidate;
           removedInPass = true;
           continue;

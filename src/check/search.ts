@@ -12,6 +12,7 @@
 // succeeds there.
 
 import { assert } from '../util/assert.js';
+import { Prng } from '../util/prng.js';
 import type { Operation } from './history.js';
 import { stepRegister, type RegisterState } from './register-model.js';
 
@@ -39,7 +40,7 @@ export function searchLinearization(operations: readonly Operation[], statesMax:
   assert(statesMax > 0, 'statesMax is positive');
   const head = buildEventList(operations);
   const linearized = new Uint32Array(Math.ceil(operations.length / 32) + 1);
-  const seen = new Set<string>();
+  const seen = new MemoSet(operations.length);
   const stack: Frame[] = [];
   let definiteRemaining = operations.filter((operation) => operation.outcome === 'ok').length;
   let state: RegisterState = null;
@@ -54,11 +55,10 @@ export function searchLinearization(operations: readonly Operation[], statesMax:
       const step = stepRegister(state, operation);
       if (step.legal) {
         setBit(linearized, node.operationIndex);
-        const memoKey = cacheKey(linearized, step.next);
-        if (!seen.has(memoKey)) {
+        seen.toggle(node.operationIndex);
+        if (seen.addIfNew(linearized, step.next)) {
           statesExplored++;
           if (statesExplored > statesMax) return { kind: 'limit', statesExplored };
-          seen.add(memoKey);
           stack.push({ node, stateBefore: state });
           state = step.next;
           if (operation.outcome === 'ok') definiteRemaining--;
@@ -68,6 +68,7 @@ export function searchLinearization(operations: readonly Operation[], statesMax:
           continue;
         }
         clearBit(linearized, node.operationIndex);
+        seen.toggle(node.operationIndex);
       }
       node = node.next;
       continue;
@@ -77,6 +78,7 @@ export function searchLinearization(operations: readonly Operation[], statesMax:
     if (frame === undefined) return { kind: 'violation', statesExplored, longestPrefix };
     const undone = operations[frame.node.operationIndex] as Operation;
     clearBit(linearized, frame.node.operationIndex);
+    seen.toggle(frame.node.operationIndex);
     if (undone.outcome === 'ok') definiteRemaining++;
     state = frame.stateBefore;
     unlift(frame.node);
@@ -150,7 +152,57 @@ function clearBit(bits: Uint32Array, index: number): void {
   bits[word] = ((bits[word] as number) & ~(1 << (index & 31))) >>> 0;
 }
 
-function cacheKey(bits: Uint32Array, state: RegisterState): string {
-  // 's' and 'n' keep a stored value from colliding with absence.
-  return `${bits.join(',')}|${state === null ? 'n' : `s${state}`}`;
+/**
+ * The memo of (linearized set, state) pairs already explored. Keyed by a
+ * Zobrist hash (XOR of a random 53-bit code per linearized operation, kept up to
+ * date as bits flip, plus a code per state), so a lookup costs no string
+ * building; entries in a bucket are compared exactly, so a collision only costs
+ * time.
+ */
+class MemoSet {
+  private readonly codesLow: Uint32Array;
+  private readonly codesHigh: Uint32Array;
+  private readonly stateCodes = new Map<RegisterState, number>();
+  private readonly prng = new Prng(0x5eed);
+  private readonly buckets = new Map<number, { bits: Uint32Array; state: RegisterState }[]>();
+  private low = 0;
+  private high = 0;
+
+  constructor(operationCount: number) {
+    this.codesLow = new Uint32Array(operationCount);
+    this.codesHigh = new Uint32Array(operationCount);
+    for (let index = 0; index < operationCount; index++) {
+      this.codesLow[index] = this.prng.nextUint32();
+      this.codesHigh[index] = this.prng.nextUint32() & 0x1f_ffff;
+    }
+  }
+
+  /** The operation's bit flipped in the linearized set. */
+  toggle(operationIndex: number): void {
+    this.low = (this.low ^ (this.codesLow[operationIndex] as number)) >>> 0;
+    this.high = (this.high ^ (this.codesHigh[operationIndex] as number)) >>> 0;
+  }
+
+  /** Records (bits, state); false when it was already there. */
+  addIfNew(bits: Uint32Array, state: RegisterState): boolean {
+    let stateCode = this.stateCodes.get(state);
+    if (stateCode === undefined) {
+      stateCode = this.prng.nextUint32();
+      this.stateCodes.set(state, stateCode);
+    }
+    const key = this.high * 0x1_0000_0000 + ((this.low ^ stateCode) >>> 0);
+    const bucket = this.buckets.get(key);
+    if (bucket === undefined) {
+      this.buckets.set(key, [{ bits: bits.slice(), state }]);
+      return true;
+    }
+    for (const entry of bucket) if (entry.state === state && sameBits(entry.bits, bits)) return false;
+    bucket.push({ bits: bits.slice(), state });
+    return true;
+  }
+}
+
+function sameBits(a: Uint32Array, b: Uint32Array): boolean {
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
 }

@@ -209,6 +209,19 @@ function makeStaleRead(history: readonly Operation[]): Operation[] | null {
   return null;
 }
 
+test('a key history too long to shrink reports the operations involved, including the culprit', () => {
+  // No unknown outcomes here: each pending-forever write multiplies the states of a
+  // failing search (see the state-bound test), and this test is about reporting.
+  const history = generateValidHistory(11, 1500, 1, 5, 25, 0);
+  const readIndex = history.findIndex((operation, index) => index > 1200 && operation.kind === 'get');
+  const read = history[readIndex] as Operation;
+  history[readIndex] = { ...read, output: { value: 'never-written' } };
+  const result = violationOf(checkHistory(history), 'long history');
+  assert.is(result.operationsAre, 'involved');
+  assert.ok(result.operations.includes(history[readIndex] as Operation));
+  assert.ok(result.operations.length < 40, `${result.operations.length} operations reported`);
+});
+
 test('performance: 10,000 operations over 10 keys and 10 clients (figure printed, not asserted)', () => {
   const history = generateValidHistory(7, 10_000, 10, 10, 50);
   const started = performance.now();

@@ -40,7 +40,14 @@ export interface GeneratedHistory {
  * (so up to ~2*jitterMax/10 operations overlap). Some operations fail (no
  * effect) or end unknown (effect or not, chosen at random).
  */
-export function generateValidHistory(seed: number, operationCount: number, keyCount: number, clientCount: number, jitterMax: number): Operation[] {
+export function generateValidHistory(
+  seed: number,
+  operationCount: number,
+  keyCount: number,
+  clientCount: number,
+  jitterMax: number,
+  failedOrUnknownFraction = 0.02,
+): Operation[] {
   const prng = new Prng(seed);
   const registers = new Map<string, string | null>();
   const operations: Operation[] = [];
@@ -54,8 +61,8 @@ export function generateValidHistory(seed: number, operationCount: number, keyCo
     const roll = prng.nextFloat();
     if (roll < 0.4) {
       operations.push(get(clientId, key, current, interval));
-    } else if (roll < 0.7 || roll >= 0.98) {
-      const outcome = roll >= 0.98 ? (prng.chance(0.5) ? 'failed' : 'unknown') : 'ok';
+    } else if (roll < 0.7 || roll >= 1 - failedOrUnknownFraction) {
+      const outcome = roll >= 1 - failedOrUnknownFraction ? (prng.chance(0.5) ? 'failed' : 'unknown') : 'ok';
       const applied = outcome === 'ok' || (outcome === 'unknown' && prng.chance(0.5));
       if (applied) registers.set(key, value);
       operations.push(put(clientId, key, value, outcome === 'unknown' ? [interval[0], undefined] : interval, outcome));
