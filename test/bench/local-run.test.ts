@@ -1,6 +1,7 @@
 // One short real run: `cairn bench mixed --local 3` from the built CLI (npm test builds
 // dist/ first). It starts three serve processes, preloads 50 keys, runs about 2 s of
-// reads and writes, stops the cluster and deletes its directory. About 10 s on 2 cores.
+// reads and writes, stops the cluster and deletes its directory; then a 1-node objects
+// run. About 25 s in all on 2 cores (more when the machine is busy).
 import { spawn } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -40,6 +41,20 @@ test('bench mixed --local 3: reads and writes succeed, every figure is reported'
   const getRow = rows.find((row) => row.operation === 'get');
   // Every get read a preloaded 256-byte value.
   assert.ok(getRow !== undefined && Math.abs(getRow.mebibytesPerSecond * 1024 * 1024 / getRow.operationsPerSecond - 256) < 1);
+});
+
+test('bench objects --local 1: chunked objects are written, read back and verified', async () => {
+  // Sizes up to 6 MiB cross the 64 KiB inline limit and the 4 MiB chunk size.
+  const result = await cairn(['bench', 'objects', '--local', '1', '--clients', '2', '--sizes', '1KiB-6MiB', '--ops', '4', '--seed', '3', '--json']);
+  assert.is(result.code, 0, `exit code; stderr: ${result.stderr}`);
+  const report = JSON.parse(result.stdout) as BenchReport;
+  assert.equal(report.phases.map((phase) => phase.name), ['put', 'get']);
+  for (const phase of report.phases) {
+    const row = phase.rows[0];
+    assert.ok(row !== undefined && row.operations === 4, `${phase.name}: 4 operations`);
+    assert.is(row.failures, 0, `${phase.name} errors: ${JSON.stringify(row.errorsByCode)}`);
+    assert.ok(row.mebibytesPerSecond > 0);
+  }
 });
 
 test('bench refuses bad input with exit code 2', async () => {
