@@ -59,7 +59,8 @@ export default class Bench extends CairnCommand {
     };
     const log = (line: string): void => { if (!this.jsonEnabled()) this.logToStderr(line); };
     const local: LocalCluster | undefined = flags.local === undefined ? undefined : await startLocalCluster(flags.local, log);
-    const stopOnSignal = (): void => { void local?.stop().finally(() => process.exit(130)); };
+    // Ctrl-C stops the throwaway cluster before exiting; without --local it just exits.
+    const stopOnSignal = (): void => { void (local?.stop() ?? Promise.resolve()).finally(() => process.exit(130)); };
     process.once('SIGINT', stopOnSignal);
     const client = new CairnClient({ endpoints: local?.endpoints ?? flags.endpoints ?? '', policy: flags.policy, connectionsPerEndpoint: Math.min(flags.clients, limits.clientConnectionsPerEndpointMax) });
     let progress: ProgressLine | undefined;
