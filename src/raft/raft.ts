@@ -789,6 +789,12 @@ export class RaftNode {
     }
     const problem = confChangeProblem(this.confState, change);
     if (problem !== null) throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', problem, { exitCode: 2 });
+    // A leader that commits its own removal and crashes before handing off can leave
+    // the remaining voters waiting forever for its vote (test/sim FINDINGS.md, F3):
+    // it must transfer leadership first, and the new leader removes it.
+    if (change.type === 'removeNode' && change.nodeId === this.id) {
+      throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', `leader ${this.id} cannot remove itself; transfer leadership first`, { exitCode: 2 });
+    }
     if (change.type === 'promoteLearner') this.checkLearnerCaughtUp(change.nodeId);
     const entry: Entry = { term: this.term, index: this.log.lastIndex() + 1, type: 'confChange', data };
     this.appendEntries([entry]);

@@ -185,7 +185,11 @@ class StressCluster {
     }
     if (prng.chance(0.01)) {
       const change = nextJoinerChange(leader.status().confState);
-      if (this.tryPropose(() => leader.proposeConfChange(change))) this.counters.confChanges++;
+      // A leader never removes itself (FINDINGS.md F3): it hands leadership over instead.
+      if (change.type === 'removeNode' && change.nodeId === leader.id) {
+        const others = leader.status().confState.voters.filter((id) => id !== leader.id);
+        if (others.length > 0 && this.tryPropose(() => leader.transferLeader(prng.pick(others)))) this.counters.transfers++;
+      } else if (this.tryPropose(() => leader.proposeConfChange(change))) this.counters.confChanges++;
     }
   }
 
