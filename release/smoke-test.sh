@@ -26,4 +26,20 @@ set +e
 set -e
 [ "$code" = 2 ] || fail "an unknown command exited $code, not 2"
 
-echo "smoke: release/cairn OK ($version) from $work"
+# A real node from the executable (LMDB's native addon included): serve, bootstrap, put, get.
+port=$((20000 + RANDOM % 20000))
+./cairn serve --name smoke1 --data-dir "$work/data" --listen "127.0.0.1:$port" --peer-listen "127.0.0.1:$((port + 1))" 2>"$work/serve.log" &
+serve_pid=$!
+trap 'kill "$serve_pid" 2>/dev/null; rm -rf "$work"' EXIT
+for attempt in $(seq 1 100); do
+  ./cairn status --endpoints "127.0.0.1:$port" --json >/dev/null 2>&1 && break
+  kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.log" >&2; fail "serve exited"; }
+  sleep 0.2
+done
+./cairn bootstrap --endpoints "127.0.0.1:$port" --json >/dev/null || { cat "$work/serve.log" >&2; fail "bootstrap"; }
+echo "smoke test payload" | ./cairn put smoke/key - --endpoints "127.0.0.1:$port" >/dev/null || fail "put"
+[ "$(./cairn get smoke/key --endpoints "127.0.0.1:$port")" = "smoke test payload" ] || fail "get returned other bytes"
+kill -TERM "$serve_pid"
+wait "$serve_pid" || fail "serve did not stop cleanly on SIGTERM"
+
+echo "smoke: release/cairn OK ($version) from $work: --version, --help, limits, serve/bootstrap/put/get"
