@@ -240,7 +240,7 @@ export class NodeMaintenance {
     if (ring === undefined) throw new CairnError('CAIRN_ERR_NOT_IN_CLUSTER', 'no placement ring yet');
     const chunks = referencedChunks(this.node.stateMachine.reader());
     const inventories = await this.inventories(metaMembers(this.node.stateMachine.reader()));
-    const plan = planReconcile({ chunks, ring, inventories, fillRatioMax: limits.maintenanceFillRatioMax });
+    const plan = planReconcile({ chunks, ring, inventories, fillRatioMax: limits.maintenanceFillPercentMax / 100 });
     const progress = this.progress;
     progress.passes++;
     progress.passStartedAt = performance.now();
@@ -410,7 +410,7 @@ export class NodeMaintenance {
     const fromRing = rings[1] ?? toRing;
     const members = metaMembers(this.node.stateMachine.reader());
     const fills = await Promise.all(members.map(async (member) => [member.id, await this.memberFill(member)] as const));
-    return planRebalance({ fromRing, toRing, chunks: referencedChunks(this.node.stateMachine.reader()), fillRatios: new Map(fills), fillRatioMax: limits.maintenanceFillRatioMax, rateBytesPerSecond });
+    return planRebalance({ fromRing, toRing, chunks: referencedChunks(this.node.stateMachine.reader()), fillRatios: new Map(fills), fillRatioMax: limits.maintenanceFillPercentMax / 100, rateBytesPerSecond });
   }
 
   private async memberFill(member: MemberRecord): Promise<number | null> {

@@ -72,6 +72,7 @@ export class CairnNode implements NodeApi {
   private peerAddress = '';
   private fatalError: unknown;
   private ringCache: { revision: number; rings: Ring[] } | undefined;
+  private membersCache: { appliedIndex: number; members: MemberAddressing[] } | undefined;
   private closing = false;
   private readonly testHooks: TestHooks = readTestHooks();
 
@@ -229,10 +230,17 @@ export class CairnNode implements NodeApi {
     for (const member of known) if (member.id !== self) this.peerTransport.setPeerAddress(member.id, this.peerRoute(member.id, member.peerAddress));
   }
 
+  /** Members and their addresses, read from the meta state once per applied batch. */
   memberAddressing(): MemberAddressing[] {
+    const applied = this.driver?.appliedIndex ?? -1;
+    if (this.membersCache !== undefined && this.membersCache.appliedIndex === applied) return this.membersCache.members;
     const recorded = metaMembers(this.stateMachine.reader());
-    if (recorded.length > 0) return recorded.map((member) => ({ id: member.id, clientAddress: member.clientAddress, peerAddress: member.peerAddress, zone: member.zone, weight: member.weight }));
-    return [...(this.identity?.founding?.members ?? this.identity?.joinedWith ?? [])];
+    const members =
+      recorded.length > 0
+        ? recorded.map((member) => ({ id: member.id, clientAddress: member.clientAddress, peerAddress: member.peerAddress, zone: member.zone, weight: member.weight }))
+        : [...(this.identity?.founding?.members ?? this.identity?.joinedWith ?? [])];
+    this.membersCache = { appliedIndex: applied, members };
+    return members;
   }
 
   /** What only the leader does: record the cluster at bootstrap, promote caught-up learners. */
@@ -420,6 +428,7 @@ export class CairnNode implements NodeApi {
     }
     writeIdentity(this.config.dataDirectory, identity);
     this.identity = identity;
+    this.membersCache = undefined;
     await this.startRaft();
   }
 

@@ -118,7 +118,7 @@ export const limits = {
   maintenanceTransfersParallelDefault: 4, // chunk copies in flight during a rebalance or repair
   maintenanceTransfersParallelMax: 64,
   maintenanceRateBytesPerSecondMax: 100 * 1024 * MiB, // 0 means unlimited; anything else at most this
-  maintenanceFillRatioMax: 0.9, // no chunk is copied to a node whose data file system is fuller
+  maintenanceFillPercentMax: 90, // no chunk is copied to a node whose data file system is fuller
   maintenanceChunksScanMax: 20_000_000, // referenced chunks one pass may examine
   maintenanceInventoryPageChunksMax: 20_000, // chunk ids per inventory page between nodes
   maintenanceRemoveBatchChunksMax: 500, // chunk ids per removal request (fits requestMetadataBodyBytesMax)
