@@ -12,7 +12,7 @@ import { AssertionFailure, assert, assertInteger } from '../util/assert.js';
 import { CairnError, InvalidArgumentError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import { Prng } from '../util/prng.js';
-import { type Endpoint, parseEndpoints } from './endpoints.js';
+import { type Endpoint, parseEndpoint, parseEndpoints } from './endpoints.js';
 import {
   type Consistency,
   type DeleteResult,
@@ -338,7 +338,10 @@ export class CairnClient {
     for (let attempt = 1; attempt <= this.retryAttemptsMax; attempt++) {
       if (plan.signal?.aborted === true) throw abortedError(plan, outcomeUnknown ? 'unknown' : 'failed');
       const result = await this.attempt(target, plan);
-      if (result.kind === 'answer') return result.answer;
+      if (result.kind === 'answer') {
+        if (plan.mutation) this.learnLeader(result.answer.headers['x-cairn-leader']);
+        return result.answer;
+      }
       lastErrorByEndpoint.set(target.name, failureDescription(result));
       if (result.kind === 'server-error' || !result.failure.timeout) everyFailureTimedOut = false;
       if (this.leaderHint?.name === target.name) this.leaderHint = undefined;
@@ -419,6 +422,17 @@ export class CairnClient {
   }
 
   /** A hinted leader is usable if it is configured or there is room to learn it. */
+  /** A write's answer names the leader (x-cairn-leader): later writes go straight there, not through a forwarding follower. */
+  private learnLeader(header: string | string[] | undefined): void {
+    if (typeof header !== 'string' || header === '' || header === this.leaderHint?.name) return;
+    try {
+      const endpoint = parseEndpoint(header);
+      if (this.canUse(endpoint)) this.leaderHint = endpoint;
+    } catch {
+      // a malformed hint is ignored: the request itself succeeded
+    }
+  }
+
   private canUse(endpoint: Endpoint): boolean {
     if (this.pools.has(endpoint.name) || this.endpoints.some((known) => known.name === endpoint.name)) return true;
     return this.pools.size < this.endpoints.length + limits.clientLearnedEndpointsMax;

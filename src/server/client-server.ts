@@ -14,6 +14,7 @@ import { readJsonBody, sendError, sendJson } from './http-helpers.js';
 
 const objectsPath = '/v1/objects';
 const forwardedHeader = 'x-cairn-forwarded';
+const leaderHeader = 'x-cairn-leader';
 
 export function createClientServer(node: NodeApi): Server {
   const server = createServer((request, response) => {
@@ -71,6 +72,8 @@ async function objectRoute(node: NodeApi, method: string, key: string, url: URL,
   }
   if (method !== 'PUT' && method !== 'DELETE') throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', `${method} is not allowed on an object`, { exitCode: 2 });
   if (!node.isLeader()) return forwardToLeader(node, request, response);
+  // Tells clients where writes go, so they stop sending them through a follower.
+  response.setHeader(leaderHeader, node.info().clientAddress);
   const ifVersion = integerHeader(request, 'if-match-version');
   const requestId = stringHeader(request, 'x-cairn-request-id');
   if (method === 'DELETE') {

@@ -172,6 +172,22 @@ test('NOT_LEADER with a hint is followed to the leader, which then gets the writ
   assert.equal([follower.requests.length, leader.requests.length], [1, 2], 'the remembered leader is tried first');
 });
 
+test('a write answered with x-cairn-leader sends later writes to that leader, not through the follower', async () => {
+  const leader = await server(objectStoreHandler());
+  const forward = objectStoreHandler();
+  // A follower that forwards (plays the store itself) and names the leader in its answer.
+  const follower = await server((request, response, self) => {
+    response.setHeader('x-cairn-leader', leader.name);
+    return forward(request, response, self);
+  });
+  const cairn = client([follower.name, leader.name], { policy: 'round-robin' });
+  await withDeadline(cairn.putObject('a', new Uint8Array([1])), testDeadlineMilliseconds, 'put');
+  assert.is(follower.requests.length, 1);
+  for (let index = 0; index < 4; index++) await cairn.putObject(`b${index}`, new Uint8Array([2]));
+  assert.is(follower.requests.length, 1, 'no further write went through the follower');
+  assert.is(leader.requests.length, 4);
+});
+
 test('a NOT_LEADER hint naming the node that sent it is not followed in a loop', async () => {
   let self = '';
   const confused = await server((_request, response) =>
