@@ -30,7 +30,7 @@ set -e
 port=$((20000 + RANDOM % 20000))
 ./cairn serve --name smoke1 --data-dir "$work/data" --listen "127.0.0.1:$port" --peer-listen "127.0.0.1:$((port + 1))" 2>"$work/serve.log" &
 serve_pid=$!
-trap 'kill "$serve_pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill "$serve_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 for attempt in $(seq 1 100); do
   ./cairn status --endpoints "127.0.0.1:$port" --json >/dev/null 2>&1 && break
   kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.log" >&2; fail "serve exited"; }
