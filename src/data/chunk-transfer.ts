@@ -52,26 +52,26 @@ export class ChunkTransport {
 
   /** Stores `bytes` as chunk `sha256` on the peer; resolves once it is durable there. */
   async put(peerAddress: string, sha256: string, bytes: Uint8Array): Promise<void> {
-    const response = await this.pool(peerAddress).request({
+    const response = await unreachableAsUnavailable(peerAddress, 'store', sha256, () => this.pool(peerAddress).request({
       method: 'PUT',
       path: `${chunkPathPrefix}${sha256}`,
       body: bytes,
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) },
       headersTimeout: limits.clientRequestTimeoutMilliseconds,
       bodyTimeout: limits.clientRequestTimeoutMilliseconds,
-    });
+    }));
     const text = await response.body.text();
     if (response.statusCode !== 200) throw peerError(peerAddress, 'store', sha256, response.statusCode, text);
   }
 
   /** The chunk's bytes from the peer, verified by the caller. */
   async get(peerAddress: string, sha256: string): Promise<Uint8Array> {
-    const response = await this.pool(peerAddress).request({
+    const response = await unreachableAsUnavailable(peerAddress, 'read', sha256, () => this.pool(peerAddress).request({
       method: 'GET',
       path: `${chunkPathPrefix}${sha256}`,
       headersTimeout: limits.clientRequestTimeoutMilliseconds,
       bodyTimeout: limits.clientRequestTimeoutMilliseconds,
-    });
+    }));
     if (response.statusCode !== 200) throw peerError(peerAddress, 'read', sha256, response.statusCode, await response.body.text());
     const bytes = new Uint8Array(await response.body.arrayBuffer());
     if (bytes.length > limits.chunkSizeBytes) throw new CorruptionError(`chunk ${sha256} from ${peerAddress} is ${bytes.length} bytes, above chunkSizeBytes`);
@@ -81,6 +81,21 @@ export class ChunkTransport {
   async close(): Promise<void> {
     await Promise.allSettled([...this.pools.values()].map((pool) => pool.close()));
     this.pools.clear();
+  }
+}
+
+/**
+ * A replica that cannot be reached fails the put before its manifest is proposed:
+ * CAIRN_ERR_UNAVAILABLE with outcome "failed" (nothing was written), so clients may retry.
+ */
+async function unreachableAsUnavailable<T>(peerAddress: string, action: string, sha256: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (error instanceof CairnError) throw error;
+    throw new CairnError('CAIRN_ERR_UNAVAILABLE', `could not ${action} chunk ${sha256.slice(0, 12)}… on ${peerAddress}: ${error instanceof Error ? error.message : String(error)}`, {
+      details: { peer: peerAddress, outcome: 'failed' },
+    });
   }
 }
 
@@ -96,6 +111,6 @@ function peerError(peerAddress: string, action: string, sha256: string, status: 
   }
   const errorCode = code === 'DISK_FULL' ? 'CAIRN_ERR_DISK_FULL' : code === 'NOT_FOUND' ? 'CAIRN_ERR_NOT_FOUND' : 'CAIRN_ERR_UNAVAILABLE';
   return new CairnError(errorCode, `could not ${action} chunk ${sha256.slice(0, 12)}… on ${peerAddress}: ${status} ${message}`, {
-    details: { peer: peerAddress, status },
+    details: { peer: peerAddress, status, outcome: 'failed' },
   });
 }

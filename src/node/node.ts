@@ -3,7 +3,7 @@
 // reads follow DESIGN.md section 5: chunks first, manifest through Raft; reads after a
 // ReadIndex barrier unless serializable.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -50,6 +50,10 @@ export interface NodeConfig {
 const proposalTimeoutMilliseconds = 15_000;
 const readTimeoutMilliseconds = 10_000;
 const chunksInflightMax = 3;
+const fatalExitDelayMilliseconds = 5_000;
+/** Below this much free space the leader refuses new writes, so applying committed entries does not meet ENOSPC. */
+const diskReserveBytes = 64 * 1024 * 1024;
+const diskCheckIntervalMilliseconds = 1_000;
 /** Entries kept in the log behind a snapshot, so a follower slightly behind needs no snapshot. */
 const snapshotRetainEntries = 1_000;
 
@@ -220,6 +224,8 @@ export class CairnNode implements NodeApi {
   private onFatal(error: unknown): void {
     this.fatalError = error;
     this.config.log('fatal', { error: error instanceof Error ? error.message : String(error) });
+    // Exit with 1 even if a part of stop() never settles after the failure.
+    setTimeout(() => process.exit(1), fatalExitDelayMilliseconds);
     void this.stop().finally(() => process.exit(1));
   }
 
@@ -287,8 +293,25 @@ export class CairnNode implements NodeApi {
   /** Proposes a meta command and waits for its result, bounded in time. */
   async proposeCommand(command: MetaCommand): Promise<MetaResult> {
     const driver = this.requireDriver();
+    if (command.type === 'putObject') this.refuseWhenDiskLow();
     const result = await withTimeout(driver.propose(encodeCommand(command)), proposalTimeoutMilliseconds, 'the write was not committed in time; its outcome is unknown');
     return result as MetaResult;
+  }
+
+  private diskCheck: { at: number; freeBytes: number } | undefined;
+
+  /** etcd's NOSPACE alarm, simplified: writes stop before the disk is full; reads go on. */
+  private refuseWhenDiskLow(): void {
+    const now = performance.now();
+    if (this.diskCheck === undefined || now - this.diskCheck.at > diskCheckIntervalMilliseconds) {
+      const stats = statfsSync(this.config.dataDirectory);
+      this.diskCheck = { at: now, freeBytes: stats.bavail * stats.bsize };
+    }
+    if (this.diskCheck.freeBytes < diskReserveBytes) {
+      throw new CairnError('CAIRN_ERR_DISK_FULL', `node ${this.config.name} has ${this.diskCheck.freeBytes} bytes free, below its reserve of ${diskReserveBytes}; writes are refused until space is freed (reads go on)`, {
+        details: { outcome: 'failed', freeBytes: this.diskCheck.freeBytes },
+      });
+    }
   }
 
   async readBarrier(consistency: ReadConsistency): Promise<void> {
