@@ -47,16 +47,19 @@ const nodeStartTimeoutMilliseconds = 30_000;
 const stopTimeoutMilliseconds = 10_000;
 const diskFillBlockBytes = 1024 * 1024;
 
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
+/**
+ * Reserves a free port by keeping a listener on it: held until release(), so neither a
+ * later reservation nor a proxy (which listens on port 0) can be given the same port.
+ */
+async function reservePort(host: string): Promise<{ port: number; release: () => Promise<void> }> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.listen(0, host, () => resolve());
   });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return { port, release: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 export class ChaosCluster {
@@ -76,25 +79,34 @@ export class ChaosCluster {
     assert(options.spareNodes >= 0 && options.spareNodes <= limits.chaosSpareNodesMax, 'spare count is bounded');
     mkdirSync(options.directory, { recursive: true });
     const nodes: ChaosNode[] = [];
-    for (let index = 0; index < options.nodes + options.spareNodes; index++) {
-      const name = `n${index + 1}`;
-      const fileSystem = options.useTmpfs ? join(options.directory, `${name}-fs`) : null;
-      nodes.push({
-        name,
-        clientAddress: `${options.host}:${await freePort(options.host)}`,
-        peerAddress: `${options.host}:${await freePort(options.host)}`,
-        fileSystem,
-        dataDirectory: fileSystem === null ? join(options.directory, name) : join(fileSystem, 'data'),
-        logFile: join(options.directory, `${name}.log`),
-        process: null,
-        paused: false,
-        member: false,
-        stopping: false,
-        unexpectedExits: [],
-      });
+    const reservations: { port: number; release: () => Promise<void> }[] = [];
+    let mesh: ProxyMesh;
+    try {
+      for (let index = 0; index < options.nodes + options.spareNodes; index++) {
+        const name = `n${index + 1}`;
+        const fileSystem = options.useTmpfs ? join(options.directory, `${name}-fs`) : null;
+        const client = await reservePort(options.host);
+        const peer = await reservePort(options.host);
+        reservations.push(client, peer);
+        nodes.push({
+          name,
+          clientAddress: `${options.host}:${client.port}`,
+          peerAddress: `${options.host}:${peer.port}`,
+          fileSystem,
+          dataDirectory: fileSystem === null ? join(options.directory, name) : join(fileSystem, 'data'),
+          logFile: join(options.directory, `${name}.log`),
+          process: null,
+          paused: false,
+          member: false,
+          stopping: false,
+          unexpectedExits: [],
+        });
+      }
+      const peers = new Map(nodes.map((node) => [node.name, { host: options.host, port: Number(node.peerAddress.split(':')[1]) }]));
+      mesh = await ProxyMesh.start(peers, options.host);
+    } finally {
+      await Promise.all(reservations.map((reservation) => reservation.release()));
     }
-    const peers = new Map(nodes.map((node) => [node.name, { host: options.host, port: Number(node.peerAddress.split(':')[1]) }]));
-    const mesh = await ProxyMesh.start(peers, options.host);
     const cluster = new ChaosCluster(nodes, mesh, options);
     try {
       for (const node of nodes) if (node.fileSystem !== null) mountTmpfs(node.fileSystem);

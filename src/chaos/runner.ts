@@ -10,7 +10,7 @@ import { checkHistory, type CheckResult } from '../check/index.js';
 import { CairnClient } from '../client/index.js';
 import { assert } from '../util/assert.js';
 import { limits } from '../util/limits.js';
-import { ChaosCluster, tmpfsAvailable } from './cluster.js';
+import { ChaosCluster, tmpfsAvailable, type ChaosClusterOptions } from './cluster.js';
 import { runFault } from './faults.js';
 import { HistoryRecorder, errorText } from './history.js';
 import { planFaults, type FaultKind } from './nemesis.js';
@@ -68,14 +68,14 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
   const recorder = new HistoryRecorder(join(directory, 'history.jsonl'), join(directory, 'faults.jsonl'));
   const progress = progressReporter(options, recorder);
   progress.phase = 'starting';
-  const cluster = await ChaosCluster.create({
+  const cluster = await createCluster({
     directory,
     nodes: options.nodes,
     spareNodes: options.faults.includes('membership') ? spareNodes : 0,
     useTmpfs,
     injectBug: options.injectBug,
     host: '127.0.0.1',
-  });
+  }, recorder);
   let verdict: Verdict | undefined;
   try {
     verdict = await runAndCheck(options, cluster, recorder, progress, notes, directory);
@@ -135,6 +135,21 @@ async function runAndCheck(options: ChaosOptions, cluster: ChaosCluster, recorde
   });
   const crashed = cluster.nodes.some((node) => node.unexpectedExits.length > 0);
   return provisional.ok && !options.keep && !crashed ? provisional : { ...provisional, runDirectory: directory };
+}
+
+const clusterStartAttemptsMax = 3;
+
+/** Starts the cluster, again in a fresh subdirectory if a start fails (a port taken meanwhile by another process). */
+async function createCluster(options: ChaosClusterOptions, recorder: HistoryRecorder): Promise<ChaosCluster> {
+  for (let attempt = 1; ; attempt++) {
+    const directory = attempt === 1 ? options.directory : join(options.directory, `start-${attempt}`);
+    try {
+      return await ChaosCluster.create({ ...options, directory });
+    } catch (error) {
+      recorder.note('cluster-start-failed', { attempt, error: errorText(error) });
+      if (attempt >= clusterStartAttemptsMax) throw error;
+    }
+  }
 }
 
 interface Clients {
