@@ -4,7 +4,7 @@
 
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { callMember } from './member-calls.js';
 import { limits } from '../util/limits.js';
 import { CairnError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
 import type { MemberAddressing, NodeInfo } from './api.js';
@@ -82,24 +82,8 @@ function requireLeader(node: CairnNode): void {
   }
 }
 
-async function callNode(address: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-  let response;
-  try {
-    response = await request(`http://${address}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      headersTimeout: peerCallTimeoutMilliseconds,
-      bodyTimeout: peerCallTimeoutMilliseconds,
-    });
-  } catch (error) {
-    throw new CairnError('CAIRN_ERR_UNAVAILABLE', `node ${address} does not answer: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const parsed = (await response.body.json()) as { error?: { code: string; message: string } };
-  if (response.statusCode !== 200) {
-    throw new CairnError('CAIRN_ERR_UNAVAILABLE', `node ${address} refused ${method} ${path}: ${parsed.error?.message ?? response.statusCode}`, { details: { code: parsed.error?.code ?? null } });
-  }
-  return parsed;
+function callNode(address: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  return callMember(address, method, path, body, peerCallTimeoutMilliseconds);
 }
 
 async function addMember(node: CairnNode, body: unknown): Promise<unknown> {

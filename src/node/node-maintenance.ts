@@ -15,7 +15,6 @@
 
 import { createHash } from 'node:crypto';
 import { statfsSync, statSync } from 'node:fs';
-import { request } from 'undici';
 import {
   planRebalance, planReconcile, referencedChunks, runCopies, scrubChunks, TokenBucket,
   type CopyFailure, type CopyTask, type MemberInventory, type RebalancePlan, type RefusedTarget, type ScrubReport,
@@ -24,6 +23,7 @@ import { chunkReferenceCount, members as metaMembers, readRingState, type Member
 import { Ring } from '../placement/index.js';
 import { isSha256 } from '../storage/chunk-store.js';
 import { assert } from '../util/assert.js';
+import { callMember } from './member-calls.js';
 import { CairnError, CorruptionError, InvalidArgumentError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import type { CairnNode } from './node.js';
@@ -659,21 +659,4 @@ function upperBound(sorted: readonly string[], after: string): number {
   return low;
 }
 
-async function callMember(address: string, method: 'GET' | 'POST', path: string, body: unknown, timeoutMilliseconds: number): Promise<unknown> {
-  let response;
-  try {
-    response = await request(`http://${address}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      headersTimeout: timeoutMilliseconds,
-      bodyTimeout: timeoutMilliseconds,
-    });
-  } catch (error) {
-    throw new CairnError('CAIRN_ERR_UNAVAILABLE', `node ${address} does not answer: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const parsed = (await response.body.json()) as { error?: { code: string; message: string } };
-  if (response.statusCode !== 200) throw new CairnError('CAIRN_ERR_UNAVAILABLE', `node ${address} refused ${method} ${path}: ${parsed.error?.message ?? response.statusCode}`);
-  return parsed;
-}
 
