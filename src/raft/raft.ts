@@ -321,29 +321,13 @@ export class RaftNode {
   }
 
   /** Vote and pre-vote requests, after term handling. */
-  /**
-   * The Raft vote check, except on a node that applied its own removal: it compares the
-   * candidate with its committed prefix only. Its entries beyond the commit index were
-   * never committed (every quorum of the configurations in play needs another member),
-   * while refusing on them could leave the remaining voters waiting forever for this
-   * vote (test/sim FINDINGS.md, F3). Committed entries stay protected: a candidate at
-   * least as up to date as (term(commit), commit) holds every one of them.
-   */
-  private candidateIsUpToDate(message: Message): boolean {
-    const removed = this.confState.voters.length > 0 && !this.confState.voters.includes(this.id) && !this.confState.learners.includes(this.id);
-    const commit = this.log.committed;
-    const commitTerm = removed ? this.log.term(commit) : undefined;
-    if (commitTerm === undefined) return this.log.isUpToDate(message.index, message.logTerm);
-    return message.logTerm > commitTerm || (message.logTerm === commitTerm && message.index >= commit);
-  }
-
   private handleVoteRequest(message: Message): void {
     const responseType: MessageType = message.type === 'vote' ? 'voteResponse' : 'preVoteResponse';
     const canVote =
       this.vote === message.from ||
       (this.vote === null && this.leaderId === null) ||
       (message.type === 'preVote' && message.term > this.term);
-    if (canVote && this.candidateIsUpToDate(message)) {
+    if (canVote && this.log.isUpToDate(message.index, message.logTerm)) {
       // The grant carries the candidate's term so the candidate counts it.
       this.send(message.from, responseType, { term: message.term });
       if (message.type === 'vote') {
