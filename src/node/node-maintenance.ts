@@ -23,33 +23,14 @@ import { chunkReferenceCount, members as metaMembers, readRingState, type Member
 import { Ring } from '../placement/index.js';
 import { isSha256 } from '../storage/chunk-store.js';
 import { assert } from '../util/assert.js';
+import type { RebalanceStatusView } from '../data/maintenance/admin-calls.js';
 import { callMember } from './member-calls.js';
 import { CairnError, CorruptionError, InvalidArgumentError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import type { CairnNode } from './node.js';
 
-export interface RebalanceStatus {
-  readonly leaderId: string;
-  readonly currentEpoch: number;
-  readonly settledEpoch: number;
-  /** idle: nothing to move; running: a pass is copying; paused; waiting: a pass ended with work left (it retries). */
-  readonly state: 'idle' | 'running' | 'paused' | 'waiting';
-  readonly paused: boolean;
-  readonly rateBytesPerSecond: number;
-  readonly parallel: number;
-  readonly passes: number;
-  readonly chunksPlanned: number;
-  readonly bytesPlanned: number;
-  readonly chunksCopied: number;
-  readonly bytesCopied: number;
-  readonly bytesPerSecond: number;
-  readonly failedCount: number;
-  readonly failures: readonly CopyFailure[];
-  readonly refused: readonly RefusedTarget[];
-  readonly lostChunkCount: number;
-  readonly surplusRemoved: number;
-  readonly lastError: string | null;
-}
+/** One definition of the wire shape, shared with the CLI side (src/data/maintenance/admin-calls.ts). */
+export type RebalanceStatus = RebalanceStatusView;
 
 export interface RepairReport {
   readonly chunksExamined: number;

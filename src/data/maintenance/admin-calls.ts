@@ -3,16 +3,19 @@
 // CairnClient), so src/data does not import src/client.
 
 import { CairnError } from '../../util/errors.js';
+import type { CopyFailure } from './copy-runner.js';
+import type { RefusedTarget } from './reconcile.js';
 
 export interface JsonRequester {
   requestJson(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, options?: { readonly idempotent?: boolean }): Promise<unknown>;
 }
 
-/** The leader's rebalance state (mirrors src/node/node-maintenance.ts RebalanceStatus). */
+/** The leader's rebalance state, as GET /v1/cluster/rebalance answers it (src/node/node-maintenance.ts builds it). */
 export interface RebalanceStatusView {
   readonly leaderId: string;
   readonly currentEpoch: number;
   readonly settledEpoch: number;
+  /** idle: nothing to move; running: a pass is copying; paused; waiting: a pass ended with work left (it retries). */
   readonly state: 'idle' | 'running' | 'paused' | 'waiting';
   readonly paused: boolean;
   readonly rateBytesPerSecond: number;
@@ -24,8 +27,8 @@ export interface RebalanceStatusView {
   readonly bytesCopied: number;
   readonly bytesPerSecond: number;
   readonly failedCount: number;
-  readonly failures: readonly { sha256: string; targetId: string; reason: string }[];
-  readonly refused: readonly { memberId: string; reason: string; chunks: number; bytes: number }[];
+  readonly failures: readonly CopyFailure[];
+  readonly refused: readonly RefusedTarget[];
   readonly lostChunkCount: number;
   readonly surplusRemoved: number;
   readonly lastError: string | null;
