@@ -335,8 +335,35 @@ export class RaftNode {
         this.vote = message.from;
       }
     } else {
-      this.send(message.from, responseType, { term: this.term, reject: true });
+      this.send(message.from, responseType, { term: this.term, reject: true, ...this.commitHintFor(message) });
     }
+  }
+
+  /**
+   * A refused candidate may be a voter that cannot learn of a commit any other way:
+   * when the leader that committed its own removal crashed before telling the
+   * remaining voter, that voter still needs the removed node's vote, which the
+   * removed node's longer log refuses, and the removed node never campaigns
+   * (FINDINGS F3). When the candidate's last entry is in our log, its log equals ours
+   * up to there, so our commit index (capped at its last index) is committed for it
+   * too; it checks the term before believing it.
+   */
+  private commitHintFor(message: Message): MessageFields {
+    if (!this.log.matchTerm(message.index, message.logTerm)) return {};
+    const hintIndex = Math.min(message.index, this.log.committed);
+    const hintTerm = this.log.term(hintIndex);
+    if (hintTerm === undefined || hintIndex === 0) return {};
+    return { commit: hintIndex, logTerm: hintTerm };
+  }
+
+  /**
+   * Learn a commit index from a refused vote (see commitHintFor). Not as leader: a
+   * leader's commit index comes from its own quorum count, only in its term.
+   */
+  private applyCommitHint(message: Message): void {
+    if (this.role === 'leader' || message.commit <= this.log.committed) return;
+    if (!this.log.matchTerm(message.commit, message.logTerm)) return;
+    this.log.commitTo(message.commit);
   }
 
   // ---------------------------------------------------------------- step
@@ -348,6 +375,7 @@ export class RaftNode {
     assert(message.from !== this.id, 'a node does not message itself');
     assertInteger(message.term, 'message term');
     if (!this.handleTerm(message)) return;
+    if ((message.type === 'voteResponse' || message.type === 'preVoteResponse') && message.reject) this.applyCommitHint(message);
     switch (message.type) {
       case 'vote':
       case 'preVote':

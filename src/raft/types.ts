@@ -81,11 +81,12 @@ export interface Message {
   readonly from: NodeId;
   readonly to: NodeId;
   readonly term: number;
-  /** append: term of the entry at `index`; vote: term of the candidate's last entry; reject: term at rejectHint. */
+  /** append: term of the entry at `index`; vote: term of the candidate's last entry; reject: term at rejectHint; refused vote: term at `commit`. */
   readonly logTerm: number;
   /** append: index preceding `entries`; vote: candidate's last index; appendResponse: last matched index; readIndex response: read index. */
   readonly index: number;
   readonly entries: readonly Entry[];
+  /** append, heartbeat: the leader's commit index; refused vote: a commit hint for the candidate (0 for none). */
   readonly commit: number;
   readonly reject: boolean;
   /** appendResponse with reject: the follower's guess of the highest index that may match. */

@@ -147,4 +147,40 @@ test('a removed node that applied its removal never campaigns', () => {
   assert.is(network.node('c').status().role, 'follower');
 });
 
+test('a voter that missed the commit of a removal learns it from the removed node refusing its vote (sim F3)', () => {
+  const network = new Network(['a', 'b'], { seed: 5 });
+  network.campaign('a');
+  // a proposes b's removal; b stores it but a never hears the ack, so it stays uncommitted at a.
+  network.filter = (message) => !(message.type === 'appendResponse' && message.from === 'b');
+  network.node('a').proposeConfChange({ type: 'removeNode', nodeId: 'b' });
+  network.settle();
+  network.crash('a');
+  network.restart('a');
+  // b wins, then commits the removal with a's help, but a is never told the commit index,
+  // and b's later entry never reaches a: b's log ends up longer than a's.
+  const lastSharedIndex = network.node('a').status().lastIndex + 1; // b's empty entry of its term
+  network.filter = (message) => !(message.type === 'append' && message.from === 'b');
+  network.campaign('b');
+  network.node('b').propose(bytes('never reaches a'));
+  network.filter = () => true;
+  network.rewrite = (message) => {
+    if (message.from !== 'b' || message.to !== 'a') return message;
+    return { ...message, commit: 0, entries: message.entries.filter((entry) => entry.index <= lastSharedIndex) };
+  };
+  network.tickAndSettle(3);
+  assert.equal(network.node('b').status().confState.voters, ['a'], 'b applied its own removal');
+  assert.ok(network.node('a').status().commit < lastSharedIndex, 'a does not know the removal committed');
+  assert.ok(network.node('b').status().lastIndex > network.node('a').status().lastIndex, "b's log is longer");
+  // b crashes before handing leadership over, and comes back as a non-voter.
+  network.crash('b');
+  network.restart('b');
+  network.rewrite = (message) => message;
+  network.tickAndSettle(60);
+  assert.equal(network.leaders(), ['a'], 'a learnt the commit from b refusing its pre-vote, and leads alone');
+  assert.equal(network.node('a').status().confState.voters, ['a']);
+  network.node('a').propose(bytes('after'));
+  network.tickAndSettle(2);
+  assert.ok(appliedTexts(network.member('a')).includes('after'));
+});
+
 test.run();

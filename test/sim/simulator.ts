@@ -80,7 +80,7 @@ class Simulation implements NodeHost {
   private tick = 0;
   private partitioned = false;
   private requestNode = new Map<string, NodeId>();
-  private livenessRequest: { requestId: string; nodeId: NodeId; index: number } | null = null;
+  private livenessRequest: { requestId: string; nodeId: NodeId; index: number; term: number } | null = null;
   private livenessCommitted = false;
   private livenessSequence = 0;
   private readonly counters = {
@@ -355,7 +355,10 @@ class Simulation implements NodeHost {
 
   private proposeLivenessProbe(): void {
     const current = this.livenessRequest === null ? undefined : this.nodes.get(this.livenessRequest.nodeId);
-    if (current?.raft?.status().role === 'leader') return;
+    const currentStatus = current?.raft?.status();
+    // Only while the leader that took the probe is still leader of that term: a
+    // leader re-elected in a later term may have lost the probe's entry.
+    if (currentStatus?.role === 'leader' && currentStatus.term === this.livenessRequest?.term) return;
     const leader = this.currentLeader();
     if (leader?.raft == null) return;
     this.livenessSequence++;
@@ -368,7 +371,7 @@ class Simulation implements NodeHost {
       return;
     }
     leader.acceptWrite(requestId);
-    this.livenessRequest = { requestId, nodeId: leader.id, index };
+    this.livenessRequest = { requestId, nodeId: leader.id, index, term: leader.raft.status().term };
     this.traceLine(`liveness probe ${requestId} at ${leader.id}`);
     leader.processReady();
   }
