@@ -10,6 +10,7 @@ import type { Ring } from '../placement/index.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { assert } from '../util/assert.js';
 import { CairnError } from '../util/errors.js';
+import type { Semaphore } from '../util/semaphore.js';
 import type { ChunkTransport } from './chunk-transfer.js';
 
 export interface ChunkPlacementContext {
@@ -36,6 +37,12 @@ export interface WriteChunksOptions {
   readonly inflightChunksMax: number;
   readonly objectSizeBytesMax: number;
   readonly onProgress?: (bytes: number) => void;
+  /**
+   * Node-wide budget of chunk buffers, shared by every put: one permit per chunk from
+   * the moment its buffer is allocated until all its copies are stored. Without it,
+   * memory grows with the number of concurrent puts (issue 8: 64 puts of 64 MiB).
+   */
+  readonly bufferBudget?: Semaphore;
 }
 
 /** Stores every chunk of `source` on its R nodes; `prefix` is data already read. */
@@ -47,6 +54,7 @@ export async function writeChunks(context: ChunkPlacementContext, source: AsyncI
   let size = 0;
   const ring = context.rings()[0];
   if (ring === undefined) throw new CairnError('CAIRN_ERR_NOT_IN_CLUSTER', 'this node has no placement ring yet');
+  const budget = options.bufferBudget;
   const storeChunk = async (bytes: Uint8Array): Promise<void> => {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     chunks.push({ sha256, size: bytes.length });
@@ -58,8 +66,19 @@ export async function writeChunks(context: ChunkPlacementContext, source: AsyncI
     const stored = Promise.all(replicas.map((memberId) => storeCopy(context, memberId, sha256, bytes))).then(() => options.onProgress?.(bytes.length));
     stored.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     inflight.push(stored);
+    released = true;
+    void stored.finally(() => budget?.release()).catch(() => undefined);
   };
-  for await (const bytes of cutIntoChunks(source, prefix, options.chunkSizeBytes)) await storeChunk(bytes);
+  // Whether the permit of the chunk being handled has passed to its store promise.
+  let released = true;
+  for await (const bytes of cutIntoChunks(source, prefix, options.chunkSizeBytes, budget)) {
+    released = false;
+    try {
+      await storeChunk(bytes);
+    } finally {
+      if (!released) budget?.release();
+    }
+  }
   await Promise.all(inflight);
   return { chunks, size, sha256: objectHash.digest('hex') };
 }
@@ -74,27 +93,48 @@ async function storeCopy(context: ChunkPlacementContext, memberId: string, sha25
   await context.transport.put(address, sha256, bytes);
 }
 
-/** Yields chunks of exactly `chunkSizeBytes` (the last one shorter), copying each once. */
-export async function* cutIntoChunks(source: AsyncIterable<Uint8Array>, prefix: Uint8Array, chunkSizeBytes: number): AsyncGenerator<Uint8Array> {
-  let buffer = new Uint8Array(chunkSizeBytes);
+/**
+ * Yields chunks of exactly `chunkSizeBytes` (the last one shorter), copying each once.
+ * With a budget, a permit is acquired before each buffer is allocated (so a put waits
+ * there, reading nothing more, while the node is at its limit); every yielded chunk
+ * carries one permit for the consumer to release. A buffer never yielded releases its own.
+ */
+export async function* cutIntoChunks(source: AsyncIterable<Uint8Array>, prefix: Uint8Array, chunkSizeBytes: number, budget?: Semaphore): AsyncGenerator<Uint8Array> {
+  let buffer: Uint8Array | null = null;
   let filled = 0;
-  const take = function* (piece: Uint8Array): Generator<Uint8Array> {
-    let offset = 0;
-    while (offset < piece.length) {
-      const count = Math.min(chunkSizeBytes - filled, piece.length - offset);
-      buffer.set(piece.subarray(offset, offset + count), filled);
-      filled += count;
-      offset += count;
-      if (filled === chunkSizeBytes) {
-        yield buffer;
-        buffer = new Uint8Array(chunkSizeBytes);
-        filled = 0;
+  try {
+    for await (const piece of withPrefix(prefix, source)) {
+      let offset = 0;
+      while (offset < piece.length) {
+        if (buffer === null) {
+          await budget?.acquire();
+          buffer = new Uint8Array(chunkSizeBytes);
+          filled = 0;
+        }
+        const count = Math.min(chunkSizeBytes - filled, piece.length - offset);
+        buffer.set(piece.subarray(offset, offset + count), filled);
+        filled += count;
+        offset += count;
+        if (filled === chunkSizeBytes) {
+          const full = buffer;
+          buffer = null;
+          yield full;
+        }
       }
     }
-  };
-  yield* take(prefix);
-  for await (const piece of source) yield* take(piece);
-  if (filled > 0) yield buffer.subarray(0, filled);
+    if (buffer !== null) {
+      const last = buffer.subarray(0, filled);
+      buffer = null;
+      yield last;
+    }
+  } finally {
+    if (buffer !== null) budget?.release();
+  }
+}
+
+async function* withPrefix(prefix: Uint8Array, source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  if (prefix.length > 0) yield prefix;
+  yield* source;
 }
 
 /** Streams the object's chunks in order, each verified; prefetches one chunk ahead. */

@@ -111,6 +111,19 @@ const commandTags: readonly MetaCommandType[] = [
 ];
 const what = 'meta command';
 
+const membershipCommandTypes: ReadonlySet<MetaCommandType> = new Set(['bootstrapCluster', 'addMember', 'updateMember', 'removeMember', 'settleEpoch']);
+
+/**
+ * Whether an encoded command may change the members or the rings, read from its tag
+ * alone: the node rebuilds its member and ring caches only then, not on every apply.
+ * Unknown bytes answer true (rebuilding is always safe).
+ */
+export function commandChangesMembership(data: Uint8Array): boolean {
+  if (data.length < 2 || data[0] !== commandFormatVersion) return true;
+  const type = commandTags[data[1] as number];
+  return type === undefined || membershipCommandTypes.has(type);
+}
+
 // Member ids and zones follow the placement ring's identifier rule.
 const identifierPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const addressPattern = /^[\x21-\x7e]+$/;

@@ -1,5 +1,5 @@
 // The replicated state machine of the meta group (DESIGN.md sections 1, 5, 6).
-export { commandProblem, decodeCommand, encodeCommand, memberRoles } from './commands.js';
+export { commandChangesMembership, commandProblem, decodeCommand, encodeCommand, memberRoles } from './commands.js';
 export type { ManifestChunk, MemberRole, MemberSpec, MetaCommand, MetaCommandType, ObjectValue, WriteCondition } from './commands.js';
 export { compareUtf8, InvalidKeyError, metaKeys, objectKeyProblem, validateObjectKey } from './keys.js';
 export type { ClusterIdentity, MemberRecord, MetaProgress, MetaResult, ObjectRecord, RingState } from './records.js';

@@ -44,6 +44,12 @@ export class MetaStateMachine implements AppliedStateMachine {
     await this.store.applyBatch([{ index: 1, term: 1 }], (_entry, writer) => {
       writer.put(raftConfigurationKey, new TextEncoder().encode(JSON.stringify(confState)));
     });
+    await this.store.flush();
+  }
+
+  /** Makes every applied entry durable; call before deleting Raft log entries. */
+  async flush(): Promise<void> {
+    await this.store.flush();
   }
 
   /** The whole state at the applied index, as one snapshot payload. */

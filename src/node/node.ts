@@ -10,9 +10,9 @@ import { Readable } from 'node:stream';
 import { createHash, randomUUID } from 'node:crypto';
 import { ChunkTransport, handleChunkRoute } from '../data/chunk-transfer.js';
 import { readChunks, writeChunks, type ChunkPlacementContext } from '../data/object-data.js';
-import { encodeCommand, getObject, listObjects, members as metaMembers, readIdentity as readClusterIdentity, validateObjectKey, currentRing, settledRing, type MetaCommand, type MetaResult, type ObjectValue } from '../meta/index.js';
+import { commandChangesMembership, encodeCommand, getObject, listObjects, members as metaMembers, readIdentity as readClusterIdentity, validateObjectKey, currentRing, settledRing, type MetaCommand, type MetaResult, type ObjectValue } from '../meta/index.js';
 import { Ring } from '../placement/index.js';
-import type { MemoryLogStorage, RaftNode, SoftState } from '../raft/index.js';
+import type { Entry, MemoryLogStorage, RaftNode, SoftState } from '../raft/index.js';
 import { createClientServer } from '../server/client-server.js';
 import { createPeerServer } from '../server/peer-server.js';
 import { PeerTransport } from '../server/peer-transport.js';
@@ -23,6 +23,7 @@ import { StateStore } from '../storage/state-store.js';
 import { assert } from '../util/assert.js';
 import { CairnError, NotFoundError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import { Semaphore } from '../util/semaphore.js';
 import type { DeleteObjectOptions, LeaderHint, ListObjectsPage, ListObjectsRequest, MemberAddressing, NodeApi, NodeInfo, ObjectInfo, PutObjectOptions, ReadConsistency } from './api.js';
 import { lockDataDirectory, readIdentity, writeIdentity, type NodeIdentity } from './identity.js';
 import { MetaStateMachine } from './meta-state-machine.js';
@@ -64,6 +65,8 @@ export class CairnNode implements NodeApi {
   private memoryLog: MemoryLogStorage | undefined;
   stateMachine: MetaStateMachine;
   readonly metrics = new NodeMetrics();
+  /** Every put's chunk buffers together: bounds memory however many puts arrive at once. */
+  private readonly chunkBufferBudget = new Semaphore(limits.chunkBuffersPerNodeMax);
   readonly peerTransport: PeerTransport;
   readonly chunkTransport = new ChunkTransport();
   readonly maintenance: NodeMaintenance = new NodeMaintenance(this);
@@ -75,8 +78,10 @@ export class CairnNode implements NodeApi {
   private clientAddress = '';
   private peerAddress = '';
   private fatalError: unknown;
-  private ringCache: { revision: number; rings: Ring[] } | undefined;
-  private membersCache: { appliedIndex: number; members: MemberAddressing[] } | undefined;
+  private ringCache: { generation: number; rings: Ring[] } | undefined;
+  private membersCache: { generation: number; members: MemberAddressing[] } | undefined;
+  /** Counts applied entries (and snapshots) that may have changed the members or rings. */
+  private membershipGeneration = 0;
   private closing = false;
   private readonly testHooks: TestHooks = readTestHooks();
 
@@ -154,7 +159,8 @@ export class CairnNode implements NodeApi {
       stateMachine: this.stateMachine,
       send: (messages) => this.peerTransport.send(messages),
       onSoftState: (state) => this.onSoftState(state),
-      onApplied: () => this.onApplied(),
+      onApplied: (entries) => this.onApplied(entries),
+      onSnapshotInstalled: () => this.onMembershipMayHaveChanged(),
       onFatal: (error) => this.onFatal(error),
     });
     this.tickTimer = setInterval(() => this.onTick(), this.config.tickMilliseconds);
@@ -178,9 +184,8 @@ export class CairnNode implements NodeApi {
     if (state.role === 'leader') void this.leaderDuties();
   }
 
-  private onApplied(): void {
-    this.ringCache = undefined;
-    this.refreshPeers();
+  private onApplied(entries: readonly Entry[]): void {
+    if (entries.some(entryChangesMembership)) this.onMembershipMayHaveChanged();
     const applied = this.driver?.appliedIndex ?? 0;
     if (applied - this.lastSnapshotIndex >= this.config.snapshotIntervalEntries && !this.snapshotting) void this.takeSnapshot();
   }
@@ -209,6 +214,9 @@ export class CairnNode implements NodeApi {
         const term = compactIndex >= memory.firstIndex() ? memory.term(compactIndex) : undefined;
         let segmentsRemoved = 0;
         if (term !== undefined) {
+          // The log is what re-applies entries the state store lost in a crash: the
+          // store must hold them durably before the log lets go of them.
+          await this.stateMachine.flush();
           memory.compact(compactIndex);
           segmentsRemoved = await this.durableLog.compact({ index: compactIndex, term });
         }
@@ -236,16 +244,26 @@ export class CairnNode implements NodeApi {
     for (const member of known) if (member.id !== self) this.peerTransport.setPeerAddress(member.id, this.peerRoute(member.id, member.peerAddress));
   }
 
-  /** Members and their addresses, read from the meta state once per applied batch. */
+  /**
+   * Members and rings are read from the meta state again only after an entry that may
+   * change them (or a snapshot): reading them on every applied batch cost a range scan
+   * and a ring build per small put (BENCHMARKS.md).
+   */
+  private onMembershipMayHaveChanged(): void {
+    this.membershipGeneration++;
+    this.refreshPeers();
+  }
+
+  /** Members and their addresses, read from the meta state once per membership change. */
   memberAddressing(): MemberAddressing[] {
-    const applied = this.driver?.appliedIndex ?? -1;
-    if (this.membersCache !== undefined && this.membersCache.appliedIndex === applied) return this.membersCache.members;
+    const generation = this.membershipGeneration;
+    if (this.membersCache !== undefined && this.membersCache.generation === generation) return this.membersCache.members;
     const recorded = metaMembers(this.stateMachine.reader());
     const members =
       recorded.length > 0
         ? recorded.map((member) => ({ id: member.id, clientAddress: member.clientAddress, peerAddress: member.peerAddress, zone: member.zone, weight: member.weight }))
         : [...(this.identity?.founding?.members ?? this.identity?.joinedWith ?? [])];
-    this.membersCache = { appliedIndex: applied, members };
+    this.membersCache = { generation, members };
     return members;
   }
 
@@ -337,6 +355,7 @@ export class CairnNode implements NodeApi {
       const written = await writeChunks(this.placementContext(), remaining(leftover, iterator), prefix, {
         chunkSizeBytes: limits.chunkSizeBytes,
         inflightChunksMax: chunksInflightMax,
+        bufferBudget: this.chunkBufferBudget,
         objectSizeBytesMax: limits.chunkSizeBytes * limits.metaManifestChunksMax,
       });
       ({ size, sha256 } = written);
@@ -424,15 +443,15 @@ export class CairnNode implements NodeApi {
 
   /** The current ring first, then the settled one while an epoch migrates. */
   rings(): Ring[] {
-    const applied = this.driver?.appliedIndex ?? 0;
-    if (this.ringCache !== undefined && this.ringCache.revision === applied) return this.ringCache.rings;
+    const generation = this.membershipGeneration;
+    if (this.ringCache !== undefined && this.ringCache.generation === generation) return this.ringCache.rings;
     const reader = this.stateMachine.reader();
     const rings: Ring[] = [];
     const current = currentRing(reader);
     const settled = settledRing(reader);
     if (current !== undefined) rings.push(Ring.fromDescription(current));
     if (settled !== undefined && current !== undefined && settled.epoch !== current.epoch) rings.push(Ring.fromDescription(settled));
-    this.ringCache = { revision: applied, rings };
+    this.ringCache = { generation, rings };
     return rings;
   }
 
@@ -451,7 +470,7 @@ export class CairnNode implements NodeApi {
     }
     writeIdentity(this.config.dataDirectory, identity);
     this.identity = identity;
-    this.membersCache = undefined;
+    this.membershipGeneration++;
     await this.startRaft();
   }
 
@@ -541,4 +560,10 @@ function closeServer(server: Server | undefined): Promise<void> {
     server.closeIdleConnections();
     setTimeout(() => server.closeAllConnections(), 2_000).unref();
   });
+}
+
+/** A configuration change, or a meta command that may change members or rings. */
+function entryChangesMembership(entry: Entry): boolean {
+  if (entry.type === 'confChange') return true;
+  return entry.data.length > 0 && commandChangesMembership(entry.data);
 }

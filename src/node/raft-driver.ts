@@ -28,6 +28,8 @@ export interface DriverOptions {
   readonly send: (messages: readonly Message[]) => void;
   readonly onSoftState?: (state: SoftState) => void;
   readonly onApplied?: (entries: readonly Entry[]) => void;
+  /** After a snapshot from the leader replaced the state machine's state. */
+  readonly onSnapshotInstalled?: () => void;
   readonly onFatal: (error: unknown) => void;
   readonly readyPerIterationMax?: number;
 }
@@ -161,6 +163,7 @@ export class RaftDriver {
       durableLog.installSnapshot({ index: ready.snapshot.metadata.index, term: ready.snapshot.metadata.term });
       this.appliedIndexValue = Math.max(this.appliedIndexValue, ready.snapshot.metadata.index);
       this.failProposalsUpTo(ready.snapshot.metadata.index);
+      this.options.onSnapshotInstalled?.();
     }
     if (ready.entries.length > 0) {
       memory.append(ready.entries);

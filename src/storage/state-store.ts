@@ -115,18 +115,30 @@ export class StateStore {
     this.applying = true;
     try {
       // transactionSync is the abortable kind in lmdb-js (an exception rolls the whole
-      // batch back); NO_SYNC_FLUSH keeps the fsync off the event loop, awaited below.
+      // batch back); NO_SYNC_FLUSH leaves the fsync to lmdb-js's own thread. It is not
+      // awaited: the Raft log holds every committed entry durably, and the applied index
+      // is written in the same transaction as the effects, so after a crash the node
+      // re-applies from whatever applied index reached the disk. Whoever deletes log
+      // entries (compaction) calls flush() first.
       this.root.transactionSync(() => {
         for (const entry of fresh) apply(entry, writer);
         const last = fresh[fresh.length - 1]!;
         this.meta.putSync('appliedIndex', last.index);
         this.meta.putSync('appliedTerm', last.term);
       }, abortableCommitFlags);
-      await this.root.flushed;
     } catch (error) {
       throw toStateError(error, this.path);
     } finally {
       this.applying = false;
+    }
+  }
+
+  /** Resolves once every applied batch so far is on disk (fsynced). */
+  async flush(): Promise<void> {
+    try {
+      await this.root.flushed;
+    } catch (error) {
+      throw toStateError(error, this.path);
     }
   }
 

@@ -9,6 +9,7 @@ export const limits = {
   keyLengthBytesMax: 1024,
   objectInlineBytesMax: 64 * KiB,
   chunkSizeBytes: 4 * MiB,
+  chunkBuffersPerNodeMax: 16, // chunk buffers of all puts on one node together (16 x 4 MiB)
   replicationFactorDefault: 3,
   replicationFactorMax: 7,
   listPageKeysMax: 1000,

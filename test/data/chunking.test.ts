@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cutIntoChunks } from '../../src/data/object-data.js';
+import { cutIntoChunks, writeChunks, type ChunkPlacementContext } from '../../src/data/object-data.js';
+import type { ChunkTransport } from '../../src/data/chunk-transfer.js';
+import type { ChunkStore } from '../../src/storage/chunk-store.js';
 import { Prng } from '../../src/util/prng.js';
+import { Semaphore } from '../../src/util/semaphore.js';
+import { members, ring } from './maintenance-helpers.js';
 
 async function* pieces(bytes: Uint8Array, prng: Prng): AsyncGenerator<Uint8Array> {
   let offset = 0;
@@ -25,6 +29,71 @@ test('chunks have the fixed size, the last one shorter, and concatenate to the i
     const joined = Buffer.concat(chunks);
     assert.is(createHash('sha256').update(joined).digest('hex'), createHash('sha256').update(input).digest('hex'));
   }
+});
+
+/**
+ * Puts whose copies go to peers through a transport that answers only when told to:
+ * the network is what cannot be made slow on demand here. `failOn` fails that chunk.
+ */
+function slowPlacement(failOn?: number): { context: ChunkPlacementContext; pending: (() => void)[]; stored: number[] } {
+  const pending: (() => void)[] = [];
+  const stored: number[] = [];
+  const transport = {
+    put: (_address: string, _sha256: string, bytes: Uint8Array) =>
+      new Promise<void>((resolve, reject) => pending.push(() => (bytes[0] === failOn ? reject(new Error('peer failed')) : (stored.push(bytes[0] as number), resolve())))),
+  } as unknown as ChunkTransport;
+  const context: ChunkPlacementContext = {
+    selfId: 'client-side', // not a member: every copy goes through the transport
+    store: undefined as unknown as ChunkStore,
+    transport,
+    rings: () => [ring(members(3), 1)],
+    peerAddressOf: (memberId) => `${memberId}:1`,
+  };
+  return { context, pending, stored };
+}
+
+async function* numberedChunks(count: number, size: number): AsyncGenerator<Uint8Array> {
+  for (let index = 0; index < count; index++) yield new Uint8Array(size).fill(index);
+}
+
+/** Answer every pending copy until the put settles (bounded rounds), checking the budget meanwhile. */
+async function drive(put: Promise<unknown>, pending: (() => void)[], budget: Semaphore, heldMax: number): Promise<number> {
+  let settled = false;
+  let waitingMax = 0;
+  void put.then(() => (settled = true), () => (settled = true));
+  for (let round = 0; round < 10_000 && !settled; round++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(budget.held() <= heldMax, `held ${budget.held()} of ${heldMax}`);
+    waitingMax = Math.max(waitingMax, budget.waiting());
+    pending.shift()?.();
+  }
+  assert.ok(settled, 'the put settled');
+  return waitingMax;
+}
+
+test('a node-wide buffer budget bounds the chunks of concurrent puts, and every permit comes back', async () => {
+  const budget = new Semaphore(3);
+  const { context, pending, stored } = slowPlacement();
+  const options = { chunkSizeBytes: 1000, inflightChunksMax: 3, objectSizeBytesMax: 1_000_000, bufferBudget: budget };
+  const puts = Promise.all([0, 1, 2, 3].map(() => writeChunks(context, numberedChunks(5, 1000), new Uint8Array(0), options)));
+  const waitingMax = await drive(puts, pending, budget, 3);
+  assert.ok(waitingMax >= 1, 'puts waited for the budget');
+  const results = await puts;
+  for (const result of results) assert.is(result.size, 5000);
+  assert.is(stored.length, 4 * 5 * 3, 'every copy of every chunk stored');
+  assert.is(budget.held(), 0, 'all permits released');
+});
+
+test('a failed put releases its permits', async () => {
+  const budget = new Semaphore(2);
+  const { context, pending } = slowPlacement(2);
+  const options = { chunkSizeBytes: 1000, inflightChunksMax: 3, objectSizeBytesMax: 1_000_000, bufferBudget: budget };
+  const put = writeChunks(context, numberedChunks(6, 1000), new Uint8Array(0), options);
+  await drive(put, pending, budget, 2);
+  await put.then(() => assert.unreachable('chunk 2 failed'), (error: Error) => assert.match(error.message, /peer failed/));
+  for (let round = 0; round < 100 && pending.length > 0; round++) pending.shift()?.();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.is(budget.held(), 0, 'no permit leaked');
 });
 
 test.run();

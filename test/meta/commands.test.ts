@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MetaCommand } from '../../src/meta/commands.js';
-import { decodeCommand, encodeCommand } from '../../src/meta/commands.js';
+import { commandChangesMembership, decodeCommand, encodeCommand } from '../../src/meta/commands.js';
 import { CorruptionError, InvalidArgumentError } from '../../src/util/errors.js';
 import { limits } from '../../src/util/limits.js';
 import { Prng } from '../../src/util/prng.js';
@@ -22,6 +22,19 @@ test('random commands of every kind round-trip exactly (seeded)', () => {
   for (const type of ['noop', 'addMember', 'updateMember', 'removeMember', 'settleEpoch', 'putObject', 'deleteObject']) {
     assert.ok(seen.has(type), `generated ${type}`);
   }
+});
+
+test('commandChangesMembership reads the tag: members, bootstrap and epochs yes; objects and noop no; unknown bytes yes', () => {
+  const prng = new Prng(7);
+  const membership = new Set(['bootstrapCluster', 'addMember', 'updateMember', 'removeMember', 'settleEpoch']);
+  for (let round = 0; round < 500; round++) {
+    const command = randomCommand(prng, [randomKey(prng)]);
+    assert.is(commandChangesMembership(encodeCommand(command)), membership.has(command.type), command.type);
+  }
+  assert.ok(commandChangesMembership(encodeCommand(bootstrapThree)));
+  assert.ok(commandChangesMembership(new Uint8Array([1])), 'too short');
+  assert.ok(commandChangesMembership(new Uint8Array([99, 6])), 'unknown format version');
+  assert.ok(commandChangesMembership(new Uint8Array([1, 200])), 'unknown tag');
 });
 
 test('bootstrap, float weights, long keys and full-size inline values round-trip', () => {
