@@ -10,7 +10,7 @@ import type { Ring } from '../placement/index.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { assert } from '../util/assert.js';
 import { CairnError } from '../util/errors.js';
-import type { Semaphore } from '../util/semaphore.js';
+import type { ChunkBufferPool } from './chunk-buffer-pool.js';
 import type { ChunkTransport } from './chunk-transfer.js';
 
 export interface ChunkPlacementContext {
@@ -38,11 +38,11 @@ export interface WriteChunksOptions {
   readonly objectSizeBytesMax: number;
   readonly onProgress?: (bytes: number) => void;
   /**
-   * Node-wide budget of chunk buffers, shared by every put: one permit per chunk from
-   * the moment its buffer is allocated until all its copies are stored. Without it,
-   * memory grows with the number of concurrent puts (issue 8: 64 puts of 64 MiB).
+   * Node-wide chunk buffers, shared by every put: a chunk's buffer is taken before it
+   * is filled and given back once all its copies are stored. Without it, memory grows
+   * with the number of concurrent puts (issue 8: 64 puts of 64 MiB).
    */
-  readonly bufferBudget?: Semaphore;
+  readonly bufferPool?: ChunkBufferPool;
 }
 
 /** Stores every chunk of `source` on its R nodes; `prefix` is data already read. */
@@ -54,7 +54,8 @@ export async function writeChunks(context: ChunkPlacementContext, source: AsyncI
   let size = 0;
   const ring = context.rings()[0];
   if (ring === undefined) throw new CairnError('CAIRN_ERR_NOT_IN_CLUSTER', 'this node has no placement ring yet');
-  const budget = options.bufferBudget;
+  const pool = options.bufferPool;
+  if (pool !== undefined) assert(pool.chunkSizeBytes === options.chunkSizeBytes, 'pool buffers are chunk-sized');
   const storeChunk = async (bytes: Uint8Array): Promise<void> => {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     chunks.push({ sha256, size: bytes.length });
@@ -63,20 +64,22 @@ export async function writeChunks(context: ChunkPlacementContext, source: AsyncI
     if (size > options.objectSizeBytesMax) throw new CairnError('CAIRN_ERR_LIMIT_EXCEEDED', `the object exceeds ${options.objectSizeBytesMax} bytes`);
     if (inflight.length >= options.inflightChunksMax) await inflight.shift();
     const replicas = context.firstReplicaOnly === true ? ring.replicasFor(sha256).slice(0, 1) : ring.replicasFor(sha256);
-    const stored = Promise.all(replicas.map((memberId) => storeCopy(context, memberId, sha256, bytes))).then(() => options.onProgress?.(bytes.length));
+    const copies = replicas.map((memberId) => storeCopy(context, memberId, sha256, bytes));
+    const stored = Promise.all(copies).then(() => options.onProgress?.(bytes.length));
     stored.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     inflight.push(stored);
-    released = true;
-    void stored.finally(() => budget?.release()).catch(() => undefined);
+    handedOver = true;
+    // The buffer is reused only once no copy can still be reading it, failed ones included.
+    void Promise.allSettled(copies).then(() => pool?.release(bytes));
   };
-  // Whether the permit of the chunk being handled has passed to its store promise.
-  let released = true;
-  for await (const bytes of cutIntoChunks(source, prefix, options.chunkSizeBytes, budget)) {
-    released = false;
+  // Whether the buffer of the chunk being handled has passed to its copies.
+  let handedOver = true;
+  for await (const bytes of cutIntoChunks(source, prefix, options.chunkSizeBytes, pool)) {
+    handedOver = false;
     try {
       await storeChunk(bytes);
     } finally {
-      if (!released) budget?.release();
+      if (!handedOver) pool?.release(bytes);
     }
   }
   await Promise.all(inflight);
@@ -95,11 +98,11 @@ async function storeCopy(context: ChunkPlacementContext, memberId: string, sha25
 
 /**
  * Yields chunks of exactly `chunkSizeBytes` (the last one shorter), copying each once.
- * With a budget, a permit is acquired before each buffer is allocated (so a put waits
- * there, reading nothing more, while the node is at its limit); every yielded chunk
- * carries one permit for the consumer to release. A buffer never yielded releases its own.
+ * With a pool, each buffer comes from it (so a put waits there, reading nothing more,
+ * while the node's buffers are all in use) and the consumer gives every yielded chunk
+ * back with `pool.release`; a buffer never yielded is given back here.
  */
-export async function* cutIntoChunks(source: AsyncIterable<Uint8Array>, prefix: Uint8Array, chunkSizeBytes: number, budget?: Semaphore): AsyncGenerator<Uint8Array> {
+export async function* cutIntoChunks(source: AsyncIterable<Uint8Array>, prefix: Uint8Array, chunkSizeBytes: number, pool?: ChunkBufferPool): AsyncGenerator<Uint8Array> {
   let buffer: Uint8Array | null = null;
   let filled = 0;
   try {
@@ -107,8 +110,7 @@ export async function* cutIntoChunks(source: AsyncIterable<Uint8Array>, prefix: 
       let offset = 0;
       while (offset < piece.length) {
         if (buffer === null) {
-          await budget?.acquire();
-          buffer = new Uint8Array(chunkSizeBytes);
+          buffer = pool === undefined ? new Uint8Array(chunkSizeBytes) : await pool.acquire();
           filled = 0;
         }
         const count = Math.min(chunkSizeBytes - filled, piece.length - offset);
@@ -128,7 +130,7 @@ export async function* cutIntoChunks(source: AsyncIterable<Uint8Array>, prefix: 
       yield last;
     }
   } finally {
-    if (buffer !== null) budget?.release();
+    if (buffer !== null) pool?.release(buffer);
   }
 }
 

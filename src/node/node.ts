@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createHash, randomUUID } from 'node:crypto';
 import { ChunkTransport, handleChunkRoute } from '../data/chunk-transfer.js';
+import { ChunkBufferPool } from '../data/chunk-buffer-pool.js';
 import { readChunks, writeChunks, type ChunkPlacementContext } from '../data/object-data.js';
 import { commandChangesMembership, encodeCommand, getObject, listObjects, members as metaMembers, readIdentity as readClusterIdentity, validateObjectKey, currentRing, settledRing, type MetaCommand, type MetaResult, type ObjectValue } from '../meta/index.js';
 import { Ring } from '../placement/index.js';
@@ -23,7 +24,6 @@ import { StateStore } from '../storage/state-store.js';
 import { assert } from '../util/assert.js';
 import { CairnError, NotFoundError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
-import { Semaphore } from '../util/semaphore.js';
 import type { DeleteObjectOptions, LeaderHint, ListObjectsPage, ListObjectsRequest, MemberAddressing, NodeApi, NodeInfo, ObjectInfo, PutObjectOptions, ReadConsistency } from './api.js';
 import { lockDataDirectory, readIdentity, writeIdentity, type NodeIdentity } from './identity.js';
 import { MetaStateMachine } from './meta-state-machine.js';
@@ -66,7 +66,7 @@ export class CairnNode implements NodeApi {
   stateMachine: MetaStateMachine;
   readonly metrics = new NodeMetrics();
   /** Every put's chunk buffers together: bounds memory however many puts arrive at once. */
-  private readonly chunkBufferBudget = new Semaphore(limits.chunkBuffersPerNodeMax);
+  private readonly chunkBuffers = new ChunkBufferPool(limits.chunkSizeBytes, limits.chunkBuffersPerNodeMax);
   readonly peerTransport: PeerTransport;
   readonly chunkTransport = new ChunkTransport();
   readonly maintenance: NodeMaintenance = new NodeMaintenance(this);
@@ -355,7 +355,7 @@ export class CairnNode implements NodeApi {
       const written = await writeChunks(this.placementContext(), remaining(leftover, iterator), prefix, {
         chunkSizeBytes: limits.chunkSizeBytes,
         inflightChunksMax: chunksInflightMax,
-        bufferBudget: this.chunkBufferBudget,
+        bufferPool: this.chunkBuffers,
         objectSizeBytesMax: limits.chunkSizeBytes * limits.metaManifestChunksMax,
       });
       ({ size, sha256 } = written);

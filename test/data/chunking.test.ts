@@ -5,7 +5,7 @@ import { cutIntoChunks, writeChunks, type ChunkPlacementContext } from '../../sr
 import type { ChunkTransport } from '../../src/data/chunk-transfer.js';
 import type { ChunkStore } from '../../src/storage/chunk-store.js';
 import { Prng } from '../../src/util/prng.js';
-import { Semaphore } from '../../src/util/semaphore.js';
+import { ChunkBufferPool } from '../../src/data/chunk-buffer-pool.js';
 import { members, ring } from './maintenance-helpers.js';
 
 async function* pieces(bytes: Uint8Array, prng: Prng): AsyncGenerator<Uint8Array> {
@@ -57,7 +57,7 @@ async function* numberedChunks(count: number, size: number): AsyncGenerator<Uint
 }
 
 /** Answer every pending copy until the put settles (bounded rounds), checking the budget meanwhile. */
-async function drive(put: Promise<unknown>, pending: (() => void)[], budget: Semaphore, heldMax: number): Promise<number> {
+async function drive(put: Promise<unknown>, pending: (() => void)[], budget: ChunkBufferPool, heldMax: number): Promise<number> {
   let settled = false;
   let waitingMax = 0;
   void put.then(() => (settled = true), () => (settled = true));
@@ -71,29 +71,47 @@ async function drive(put: Promise<unknown>, pending: (() => void)[], budget: Sem
   return waitingMax;
 }
 
-test('a node-wide buffer budget bounds the chunks of concurrent puts, and every permit comes back', async () => {
-  const budget = new Semaphore(3);
+test('a node-wide buffer pool bounds the chunks of concurrent puts, and every buffer comes back', async () => {
+  const budget = new ChunkBufferPool(1000, 3);
   const { context, pending, stored } = slowPlacement();
-  const options = { chunkSizeBytes: 1000, inflightChunksMax: 3, objectSizeBytesMax: 1_000_000, bufferBudget: budget };
+  const options = { chunkSizeBytes: 1000, inflightChunksMax: 3, objectSizeBytesMax: 1_000_000, bufferPool: budget };
   const puts = Promise.all([0, 1, 2, 3].map(() => writeChunks(context, numberedChunks(5, 1000), new Uint8Array(0), options)));
   const waitingMax = await drive(puts, pending, budget, 3);
   assert.ok(waitingMax >= 1, 'puts waited for the budget');
   const results = await puts;
   for (const result of results) assert.is(result.size, 5000);
+  // Buffers are reused: each copy still held its own chunk's content when it completed.
+  for (let value = 0; value < 5; value++) assert.is(stored.filter((first) => first === value).length, 4 * 3, `copies of chunk ${value}`);
   assert.is(stored.length, 4 * 5 * 3, 'every copy of every chunk stored');
   assert.is(budget.held(), 0, 'all permits released');
 });
 
-test('a failed put releases its permits', async () => {
-  const budget = new Semaphore(2);
+test('a failed put gives its buffers back', async () => {
+  const budget = new ChunkBufferPool(1000, 2);
   const { context, pending } = slowPlacement(2);
-  const options = { chunkSizeBytes: 1000, inflightChunksMax: 3, objectSizeBytesMax: 1_000_000, bufferBudget: budget };
+  const options = { chunkSizeBytes: 1000, inflightChunksMax: 3, objectSizeBytesMax: 1_000_000, bufferPool: budget };
   const put = writeChunks(context, numberedChunks(6, 1000), new Uint8Array(0), options);
   await drive(put, pending, budget, 2);
   await put.then(() => assert.unreachable('chunk 2 failed'), (error: Error) => assert.match(error.message, /peer failed/));
   for (let round = 0; round < 100 && pending.length > 0; round++) pending.shift()?.();
   await new Promise((resolve) => setImmediate(resolve));
-  assert.is(budget.held(), 0, 'no permit leaked');
+  assert.is(budget.held(), 0, 'no buffer leaked');
+});
+
+test('the pool reuses its buffers, and refuses one released twice or not its own', async () => {
+  const pool = new ChunkBufferPool(16, 2);
+  const first = await pool.acquire();
+  const second = await pool.acquire();
+  let third: Uint8Array | undefined;
+  const waiting = pool.acquire().then((buffer) => (third = buffer));
+  assert.is(pool.waiting(), 1);
+  pool.release(first.subarray(0, 5)); // a view of the last, short chunk gives back the whole buffer
+  await waiting;
+  assert.is(third?.buffer, first.buffer, 'the released buffer is handed out again');
+  assert.is(third?.length, 16);
+  assert.throws(() => pool.release(new Uint8Array(16)), /did not hand out/);
+  pool.release(second);
+  assert.throws(() => pool.release(second), /released twice/);
 });
 
 test.run();
