@@ -137,11 +137,35 @@ export class ChunkStore {
     return { sha256: hash.digest('hex'), size };
   }
 
-  /** The whole chunk, verified. NotFound (CAIRN_ERR_NOT_FOUND) if absent. */
+  /**
+   * The whole chunk, verified. NotFound (CAIRN_ERR_NOT_FOUND) if absent. Read straight
+   * into one buffer of the file's size: every get reads whole chunks, and joining
+   * pieces afterwards doubled the memory and copying per chunk.
+   */
   async read(sha256: string): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
-    for await (const piece of this.readStream(sha256)) parts.push(piece);
-    return Buffer.concat(parts);
+    const path = this.chunkPath(sha256);
+    const file = await this.openForRead(path, sha256);
+    const hash = createHash('sha256');
+    let bytes = new Uint8Array(0);
+    let failure: string | null = null;
+    try {
+      const size = await file.size();
+      if (size > this.chunkBytesMax) failure = `size ${size} exceeds chunkSizeBytes`;
+      else bytes = new Uint8Array(size);
+      // Bounded: each piece advances by readPieceBytes.
+      for (let position = 0; failure === null && position < bytes.length; position += this.readPieceBytes) {
+        const piece = bytes.subarray(position, Math.min(position + this.readPieceBytes, bytes.length));
+        if ((await readFully(file, piece, position)) !== piece.length) failure = 'short read';
+        hash.update(piece);
+      }
+    } catch (error) {
+      throw toStorageError(error, 'read chunk', path);
+    } finally {
+      await file.close().catch(() => undefined);
+    }
+    failure ??= verifyDigest(hash, sha256);
+    if (failure !== null) throw await this.quarantine(sha256, path, failure);
+    return bytes;
   }
 
   /** The chunk in pieces; the stream throws CorruptionError instead of ending if the hash is wrong. */

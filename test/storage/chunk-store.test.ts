@@ -81,6 +81,8 @@ test('two concurrent readers of a damaged chunk both get CorruptionError; it is 
   const disk = new SimulatedDisk(new Prng(8));
   const store = await ChunkStore.open(disk, '/node', { readPieceBytes: 512 });
   const bad = await store.write(payloadFor(3, 4000));
+  const good = await store.write(payloadFor(4, 4001));
+  assert.ok(bytesEqual(await store.read(good.sha256), payloadFor(4, 4001)), 'a read of many pieces comes back whole');
   disk.corruptByte(store.chunkPath(bad.sha256), 100, 1);
   const results = await Promise.allSettled([store.read(bad.sha256), store.read(bad.sha256)]);
   for (const result of results) {
