@@ -160,17 +160,35 @@ async function forwardToLeader(node: NodeApi, request: IncomingMessage, response
   }
   if (bufferedBody !== undefined) headers['content-length'] = String(bufferedBody.length);
   const method = (request.method ?? 'GET') as 'PUT' | 'DELETE' | 'POST' | 'GET';
-  const upstream = await undiciRequest(`http://${hint.leaderClientAddress}${request.url ?? '/'}`, {
-    method,
-    headers,
-    body: bufferedBody ?? (method === 'PUT' || method === 'POST' ? (request as Readable) : null),
-    headersTimeout: limits.clientRequestTimeoutMilliseconds,
-    bodyTimeout: limits.clientRequestTimeoutMilliseconds,
-  });
+  let upstream: Awaited<ReturnType<typeof undiciRequest>>;
+  try {
+    upstream = await undiciRequest(`http://${hint.leaderClientAddress}${request.url ?? '/'}`, {
+      method,
+      headers,
+      body: bufferedBody ?? (method === 'PUT' || method === 'POST' ? (request as Readable) : null),
+      headersTimeout: limits.clientRequestTimeoutMilliseconds,
+      bodyTimeout: limits.clientRequestTimeoutMilliseconds,
+    });
+  } catch (error) {
+    // The request body was handed to the forward, which may have taken part of it: this
+    // connection cannot carry another request (the next one on it went unanswered until
+    // the client's timeout), so it is closed after the error answer.
+    response.setHeader('connection', 'close');
+    throw forwardFailure(hint.leaderClientAddress, error);
+  }
   const responseHeaders: Record<string, string> = {};
   for (const [name, value] of Object.entries(upstream.headers)) {
     if (typeof value === 'string' && name !== 'connection' && name !== 'keep-alive' && name !== 'transfer-encoding') responseHeaders[name] = value;
   }
   response.writeHead(upstream.statusCode, responseHeaders);
   await pipeline(upstream.body, response);
+}
+
+/** A forward that got no answer from the leader: retryable; nothing happened if it never connected. */
+function forwardFailure(leaderAddress: string, error: unknown): CairnError {
+  const code = (error as { code?: string }).code;
+  const neverConnected = code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EHOSTUNREACH';
+  return new CairnError('CAIRN_ERR_UNAVAILABLE', `the leader at ${leaderAddress} could not be reached (${code ?? (error instanceof Error ? error.message : String(error))}); retry`, {
+    details: { leaderClientAddress: leaderAddress, outcome: neverConnected ? 'failed' : 'unknown' },
+  });
 }
