@@ -1,6 +1,7 @@
 // The client port's HTTP handling with a stand-in node: what is tested here is the
 // connection, not the node (the cluster tests cover the node behind it).
 import { createServer, type Server } from 'node:http';
+import { Readable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Pool } from 'undici';
@@ -43,7 +44,7 @@ test('a write forwarded to a leader that is gone fails as UNAVAILABLE and closes
   // One connection, so the second request can only use the connection the first one used.
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1, headersTimeout: 10_000, bodyTimeout: 10_000 });
   try {
-    const put = await pool.request({ method: 'PUT', path: '/v1/objects/k', body: body(), headers: { 'content-type': 'application/octet-stream', 'content-length': '2000' } });
+    const put = await pool.request({ method: 'PUT', path: '/v1/objects/k', body: Readable.from(body()), headers: { 'content-type': 'application/octet-stream', 'content-length': '2000' } });
     const answer = (await put.body.json()) as { error: { code: string } };
     assert.is(put.statusCode, 503);
     assert.is(answer.error.code, 'UNAVAILABLE', 'retryable, not an internal error');
