@@ -143,33 +143,22 @@ export class ChunkStore {
    * pieces afterwards doubled the memory and copying per chunk.
    */
   async read(sha256: string): Promise<Uint8Array> {
-    const path = this.chunkPath(sha256);
-    const file = await this.openForRead(path, sha256);
-    const hash = createHash('sha256');
-    let bytes = new Uint8Array(0);
-    let failure: string | null = null;
-    try {
-      const size = await file.size();
-      if (size > this.chunkBytesMax) failure = `size ${size} exceeds chunkSizeBytes`;
-      else bytes = new Uint8Array(size);
-      // Bounded: each piece advances by readPieceBytes.
-      for (let position = 0; failure === null && position < bytes.length; position += this.readPieceBytes) {
-        const piece = bytes.subarray(position, Math.min(position + this.readPieceBytes, bytes.length));
-        if ((await readFully(file, piece, position)) !== piece.length) failure = 'short read';
-        hash.update(piece);
-      }
-    } catch (error) {
-      throw toStorageError(error, 'read chunk', path);
-    } finally {
-      await file.close().catch(() => undefined);
-    }
-    failure ??= verifyDigest(hash, sha256);
-    if (failure !== null) throw await this.quarantine(sha256, path, failure);
-    return bytes;
+    let whole = new Uint8Array(0);
+    for await (const piece of this.verifiedPieces(sha256, (size) => (whole = new Uint8Array(size)))) void piece;
+    return whole;
   }
 
   /** The chunk in pieces; the stream throws CorruptionError instead of ending if the hash is wrong. */
-  async *readStream(sha256: string): AsyncGenerator<Uint8Array, void, undefined> {
+  readStream(sha256: string): AsyncGenerator<Uint8Array, void, undefined> {
+    return this.verifiedPieces(sha256);
+  }
+
+  /**
+   * Reads and hashes the chunk piece by piece, holding the last piece back until the
+   * hash is verified. With `wholeBuffer`, the pieces are views of one buffer of the
+   * file's size (allocated once); without, each piece is its own buffer.
+   */
+  private async *verifiedPieces(sha256: string, wholeBuffer?: (size: number) => Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {
     const path = this.chunkPath(sha256);
     const file = await this.openForRead(path, sha256);
     const hash = createHash('sha256');
@@ -178,9 +167,11 @@ export class ChunkStore {
     try {
       const size = await file.size();
       if (size > this.chunkBytesMax) failure = `size ${size} exceeds chunkSizeBytes`;
+      const whole = failure === null ? wholeBuffer?.(size) : undefined;
       // Bounded: each piece advances by readPieceBytes.
       for (let position = 0; failure === null && position < size; position += this.readPieceBytes) {
-        const piece = new Uint8Array(Math.min(this.readPieceBytes, size - position));
+        const end = Math.min(position + this.readPieceBytes, size);
+        const piece = whole === undefined ? new Uint8Array(end - position) : whole.subarray(position, end);
         if ((await readFully(file, piece, position)) !== piece.length) failure = 'short read';
         hash.update(piece);
         if (held !== null) yield held;
