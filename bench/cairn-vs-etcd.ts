@@ -14,7 +14,10 @@ if (etcdVersion() === undefined) {
 }
 const argumentsGiven = parseArguments(process.argv.slice(2));
 const result = await runSideBySide({
-  withEtcd: true, seconds: argumentsGiven.seconds, skipLimits: argumentsGiven.skipLimits, directory: argumentsGiven.directory ?? tmpdir(),
+  withEtcd: true,
+  seconds: argumentsGiven.seconds,
+  skipLimits: argumentsGiven.skipLimits,
+  directory: argumentsGiven.directory ?? tmpdir(),
   ...(argumentsGiven.cases === undefined ? {} : { cases: argumentsGiven.cases }),
   log: (line) => process.stderr.write(`${line}\n`),
 });

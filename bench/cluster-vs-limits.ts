@@ -7,7 +7,10 @@ import { parseArguments, printSideBySide, runSideBySide } from './side-by-side.j
 
 const argumentsGiven = parseArguments(process.argv.slice(2));
 const result = await runSideBySide({
-  withEtcd: false, seconds: argumentsGiven.seconds, skipLimits: argumentsGiven.skipLimits, directory: argumentsGiven.directory ?? tmpdir(),
+  withEtcd: false,
+  seconds: argumentsGiven.seconds,
+  skipLimits: argumentsGiven.skipLimits,
+  directory: argumentsGiven.directory ?? tmpdir(),
   ...(argumentsGiven.cases === undefined ? {} : { cases: argumentsGiven.cases }),
   log: (line) => process.stderr.write(`${line}\n`),
 });

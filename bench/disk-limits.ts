@@ -3,7 +3,15 @@
 // pre-written file, and sequential write bandwidth (1 MiB writes + one final fsync).
 // Synchronous fs calls: the best a Node loop can do, no event-loop or promise costs.
 // Run alone: npx tsx bench/disk-limits.ts [DIR]
-import { closeSync, fdatasyncSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasyncSync,
+  fsyncSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,14 +29,22 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? 0;
 }
 
-function syncLoop(path: string, durationMilliseconds: number, positionOf: (operation: number) => number): SyncRate {
+function syncLoop(
+  path: string,
+  durationMilliseconds: number,
+  positionOf: (operation: number) => number,
+): SyncRate {
   const fd = openSync(path, 'r+');
   const block = Buffer.alloc(blockBytes, 0xab);
   const latencies: number[] = [];
   const start = performance.now();
   try {
     // Bounded by time and by an operation count.
-    for (let operation = 0; operation < operationsMax && performance.now() - start < durationMilliseconds; operation++) {
+    for (
+      let operation = 0;
+      operation < operationsMax && performance.now() - start < durationMilliseconds;
+      operation++
+    ) {
       const before = performance.now();
       writeSync(fd, block, 0, blockBytes, positionOf(operation));
       fdatasyncSync(fd);
@@ -39,7 +55,11 @@ function syncLoop(path: string, durationMilliseconds: number, positionOf: (opera
   }
   const elapsed = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
-  return { operationsPerSecond: latencies.length / elapsed, p50Milliseconds: percentile(latencies, 0.5), p99Milliseconds: percentile(latencies, 0.99) };
+  return {
+    operationsPerSecond: latencies.length / elapsed,
+    p50Milliseconds: percentile(latencies, 0.5),
+    p99Milliseconds: percentile(latencies, 0.99),
+  };
 }
 
 /** 4 KiB write + fdatasync, appending to a fresh (growing) file. */
@@ -54,7 +74,11 @@ export function fdatasyncFreshFile(directory: string, durationMilliseconds: numb
 }
 
 /** 4 KiB write + fdatasync, rewriting blocks of an already written and synced file. */
-export function fdatasyncPrewrittenFile(directory: string, durationMilliseconds: number, fileBytes = 64 * 1024 * 1024): SyncRate {
+export function fdatasyncPrewrittenFile(
+  directory: string,
+  durationMilliseconds: number,
+  fileBytes = 64 * 1024 * 1024,
+): SyncRate {
   const path = join(directory, 'prewritten.bin');
   writeSequential(path, fileBytes);
   const blocks = fileBytes / blockBytes;
@@ -69,7 +93,8 @@ function writeSequential(path: string, totalBytes: number): void {
   const fd = openSync(path, 'w');
   const piece = Buffer.alloc(1024 * 1024, 0x5a);
   try {
-    for (let written = 0; written < totalBytes; written += piece.length) writeSync(fd, piece, 0, piece.length, written);
+    for (let written = 0; written < totalBytes; written += piece.length)
+      writeSync(fd, piece, 0, piece.length, written);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -77,7 +102,10 @@ function writeSequential(path: string, totalBytes: number): void {
 }
 
 /** MiB/s writing `totalBytes` in 1 MiB writes to a fresh file, final fsync included. */
-export function sequentialWriteMebibytesPerSecond(directory: string, totalBytes = 512 * 1024 * 1024): number {
+export function sequentialWriteMebibytesPerSecond(
+  directory: string,
+  totalBytes = 512 * 1024 * 1024,
+): number {
   const path = join(directory, 'sequential.bin');
   const start = performance.now();
   try {

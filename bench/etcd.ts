@@ -13,7 +13,11 @@ import type { Consistency } from '../src/client/index.js';
 
 export interface EtcdCluster {
   readonly clientUrls: readonly string[];
-  readonly members: readonly { readonly name: string; readonly process: ChildProcess; readonly logFile: string }[];
+  readonly members: readonly {
+    readonly name: string;
+    readonly process: ChildProcess;
+    readonly logFile: string;
+  }[];
   stop(): Promise<void>;
 }
 
@@ -25,10 +29,14 @@ export function etcdVersion(): string | undefined {
   return /etcd Version: (\S+)/.exec(result.stdout)?.[1] ?? 'unknown';
 }
 
-export const etcdInstallHint = 'etcd is not installed: apt-get update && apt-get install -y etcd-server (Debian\'s etcd 3.4), then run this again';
+export const etcdInstallHint =
+  "etcd is not installed: apt-get update && apt-get install -y etcd-server (Debian's etcd 3.4), then run this again";
 
 export class EtcdError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -36,7 +44,8 @@ export class EtcdError extends Error {
 async function waitForEtcd(url: string, member: ChildProcess): Promise<void> {
   const deadline = performance.now() + startTimeoutMilliseconds;
   for (let attempt = 0; attempt < 10_000 && performance.now() < deadline; attempt++) {
-    if (member.exitCode !== null) throw new Error(`etcd at ${url} exited with code ${member.exitCode}`);
+    if (member.exitCode !== null)
+      throw new Error(`etcd at ${url} exited with code ${member.exitCode}`);
     try {
       const response = await fetch(`${url}/health`);
       const body = (await response.json()) as { health?: string };
@@ -62,27 +71,59 @@ export async function startEtcdCluster(memberCount = 3): Promise<EtcdCluster> {
     const logFile = `${dataDirectory}.log`;
     const log = openSync(logFile, 'a');
     const clientUrl = clientUrls[index] ?? '';
-    const child = spawn('etcd', [
-      '--name', name, '--data-dir', dataDirectory,
-      '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl,
-      '--listen-peer-urls', peerUrl(index), '--initial-advertise-peer-urls', peerUrl(index),
-      '--initial-cluster', initialCluster, '--initial-cluster-token', 'cairn-bench', '--initial-cluster-state', 'new',
-      '--logger', 'zap', '--log-level', 'warn',
-    ], { stdio: ['ignore', log, log] });
+    const child = spawn(
+      'etcd',
+      [
+        '--name',
+        name,
+        '--data-dir',
+        dataDirectory,
+        '--listen-client-urls',
+        clientUrl,
+        '--advertise-client-urls',
+        clientUrl,
+        '--listen-peer-urls',
+        peerUrl(index),
+        '--initial-advertise-peer-urls',
+        peerUrl(index),
+        '--initial-cluster',
+        initialCluster,
+        '--initial-cluster-token',
+        'cairn-bench',
+        '--initial-cluster-state',
+        'new',
+        '--logger',
+        'zap',
+        '--log-level',
+        'warn',
+      ],
+      { stdio: ['ignore', log, log] },
+    );
     closeSync(log);
     return { name, process: child, logFile };
   });
   const stop = async (): Promise<void> => {
-    await Promise.all(members.map((member) => new Promise<void>((resolve) => {
-      if (member.process.exitCode !== null || member.process.signalCode !== null) return resolve();
-      const timer = setTimeout(() => member.process.kill('SIGKILL'), 10_000);
-      member.process.once('exit', () => { clearTimeout(timer); resolve(); });
-      member.process.kill('SIGTERM');
-    })));
+    await Promise.all(
+      members.map(
+        (member) =>
+          new Promise<void>((resolve) => {
+            if (member.process.exitCode !== null || member.process.signalCode !== null)
+              return resolve();
+            const timer = setTimeout(() => member.process.kill('SIGKILL'), 10_000);
+            member.process.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            member.process.kill('SIGTERM');
+          }),
+      ),
+    );
     rmSync(directory, { recursive: true, force: true });
   };
   try {
-    await Promise.all(members.map((member, index) => waitForEtcd(clientUrls[index] ?? '', member.process)));
+    await Promise.all(
+      members.map((member, index) => waitForEtcd(clientUrls[index] ?? '', member.process)),
+    );
   } catch (error) {
     await stop();
     throw error;
@@ -104,24 +145,41 @@ export class EtcdTarget implements BenchTarget {
   private next = 0;
 
   constructor(clientUrls: readonly string[], connectionsPerMember: number) {
-    this.pools = clientUrls.map((url) => new Pool(url, { connections: connectionsPerMember, pipelining: 1 }));
+    this.pools = clientUrls.map(
+      (url) => new Pool(url, { connections: connectionsPerMember, pipelining: 1 }),
+    );
   }
 
   private async post(path: string, body: string): Promise<Record<string, unknown>> {
     const pool = this.pools[this.next++ % this.pools.length] as Pool;
-    const response = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const response = await pool.request({
+      path,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     const text = await response.body.text();
-    if (response.statusCode !== 200) throw new EtcdError(`ETCD_HTTP_${response.statusCode}`, text.slice(0, 200));
+    if (response.statusCode !== 200)
+      throw new EtcdError(`ETCD_HTTP_${response.statusCode}`, text.slice(0, 200));
     return JSON.parse(text) as Record<string, unknown>;
   }
 
   async put(key: string, body: BenchBody): Promise<void> {
     const value = await bodyBytes(body);
-    await this.post('/v3/kv/put', JSON.stringify({ key: Buffer.from(key).toString('base64'), value: value.toString('base64') }));
+    await this.post(
+      '/v3/kv/put',
+      JSON.stringify({ key: Buffer.from(key).toString('base64'), value: value.toString('base64') }),
+    );
   }
 
   async get(key: string, consistency: Consistency): Promise<number> {
-    const answer = await this.post('/v3/kv/range', JSON.stringify({ key: Buffer.from(key).toString('base64'), serializable: consistency === 'serializable' }));
+    const answer = await this.post(
+      '/v3/kv/range',
+      JSON.stringify({
+        key: Buffer.from(key).toString('base64'),
+        serializable: consistency === 'serializable',
+      }),
+    );
     const kvs = answer['kvs'] as { value?: string }[] | undefined;
     const value = kvs?.[0]?.value;
     if (value === undefined) throw new EtcdError('ETCD_NOT_FOUND', `key ${key} not found`);

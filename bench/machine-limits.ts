@@ -8,7 +8,17 @@
 //   TCP: one loopback stream into a sink process
 // Run: npx tsx bench/machine-limits.ts [--dir DIR] [--json]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, fdatasyncSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fdatasyncSync,
+  fsyncSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -44,13 +54,21 @@ export interface MachineLimits {
   readonly loopbackTcpGibibitsPerSecond: number;
 }
 
-function syncLoop(path: string, durationMilliseconds: number, positionOf: (operation: number) => number): SyncRate {
+function syncLoop(
+  path: string,
+  durationMilliseconds: number,
+  positionOf: (operation: number) => number,
+): SyncRate {
   const fd = openSync(path, 'r+');
   const block = Buffer.alloc(syncBlockBytes, 0xab);
   const histogram = new LatencyHistogram();
   const start = performance.now();
   try {
-    for (let operation = 0; operation < syncOperationsMax && performance.now() - start < durationMilliseconds; operation++) {
+    for (
+      let operation = 0;
+      operation < syncOperationsMax && performance.now() - start < durationMilliseconds;
+      operation++
+    ) {
       const before = performance.now();
       writeSync(fd, block, 0, syncBlockBytes, positionOf(operation));
       fdatasyncSync(fd);
@@ -60,30 +78,50 @@ function syncLoop(path: string, durationMilliseconds: number, positionOf: (opera
     closeSync(fd);
   }
   const seconds = (performance.now() - start) / 1000;
-  return { operationsPerSecond: histogram.count / seconds, p50Milliseconds: histogram.percentileMilliseconds(50), p99Milliseconds: histogram.percentileMilliseconds(99) };
+  return {
+    operationsPerSecond: histogram.count / seconds,
+    p50Milliseconds: histogram.percentileMilliseconds(50),
+    p99Milliseconds: histogram.percentileMilliseconds(99),
+  };
 }
 
-export function measureFdatasync(directory: string, durationMilliseconds: number): { fresh: SyncRate; rewrite: SyncRate } {
+export function measureFdatasync(
+  directory: string,
+  durationMilliseconds: number,
+): { fresh: SyncRate; rewrite: SyncRate } {
   const freshPath = join(directory, 'fresh.bin');
   closeSync(openSync(freshPath, 'w'));
-  const fresh = syncLoop(freshPath, durationMilliseconds, (operation) => operation * syncBlockBytes);
+  const fresh = syncLoop(
+    freshPath,
+    durationMilliseconds,
+    (operation) => operation * syncBlockBytes,
+  );
   rmSync(freshPath, { force: true });
   const rewritePath = join(directory, 'rewrite.bin');
   const fileBytes = 64 * MiB;
   writeForBandwidth(rewritePath, fileBytes, Infinity);
-  const rewrite = syncLoop(rewritePath, durationMilliseconds, (operation) => (operation % (fileBytes / syncBlockBytes)) * syncBlockBytes);
+  const rewrite = syncLoop(
+    rewritePath,
+    durationMilliseconds,
+    (operation) => (operation % (fileBytes / syncBlockBytes)) * syncBlockBytes,
+  );
   rmSync(rewritePath, { force: true });
   return { fresh, rewrite };
 }
 
 /** Writes 1 MiB pieces until `bytesMax` or the time is up, then fsyncs; returns bytes written and MiB/s. */
-function writeForBandwidth(path: string, bytesMax: number, durationMilliseconds: number): { bytes: number; mebibytesPerSecond: number } {
+function writeForBandwidth(
+  path: string,
+  bytesMax: number,
+  durationMilliseconds: number,
+): { bytes: number; mebibytesPerSecond: number } {
   const fd = openSync(path, 'w');
   const piece = Buffer.alloc(MiB, 0x5a);
   const start = performance.now();
   let bytes = 0;
   try {
-    for (; bytes < bytesMax && performance.now() - start < durationMilliseconds; bytes += MiB) writeSync(fd, piece, 0, MiB, bytes);
+    for (; bytes < bytesMax && performance.now() - start < durationMilliseconds; bytes += MiB)
+      writeSync(fd, piece, 0, MiB, bytes);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -112,14 +150,18 @@ function readForBandwidth(path: string, bytes: number, direct: boolean): number 
     if (offset === undefined) return Number.NaN;
     const start = performance.now();
     let read = 0;
-    for (let position = 0; position < bytes; position += readBlockBytes) read += readSync(fd, buffer, offset, readBlockBytes, position);
+    for (let position = 0; position < bytes; position += readBlockBytes)
+      read += readSync(fd, buffer, offset, readBlockBytes, position);
     return read / MiB / ((performance.now() - start) / 1000);
   } finally {
     closeSync(fd);
   }
 }
 
-export function measureSequential(directory: string, durationMilliseconds: number): { write: number; readDirect: number; readCached: number } {
+export function measureSequential(
+  directory: string,
+  durationMilliseconds: number,
+): { write: number; readDirect: number; readCached: number } {
   const path = join(directory, 'sequential.bin');
   try {
     const written = writeForBandwidth(path, sequentialBytesMax, durationMilliseconds);
@@ -154,7 +196,14 @@ function stopHelperProcess(child: ChildProcess): Promise<void> {
 const httpServerSource = `const http=require('node:http');const s=http.createServer((q,r)=>{r.writeHead(200,{'content-type':'text/plain','content-length':'2'});r.end('ok')});s.keepAliveTimeout=60000;s.listen(0,'127.0.0.1',()=>console.log(s.address().port));`;
 
 /** Requests/s of a trivial node:http server, driven as cairn is: the bench runner over undici. */
-export async function measureHttp(durationMilliseconds: number, clients = 64): Promise<{ requestsPerSecond: number; p50Milliseconds: number; oneClientP50Milliseconds: number }> {
+export async function measureHttp(
+  durationMilliseconds: number,
+  clients = 64,
+): Promise<{
+  requestsPerSecond: number;
+  p50Milliseconds: number;
+  oneClientP50Milliseconds: number;
+}> {
   const { child, port } = await startHelperProcess(httpServerSource);
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: clients, pipelining: 1 });
   const request = async (): Promise<number> => {
@@ -163,8 +212,18 @@ export async function measureHttp(durationMilliseconds: number, clients = 64): P
     return 0;
   };
   try {
-    const many = await runPhase({ name: 'http', clients, durationMilliseconds, plan: () => ({ kind: 'get', run: request }) });
-    const one = await runPhase({ name: 'http', clients: 1, durationMilliseconds: Math.min(durationMilliseconds, 2000), plan: () => ({ kind: 'get', run: request }) });
+    const many = await runPhase({
+      name: 'http',
+      clients,
+      durationMilliseconds,
+      plan: () => ({ kind: 'get', run: request }),
+    });
+    const one = await runPhase({
+      name: 'http',
+      clients: 1,
+      durationMilliseconds: Math.min(durationMilliseconds, 2000),
+      plan: () => ({ kind: 'get', run: request }),
+    });
     const manyStats = many.operations[0];
     const oneStats = one.operations[0];
     return {
@@ -185,16 +244,25 @@ export async function measureLoopbackTcp(durationMilliseconds: number): Promise<
   const { child, port } = await startHelperProcess(tcpSinkSource);
   try {
     const socket = connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
     const piece = Buffer.alloc(MiB, 0x33);
     const start = performance.now();
     const writesMax = 1_000_000;
-    for (let write = 0; write < writesMax && performance.now() - start < durationMilliseconds; write++) {
+    for (
+      let write = 0;
+      write < writesMax && performance.now() - start < durationMilliseconds;
+      write++
+    ) {
       if (!socket.write(piece)) await new Promise<void>((resolve) => socket.once('drain', resolve));
     }
     const received = await new Promise<number>((resolve) => {
       let answer = '';
-      socket.on('data', (data: Buffer) => { answer += data.toString('utf8'); });
+      socket.on('data', (data: Buffer) => {
+        answer += data.toString('utf8');
+      });
       socket.once('end', () => resolve(Number(answer)));
       socket.end();
     });
@@ -204,7 +272,10 @@ export async function measureLoopbackTcp(durationMilliseconds: number): Promise<
   }
 }
 
-export async function measureMachineLimits(directory: string, log: (line: string) => void = () => {}): Promise<MachineLimits> {
+export async function measureMachineLimits(
+  directory: string,
+  log: (line: string) => void = () => {},
+): Promise<MachineLimits> {
   const scratch = mkdtempSync(join(directory, 'cairn-limits-'));
   try {
     log('fdatasync...');
@@ -216,11 +287,17 @@ export async function measureMachineLimits(directory: string, log: (line: string
     log('TCP on loopback...');
     const tcp = await measureLoopbackTcp(2000);
     return {
-      cores: cpus().length, memoryGibibytes: totalmem() / 1024 ** 3, directory,
-      fdatasyncFresh: sync.fresh, fdatasyncRewrite: sync.rewrite,
-      sequentialWriteMebibytesPerSecond: sequential.write, sequentialReadDirectMebibytesPerSecond: sequential.readDirect,
+      cores: cpus().length,
+      memoryGibibytes: totalmem() / 1024 ** 3,
+      directory,
+      fdatasyncFresh: sync.fresh,
+      fdatasyncRewrite: sync.rewrite,
+      sequentialWriteMebibytesPerSecond: sequential.write,
+      sequentialReadDirectMebibytesPerSecond: sequential.readDirect,
       sequentialReadCachedMebibytesPerSecond: sequential.readCached,
-      httpRequestsPerSecond: http.requestsPerSecond, httpP50Milliseconds: http.p50Milliseconds, httpOneClientP50Milliseconds: http.oneClientP50Milliseconds,
+      httpRequestsPerSecond: http.requestsPerSecond,
+      httpP50Milliseconds: http.p50Milliseconds,
+      httpOneClientP50Milliseconds: http.oneClientP50Milliseconds,
       loopbackTcpGibibitsPerSecond: tcp,
     };
   } finally {
@@ -231,13 +308,41 @@ export async function measureMachineLimits(directory: string, log: (line: string
 export function machineLimitRows(limits: MachineLimits): string[][] {
   const f = formatNumber;
   return [
-    ['fdatasync, 4 KiB appends to a fresh file', `${f(limits.fdatasyncFresh.operationsPerSecond)}/s`, `p50 ${f(limits.fdatasyncFresh.p50Milliseconds)} ms, p99 ${f(limits.fdatasyncFresh.p99Milliseconds)} ms`],
-    ['fdatasync, 4 KiB rewrites of a pre-written file', `${f(limits.fdatasyncRewrite.operationsPerSecond)}/s`, `p50 ${f(limits.fdatasyncRewrite.p50Milliseconds)} ms, p99 ${f(limits.fdatasyncRewrite.p99Milliseconds)} ms`],
-    ['sequential write, 1 MiB writes + fsync', `${f(limits.sequentialWriteMebibytesPerSecond)} MiB/s`, 'page cache, then one fsync'],
-    ['sequential read, 4 MiB O_DIRECT reads', `${f(limits.sequentialReadDirectMebibytesPerSecond)} MiB/s`, 'the disk, one read in flight'],
-    ['sequential read, 4 MiB reads, page cache', `${f(limits.sequentialReadCachedMebibytesPerSecond)} MiB/s`, 'memory copies'],
-    ['trivial node:http server, 64 undici clients', `${f(limits.httpRequestsPerSecond)} req/s`, `p50 ${f(limits.httpP50Milliseconds)} ms; 1 client p50 ${f(limits.httpOneClientP50Milliseconds)} ms`],
-    ['loopback TCP, one stream', `${f(limits.loopbackTcpGibibitsPerSecond)} Gibit/s`, '1 MiB writes into a sink process'],
+    [
+      'fdatasync, 4 KiB appends to a fresh file',
+      `${f(limits.fdatasyncFresh.operationsPerSecond)}/s`,
+      `p50 ${f(limits.fdatasyncFresh.p50Milliseconds)} ms, p99 ${f(limits.fdatasyncFresh.p99Milliseconds)} ms`,
+    ],
+    [
+      'fdatasync, 4 KiB rewrites of a pre-written file',
+      `${f(limits.fdatasyncRewrite.operationsPerSecond)}/s`,
+      `p50 ${f(limits.fdatasyncRewrite.p50Milliseconds)} ms, p99 ${f(limits.fdatasyncRewrite.p99Milliseconds)} ms`,
+    ],
+    [
+      'sequential write, 1 MiB writes + fsync',
+      `${f(limits.sequentialWriteMebibytesPerSecond)} MiB/s`,
+      'page cache, then one fsync',
+    ],
+    [
+      'sequential read, 4 MiB O_DIRECT reads',
+      `${f(limits.sequentialReadDirectMebibytesPerSecond)} MiB/s`,
+      'the disk, one read in flight',
+    ],
+    [
+      'sequential read, 4 MiB reads, page cache',
+      `${f(limits.sequentialReadCachedMebibytesPerSecond)} MiB/s`,
+      'memory copies',
+    ],
+    [
+      'trivial node:http server, 64 undici clients',
+      `${f(limits.httpRequestsPerSecond)} req/s`,
+      `p50 ${f(limits.httpP50Milliseconds)} ms; 1 client p50 ${f(limits.httpOneClientP50Milliseconds)} ms`,
+    ],
+    [
+      'loopback TCP, one stream',
+      `${f(limits.loopbackTcpGibibitsPerSecond)} Gibit/s`,
+      '1 MiB writes into a sink process',
+    ],
   ];
 }
 
@@ -246,12 +351,16 @@ async function main(): Promise<void> {
   const directory = directoryIndex >= 0 ? (process.argv[directoryIndex + 1] ?? tmpdir()) : tmpdir();
   const json = process.argv.includes('--json');
   const { renderTable } = await import('../src/cli/output.js');
-  const measured = await measureMachineLimits(directory, (line) => { if (!json) process.stderr.write(`${line}\n`); });
+  const measured = await measureMachineLimits(directory, (line) => {
+    if (!json) process.stderr.write(`${line}\n`);
+  });
   if (json) {
     console.log(JSON.stringify(measured, null, 2));
     return;
   }
-  console.log(`machine: ${measured.cores} cores, ${measured.memoryGibibytes.toFixed(1)} GiB, data directory ${measured.directory}`);
+  console.log(
+    `machine: ${measured.cores} cores, ${measured.memoryGibibytes.toFixed(1)} GiB, data directory ${measured.directory}`,
+  );
   console.log(renderTable(['limit', 'figure', 'detail'], machineLimitRows(measured)));
 }
 

@@ -3,12 +3,35 @@
 // figures, ratios and targets. cluster-vs-limits.ts and cairn-vs-etcd.ts are its two
 // front doors. Every process it starts is stopped by PID at the end (or on Ctrl-C).
 import { CairnClient } from '../src/client/index.js';
-import { CairnTarget, formatNumber, type LocalCluster, type OperationRow, startLocalCluster } from '../src/bench/index.js';
+import {
+  CairnTarget,
+  formatNumber,
+  type LocalCluster,
+  type OperationRow,
+  startLocalCluster,
+} from '../src/bench/index.js';
 import { renderTable } from '../src/cli/output.js';
 import { cpus, totalmem } from 'node:os';
-import { type EtcdCluster, EtcdTarget, etcdInstallHint, etcdVersion, startEtcdCluster } from './etcd.js';
+import {
+  type EtcdCluster,
+  EtcdTarget,
+  etcdInstallHint,
+  etcdVersion,
+  startEtcdCluster,
+} from './etcd.js';
 import { type MachineLimits, machineLimitRows, measureMachineLimits } from './machine-limits.js';
-import { clusterCounters, counterDelta, type Counters, cpuSecondsOf, loadAverage, ownCpuSeconds, RssSampler, runCase, selectCases, type SuiteCase } from './suite.js';
+import {
+  clusterCounters,
+  counterDelta,
+  type Counters,
+  cpuSecondsOf,
+  loadAverage,
+  ownCpuSeconds,
+  RssSampler,
+  runCase,
+  selectCases,
+  type SuiteCase,
+} from './suite.js';
 
 const MiB = 1024 * 1024;
 
@@ -22,7 +45,11 @@ export interface SideBySideOptions {
   readonly log: (line: string) => void;
 }
 
-const unmeasuredRate = { operationsPerSecond: Number.NaN, p50Milliseconds: Number.NaN, p99Milliseconds: Number.NaN };
+const unmeasuredRate = {
+  operationsPerSecond: Number.NaN,
+  p50Milliseconds: Number.NaN,
+  p99Milliseconds: Number.NaN,
+};
 
 export interface CaseResult {
   readonly id: string;
@@ -32,7 +59,12 @@ export interface CaseResult {
   readonly cairnCounters: Counters;
   readonly cairnPeakRssMebibytes: number;
   /** CPU seconds of the servers (all nodes or members) and of the load generator, per system. */
-  readonly cpu: { readonly cairnServers: number; readonly cairnClient: number; readonly etcdServers: number | null; readonly etcdClient: number | null };
+  readonly cpu: {
+    readonly cairnServers: number;
+    readonly cairnClient: number;
+    readonly etcdServers: number | null;
+    readonly etcdClient: number | null;
+  };
   readonly loadAverageAfter: string;
 }
 
@@ -42,11 +74,18 @@ export interface Measured<T> {
   readonly clientCpuSeconds: number;
 }
 
-async function measuringCpu<T>(serverPids: readonly number[], work: () => Promise<T>): Promise<Measured<T>> {
+async function measuringCpu<T>(
+  serverPids: readonly number[],
+  work: () => Promise<T>,
+): Promise<Measured<T>> {
   const serverBefore = cpuSecondsOf(serverPids);
   const clientBefore = ownCpuSeconds();
   const value = await work();
-  return { value, serverCpuSeconds: cpuSecondsOf(serverPids) - serverBefore, clientCpuSeconds: ownCpuSeconds() - clientBefore };
+  return {
+    value,
+    serverCpuSeconds: cpuSecondsOf(serverPids) - serverBefore,
+    clientCpuSeconds: ownCpuSeconds() - clientBefore,
+  };
 }
 
 export interface SideBySideResult {
@@ -62,7 +101,13 @@ function row(rows: readonly OperationRow[] | null, operation: string): Operation
   return rows?.find((candidate) => candidate.operation === operation);
 }
 
-async function runOneCase(suiteCase: SuiteCase, seconds: number, cairn: { cluster: LocalCluster; target: CairnTarget }, etcd: { target: EtcdTarget; pids: number[] } | undefined, log: (line: string) => void): Promise<CaseResult> {
+async function runOneCase(
+  suiteCase: SuiteCase,
+  seconds: number,
+  cairn: { cluster: LocalCluster; target: CairnTarget },
+  etcd: { target: EtcdTarget; pids: number[] } | undefined,
+  log: (line: string) => void,
+): Promise<CaseResult> {
   let etcdRun: Measured<OperationRow[]> | undefined;
   if (etcd !== undefined && suiteCase.etcd) {
     log(`etcd:  ${suiteCase.title}...`);
@@ -70,25 +115,47 @@ async function runOneCase(suiteCase: SuiteCase, seconds: number, cairn: { cluste
   }
   log(`cairn: ${suiteCase.title}...`);
   const endpoints = cairn.cluster.endpoints.split(',');
-  const pids = cairn.cluster.cluster.nodes.map((node) => node.process.pid ?? 0).filter((pid) => pid > 0);
+  const pids = cairn.cluster.cluster.nodes
+    .map((node) => node.process.pid ?? 0)
+    .filter((pid) => pid > 0);
   const before = await clusterCounters(endpoints);
   const sampler = new RssSampler(pids);
   // 64 clients x 64 MiB is 12 GiB of disk writes with R=3: rather than wait for every
   // stream in flight to finish, stop the cluster once the duration is over (this case runs
   // last); streams cut short count as errors, the peak RSS is what the case measures.
-  const cutShort = suiteCase.id === 'rss-64m-64' ? setTimeout(() => void cairn.cluster.stop(), (seconds + 2) * 1000) : undefined;
+  const cutShort =
+    suiteCase.id === 'rss-64m-64'
+      ? setTimeout(() => void cairn.cluster.stop(), (seconds + 2) * 1000)
+      : undefined;
   const cairnRun = await measuringCpu(pids, () => runCase(cairn.target, suiteCase, seconds));
   if (cutShort !== undefined) clearTimeout(cutShort);
   const peaks = sampler.stop();
   const after = await clusterCounters(endpoints);
-  for (const operation of [...(etcdRun?.value ?? []).map((row) => ({ system: 'etcd', row })), ...cairnRun.value.map((row) => ({ system: 'cairn', row }))]) {
-    log(`  ${operation.system} ${operation.row.operation}: ${formatNumber(operation.row.operationsPerSecond)} ops/s, ${formatNumber(operation.row.mebibytesPerSecond)} MiB/s, p50 ${formatNumber(operation.row.p50Milliseconds)} ms, p99 ${formatNumber(operation.row.p99Milliseconds)} ms, errors ${operation.row.failures}`);
+  for (const operation of [
+    ...(etcdRun?.value ?? []).map((row) => ({ system: 'etcd', row })),
+    ...cairnRun.value.map((row) => ({ system: 'cairn', row })),
+  ]) {
+    log(
+      `  ${operation.system} ${operation.row.operation}: ${formatNumber(operation.row.operationsPerSecond)} ops/s, ${formatNumber(operation.row.mebibytesPerSecond)} MiB/s, p50 ${formatNumber(operation.row.p50Milliseconds)} ms, p99 ${formatNumber(operation.row.p99Milliseconds)} ms, errors ${operation.row.failures}`,
+    );
   }
-  log(`  cairn peak RSS ${formatNumber(Math.max(0, ...peaks.values()) / MiB)} MiB; load ${loadAverage()}`);
+  log(
+    `  cairn peak RSS ${formatNumber(Math.max(0, ...peaks.values()) / MiB)} MiB; load ${loadAverage()}`,
+  );
   return {
-    id: suiteCase.id, title: suiteCase.title, cairn: cairnRun.value, etcd: etcdRun?.value ?? null, cairnCounters: counterDelta(before, after),
-    cairnPeakRssMebibytes: Math.max(0, ...peaks.values()) / MiB, loadAverageAfter: loadAverage(),
-    cpu: { cairnServers: cairnRun.serverCpuSeconds, cairnClient: cairnRun.clientCpuSeconds, etcdServers: etcdRun?.serverCpuSeconds ?? null, etcdClient: etcdRun?.clientCpuSeconds ?? null },
+    id: suiteCase.id,
+    title: suiteCase.title,
+    cairn: cairnRun.value,
+    etcd: etcdRun?.value ?? null,
+    cairnCounters: counterDelta(before, after),
+    cairnPeakRssMebibytes: Math.max(0, ...peaks.values()) / MiB,
+    loadAverageAfter: loadAverage(),
+    cpu: {
+      cairnServers: cairnRun.serverCpuSeconds,
+      cairnClient: cairnRun.clientCpuSeconds,
+      etcdServers: etcdRun?.serverCpuSeconds ?? null,
+      etcdClient: etcdRun?.clientCpuSeconds ?? null,
+    },
   };
 }
 
@@ -97,19 +164,31 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
   if (options.withEtcd && version === undefined) throw new Error(etcdInstallHint);
   const loadAverageBefore = loadAverage();
   options.log(`load average ${loadAverageBefore}; measuring the machine's limits...`);
-  const limits: MachineLimits = options.skipLimits === true
-    ? {
-      cores: cpus().length, memoryGibibytes: totalmem() / 1024 ** 3, directory: options.directory, fdatasyncFresh: unmeasuredRate, fdatasyncRewrite: unmeasuredRate,
-      sequentialWriteMebibytesPerSecond: Number.NaN, sequentialReadDirectMebibytesPerSecond: Number.NaN, sequentialReadCachedMebibytesPerSecond: Number.NaN,
-      httpRequestsPerSecond: Number.NaN, httpP50Milliseconds: Number.NaN, httpOneClientP50Milliseconds: Number.NaN, loopbackTcpGibibitsPerSecond: Number.NaN,
-    }
-    : await measureMachineLimits(options.directory, options.log);
+  const limits: MachineLimits =
+    options.skipLimits === true
+      ? {
+          cores: cpus().length,
+          memoryGibibytes: totalmem() / 1024 ** 3,
+          directory: options.directory,
+          fdatasyncFresh: unmeasuredRate,
+          fdatasyncRewrite: unmeasuredRate,
+          sequentialWriteMebibytesPerSecond: Number.NaN,
+          sequentialReadDirectMebibytesPerSecond: Number.NaN,
+          sequentialReadCachedMebibytesPerSecond: Number.NaN,
+          httpRequestsPerSecond: Number.NaN,
+          httpP50Milliseconds: Number.NaN,
+          httpOneClientP50Milliseconds: Number.NaN,
+          loopbackTcpGibibitsPerSecond: Number.NaN,
+        }
+      : await measureMachineLimits(options.directory, options.log);
   let etcdCluster: EtcdCluster | undefined;
   let cairnCluster: LocalCluster | undefined;
   const stopAll = async (): Promise<void> => {
     await Promise.all([etcdCluster?.stop(), cairnCluster?.stop()]);
   };
-  const onSignal = (): void => { void stopAll().finally(() => process.exit(130)); };
+  const onSignal = (): void => {
+    void stopAll().finally(() => process.exit(130));
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const cases: CaseResult[] = [];
@@ -121,7 +200,9 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
       options.log('starting a 3-member etcd cluster...');
       etcdCluster = await startEtcdCluster(3);
       etcdTarget = new EtcdTarget(etcdCluster.clientUrls, 64);
-      etcdPids = etcdCluster.members.map((member) => member.process.pid ?? 0).filter((pid) => pid > 0);
+      etcdPids = etcdCluster.members
+        .map((member) => member.process.pid ?? 0)
+        .filter((pid) => pid > 0);
     }
     options.log('starting a 3-node cairn cluster...');
     cairnCluster = await startLocalCluster(3, options.log);
@@ -138,7 +219,15 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
         client = new CairnClient({ endpoints: cairnCluster.endpoints, connectionsPerEndpoint: 64 });
         cairn = { cluster: cairnCluster, target: new CairnTarget(client) };
       }
-      cases.push(await runOneCase(suiteCase, options.seconds, cairn, etcdTarget === undefined ? undefined : { target: etcdTarget, pids: etcdPids }, options.log));
+      cases.push(
+        await runOneCase(
+          suiteCase,
+          options.seconds,
+          cairn,
+          etcdTarget === undefined ? undefined : { target: etcdTarget, pids: etcdPids },
+          options.log,
+        ),
+      );
     }
   } finally {
     process.removeListener('SIGINT', onSignal);
@@ -148,7 +237,14 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
     await stopAll();
   }
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB`;
-  return { date: new Date().toISOString(), machine, etcdVersion: version ?? null, limits, cases, loadAverageBefore };
+  return {
+    date: new Date().toISOString(),
+    machine,
+    etcdVersion: version ?? null,
+    limits,
+    cases,
+    loadAverageBefore,
+  };
 }
 
 interface Verdict {
@@ -165,38 +261,122 @@ interface Verdict {
 function verdicts(result: SideBySideResult): Verdict[] {
   const limits = result.limits;
   const out: Verdict[] = [];
-  const add = (verdict: Verdict): void => { out.push(verdict); };
-  const known = (value: number | undefined): value is number => value !== undefined && Number.isFinite(value);
+  const add = (verdict: Verdict): void => {
+    out.push(verdict);
+  };
+  const known = (value: number | undefined): value is number =>
+    value !== undefined && Number.isFinite(value);
   for (const suiteCase of result.cases) {
     const cairnPut = row(suiteCase.cairn, 'put');
     const etcdPut = row(suiteCase.etcd, 'put');
     const cairnGet = row(suiteCase.cairn, 'get');
     const etcdGet = row(suiteCase.etcd, 'get');
-    const atLeast = (cairn: number | undefined, etcd: number | undefined, factor: number): boolean | undefined => (known(cairn) && known(etcd) ? cairn >= factor * etcd : undefined);
-    const atMost = (cairn: number | undefined, etcd: number | undefined): boolean | undefined => (known(cairn) && known(etcd) ? cairn <= etcd : undefined);
+    const atLeast = (
+      cairn: number | undefined,
+      etcd: number | undefined,
+      factor: number,
+    ): boolean | undefined => (known(cairn) && known(etcd) ? cairn >= factor * etcd : undefined);
+    const atMost = (cairn: number | undefined, etcd: number | undefined): boolean | undefined =>
+      known(cairn) && known(etcd) ? cairn <= etcd : undefined;
     switch (suiteCase.id) {
       case 'put-256-64':
-        add({ label: `${suiteCase.title}: ops/s`, etcd: etcdPut?.operationsPerSecond, cairn: cairnPut?.operationsPerSecond, unit: '/s', limit: limits.fdatasyncFresh.operationsPerSecond, limitLabel: 'fdatasync/s', target: '>= 1.5x etcd', met: atLeast(cairnPut?.operationsPerSecond, etcdPut?.operationsPerSecond, 1.5) });
-        add({ label: `${suiteCase.title}: p99`, etcd: etcdPut?.p99Milliseconds, cairn: cairnPut?.p99Milliseconds, unit: 'ms', limit: undefined, limitLabel: '', target: '<= etcd', met: atMost(cairnPut?.p99Milliseconds, etcdPut?.p99Milliseconds) });
+        add({
+          label: `${suiteCase.title}: ops/s`,
+          etcd: etcdPut?.operationsPerSecond,
+          cairn: cairnPut?.operationsPerSecond,
+          unit: '/s',
+          limit: limits.fdatasyncFresh.operationsPerSecond,
+          limitLabel: 'fdatasync/s',
+          target: '>= 1.5x etcd',
+          met: atLeast(cairnPut?.operationsPerSecond, etcdPut?.operationsPerSecond, 1.5),
+        });
+        add({
+          label: `${suiteCase.title}: p99`,
+          etcd: etcdPut?.p99Milliseconds,
+          cairn: cairnPut?.p99Milliseconds,
+          unit: 'ms',
+          limit: undefined,
+          limitLabel: '',
+          target: '<= etcd',
+          met: atMost(cairnPut?.p99Milliseconds, etcdPut?.p99Milliseconds),
+        });
         break;
       case 'get-lin-64':
-        add({ label: `${suiteCase.title}: ops/s`, etcd: etcdGet?.operationsPerSecond, cairn: cairnGet?.operationsPerSecond, unit: '/s', limit: limits.httpRequestsPerSecond, limitLabel: 'node:http req/s', target: '>= 1.5x etcd', met: atLeast(cairnGet?.operationsPerSecond, etcdGet?.operationsPerSecond, 1.5) });
+        add({
+          label: `${suiteCase.title}: ops/s`,
+          etcd: etcdGet?.operationsPerSecond,
+          cairn: cairnGet?.operationsPerSecond,
+          unit: '/s',
+          limit: limits.httpRequestsPerSecond,
+          limitLabel: 'node:http req/s',
+          target: '>= 1.5x etcd',
+          met: atLeast(cairnGet?.operationsPerSecond, etcdGet?.operationsPerSecond, 1.5),
+        });
         break;
       case 'put-256-1':
-        add({ label: `${suiteCase.title}: p50`, etcd: etcdPut?.p50Milliseconds, cairn: cairnPut?.p50Milliseconds, unit: 'ms', limit: limits.fdatasyncFresh.p50Milliseconds + 2 * limits.httpOneClientP50Milliseconds, limitLabel: 'fdatasync p50 + 2 HTTP round trips', target: '<= etcd', met: atMost(cairnPut?.p50Milliseconds, etcdPut?.p50Milliseconds) });
+        add({
+          label: `${suiteCase.title}: p50`,
+          etcd: etcdPut?.p50Milliseconds,
+          cairn: cairnPut?.p50Milliseconds,
+          unit: 'ms',
+          limit: limits.fdatasyncFresh.p50Milliseconds + 2 * limits.httpOneClientP50Milliseconds,
+          limitLabel: 'fdatasync p50 + 2 HTTP round trips',
+          target: '<= etcd',
+          met: atMost(cairnPut?.p50Milliseconds, etcdPut?.p50Milliseconds),
+        });
         break;
       case 'put-64k-16':
-        add({ label: `${suiteCase.title}: MiB/s`, etcd: etcdPut?.mebibytesPerSecond, cairn: cairnPut?.mebibytesPerSecond, unit: 'MiB/s', limit: limits.sequentialWriteMebibytesPerSecond / 3, limitLabel: 'sequential write / 3', target: '>= 2x etcd', met: atLeast(cairnPut?.mebibytesPerSecond, etcdPut?.mebibytesPerSecond, 2) });
+        add({
+          label: `${suiteCase.title}: MiB/s`,
+          etcd: etcdPut?.mebibytesPerSecond,
+          cairn: cairnPut?.mebibytesPerSecond,
+          unit: 'MiB/s',
+          limit: limits.sequentialWriteMebibytesPerSecond / 3,
+          limitLabel: 'sequential write / 3',
+          target: '>= 2x etcd',
+          met: atLeast(cairnPut?.mebibytesPerSecond, etcdPut?.mebibytesPerSecond, 2),
+        });
         break;
       case 'objects-64m-4': {
         const putLimit = limits.sequentialWriteMebibytesPerSecond / 3;
         const getLimit = limits.sequentialReadDirectMebibytesPerSecond;
-        add({ label: '64 MiB objects, 4 clients: put MiB/s', etcd: undefined, cairn: cairnPut?.mebibytesPerSecond, unit: 'MiB/s', limit: putLimit, limitLabel: 'sequential write / 3', target: '>= 0.6x limit', met: known(cairnPut?.mebibytesPerSecond) ? cairnPut.mebibytesPerSecond >= 0.6 * putLimit : undefined });
-        add({ label: '64 MiB objects, 4 clients: get MiB/s', etcd: undefined, cairn: cairnGet?.mebibytesPerSecond, unit: 'MiB/s', limit: getLimit, limitLabel: 'O_DIRECT read', target: '>= 0.6x limit', met: known(cairnGet?.mebibytesPerSecond) ? cairnGet.mebibytesPerSecond >= 0.6 * getLimit : undefined });
+        add({
+          label: '64 MiB objects, 4 clients: put MiB/s',
+          etcd: undefined,
+          cairn: cairnPut?.mebibytesPerSecond,
+          unit: 'MiB/s',
+          limit: putLimit,
+          limitLabel: 'sequential write / 3',
+          target: '>= 0.6x limit',
+          met: known(cairnPut?.mebibytesPerSecond)
+            ? cairnPut.mebibytesPerSecond >= 0.6 * putLimit
+            : undefined,
+        });
+        add({
+          label: '64 MiB objects, 4 clients: get MiB/s',
+          etcd: undefined,
+          cairn: cairnGet?.mebibytesPerSecond,
+          unit: 'MiB/s',
+          limit: getLimit,
+          limitLabel: 'O_DIRECT read',
+          target: '>= 0.6x limit',
+          met: known(cairnGet?.mebibytesPerSecond)
+            ? cairnGet.mebibytesPerSecond >= 0.6 * getLimit
+            : undefined,
+        });
         break;
       }
       case 'rss-64m-64':
-        add({ label: `${suiteCase.title}: peak node RSS`, etcd: undefined, cairn: suiteCase.cairnPeakRssMebibytes, unit: 'MiB', limit: 300, limitLabel: 'target', target: '< 300 MiB', met: suiteCase.cairnPeakRssMebibytes < 300 });
+        add({
+          label: `${suiteCase.title}: peak node RSS`,
+          etcd: undefined,
+          cairn: suiteCase.cairnPeakRssMebibytes,
+          unit: 'MiB',
+          limit: 300,
+          limitLabel: 'target',
+          target: '< 300 MiB',
+          met: suiteCase.cairnPeakRssMebibytes < 300,
+        });
         break;
     }
   }
@@ -204,33 +384,75 @@ function verdicts(result: SideBySideResult): Verdict[] {
 }
 
 export function verdictRows(result: SideBySideResult): string[][] {
-  const f = (value: number | undefined): string => (value === undefined ? '-' : formatNumber(value));
-  const ratio = (numerator: number | undefined, denominator: number | undefined): string => (numerator === undefined || denominator === undefined || denominator === 0 ? '-' : `${formatNumber(numerator / denominator)}x`);
+  const f = (value: number | undefined): string =>
+    value === undefined ? '-' : formatNumber(value);
+  const ratio = (numerator: number | undefined, denominator: number | undefined): string =>
+    numerator === undefined || denominator === undefined || denominator === 0
+      ? '-'
+      : `${formatNumber(numerator / denominator)}x`;
   return verdicts(result).map((verdict) => [
-    verdict.label, `${f(verdict.etcd)}`, `${f(verdict.cairn)} ${verdict.unit}`, ratio(verdict.cairn, verdict.etcd),
-    verdict.limit === undefined ? '-' : `${f(verdict.limit)} (${verdict.limitLabel})`, ratio(verdict.cairn, verdict.limit), verdict.target,
+    verdict.label,
+    `${f(verdict.etcd)}`,
+    `${f(verdict.cairn)} ${verdict.unit}`,
+    ratio(verdict.cairn, verdict.etcd),
+    verdict.limit === undefined ? '-' : `${f(verdict.limit)} (${verdict.limitLabel})`,
+    ratio(verdict.cairn, verdict.limit),
+    verdict.target,
     verdict.met === undefined ? '?' : verdict.met ? 'yes' : 'NO',
   ]);
 }
 
-export const verdictHead = ['workload', 'etcd', 'cairn', 'cairn/etcd', 'limit', 'cairn/limit', 'target', 'met'];
+export const verdictHead = [
+  'workload',
+  'etcd',
+  'cairn',
+  'cairn/etcd',
+  'limit',
+  'cairn/limit',
+  'target',
+  'met',
+];
 
 export function detailRows(result: SideBySideResult): string[][] {
   const rows: string[][] = [];
   for (const suiteCase of result.cases) {
-    const systems: [string, readonly OperationRow[] | null][] = [['etcd', suiteCase.etcd], ['cairn', suiteCase.cairn]];
+    const systems: [string, readonly OperationRow[] | null][] = [
+      ['etcd', suiteCase.etcd],
+      ['cairn', suiteCase.cairn],
+    ];
     for (const [system, operationRows] of systems) {
       for (const operation of operationRows ?? []) {
-        const writes = system === 'cairn' && operation.operation === 'put' ? operation.operations : 0;
-        const syncsPerWrite = writes > 0 ? formatNumber(suiteCase.cairnCounters.cairn_wal_syncs_total / writes) : '-';
-        const allOperations = (operationRows ?? []).reduce((sum, candidate) => sum + candidate.operations, 0);
-        const serverCpu = system === 'cairn' ? suiteCase.cpu.cairnServers : suiteCase.cpu.etcdServers;
+        const writes =
+          system === 'cairn' && operation.operation === 'put' ? operation.operations : 0;
+        const syncsPerWrite =
+          writes > 0 ? formatNumber(suiteCase.cairnCounters.cairn_wal_syncs_total / writes) : '-';
+        const allOperations = (operationRows ?? []).reduce(
+          (sum, candidate) => sum + candidate.operations,
+          0,
+        );
+        const serverCpu =
+          system === 'cairn' ? suiteCase.cpu.cairnServers : suiteCase.cpu.etcdServers;
         const clientCpu = system === 'cairn' ? suiteCase.cpu.cairnClient : suiteCase.cpu.etcdClient;
-        const perOperation = (seconds: number | null): string => (seconds === null || allOperations === 0 ? '-' : formatNumber((seconds * 1000) / allOperations));
+        const perOperation = (seconds: number | null): string =>
+          seconds === null || allOperations === 0
+            ? '-'
+            : formatNumber((seconds * 1000) / allOperations);
         rows.push([
-          suiteCase.id, system, operation.operation, formatNumber(operation.operationsPerSecond), formatNumber(operation.mebibytesPerSecond),
-          formatNumber(operation.p50Milliseconds), formatNumber(operation.p99Milliseconds), formatNumber(operation.p999Milliseconds), formatNumber(operation.maxMilliseconds),
-          String(operation.failures), perOperation(serverCpu), perOperation(clientCpu), syncsPerWrite, system === 'cairn' ? formatNumber(suiteCase.cairnPeakRssMebibytes) : '-', suiteCase.loadAverageAfter,
+          suiteCase.id,
+          system,
+          operation.operation,
+          formatNumber(operation.operationsPerSecond),
+          formatNumber(operation.mebibytesPerSecond),
+          formatNumber(operation.p50Milliseconds),
+          formatNumber(operation.p99Milliseconds),
+          formatNumber(operation.p999Milliseconds),
+          formatNumber(operation.maxMilliseconds),
+          String(operation.failures),
+          perOperation(serverCpu),
+          perOperation(clientCpu),
+          syncsPerWrite,
+          system === 'cairn' ? formatNumber(suiteCase.cairnPeakRssMebibytes) : '-',
+          suiteCase.loadAverageAfter,
         ]);
       }
     }
@@ -238,16 +460,40 @@ export function detailRows(result: SideBySideResult): string[][] {
   return rows;
 }
 
-export const detailHead = ['case', 'system', 'op', 'ops/s', 'MiB/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors', 'server CPU ms/op', 'client CPU ms/op', 'WAL syncs/put (cluster)', 'peak RSS MiB', 'load after'];
+export const detailHead = [
+  'case',
+  'system',
+  'op',
+  'ops/s',
+  'MiB/s',
+  'p50 ms',
+  'p99 ms',
+  'p99.9 ms',
+  'max ms',
+  'errors',
+  'server CPU ms/op',
+  'client CPU ms/op',
+  'WAL syncs/put (cluster)',
+  'peak RSS MiB',
+  'load after',
+];
 
 export function printSideBySide(result: SideBySideResult): void {
-  console.log(`${result.date}; machine ${result.machine}; etcd ${result.etcdVersion ?? 'not run'}; load average before ${result.loadAverageBefore}`);
+  console.log(
+    `${result.date}; machine ${result.machine}; etcd ${result.etcdVersion ?? 'not run'}; load average before ${result.loadAverageBefore}`,
+  );
   console.log(renderTable(['limit', 'figure', 'detail'], machineLimitRows(result.limits)));
   console.log(renderTable(detailHead, detailRows(result)));
   console.log(renderTable(verdictHead, verdictRows(result)));
 }
 
-export function parseArguments(argv: readonly string[]): { seconds: number; cases?: string; json: boolean; directory?: string; skipLimits: boolean } {
+export function parseArguments(argv: readonly string[]): {
+  seconds: number;
+  cases?: string;
+  json: boolean;
+  directory?: string;
+  skipLimits: boolean;
+} {
   const value = (name: string): string | undefined => {
     const index = argv.indexOf(name);
     return index >= 0 ? argv[index + 1] : undefined;
@@ -256,5 +502,11 @@ export function parseArguments(argv: readonly string[]): { seconds: number; case
   if (!(seconds > 0 && seconds <= 600)) throw new Error('--seconds must be in (0, 600]');
   const cases = value('--cases');
   const directory = value('--dir');
-  return { seconds, json: argv.includes('--json'), skipLimits: argv.includes('--skip-limits'), ...(cases === undefined ? {} : { cases }), ...(directory === undefined ? {} : { directory }) };
+  return {
+    seconds,
+    json: argv.includes('--json'),
+    skipLimits: argv.includes('--skip-limits'),
+    ...(cases === undefined ? {} : { cases }),
+    ...(directory === undefined ? {} : { directory }),
+  };
 }

@@ -12,7 +12,12 @@ import { join } from 'node:path';
 import type { Disk, DiskFile, OpenMode } from '../src/storage/disk.js';
 import { RealDisk } from '../src/storage/real-disk.js';
 import { Wal } from '../src/storage/wal.js';
-import { fdatasyncFreshFile, fdatasyncPrewrittenFile, median, sequentialWriteMebibytesPerSecond } from './disk-limits.js';
+import {
+  fdatasyncFreshFile,
+  fdatasyncPrewrittenFile,
+  median,
+  sequentialWriteMebibytesPerSecond,
+} from './disk-limits.js';
 
 const runs = 3;
 const measureMilliseconds = Number(process.env['CAIRN_BENCH_MILLISECONDS'] ?? 2500);
@@ -53,7 +58,11 @@ interface WalResult {
   readonly syncsPerSecond: number;
 }
 
-async function measureWal(directory: string, recordBytes: number, producers: number): Promise<WalResult> {
+async function measureWal(
+  directory: string,
+  recordBytes: number,
+  producers: number,
+): Promise<WalResult> {
   const walDirectory = join(directory, `wal-${recordBytes}-${Date.now()}`);
   const disk = new CountingDisk();
   const wal = await Wal.open(disk as Disk, walDirectory, {}, () => undefined);
@@ -87,7 +96,10 @@ async function measureWal(directory: string, recordBytes: number, producers: num
 }
 
 function format(value: number, digits = 0): string {
-  return value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  return value.toLocaleString('en-US', {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: digits,
+  });
 }
 
 async function main(): Promise<void> {
@@ -104,22 +116,35 @@ async function main(): Promise<void> {
       sequential.push(sequentialWriteMebibytesPerSecond(directory));
       for (const workload of workloads) {
         const result = await measureWal(directory, workload.recordBytes, workload.producers);
-        walResults.set(workload.recordBytes, [...(walResults.get(workload.recordBytes) ?? []), result]);
-        console.error(`run ${run}: ${workload.recordBytes} B: ${format(result.recordsPerSecond)} records/s, ${format(result.mebibytesPerSecond, 1)} MiB/s, ${format(result.recordsPerSync, 1)} records/sync`);
+        walResults.set(workload.recordBytes, [
+          ...(walResults.get(workload.recordBytes) ?? []),
+          result,
+        ]);
+        console.error(
+          `run ${run}: ${workload.recordBytes} B: ${format(result.recordsPerSecond)} records/s, ${format(result.mebibytesPerSecond, 1)} MiB/s, ${format(result.recordsPerSync, 1)} records/sync`,
+        );
       }
-      console.error(`run ${run}: raw fdatasync fresh ${format(fresh.at(-1)!)}/s, pre-written ${format(prewritten.at(-1)!)}/s, sequential ${format(sequential.at(-1)!)} MiB/s`);
+      console.error(
+        `run ${run}: raw fdatasync fresh ${format(fresh.at(-1)!)}/s, pre-written ${format(prewritten.at(-1)!)}/s, sequential ${format(sequential.at(-1)!)} MiB/s`,
+      );
     }
     const rawFresh = median(fresh);
     const rawPrewritten = median(prewritten);
     const rawSequential = median(sequential);
-    console.log(`date: ${new Date().toISOString()}; machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${format(totalmem() / 1024 ** 3, 1)} GiB; node ${process.version}; load average ${format(loadBefore, 1)} before, ${format(loadavg()[0] ?? 0, 1)} after (other work on the machine)`);
-    console.log(`command: npx tsx bench/wal-throughput.ts; ${runs} runs of ${measureMilliseconds} ms per WAL figure, medians\n`);
+    console.log(
+      `date: ${new Date().toISOString()}; machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${format(totalmem() / 1024 ** 3, 1)} GiB; node ${process.version}; load average ${format(loadBefore, 1)} before, ${format(loadavg()[0] ?? 0, 1)} after (other work on the machine)`,
+    );
+    console.log(
+      `command: npx tsx bench/wal-throughput.ts; ${runs} runs of ${measureMilliseconds} ms per WAL figure, medians\n`,
+    );
     console.log('| raw disk (same run) | median |');
     console.log('|---|---|');
     console.log(`| 4 KiB write + fdatasync, fresh (growing) file | ${format(rawFresh)}/s |`);
     console.log(`| 4 KiB write + fdatasync, pre-written file | ${format(rawPrewritten)}/s |`);
     console.log(`| sequential 1 MiB writes + final fsync | ${format(rawSequential)} MiB/s |\n`);
-    console.log('| record | producers | records/s | MiB/s | records per fdatasync | WAL fdatasyncs/s | syncs/s vs raw pre-written | MiB/s vs sequential |');
+    console.log(
+      '| record | producers | records/s | MiB/s | records per fdatasync | WAL fdatasyncs/s | syncs/s vs raw pre-written | MiB/s vs sequential |',
+    );
     console.log('|---|---|---|---|---|---|---|---|');
     for (const workload of workloads) {
       const results = walResults.get(workload.recordBytes) ?? [];

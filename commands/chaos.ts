@@ -6,24 +6,69 @@ import { renderVerdict, type Verdict } from '../src/chaos/verdict.js';
 import { parseDuration } from '../src/chaos/duration.js';
 
 export default class Chaos extends CairnCommand {
-  static override summary = 'Fault-test a local cluster of real nodes and check every history (Jepsen-style).';
+  static override summary =
+    'Fault-test a local cluster of real nodes and check every history (Jepsen-style).';
   static override description =
     'Starts a local cluster of `cairn serve` processes whose peer links run through fault-injecting proxies, runs concurrent clients while a seeded nemesis kills, pauses, partitions, changes membership and damages disks, heals everything, waits for recovery and checks: register histories for linearizability, objects for durability and integrity. Exit code 0 only when everything checks. The same seed gives the same fault schedule.';
   static override examples = [
-    { description: 'A minute of every fault on 5 nodes', command: '<%= config.bin %> <%= command.id %>' },
-    { description: 'Replay a seed with partitions only', command: '<%= config.bin %> <%= command.id %> --seed 42 --faults partition --duration 30s' },
-    { description: 'Objects only, keep the run directory', command: '<%= config.bin %> <%= command.id %> --workload objects --keep --dir /tmp/chaos-run' },
+    {
+      description: 'A minute of every fault on 5 nodes',
+      command: '<%= config.bin %> <%= command.id %>',
+    },
+    {
+      description: 'Replay a seed with partitions only',
+      command: '<%= config.bin %> <%= command.id %> --seed 42 --faults partition --duration 30s',
+    },
+    {
+      description: 'Objects only, keep the run directory',
+      command: '<%= config.bin %> <%= command.id %> --workload objects --keep --dir /tmp/chaos-run',
+    },
   ];
   static override flags = {
-    nodes: Flags.integer({ description: 'voters at the start (3 to 9)', default: 5, min: 3, max: 9 }),
-    duration: Flags.string({ description: 'how long faults and clients run (e.g. 60s, 2m, 500ms)', default: '60s' }),
-    seed: Flags.integer({ description: 'seed of the fault schedule and the workloads (default: random)', min: 0, max: 0xffff_ffff }),
-    faults: Flags.string({ description: 'comma-separated faults: kill,pause,partition,membership,disk (or all, none)', default: 'kill,pause,partition,membership,disk' }),
-    workload: Flags.option({ options: ['register', 'objects', 'mixed'] as const, description: 'register (linearizability), objects (durability, integrity) or both', default: 'mixed' as const })(),
-    keep: Flags.boolean({ description: 'keep the run directory (history, fault log, node logs) even when the run passes', default: false }),
-    dir: Flags.string({ description: 'run directory (default: a fresh one under the system temporary directory)' }),
-    'object-size-max': Flags.integer({ description: 'largest object the objects workload writes, in bytes', default: 8 * 1024 * 1024, min: 1024, max: 8 * 1024 * 1024 }),
-    'inject-bug': Flags.option({ options: ['stale-reads', 'early-put-ack'] as const, description: 'TEST ONLY: start every node with CAIRN_TEST_INJECT_BUG (a known bug chaos must catch)', hidden: true })(),
+    nodes: Flags.integer({
+      description: 'voters at the start (3 to 9)',
+      default: 5,
+      min: 3,
+      max: 9,
+    }),
+    duration: Flags.string({
+      description: 'how long faults and clients run (e.g. 60s, 2m, 500ms)',
+      default: '60s',
+    }),
+    seed: Flags.integer({
+      description: 'seed of the fault schedule and the workloads (default: random)',
+      min: 0,
+      max: 0xffff_ffff,
+    }),
+    faults: Flags.string({
+      description: 'comma-separated faults: kill,pause,partition,membership,disk (or all, none)',
+      default: 'kill,pause,partition,membership,disk',
+    }),
+    workload: Flags.option({
+      options: ['register', 'objects', 'mixed'] as const,
+      description: 'register (linearizability), objects (durability, integrity) or both',
+      default: 'mixed' as const,
+    })(),
+    keep: Flags.boolean({
+      description:
+        'keep the run directory (history, fault log, node logs) even when the run passes',
+      default: false,
+    }),
+    dir: Flags.string({
+      description: 'run directory (default: a fresh one under the system temporary directory)',
+    }),
+    'object-size-max': Flags.integer({
+      description: 'largest object the objects workload writes, in bytes',
+      default: 8 * 1024 * 1024,
+      min: 1024,
+      max: 8 * 1024 * 1024,
+    }),
+    'inject-bug': Flags.option({
+      options: ['stale-reads', 'early-put-ack'] as const,
+      description:
+        'TEST ONLY: start every node with CAIRN_TEST_INJECT_BUG (a known bug chaos must catch)',
+      hidden: true,
+    })(),
   };
 
   async run(): Promise<Verdict> {
@@ -32,7 +77,10 @@ export default class Chaos extends CairnCommand {
     const durationMilliseconds = parseDuration(flags.duration);
     const faults = parseFaultKinds(flags.faults);
     const progress = process.stderr.isTTY === true && !this.jsonEnabled();
-    if (!this.jsonEnabled()) this.log(`cairn chaos: seed ${seed}, ${flags.nodes} nodes, ${flags.duration}, faults ${flags.faults}, workload ${flags.workload}`);
+    if (!this.jsonEnabled())
+      this.log(
+        `cairn chaos: seed ${seed}, ${flags.nodes} nodes, ${flags.duration}, faults ${flags.faults}, workload ${flags.workload}`,
+      );
     // Ctrl-C ends the fault phase; the run still heals, checks and stops every node.
     const interrupt = new AbortController();
     const onSignal = (): void => interrupt.abort();

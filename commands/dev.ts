@@ -8,14 +8,32 @@ export default class Dev extends CairnCommand {
     'Starts N `cairn serve` processes on 127.0.0.1 (data and logs under --dir), bootstraps them on the first start, prints the endpoints and a CAIRN_ENDPOINTS line, and runs until Ctrl-C, which stops every node cleanly. The next start reuses the data.';
   static override enableJsonFlag = false;
   static override examples = [
-    { description: 'A 3-node cluster in .cairn-dev', command: '<%= config.bin %> <%= command.id %>' },
-    { description: '5 nodes from port 9000', command: '<%= config.bin %> <%= command.id %> --nodes 5 --base-port 9000 --dir /tmp/cairn5' },
+    {
+      description: 'A 3-node cluster in .cairn-dev',
+      command: '<%= config.bin %> <%= command.id %>',
+    },
+    {
+      description: '5 nodes from port 9000',
+      command: '<%= config.bin %> <%= command.id %> --nodes 5 --base-port 9000 --dir /tmp/cairn5',
+    },
   ];
   static override flags = {
     nodes: Flags.integer({ description: 'number of nodes', default: 3, min: 1, max: 9 }),
-    dir: Flags.string({ description: 'directory for the nodes\' data and logs', default: '.cairn-dev' }),
-    'base-port': Flags.integer({ description: 'client port of n1; node i uses base+2(i-1) (client) and base+2(i-1)+1 (peer)', default: 7070, min: 1024, max: 65_000 }),
-    'replication-factor': Flags.integer({ description: 'copies of every chunk at bootstrap', min: 1, max: 7 }),
+    dir: Flags.string({
+      description: "directory for the nodes' data and logs",
+      default: '.cairn-dev',
+    }),
+    'base-port': Flags.integer({
+      description: 'client port of n1; node i uses base+2(i-1) (client) and base+2(i-1)+1 (peer)',
+      default: 7070,
+      min: 1024,
+      max: 65_000,
+    }),
+    'replication-factor': Flags.integer({
+      description: 'copies of every chunk at bootstrap',
+      min: 1,
+      max: 7,
+    }),
   };
 
   async run(): Promise<void> {
@@ -25,14 +43,21 @@ export default class Dev extends CairnCommand {
       directory: flags.dir,
       host: '127.0.0.1',
       basePort: flags['base-port'],
-      ...(flags['replication-factor'] === undefined ? {} : { replicationFactor: flags['replication-factor'] }),
+      ...(flags['replication-factor'] === undefined
+        ? {}
+        : { replicationFactor: flags['replication-factor'] }),
       log: (line) => this.log(line),
     });
-    for (const node of cluster.nodes) this.log(`${node.name}  ${node.clientAddress}  (pid ${node.process.pid ?? '?'}, log ${node.logFile})`);
+    for (const node of cluster.nodes)
+      this.log(
+        `${node.name}  ${node.clientAddress}  (pid ${node.process.pid ?? '?'}, log ${node.logFile})`,
+      );
     this.log(`export CAIRN_ENDPOINTS=${cluster.endpoints}`);
     this.log('Ctrl-C stops the cluster.');
     for (const node of cluster.nodes) {
-      node.process.once('exit', (code, signal) => this.log(`${node.name} exited (${signal ?? `code ${code ?? '?'}`})`));
+      node.process.once('exit', (code, signal) =>
+        this.log(`${node.name} exited (${signal ?? `code ${code ?? '?'}`})`),
+      );
     }
     await new Promise<void>((resolve) => {
       const stop = (): void => {

@@ -8,12 +8,24 @@ export default class Join extends CairnCommand {
   static override description =
     'The node at --node (running `cairn serve` with an empty data directory) joins the cluster reached through --endpoints. It starts as a non-voting learner, catches up, and is promoted to voter while the cluster has fewer than 5 voters; beyond that it stays a learner. A node of another cluster is refused.';
   static override examples = [
-    { description: 'Add a fourth node', command: '<%= config.bin %> <%= command.id %> --endpoints 127.0.0.1:7070 --node 127.0.0.4:7070' },
+    {
+      description: 'Add a fourth node',
+      command:
+        '<%= config.bin %> <%= command.id %> --endpoints 127.0.0.1:7070 --node 127.0.0.4:7070',
+    },
   ];
   static override flags = {
     endpoints: endpointsFlag,
-    node: Flags.string({ description: 'client address (HOST:PORT) of the node to add', required: true }),
-    timeout: Flags.integer({ description: 'seconds to wait for the node to catch up', default: 60, min: 1, max: 3600 }),
+    node: Flags.string({
+      description: 'client address (HOST:PORT) of the node to add',
+      required: true,
+    }),
+    timeout: Flags.integer({
+      description: 'seconds to wait for the node to catch up',
+      default: 60,
+      min: 1,
+      max: 3600,
+    }),
   };
 
   async run(): Promise<{ id: string; membership: string }> {

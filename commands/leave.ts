@@ -10,10 +10,19 @@ export default class Leave extends CairnCommand {
   static override summary = 'Make a node leave the cluster (drained first).';
   static override description =
     'The node at --node stops receiving data, its chunks move to their new homes, then it leaves the Raft group and the ring (like `cairn remove`, naming the node by its address). A leader hands its leadership over before it leaves.';
-  static override examples = [{ description: 'Node 127.0.0.3:7070 leaves', command: '<%= config.bin %> <%= command.id %> --endpoints 127.0.0.1:7070 --node 127.0.0.3:7070' }];
+  static override examples = [
+    {
+      description: 'Node 127.0.0.3:7070 leaves',
+      command:
+        '<%= config.bin %> <%= command.id %> --endpoints 127.0.0.1:7070 --node 127.0.0.3:7070',
+    },
+  ];
   static override flags = {
     endpoints: endpointsFlag,
-    node: Flags.string({ description: 'client address (HOST:PORT) of the node that leaves', required: true }),
+    node: Flags.string({
+      description: 'client address (HOST:PORT) of the node that leaves',
+      required: true,
+    }),
     timeout: Flags.integer({ description: 'seconds to wait for draining', default: 3600, min: 1 }),
   };
 
@@ -24,7 +33,10 @@ export default class Leave extends CairnCommand {
     const info = await nodeInfo(endpoint);
     const client = this.makeClient(flags);
     try {
-      await drainMember(client, info.id, { timeoutMilliseconds: flags.timeout * 1000, intervalMilliseconds: 500 });
+      await drainMember(client, info.id, {
+        timeoutMilliseconds: flags.timeout * 1000,
+        intervalMilliseconds: 500,
+      });
       const result = await removeMember(client, info.id);
       this.log(`${result.removed} drained and left the cluster`);
       return result;

@@ -9,10 +9,22 @@ export default class Put extends CairnCommand {
   static override description =
     'Objects up to 64 KiB are stored inline in the replicated metadata; larger ones are cut into 4 MiB chunks, each stored durably on its R nodes before the object is committed. Prints the key, version, size and SHA-256. With --if-version or --if-absent the write happens only if the object is still at that version (compare-and-set).';
   static override examples = [
-    { description: 'Store a file', command: '<%= config.bin %> <%= command.id %> backups/db.tar ./db.tar' },
-    { description: 'Store stdin', command: 'echo hello | <%= config.bin %> <%= command.id %> greetings/en -' },
-    { description: 'Create only if absent', command: '<%= config.bin %> <%= command.id %> locks/job ./owner.txt --if-absent' },
-    { description: 'Compare-and-set on the version', command: '<%= config.bin %> <%= command.id %> config.json ./config.json --if-version 42' },
+    {
+      description: 'Store a file',
+      command: '<%= config.bin %> <%= command.id %> backups/db.tar ./db.tar',
+    },
+    {
+      description: 'Store stdin',
+      command: 'echo hello | <%= config.bin %> <%= command.id %> greetings/en -',
+    },
+    {
+      description: 'Create only if absent',
+      command: '<%= config.bin %> <%= command.id %> locks/job ./owner.txt --if-absent',
+    },
+    {
+      description: 'Compare-and-set on the version',
+      command: '<%= config.bin %> <%= command.id %> config.json ./config.json --if-version 42',
+    },
   ];
   static override args = {
     key: Args.string({ description: 'object key (UTF-8, 1 to 1024 bytes)', required: true }),
@@ -20,8 +32,15 @@ export default class Put extends CairnCommand {
   };
   static override flags = {
     ...clientFlags,
-    'if-version': Flags.integer({ description: 'write only if the object is at this version (0: absent)', min: 0, exclusive: ['if-absent'] }),
-    'if-absent': Flags.boolean({ description: 'write only if the key does not exist', exclusive: ['if-version'] }),
+    'if-version': Flags.integer({
+      description: 'write only if the object is at this version (0: absent)',
+      min: 0,
+      exclusive: ['if-absent'],
+    }),
+    'if-absent': Flags.boolean({
+      description: 'write only if the key does not exist',
+      exclusive: ['if-version'],
+    }),
   };
 
   async run(): Promise<ObjectMetadata> {
@@ -34,7 +53,9 @@ export default class Put extends CairnCommand {
         ...(flags['if-version'] === undefined ? {} : { ifVersion: flags['if-version'] }),
         ...(flags['if-absent'] ? { ifAbsent: true } : {}),
       });
-      this.log(`${result.key} version ${result.version} size ${result.size} sha256 ${result.sha256}`);
+      this.log(
+        `${result.key} version ${result.version} size ${result.size} sha256 ${result.sha256}`,
+      );
       return result;
     } finally {
       await client.close();

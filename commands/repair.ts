@@ -21,13 +21,26 @@ export default class Repair extends CairnCommand {
   static override description =
     'The leader reads every manifest, asks each node which chunks it holds, and copies each missing copy from a surviving one (verified by SHA-256). Run `cairn scrub` first to find copies that rotted on disk. Reports what it fixed; exit code 1 if some copies could not be restored. With --gc it also deletes unreferenced chunk files older than the grace period.';
   static override examples = [
-    { description: 'Repair after a disk or node loss', command: '<%= config.bin %> <%= command.id %>' },
-    { description: 'Repair, then collect garbage older than an hour', command: '<%= config.bin %> <%= command.id %> --gc' },
+    {
+      description: 'Repair after a disk or node loss',
+      command: '<%= config.bin %> <%= command.id %>',
+    },
+    {
+      description: 'Repair, then collect garbage older than an hour',
+      command: '<%= config.bin %> <%= command.id %> --gc',
+    },
   ];
   static override flags = {
     ...clientFlags,
-    gc: Flags.boolean({ description: 'also delete unreferenced chunks older than the grace period' }),
-    'gc-grace': Flags.integer({ description: 'grace period in seconds for --gc (a put in flight stores chunks before it commits; keep this above the longest put)', min: 0, default: 3600 }),
+    gc: Flags.boolean({
+      description: 'also delete unreferenced chunks older than the grace period',
+    }),
+    'gc-grace': Flags.integer({
+      description:
+        'grace period in seconds for --gc (a put in flight stores chunks before it commits; keep this above the longest put)',
+      min: 0,
+      default: 3600,
+    }),
   };
 
   async run(): Promise<RepairResult> {
@@ -36,10 +49,14 @@ export default class Repair extends CairnCommand {
     try {
       const report = (await repairCluster(client)) as RepairResult;
       const garbage = flags.gc ? await collectGarbage(client, flags['gc-grace'] * 1000) : undefined;
-      this.log(`examined ${report.chunksExamined} chunks: ${report.copiesMissing} copies missing, ${report.copiesRestored} restored (${formatBytes(report.bytesRestored)}), ${report.failedCount} failed, ${report.lostChunkCount} chunks with no surviving copy; ${report.surplusRemoved} surplus copies removed`);
-      for (const refusal of report.refused) this.log(`refused: ${refusal.memberId} (${refusal.reason}); ${refusal.chunks} copies wait`);
+      this.log(
+        `examined ${report.chunksExamined} chunks: ${report.copiesMissing} copies missing, ${report.copiesRestored} restored (${formatBytes(report.bytesRestored)}), ${report.failedCount} failed, ${report.lostChunkCount} chunks with no surviving copy; ${report.surplusRemoved} surplus copies removed`,
+      );
+      for (const refusal of report.refused)
+        this.log(`refused: ${refusal.memberId} (${refusal.reason}); ${refusal.chunks} copies wait`);
       if (garbage !== undefined) this.log(`gc: ${JSON.stringify(garbage)}`);
-      if (report.failedCount > 0 || report.lostChunkCount > 0 || report.refused.length > 0) process.exitCode = 1;
+      if (report.failedCount > 0 || report.lostChunkCount > 0 || report.refused.length > 0)
+        process.exitCode = 1;
       return { ...report, ...(garbage === undefined ? {} : { garbage }) };
     } finally {
       await client.close();

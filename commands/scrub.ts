@@ -17,7 +17,8 @@ interface NodeScrub {
 }
 
 export default class Scrub extends CairnCommand {
-  static override summary = 'Re-hash every chunk on the nodes now; quarantine and re-fetch bad copies.';
+  static override summary =
+    'Re-hash every chunk on the nodes now; quarantine and re-fetch bad copies.';
   static override description =
     'Each node re-reads and re-hashes all its chunk files (nodes also do this in the background, hourly, at 16 MiB/s). A copy whose hash is wrong is moved to quarantine/; then each node fetches every copy it should hold but lacks (corrupt or deleted) from a good replica. Exit code 1 if a copy could not be restored.';
   static override examples = [
@@ -27,22 +28,32 @@ export default class Scrub extends CairnCommand {
   static override flags = {
     ...clientFlags,
     node: Flags.string({ description: 'scrub only this member (by name)' }),
-    rate: Flags.integer({ description: 'bytes per second to re-hash per node (0 = unlimited)', default: 0, min: 0 }),
+    rate: Flags.integer({
+      description: 'bytes per second to re-hash per node (0 = unlimited)',
+      default: 0,
+      min: 0,
+    }),
   };
 
   async run(): Promise<{ nodes: NodeScrub[] }> {
     const { flags } = await this.parse(Scrub);
     const client = this.makeClient(flags);
-    let members;
+    let members: Awaited<ReturnType<typeof clusterStatus>>['members'];
     try {
-      members = (await clusterStatus(client)).members.filter((member) => flags.node === undefined || member.id === flags.node);
+      members = (await clusterStatus(client)).members.filter(
+        (member) => flags.node === undefined || member.id === flags.node,
+      );
     } finally {
       await client.close();
     }
     if (members.length === 0) this.error(`no member named ${flags.node ?? ''}`, { exit: 2 });
     const nodes = await Promise.all(
       members.map(async (member) => {
-        const nodeClient = new CairnClient({ endpoints: parseEndpoints(member.clientAddress), retryAttemptsMax: 1, requestTimeoutMilliseconds: 60 * 60 * 1000 });
+        const nodeClient = new CairnClient({
+          endpoints: parseEndpoints(member.clientAddress),
+          retryAttemptsMax: 1,
+          requestTimeoutMilliseconds: 60 * 60 * 1000,
+        });
         try {
           return (await scrubNode(nodeClient, flags.rate)) as NodeScrub;
         } finally {
@@ -52,7 +63,15 @@ export default class Scrub extends CairnCommand {
     );
     this.printTable(
       ['node', 'checked', 'bytes', 'corrupt', 'missing', 'refetched', 'failed'],
-      nodes.map((node) => [node.node, String(node.chunksChecked), formatBytes(node.bytesChecked), String(node.corrupt.length), String(node.missing), String(node.refetched), String(node.refetchFailures.length)]),
+      nodes.map((node) => [
+        node.node,
+        String(node.chunksChecked),
+        formatBytes(node.bytesChecked),
+        String(node.corrupt.length),
+        String(node.missing),
+        String(node.refetched),
+        String(node.refetchFailures.length),
+      ]),
     );
     if (nodes.some((node) => node.refetchFailures.length > 0)) process.exitCode = 1;
     return { nodes };

@@ -5,10 +5,17 @@ import { clusterStatus, type ClusterStatus } from '../src/client/lifecycle.js';
 
 export default class Status extends CairnCommand {
   static override summary = 'Show every member: role, term, indexes, disk and health.';
-  static override description = 'Asks one node for the cluster status; it gathers each member\'s own report (members that do not answer are shown as unreachable).';
+  static override description =
+    "Asks one node for the cluster status; it gathers each member's own report (members that do not answer are shown as unreachable).";
   static override examples = [
-    { description: 'A table of the members', command: '<%= config.bin %> <%= command.id %> --endpoints 127.0.0.1:7070' },
-    { description: 'The leader, for a script', command: "<%= config.bin %> <%= command.id %> --json | jq -r .leaderId" },
+    {
+      description: 'A table of the members',
+      command: '<%= config.bin %> <%= command.id %> --endpoints 127.0.0.1:7070',
+    },
+    {
+      description: 'The leader, for a script',
+      command: '<%= config.bin %> <%= command.id %> --json | jq -r .leaderId',
+    },
   ];
   static override flags = { ...clientFlags };
 
@@ -18,20 +25,38 @@ export default class Status extends CairnCommand {
     try {
       const status = await clusterStatus(client);
       const colour = paint();
-      if (!this.jsonEnabled()) this.log(`cluster ${status.clusterId ?? '(none)'}, leader ${status.leaderId ?? 'none'}`);
+      if (!this.jsonEnabled())
+        this.log(`cluster ${status.clusterId ?? '(none)'}, leader ${status.leaderId ?? 'none'}`);
       this.printTable(
-        ['node', 'address', 'zone', 'role', 'term', 'commit', 'applied', 'disk used', 'chunks', 'health'],
+        [
+          'node',
+          'address',
+          'zone',
+          'role',
+          'term',
+          'commit',
+          'applied',
+          'disk used',
+          'chunks',
+          'health',
+        ],
         status.members.map((member) => [
           member.id,
           member.clientAddress,
           member.zone,
-          member.role === 'unreachable' ? colour.red('unreachable') : `${member.membership}/${member.role}`,
+          member.role === 'unreachable'
+            ? colour.red('unreachable')
+            : `${member.membership}/${member.role}`,
           String(member.term),
           String(member.commitIndex),
           String(member.appliedIndex),
           formatBytes(member.diskUsedBytes),
           String(member.chunks),
-          member.health === 'ok' ? colour.green('ok') : member.role === 'unreachable' ? colour.red('no answer') : colour.yellow(member.health),
+          member.health === 'ok'
+            ? colour.green('ok')
+            : member.role === 'unreachable'
+              ? colour.red('no answer')
+              : colour.yellow(member.health),
         ]),
       );
       return status;

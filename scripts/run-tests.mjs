@@ -33,6 +33,8 @@ child.on('close', (code, signal) => {
   }
   const failed = total - passed - skipped;
   const exitCode = code ?? (signal ? 1 : 0);
-  console.log(`${passed} passed, ${failed > 0 ? failed : exitCode === 0 ? 0 : Math.max(failed, 1)} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  console.log(
+    `${passed} passed, ${failed > 0 ? failed : exitCode === 0 ? 0 : Math.max(failed, 1)} failed${skipped ? `, ${skipped} skipped` : ''}`,
+  );
   process.exit(failed > 0 && exitCode === 0 ? 1 : exitCode);
 });

@@ -17,7 +17,10 @@ export interface KeyChooser {
 export const zipfianThetaDefault = 0.99;
 
 export class UniformKeyChooser implements KeyChooser {
-  constructor(private readonly itemCount: number, private readonly prng: Prng) {
+  constructor(
+    private readonly itemCount: number,
+    private readonly prng: Prng,
+  ) {
     assertInteger(itemCount, 'uniform item count', 1, limits.benchKeysMax);
   }
 
@@ -30,7 +33,7 @@ export class UniformKeyChooser implements KeyChooser {
 export function zeta(itemCount: number, theta: number): number {
   assertInteger(itemCount, 'zeta item count', 0, limits.benchKeysMax);
   let sum = 0;
-  for (let rank = 1; rank <= itemCount; rank++) sum += 1 / Math.pow(rank, theta);
+  for (let rank = 1; rank <= itemCount; rank++) sum += 1 / rank ** theta;
   return sum;
 }
 
@@ -45,15 +48,20 @@ export class ZipfianKeyChooser implements KeyChooser {
   private readonly eta: number;
   private readonly secondThreshold: number;
 
-  constructor(private readonly itemCount: number, private readonly prng: Prng, private readonly theta = zipfianThetaDefault) {
+  constructor(
+    private readonly itemCount: number,
+    private readonly prng: Prng,
+    private readonly theta = zipfianThetaDefault,
+  ) {
     assertInteger(itemCount, 'zipfian item count', 1, limits.benchKeysMax);
     assert(theta > 0 && theta < 1, 'zipfian theta is in (0, 1)');
     this.zetaItemCount = zeta(itemCount, theta);
     const zetaTwo = zeta(Math.min(2, itemCount), theta);
     this.alpha = 1 / (1 - theta);
     // With one item eta is never used (every draw lands below the first threshold).
-    this.eta = itemCount < 2 ? 0 : (1 - Math.pow(2 / itemCount, 1 - theta)) / (1 - zetaTwo / this.zetaItemCount);
-    this.secondThreshold = 1 + Math.pow(0.5, theta);
+    this.eta =
+      itemCount < 2 ? 0 : (1 - (2 / itemCount) ** (1 - theta)) / (1 - zetaTwo / this.zetaItemCount);
+    this.secondThreshold = 1 + 0.5 ** theta;
   }
 
   next(): number {
@@ -61,7 +69,7 @@ export class ZipfianKeyChooser implements KeyChooser {
     const scaled = uniform * this.zetaItemCount;
     if (scaled < 1) return 0;
     if (scaled < this.secondThreshold) return Math.min(1, this.itemCount - 1);
-    const rank = Math.floor(this.itemCount * Math.pow(this.eta * uniform - this.eta + 1, this.alpha));
+    const rank = Math.floor(this.itemCount * (this.eta * uniform - this.eta + 1) ** this.alpha);
     const clamped = Math.min(Math.max(rank, 0), this.itemCount - 1);
     assert(clamped >= 0 && clamped < this.itemCount, 'zipfian rank in range');
     return clamped;
@@ -70,11 +78,15 @@ export class ZipfianKeyChooser implements KeyChooser {
   /** The exact probability of a rank, for tests and for documentation. */
   probability(rank: number): number {
     assertInteger(rank, 'zipfian rank', 0, this.itemCount - 1);
-    return 1 / Math.pow(rank + 1, this.theta) / this.zetaItemCount;
+    return 1 / (rank + 1) ** this.theta / this.zetaItemCount;
   }
 }
 
-export function makeKeyChooser(name: KeyDistributionName, itemCount: number, prng: Prng): KeyChooser {
+export function makeKeyChooser(
+  name: KeyDistributionName,
+  itemCount: number,
+  prng: Prng,
+): KeyChooser {
   if (name === 'uniform') return new UniformKeyChooser(itemCount, prng);
   return new ZipfianKeyChooser(itemCount, prng);
 }

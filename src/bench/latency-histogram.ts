@@ -26,7 +26,10 @@ export class LatencyHistogram {
   recordMilliseconds(milliseconds: number): void {
     assert(Number.isFinite(milliseconds), 'latency is finite');
     // A clock can step by a hair; a negative latency is recorded as the smallest value.
-    const microseconds = Math.min(Math.max(1, Math.round(milliseconds * 1000)), limits.benchLatencyMicrosecondsMax);
+    const microseconds = Math.min(
+      Math.max(1, Math.round(milliseconds * 1000)),
+      limits.benchLatencyMicrosecondsMax,
+    );
     this.histogram.recordValue(microseconds);
   }
 
@@ -41,7 +44,9 @@ export class LatencyHistogram {
   percentileMilliseconds(percentile: number): number {
     assert(percentile >= 0 && percentile <= 100, 'percentile in [0, 100]');
     if (this.histogram.totalCount === 0) return 0;
-    return Math.min(this.histogram.getValueAtPercentile(percentile), this.histogram.maxValue) / 1000;
+    return (
+      Math.min(this.histogram.getValueAtPercentile(percentile), this.histogram.maxValue) / 1000
+    );
   }
 
   summary(): LatencySummary {

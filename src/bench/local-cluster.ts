@@ -31,18 +31,30 @@ function portFree(port: number, host: string): Promise<boolean> {
 }
 
 /** A base port with `count` free ports from it (racy by nature; good enough for a local run). */
-export async function findFreePortRange(count: number, host = '127.0.0.1', prng = new Prng(process.pid)): Promise<number> {
+export async function findFreePortRange(
+  count: number,
+  host = '127.0.0.1',
+  prng = new Prng(process.pid),
+): Promise<number> {
   assertInteger(count, 'port count', 1, 2 * limits.benchLocalNodesMax);
   for (let attempt = 0; attempt < portSearchAttemptsMax; attempt++) {
     const base = prng.nextIntegerInclusive(portLowest, portHighest - count);
     let allFree = true;
-    for (let offset = 0; offset < count && allFree; offset++) allFree = await portFree(base + offset, host);
+    for (let offset = 0; offset < count && allFree; offset++)
+      allFree = await portFree(base + offset, host);
     if (allFree) return base;
   }
-  throw new CairnError('CAIRN_ERR_UNAVAILABLE', `no ${count} consecutive free ports found on ${host} after ${portSearchAttemptsMax} tries`);
+  throw new CairnError(
+    'CAIRN_ERR_UNAVAILABLE',
+    `no ${count} consecutive free ports found on ${host} after ${portSearchAttemptsMax} tries`,
+  );
 }
 
-export async function startLocalCluster(nodes: number, log: (line: string) => void, environment: { readonly directory?: string } = {}): Promise<LocalCluster> {
+export async function startLocalCluster(
+  nodes: number,
+  log: (line: string) => void,
+  environment: { readonly directory?: string } = {},
+): Promise<LocalCluster> {
   assertInteger(nodes, '--local nodes', 1, limits.benchLocalNodesMax);
   const directory = environment.directory ?? mkdtempSync(join(tmpdir(), 'cairn-bench-'));
   const basePort = await findFreePortRange(2 * nodes);

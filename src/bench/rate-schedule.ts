@@ -9,9 +9,18 @@ import { limits } from '../util/limits.js';
 export class RateSchedule {
   private readonly intervalMilliseconds: number;
 
-  constructor(readonly operationsPerSecond: number, readonly startMilliseconds: number) {
-    assert(Number.isFinite(operationsPerSecond) && operationsPerSecond > 0, 'rate is a positive number');
-    assert(operationsPerSecond <= limits.benchRateOperationsPerSecondMax, 'rate within benchRateOperationsPerSecondMax');
+  constructor(
+    readonly operationsPerSecond: number,
+    readonly startMilliseconds: number,
+  ) {
+    assert(
+      Number.isFinite(operationsPerSecond) && operationsPerSecond > 0,
+      'rate is a positive number',
+    );
+    assert(
+      operationsPerSecond <= limits.benchRateOperationsPerSecondMax,
+      'rate within benchRateOperationsPerSecondMax',
+    );
     assert(Number.isFinite(startMilliseconds), 'schedule start is finite');
     this.intervalMilliseconds = 1000 / operationsPerSecond;
   }

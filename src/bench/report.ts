@@ -65,22 +65,38 @@ export function formatNumber(value: number): string {
   return value.toFixed(3);
 }
 
-export const throughputHead = ['operation', 'ops', 'ops/s', 'MiB/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors'] as const;
+export const throughputHead = [
+  'operation',
+  'ops',
+  'ops/s',
+  'MiB/s',
+  'p50 ms',
+  'p90 ms',
+  'p99 ms',
+  'p99.9 ms',
+  'max ms',
+  'errors',
+] as const;
 
 export function throughputRows(report: BenchReport): string[][] {
-  const multiplePhases = report.phases.length > 1 && new Set(report.phases.flatMap((phase) => phase.rows.map((row) => row.operation))).size < report.phases.flatMap((phase) => phase.rows).length;
-  return report.phases.flatMap((phase) => phase.rows.map((row) => [
-    multiplePhases ? `${row.phase}:${row.operation}` : row.operation,
-    String(row.operations),
-    formatNumber(row.operationsPerSecond),
-    formatNumber(row.mebibytesPerSecond),
-    formatNumber(row.p50Milliseconds),
-    formatNumber(row.p90Milliseconds),
-    formatNumber(row.p99Milliseconds),
-    formatNumber(row.p999Milliseconds),
-    formatNumber(row.maxMilliseconds),
-    String(row.failures),
-  ]));
+  const multiplePhases =
+    report.phases.length > 1 &&
+    new Set(report.phases.flatMap((phase) => phase.rows.map((row) => row.operation))).size <
+      report.phases.flatMap((phase) => phase.rows).length;
+  return report.phases.flatMap((phase) =>
+    phase.rows.map((row) => [
+      multiplePhases ? `${row.phase}:${row.operation}` : row.operation,
+      String(row.operations),
+      formatNumber(row.operationsPerSecond),
+      formatNumber(row.mebibytesPerSecond),
+      formatNumber(row.p50Milliseconds),
+      formatNumber(row.p90Milliseconds),
+      formatNumber(row.p99Milliseconds),
+      formatNumber(row.p999Milliseconds),
+      formatNumber(row.maxMilliseconds),
+      String(row.failures),
+    ]),
+  );
 }
 
 export const errorsHead = ['operation', 'error', 'count'] as const;
@@ -98,7 +114,15 @@ export function errorRows(report: BenchReport): string[][] {
 
 /** One line a human reads first: the workload, its scale, how long each phase ran. */
 export function summaryLine(report: BenchReport): string {
-  const rate = report.rateOperationsPerSecond === null ? 'closed loop' : `open loop at ${formatNumber(report.rateOperationsPerSecond)} ops/s`;
-  const phases = report.phases.map((phase) => `${phase.name} ${(phase.elapsedMilliseconds / 1000).toFixed(1)} s${phase.stoppedEarly ? ' (stopped early: too many errors)' : ''}`).join(', ');
+  const rate =
+    report.rateOperationsPerSecond === null
+      ? 'closed loop'
+      : `open loop at ${formatNumber(report.rateOperationsPerSecond)} ops/s`;
+  const phases = report.phases
+    .map(
+      (phase) =>
+        `${phase.name} ${(phase.elapsedMilliseconds / 1000).toFixed(1)} s${phase.stoppedEarly ? ' (stopped early: too many errors)' : ''}`,
+    )
+    .join(', ');
   return `${report.workload} against ${report.target}: ${report.clients} clients, ${rate}, seed ${report.seed}; ${phases}`;
 }

@@ -66,25 +66,47 @@ class KindStats {
   constructor(readonly kind: string) {}
 
   result(): OperationStats {
-    return { operation: this.kind, operations: this.operations, bytes: this.bytes, failures: this.failures, errorsByCode: { ...this.errorsByCode }, latency: this.histogram.summary() };
+    return {
+      operation: this.kind,
+      operations: this.operations,
+      bytes: this.bytes,
+      failures: this.failures,
+      errorsByCode: { ...this.errorsByCode },
+      latency: this.histogram.summary(),
+    };
   }
 }
 
 /** A stable code for an error: CairnError's code, a Node/undici error code, or UNKNOWN. */
 export function errorCode(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' && error.code !== '') return error.code;
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    error.code !== ''
+  )
+    return error.code;
   return 'UNKNOWN';
 }
 
 function validatePhase(options: PhaseOptions): number {
   assertInteger(options.clients, 'clients', 1, limits.benchClientsMax);
   const { durationMilliseconds, operations, rateOperationsPerSecond } = options;
-  assert(durationMilliseconds !== undefined || operations !== undefined, 'a phase is bounded by a duration or an operation count');
-  if (durationMilliseconds !== undefined) assertInteger(durationMilliseconds, 'duration', 1, limits.benchDurationMillisecondsMax);
-  if (operations !== undefined) assertInteger(operations, 'operations', 0, limits.benchOperationsMax);
+  assert(
+    durationMilliseconds !== undefined || operations !== undefined,
+    'a phase is bounded by a duration or an operation count',
+  );
+  if (durationMilliseconds !== undefined)
+    assertInteger(durationMilliseconds, 'duration', 1, limits.benchDurationMillisecondsMax);
+  if (operations !== undefined)
+    assertInteger(operations, 'operations', 0, limits.benchOperationsMax);
   let ticketLimit = operations ?? limits.benchOperationsMax;
   if (rateOperationsPerSecond !== undefined && durationMilliseconds !== undefined) {
-    ticketLimit = Math.min(ticketLimit, new RateSchedule(rateOperationsPerSecond, 0).ticketsWithin(durationMilliseconds));
+    ticketLimit = Math.min(
+      ticketLimit,
+      new RateSchedule(rateOperationsPerSecond, 0).ticketsWithin(durationMilliseconds),
+    );
   }
   return ticketLimit;
 }
@@ -94,8 +116,12 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
   const clock = options.clock ?? realClock;
   const errorsMax = options.errorsMax ?? limits.benchErrorsMax;
   const start = clock.now();
-  const deadline = options.durationMilliseconds === undefined ? Infinity : start + options.durationMilliseconds;
-  const schedule = options.rateOperationsPerSecond === undefined ? undefined : new RateSchedule(options.rateOperationsPerSecond, start);
+  const deadline =
+    options.durationMilliseconds === undefined ? Infinity : start + options.durationMilliseconds;
+  const schedule =
+    options.rateOperationsPerSecond === undefined
+      ? undefined
+      : new RateSchedule(options.rateOperationsPerSecond, start);
   const statsByKind = new Map<string, KindStats>();
   let nextTicket = 0;
   let failures = 0;
@@ -110,7 +136,10 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
     }
     const planned = options.plan(ticket);
     let stats = statsByKind.get(planned.kind);
-    if (stats === undefined) statsByKind.set(planned.kind, (stats = new KindStats(planned.kind)));
+    if (stats === undefined) {
+      stats = new KindStats(planned.kind);
+      statsByKind.set(planned.kind, stats);
+    }
     try {
       const bytes = await planned.run();
       assert(Number.isSafeInteger(bytes) && bytes >= 0, 'an operation reports the bytes it moved');
@@ -139,6 +168,8 @@ export async function runPhase(options: PhaseOptions): Promise<PhaseResult> {
 
   await Promise.all(Array.from({ length: options.clients }, () => client()));
   const elapsedMilliseconds = Math.max(clock.now() - start, 1e-3);
-  const operations = [...statsByKind.values()].map((stats) => stats.result()).sort((a, b) => a.operation.localeCompare(b.operation));
+  const operations = [...statsByKind.values()]
+    .map((stats) => stats.result())
+    .sort((a, b) => a.operation.localeCompare(b.operation));
   return { name: options.name, elapsedMilliseconds, stoppedEarly, operations };
 }

@@ -16,7 +16,10 @@ export class CairnTarget implements BenchTarget {
   readonly name = 'cairn';
 
   /** `verify`: hash every body read against its SHA-256, as `cairn get` does. */
-  constructor(private readonly client: CairnClient, private readonly verify = true) {}
+  constructor(
+    private readonly client: CairnClient,
+    private readonly verify = true,
+  ) {}
 
   async put(key: string, body: BenchBody, sizeBytes: number): Promise<void> {
     await this.client.putObject(key, body, { size: sizeBytes });

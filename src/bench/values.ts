@@ -20,7 +20,8 @@ export class ValueSource {
     assertInteger(seed, 'value seed', 0, 0xffff_ffff);
     const prng = new Prng(seed);
     this.block = Buffer.allocUnsafe(valuePieceBytes);
-    for (let offset = 0; offset < valuePieceBytes; offset += 4) this.block.writeUInt32LE(prng.nextUint32(), offset);
+    for (let offset = 0; offset < valuePieceBytes; offset += 4)
+      this.block.writeUInt32LE(prng.nextUint32(), offset);
   }
 
   /** Piece `pieceIndex` of body `sequence`: `bytes` long (at most one piece), stamped. */

@@ -59,14 +59,24 @@ class WorkloadState {
   readonly prng: Prng;
   sequence = 0;
 
-  constructor(readonly target: BenchTarget, readonly options: WorkloadOptions, readonly hooks: WorkloadHooks) {
+  constructor(
+    readonly target: BenchTarget,
+    readonly options: WorkloadOptions,
+    readonly hooks: WorkloadHooks,
+  ) {
     this.values = new ValueSource(options.seed);
     this.prng = new Prng(options.seed);
   }
 
   putOperation(key: string, sizeBytes: number): PlannedOperation {
     const body = this.values.body(sizeBytes, this.sequence++);
-    return { kind: 'put', run: async () => { await this.target.put(key, body, sizeBytes); return sizeBytes; } };
+    return {
+      kind: 'put',
+      run: async () => {
+        await this.target.put(key, body, sizeBytes);
+        return sizeBytes;
+      },
+    };
   }
 
   getOperation(key: string): PlannedOperation {
@@ -77,7 +87,9 @@ class WorkloadState {
     const { clients, durationMilliseconds, operations, rateOperationsPerSecond } = this.options;
     this.hooks.onPhase?.(name, operations);
     return runPhase({
-      name, clients, plan,
+      name,
+      clients,
+      plan,
       ...(durationMilliseconds === undefined ? {} : { durationMilliseconds }),
       ...(operations === undefined ? {} : { operations }),
       ...(rateOperationsPerSecond === undefined ? {} : { rateOperationsPerSecond }),
@@ -91,34 +103,52 @@ class WorkloadState {
     if (!this.options.preload) return;
     this.hooks.onPhase?.('preload', this.options.keys);
     const result = await runPhase({
-      name: 'preload', clients: this.options.clients, operations: this.options.keys,
-      plan: (ticket) => this.putOperation(keyName(this.options.keyPrefix, ticket), this.options.valueSizeBytes),
+      name: 'preload',
+      clients: this.options.clients,
+      operations: this.options.keys,
+      plan: (ticket) =>
+        this.putOperation(keyName(this.options.keyPrefix, ticket), this.options.valueSizeBytes),
       ...(this.hooks.clock === undefined ? {} : { clock: this.hooks.clock }),
       ...(this.hooks.onOperation === undefined ? {} : { onOperation: this.hooks.onOperation }),
     });
     const failed = result.operations.reduce((sum, stats) => sum + stats.failures, 0);
     if (failed > 0) {
       const codes = result.operations.map((stats) => JSON.stringify(stats.errorsByCode)).join(' ');
-      throw new CairnError('CAIRN_ERR_UNAVAILABLE', `preloading ${this.options.keys} keys failed for ${failed} of them (${codes}); is the cluster healthy?`);
+      throw new CairnError(
+        'CAIRN_ERR_UNAVAILABLE',
+        `preloading ${this.options.keys} keys failed for ${failed} of them (${codes}); is the cluster healthy?`,
+      );
     }
   }
 }
 
 /** Runs the workload's phases in order; the preload is not part of the result. */
-export async function runWorkload(target: BenchTarget, options: WorkloadOptions, hooks: WorkloadHooks = {}): Promise<PhaseResult[]> {
+export async function runWorkload(
+  target: BenchTarget,
+  options: WorkloadOptions,
+  hooks: WorkloadHooks = {},
+): Promise<PhaseResult[]> {
   validateWorkload(options);
   const state = new WorkloadState(target, options, hooks);
   const chooser = makeKeyChooser(options.keyDistribution, options.keys, state.prng.fork());
   const nextKey = (): string => keyName(options.keyPrefix, chooser.next());
   switch (options.workload) {
     case 'put':
-      return [await state.measured('put', () => state.putOperation(nextKey(), options.valueSizeBytes))];
+      return [
+        await state.measured('put', () => state.putOperation(nextKey(), options.valueSizeBytes)),
+      ];
     case 'get':
       await state.preload();
       return [await state.measured('get', () => state.getOperation(nextKey()))];
     case 'mixed':
       await state.preload();
-      return [await state.measured('mixed', () => (state.prng.chance(options.readRatio) ? state.getOperation(nextKey()) : state.putOperation(nextKey(), options.valueSizeBytes)))];
+      return [
+        await state.measured('mixed', () =>
+          state.prng.chance(options.readRatio)
+            ? state.getOperation(nextKey())
+            : state.putOperation(nextKey(), options.valueSizeBytes),
+        ),
+      ];
     case 'objects':
       return runObjects(state, nextKey);
   }
@@ -130,7 +160,14 @@ async function runObjects(state: WorkloadState, nextKey: () => string): Promise<
     const key = nextKey();
     const sizeBytes = logUniformSizeBytes(state.options.sizes, state.prng);
     const operation = state.putOperation(key, sizeBytes);
-    return { kind: operation.kind, run: async () => { const bytes = await operation.run(); written.add(key); return bytes; } };
+    return {
+      kind: operation.kind,
+      run: async () => {
+        const bytes = await operation.run();
+        written.add(key);
+        return bytes;
+      },
+    };
   });
   if (written.size === 0) return [putPhase];
   const keys = [...written];

@@ -6,7 +6,19 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statfsSync, statSync, openSync, writeSync, closeSync, unlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  openSync,
+  writeSync,
+  closeSync,
+  unlinkSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CairnClient } from '../client/index.js';
@@ -76,7 +88,10 @@ export class ChaosCluster {
 
   static async create(options: ChaosClusterOptions): Promise<ChaosCluster> {
     assert(options.nodes >= 1 && options.nodes <= limits.chaosNodesMax, 'node count is bounded');
-    assert(options.spareNodes >= 0 && options.spareNodes <= limits.chaosSpareNodesMax, 'spare count is bounded');
+    assert(
+      options.spareNodes >= 0 && options.spareNodes <= limits.chaosSpareNodesMax,
+      'spare count is bounded',
+    );
     mkdirSync(options.directory, { recursive: true });
     const nodes: ChaosNode[] = [];
     const reservations: { port: number; release: () => Promise<void> }[] = [];
@@ -93,7 +108,8 @@ export class ChaosCluster {
           clientAddress: `${options.host}:${client.port}`,
           peerAddress: `${options.host}:${peer.port}`,
           fileSystem,
-          dataDirectory: fileSystem === null ? join(options.directory, name) : join(fileSystem, 'data'),
+          dataDirectory:
+            fileSystem === null ? join(options.directory, name) : join(fileSystem, 'data'),
           logFile: join(options.directory, `${name}.log`),
           process: null,
           paused: false,
@@ -102,7 +118,12 @@ export class ChaosCluster {
           unexpectedExits: [],
         });
       }
-      const peers = new Map(nodes.map((node) => [node.name, { host: options.host, port: Number(node.peerAddress.split(':')[1]) }]));
+      const peers = new Map(
+        nodes.map((node) => [
+          node.name,
+          { host: options.host, port: Number(node.peerAddress.split(':')[1]) },
+        ]),
+      );
       mesh = await ProxyMesh.start(peers, options.host);
     } finally {
       await Promise.all(reservations.map((reservation) => reservation.release()));
@@ -112,7 +133,11 @@ export class ChaosCluster {
       for (const node of nodes) if (node.fileSystem !== null) mountTmpfs(node.fileSystem);
       const initial = nodes.slice(0, options.nodes);
       await Promise.all(initial.map((node) => cluster.startNode(node.name)));
-      await bootstrapCluster(initial.map((node) => node.clientAddress).join(','), undefined, nodeStartTimeoutMilliseconds);
+      await bootstrapCluster(
+        initial.map((node) => node.clientAddress).join(','),
+        undefined,
+        nodeStartTimeoutMilliseconds,
+      );
       for (const node of initial) node.member = true;
       return cluster;
     } catch (error) {
@@ -132,7 +157,14 @@ export class ChaosCluster {
   }
 
   spares(): string[] {
-    return this.nodes.filter((node) => !node.member && node.process === null && !existsSync(join(node.dataDirectory, 'identity.json'))).map((node) => node.name);
+    return this.nodes
+      .filter(
+        (node) =>
+          !node.member &&
+          node.process === null &&
+          !existsSync(join(node.dataDirectory, 'identity.json')),
+      )
+      .map((node) => node.name);
   }
 
   running(name: string): boolean {
@@ -142,24 +174,34 @@ export class ChaosCluster {
 
   /** Client addresses of the initial nodes (the workload clients' endpoints). */
   initialEndpoints(): string {
-    return this.nodes.slice(0, this.options.nodes).map((node) => node.clientAddress).join(',');
+    return this.nodes
+      .slice(0, this.options.nodes)
+      .map((node) => node.clientAddress)
+      .join(',');
   }
 
   memberEndpoints(): string {
-    return this.nodes.filter((node) => node.member).map((node) => node.clientAddress).join(',');
+    return this.nodes
+      .filter((node) => node.member)
+      .map((node) => node.clientAddress)
+      .join(',');
   }
 
   async startNode(name: string): Promise<void> {
     const node = this.node(name);
     assert(!this.running(name), `${name} is not running already`);
-    const environment: NodeJS.ProcessEnv = { CAIRN_TEST_PEER_ROUTES: JSON.stringify(this.mesh.routesFor(name)) };
-    if (this.options.injectBug !== undefined) environment['CAIRN_TEST_INJECT_BUG'] = this.options.injectBug;
+    const environment: NodeJS.ProcessEnv = {
+      CAIRN_TEST_PEER_ROUTES: JSON.stringify(this.mesh.routesFor(name)),
+    };
+    if (this.options.injectBug !== undefined)
+      environment['CAIRN_TEST_INJECT_BUG'] = this.options.injectBug;
     const child = startNodeProcess(node, environment);
     node.process = child;
     node.paused = false;
     node.stopping = false;
     child.once('exit', (code, signal) => {
-      if (!node.stopping && node.process === child) node.unexpectedExits.push(signal ?? `code ${code ?? '?'}`);
+      if (!node.stopping && node.process === child)
+        node.unexpectedExits.push(signal ?? `code ${code ?? '?'}`);
     });
     await waitForHealth(node.clientAddress, node.process, nodeStartTimeoutMilliseconds);
   }
@@ -202,7 +244,11 @@ export class ChaosCluster {
   }
 
   async status(): Promise<ClusterStatus> {
-    const client = new CairnClient({ endpoints: this.memberEndpoints(), retryAttemptsMax: 3, requestTimeoutMilliseconds: 3_000 });
+    const client = new CairnClient({
+      endpoints: this.memberEndpoints(),
+      retryAttemptsMax: 3,
+      requestTimeoutMilliseconds: 3_000,
+    });
     try {
       return await clusterStatus(client);
     } finally {
@@ -244,14 +290,22 @@ export class ChaosCluster {
       return stats.bavail * stats.bsize;
     };
     try {
-      execFileSync('fallocate', ['-l', String(Math.min(free(), limits.chaosDiskFillBytesMax)), filler], { stdio: 'ignore' });
+      execFileSync(
+        'fallocate',
+        ['-l', String(Math.min(free(), limits.chaosDiskFillBytesMax)), filler],
+        { stdio: 'ignore' },
+      );
     } catch {
       // no fallocate here: write blocks below
     }
     const block = Buffer.alloc(diskFillBlockBytes, 0xcd);
     const descriptor = openSync(filler, 'a');
     try {
-      for (let blocks = 0; blocks < limits.chaosDiskFillBytesMax / diskFillBlockBytes && free() > 0; blocks++) {
+      for (
+        let blocks = 0;
+        blocks < limits.chaosDiskFillBytesMax / diskFillBlockBytes && free() > 0;
+        blocks++
+      ) {
         writeSync(descriptor, block, 0, Math.min(block.length, free()));
       }
     } catch {
@@ -274,11 +328,16 @@ export class ChaosCluster {
       this.resume(node.name);
       node.stopping = true;
     }
-    await Promise.all(this.nodes.map((node) => (node.process === null ? undefined : stopProcess(node.process, stopTimeoutMilliseconds))));
+    await Promise.all(
+      this.nodes.map((node) =>
+        node.process === null ? undefined : stopProcess(node.process, stopTimeoutMilliseconds),
+      ),
+    );
     await this.mesh.close();
     for (const node of this.nodes) {
       if (node.fileSystem === null) continue;
-      if (keepData && existsSync(node.dataDirectory)) cpSync(node.dataDirectory, join(this.options.directory, node.name), { recursive: true });
+      if (keepData && existsSync(node.dataDirectory))
+        cpSync(node.dataDirectory, join(this.options.directory, node.name), { recursive: true });
       unmountTmpfs(node.fileSystem);
     }
   }

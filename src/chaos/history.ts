@@ -51,8 +51,10 @@ export class HistoryRecorder {
   private readonly faultStream: WriteStream | null;
 
   constructor(historyPath: string | null, faultLogPath: string | null) {
-    this.historyStream = historyPath === null ? null : createWriteStream(historyPath, { flags: 'a' });
-    this.faultStream = faultLogPath === null ? null : createWriteStream(faultLogPath, { flags: 'a' });
+    this.historyStream =
+      historyPath === null ? null : createWriteStream(historyPath, { flags: 'a' });
+    this.faultStream =
+      faultLogPath === null ? null : createWriteStream(faultLogPath, { flags: 'a' });
   }
 
   /** Milliseconds since the run started (the time unit of every record). */
@@ -61,7 +63,9 @@ export class HistoryRecorder {
   }
 
   get full(): boolean {
-    return this.registerOperations.length + this.objectOperations.length >= limits.chaosOperationsMax;
+    return (
+      this.registerOperations.length + this.objectOperations.length >= limits.chaosOperationsMax
+    );
   }
 
   recordRegister(operation: Operation): void {
@@ -79,7 +83,14 @@ export class HistoryRecorder {
   }
 
   faultStarted(index: number, kind: string, description: string, skipped = false): FaultRecord {
-    const record: FaultRecord = { index, kind, description, startedAt: this.now(), healedAt: undefined, ...(skipped ? { skipped } : {}) };
+    const record: FaultRecord = {
+      index,
+      kind,
+      description,
+      startedAt: this.now(),
+      healedAt: undefined,
+      ...(skipped ? { skipped } : {}),
+    };
     this.faults.push(record);
     this.faultStream?.write(`${JSON.stringify({ event: 'start', ...record })}\n`);
     return record;
@@ -87,7 +98,9 @@ export class HistoryRecorder {
 
   faultHealed(record: FaultRecord, note = ''): void {
     record.healedAt = this.now();
-    this.faultStream?.write(`${JSON.stringify({ event: 'heal', index: record.index, kind: record.kind, at: record.healedAt, note })}\n`);
+    this.faultStream?.write(
+      `${JSON.stringify({ event: 'heal', index: record.index, kind: record.kind, at: record.healedAt, note })}\n`,
+    );
   }
 
   note(event: string, fields: Record<string, unknown> = {}): void {
@@ -95,13 +108,22 @@ export class HistoryRecorder {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.historyStream, this.faultStream].map((stream) => (stream === null ? undefined : new Promise<void>((resolve) => stream.end(() => resolve())))));
+    await Promise.all(
+      [this.historyStream, this.faultStream].map((stream) =>
+        stream === null ? undefined : new Promise<void>((resolve) => stream.end(() => resolve())),
+      ),
+    );
   }
 }
 
 /** What a write's failure means for the history: 'failed' only when the client knows it had no effect. */
 export function writeOutcomeOf(error: unknown): Outcome {
-  if (error instanceof CairnError) return error.details['outcome'] === 'failed' ? 'failed' : error.details['outcome'] === 'unknown' ? 'unknown' : 'unknown';
+  if (error instanceof CairnError)
+    return error.details['outcome'] === 'failed'
+      ? 'failed'
+      : error.details['outcome'] === 'unknown'
+        ? 'unknown'
+        : 'unknown';
   return 'unknown';
 }
 

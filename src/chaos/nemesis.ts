@@ -16,7 +16,14 @@ import type { LinkMode } from './proxy.js';
 export const faultKinds = ['kill', 'pause', 'partition', 'membership', 'disk'] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
-export const partitionShapes = ['isolate-leader', 'isolate-node', 'majority-minority', 'bridge', 'one-way-in', 'one-way-out'] as const;
+export const partitionShapes = [
+  'isolate-leader',
+  'isolate-node',
+  'majority-minority',
+  'bridge',
+  'one-way-in',
+  'one-way-out',
+] as const;
 export type PartitionShape = (typeof partitionShapes)[number];
 
 export type DiskFaultKind = 'corrupt-chunks' | 'delete-chunks' | 'fill';
@@ -58,14 +65,24 @@ const holdMilliseconds: Record<FaultKind, readonly [number, number]> = {
 /** The fault schedule of a run: enough faults to fill the duration, each at least gapMillisecondsMin apart. */
 export function planFaults(options: NemesisOptions): PlannedFault[] {
   assert(Number.isSafeInteger(options.seed) && options.seed >= 0, 'seed is a non-negative integer');
-  assert(options.durationMilliseconds >= 0 && options.durationMilliseconds <= limits.chaosDurationMillisecondsMax, 'duration is bounded');
+  assert(
+    options.durationMilliseconds >= 0 &&
+      options.durationMilliseconds <= limits.chaosDurationMillisecondsMax,
+    'duration is bounded',
+  );
   if (options.kinds.length === 0) return [];
   const prng = new Prng(options.seed).fork();
-  const kinds = [...new Set(options.kinds)].sort((left, right) => faultKinds.indexOf(left) - faultKinds.indexOf(right));
+  const kinds = [...new Set(options.kinds)].sort(
+    (left, right) => faultKinds.indexOf(left) - faultKinds.indexOf(right),
+  );
   const plan: PlannedFault[] = [];
   let plannedMilliseconds = 0;
   let membershipCount = 0;
-  for (let index = 0; index < limits.chaosFaultsMax && plannedMilliseconds < options.durationMilliseconds; index++) {
+  for (
+    let index = 0;
+    index < limits.chaosFaultsMax && plannedMilliseconds < options.durationMilliseconds;
+    index++
+  ) {
     const kind = prng.pick(kinds);
     const [holdMin, holdMax] = holdMilliseconds[kind];
     const fault: PlannedFault = {
@@ -88,7 +105,11 @@ export function planFaults(options: NemesisOptions): PlannedFault[] {
 }
 
 /** The member a fault hits: the leader when asked and known, else members[choice mod n] in sorted order. */
-export function resolveTarget(fault: PlannedFault, members: readonly string[], leaderId: string | null): string {
+export function resolveTarget(
+  fault: PlannedFault,
+  members: readonly string[],
+  leaderId: string | null,
+): string {
   assert(members.length > 0, 'a fault needs a member to hit');
   if (fault.targetLeader && leaderId !== null && members.includes(leaderId)) return leaderId;
   const sorted = [...members].sort();
@@ -101,25 +122,47 @@ export interface LinkCut {
 }
 
 /** The directed links a partition cuts, and a description for the fault log. */
-export function partitionCuts(shape: PartitionShape, members: readonly string[], leaderId: string | null, choice: number): { cuts: LinkCut[]; description: string } {
+export function partitionCuts(
+  shape: PartitionShape,
+  members: readonly string[],
+  leaderId: string | null,
+  choice: number,
+): { cuts: LinkCut[]; description: string } {
   assert(members.length >= 2, 'a partition needs two members');
   const sorted = [...members].sort();
-  const rotated = sorted.slice(choice % sorted.length).concat(sorted.slice(0, choice % sorted.length));
-  const victim = shape === 'isolate-leader' && leaderId !== null && sorted.includes(leaderId) ? leaderId : (rotated[0] as string);
+  const rotated = sorted
+    .slice(choice % sorted.length)
+    .concat(sorted.slice(0, choice % sorted.length));
+  const victim =
+    shape === 'isolate-leader' && leaderId !== null && sorted.includes(leaderId)
+      ? leaderId
+      : (rotated[0] as string);
   const others = sorted.filter((member) => member !== victim);
   switch (shape) {
     case 'isolate-leader':
     case 'isolate-node':
-      return { cuts: betweenGroups([victim], others, 'both'), description: `${victim} | ${others.join(' ')}` };
+      return {
+        cuts: betweenGroups([victim], others, 'both'),
+        description: `${victim} | ${others.join(' ')}`,
+      };
     case 'one-way-in':
-      return { cuts: betweenGroups(others, [victim], 'forward'), description: `${others.join(' ')} -x-> ${victim} (${victim} still sends)` };
+      return {
+        cuts: betweenGroups(others, [victim], 'forward'),
+        description: `${others.join(' ')} -x-> ${victim} (${victim} still sends)`,
+      };
     case 'one-way-out':
-      return { cuts: betweenGroups([victim], others, 'forward'), description: `${victim} -x-> ${others.join(' ')} (${victim} still hears)` };
+      return {
+        cuts: betweenGroups([victim], others, 'forward'),
+        description: `${victim} -x-> ${others.join(' ')} (${victim} still hears)`,
+      };
     case 'majority-minority': {
       const minoritySize = Math.floor((sorted.length - 1) / 2);
       const minority = rotated.slice(0, Math.max(1, minoritySize));
       const majority = sorted.filter((member) => !minority.includes(member));
-      return { cuts: betweenGroups(minority, majority, 'both'), description: `${minority.join(' ')} | ${majority.join(' ')}` };
+      return {
+        cuts: betweenGroups(minority, majority, 'both'),
+        description: `${minority.join(' ')} | ${majority.join(' ')}`,
+      };
     }
     case 'bridge':
       return bridgeCuts(rotated);
@@ -133,10 +176,17 @@ function bridgeCuts(rotated: readonly string[]): { cuts: LinkCut[]; description:
   const half = Math.ceil(rest.length / 2);
   const left = rest.slice(0, half);
   const right = rest.slice(half);
-  return { cuts: betweenGroups(left, right, 'both'), description: `${left.join(' ')} | ${right.join(' ')} bridged by ${bridge}` };
+  return {
+    cuts: betweenGroups(left, right, 'both'),
+    description: `${left.join(' ')} | ${right.join(' ')} bridged by ${bridge}`,
+  };
 }
 
-function betweenGroups(left: readonly string[], right: readonly string[], direction: 'both' | 'forward'): LinkCut[] {
+function betweenGroups(
+  left: readonly string[],
+  right: readonly string[],
+  direction: 'both' | 'forward',
+): LinkCut[] {
   const cuts: LinkCut[] = [];
   for (const from of left) {
     for (const to of right) {
@@ -156,7 +206,10 @@ export function parseFaultKinds(text: string): FaultKind[] {
   for (const item of trimmed.split(',')) {
     const name = item.trim();
     const kind = faultKinds.find((candidate) => candidate === name);
-    if (kind === undefined) throw new InvalidArgumentError(`unknown fault "${name}"; choose from ${faultKinds.join(', ')}, all or none`);
+    if (kind === undefined)
+      throw new InvalidArgumentError(
+        `unknown fault "${name}"; choose from ${faultKinds.join(', ')}, all or none`,
+      );
     if (!kinds.includes(kind)) kinds.push(kind);
   }
   return kinds;

@@ -32,7 +32,12 @@ export class LinkProxy {
   ) {}
 
   /** Listens on host:0 (the OS picks a free port) and forwards to target. */
-  static async start(from: string, to: string, host: string, target: { host: string; port: number }): Promise<LinkProxy> {
+  static async start(
+    from: string,
+    to: string,
+    host: string,
+    target: { host: string; port: number },
+  ): Promise<LinkProxy> {
     assert(from !== to, 'a link joins two different nodes');
     const server = createServer();
     const proxy = new LinkProxy(from, to, target, server);
@@ -66,7 +71,8 @@ export class LinkProxy {
     this.mode = mode;
     // Existing connections carry the old mode's bytes: cut them all, so a
     // blackholed or dropped link loses what was in flight too.
-    for (const pair of [...this.pairs]) this.destroyPair(pair, mode === 'blackhole' ? 'keep-inbound' : 'all');
+    for (const pair of [...this.pairs])
+      this.destroyPair(pair, mode === 'blackhole' ? 'keep-inbound' : 'all');
   }
 
   async close(): Promise<void> {
@@ -126,7 +132,10 @@ export class LinkProxy {
 export class ProxyMesh {
   private constructor(private readonly links: ReadonlyMap<string, LinkProxy>) {}
 
-  static async start(peerAddresses: ReadonlyMap<string, { host: string; port: number }>, host: string): Promise<ProxyMesh> {
+  static async start(
+    peerAddresses: ReadonlyMap<string, { host: string; port: number }>,
+    host: string,
+  ): Promise<ProxyMesh> {
     const links = new Map<string, LinkProxy>();
     const ids = [...peerAddresses.keys()];
     assert(ids.length <= limits.chaosNodesMax + limits.chaosSpareNodesMax, 'the mesh is bounded');
@@ -134,7 +143,15 @@ export class ProxyMesh {
       for (const from of ids) {
         for (const to of ids) {
           if (from === to) continue;
-          links.set(linkName(from, to), await LinkProxy.start(from, to, host, peerAddresses.get(to) as { host: string; port: number }));
+          links.set(
+            linkName(from, to),
+            await LinkProxy.start(
+              from,
+              to,
+              host,
+              peerAddresses.get(to) as { host: string; port: number },
+            ),
+          );
         }
       }
     } catch (error) {
@@ -168,7 +185,9 @@ export class ProxyMesh {
 
   /** Links not in 'pass' mode, as "from->to:mode". */
   faultyLinks(): string[] {
-    return [...this.links.values()].filter((link) => link.currentMode !== 'pass').map((link) => `${link.from}->${link.to}:${link.currentMode}`);
+    return [...this.links.values()]
+      .filter((link) => link.currentMode !== 'pass')
+      .map((link) => `${link.from}->${link.to}:${link.currentMode}`);
   }
 
   async close(): Promise<void> {

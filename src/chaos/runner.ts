@@ -57,25 +57,43 @@ const operationsPerClientMax = 1_000_000;
 const progressIntervalMilliseconds = 500;
 
 export async function runChaos(options: ChaosOptions): Promise<Verdict> {
-  assert(options.nodes >= 3 && options.nodes <= limits.chaosNodesMax, `--nodes must be between 3 and ${limits.chaosNodesMax}`);
-  assert(options.durationMilliseconds > 0 && options.durationMilliseconds <= limits.chaosDurationMillisecondsMax, 'duration is bounded');
-  const directory = resolve(options.directory ?? mkdtempSync(join(tmpdir(), `cairn-chaos-${options.seed}-`)));
+  assert(
+    options.nodes >= 3 && options.nodes <= limits.chaosNodesMax,
+    `--nodes must be between 3 and ${limits.chaosNodesMax}`,
+  );
+  assert(
+    options.durationMilliseconds > 0 &&
+      options.durationMilliseconds <= limits.chaosDurationMillisecondsMax,
+    'duration is bounded',
+  );
+  const directory = resolve(
+    options.directory ?? mkdtempSync(join(tmpdir(), `cairn-chaos-${options.seed}-`)),
+  );
   mkdirSync(directory, { recursive: true });
   const notes: string[] = [];
   const wantsDisk = options.faults.includes('disk');
   const useTmpfs = wantsDisk && tmpfsAvailable(directory);
-  if (wantsDisk && !useTmpfs) notes.push('disk-full fault skipped: mounting a tmpfs needs root (chunk corruption and deletion still run)');
-  const recorder = new HistoryRecorder(join(directory, 'history.jsonl'), join(directory, 'faults.jsonl'));
+  if (wantsDisk && !useTmpfs)
+    notes.push(
+      'disk-full fault skipped: mounting a tmpfs needs root (chunk corruption and deletion still run)',
+    );
+  const recorder = new HistoryRecorder(
+    join(directory, 'history.jsonl'),
+    join(directory, 'faults.jsonl'),
+  );
   const progress = progressReporter(options, recorder);
   progress.phase = 'starting';
-  const cluster = await createCluster({
-    directory,
-    nodes: options.nodes,
-    spareNodes: options.faults.includes('membership') ? spareNodes : 0,
-    useTmpfs,
-    injectBug: options.injectBug,
-    host: '127.0.0.1',
-  }, recorder);
+  const cluster = await createCluster(
+    {
+      directory,
+      nodes: options.nodes,
+      spareNodes: options.faults.includes('membership') ? spareNodes : 0,
+      useTmpfs,
+      injectBug: options.injectBug,
+      host: '127.0.0.1',
+    },
+    recorder,
+  );
   let verdict: Verdict | undefined;
   try {
     verdict = await runAndCheck(options, cluster, recorder, progress, notes, directory);
@@ -91,13 +109,24 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
   }
 }
 
-async function runAndCheck(options: ChaosOptions, cluster: ChaosCluster, recorder: HistoryRecorder, progress: ProgressState, notes: string[], directory: string): Promise<Verdict> {
+async function runAndCheck(
+  options: ChaosOptions,
+  cluster: ChaosCluster,
+  recorder: HistoryRecorder,
+  progress: ProgressState,
+  notes: string[],
+  directory: string,
+): Promise<Verdict> {
   const startedAt = performance.now();
   const stop = new AbortController();
   const stopped = (): boolean => stop.signal.aborted;
   const status = await cluster.status();
   const replicationFactor = Math.min(limits.replicationFactorDefault, options.nodes);
-  recorder.note('cluster-ready', { leader: status.leaderId, members: cluster.members(), replicationFactor });
+  recorder.note('cluster-ready', {
+    leader: status.leaderId,
+    members: cluster.members(),
+    replicationFactor,
+  });
   progress.phase = 'running';
   const clients = makeClients(cluster.initialEndpoints(), options);
   const workloads = runWorkloads(options, clients, recorder, stopped);
@@ -115,15 +144,39 @@ async function runAndCheck(options: ChaosOptions, cluster: ChaosCluster, recorde
   progress.currentFault = '';
   const recoveryProblem = await healAndRecover(cluster, recorder);
   progress.phase = 'checking';
-  const { finalReads, unreadableKeys } = await readEverything(cluster, options, recorder, objectKeys);
+  const { finalReads, unreadableKeys } = await readEverything(
+    cluster,
+    options,
+    recorder,
+    objectKeys,
+  );
   for (const node of cluster.nodes) {
-    if (node.unexpectedExits.length > 0) notes.push(`${node.name} exited on its own ${node.unexpectedExits.length} time(s) (${node.unexpectedExits.join(', ')}); see ${node.logFile}`);
+    if (node.unexpectedExits.length > 0)
+      notes.push(
+        `${node.name} exited on its own ${node.unexpectedExits.length} time(s) (${node.unexpectedExits.join(', ')}); see ${node.logFile}`,
+      );
   }
-  const registerCheck: CheckResult | null = options.workload === 'objects' ? null : checkHistory(recorder.registerOperations);
-  const objectProblems: ObjectProblem[] = options.workload === 'register' ? [] : [...checkObjects(recorder.objectOperations, finalReads).problems];
-  const problem = recoveryProblem !== '' ? recoveryProblem : unreadableKeys.length > 0 ? `after recovery these register keys could not be read: ${unreadableKeys.join('; ')}` : '';
+  const registerCheck: CheckResult | null =
+    options.workload === 'objects' ? null : checkHistory(recorder.registerOperations);
+  const objectProblems: ObjectProblem[] =
+    options.workload === 'register'
+      ? []
+      : [...checkObjects(recorder.objectOperations, finalReads).problems];
+  const problem =
+    recoveryProblem !== ''
+      ? recoveryProblem
+      : unreadableKeys.length > 0
+        ? `after recovery these register keys could not be read: ${unreadableKeys.join('; ')}`
+        : '';
   const provisional = buildVerdict({
-    settings: { seed: options.seed, nodes: options.nodes, durationMilliseconds: options.durationMilliseconds, faults: options.faults, workload: options.workload, injectBug: options.injectBug },
+    settings: {
+      seed: options.seed,
+      nodes: options.nodes,
+      durationMilliseconds: options.durationMilliseconds,
+      faults: options.faults,
+      workload: options.workload,
+      injectBug: options.injectBug,
+    },
     elapsedMilliseconds: performance.now() - startedAt,
     counts: recorder.counts,
     faults: recorder.faults,
@@ -134,15 +187,21 @@ async function runAndCheck(options: ChaosOptions, cluster: ChaosCluster, recorde
     runDirectory: null,
   });
   const crashed = cluster.nodes.some((node) => node.unexpectedExits.length > 0);
-  return provisional.ok && !options.keep && !crashed ? provisional : { ...provisional, runDirectory: directory };
+  return provisional.ok && !options.keep && !crashed
+    ? provisional
+    : { ...provisional, runDirectory: directory };
 }
 
 const clusterStartAttemptsMax = 3;
 
 /** Starts the cluster, again in a fresh subdirectory if a start fails (a port taken meanwhile by another process). */
-async function createCluster(options: ChaosClusterOptions, recorder: HistoryRecorder): Promise<ChaosCluster> {
+async function createCluster(
+  options: ChaosClusterOptions,
+  recorder: HistoryRecorder,
+): Promise<ChaosCluster> {
   for (let attempt = 1; ; attempt++) {
-    const directory = attempt === 1 ? options.directory : join(options.directory, `start-${attempt}`);
+    const directory =
+      attempt === 1 ? options.directory : join(options.directory, `start-${attempt}`);
     try {
       return await ChaosCluster.create({ ...options, directory });
     } catch (error) {
@@ -159,8 +218,17 @@ interface Clients {
 }
 
 function makeClients(endpoints: string, options: ChaosOptions): Clients {
-  const make = (): CairnClient => new CairnClient({ endpoints, retryAttemptsMax: clientAttemptsMax, requestTimeoutMilliseconds: clientRequestTimeoutMilliseconds, policy: 'random' });
-  const registerCount = options.workload === 'objects' ? 0 : (options.registerClients ?? (options.workload === 'mixed' ? 3 : 5));
+  const make = (): CairnClient =>
+    new CairnClient({
+      endpoints,
+      retryAttemptsMax: clientAttemptsMax,
+      requestTimeoutMilliseconds: clientRequestTimeoutMilliseconds,
+      policy: 'random',
+    });
+  const registerCount =
+    options.workload === 'objects'
+      ? 0
+      : (options.registerClients ?? (options.workload === 'mixed' ? 3 : 5));
   const objectCount = options.workload === 'register' ? 0 : (options.objectClients ?? 2);
   const register = Array.from({ length: registerCount }, make);
   const objects = Array.from({ length: objectCount }, make);
@@ -168,9 +236,21 @@ function makeClients(endpoints: string, options: ChaosOptions): Clients {
 }
 
 /** Runs both workloads until stopped; returns the number of object keys used. */
-async function runWorkloads(options: ChaosOptions, clients: Clients, recorder: HistoryRecorder, stopped: () => boolean): Promise<number> {
+async function runWorkloads(
+  options: ChaosOptions,
+  clients: Clients,
+  recorder: HistoryRecorder,
+  stopped: () => boolean,
+): Promise<number> {
   const [, objectKeys] = await Promise.all([
-    runRegisterWorkload({ clients: clients.register, keys: registerKeys, seed: options.seed, recorder, stopped, operationsPerClientMax }),
+    runRegisterWorkload({
+      clients: clients.register,
+      keys: registerKeys,
+      seed: options.seed,
+      recorder,
+      stopped,
+      operationsPerClientMax,
+    }),
     runObjectsWorkload({
       clients: clients.objects,
       keys: objectKeysMax,
@@ -185,8 +265,19 @@ async function runWorkloads(options: ChaosOptions, clients: Clients, recorder: H
   return objectKeys;
 }
 
-async function runNemesis(options: ChaosOptions, cluster: ChaosCluster, recorder: HistoryRecorder, progress: ProgressState, signal: AbortSignal, replicationFactor: number): Promise<void> {
-  const plan = planFaults({ seed: options.seed, kinds: options.faults, durationMilliseconds: options.durationMilliseconds });
+async function runNemesis(
+  options: ChaosOptions,
+  cluster: ChaosCluster,
+  recorder: HistoryRecorder,
+  progress: ProgressState,
+  signal: AbortSignal,
+  replicationFactor: number,
+): Promise<void> {
+  const plan = planFaults({
+    seed: options.seed,
+    kinds: options.faults,
+    durationMilliseconds: options.durationMilliseconds,
+  });
   const sleep = (milliseconds: number): Promise<void> => sleepUntil(milliseconds, signal);
   for (const fault of plan) {
     await sleep(fault.gapMilliseconds);
@@ -195,7 +286,11 @@ async function runNemesis(options: ChaosOptions, cluster: ChaosCluster, recorder
     try {
       await runFault(fault, { cluster, recorder, replicationFactor, sleep });
     } catch (error) {
-      recorder.note('fault-error', { index: fault.index, kind: fault.kind, error: errorText(error) });
+      recorder.note('fault-error', {
+        index: fault.index,
+        kind: fault.kind,
+        error: errorText(error),
+      });
     }
     cluster.mesh.healAll();
     progress.faults++;
@@ -236,8 +331,17 @@ async function healAndRecover(cluster: ChaosCluster, recorder: HistoryRecorder):
 }
 
 /** One more read of every key after recovery: the register reads join the history, the object reads are checked. */
-async function readEverything(cluster: ChaosCluster, options: ChaosOptions, recorder: HistoryRecorder, objectKeys: number): Promise<{ finalReads: FinalRead[]; unreadableKeys: string[] }> {
-  const client = new CairnClient({ endpoints: cluster.memberEndpoints(), retryAttemptsMax: 3, requestTimeoutMilliseconds: 8_000 });
+async function readEverything(
+  cluster: ChaosCluster,
+  options: ChaosOptions,
+  recorder: HistoryRecorder,
+  objectKeys: number,
+): Promise<{ finalReads: FinalRead[]; unreadableKeys: string[] }> {
+  const client = new CairnClient({
+    endpoints: cluster.memberEndpoints(),
+    retryAttemptsMax: 3,
+    requestTimeoutMilliseconds: 8_000,
+  });
   const finalReads: FinalRead[] = [];
   const unreadableKeys: string[] = [];
   try {
@@ -246,7 +350,17 @@ async function readEverything(cluster: ChaosCluster, options: ChaosOptions, reco
         const key = registerKey(index);
         const invokedAt = recorder.now();
         const read = await retried(() => readRegister(client, key));
-        if (read.ok) recorder.recordRegister({ clientId: -1, kind: 'get', key, input: {}, invokedAt, completedAt: recorder.now(), outcome: 'ok', output: { value: read.value.value } });
+        if (read.ok)
+          recorder.recordRegister({
+            clientId: -1,
+            kind: 'get',
+            key,
+            input: {},
+            invokedAt,
+            completedAt: recorder.now(),
+            outcome: 'ok',
+            output: { value: read.value.value },
+          });
         else unreadableKeys.push(`${key} (${read.error})`);
       }
     }
@@ -254,7 +368,11 @@ async function readEverything(cluster: ChaosCluster, options: ChaosOptions, reco
       for (let index = 0; index < objectKeys; index++) {
         const key = objectKey(index);
         const read = await retried(() => readObject(client, key));
-        finalReads.push(read.ok ? { key, sha256: read.value.sha256 } : { key, sha256: undefined, error: read.error });
+        finalReads.push(
+          read.ok
+            ? { key, sha256: read.value.sha256 }
+            : { key, sha256: undefined, error: read.error },
+        );
       }
     }
   } finally {
@@ -265,7 +383,9 @@ async function readEverything(cluster: ChaosCluster, options: ChaosOptions, reco
 
 const finalReadAttemptsMax = 3;
 
-async function retried<T>(read: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+async function retried<T>(
+  read: () => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
   let error = '';
   for (let attempt = 0; attempt < finalReadAttemptsMax; attempt++) {
     try {
@@ -302,8 +422,20 @@ interface ProgressState {
 
 function progressReporter(options: ChaosOptions, recorder: HistoryRecorder): ProgressState {
   const startedAt = performance.now();
-  const state: ProgressState = { phase: 'starting', faults: 0, currentFault: '', stop: () => clearInterval(timer) };
-  const report = (): void => options.onProgress?.({ phase: state.phase, elapsedMilliseconds: performance.now() - startedAt, operations: { ...recorder.counts }, faults: state.faults, currentFault: state.currentFault });
+  const state: ProgressState = {
+    phase: 'starting',
+    faults: 0,
+    currentFault: '',
+    stop: () => clearInterval(timer),
+  };
+  const report = (): void =>
+    options.onProgress?.({
+      phase: state.phase,
+      elapsedMilliseconds: performance.now() - startedAt,
+      operations: { ...recorder.counts },
+      faults: state.faults,
+      currentFault: state.currentFault,
+    });
   const timer = setInterval(report, progressIntervalMilliseconds);
   timer.unref();
   return state;

@@ -63,12 +63,22 @@ export function buildVerdict(input: VerdictInput): Verdict {
   const uncheckedKeys: string[] = [];
   const check = input.registerCheck;
   if (check !== null && check.ok === false) {
-    anomalies.push({ key: check.key, explanation: check.explanation, operations: check.operations.map((operation: Operation) => describeOperation(operation)) });
+    anomalies.push({
+      key: check.key,
+      explanation: check.explanation,
+      operations: check.operations.map((operation: Operation) => describeOperation(operation)),
+    });
   }
   if (check !== null && check.ok === 'unknown') uncheckedKeys.push(check.key);
   const lostWrites = input.objectProblems.filter((problem) => problem.kind !== 'bytes-differ');
-  const objectsDiffering = input.objectProblems.filter((problem) => problem.kind === 'bytes-differ');
-  const ok = anomalies.length === 0 && lostWrites.length === 0 && objectsDiffering.length === 0 && input.recoveryProblem === '';
+  const objectsDiffering = input.objectProblems.filter(
+    (problem) => problem.kind === 'bytes-differ',
+  );
+  const ok =
+    anomalies.length === 0 &&
+    lostWrites.length === 0 &&
+    objectsDiffering.length === 0 &&
+    input.recoveryProblem === '';
   return {
     ok,
     settings: input.settings,
@@ -104,23 +114,37 @@ const problemsShownMax = 10;
 
 export function renderVerdict(verdict: Verdict): string {
   const lines: string[] = [];
-  const faults = Object.entries(verdict.faultsInjected).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none';
-  lines.push(`${verdict.ok ? 'PASS' : 'FAIL'}  seed ${verdict.settings.seed}, ${verdict.settings.nodes} nodes, ${(verdict.elapsedMilliseconds / 1000).toFixed(1)} s, workload ${verdict.settings.workload}${verdict.settings.injectBug === undefined ? '' : `, INJECTED BUG ${verdict.settings.injectBug}`}`);
-  lines.push(`operations: ${verdict.operations.ok} ok, ${verdict.operations.failed} failed, ${verdict.operations.unknown} unknown`);
-  lines.push(`faults injected: ${faults}${verdict.faultsSkipped > 0 ? ` (${verdict.faultsSkipped} skipped)` : ''}`);
-  lines.push(`anomalies: ${verdict.anomalies.length}${verdict.uncheckedKeys.length > 0 ? ` (checker gave up on ${verdict.uncheckedKeys.join(', ')})` : ''}`);
+  const faults =
+    Object.entries(verdict.faultsInjected)
+      .map(([kind, count]) => `${kind} ${count}`)
+      .join(', ') || 'none';
+  lines.push(
+    `${verdict.ok ? 'PASS' : 'FAIL'}  seed ${verdict.settings.seed}, ${verdict.settings.nodes} nodes, ${(verdict.elapsedMilliseconds / 1000).toFixed(1)} s, workload ${verdict.settings.workload}${verdict.settings.injectBug === undefined ? '' : `, INJECTED BUG ${verdict.settings.injectBug}`}`,
+  );
+  lines.push(
+    `operations: ${verdict.operations.ok} ok, ${verdict.operations.failed} failed, ${verdict.operations.unknown} unknown`,
+  );
+  lines.push(
+    `faults injected: ${faults}${verdict.faultsSkipped > 0 ? ` (${verdict.faultsSkipped} skipped)` : ''}`,
+  );
+  lines.push(
+    `anomalies: ${verdict.anomalies.length}${verdict.uncheckedKeys.length > 0 ? ` (checker gave up on ${verdict.uncheckedKeys.join(', ')})` : ''}`,
+  );
   for (const anomaly of verdict.anomalies) {
     lines.push(anomaly.explanation);
     lines.push(`  minimal failing sub-history (${anomaly.operations.length} operations):`);
     for (const operation of anomaly.operations) lines.push(`    ${operation}`);
   }
   lines.push(`acknowledged writes lost: ${verdict.lostWrites.length}`);
-  for (const problem of verdict.lostWrites.slice(0, problemsShownMax)) lines.push(`  ${problem.key}: ${problem.kind}: ${problem.detail}`);
+  for (const problem of verdict.lostWrites.slice(0, problemsShownMax))
+    lines.push(`  ${problem.key}: ${problem.kind}: ${problem.detail}`);
   lines.push(`objects whose bytes differ: ${verdict.objectsDiffering.length}`);
-  for (const problem of verdict.objectsDiffering.slice(0, problemsShownMax)) lines.push(`  ${problem.key}: ${problem.detail}`);
+  for (const problem of verdict.objectsDiffering.slice(0, problemsShownMax))
+    lines.push(`  ${problem.key}: ${problem.detail}`);
   if (verdict.recoveryProblem !== '') lines.push(`recovery: ${verdict.recoveryProblem}`);
   for (const note of verdict.notes) lines.push(`note: ${note}`);
-  if (verdict.runDirectory !== null) lines.push(`history, fault log and node logs kept in ${verdict.runDirectory}`);
+  if (verdict.runDirectory !== null)
+    lines.push(`history, fault log and node logs kept in ${verdict.runDirectory}`);
   lines.push(`replay: ${verdict.replayCommand}`);
   return lines.join('\n');
 }

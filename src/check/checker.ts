@@ -33,7 +33,12 @@ export type CheckResult =
       readonly explanation: string;
       readonly statesExplored: number;
     }
-  | { readonly ok: 'unknown'; readonly reason: 'limit'; readonly key: string; readonly statesExplored: number };
+  | {
+      readonly ok: 'unknown';
+      readonly reason: 'limit';
+      readonly key: string;
+      readonly statesExplored: number;
+    };
 
 export interface CheckOptions {
   /** Bound on (linearized set, state) pairs explored per key. */
@@ -42,9 +47,15 @@ export interface CheckOptions {
   readonly minimize?: boolean;
 }
 
-export function checkHistory(history: readonly Operation[], options: CheckOptions = {}): CheckResult {
+export function checkHistory(
+  history: readonly Operation[],
+  options: CheckOptions = {},
+): CheckResult {
   const statesPerKeyMax = options.statesPerKeyMax ?? limits.checkStatesPerKeyMax;
-  assert(Number.isSafeInteger(statesPerKeyMax) && statesPerKeyMax > 0, 'statesPerKeyMax is a positive integer');
+  assert(
+    Number.isSafeInteger(statesPerKeyMax) && statesPerKeyMax > 0,
+    'statesPerKeyMax is a positive integer',
+  );
   history.forEach(validateOperation);
   const partitions = partitionByKey(history);
   let statesExplored = 0;
@@ -58,10 +69,16 @@ export function checkHistory(history: readonly Operation[], options: CheckOption
     }
     if (outcome.kind === 'linearizable') continue;
     const stuckAt = stuckTime(operations, outcome.longestPrefix);
-    const shrink = options.minimize !== false && operations.length <= limits.checkMinimizeOperationsMax;
-    const operationsAre = options.minimize === false ? 'everything' : shrink ? 'minimal' : 'involved';
+    const shrink =
+      options.minimize !== false && operations.length <= limits.checkMinimizeOperationsMax;
+    const operationsAre =
+      options.minimize === false ? 'everything' : shrink ? 'minimal' : 'involved';
     const reported =
-      operationsAre === 'everything' ? operations : shrink ? minimizeFailing(operations, stuckAt) : involvedOperations(operations, outcome.longestPrefix, stuckAt);
+      operationsAre === 'everything'
+        ? operations
+        : shrink
+          ? minimizeFailing(operations, stuckAt)
+          : involvedOperations(operations, outcome.longestPrefix, stuckAt);
     const prefix = outcome.longestPrefix.map((index) => operations[index] as Operation);
     return {
       ok: false,
@@ -73,7 +90,8 @@ export function checkHistory(history: readonly Operation[], options: CheckOption
       statesExplored,
     };
   }
-  if (firstUnknownKey !== null) return { ok: 'unknown', reason: 'limit', key: firstUnknownKey, statesExplored };
+  if (firstUnknownKey !== null)
+    return { ok: 'unknown', reason: 'limit', key: firstUnknownKey, statesExplored };
   return { ok: true, keysChecked: partitions.size, statesExplored };
 }
 
@@ -91,7 +109,11 @@ function partitionByKey(history: readonly Operation[]): Map<string, Operation[]>
   return new Map(sortedKeys.map((key) => [key, byKey.get(key) as Operation[]]));
 }
 
-function explainViolation(key: string, operations: readonly Operation[], prefix: readonly number[]): string {
+function explainViolation(
+  key: string,
+  operations: readonly Operation[],
+  prefix: readonly number[],
+): string {
   let state: RegisterState = null;
   const placed = new Set<number>();
   for (const index of prefix) {
@@ -105,14 +127,17 @@ function explainViolation(key: string, operations: readonly Operation[], prefix:
   // operation completed.
   let earliestCompletion = Number.POSITIVE_INFINITY;
   operations.forEach((operation, index) => {
-    if (!placed.has(index) && operation.outcome === 'ok') earliestCompletion = Math.min(earliestCompletion, operation.completedAt as number);
+    if (!placed.has(index) && operation.outcome === 'ok')
+      earliestCompletion = Math.min(earliestCompletion, operation.completedAt as number);
   });
   const lines: string[] = [];
   operations.forEach((operation, index) => {
     if (placed.has(index) || operation.invokedAt > earliestCompletion) return;
     if (lines.length >= limits.checkExplanationCandidatesMax) return;
     const step = stepRegister(state, operation);
-    const why = step.legal ? 'placing it here leads to a dead end later' : explainIllegal(state, operation);
+    const why = step.legal
+      ? 'placing it here leads to a dead end later'
+      : explainIllegal(state, operation);
     lines.push(`  - ${describeOperation(operation)}: ${why}`);
   });
   const held = state === null ? 'absent' : JSON.stringify(state);
@@ -124,7 +149,11 @@ function explainViolation(key: string, operations: readonly Operation[], prefix:
 }
 
 /** What the search got stuck on, with context: for histories too long to shrink. */
-function involvedOperations(operations: readonly Operation[], prefix: readonly number[], stuckAt: number): Operation[] {
+function involvedOperations(
+  operations: readonly Operation[],
+  prefix: readonly number[],
+  stuckAt: number,
+): Operation[] {
   const placed = new Set(prefix);
   const involved = new Set<number>(prefix.slice(-limits.checkInvolvedContextOperations));
   operations.forEach((operation, index) => {
@@ -133,11 +162,21 @@ function involvedOperations(operations: readonly Operation[], prefix: readonly n
   const referenced = new Set<string>();
   for (const index of involved) {
     const operation = operations[index] as Operation;
-    const value = operation.kind === 'get' ? operation.output?.value : operation.kind === 'cas' ? operation.input.expected : null;
+    const value =
+      operation.kind === 'get'
+        ? operation.output?.value
+        : operation.kind === 'cas'
+          ? operation.input.expected
+          : null;
     if (typeof value === 'string') referenced.add(value);
   }
   operations.forEach((operation, index) => {
-    if ((operation.kind === 'put' || operation.kind === 'cas') && operation.input.value !== undefined && referenced.has(operation.input.value)) involved.add(index);
+    if (
+      (operation.kind === 'put' || operation.kind === 'cas') &&
+      operation.input.value !== undefined &&
+      referenced.has(operation.input.value)
+    )
+      involved.add(index);
   });
   return [...involved].sort((a, b) => a - b).map((index) => operations[index] as Operation);
 }
@@ -147,7 +186,8 @@ function stuckTime(operations: readonly Operation[], prefix: readonly number[]):
   const placed = new Set(prefix);
   let earliest = Number.POSITIVE_INFINITY;
   operations.forEach((operation, index) => {
-    if (!placed.has(index) && operation.outcome === 'ok') earliest = Math.min(earliest, operation.completedAt as number);
+    if (!placed.has(index) && operation.outcome === 'ok')
+      earliest = Math.min(earliest, operation.completedAt as number);
   });
   return earliest;
 }
@@ -162,9 +202,11 @@ function cutAt(operations: readonly Operation[], time: number): Operation[] {
   const cut: Operation[] = [];
   for (const operation of operations) {
     if (operation.invokedAt > time) continue;
-    const completedAt = operation.outcome === 'ok' ? (operation.completedAt as number) : Number.POSITIVE_INFINITY;
+    const completedAt =
+      operation.outcome === 'ok' ? (operation.completedAt as number) : Number.POSITIVE_INFINITY;
     if (completedAt <= time) cut.push(operation);
-    else if (operation.kind !== 'get') cut.push({ ...operation, outcome: 'unknown', completedAt: undefined, output: undefined });
+    else if (operation.kind !== 'get')
+      cut.push({ ...operation, outcome: 'unknown', completedAt: undefined, output: undefined });
   }
   return cut;
 }
@@ -183,7 +225,10 @@ function cutAt(operations: readonly Operation[], time: number): Operation[] {
 function minimizeFailing(operations: readonly Operation[], stuckAt: number): Operation[] {
   let statesLeft = limits.checkMinimizeStatesTotalMax;
   const stillFails = (candidate: readonly Operation[]): boolean => {
-    const outcome = searchLinearization(candidate, Math.max(1, Math.min(limits.checkMinimizeStatesPerCheckMax, statesLeft)));
+    const outcome = searchLinearization(
+      candidate,
+      Math.max(1, Math.min(limits.checkMinimizeStatesPerCheckMax, statesLeft)),
+    );
     statesLeft -= outcome.statesExplored;
     return outcome.kind === 'violation';
   };
@@ -195,12 +240,19 @@ function minimizeFailing(operations: readonly Operation[], stuckAt: number): Ope
   let chunkSize = Math.max(1, Math.ceil(current.length / 2));
   let checks = 0;
   let removedInPass = true;
-  while (checks < limits.checkMinimizeChecksMax && statesLeft > 0 && (chunkSize > 1 || removedInPass)) {
+  while (
+    checks < limits.checkMinimizeChecksMax &&
+    statesLeft > 0 &&
+    (chunkSize > 1 || removedInPass)
+  ) {
     removedInPass = false;
     let start = 0;
     while (start < current.length && checks < limits.checkMinimizeChecksMax && statesLeft > 0) {
       const candidate = current.slice(0, start).concat(current.slice(start + chunkSize));
-      if (candidate.length > 0 && removalIsSound(current.slice(start, start + chunkSize), candidate)) {
+      if (
+        candidate.length > 0 &&
+        removalIsSound(current.slice(start, start + chunkSize), candidate)
+      ) {
         checks++;
         if (stillFails(candidate)) {
           current = candidate;
@@ -224,13 +276,27 @@ function removalIsSound(removed: readonly Operation[], remaining: readonly Opera
   for (const operation of remaining) {
     if (operation.kind === 'get') observed.add(operation.output?.value ?? null);
     if (operation.kind === 'cas') observed.add(operation.input.expected ?? null);
-    if (operation.kind === 'cas' && operation.outcome === 'ok' && operation.output?.success === false) unsuccessfulCasRemains = true;
+    if (
+      operation.kind === 'cas' &&
+      operation.outcome === 'ok' &&
+      operation.output?.success === false
+    )
+      unsuccessfulCasRemains = true;
   }
-  if (unsuccessfulCasRemains && removed.some((operation) => operation.kind !== 'get' && operation.output?.success !== false)) return false;
+  if (
+    unsuccessfulCasRemains &&
+    removed.some((operation) => operation.kind !== 'get' && operation.output?.success !== false)
+  )
+    return false;
   for (const operation of removed) {
     if (operation.kind === 'put' && observed.has(operation.input.value ?? null)) return false;
     if (operation.kind === 'delete' && observed.has(null)) return false;
-    if (operation.kind === 'cas' && operation.output?.success !== false && observed.has(operation.input.value ?? null)) return false;
+    if (
+      operation.kind === 'cas' &&
+      operation.output?.success !== false &&
+      observed.has(operation.input.value ?? null)
+    )
+      return false;
   }
   return true;
 }

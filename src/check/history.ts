@@ -53,7 +53,8 @@ export function validateOperation(operation: Operation, index: number): void {
   if (!Number.isFinite(operation.invokedAt)) fail('invokedAt must be a finite number');
   if (operation.outcome === 'ok' || operation.outcome === 'failed') {
     const completedAt = operation.completedAt;
-    if (completedAt === undefined || !Number.isFinite(completedAt)) fail('a completed operation needs a finite completedAt');
+    if (completedAt === undefined || !Number.isFinite(completedAt))
+      fail('a completed operation needs a finite completedAt');
     if ((completedAt as number) < operation.invokedAt) fail('completedAt is before invokedAt');
   }
   switch (operation.kind) {
@@ -64,26 +65,37 @@ export function validateOperation(operation: Operation, index: number): void {
       break;
     case 'get': {
       const read = operation.output?.value;
-      if (operation.outcome === 'ok' && read !== null && typeof read !== 'string') fail('a completed get needs output.value (string or null)');
+      if (operation.outcome === 'ok' && read !== null && typeof read !== 'string')
+        fail('a completed get needs output.value (string or null)');
       break;
     }
     case 'cas':
       if (typeof operation.input.value !== 'string') fail('cas needs input.value');
-      if (operation.input.expected !== null && typeof operation.input.expected !== 'string') fail('cas needs input.expected (string or null)');
-      if (operation.outcome === 'ok' && typeof operation.output?.success !== 'boolean') fail('a completed cas needs output.success');
+      if (operation.input.expected !== null && typeof operation.input.expected !== 'string')
+        fail('cas needs input.expected (string or null)');
+      if (operation.outcome === 'ok' && typeof operation.output?.success !== 'boolean')
+        fail('a completed cas needs output.success');
       break;
     default:
       fail(`unknown kind ${JSON.stringify(operation.kind as unknown)}`);
   }
-  if (operation.outcome !== 'ok' && operation.outcome !== 'failed' && operation.outcome !== 'unknown') {
+  if (
+    operation.outcome !== 'ok' &&
+    operation.outcome !== 'failed' &&
+    operation.outcome !== 'unknown'
+  ) {
     fail(`unknown outcome ${JSON.stringify(operation.outcome as unknown)}`);
   }
 }
 
 /** One line a person can read: `client 3 cas k 'a'->'b' [10, 14] ok success`. */
 export function describeOperation(operation: Operation): string {
-  const show = (value: string | null | undefined): string => (value === null ? 'absent' : value === undefined ? '?' : JSON.stringify(value));
-  const completedAt = operation.outcome === 'unknown' || operation.completedAt === undefined ? '∞' : String(operation.completedAt);
+  const show = (value: string | null | undefined): string =>
+    value === null ? 'absent' : value === undefined ? '?' : JSON.stringify(value);
+  const completedAt =
+    operation.outcome === 'unknown' || operation.completedAt === undefined
+      ? '∞'
+      : String(operation.completedAt);
   const interval = `[${operation.invokedAt}, ${completedAt}]`;
   let call: string;
   let result = '';
@@ -100,7 +112,8 @@ export function describeOperation(operation: Operation): string {
       break;
     case 'cas':
       call = `cas ${show(operation.input.expected)} -> ${show(operation.input.value)}`;
-      if (operation.outcome === 'ok') result = operation.output?.success === true ? ' swapped' : ' not swapped';
+      if (operation.outcome === 'ok')
+        result = operation.output?.success === true ? ' swapped' : ' not swapped';
       break;
   }
   return `client ${operation.clientId} ${call} on ${JSON.stringify(operation.key)} ${interval} ${operation.outcome}${result}`;

@@ -41,8 +41,10 @@ function stepCompareAndSet(state: RegisterState, operation: Operation): ModelSte
 
 /** Why the operation cannot be placed in this state, for explanations. */
 export function explainIllegal(state: RegisterState, operation: Operation): string {
-  const show = (value: RegisterState | undefined): string => (value === null ? 'absent' : value === undefined ? '?' : JSON.stringify(value));
-  if (operation.kind === 'get') return `it read ${show(operation.output?.value)} but the register held ${show(state)}`;
+  const show = (value: RegisterState | undefined): string =>
+    value === null ? 'absent' : value === undefined ? '?' : JSON.stringify(value);
+  if (operation.kind === 'get')
+    return `it read ${show(operation.output?.value)} but the register held ${show(state)}`;
   if (operation.kind === 'cas') {
     const success = operation.output?.success === true;
     return success

@@ -27,7 +27,11 @@ interface ListNode {
 
 export type SearchOutcome =
   | { readonly kind: 'linearizable'; readonly statesExplored: number }
-  | { readonly kind: 'violation'; readonly statesExplored: number; readonly longestPrefix: readonly number[] }
+  | {
+      readonly kind: 'violation';
+      readonly statesExplored: number;
+      readonly longestPrefix: readonly number[];
+    }
   | { readonly kind: 'limit'; readonly statesExplored: number };
 
 interface Frame {
@@ -36,7 +40,10 @@ interface Frame {
 }
 
 /** Operations must be of one key, without failed operations nor unknown gets. */
-export function searchLinearization(operations: readonly Operation[], statesMax: number): SearchOutcome {
+export function searchLinearization(
+  operations: readonly Operation[],
+  statesMax: number,
+): SearchOutcome {
   assert(statesMax > 0, 'statesMax is positive');
   const head = buildEventList(operations);
   const linearized = new Uint32Array(Math.ceil(operations.length / 32) + 1);
@@ -63,7 +70,8 @@ export function searchLinearization(operations: readonly Operation[], statesMax:
           state = step.next;
           if (operation.outcome === 'ok') definiteRemaining--;
           lift(node);
-          if (stack.length > longestPrefix.length) longestPrefix = stack.map((frame) => frame.node.operationIndex);
+          if (stack.length > longestPrefix.length)
+            longestPrefix = stack.map((frame) => frame.node.operationIndex);
           node = head.next;
           continue;
         }
@@ -95,7 +103,8 @@ function buildEventList(operations: readonly Operation[]): ListNode {
   }
   const events: Event[] = [];
   operations.forEach((operation, operationIndex) => {
-    const completedAt = operation.outcome === 'ok' ? (operation.completedAt as number) : Number.POSITIVE_INFINITY;
+    const completedAt =
+      operation.outcome === 'ok' ? (operation.completedAt as number) : Number.POSITIVE_INFINITY;
     assert(completedAt >= operation.invokedAt, 'an operation completes after its invocation');
     events.push({ time: operation.invokedAt, call: true, operationIndex });
     events.push({ time: completedAt, call: false, operationIndex });
@@ -103,12 +112,29 @@ function buildEventList(operations: readonly Operation[]): ListNode {
   // At equal times calls come first: intervals are closed, so operations that
   // touch at one instant count as concurrent (the permissive reading of a clock
   // with coarse resolution, such as simulator ticks).
-  events.sort((a, b) => a.time - b.time || (a.call === b.call ? 0 : a.call ? -1 : 1) || a.operationIndex - b.operationIndex);
-  const head: ListNode = { call: false, operationIndex: -1, match: null, previous: null, next: null };
+  events.sort(
+    (a, b) =>
+      a.time - b.time ||
+      (a.call === b.call ? 0 : a.call ? -1 : 1) ||
+      a.operationIndex - b.operationIndex,
+  );
+  const head: ListNode = {
+    call: false,
+    operationIndex: -1,
+    match: null,
+    previous: null,
+    next: null,
+  };
   const callNodes: (ListNode | undefined)[] = new Array(operations.length);
   let tail = head;
   for (const event of events) {
-    const node: ListNode = { call: event.call, operationIndex: event.operationIndex, match: null, previous: tail, next: null };
+    const node: ListNode = {
+      call: event.call,
+      operationIndex: event.operationIndex,
+      match: null,
+      previous: tail,
+      next: null,
+    };
     tail.next = node;
     tail = node;
     if (event.call) {
@@ -124,7 +150,10 @@ function buildEventList(operations: readonly Operation[]): ListNode {
 
 function lift(callNode: ListNode): void {
   const returnNode = callNode.match;
-  assert(returnNode !== null && callNode.previous !== null && callNode.next !== null, 'lift a call that is in the list');
+  assert(
+    returnNode !== null && callNode.previous !== null && callNode.next !== null,
+    'lift a call that is in the list',
+  );
   callNode.previous.next = callNode.next;
   callNode.next.previous = callNode.previous;
   assert(returnNode.previous !== null, 'the return node is in the list');
@@ -134,7 +163,10 @@ function lift(callNode: ListNode): void {
 
 function unlift(callNode: ListNode): void {
   const returnNode = callNode.match;
-  assert(returnNode !== null && callNode.previous !== null && callNode.next !== null, 'unlift a lifted call');
+  assert(
+    returnNode !== null && callNode.previous !== null && callNode.next !== null,
+    'unlift a lifted call',
+  );
   assert(returnNode.previous !== null, 'the return node keeps its neighbours while lifted');
   returnNode.previous.next = returnNode;
   if (returnNode.next !== null) returnNode.next.previous = returnNode;
@@ -196,7 +228,8 @@ class MemoSet {
       this.buckets.set(key, [{ bits: bits.slice(), state }]);
       return true;
     }
-    for (const entry of bucket) if (entry.state === state && sameBits(entry.bits, bits)) return false;
+    for (const entry of bucket)
+      if (entry.state === state && sameBits(entry.bits, bits)) return false;
     bucket.push({ bits: bits.slice(), state });
     return true;
   }

@@ -16,8 +16,14 @@ export abstract class CairnCommand extends Command {
   }
 
   /** A client over --endpoints (or CAIRN_ENDPOINTS); the caller closes it. */
-  protected makeClient(flags: { endpoints?: string | undefined; policy?: BalancingPolicy | undefined }): CairnClient {
-    return new CairnClient({ endpoints: flags.endpoints ?? '', ...(flags.policy === undefined ? {} : { policy: flags.policy }) });
+  protected makeClient(flags: {
+    endpoints?: string | undefined;
+    policy?: BalancingPolicy | undefined;
+  }): CairnClient {
+    return new CairnClient({
+      endpoints: flags.endpoints ?? '',
+      ...(flags.policy === undefined ? {} : { policy: flags.policy }),
+    });
   }
 
   // Errors are reported by src/cli/main.ts with codes and exit codes; oclif's own

@@ -39,7 +39,8 @@ const nodeStartTimeoutMilliseconds = 30_000;
 const stopTimeoutMilliseconds = 15_000;
 
 export function devNodes(options: DevClusterOptions): Omit<DevNode, 'process'>[] {
-  if (!Number.isSafeInteger(options.nodes) || options.nodes < 1 || options.nodes > 9) throw new InvalidArgumentError('--nodes must be between 1 and 9');
+  if (!Number.isSafeInteger(options.nodes) || options.nodes < 1 || options.nodes > 9)
+    throw new InvalidArgumentError('--nodes must be between 1 and 9');
   return Array.from({ length: options.nodes }, (_, index) => {
     const name = `n${index + 1}`;
     const dataDirectory = resolve(join(options.directory, name));
@@ -53,23 +54,52 @@ export function devNodes(options: DevClusterOptions): Omit<DevNode, 'process'>[]
   });
 }
 
-export function startNodeProcess(node: Omit<DevNode, 'process'>, extraEnvironment: NodeJS.ProcessEnv = {}, extraArguments: readonly string[] = []): ChildProcess {
+export function startNodeProcess(
+  node: Omit<DevNode, 'process'>,
+  extraEnvironment: NodeJS.ProcessEnv = {},
+  extraArguments: readonly string[] = [],
+): ChildProcess {
   mkdirSync(node.dataDirectory, { recursive: true });
   const log = openSync(node.logFile, 'a');
-  const { command, args } = cairnCommandLine(['serve', '--name', node.name, '--data-dir', node.dataDirectory, '--listen', node.clientAddress, '--peer-listen', node.peerAddress, ...extraArguments]);
+  const { command, args } = cairnCommandLine([
+    'serve',
+    '--name',
+    node.name,
+    '--data-dir',
+    node.dataDirectory,
+    '--listen',
+    node.clientAddress,
+    '--peer-listen',
+    node.peerAddress,
+    ...extraArguments,
+  ]);
   try {
-    return spawn(command, args, { stdio: ['ignore', log, log], env: { ...process.env, ...extraEnvironment } });
+    return spawn(command, args, {
+      stdio: ['ignore', log, log],
+      env: { ...process.env, ...extraEnvironment },
+    });
   } finally {
     closeSync(log);
   }
 }
 
-export async function waitForHealth(address: string, child: ChildProcess, timeoutMilliseconds: number): Promise<void> {
+export async function waitForHealth(
+  address: string,
+  child: ChildProcess,
+  timeoutMilliseconds: number,
+): Promise<void> {
   const deadline = performance.now() + timeoutMilliseconds;
   for (let attempt = 0; attempt < 100_000; attempt++) {
-    if (child.exitCode !== null) throw new CairnError('CAIRN_ERR_UNAVAILABLE', `the node at ${address} exited with code ${child.exitCode}; see its log`);
+    if (child.exitCode !== null)
+      throw new CairnError(
+        'CAIRN_ERR_UNAVAILABLE',
+        `the node at ${address} exited with code ${child.exitCode}; see its log`,
+      );
     try {
-      const response = await request(`http://${address}/health`, { headersTimeout: 1_000, bodyTimeout: 1_000 });
+      const response = await request(`http://${address}/health`, {
+        headersTimeout: 1_000,
+        bodyTimeout: 1_000,
+      });
       await response.body.dump();
       if (response.statusCode === 200) return;
     } catch {
@@ -78,7 +108,10 @@ export async function waitForHealth(address: string, child: ChildProcess, timeou
     if (performance.now() > deadline) break;
     await new Promise((resolveWait) => setTimeout(resolveWait, 100));
   }
-  throw new CairnError('CAIRN_ERR_TIMEOUT', `the node at ${address} did not answer /health within ${timeoutMilliseconds} ms`);
+  throw new CairnError(
+    'CAIRN_ERR_TIMEOUT',
+    `the node at ${address} did not answer /health within ${timeoutMilliseconds} ms`,
+  );
 }
 
 export async function stopProcess(child: ChildProcess, timeoutMilliseconds: number): Promise<void> {
@@ -98,14 +131,24 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
     await Promise.all(nodes.map((node) => stopProcess(node.process, stopTimeoutMilliseconds)));
   };
   try {
-    await Promise.all(nodes.map((node) => waitForHealth(node.clientAddress, node.process, nodeStartTimeoutMilliseconds)));
+    await Promise.all(
+      nodes.map((node) =>
+        waitForHealth(node.clientAddress, node.process, nodeStartTimeoutMilliseconds),
+      ),
+    );
     const endpoints = nodes.map((node) => node.clientAddress).join(',');
     if (isNew) {
-      options.log(`bootstrapping a new ${nodes.length}-node cluster in ${resolve(options.directory)}`);
+      options.log(
+        `bootstrapping a new ${nodes.length}-node cluster in ${resolve(options.directory)}`,
+      );
       await bootstrapCluster(endpoints, options.replicationFactor, nodeStartTimeoutMilliseconds);
     } else {
       options.log(`reusing the cluster in ${resolve(options.directory)}`);
-      await waitForCluster(endpoints, nodeStartTimeoutMilliseconds, (status) => status.leaderId !== null);
+      await waitForCluster(
+        endpoints,
+        nodeStartTimeoutMilliseconds,
+        (status) => status.leaderId !== null,
+      );
     }
     return { nodes, endpoints, bootstrapped: isNew, stop };
   } catch (error) {

@@ -19,10 +19,20 @@ const commandNotFoundPattern = /^command (.+) not found$/;
 
 export function errorReport(error: unknown): ErrorReport {
   if (error instanceof CairnError) {
-    return { code: error.code, message: error.message, exitCode: error.exitCode, details: error.details };
+    return {
+      code: error.code,
+      message: error.message,
+      exitCode: error.exitCode,
+      details: error.details,
+    };
   }
   if (error instanceof AssertionFailure) {
-    return { code: error.code, message: `internal error (a bug in cairn): ${error.message}`, exitCode: 1, details: {} };
+    return {
+      code: error.code,
+      message: `internal error (a bug in cairn): ${error.message}`,
+      exitCode: 1,
+      details: {},
+    };
   }
   if (error instanceof Errors.ExitError) {
     return { code: 'CAIRN_ERR_EXIT', message: '', exitCode: error.oclif.exit ?? 1, details: {} };
@@ -31,7 +41,12 @@ export function errorReport(error: unknown): ErrorReport {
     return cliErrorReport(error);
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { code: 'CAIRN_ERR_INTERNAL', message: `internal error: ${message}`, exitCode: 1, details: {} };
+  return {
+    code: 'CAIRN_ERR_INTERNAL',
+    message: `internal error: ${message}`,
+    exitCode: 1,
+    details: {},
+  };
 }
 
 function cliErrorReport(error: Errors.CLIError): ErrorReport {
@@ -62,5 +77,7 @@ export function formatErrorLine(report: ErrorReport): string {
 }
 
 export function formatErrorJson(report: ErrorReport): string {
-  return JSON.stringify({ error: { code: report.code, message: report.message, details: report.details } });
+  return JSON.stringify({
+    error: { code: report.code, message: report.message, details: report.details },
+  });
 }

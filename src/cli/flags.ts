@@ -16,7 +16,8 @@ export const policyFlag = Flags.option({
 
 export const consistencyFlag = Flags.option({
   options: ['linearizable', 'serializable'] as const,
-  description: 'linearizable (ReadIndex through the leader) or serializable (the answering node\'s local state)',
+  description:
+    "linearizable (ReadIndex through the leader) or serializable (the answering node's local state)",
   default: 'linearizable' as const,
 })();
 

@@ -27,6 +27,12 @@ function unitOf(name: string): string {
 export function limitEntries(): LimitEntry[] {
   return Object.entries(limits).map(([name, value]) => {
     const unit = unitOf(name);
-    return { name, value, unit, display: unit === 'bytes' && value >= 1024 ? `${value} (${formatBytes(value)})` : String(value) };
+    return {
+      name,
+      value,
+      unit,
+      display:
+        unit === 'bytes' && value >= 1024 ? `${value} (${formatBytes(value)})` : String(value),
+    };
   });
 }

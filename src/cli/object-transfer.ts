@@ -18,7 +18,10 @@ export interface PutRequest {
   readonly stdin?: Readable;
 }
 
-export async function putObjectFrom(client: CairnClient, request: PutRequest): Promise<ObjectMetadata> {
+export async function putObjectFrom(
+  client: CairnClient,
+  request: PutRequest,
+): Promise<ObjectMetadata> {
   let size: number | undefined;
   let body: Readable | (() => Readable);
   if (request.source === '-') {
@@ -30,12 +33,18 @@ export async function putObjectFrom(client: CairnClient, request: PutRequest): P
       size = stat.size;
     } catch (error) {
       if (error instanceof CairnError) throw error;
-      throw new InvalidArgumentError(`cannot read ${request.source}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+      throw new InvalidArgumentError(
+        `cannot read ${request.source}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+      );
     }
     const path = request.source;
     body = () => createReadStream(path);
   }
-  const progress = new ProgressLine({ label: `put ${request.key}`, unit: 'bytes', ...(size === undefined ? {} : { total: size }) });
+  const progress = new ProgressLine({
+    label: `put ${request.key}`,
+    unit: 'bytes',
+    ...(size === undefined ? {} : { total: size }),
+  });
   let reported = 0;
   try {
     return await client.putObject(request.key, body, {
@@ -58,7 +67,13 @@ export interface GetResult extends ObjectMetadata {
 }
 
 /** Streams the object to `destination` ('-' for stdout), verifying its SHA-256. A file appears whole or not at all. */
-export async function getObjectTo(client: CairnClient, key: string, destination: string, consistency: Consistency, stdout: Writable = process.stdout): Promise<GetResult> {
+export async function getObjectTo(
+  client: CairnClient,
+  key: string,
+  destination: string,
+  consistency: Consistency,
+  stdout: Writable = process.stdout,
+): Promise<GetResult> {
   // Verified here (and the file renamed into place only then), so the client need not hash too.
   const { metadata, body } = await client.getObject(key, { consistency, verify: false });
   const hash = createHash('sha256');
@@ -74,7 +89,12 @@ export async function getObjectTo(client: CairnClient, key: string, destination:
     flush(callback) {
       const sha256 = hash.digest('hex');
       if (received !== metadata.size || sha256 !== metadata.sha256) {
-        callback(new CairnError('CAIRN_ERR_CORRUPTION', `received ${received} bytes hashing to ${sha256}, but the object is ${metadata.size} bytes with SHA-256 ${metadata.sha256}`));
+        callback(
+          new CairnError(
+            'CAIRN_ERR_CORRUPTION',
+            `received ${received} bytes hashing to ${sha256}, but the object is ${metadata.size} bytes with SHA-256 ${metadata.sha256}`,
+          ),
+        );
         return;
       }
       callback();

@@ -53,10 +53,12 @@ export class ProgressLine {
   render(nowMilliseconds: number): string {
     const seconds = Math.max((nowMilliseconds - this.startedMilliseconds) / 1000, 1e-3);
     const rate = this.done / seconds;
-    const amount = (value: number): string => (this.options.unit === 'bytes' ? formatBytes(Math.round(value)) : String(Math.round(value)));
+    const amount = (value: number): string =>
+      this.options.unit === 'bytes' ? formatBytes(Math.round(value)) : String(Math.round(value));
     const rateText = `${amount(rate)}/s`;
     const total = this.options.total;
-    if (total === undefined || total === 0) return `${this.options.label} ${amount(this.done)} ${rateText}`;
+    if (total === undefined || total === 0)
+      return `${this.options.label} ${amount(this.done)} ${rateText}`;
     const fraction = Math.min(this.done / total, 1);
     const filled = Math.round(fraction * barWidthCharacters);
     const bar = `${'#'.repeat(filled)}${'-'.repeat(barWidthCharacters - filled)}`;

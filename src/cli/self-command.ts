@@ -9,9 +9,12 @@ interface ProcessWithPkg extends NodeJS.Process {
 }
 
 export function cairnCommandLine(args: readonly string[]): { command: string; args: string[] } {
-  if ((process as ProcessWithPkg).pkg !== undefined || isSingleExecutable()) return { command: process.execPath, args: [...args] };
+  if ((process as ProcessWithPkg).pkg !== undefined || isSingleExecutable())
+    return { command: process.execPath, args: [...args] };
   // dist/src/cli/ when built, src/cli/ when run from source: bin/ is two or three levels up.
-  const candidates = ['../../../bin/run.js', '../../bin/run.js'].map((relative) => fileURLToPath(new URL(relative, import.meta.url)));
+  const candidates = ['../../../bin/run.js', '../../bin/run.js'].map((relative) =>
+    fileURLToPath(new URL(relative, import.meta.url)),
+  );
   const entry = candidates.find((candidate) => existsSync(candidate)) ?? (candidates[0] as string);
   return { command: process.execPath, args: [entry, ...args] };
 }

@@ -22,7 +22,10 @@ export interface HostPort {
 export function parseHostPort(text: string, flag: string): HostPort {
   const match = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(text.trim());
   const port = match ? Number(match[2]) : NaN;
-  if (!match || port > 65_535) throw new InvalidArgumentError(`${flag} must be HOST:PORT (for example 127.0.0.1:7070), got "${text}"`);
+  if (!match || port > 65_535)
+    throw new InvalidArgumentError(
+      `${flag} must be HOST:PORT (for example 127.0.0.1:7070), got "${text}"`,
+    );
   return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
 }
 
@@ -30,11 +33,16 @@ const namePattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
 export async function serveNode(options: ServeOptions): Promise<void> {
   if (!namePattern.test(options.name)) {
-    throw new InvalidArgumentError(`--name must be 1 to 64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit; got "${options.name}"`);
+    throw new InvalidArgumentError(
+      `--name must be 1 to 64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit; got "${options.name}"`,
+    );
   }
-  if (!(options.weight > 0 && options.weight <= 1_000_000)) throw new InvalidArgumentError(`--weight must be a positive number, got ${options.weight}`);
+  if (!(options.weight > 0 && options.weight <= 1_000_000))
+    throw new InvalidArgumentError(`--weight must be a positive number, got ${options.weight}`);
   const log = (event: string, fields: Record<string, unknown> = {}): void => {
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), node: options.name, event, ...fields })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), node: options.name, event, ...fields })}\n`,
+    );
   };
   // Loaded here, not at the top: LMDB's native addon is only needed by a node.
   const { CairnNode } = await import('../node/node.js');
@@ -54,7 +62,9 @@ export async function serveNode(options: ServeOptions): Promise<void> {
     const shutdown = (signal: string): void => {
       log('shutdown', { signal });
       void node.stop().then(resolve, (error: unknown) => {
-        log('shutdown-failed', { error: error instanceof CairnError ? error.message : String(error) });
+        log('shutdown-failed', {
+          error: error instanceof CairnError ? error.message : String(error),
+        });
         resolve();
       });
     };

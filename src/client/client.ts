@@ -36,7 +36,13 @@ import {
 import { type ObjectBody, RequestBody } from './request-body.js';
 import { classifyTransportError, errorFromResponse, type Outcome } from './response-errors.js';
 import { verifiedBody } from './verified-body.js';
-import { type AttemptFailure, attemptOutcome, decideAfterFailure, exhaustedError, withDetails } from './retry.js';
+import {
+  type AttemptFailure,
+  attemptOutcome,
+  decideAfterFailure,
+  exhaustedError,
+  withDetails,
+} from './retry.js';
 
 export interface CairnClientOptions {
   /** Parsed endpoints, or the text of --endpoints / CAIRN_ENDPOINTS. */
@@ -148,37 +154,69 @@ export class CairnClient {
   private readonly liveBodies = new Set<Readable>();
 
   constructor(options: CairnClientOptions) {
-    this.endpoints = typeof options.endpoints === 'string' ? parseEndpoints(options.endpoints) : [...options.endpoints];
+    this.endpoints =
+      typeof options.endpoints === 'string'
+        ? parseEndpoints(options.endpoints)
+        : [...options.endpoints];
     assertInteger(this.endpoints.length, 'endpoint count', 1, limits.clientEndpointsMax);
     const policy = options.policy ?? 'round-robin';
     if (!balancingPolicies.includes(policy)) {
-      throw new InvalidArgumentError(`unknown balancing policy "${String(policy)}"; use ${balancingPolicies.join(', ')}`);
+      throw new InvalidArgumentError(
+        `unknown balancing policy "${String(policy)}"; use ${balancingPolicies.join(', ')}`,
+      );
     }
     this.retryAttemptsMax = options.retryAttemptsMax ?? limits.clientRetryAttemptsMax;
-    assertInteger(this.retryAttemptsMax, 'retryAttemptsMax', 1, limits.clientRetryAttemptsOptionMax);
-    this.requestTimeoutMilliseconds = options.requestTimeoutMilliseconds ?? limits.clientRequestTimeoutMilliseconds;
-    assertInteger(this.requestTimeoutMilliseconds, 'requestTimeoutMilliseconds', 1, 24 * 60 * 60 * 1000);
+    assertInteger(
+      this.retryAttemptsMax,
+      'retryAttemptsMax',
+      1,
+      limits.clientRetryAttemptsOptionMax,
+    );
+    this.requestTimeoutMilliseconds =
+      options.requestTimeoutMilliseconds ?? limits.clientRequestTimeoutMilliseconds;
+    assertInteger(
+      this.requestTimeoutMilliseconds,
+      'requestTimeoutMilliseconds',
+      1,
+      24 * 60 * 60 * 1000,
+    );
     this.backoff = options.backoff ?? {
       baseMilliseconds: limits.clientBackoffBaseMillisecondsDefault,
       maxMilliseconds: limits.clientBackoffMaxMillisecondsDefault,
     };
     validateBackoff(this.backoff);
     this.deduplicateWrites = options.deduplicateWrites ?? true;
-    this.connectionsPerEndpoint = options.connectionsPerEndpoint ?? limits.clientConnectionsPerEndpointMax;
-    assertInteger(this.connectionsPerEndpoint, 'connectionsPerEndpoint', 1, limits.clientConnectionsPerEndpointMax);
+    this.connectionsPerEndpoint =
+      options.connectionsPerEndpoint ?? limits.clientConnectionsPerEndpointMax;
+    assertInteger(
+      this.connectionsPerEndpoint,
+      'connectionsPerEndpoint',
+      1,
+      limits.clientConnectionsPerEndpointMax,
+    );
     // Without an injected generator the jitter must still differ between processes.
     this.prng = options.prng ?? new Prng(Math.floor(Math.random() * 0x1_0000_0000));
     this.selector = new EndpointSelector(this.endpoints.length, policy, this.prng);
   }
 
-  async putObject(key: string, body: ObjectBody, options: PutObjectOptions = {}): Promise<ObjectMetadata> {
+  async putObject(
+    key: string,
+    body: ObjectBody,
+    options: PutObjectOptions = {},
+  ): Promise<ObjectMetadata> {
     validateKey(key);
     const requestBody = new RequestBody(body, options.onProgress);
     const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
     const size = requestBody.knownSize ?? options.size;
     if (options.size !== undefined) assertInteger(options.size, 'size');
-    if (requestBody.knownSize !== undefined && options.size !== undefined && options.size !== requestBody.knownSize) {
-      throw new InvalidArgumentError(`size ${options.size} differs from the body's ${requestBody.knownSize} bytes`);
+    if (
+      requestBody.knownSize !== undefined &&
+      options.size !== undefined &&
+      options.size !== requestBody.knownSize
+    ) {
+      throw new InvalidArgumentError(
+        `size ${options.size} differs from the body's ${requestBody.knownSize} bytes`,
+      );
     }
     if (size !== undefined) headers['content-length'] = String(size);
     if (options.ifVersion !== undefined && options.ifAbsent === true) {
@@ -192,8 +230,15 @@ export class CairnClient {
     if (this.deduplicateWrites) headers[requestIdHeader] = randomUUID();
     try {
       const answer = await this.send({
-        method: 'PUT', path: objectPath(key), headers, body: requestBody, key, mutation: true,
-        deduplicated: this.deduplicateWrites, expect: 'json', signal: options.signal,
+        method: 'PUT',
+        path: objectPath(key),
+        headers,
+        body: requestBody,
+        key,
+        mutation: true,
+        deduplicated: this.deduplicateWrites,
+        expect: 'json',
+        signal: options.signal,
       });
       return appliedMutationResult(() => parseObjectMetadata(answer.json, answer.endpoint, key));
     } finally {
@@ -205,12 +250,23 @@ export class CairnClient {
     validateKey(key);
     const path = `${objectPath(key)}?consistency=${options.consistency ?? 'linearizable'}`;
     const answer = await this.send({
-      method: 'GET', path, headers: {}, body: undefined, key, mutation: false, deduplicated: false, expect: 'stream', signal: options.signal,
+      method: 'GET',
+      path,
+      headers: {},
+      body: undefined,
+      key,
+      mutation: false,
+      deduplicated: false,
+      expect: 'stream',
+      signal: options.signal,
     });
     assert(answer.body !== undefined, 'a streamed answer has a body');
     try {
       const metadata = parseMetadataHeaders(answer.headers, key, answer.endpoint);
-      const body = options.verify === false ? answer.body : verifiedBody(answer.body, metadata, answer.endpoint.name);
+      const body =
+        options.verify === false
+          ? answer.body
+          : verifiedBody(answer.body, metadata, answer.endpoint.name);
       this.liveBodies.add(body);
       body.once('close', () => this.liveBodies.delete(body));
       return { metadata, body };
@@ -226,7 +282,15 @@ export class CairnClient {
     let answer: Answer;
     try {
       answer = await this.send({
-        method: 'HEAD', path, headers: {}, body: undefined, key, mutation: false, deduplicated: false, expect: 'none', signal: options.signal,
+        method: 'HEAD',
+        path,
+        headers: {},
+        body: undefined,
+        key,
+        mutation: false,
+        deduplicated: false,
+        expect: 'none',
+        signal: options.signal,
       });
     } catch (error) {
       // A HEAD answer has no body to carry the server's message: say what is missing.
@@ -247,8 +311,15 @@ export class CairnClient {
     }
     if (this.deduplicateWrites) headers[requestIdHeader] = randomUUID();
     const answer = await this.send({
-      method: 'DELETE', path: objectPath(key), headers, body: undefined, key, mutation: true,
-      deduplicated: this.deduplicateWrites, expect: 'json', signal: options.signal,
+      method: 'DELETE',
+      path: objectPath(key),
+      headers,
+      body: undefined,
+      key,
+      mutation: true,
+      deduplicated: this.deduplicateWrites,
+      expect: 'json',
+      signal: options.signal,
     });
     return appliedMutationResult(() => parseDeleteResult(answer.json, answer.endpoint));
   }
@@ -256,34 +327,56 @@ export class CairnClient {
   async listObjects(options: ListObjectsOptions = {}): Promise<ObjectListPage> {
     const limit = options.limit ?? limits.listPageKeysMax;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > limits.listPageKeysMax) {
-      throw new InvalidArgumentError(`list limit must be an integer in [1, ${limits.listPageKeysMax}], got ${limit}`);
+      throw new InvalidArgumentError(
+        `list limit must be an integer in [1, ${limits.listPageKeysMax}], got ${limit}`,
+      );
     }
     const query = new URLSearchParams({ prefix: options.prefix ?? '', limit: String(limit) });
     if (options.after !== undefined) query.set('after', options.after);
     const answer = await this.send({
-      method: 'GET', path: `/v1/objects?${query.toString()}`, headers: {}, body: undefined, key: undefined,
-      mutation: false, deduplicated: false, expect: 'json', signal: options.signal,
+      method: 'GET',
+      path: `/v1/objects?${query.toString()}`,
+      headers: {},
+      body: undefined,
+      key: undefined,
+      mutation: false,
+      deduplicated: false,
+      expect: 'json',
+      signal: options.signal,
     });
     return parseListPage(answer.json, answer.endpoint, limit);
   }
 
   /** Every page of keys under a prefix, in order; stops after limits.clientListPagesMax pages. */
-  async *listAllObjects(prefix = '', options: RequestOptions & { readonly pageKeys?: number } = {}): AsyncGenerator<ObjectListPage> {
+  async *listAllObjects(
+    prefix = '',
+    options: RequestOptions & { readonly pageKeys?: number } = {},
+  ): AsyncGenerator<ObjectListPage> {
     let after: string | undefined;
     for (let pages = 0; pages < limits.clientListPagesMax; pages++) {
-      const base: ListObjectsOptions = options.signal === undefined ? { prefix } : { prefix, signal: options.signal };
+      const base: ListObjectsOptions =
+        options.signal === undefined ? { prefix } : { prefix, signal: options.signal };
       const request: ListObjectsOptions = after === undefined ? base : { ...base, after };
-      const page = await this.listObjects(options.pageKeys === undefined ? request : { ...request, limit: options.pageKeys });
+      const page = await this.listObjects(
+        options.pageKeys === undefined ? request : { ...request, limit: options.pageKeys },
+      );
       yield page;
       if (page.nextAfter === null) return;
       if (page.nextAfter === after) {
-        throw new CairnError('CAIRN_ERR_BAD_RESPONSE', `the listing did not advance past "${after}"`);
+        throw new CairnError(
+          'CAIRN_ERR_BAD_RESPONSE',
+          `the listing did not advance past "${after}"`,
+        );
       }
       after = page.nextAfter;
     }
-    throw new CairnError('CAIRN_ERR_LIMIT_EXCEEDED', `listing stopped after clientListPagesMax (${limits.clientListPagesMax}) pages`, {
-      details: { limit: 'clientListPagesMax', limitValue: limits.clientListPagesMax },
-    });
+    throw new CairnError(
+      'CAIRN_ERR_LIMIT_EXCEEDED',
+      `listing stopped after clientListPagesMax (${limits.clientListPagesMax}) pages`,
+      {
+        details: { limit: 'clientListPagesMax', limitValue: limits.clientListPagesMax },
+      },
+    );
   }
 
   /**
@@ -291,20 +384,35 @@ export class CairnClient {
    * response (null for an empty one). GET is retried freely; other methods are
    * mutations unless `idempotent` says otherwise.
    */
-  async requestJson(method: JsonMethod, path: string, body?: unknown, options: RequestOptions & { readonly idempotent?: boolean } = {}): Promise<unknown> {
+  async requestJson(
+    method: JsonMethod,
+    path: string,
+    body?: unknown,
+    options: RequestOptions & { readonly idempotent?: boolean } = {},
+  ): Promise<unknown> {
     assert(path.startsWith('/') && !/\s/.test(path), `an absolute path without spaces: ${path}`);
     const headers: Record<string, string> = { accept: 'application/json' };
     let text: string | undefined;
     if (body !== undefined) {
       text = JSON.stringify(body);
       if (Buffer.byteLength(text) > limits.requestMetadataBodyBytesMax) {
-        throw new InvalidArgumentError(`request body exceeds requestMetadataBodyBytesMax (${limits.requestMetadataBodyBytesMax} bytes)`);
+        throw new InvalidArgumentError(
+          `request body exceeds requestMetadataBodyBytesMax (${limits.requestMetadataBodyBytesMax} bytes)`,
+        );
       }
       headers['content-type'] = 'application/json';
     }
     const mutation = method !== 'GET' && options.idempotent !== true;
     const answer = await this.send({
-      method, path, headers, body: text, key: undefined, mutation, deduplicated: false, expect: 'json', signal: options.signal,
+      method,
+      path,
+      headers,
+      body: text,
+      key: undefined,
+      mutation,
+      deduplicated: false,
+      expect: 'json',
+      signal: options.signal,
     });
     return answer.json;
   }
@@ -319,7 +427,9 @@ export class CairnClient {
     this.pools.clear();
     const graceful = Promise.all(pools.map((pool) => pool.close())).then(() => true);
     const grace = new AbortController();
-    const expired = sleep(this.requestTimeoutMilliseconds, false, { signal: grace.signal }).catch(() => false);
+    const expired = sleep(this.requestTimeoutMilliseconds, false, { signal: grace.signal }).catch(
+      () => false,
+    );
     const closedInTime = await Promise.race([graceful, expired]);
     grace.abort();
     if (closedInTime) return;
@@ -334,9 +444,11 @@ export class CairnClient {
     let everyFailureTimedOut = true;
     let outcomeUnknown = false; // an attempt of this mutation may have been applied
     let index = this.selector.firstIndex(plan.key);
-    let target = plan.mutation && this.leaderHint !== undefined ? this.leaderHint : this.endpointAt(index);
+    let target =
+      plan.mutation && this.leaderHint !== undefined ? this.leaderHint : this.endpointAt(index);
     for (let attempt = 1; attempt <= this.retryAttemptsMax; attempt++) {
-      if (plan.signal?.aborted === true) throw abortedError(plan, outcomeUnknown ? 'unknown' : 'failed');
+      if (plan.signal?.aborted === true)
+        throw abortedError(plan, outcomeUnknown ? 'unknown' : 'failed');
       const result = await this.attempt(target, plan);
       if (result.kind === 'answer') {
         if (plan.mutation) this.learnLeader(result.answer.headers['x-cairn-leader']);
@@ -347,8 +459,13 @@ export class CairnClient {
       if (this.leaderHint?.name === target.name) this.leaderHint = undefined;
       const bodyReplayable = !(plan.body instanceof RequestBody) || plan.body.canReplay();
       const decision = decideAfterFailure(result, {
-        endpoint: target, mutation: plan.mutation, deduplicated: plan.deduplicated, earlierOutcomeUnknown: outcomeUnknown,
-        bodyReplayable, attempt, attemptsMax: this.retryAttemptsMax,
+        endpoint: target,
+        mutation: plan.mutation,
+        deduplicated: plan.deduplicated,
+        earlierOutcomeUnknown: outcomeUnknown,
+        bodyReplayable,
+        attempt,
+        attemptsMax: this.retryAttemptsMax,
       });
       if (plan.mutation && attemptOutcome(result) === 'unknown') outcomeUnknown = true;
       if (decision.kind === 'give-up') throw decision.error;
@@ -366,7 +483,9 @@ export class CairnClient {
       index = nextEndpointIndex(index, this.endpoints.length);
       target = this.endpointAt(index);
       const delay = backoffDelayMilliseconds(attempt, this.backoff, this.prng);
-      await sleep(delay, undefined, plan.signal === undefined ? {} : { signal: plan.signal }).catch(() => undefined);
+      await sleep(delay, undefined, plan.signal === undefined ? {} : { signal: plan.signal }).catch(
+        () => undefined,
+      );
     }
     throw new AssertionFailure('the attempt loop ends by returning or throwing');
   }
@@ -387,27 +506,49 @@ export class CairnClient {
         ...(plan.method === 'HEAD' ? { reset: false } : {}),
       });
       if (response.statusCode < 200 || response.statusCode >= 300) {
-        const text = await readTextBounded(response.body, limits.clientErrorResponseBytesMax, false);
-        return { kind: 'server-error', error: errorFromResponse(response.statusCode, text, endpoint) };
+        const text = await readTextBounded(
+          response.body,
+          limits.clientErrorResponseBytesMax,
+          false,
+        );
+        return {
+          kind: 'server-error',
+          error: errorFromResponse(response.statusCode, text, endpoint),
+        };
       }
       let json: unknown = null;
       if (plan.expect === 'json') {
-        json = parseJson(await readTextBounded(response.body, limits.clientJsonResponseBytesMax, true), endpoint);
+        json = parseJson(
+          await readTextBounded(response.body, limits.clientJsonResponseBytesMax, true),
+          endpoint,
+        );
       } else if (plan.expect === 'none') {
         await readTextBounded(response.body, limits.clientErrorResponseBytesMax, false); // frees the connection
       }
       const streamed = plan.expect === 'stream' ? response.body : undefined;
-      return { kind: 'answer', answer: { endpoint, statusCode: response.statusCode, headers: response.headers, json, body: streamed } };
+      return {
+        kind: 'answer',
+        answer: {
+          endpoint,
+          statusCode: response.statusCode,
+          headers: response.headers,
+          json,
+          body: streamed,
+        },
+      };
     } catch (error) {
       if (error instanceof AssertionFailure) throw error;
       if (plan.signal?.aborted === true) throw abortedError(plan, 'unknown');
-      if (plan.body instanceof RequestBody && plan.body.sourceError !== undefined) throw bodyReadError(plan.body.sourceError);
+      if (plan.body instanceof RequestBody && plan.body.sourceError !== undefined)
+        throw bodyReadError(plan.body.sourceError);
       if (error instanceof CairnError) {
         // A malformed 2xx answer: a mutation it answers has probably been applied.
         throw plan.mutation ? withDetails(error, error.message, { outcome: 'unknown' }) : error;
       }
       if (errorCode(error) === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') {
-        throw new InvalidArgumentError('the body length differs from the declared size', { outcome: 'failed' });
+        throw new InvalidArgumentError('the body length differs from the declared size', {
+          outcome: 'failed',
+        });
       }
       return { kind: 'transport-error', failure: classifyTransportError(error), cause: error };
     } finally {
@@ -434,17 +575,26 @@ export class CairnClient {
   }
 
   private canUse(endpoint: Endpoint): boolean {
-    if (this.pools.has(endpoint.name) || this.endpoints.some((known) => known.name === endpoint.name)) return true;
+    if (
+      this.pools.has(endpoint.name) ||
+      this.endpoints.some((known) => known.name === endpoint.name)
+    )
+      return true;
     return this.pools.size < this.endpoints.length + limits.clientLearnedEndpointsMax;
   }
 
   private poolFor(endpoint: Endpoint): Pool {
     if (this.closed) {
-      throw new CairnError('CAIRN_ERR_INTERNAL', 'the client was closed during the request', { details: { outcome: 'failed' } });
+      throw new CairnError('CAIRN_ERR_INTERNAL', 'the client was closed during the request', {
+        details: { outcome: 'failed' },
+      });
     }
     let pool = this.pools.get(endpoint.name);
     if (pool === undefined) {
-      assert(this.pools.size < limits.clientEndpointsMax + limits.clientLearnedEndpointsMax, 'pool count bounded');
+      assert(
+        this.pools.size < limits.clientEndpointsMax + limits.clientLearnedEndpointsMax,
+        'pool count bounded',
+      );
       pool = new Pool(endpoint.origin, {
         connections: this.connectionsPerEndpoint,
         connectTimeout: this.requestTimeoutMilliseconds,
@@ -469,7 +619,9 @@ function appliedMutationResult<T>(parse: () => T): T {
   try {
     return parse();
   } catch (error) {
-    throw error instanceof CairnError ? withDetails(error, error.message, { outcome: 'unknown' }) : error;
+    throw error instanceof CairnError
+      ? withDetails(error, error.message, { outcome: 'unknown' })
+      : error;
   }
 }
 
@@ -477,10 +629,14 @@ function appliedMutationResult<T>(parse: () => T): T {
 function abortedError(plan: RequestPlan, outcome: Outcome): CairnError {
   const reason: unknown = plan.signal?.reason;
   const why = reason instanceof Error && reason.message.length > 0 ? `: ${reason.message}` : '';
-  return new CairnError('CAIRN_ERR_ABORTED', `${plan.method} ${plan.path.split('?')[0] ?? ''} was aborted${why}`, {
-    details: plan.mutation ? { outcome } : {},
-    cause: reason,
-  });
+  return new CairnError(
+    'CAIRN_ERR_ABORTED',
+    `${plan.method} ${plan.path.split('?')[0] ?? ''} was aborted${why}`,
+    {
+      details: plan.mutation ? { outcome } : {},
+      cause: reason,
+    },
+  );
 }
 
 function failureDescription(failure: AttemptFailure): string {
@@ -497,11 +653,17 @@ function bodyReadError(sourceError: unknown): CairnError {
 }
 
 function errorCode(error: unknown): unknown {
-  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof error === 'object' && error !== null
+    ? (error as { code?: unknown }).code
+    : undefined;
 }
 
 /** Reads a response body up to bytesMax; beyond it either fails (JSON) or truncates (error text). */
-async function readTextBounded(body: Readable, bytesMax: number, failBeyond: boolean): Promise<string> {
+async function readTextBounded(
+  body: Readable,
+  bytesMax: number,
+  failBeyond: boolean,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body) {
@@ -509,7 +671,8 @@ async function readTextBounded(body: Readable, bytesMax: number, failBeyond: boo
     total += bytes.byteLength;
     if (total > bytesMax) {
       body.destroy();
-      if (failBeyond) throw new CairnError('CAIRN_ERR_BAD_RESPONSE', `response body exceeds ${bytesMax} bytes`);
+      if (failBeyond)
+        throw new CairnError('CAIRN_ERR_BAD_RESPONSE', `response body exceeds ${bytesMax} bytes`);
       chunks.push(bytes.subarray(0, bytes.byteLength - (total - bytesMax)));
       break;
     }
@@ -523,8 +686,12 @@ function parseJson(text: string, endpoint: Endpoint): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new CairnError('CAIRN_ERR_BAD_RESPONSE', `${endpoint.name} sent a response that is not JSON: ${text.slice(0, 200)}`, {
-      details: { endpoint: endpoint.name },
-    });
+    throw new CairnError(
+      'CAIRN_ERR_BAD_RESPONSE',
+      `${endpoint.name} sent a response that is not JSON: ${text.slice(0, 200)}`,
+      {
+        details: { endpoint: endpoint.name },
+      },
+    );
   }
 }

@@ -17,7 +17,8 @@ export interface Endpoint {
   readonly origin: string;
 }
 
-const endpointPattern = /^(?:([A-Za-z][A-Za-z0-9+.-]*):\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::([0-9]{1,5}))?(\/?)$/;
+const endpointPattern =
+  /^(?:([A-Za-z][A-Za-z0-9+.-]*):\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::([0-9]{1,5}))?(\/?)$/;
 const hostLabelPattern = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 const missingEndpointsMessage =
@@ -27,19 +28,24 @@ const missingEndpointsMessage =
 export function parseEndpoint(text: string): Endpoint {
   const item = text.trim();
   const invalid = (why: string): InvalidArgumentError =>
-    new InvalidArgumentError(`invalid endpoint "${item}": ${why} (expected host:port or http://host:port)`, {
-      endpoint: item,
-    });
+    new InvalidArgumentError(
+      `invalid endpoint "${item}": ${why} (expected host:port or http://host:port)`,
+      {
+        endpoint: item,
+      },
+    );
   if (item.length === 0) throw invalid('empty');
   const match = endpointPattern.exec(item);
   if (match === null) throw invalid('not of the form host:port');
   const scheme = match[1]?.toLowerCase();
-  if (scheme !== undefined && scheme !== 'http') throw invalid(`scheme "${scheme}" is not supported, only http`);
+  if (scheme !== undefined && scheme !== 'http')
+    throw invalid(`scheme "${scheme}" is not supported, only http`);
   const host = (match[2] ?? '').toLowerCase();
   if (!validHost(host)) throw invalid(`"${host}" is not a valid host name or address`);
   if (match[3] === undefined) throw invalid('the port is missing');
   const port = Number(match[3]);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw invalid(`port ${match[3]} is not in 1..65535`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw invalid(`port ${match[3]} is not in 1..65535`);
   const name = `${host}:${port}`;
   const endpoint: Endpoint = { host, port, name, origin: `http://${name}` };
   assert(endpoint.port >= 1 && endpoint.port <= 65_535, 'port in range');
@@ -69,7 +75,9 @@ export function parseEndpoints(text: string | undefined): Endpoint[] {
     seen.add(endpoint.name);
     endpoints.push(endpoint);
     if (endpoints.length > limits.clientEndpointsMax) {
-      throw new InvalidArgumentError(`more than clientEndpointsMax (${limits.clientEndpointsMax}) endpoints given`);
+      throw new InvalidArgumentError(
+        `more than clientEndpointsMax (${limits.clientEndpointsMax}) endpoints given`,
+      );
     }
   }
   if (endpoints.length === 0) throw new InvalidArgumentError(missingEndpointsMessage);

@@ -12,7 +12,18 @@ export {
   type RequestOptions,
 } from './client.js';
 export { type Endpoint, parseEndpoint, parseEndpoints } from './endpoints.js';
-export { type Consistency, type DeleteResult, type ObjectListPage, type ObjectMetadata, validateKey } from './messages.js';
-export { type BackoffOptions, type BalancingPolicy, balancingPolicies, backoffDelayMilliseconds } from './policy.js';
-export { type ObjectBody } from './request-body.js';
-export { type Outcome } from './response-errors.js';
+export {
+  type Consistency,
+  type DeleteResult,
+  type ObjectListPage,
+  type ObjectMetadata,
+  validateKey,
+} from './messages.js';
+export {
+  type BackoffOptions,
+  type BalancingPolicy,
+  balancingPolicies,
+  backoffDelayMilliseconds,
+} from './policy.js';
+export type { ObjectBody } from './request-body.js';
+export type { Outcome } from './response-errors.js';

@@ -34,7 +34,10 @@ const sha256Pattern = /^[0-9a-f]{64}$/;
 /** Keys are UTF-8, 1 to keyLengthBytesMax bytes, without NUL (DESIGN.md section 5). */
 export function validateKey(key: string): void {
   const invalid = (why: string): CairnError =>
-    new CairnError('CAIRN_ERR_INVALID_KEY', `invalid key: ${why}`, { exitCode: 2, details: { key: key.slice(0, 200) } });
+    new CairnError('CAIRN_ERR_INVALID_KEY', `invalid key: ${why}`, {
+      exitCode: 2,
+      details: { key: key.slice(0, 200) },
+    });
   if (typeof key !== 'string' || key.length === 0) throw invalid('empty');
   if (key.includes('\u0000')) throw invalid('contains NUL');
   if (!isWellFormedUtf16(key)) throw invalid('contains an unpaired surrogate, not valid UTF-8');
@@ -53,17 +56,26 @@ function isWellFormedUtf16(text: string): boolean {
   }
 }
 
-export function parseObjectMetadata(value: unknown, endpoint: Endpoint, expectedKey?: string): ObjectMetadata {
+export function parseObjectMetadata(
+  value: unknown,
+  endpoint: Endpoint,
+  expectedKey?: string,
+): ObjectMetadata {
   const record = asRecord(value, endpoint, 'object metadata');
   const key = record['key'];
   const version = record['version'];
   const size = record['size'];
   const sha256 = record['sha256'];
   if (typeof key !== 'string' || (expectedKey !== undefined && key !== expectedKey)) {
-    throw badResponse(endpoint, `object metadata has key ${JSON.stringify(key)}, expected ${JSON.stringify(expectedKey ?? 'a string')}`);
+    throw badResponse(
+      endpoint,
+      `object metadata has key ${JSON.stringify(key)}, expected ${JSON.stringify(expectedKey ?? 'a string')}`,
+    );
   }
-  if (!isCount(version)) throw badResponse(endpoint, `object metadata has version ${JSON.stringify(version)}`);
-  if (!isCount(size)) throw badResponse(endpoint, `object metadata has size ${JSON.stringify(size)}`);
+  if (!isCount(version))
+    throw badResponse(endpoint, `object metadata has version ${JSON.stringify(version)}`);
+  if (!isCount(size))
+    throw badResponse(endpoint, `object metadata has size ${JSON.stringify(size)}`);
   if (typeof sha256 !== 'string' || !sha256Pattern.test(sha256)) {
     throw badResponse(endpoint, `object metadata has sha256 ${JSON.stringify(sha256)}`);
   }
@@ -71,7 +83,11 @@ export function parseObjectMetadata(value: unknown, endpoint: Endpoint, expected
 }
 
 /** Metadata of a GET or HEAD response, from x-cairn-version, x-cairn-sha256 and content-length. */
-export function parseMetadataHeaders(headers: IncomingHttpHeaders, key: string, endpoint: Endpoint): ObjectMetadata {
+export function parseMetadataHeaders(
+  headers: IncomingHttpHeaders,
+  key: string,
+  endpoint: Endpoint,
+): ObjectMetadata {
   const version = countHeader(headers, 'x-cairn-version', endpoint);
   const size = countHeader(headers, 'content-length', endpoint);
   const sha256 = headers['x-cairn-sha256'];
@@ -85,8 +101,10 @@ export function parseDeleteResult(value: unknown, endpoint: Endpoint): DeleteRes
   const record = asRecord(value, endpoint, 'delete result');
   const key = record['key'];
   const version = record['version'];
-  if (typeof key !== 'string') throw badResponse(endpoint, `delete result has key ${JSON.stringify(key)}`);
-  if (!isCount(version)) throw badResponse(endpoint, `delete result has version ${JSON.stringify(version)}`);
+  if (typeof key !== 'string')
+    throw badResponse(endpoint, `delete result has key ${JSON.stringify(key)}`);
+  if (!isCount(version))
+    throw badResponse(endpoint, `delete result has version ${JSON.stringify(version)}`);
   return { key, version };
 }
 
@@ -95,7 +113,11 @@ export function parseListPage(value: unknown, endpoint: Endpoint, limit: number)
   const items = record['items'];
   const nextAfter = record['nextAfter'];
   if (!Array.isArray(items)) throw badResponse(endpoint, 'list page has no items array');
-  if (items.length > limit) throw badResponse(endpoint, `list page has ${items.length} items, more than the limit ${limit}`);
+  if (items.length > limit)
+    throw badResponse(
+      endpoint,
+      `list page has ${items.length} items, more than the limit ${limit}`,
+    );
   if (nextAfter !== null && typeof nextAfter !== 'string') {
     throw badResponse(endpoint, `list page has nextAfter ${JSON.stringify(nextAfter)}`);
   }
@@ -121,7 +143,11 @@ function asRecord(value: unknown, endpoint: Endpoint, what: string): Record<stri
 }
 
 function badResponse(endpoint: Endpoint, why: string): CairnError {
-  return new CairnError('CAIRN_ERR_BAD_RESPONSE', `${endpoint.name} sent a malformed response: ${why}`, {
-    details: { endpoint: endpoint.name },
-  });
+  return new CairnError(
+    'CAIRN_ERR_BAD_RESPONSE',
+    `${endpoint.name} sent a malformed response: ${why}`,
+    {
+      details: { endpoint: endpoint.name },
+    },
+  );
 }

@@ -63,8 +63,18 @@ export interface BackoffOptions {
 }
 
 export function validateBackoff(backoff: BackoffOptions): void {
-  assertInteger(backoff.baseMilliseconds, 'backoff.baseMilliseconds', 0, limits.clientBackoffMillisecondsMax);
-  assertInteger(backoff.maxMilliseconds, 'backoff.maxMilliseconds', backoff.baseMilliseconds, limits.clientBackoffMillisecondsMax);
+  assertInteger(
+    backoff.baseMilliseconds,
+    'backoff.baseMilliseconds',
+    0,
+    limits.clientBackoffMillisecondsMax,
+  );
+  assertInteger(
+    backoff.maxMilliseconds,
+    'backoff.maxMilliseconds',
+    backoff.baseMilliseconds,
+    limits.clientBackoffMillisecondsMax,
+  );
 }
 
 /**
@@ -73,13 +83,20 @@ export function validateBackoff(backoff: BackoffOptions): void {
  * [ceiling / 2, ceiling] — so that clients retrying together spread out but every
  * retry still waits at least half the nominal delay.
  */
-export function backoffDelayMilliseconds(retryNumber: number, backoff: BackoffOptions, prng: Prng): number {
+export function backoffDelayMilliseconds(
+  retryNumber: number,
+  backoff: BackoffOptions,
+  prng: Prng,
+): number {
   assertInteger(retryNumber, 'retryNumber', 1, limits.clientRetryAttemptsOptionMax);
   validateBackoff(backoff);
   const exponent = Math.min(retryNumber - 1, 30); // 2^30 * base already exceeds any max
   const ceiling = Math.min(backoff.maxMilliseconds, backoff.baseMilliseconds * 2 ** exponent);
   const half = Math.floor(ceiling / 2);
   const delay = half + prng.nextIntegerInclusive(0, ceiling - half);
-  assert(delay >= half && delay <= ceiling && delay <= backoff.maxMilliseconds, 'backoff delay within bounds');
+  assert(
+    delay >= half && delay <= ceiling && delay <= backoff.maxMilliseconds,
+    'backoff delay within bounds',
+  );
   return delay;
 }

@@ -31,7 +31,10 @@ export class RequestBody {
     private readonly source: ObjectBody,
     private readonly onProgress: ((bytesSent: number) => void) | undefined,
   ) {
-    assert(source instanceof Uint8Array || source instanceof Readable || typeof source === 'function', 'body type');
+    assert(
+      source instanceof Uint8Array || source instanceof Readable || typeof source === 'function',
+      'body type',
+    );
     if (source instanceof Readable) {
       this.stream = source;
       source.on('error', this.recordStreamError);
@@ -44,9 +47,15 @@ export class RequestBody {
   }
 
   canReplay(): boolean {
-    if (this.source instanceof Uint8Array || typeof this.source === 'function') return this.sourceError === undefined;
+    if (this.source instanceof Uint8Array || typeof this.source === 'function')
+      return this.sourceError === undefined;
     const stream = this.source;
-    return this.streamBytesTaken === 0 && this.sourceError === undefined && !stream.destroyed && !stream.readableEnded;
+    return (
+      this.streamBytesTaken === 0 &&
+      this.sourceError === undefined &&
+      !stream.destroyed &&
+      !stream.readableEnded
+    );
   }
 
   /** The body for one attempt; the previous attempt must have ended. */
@@ -84,7 +93,8 @@ export class RequestBody {
     if (typeof this.source === 'function') this.stream?.destroy();
     // A stream that failed under us keeps the listener: its error was reported through
     // the put, and the 'error' event that Node emits a tick later must not crash the process.
-    else if (this.source instanceof Readable && this.source.errored === null) this.source.off('error', this.recordStreamError);
+    else if (this.source instanceof Readable && this.source.errored === null)
+      this.source.off('error', this.recordStreamError);
   }
 
   private countChunk(bytes: number): void {
@@ -94,7 +104,10 @@ export class RequestBody {
   }
 }
 
-async function* sliceBytes(bytes: Uint8Array, onChunk: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+async function* sliceBytes(
+  bytes: Uint8Array,
+  onChunk: (bytes: number) => void,
+): AsyncGenerator<Uint8Array> {
   for (let offset = 0; offset < bytes.byteLength; offset += limits.clientBodySliceBytes) {
     const slice = bytes.subarray(offset, offset + limits.clientBodySliceBytes);
     onChunk(slice.byteLength);
@@ -123,15 +136,19 @@ class StreamPump implements AsyncIterator<Uint8Array, undefined> {
       const chunk: unknown = stream.read();
       if (chunk !== null) {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-        if (!(bytes instanceof Uint8Array)) throw this.sourceFailed(new TypeError('the body stream yielded a non-byte chunk'));
+        if (!(bytes instanceof Uint8Array))
+          throw this.sourceFailed(new TypeError('the body stream yielded a non-byte chunk'));
         this.onChunk(bytes.byteLength);
         return { value: bytes, done: false };
       }
       if (stream.readableEnded) return done;
-      if (stream.destroyed) throw this.sourceFailed(new Error('the body stream was destroyed before its end'));
+      if (stream.destroyed)
+        throw this.sourceFailed(new Error('the body stream was destroyed before its end'));
       await this.nextEvent();
     }
-    throw this.sourceFailed(new Error(`the body stream woke up ${limits.clientBodyEmptyWakeupsMax} times without data`));
+    throw this.sourceFailed(
+      new Error(`the body stream woke up ${limits.clientBodyEmptyWakeupsMax} times without data`),
+    );
   }
 
   async return(): Promise<IteratorResult<Uint8Array, undefined>> {
@@ -160,6 +177,8 @@ class StreamPump implements AsyncIterator<Uint8Array, undefined> {
   private sourceFailed(error: unknown): CairnError {
     this.onSourceError(error);
     const message = error instanceof Error ? error.message : String(error);
-    return new CairnError('CAIRN_ERR_IO', `reading the request body failed: ${message}`, { cause: error });
+    return new CairnError('CAIRN_ERR_IO', `reading the request body failed: ${message}`, {
+      cause: error,
+    });
   }
 }

@@ -13,9 +13,26 @@ export type Outcome = 'failed' | 'unknown';
 // The server codes the client knows, as sent on the wire ("NOT_FOUND"); each maps to
 // CAIRN_ERR_<code>. An unknown code (a newer server) falls back to the HTTP status.
 const knownServerCodes: readonly string[] = [
-  'USAGE', 'INVALID_ARGUMENT', 'INVALID_KEY', 'LIMIT_EXCEEDED', 'NOT_FOUND', 'NOT_LEADER', 'NO_ENDPOINT',
-  'UNAVAILABLE', 'CONFLICT', 'CORRUPTION', 'DISK_FULL', 'IO', 'TIMEOUT', 'INTERNAL', 'PRECONDITION_FAILED',
-  'NOT_IN_CLUSTER', 'BAD_RESPONSE', 'PROPOSAL_DROPPED', 'CLUSTER_MISMATCH', 'ALREADY_IN_CLUSTER',
+  'USAGE',
+  'INVALID_ARGUMENT',
+  'INVALID_KEY',
+  'LIMIT_EXCEEDED',
+  'NOT_FOUND',
+  'NOT_LEADER',
+  'NO_ENDPOINT',
+  'UNAVAILABLE',
+  'CONFLICT',
+  'CORRUPTION',
+  'DISK_FULL',
+  'IO',
+  'TIMEOUT',
+  'INTERNAL',
+  'PRECONDITION_FAILED',
+  'NOT_IN_CLUSTER',
+  'BAD_RESPONSE',
+  'PROPOSAL_DROPPED',
+  'CLUSTER_MISMATCH',
+  'ALREADY_IN_CLUSTER',
 ];
 
 const retryableCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -39,7 +56,9 @@ const detailStringCharactersMax = 512;
 /** CAIRN_ERR_<code> for a known server code ("NOT_FOUND" or "CAIRN_ERR_NOT_FOUND"). */
 function knownErrorCode(serverCode: string | undefined): ErrorCode | undefined {
   if (serverCode === undefined) return undefined;
-  const bare = serverCode.startsWith('CAIRN_ERR_') ? serverCode.slice('CAIRN_ERR_'.length) : serverCode;
+  const bare = serverCode.startsWith('CAIRN_ERR_')
+    ? serverCode.slice('CAIRN_ERR_'.length)
+    : serverCode;
   return knownServerCodes.includes(bare) ? (`CAIRN_ERR_${bare}` as ErrorCode) : undefined;
 }
 
@@ -61,7 +80,11 @@ export function errorCodeFor(serverCode: string | undefined, status: number): Er
 }
 
 /** A server error response as a CairnError; bodyText may be empty (HEAD) or not JSON (a proxy). */
-export function errorFromResponse(status: number, bodyText: string, endpoint: Endpoint): CairnError {
+export function errorFromResponse(
+  status: number,
+  bodyText: string,
+  endpoint: Endpoint,
+): CairnError {
   assert(Number.isInteger(status) && status >= 100 && status < 1000, 'HTTP status in range');
   const parsed = parseErrorBody(bodyText);
   const code = errorCodeFor(parsed.serverCode, status);
@@ -72,8 +95,11 @@ export function errorFromResponse(status: number, bodyText: string, endpoint: En
     details['serverCode'] = parsed.serverCode.slice(0, detailStringCharactersMax);
   }
   const statusText = STATUS_CODES[status] === undefined ? '' : ` ${STATUS_CODES[status]}`;
-  const message = parsed.message ?? `HTTP ${status}${statusText} from ${endpoint.name}${parsed.rawPreview ? `: ${parsed.rawPreview}` : ''}`;
-  const exitCode = code === 'CAIRN_ERR_INVALID_ARGUMENT' || code === 'CAIRN_ERR_INVALID_KEY' ? 2 : 1;
+  const message =
+    parsed.message ??
+    `HTTP ${status}${statusText} from ${endpoint.name}${parsed.rawPreview ? `: ${parsed.rawPreview}` : ''}`;
+  const exitCode =
+    code === 'CAIRN_ERR_INVALID_ARGUMENT' || code === 'CAIRN_ERR_INVALID_KEY' ? 2 : 1;
   return new CairnError(code, message, { exitCode, details });
 }
 
@@ -85,7 +111,12 @@ interface ParsedErrorBody {
 }
 
 function parseErrorBody(bodyText: string): ParsedErrorBody {
-  const none: ParsedErrorBody = { serverCode: undefined, message: undefined, details: {}, rawPreview: undefined };
+  const none: ParsedErrorBody = {
+    serverCode: undefined,
+    message: undefined,
+    details: {},
+    rawPreview: undefined,
+  };
   if (bodyText.trim().length === 0) return none;
   let json: unknown;
   try {
@@ -96,7 +127,10 @@ function parseErrorBody(bodyText: string): ParsedErrorBody {
   const error = isRecord(json) ? json['error'] : undefined;
   if (!isRecord(error)) return { ...none, rawPreview: bodyText.slice(0, 200) };
   const serverCode = typeof error['code'] === 'string' ? error['code'] : undefined;
-  const message = typeof error['message'] === 'string' && error['message'].length > 0 ? error['message'] : undefined;
+  const message =
+    typeof error['message'] === 'string' && error['message'].length > 0
+      ? error['message']
+      : undefined;
   return { serverCode, message, details: flattenDetails(error['details']), rawPreview: undefined };
 }
 
@@ -108,7 +142,8 @@ export function flattenDetails(value: unknown): ErrorDetails {
   for (const [name, item] of Object.entries(value)) {
     if (kept >= detailsKeysMax) break;
     kept += 1;
-    if (item === null || typeof item === 'number' || typeof item === 'boolean') details[name] = item;
+    if (item === null || typeof item === 'number' || typeof item === 'boolean')
+      details[name] = item;
     else if (typeof item === 'string') details[name] = item.slice(0, detailStringCharactersMax);
     else details[name] = (JSON.stringify(item) ?? 'undefined').slice(0, detailStringCharactersMax);
   }
@@ -147,17 +182,29 @@ export interface TransportFailure {
 }
 
 const notSentErrorCodes: ReadonlySet<string> = new Set([
-  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 const timeoutErrorCodes: ReadonlySet<string> = new Set([
-  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
 ]);
 
 /** Classifies an error thrown by undici or the socket. Unknown errors count as maybe-sent. */
 export function classifyTransportError(error: unknown): TransportFailure {
   const code = errorCodeOf(error);
   const message = error instanceof Error ? error.message : String(error);
-  const description = code === undefined ? message : `${code}${message && !message.includes(code) ? ` (${message})` : ''}`;
+  const description =
+    code === undefined
+      ? message
+      : `${code}${message && !message.includes(code) ? ` (${message})` : ''}`;
   return {
     sent: code !== undefined && notSentErrorCodes.has(code) ? 'no' : 'maybe',
     timeout: code !== undefined && timeoutErrorCodes.has(code),

@@ -23,7 +23,11 @@ import {
 
 export type AttemptFailure =
   | { readonly kind: 'server-error'; readonly error: CairnError }
-  | { readonly kind: 'transport-error'; readonly failure: TransportFailure; readonly cause: unknown };
+  | {
+      readonly kind: 'transport-error';
+      readonly failure: TransportFailure;
+      readonly cause: unknown;
+    };
 
 export interface RetryContext {
   readonly endpoint: Endpoint;
@@ -55,23 +59,34 @@ export function attemptOutcome(failure: AttemptFailure): Outcome {
 
 export function decideAfterFailure(failure: AttemptFailure, context: RetryContext): RetryDecision {
   assertInteger(context.attempt, 'attempt', 1, context.attemptsMax);
-  assert(!context.earlierOutcomeUnknown || (context.mutation && context.deduplicated), 'only deduplicated mutations go on after an unknown outcome');
+  assert(
+    !context.earlierOutcomeUnknown || (context.mutation && context.deduplicated),
+    'only deduplicated mutations go on after an unknown outcome',
+  );
   const outcome = attemptOutcome(failure);
-  const outcomeSoFar: Outcome = context.earlierOutcomeUnknown || outcome === 'unknown' ? 'unknown' : 'failed';
+  const outcomeSoFar: Outcome =
+    context.earlierOutcomeUnknown || outcome === 'unknown' ? 'unknown' : 'failed';
   if (failure.kind === 'server-error' && !isRetryableServerError(failure.error)) {
     // The server's own answer for this request (for a deduplicated mutation, the
     // state machine answers a repeat with the first result): it settles the outcome.
     return { kind: 'give-up', error: withOutcome(failure.error, context.mutation, outcome) };
   }
-  const error = failure.kind === 'server-error' ? failure.error : transportError(context.endpoint, failure);
+  const error =
+    failure.kind === 'server-error' ? failure.error : transportError(context.endpoint, failure);
   if (context.mutation && outcome === 'unknown' && !context.deduplicated) {
     return { kind: 'give-up', error: withOutcome(error, true, 'unknown') };
   }
   if (!context.bodyReplayable) {
-    return { kind: 'give-up', error: notReplayable(error, context.mutation ? outcomeSoFar : undefined) };
+    return {
+      kind: 'give-up',
+      error: notReplayable(error, context.mutation ? outcomeSoFar : undefined),
+    };
   }
   if (context.attempt === context.attemptsMax) return { kind: 'exhausted' };
-  return { kind: 'retry', leaderHint: failure.kind === 'server-error' ? leaderHintOf(failure.error) : undefined };
+  return {
+    kind: 'retry',
+    leaderHint: failure.kind === 'server-error' ? leaderHintOf(failure.error) : undefined,
+  };
 }
 
 /** The error after the last allowed attempt failed in a retryable way. */
@@ -86,29 +101,47 @@ export function exhaustedError(
   const mutationDetails: ErrorDetails = outcome === undefined ? {} : { outcome };
   if (last.kind === 'server-error') {
     // An endpoint answered: its error (NOT_LEADER, UNAVAILABLE) says most.
-    return withDetails(last.error, `${last.error.message} (after ${attempts} attempts)`, { attempts, ...mutationDetails });
+    return withDetails(last.error, `${last.error.message} (after ${attempts} attempts)`, {
+      attempts,
+      ...mutationDetails,
+    });
   }
-  const tried = [...lastErrorByEndpoint.entries()].map(([name, error]) => `  ${name}: ${error}`).join('\n');
+  const tried = [...lastErrorByEndpoint.entries()]
+    .map(([name, error]) => `  ${name}: ${error}`)
+    .join('\n');
   const details: ErrorDetails = {
     attempts,
     endpointsTried: [...lastErrorByEndpoint.keys()].join(','),
-    lastErrors: [...lastErrorByEndpoint.entries()].map(([name, error]) => `${name}: ${error}`).join('; '),
+    lastErrors: [...lastErrorByEndpoint.entries()]
+      .map(([name, error]) => `${name}: ${error}`)
+      .join('; '),
     ...mutationDetails,
   };
   if (everyFailureTimedOut) {
-    return new CairnError('CAIRN_ERR_TIMEOUT', `no endpoint answered in time after ${attempts} attempts:\n${tried}`, {
+    return new CairnError(
+      'CAIRN_ERR_TIMEOUT',
+      `no endpoint answered in time after ${attempts} attempts:\n${tried}`,
+      {
+        details,
+        cause: last.cause,
+      },
+    );
+  }
+  return new CairnError(
+    'CAIRN_ERR_NO_ENDPOINT',
+    `no endpoint answered after ${attempts} attempts:\n${tried}`,
+    {
       details,
       cause: last.cause,
-    });
-  }
-  return new CairnError('CAIRN_ERR_NO_ENDPOINT', `no endpoint answered after ${attempts} attempts:\n${tried}`, {
-    details,
-    cause: last.cause,
-  });
+    },
+  );
 }
 
 /** A transport failure as an error; one that may have carried a change says its outcome is unknown. */
-function transportError(endpoint: Endpoint, failure: Extract<AttemptFailure, { kind: 'transport-error' }>): CairnError {
+function transportError(
+  endpoint: Endpoint,
+  failure: Extract<AttemptFailure, { kind: 'transport-error' }>,
+): CairnError {
   const transport = failure.failure;
   if (transport.sent === 'no') {
     return new CairnError('CAIRN_ERR_UNAVAILABLE', `${endpoint.name}: ${transport.description}`, {

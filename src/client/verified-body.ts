@@ -8,7 +8,11 @@ import { CorruptionError } from '../util/errors.js';
 import { assert } from '../util/assert.js';
 import type { ObjectMetadata } from './messages.js';
 
-export function verifiedBody(body: Readable, metadata: ObjectMetadata, endpointName: string): Readable {
+export function verifiedBody(
+  body: Readable,
+  metadata: ObjectMetadata,
+  endpointName: string,
+): Readable {
   const hash = createHash('sha256');
   let bytes = 0;
   const verifier = new Transform({
@@ -24,7 +28,13 @@ export function verifiedBody(body: Readable, metadata: ObjectMetadata, endpointN
           new CorruptionError(
             `object ${JSON.stringify(metadata.key)} from ${endpointName} does not match its metadata: ` +
               `${bytes} bytes with SHA-256 ${sha256}, expected ${metadata.size} bytes with ${metadata.sha256}`,
-            { key: metadata.key, endpoint: endpointName, expectedSha256: metadata.sha256, actualSha256: sha256, actualBytes: bytes },
+            {
+              key: metadata.key,
+              endpoint: endpointName,
+              expectedSha256: metadata.sha256,
+              actualSha256: sha256,
+              actualBytes: bytes,
+            },
           ),
         );
         return;

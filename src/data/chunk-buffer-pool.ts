@@ -12,7 +12,10 @@ export class ChunkBufferPool {
   private readonly free: Uint8Array[] = [];
   private readonly owned = new Set<ArrayBufferLike>();
 
-  constructor(readonly chunkSizeBytes: number, readonly buffersMax: number) {
+  constructor(
+    readonly chunkSizeBytes: number,
+    readonly buffersMax: number,
+  ) {
     assertInteger(chunkSizeBytes, 'chunkSizeBytes', 1);
     this.permits = new Semaphore(buffersMax);
   }
@@ -32,7 +35,10 @@ export class ChunkBufferPool {
   release(view: Uint8Array): void {
     assert(this.owned.has(view.buffer), 'released a buffer this pool did not hand out');
     const whole = new Uint8Array(view.buffer, 0, this.chunkSizeBytes);
-    assert(!this.free.some((buffer) => buffer.buffer === whole.buffer), 'a buffer was released twice');
+    assert(
+      !this.free.some((buffer) => buffer.buffer === whole.buffer),
+      'a buffer was released twice',
+    );
     this.free.push(whole);
     this.permits.release();
   }

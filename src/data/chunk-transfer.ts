@@ -9,17 +9,27 @@ import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { isSha256 } from '../storage/chunk-store.js';
-import { CairnError, CorruptionError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
+import {
+  CairnError,
+  CorruptionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from '../util/errors.js';
 import { limits } from '../util/limits.js';
 
 const chunkPathPrefix = '/peer/v1/chunks/';
 
 /** Peer-port routes for chunks; returns false for paths it does not own. */
-export async function handleChunkRoute(store: ChunkStore, request: IncomingMessage, response: ServerResponse): Promise<boolean> {
+export async function handleChunkRoute(
+  store: ChunkStore,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<boolean> {
   const url = request.url ?? '';
   if (!url.startsWith(chunkPathPrefix)) return false;
   const sha256 = url.slice(chunkPathPrefix.length);
-  if (!isSha256(sha256)) throw new InvalidArgumentError(`"${sha256}" is not a lowercase hex SHA-256`);
+  if (!isSha256(sha256))
+    throw new InvalidArgumentError(`"${sha256}" is not a lowercase hex SHA-256`);
   if (request.method === 'PUT') {
     const result = await store.write(request as AsyncIterable<Uint8Array>, sha256);
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
@@ -52,29 +62,41 @@ export class ChunkTransport {
 
   /** Stores `bytes` as chunk `sha256` on the peer; resolves once it is durable there. */
   async put(peerAddress: string, sha256: string, bytes: Uint8Array): Promise<void> {
-    const response = await unreachableAsUnavailable(peerAddress, 'store', sha256, () => this.pool(peerAddress).request({
-      method: 'PUT',
-      path: `${chunkPathPrefix}${sha256}`,
-      body: bytes,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) },
-      headersTimeout: limits.clientRequestTimeoutMilliseconds,
-      bodyTimeout: limits.clientRequestTimeoutMilliseconds,
-    }));
+    const response = await unreachableAsUnavailable(peerAddress, 'store', sha256, () =>
+      this.pool(peerAddress).request({
+        method: 'PUT',
+        path: `${chunkPathPrefix}${sha256}`,
+        body: bytes,
+        headers: {
+          'content-type': 'application/octet-stream',
+          'content-length': String(bytes.length),
+        },
+        headersTimeout: limits.clientRequestTimeoutMilliseconds,
+        bodyTimeout: limits.clientRequestTimeoutMilliseconds,
+      }),
+    );
     const text = await response.body.text();
-    if (response.statusCode !== 200) throw peerError(peerAddress, 'store', sha256, response.statusCode, text);
+    if (response.statusCode !== 200)
+      throw peerError(peerAddress, 'store', sha256, response.statusCode, text);
   }
 
   /** The chunk's bytes from the peer, verified by the caller. */
   async get(peerAddress: string, sha256: string): Promise<Uint8Array> {
-    const response = await unreachableAsUnavailable(peerAddress, 'read', sha256, () => this.pool(peerAddress).request({
-      method: 'GET',
-      path: `${chunkPathPrefix}${sha256}`,
-      headersTimeout: limits.clientRequestTimeoutMilliseconds,
-      bodyTimeout: limits.clientRequestTimeoutMilliseconds,
-    }));
-    if (response.statusCode !== 200) throw peerError(peerAddress, 'read', sha256, response.statusCode, await response.body.text());
+    const response = await unreachableAsUnavailable(peerAddress, 'read', sha256, () =>
+      this.pool(peerAddress).request({
+        method: 'GET',
+        path: `${chunkPathPrefix}${sha256}`,
+        headersTimeout: limits.clientRequestTimeoutMilliseconds,
+        bodyTimeout: limits.clientRequestTimeoutMilliseconds,
+      }),
+    );
+    if (response.statusCode !== 200)
+      throw peerError(peerAddress, 'read', sha256, response.statusCode, await response.body.text());
     const bytes = new Uint8Array(await response.body.arrayBuffer());
-    if (bytes.length > limits.chunkSizeBytes) throw new CorruptionError(`chunk ${sha256} from ${peerAddress} is ${bytes.length} bytes, above chunkSizeBytes`);
+    if (bytes.length > limits.chunkSizeBytes)
+      throw new CorruptionError(
+        `chunk ${sha256} from ${peerAddress} is ${bytes.length} bytes, above chunkSizeBytes`,
+      );
     return bytes;
   }
 
@@ -88,18 +110,33 @@ export class ChunkTransport {
  * A replica that cannot be reached fails the put before its manifest is proposed:
  * CAIRN_ERR_UNAVAILABLE with outcome "failed" (nothing was written), so clients may retry.
  */
-async function unreachableAsUnavailable<T>(peerAddress: string, action: string, sha256: string, request: () => Promise<T>): Promise<T> {
+async function unreachableAsUnavailable<T>(
+  peerAddress: string,
+  action: string,
+  sha256: string,
+  request: () => Promise<T>,
+): Promise<T> {
   try {
     return await request();
   } catch (error) {
     if (error instanceof CairnError) throw error;
-    throw new CairnError('CAIRN_ERR_UNAVAILABLE', `could not ${action} chunk ${sha256.slice(0, 12)}… on ${peerAddress}: ${error instanceof Error ? error.message : String(error)}`, {
-      details: { peer: peerAddress, outcome: 'failed' },
-    });
+    throw new CairnError(
+      'CAIRN_ERR_UNAVAILABLE',
+      `could not ${action} chunk ${sha256.slice(0, 12)}… on ${peerAddress}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        details: { peer: peerAddress, outcome: 'failed' },
+      },
+    );
   }
 }
 
-function peerError(peerAddress: string, action: string, sha256: string, status: number, body: string): CairnError {
+function peerError(
+  peerAddress: string,
+  action: string,
+  sha256: string,
+  status: number,
+  body: string,
+): CairnError {
   let code = 'UNAVAILABLE';
   let message = body.slice(0, 200);
   try {
@@ -109,8 +146,17 @@ function peerError(peerAddress: string, action: string, sha256: string, status: 
   } catch {
     // not JSON: keep the raw text
   }
-  const errorCode = code === 'DISK_FULL' ? 'CAIRN_ERR_DISK_FULL' : code === 'NOT_FOUND' ? 'CAIRN_ERR_NOT_FOUND' : 'CAIRN_ERR_UNAVAILABLE';
-  return new CairnError(errorCode, `could not ${action} chunk ${sha256.slice(0, 12)}… on ${peerAddress}: ${status} ${message}`, {
-    details: { peer: peerAddress, status, outcome: 'failed' },
-  });
+  const errorCode =
+    code === 'DISK_FULL'
+      ? 'CAIRN_ERR_DISK_FULL'
+      : code === 'NOT_FOUND'
+        ? 'CAIRN_ERR_NOT_FOUND'
+        : 'CAIRN_ERR_UNAVAILABLE';
+  return new CairnError(
+    errorCode,
+    `could not ${action} chunk ${sha256.slice(0, 12)}… on ${peerAddress}: ${status} ${message}`,
+    {
+      details: { peer: peerAddress, status, outcome: 'failed' },
+    },
+  );
 }

@@ -46,24 +46,38 @@ export interface WriteChunksOptions {
 }
 
 /** Stores every chunk of `source` on its R nodes; `prefix` is data already read. */
-export async function writeChunks(context: ChunkPlacementContext, source: AsyncIterable<Uint8Array>, prefix: Uint8Array, options: WriteChunksOptions): Promise<WrittenChunks> {
+export async function writeChunks(
+  context: ChunkPlacementContext,
+  source: AsyncIterable<Uint8Array>,
+  prefix: Uint8Array,
+  options: WriteChunksOptions,
+): Promise<WrittenChunks> {
   assert(options.inflightChunksMax >= 1, 'at least one chunk in flight');
   const objectHash = createHash('sha256');
   const chunks: ManifestChunk[] = [];
   const inflight: Promise<void>[] = [];
   let size = 0;
   const ring = context.rings()[0];
-  if (ring === undefined) throw new CairnError('CAIRN_ERR_NOT_IN_CLUSTER', 'this node has no placement ring yet');
+  if (ring === undefined)
+    throw new CairnError('CAIRN_ERR_NOT_IN_CLUSTER', 'this node has no placement ring yet');
   const pool = options.bufferPool;
-  if (pool !== undefined) assert(pool.chunkSizeBytes === options.chunkSizeBytes, 'pool buffers are chunk-sized');
+  if (pool !== undefined)
+    assert(pool.chunkSizeBytes === options.chunkSizeBytes, 'pool buffers are chunk-sized');
   const storeChunk = async (bytes: Uint8Array): Promise<void> => {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     chunks.push({ sha256, size: bytes.length });
     objectHash.update(bytes);
     size += bytes.length;
-    if (size > options.objectSizeBytesMax) throw new CairnError('CAIRN_ERR_LIMIT_EXCEEDED', `the object exceeds ${options.objectSizeBytesMax} bytes`);
+    if (size > options.objectSizeBytesMax)
+      throw new CairnError(
+        'CAIRN_ERR_LIMIT_EXCEEDED',
+        `the object exceeds ${options.objectSizeBytesMax} bytes`,
+      );
     if (inflight.length >= options.inflightChunksMax) await inflight.shift();
-    const replicas = context.firstReplicaOnly === true ? ring.replicasFor(sha256).slice(0, 1) : ring.replicasFor(sha256);
+    const replicas =
+      context.firstReplicaOnly === true
+        ? ring.replicasFor(sha256).slice(0, 1)
+        : ring.replicasFor(sha256);
     const copies = replicas.map((memberId) => storeCopy(context, memberId, sha256, bytes));
     const stored = Promise.all(copies).then(() => options.onProgress?.(bytes.length));
     stored.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
@@ -86,13 +100,19 @@ export async function writeChunks(context: ChunkPlacementContext, source: AsyncI
   return { chunks, size, sha256: objectHash.digest('hex') };
 }
 
-async function storeCopy(context: ChunkPlacementContext, memberId: string, sha256: string, bytes: Uint8Array): Promise<void> {
+async function storeCopy(
+  context: ChunkPlacementContext,
+  memberId: string,
+  sha256: string,
+  bytes: Uint8Array,
+): Promise<void> {
   if (memberId === context.selfId) {
     await context.store.write(bytes, sha256);
     return;
   }
   const address = context.peerAddressOf(memberId);
-  if (address === undefined) throw new CairnError('CAIRN_ERR_UNAVAILABLE', `no peer address known for member ${memberId}`);
+  if (address === undefined)
+    throw new CairnError('CAIRN_ERR_UNAVAILABLE', `no peer address known for member ${memberId}`);
   await context.transport.put(address, sha256, bytes);
 }
 
@@ -102,7 +122,12 @@ async function storeCopy(context: ChunkPlacementContext, memberId: string, sha25
  * while the node's buffers are all in use) and the consumer gives every yielded chunk
  * back with `pool.release`; a buffer never yielded is given back here.
  */
-export async function* cutIntoChunks(source: AsyncIterable<Uint8Array>, prefix: Uint8Array, chunkSizeBytes: number, pool?: ChunkBufferPool): AsyncGenerator<Uint8Array> {
+export async function* cutIntoChunks(
+  source: AsyncIterable<Uint8Array>,
+  prefix: Uint8Array,
+  chunkSizeBytes: number,
+  pool?: ChunkBufferPool,
+): AsyncGenerator<Uint8Array> {
   let buffer: Uint8Array | null = null;
   let filled = 0;
   try {
@@ -134,14 +159,21 @@ export async function* cutIntoChunks(source: AsyncIterable<Uint8Array>, prefix: 
   }
 }
 
-async function* withPrefix(prefix: Uint8Array, source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* withPrefix(
+  prefix: Uint8Array,
+  source: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
   if (prefix.length > 0) yield prefix;
   yield* source;
 }
 
 /** Streams the object's chunks in order, each verified; prefetches one chunk ahead. */
-export async function* readChunks(context: ChunkPlacementContext, chunks: readonly ManifestChunk[]): AsyncGenerator<Uint8Array> {
-  let next: Promise<Uint8Array> | undefined = chunks[0] === undefined ? undefined : readChunk(context, chunks[0]);
+export async function* readChunks(
+  context: ChunkPlacementContext,
+  chunks: readonly ManifestChunk[],
+): AsyncGenerator<Uint8Array> {
+  let next: Promise<Uint8Array> | undefined =
+    chunks[0] === undefined ? undefined : readChunk(context, chunks[0]);
   for (let index = 0; index < chunks.length; index++) {
     const current = next as Promise<Uint8Array>;
     const following = chunks[index + 1];
@@ -151,14 +183,21 @@ export async function* readChunks(context: ChunkPlacementContext, chunks: readon
   }
 }
 
-async function readChunk(context: ChunkPlacementContext, chunk: ManifestChunk): Promise<Uint8Array> {
+async function readChunk(
+  context: ChunkPlacementContext,
+  chunk: ManifestChunk,
+): Promise<Uint8Array> {
   const candidates = replicaCandidates(context, chunk.sha256);
   const failures: string[] = [];
   for (const memberId of candidates) {
     try {
-      const bytes = memberId === context.selfId ? await context.store.read(chunk.sha256) : await fetchRemote(context, memberId, chunk.sha256);
+      const bytes =
+        memberId === context.selfId
+          ? await context.store.read(chunk.sha256)
+          : await fetchRemote(context, memberId, chunk.sha256);
       const actual = createHash('sha256').update(bytes).digest('hex');
-      if (actual !== chunk.sha256 || bytes.length !== chunk.size) throw new Error(`content hashes to ${actual.slice(0, 12)}…, ${bytes.length} bytes`);
+      if (actual !== chunk.sha256 || bytes.length !== chunk.size)
+        throw new Error(`content hashes to ${actual.slice(0, 12)}…, ${bytes.length} bytes`);
       return bytes;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
@@ -166,10 +205,17 @@ async function readChunk(context: ChunkPlacementContext, chunk: ManifestChunk): 
       context.onBadCopy?.(memberId, chunk.sha256, reason);
     }
   }
-  throw new CairnError('CAIRN_ERR_UNAVAILABLE', `no healthy copy of chunk ${chunk.sha256.slice(0, 12)}… (${failures.join('; ') || 'no replicas'})`);
+  throw new CairnError(
+    'CAIRN_ERR_UNAVAILABLE',
+    `no healthy copy of chunk ${chunk.sha256.slice(0, 12)}… (${failures.join('; ') || 'no replicas'})`,
+  );
 }
 
-async function fetchRemote(context: ChunkPlacementContext, memberId: string, sha256: string): Promise<Uint8Array> {
+async function fetchRemote(
+  context: ChunkPlacementContext,
+  memberId: string,
+  sha256: string,
+): Promise<Uint8Array> {
   const address = context.peerAddressOf(memberId);
   if (address === undefined) throw new Error('no peer address known');
   return context.transport.get(address, sha256);
@@ -180,7 +226,8 @@ function replicaCandidates(context: ChunkPlacementContext, sha256: string): stri
   const ordered: string[] = [];
   for (const ring of context.rings()) {
     const replicas = ring.replicasFor(sha256);
-    if (replicas.includes(context.selfId) && !ordered.includes(context.selfId)) ordered.push(context.selfId);
+    if (replicas.includes(context.selfId) && !ordered.includes(context.selfId))
+      ordered.push(context.selfId);
     for (const memberId of replicas) if (!ordered.includes(memberId)) ordered.push(memberId);
   }
   return ordered;

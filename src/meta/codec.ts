@@ -29,22 +29,34 @@ export function varintLengthBytes(value: number): number {
 }
 
 export function corrupt(what: string, problem: string, reader: BinaryReader): never {
-  throw new CorruptionError(`malformed ${what}: ${problem} at byte ${reader.position}`, { what, offset: reader.position });
+  throw new CorruptionError(`malformed ${what}: ${problem} at byte ${reader.position}`, {
+    what,
+    offset: reader.position,
+  });
 }
 
 /** A canonical varint in [minimum, maximum]. */
-export function readBoundedVarint(reader: BinaryReader, what: string, field: string, minimum: number, maximum: number): number {
+export function readBoundedVarint(
+  reader: BinaryReader,
+  what: string,
+  field: string,
+  minimum: number,
+  maximum: number,
+): number {
   const start = reader.position;
   const value = reader.readVarint();
-  if (reader.position - start !== varintLengthBytes(value)) corrupt(what, `non-canonical varint ${field}`, reader);
-  if (value < minimum || value > maximum) corrupt(what, `${field} ${value} outside [${minimum}, ${maximum}]`, reader);
+  if (reader.position - start !== varintLengthBytes(value))
+    corrupt(what, `non-canonical varint ${field}`, reader);
+  if (value < minimum || value > maximum)
+    corrupt(what, `${field} ${value} outside [${minimum}, ${maximum}]`, reader);
   return value;
 }
 
 export function writeSha256Hex(writer: BinaryWriter, hex: string): void {
   assert(isSha256Hex(hex), `a SHA-256 is 64 lowercase hex digits, got ${JSON.stringify(hex)}`);
   const bytes = new Uint8Array(sha256Bytes);
-  for (let index = 0; index < sha256Bytes; index++) bytes[index] = parseInt(hex.slice(index * 2, index * 2 + 2), 16);
+  for (let index = 0; index < sha256Bytes; index++)
+    bytes[index] = parseInt(hex.slice(index * 2, index * 2 + 2), 16);
   writer.writeBytes(bytes);
 }
 
@@ -61,7 +73,8 @@ export function bytesToHex(bytes: Uint8Array): string {
 
 export function readSha256Hex(reader: BinaryReader, what: string, field: string): string {
   const bytes = readLengthPrefixed(reader, what, field, sha256Bytes);
-  if (bytes.length !== sha256Bytes) corrupt(what, `${field} has ${bytes.length} bytes, a SHA-256 has ${sha256Bytes}`, reader);
+  if (bytes.length !== sha256Bytes)
+    corrupt(what, `${field} has ${bytes.length} bytes, a SHA-256 has ${sha256Bytes}`, reader);
   return bytesToHex(bytes);
 }
 
@@ -75,25 +88,38 @@ export function writeFloat64(writer: BinaryWriter, value: number): void {
 
 export function readFloat64(reader: BinaryReader, what: string, field: string): number {
   const bytes = readLengthPrefixed(reader, what, field, float64Bytes);
-  if (bytes.length !== float64Bytes) corrupt(what, `${field} has ${bytes.length} bytes, a float64 has ${float64Bytes}`, reader);
+  if (bytes.length !== float64Bytes)
+    corrupt(what, `${field} has ${bytes.length} bytes, a float64 has ${float64Bytes}`, reader);
   const value = new DataView(bytes.buffer, bytes.byteOffset, float64Bytes).getFloat64(0, true);
-  if (!Number.isFinite(value) || Object.is(value, -0)) corrupt(what, `${field} is not a canonical finite number`, reader);
+  if (!Number.isFinite(value) || Object.is(value, -0))
+    corrupt(what, `${field} is not a canonical finite number`, reader);
   return value;
 }
 
 /** Length-prefixed bytes of at most `lengthBytesMax` (a view into the input, no copy). */
-export function readLengthPrefixed(reader: BinaryReader, what: string, field: string, lengthBytesMax: number): Uint8Array {
+export function readLengthPrefixed(
+  reader: BinaryReader,
+  what: string,
+  field: string,
+  lengthBytesMax: number,
+): Uint8Array {
   const start = reader.position;
   const bytes = reader.readBytes(lengthBytesMax);
   const prefixBytes = reader.position - start - bytes.length;
-  if (prefixBytes !== varintLengthBytes(bytes.length)) corrupt(what, `non-canonical length of ${field}`, reader);
+  if (prefixBytes !== varintLengthBytes(bytes.length))
+    corrupt(what, `non-canonical length of ${field}`, reader);
   return bytes;
 }
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A length-prefixed, strictly decoded UTF-8 string of at most `lengthBytesMax` bytes. */
-export function readBoundedString(reader: BinaryReader, what: string, field: string, lengthBytesMax: number): string {
+export function readBoundedString(
+  reader: BinaryReader,
+  what: string,
+  field: string,
+  lengthBytesMax: number,
+): string {
   const bytes = readLengthPrefixed(reader, what, field, lengthBytesMax);
   try {
     return textDecoder.decode(bytes);
@@ -103,7 +129,12 @@ export function readBoundedString(reader: BinaryReader, what: string, field: str
 }
 
 /** A one-byte tag in [0, maximum]. */
-export function readTag(reader: BinaryReader, what: string, field: string, maximum: number): number {
+export function readTag(
+  reader: BinaryReader,
+  what: string,
+  field: string,
+  maximum: number,
+): number {
   if (reader.remainingBytes < 1) corrupt(what, `truncated before ${field}`, reader);
   const tag = reader.readUint8();
   if (tag > maximum) corrupt(what, `unknown ${field} ${tag}`, reader);
@@ -111,7 +142,12 @@ export function readTag(reader: BinaryReader, what: string, field: string, maxim
 }
 
 /** The finished encoding, refused when it exceeds `limitBytes` (named `limitName`). */
-export function finishWithin(writer: BinaryWriter, limitName: string, limitBytes: number): Uint8Array {
-  if (writer.byteLength > limitBytes) throw new LimitExceededError(limitName, limitBytes, writer.byteLength, 'bytes');
+export function finishWithin(
+  writer: BinaryWriter,
+  limitName: string,
+  limitBytes: number,
+): Uint8Array {
+  if (writer.byteLength > limitBytes)
+    throw new LimitExceededError(limitName, limitBytes, writer.byteLength, 'bytes');
   return writer.finish();
 }

@@ -94,7 +94,12 @@ export type MetaCommand =
       /** Printable ASCII, up to metaRequestIdBytesMax; '' means no retry deduplication. */
       readonly requestId: string;
     }
-  | { readonly type: 'deleteObject'; readonly key: string; readonly condition?: WriteCondition; readonly requestId: string };
+  | {
+      readonly type: 'deleteObject';
+      readonly key: string;
+      readonly condition?: WriteCondition;
+      readonly requestId: string;
+    };
 
 export type MetaCommandType = MetaCommand['type'];
 
@@ -111,7 +116,13 @@ const commandTags: readonly MetaCommandType[] = [
 ];
 const what = 'meta command';
 
-const membershipCommandTypes: ReadonlySet<MetaCommandType> = new Set(['bootstrapCluster', 'addMember', 'updateMember', 'removeMember', 'settleEpoch']);
+const membershipCommandTypes: ReadonlySet<MetaCommandType> = new Set([
+  'bootstrapCluster',
+  'addMember',
+  'updateMember',
+  'removeMember',
+  'settleEpoch',
+]);
 
 /**
  * Whether an encoded command may change the members or the rings, read from its tag
@@ -154,7 +165,9 @@ export function decodeCommand(data: Uint8Array): MetaCommand {
   const reader = new BinaryReader(data, what);
   const format = readTag(reader, what, 'format version', 0xff);
   if (format !== commandFormatVersion) corrupt(what, `unknown format version ${format}`, reader);
-  const type = commandTags[readTag(reader, what, 'command tag', commandTags.length - 1)] as MetaCommandType;
+  const type = commandTags[
+    readTag(reader, what, 'command tag', commandTags.length - 1)
+  ] as MetaCommandType;
   const command = decodeFields(reader, type);
   reader.expectEnd();
   const problem = commandProblem(command);
@@ -207,8 +220,20 @@ function decodeFields(reader: BinaryReader, type: MetaCommandType): MetaCommand 
       return { type };
     case 'bootstrapCluster': {
       const clusterId = readBoundedString(reader, what, 'clusterId', limits.metaClusterIdBytesMax);
-      const replicationFactor = readBoundedVarint(reader, what, 'replicationFactor', 1, limits.replicationFactorMax);
-      const vnodesPerWeightUnit = readBoundedVarint(reader, what, 'vnodesPerWeightUnit', 1, limits.placementVirtualNodesPerNodeMax);
+      const replicationFactor = readBoundedVarint(
+        reader,
+        what,
+        'replicationFactor',
+        1,
+        limits.replicationFactorMax,
+      );
+      const vnodesPerWeightUnit = readBoundedVarint(
+        reader,
+        what,
+        'vnodesPerWeightUnit',
+        1,
+        limits.placementVirtualNodesPerNodeMax,
+      );
       const count = readBoundedVarint(reader, what, 'member count', 1, limits.placementMembersMax);
       const members: MemberSpec[] = [];
       for (let index = 0; index < count; index++) members.push(readMemberSpec(reader));
@@ -219,7 +244,10 @@ function decodeFields(reader: BinaryReader, type: MetaCommandType): MetaCommand 
     case 'updateMember':
       return readMemberUpdate(reader);
     case 'removeMember':
-      return { type, id: readBoundedString(reader, what, 'member id', limits.placementIdentifierBytesMax) };
+      return {
+        type,
+        id: readBoundedString(reader, what, 'member id', limits.placementIdentifierBytesMax),
+      };
     case 'settleEpoch':
       return { type, epoch: readBoundedVarint(reader, what, 'epoch', 1, Number.MAX_SAFE_INTEGER) };
     case 'putObject': {
@@ -227,13 +255,17 @@ function decodeFields(reader: BinaryReader, type: MetaCommandType): MetaCommand 
       const value = readObjectValue(reader);
       const condition = readCondition(reader);
       const requestId = readBoundedString(reader, what, 'requestId', limits.metaRequestIdBytesMax);
-      return condition === undefined ? { type, key, value, requestId } : { type, key, value, condition, requestId };
+      return condition === undefined
+        ? { type, key, value, requestId }
+        : { type, key, value, condition, requestId };
     }
     case 'deleteObject': {
       const key = readBoundedString(reader, what, 'key', limits.keyLengthBytesMax);
       const condition = readCondition(reader);
       const requestId = readBoundedString(reader, what, 'requestId', limits.metaRequestIdBytesMax);
-      return condition === undefined ? { type, key, requestId } : { type, key, condition, requestId };
+      return condition === undefined
+        ? { type, key, requestId }
+        : { type, key, condition, requestId };
     }
     default:
       return assertNever(type, 'meta command type');
@@ -251,19 +283,41 @@ export function writeMemberSpec(writer: BinaryWriter, member: MemberSpec): void 
 
 export function readMemberSpec(reader: BinaryReader, recordWhat = what): MemberSpec {
   const id = readBoundedString(reader, recordWhat, 'member id', limits.placementIdentifierBytesMax);
-  const clientAddress = readBoundedString(reader, recordWhat, 'clientAddress', limits.metaAddressBytesMax);
-  const peerAddress = readBoundedString(reader, recordWhat, 'peerAddress', limits.metaAddressBytesMax);
+  const clientAddress = readBoundedString(
+    reader,
+    recordWhat,
+    'clientAddress',
+    limits.metaAddressBytesMax,
+  );
+  const peerAddress = readBoundedString(
+    reader,
+    recordWhat,
+    'peerAddress',
+    limits.metaAddressBytesMax,
+  );
   const zone = readBoundedString(reader, recordWhat, 'zone', limits.placementIdentifierBytesMax);
   const weight = readFloat64(reader, recordWhat, 'weight');
-  const role = memberRoles[readTag(reader, recordWhat, 'role', memberRoles.length - 1)] as MemberRole;
+  const role = memberRoles[
+    readTag(reader, recordWhat, 'role', memberRoles.length - 1)
+  ] as MemberRole;
   return { id, clientAddress, peerAddress, zone, weight, role };
 }
 
 // updateMember: a presence bitmask, then the present fields in bit order.
-const updateBits = { clientAddress: 1, peerAddress: 2, zone: 4, weight: 8, role: 16, state: 32 } as const;
+const updateBits = {
+  clientAddress: 1,
+  peerAddress: 2,
+  zone: 4,
+  weight: 8,
+  role: 16,
+  state: 32,
+} as const;
 const updateBitsAll = 63;
 
-function writeMemberUpdate(writer: BinaryWriter, command: Extract<MetaCommand, { type: 'updateMember' }>): void {
+function writeMemberUpdate(
+  writer: BinaryWriter,
+  command: Extract<MetaCommand, { type: 'updateMember' }>,
+): void {
   writer.writeString(command.id);
   let mask = 0;
   if (command.clientAddress !== undefined) mask |= updateBits.clientAddress;
@@ -294,12 +348,24 @@ function readMemberUpdate(reader: BinaryReader): MetaCommand {
     role?: MemberRole;
     state?: MemberState;
   } = { type: 'updateMember', id };
-  if (mask & updateBits.clientAddress) update.clientAddress = readBoundedString(reader, what, 'clientAddress', limits.metaAddressBytesMax);
-  if (mask & updateBits.peerAddress) update.peerAddress = readBoundedString(reader, what, 'peerAddress', limits.metaAddressBytesMax);
-  if (mask & updateBits.zone) update.zone = readBoundedString(reader, what, 'zone', limits.placementIdentifierBytesMax);
+  if (mask & updateBits.clientAddress)
+    update.clientAddress = readBoundedString(
+      reader,
+      what,
+      'clientAddress',
+      limits.metaAddressBytesMax,
+    );
+  if (mask & updateBits.peerAddress)
+    update.peerAddress = readBoundedString(reader, what, 'peerAddress', limits.metaAddressBytesMax);
+  if (mask & updateBits.zone)
+    update.zone = readBoundedString(reader, what, 'zone', limits.placementIdentifierBytesMax);
   if (mask & updateBits.weight) update.weight = readFloat64(reader, what, 'weight');
-  if (mask & updateBits.role) update.role = memberRoles[readTag(reader, what, 'role', memberRoles.length - 1)] as MemberRole;
-  if (mask & updateBits.state) update.state = memberStates[readTag(reader, what, 'state', memberStates.length - 1)] as MemberState;
+  if (mask & updateBits.role)
+    update.role = memberRoles[readTag(reader, what, 'role', memberRoles.length - 1)] as MemberRole;
+  if (mask & updateBits.state)
+    update.state = memberStates[
+      readTag(reader, what, 'state', memberStates.length - 1)
+    ] as MemberState;
   return update;
 }
 
@@ -326,17 +392,40 @@ export function readObjectValue(reader: BinaryReader, recordWhat = what): Object
   const tag = readTag(reader, recordWhat, 'value kind', valueTags.manifest);
   if (tag === valueTags.inline) {
     // Copy: the entry buffer must not be retained by whatever keeps the value.
-    return { kind: 'inline', bytes: readLengthPrefixed(reader, recordWhat, 'inline value', limits.objectInlineBytesMax).slice() };
+    return {
+      kind: 'inline',
+      bytes: readLengthPrefixed(
+        reader,
+        recordWhat,
+        'inline value',
+        limits.objectInlineBytesMax,
+      ).slice(),
+    };
   }
   if (tag !== valueTags.manifest) corrupt(recordWhat, `unknown value kind ${tag}`, reader);
   const size = readBoundedVarint(reader, recordWhat, 'size', 1, Number.MAX_SAFE_INTEGER);
   const sha256 = readSha256Hex(reader, recordWhat, 'sha256');
-  const chunkSizeBytes = readBoundedVarint(reader, recordWhat, 'chunkSizeBytes', 1, limits.chunkSizeBytes);
-  const count = readBoundedVarint(reader, recordWhat, 'chunk count', 1, limits.metaManifestChunksMax);
+  const chunkSizeBytes = readBoundedVarint(
+    reader,
+    recordWhat,
+    'chunkSizeBytes',
+    1,
+    limits.chunkSizeBytes,
+  );
+  const count = readBoundedVarint(
+    reader,
+    recordWhat,
+    'chunk count',
+    1,
+    limits.metaManifestChunksMax,
+  );
   const chunks: ManifestChunk[] = [];
   for (let index = 0; index < count; index++) {
     const chunkSha256 = readSha256Hex(reader, recordWhat, 'chunk sha256');
-    chunks.push({ sha256: chunkSha256, size: readBoundedVarint(reader, recordWhat, 'chunk size', 1, chunkSizeBytes) });
+    chunks.push({
+      sha256: chunkSha256,
+      size: readBoundedVarint(reader, recordWhat, 'chunk size', 1, chunkSizeBytes),
+    });
   }
   return { kind: 'manifest', size, sha256, chunkSizeBytes, chunks };
 }
@@ -382,18 +471,38 @@ export function commandProblem(command: MetaCommand): string | undefined {
         requestIdProblem(command.requestId)
       );
     case 'deleteObject':
-      return objectKeyProblem(command.key) ?? conditionProblem(command.condition) ?? requestIdProblem(command.requestId);
+      return (
+        objectKeyProblem(command.key) ??
+        conditionProblem(command.condition) ??
+        requestIdProblem(command.requestId)
+      );
     default:
       return assertNever(command, 'meta command');
   }
 }
 
-function bootstrapProblem(command: Extract<MetaCommand, { type: 'bootstrapCluster' }>): string | undefined {
-  const clusterIdProblem = identifierProblem(command.clusterId, 'clusterId', limits.metaClusterIdBytesMax);
+function bootstrapProblem(
+  command: Extract<MetaCommand, { type: 'bootstrapCluster' }>,
+): string | undefined {
+  const clusterIdProblem = identifierProblem(
+    command.clusterId,
+    'clusterId',
+    limits.metaClusterIdBytesMax,
+  );
   if (clusterIdProblem !== undefined) return clusterIdProblem;
   const numberProblem =
-    integerProblem(command.replicationFactor, 'replicationFactor', 1, limits.replicationFactorMax) ??
-    integerProblem(command.vnodesPerWeightUnit, 'vnodesPerWeightUnit', 1, limits.placementVirtualNodesPerNodeMax);
+    integerProblem(
+      command.replicationFactor,
+      'replicationFactor',
+      1,
+      limits.replicationFactorMax,
+    ) ??
+    integerProblem(
+      command.vnodesPerWeightUnit,
+      'vnodesPerWeightUnit',
+      1,
+      limits.placementVirtualNodesPerNodeMax,
+    );
   if (numberProblem !== undefined) return numberProblem;
   if (command.members.length < 1 || command.members.length > limits.placementMembersMax) {
     return `a cluster is bootstrapped with 1 to ${limits.placementMembersMax} members, got ${command.members.length}`;
@@ -407,7 +516,8 @@ function bootstrapProblem(command: Extract<MetaCommand, { type: 'bootstrapCluste
     ids.add(member.id);
     if (member.role === 'voter') voters++;
   }
-  if (voters < 1 || voters > limits.raftVotersMax) return `a cluster starts with 1 to ${limits.raftVotersMax} voters, got ${voters}`;
+  if (voters < 1 || voters > limits.raftVotersMax)
+    return `a cluster starts with 1 to ${limits.raftVotersMax} voters, got ${voters}`;
   return undefined;
 }
 
@@ -418,23 +528,33 @@ function memberSpecProblem(member: MemberSpec): string | undefined {
     addressProblem(member.peerAddress, 'peerAddress') ??
     identifierProblem(member.zone, 'zone') ??
     weightProblem(member.weight) ??
-    (memberRoles.includes(member.role) ? undefined : `role must be learner or voter, got ${String(member.role)}`)
+    (memberRoles.includes(member.role)
+      ? undefined
+      : `role must be learner or voter, got ${String(member.role)}`)
   );
 }
 
-function memberUpdateProblem(command: Extract<MetaCommand, { type: 'updateMember' }>): string | undefined {
+function memberUpdateProblem(
+  command: Extract<MetaCommand, { type: 'updateMember' }>,
+): string | undefined {
   const idProblem = identifierProblem(command.id, 'member id');
   if (idProblem !== undefined) return idProblem;
   const { clientAddress, peerAddress, zone, weight, role, state } = command;
-  if ([clientAddress, peerAddress, zone, weight, role, state].every((field) => field === undefined)) {
+  if (
+    [clientAddress, peerAddress, zone, weight, role, state].every((field) => field === undefined)
+  ) {
     return `updateMember of "${command.id}" changes nothing`;
   }
-  if (clientAddress !== undefined && addressProblem(clientAddress, 'clientAddress')) return addressProblem(clientAddress, 'clientAddress');
-  if (peerAddress !== undefined && addressProblem(peerAddress, 'peerAddress')) return addressProblem(peerAddress, 'peerAddress');
+  if (clientAddress !== undefined && addressProblem(clientAddress, 'clientAddress'))
+    return addressProblem(clientAddress, 'clientAddress');
+  if (peerAddress !== undefined && addressProblem(peerAddress, 'peerAddress'))
+    return addressProblem(peerAddress, 'peerAddress');
   if (zone !== undefined && identifierProblem(zone, 'zone')) return identifierProblem(zone, 'zone');
   if (weight !== undefined && weightProblem(weight)) return weightProblem(weight);
-  if (role !== undefined && !memberRoles.includes(role)) return `role must be learner or voter, got ${String(role)}`;
-  if (state !== undefined && !memberStates.includes(state)) return `state must be one of ${memberStates.join(', ')}, got ${String(state)}`;
+  if (role !== undefined && !memberRoles.includes(role))
+    return `role must be learner or voter, got ${String(role)}`;
+  if (state !== undefined && !memberStates.includes(state))
+    return `state must be one of ${memberStates.join(', ')}, got ${String(state)}`;
   return undefined;
 }
 
@@ -457,49 +577,84 @@ function objectValueProblem(value: ObjectValue): string | undefined {
     const chunk = value.chunks[index] as ManifestChunk;
     if (!isSha256Hex(chunk.sha256)) return `chunk ${index} sha256 must be 64 lowercase hex digits`;
     const last = index === value.chunks.length - 1;
-    const sizeProblem = integerProblem(chunk.size, `chunk ${index} size`, last ? 1 : value.chunkSizeBytes, value.chunkSizeBytes);
+    const sizeProblem = integerProblem(
+      chunk.size,
+      `chunk ${index} size`,
+      last ? 1 : value.chunkSizeBytes,
+      value.chunkSizeBytes,
+    );
     if (sizeProblem !== undefined) return sizeProblem;
     total += chunk.size;
   }
-  if (total !== value.size) return `the chunk sizes add up to ${total}, the object size is ${value.size}`;
+  if (total !== value.size)
+    return `the chunk sizes add up to ${total}, the object size is ${value.size}`;
   return undefined;
 }
 
 function conditionProblem(condition: WriteCondition | undefined): string | undefined {
   if (condition === undefined) return undefined;
-  if ('ifAbsent' in condition) return condition.ifAbsent === true ? undefined : 'ifAbsent must be true';
+  if ('ifAbsent' in condition)
+    return condition.ifAbsent === true ? undefined : 'ifAbsent must be true';
   return integerProblem(condition.ifVersion, 'ifVersion', 0, Number.MAX_SAFE_INTEGER);
 }
 
 function requestIdProblem(requestId: string): string | undefined {
-  if (typeof requestId !== 'string' || requestId.length > limits.metaRequestIdBytesMax || !requestIdPattern.test(requestId)) {
+  if (
+    typeof requestId !== 'string' ||
+    requestId.length > limits.metaRequestIdBytesMax ||
+    !requestIdPattern.test(requestId)
+  ) {
     return `a requestId is 0 to ${limits.metaRequestIdBytesMax} printable ASCII characters without spaces`;
   }
   return undefined;
 }
 
-function identifierProblem(value: string, field: string, lengthMax: number = limits.placementIdentifierBytesMax): string | undefined {
-  if (typeof value !== 'string' || value.length < 1 || value.length > lengthMax || !identifierPattern.test(value)) {
+function identifierProblem(
+  value: string,
+  field: string,
+  lengthMax: number = limits.placementIdentifierBytesMax,
+): string | undefined {
+  if (
+    typeof value !== 'string' ||
+    value.length < 1 ||
+    value.length > lengthMax ||
+    !identifierPattern.test(value)
+  ) {
     return `${field} must be 1 to ${lengthMax} characters of A-Z a-z 0-9 . _ : - starting with a letter or digit, got ${JSON.stringify(value)}`;
   }
   return undefined;
 }
 
 function addressProblem(value: string, field: string): string | undefined {
-  if (typeof value !== 'string' || value.length < 1 || value.length > limits.metaAddressBytesMax || !addressPattern.test(value)) {
+  if (
+    typeof value !== 'string' ||
+    value.length < 1 ||
+    value.length > limits.metaAddressBytesMax ||
+    !addressPattern.test(value)
+  ) {
     return `${field} must be 1 to ${limits.metaAddressBytesMax} printable ASCII characters without spaces, got ${JSON.stringify(value)}`;
   }
   return undefined;
 }
 
 function weightProblem(weight: number): string | undefined {
-  if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0 || weight > limits.placementWeightMax) {
+  if (
+    typeof weight !== 'number' ||
+    !Number.isFinite(weight) ||
+    weight <= 0 ||
+    weight > limits.placementWeightMax
+  ) {
     return `weight must be a number in (0, ${limits.placementWeightMax}], got ${String(weight)}`;
   }
   return undefined;
 }
 
-function integerProblem(value: number, field: string, minimum: number, maximum: number): string | undefined {
+function integerProblem(
+  value: number,
+  field: string,
+  minimum: number,
+  maximum: number,
+): string | undefined {
   if (!Number.isSafeInteger(value) || value < minimum || value > maximum) {
     return `${field} must be an integer in [${minimum}, ${maximum}], got ${String(value)}`;
   }

@@ -55,7 +55,8 @@ export const inlineValueKey = (key: string): string => metaKeys.inlineValuePrefi
 export const chunkReferenceKey = (sha256: string): string => metaKeys.chunkReferencePrefix + sha256;
 export const garbageKey = (sha256: string): string => metaKeys.garbagePrefix + sha256;
 export const requestKey = (requestId: string): string => metaKeys.requestPrefix + requestId;
-export const requestExpiryKey = (index: number): string => metaKeys.requestExpiryPrefix + fixedWidthHex(index);
+export const requestExpiryKey = (index: number): string =>
+  metaKeys.requestExpiryPrefix + fixedWidthHex(index);
 
 /**
  * Why `key` is not a valid object key, or undefined when it is. One function for
@@ -71,7 +72,8 @@ export function objectKeyProblem(key: string): string | undefined {
     else if (unit < 0x800) lengthBytes += 2;
     else if (unit >= 0xd800 && unit <= 0xdbff) {
       const next = index + 1 < key.length ? key.charCodeAt(index + 1) : 0;
-      if (next < 0xdc00 || next > 0xdfff) return `an object key must be valid Unicode (lone surrogate at character ${index})`;
+      if (next < 0xdc00 || next > 0xdfff)
+        return `an object key must be valid Unicode (lone surrogate at character ${index})`;
       lengthBytes += 4;
       index++;
     } else if (unit >= 0xdc00 && unit <= 0xdfff) {

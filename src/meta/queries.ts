@@ -6,10 +6,23 @@ import { CorruptionError, InvalidArgumentError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import type { RingDescription } from '../placement/index.js';
 import type { ManifestChunk } from './commands.js';
-import { inlineValueKey, metaKeys, objectKey, objectKeyProblem, ringKey, validateObjectKey } from './keys.js';
+import {
+  inlineValueKey,
+  metaKeys,
+  objectKey,
+  objectKeyProblem,
+  ringKey,
+  validateObjectKey,
+} from './keys.js';
 import type { ClusterIdentity, MemberRecord, MetaProgress, RingState } from './records.js';
 import { decodeCounter, decodeObject, decodeRing } from './records.js';
-import { readIdentity, readMembers, readObject, readProgress, readRingState } from './state-machine.js';
+import {
+  readIdentity,
+  readMembers,
+  readObject,
+  readProgress,
+  readRingState,
+} from './state-machine.js';
 import type { MetaReader } from './store.js';
 
 export interface ObjectSummary {
@@ -26,19 +39,32 @@ export interface ObjectInfo extends ObjectSummary {
   readonly createdRevision: number;
   readonly body:
     | { readonly kind: 'inline'; readonly bytes: Uint8Array }
-    | { readonly kind: 'manifest'; readonly chunkSizeBytes: number; readonly chunks: readonly ManifestChunk[] };
+    | {
+        readonly kind: 'manifest';
+        readonly chunkSizeBytes: number;
+        readonly chunks: readonly ManifestChunk[];
+      };
 }
 
 export function getObject(reader: MetaReader, key: string): ObjectInfo | undefined {
   validateObjectKey(key);
   const record = readObject(reader, key);
   if (record === undefined) return undefined;
-  const summary = { key, version: record.version, createdRevision: record.createdRevision, size: record.size, sha256: record.sha256 };
+  const summary = {
+    key,
+    version: record.version,
+    createdRevision: record.createdRevision,
+    size: record.size,
+    sha256: record.sha256,
+  };
   if (record.body.kind === 'manifest') return { ...summary, body: record.body };
   const bytes = reader.get(inlineValueKey(key));
   if (bytes === undefined || bytes.length !== record.size) {
     // The store lost or damaged what apply wrote together: refuse to serve it.
-    throw new CorruptionError(`inline bytes of object ${JSON.stringify(key)} are missing or not ${record.size} bytes`, { key });
+    throw new CorruptionError(
+      `inline bytes of object ${JSON.stringify(key)} are missing or not ${record.size} bytes`,
+      { key },
+    );
   }
   return { ...summary, body: { kind: 'inline', bytes } };
 }
@@ -63,7 +89,9 @@ export function listObjects(reader: MetaReader, options: ListObjectsOptions = {}
   const prefix = options.prefix ?? '';
   const limit = options.limit ?? limits.listPageKeysMax;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > limits.listPageKeysMax) {
-    throw new InvalidArgumentError(`limit must be an integer in [1, ${limits.listPageKeysMax}] (listPageKeysMax), got ${String(limit)}`);
+    throw new InvalidArgumentError(
+      `limit must be an integer in [1, ${limits.listPageKeysMax}] (listPageKeysMax), got ${String(limit)}`,
+    );
   }
   if (prefix !== '' && objectKeyProblem(prefix) !== undefined) {
     throw new InvalidArgumentError(`prefix: ${objectKeyProblem(prefix) as string}`);
@@ -128,9 +156,20 @@ export interface UnreferencedChunk {
 }
 
 /** Chunks no manifest references, for garbage collection, in SHA-256 order, paginated. */
-export function unreferencedChunks(reader: MetaReader, after: string | undefined, limit: number): UnreferencedChunk[] {
-  assert(Number.isSafeInteger(limit) && limit >= 1 && limit <= limits.listPageKeysMax, 'unreferenced chunk page limit');
-  const entries = reader.rangeEntries(metaKeys.garbagePrefix, after === undefined ? undefined : metaKeys.garbagePrefix + after, limit);
+export function unreferencedChunks(
+  reader: MetaReader,
+  after: string | undefined,
+  limit: number,
+): UnreferencedChunk[] {
+  assert(
+    Number.isSafeInteger(limit) && limit >= 1 && limit <= limits.listPageKeysMax,
+    'unreferenced chunk page limit',
+  );
+  const entries = reader.rangeEntries(
+    metaKeys.garbagePrefix,
+    after === undefined ? undefined : metaKeys.garbagePrefix + after,
+    limit,
+  );
   return entries.map((entry) => ({
     sha256: entry.key.slice(metaKeys.garbagePrefix.length),
     unreferencedRevision: decodeCounterValue(entry.value),

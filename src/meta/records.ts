@@ -42,7 +42,12 @@ export interface MetaProgress {
   readonly objectBytesTotal: number;
 }
 
-export const emptyProgress: MetaProgress = { appliedIndex: 0, revision: 0, objectCount: 0, objectBytesTotal: 0 };
+export const emptyProgress: MetaProgress = {
+  appliedIndex: 0,
+  revision: 0,
+  objectCount: 0,
+  objectBytesTotal: 0,
+};
 
 export interface RingState {
   readonly currentEpoch: number;
@@ -62,7 +67,13 @@ export interface ObjectRecord {
   readonly size: number;
   readonly sha256: string;
   /** Inline bytes live under v/<key>; a manifest's chunks live here. */
-  readonly body: { readonly kind: 'inline' } | { readonly kind: 'manifest'; readonly chunkSizeBytes: number; readonly chunks: readonly ManifestChunk[] };
+  readonly body:
+    | { readonly kind: 'inline' }
+    | {
+        readonly kind: 'manifest';
+        readonly chunkSizeBytes: number;
+        readonly chunks: readonly ManifestChunk[];
+      };
 }
 
 /** The result of applying a command: what the proposer's waiter receives. */
@@ -112,8 +123,20 @@ export function decodeIdentity(bytes: Uint8Array): ClusterIdentity {
   const input = reader(bytes, what);
   const identity: ClusterIdentity = {
     clusterId: readBoundedString(input, what, 'clusterId', limits.metaClusterIdBytesMax),
-    replicationFactor: readBoundedVarint(input, what, 'replicationFactor', 1, limits.replicationFactorMax),
-    vnodesPerWeightUnit: readBoundedVarint(input, what, 'vnodesPerWeightUnit', 1, limits.placementVirtualNodesPerNodeMax),
+    replicationFactor: readBoundedVarint(
+      input,
+      what,
+      'replicationFactor',
+      1,
+      limits.replicationFactorMax,
+    ),
+    vnodesPerWeightUnit: readBoundedVarint(
+      input,
+      what,
+      'vnodesPerWeightUnit',
+      1,
+      limits.placementVirtualNodesPerNodeMax,
+    ),
     bootstrapRevision: readBoundedVarint(input, what, 'bootstrapRevision', 1, safeMax),
   };
   input.expectEnd();
@@ -139,7 +162,8 @@ export function decodeProgress(bytes: Uint8Array): MetaProgress {
     objectBytesTotal: readBoundedVarint(input, what, 'objectBytesTotal', 0, safeMax),
   };
   input.expectEnd();
-  if (progress.revision > progress.appliedIndex) corrupt(what, 'revision after the applied index', input);
+  if (progress.revision > progress.appliedIndex)
+    corrupt(what, 'revision after the applied index', input);
   return progress;
 }
 
@@ -206,23 +230,49 @@ export function decodeRing(bytes: Uint8Array): RingDescription {
   const what = 'ring record';
   const input = reader(bytes, what);
   const epoch = readBoundedVarint(input, what, 'epoch', 1, safeMax);
-  const replicationFactor = readBoundedVarint(input, what, 'replicationFactor', 1, limits.replicationFactorMax);
-  const vnodesPerWeightUnit = readBoundedVarint(input, what, 'vnodesPerWeightUnit', 1, limits.placementVirtualNodesPerNodeMax);
+  const replicationFactor = readBoundedVarint(
+    input,
+    what,
+    'replicationFactor',
+    1,
+    limits.replicationFactorMax,
+  );
+  const vnodesPerWeightUnit = readBoundedVarint(
+    input,
+    what,
+    'vnodesPerWeightUnit',
+    1,
+    limits.placementVirtualNodesPerNodeMax,
+  );
   const count = readBoundedVarint(input, what, 'member count', 0, limits.placementMembersMax);
   const members: RingMember[] = [];
   for (let index = 0; index < count; index++) {
     const id = readBoundedString(input, what, 'member id', limits.placementIdentifierBytesMax);
     const zone = readBoundedString(input, what, 'zone', limits.placementIdentifierBytesMax);
     const weight = readFloat64(input, what, 'weight');
-    const state = memberStates[readTag(input, what, 'state', memberStates.length - 1)] as MemberState;
-    if (readTag(input, what, 'virtualNodes presence', 1) === 0) members.push({ id, zone, weight, state });
+    const state = memberStates[
+      readTag(input, what, 'state', memberStates.length - 1)
+    ] as MemberState;
+    if (readTag(input, what, 'virtualNodes presence', 1) === 0)
+      members.push({ id, zone, weight, state });
     else {
-      const virtualNodes = readBoundedVarint(input, what, 'virtualNodes', 1, limits.placementVirtualNodesPerNodeMax);
+      const virtualNodes = readBoundedVarint(
+        input,
+        what,
+        'virtualNodes',
+        1,
+        limits.placementVirtualNodesPerNodeMax,
+      );
       members.push({ id, zone, weight, state, virtualNodes });
     }
   }
   input.expectEnd();
-  return { formatVersion: ringDescriptionFormatVersion, epoch, settings: { replicationFactor, vnodesPerWeightUnit }, members };
+  return {
+    formatVersion: ringDescriptionFormatVersion,
+    epoch,
+    settings: { replicationFactor, vnodesPerWeightUnit },
+    members,
+  };
 }
 
 const bodyTags = { inline: 1, manifest: 2 } as const;
@@ -260,12 +310,21 @@ export function decodeObject(bytes: Uint8Array): ObjectRecord {
     if (size > limits.objectInlineBytesMax) corrupt(what, `inline object of ${size} bytes`, input);
     body = { kind: 'inline' };
   } else if (tag === bodyTags.manifest) {
-    const chunkSizeBytes = readBoundedVarint(input, what, 'chunkSizeBytes', 1, limits.chunkSizeBytes);
+    const chunkSizeBytes = readBoundedVarint(
+      input,
+      what,
+      'chunkSizeBytes',
+      1,
+      limits.chunkSizeBytes,
+    );
     const count = readBoundedVarint(input, what, 'chunk count', 1, limits.metaManifestChunksMax);
     const chunks: ManifestChunk[] = [];
     for (let index = 0; index < count; index++) {
       const chunkSha256 = readSha256Hex(input, what, 'chunk sha256');
-      chunks.push({ sha256: chunkSha256, size: readBoundedVarint(input, what, 'chunk size', 1, chunkSizeBytes) });
+      chunks.push({
+        sha256: chunkSha256,
+        size: readBoundedVarint(input, what, 'chunk size', 1, chunkSizeBytes),
+      });
     }
     body = { kind: 'manifest', chunkSizeBytes, chunks };
   } else {
@@ -324,12 +383,19 @@ export function writeResult(out: BinaryWriter, result: MetaResult): void {
 
 export function readResult(input: BinaryReader, what: string): MetaResult {
   const tag = readTag(input, what, 'result kind', resultTags.rejected);
-  if (tag === resultTags.ok) return { type: 'ok', version: readBoundedVarint(input, what, 'version', 0, safeMax) };
+  if (tag === resultTags.ok)
+    return { type: 'ok', version: readBoundedVarint(input, what, 'version', 0, safeMax) };
   if (tag === resultTags.conflict) {
-    return { type: 'conflict', currentVersion: readBoundedVarint(input, what, 'currentVersion', 0, safeMax) };
+    return {
+      type: 'conflict',
+      currentVersion: readBoundedVarint(input, what, 'currentVersion', 0, safeMax),
+    };
   }
   if (tag === resultTags.notFound) return { type: 'notFound' };
-  return { type: 'rejected', message: readBoundedString(input, what, 'message', limits.metaRejectionMessageBytesMax) };
+  return {
+    type: 'rejected',
+    message: readBoundedString(input, what, 'message', limits.metaRejectionMessageBytesMax),
+  };
 }
 
 export function encodeRequest(record: RequestRecord): Uint8Array {

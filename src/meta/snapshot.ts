@@ -69,7 +69,10 @@ class ByteQueue {
  * The snapshot of `reader` as pieces of at most `pieceBytesMax` bytes. The reader
  * must not change while the pieces are consumed (read inside one read transaction).
  */
-export function* snapshotPieces(reader: MetaReader, pieceBytesMax: number = limits.raftSnapshotPieceBytesMax): Generator<Uint8Array> {
+export function* snapshotPieces(
+  reader: MetaReader,
+  pieceBytesMax: number = limits.raftSnapshotPieceBytesMax,
+): Generator<Uint8Array> {
   assertInteger(pieceBytesMax, 'pieceBytesMax', 16, limits.raftSnapshotPieceBytesMax);
   const pending = new ByteQueue();
   let checksum = 0;
@@ -86,7 +89,10 @@ export function* snapshotPieces(reader: MetaReader, pieceBytesMax: number = limi
   for (let pages = 0; pages < Number.MAX_SAFE_INTEGER; pages++) {
     const page = reader.rangeEntries('', previousKey, readPageEntries);
     for (const entry of page) {
-      assert(previousKey === undefined || compareUtf8(previousKey, entry.key) < 0, 'the store lists keys in ascending order');
+      assert(
+        previousKey === undefined || compareUtf8(previousKey, entry.key) < 0,
+        'the store lists keys in ascending order',
+      );
       append(encodeEntry(entry));
       previousKey = entry.key;
       count++;
@@ -132,12 +138,14 @@ export class MetaSnapshotRestorer {
   private phase: RestorePhase = 'header';
   private checksum = 0;
   private count = 0;
-  private expectedCount = 0;
   private previousKey: string | undefined;
   private streamOffset = 0;
 
   constructor(private readonly target: MetaTransaction) {
-    assert(target.rangeEntries('', undefined, 1).length === 0, 'a snapshot is restored into an empty store');
+    assert(
+      target.rangeEntries('', undefined, 1).length === 0,
+      'a snapshot is restored into an empty store',
+    );
   }
 
   get entryCount(): number {
@@ -169,7 +177,8 @@ export class MetaSnapshotRestorer {
       for (let index = 0; index < magic.length; index++) {
         if (bytes[index] !== magic[index]) this.fail('not a cairn meta snapshot (bad magic)');
       }
-      if (bytes[magic.length] !== snapshotFormatVersion) this.fail(`unknown snapshot format ${String(bytes[magic.length])}`);
+      if (bytes[magic.length] !== snapshotFormatVersion)
+        this.fail(`unknown snapshot format ${String(bytes[magic.length])}`);
       this.consumed(headerBytes, true);
       this.phase = 'entries';
       return true;
@@ -178,7 +187,8 @@ export class MetaSnapshotRestorer {
     if (this.phase === 'checksum') {
       if (bytes.length < checksumBytes) return false;
       const stored = new DataView(bytes.buffer, bytes.byteOffset, checksumBytes).getUint32(0, true);
-      if (stored !== this.checksum) this.fail(`checksum mismatch: stored ${stored}, computed ${this.checksum}`);
+      if (stored !== this.checksum)
+        this.fail(`checksum mismatch: stored ${stored}, computed ${this.checksum}`);
       this.consumed(checksumBytes, false);
       this.phase = 'done';
       return false;
@@ -194,7 +204,8 @@ export class MetaSnapshotRestorer {
       const count = readVarintPrefix(bytes, 1);
       if (count === undefined) return false;
       if (count === 'malformed') this.fail('malformed entry count');
-      if (count.value !== this.count) this.fail(`the trailer counts ${count.value} entries, the stream has ${this.count}`);
+      if (count.value !== this.count)
+        this.fail(`the trailer counts ${count.value} entries, the stream has ${this.count}`);
       this.consumed(count.end, true);
       this.phase = 'checksum';
       return true;
@@ -202,11 +213,13 @@ export class MetaSnapshotRestorer {
     if (tag !== entryTag) this.fail(`unknown record tag ${tag}`);
     const keyLength = readVarintPrefix(bytes, 1);
     if (keyLength === undefined) return false;
-    if (keyLength === 'malformed' || keyLength.value > snapshotKeyBytesMax) this.fail('malformed key length');
+    if (keyLength === 'malformed' || keyLength.value > snapshotKeyBytesMax)
+      this.fail('malformed key length');
     const keyEnd = keyLength.end + keyLength.value;
     const valueLength = readVarintPrefix(bytes, keyEnd);
     if (valueLength === undefined) return false;
-    if (valueLength === 'malformed' || valueLength.value > limits.metaStoredValueBytesMax) this.fail('malformed value length');
+    if (valueLength === 'malformed' || valueLength.value > limits.metaStoredValueBytesMax)
+      this.fail('malformed value length');
     const valueEnd = valueLength.end + valueLength.value;
     if (bytes.length < valueEnd) return false;
     let key: string;
@@ -215,7 +228,8 @@ export class MetaSnapshotRestorer {
     } catch {
       return this.fail('a key is not valid UTF-8');
     }
-    if (this.previousKey !== undefined && compareUtf8(this.previousKey, key) >= 0) this.fail('keys out of order or repeated');
+    if (this.previousKey !== undefined && compareUtf8(this.previousKey, key) >= 0)
+      this.fail('keys out of order or repeated');
     this.target.put(key, bytes.slice(valueLength.end, valueEnd));
     this.previousKey = key;
     this.count++;
@@ -230,7 +244,9 @@ export class MetaSnapshotRestorer {
   }
 
   private fail(problem: string): never {
-    throw new CorruptionError(`meta snapshot: ${problem} at byte ${this.streamOffset}`, { offset: this.streamOffset });
+    throw new CorruptionError(`meta snapshot: ${problem} at byte ${this.streamOffset}`, {
+      offset: this.streamOffset,
+    });
   }
 }
 
@@ -238,7 +254,10 @@ export class MetaSnapshotRestorer {
  * A canonical varint starting at `start`: undefined when the bytes end inside it,
  * 'malformed' when it is longer than 8 bytes, non-canonical or not a safe integer.
  */
-function readVarintPrefix(bytes: Uint8Array, start: number): { value: number; end: number } | undefined | 'malformed' {
+function readVarintPrefix(
+  bytes: Uint8Array,
+  start: number,
+): { value: number; end: number } | undefined | 'malformed' {
   let value = 0;
   let scale = 1;
   for (let count = 0; count < 8; count++) {
@@ -255,7 +274,10 @@ function readVarintPrefix(bytes: Uint8Array, start: number): { value: number; en
 }
 
 /** Restores a whole snapshot given as pieces into an empty `target`. */
-export function restoreSnapshot(pieces: Iterable<Uint8Array>, target: MetaTransaction): { entryCount: number } {
+export function restoreSnapshot(
+  pieces: Iterable<Uint8Array>,
+  target: MetaTransaction,
+): { entryCount: number } {
   const restorer = new MetaSnapshotRestorer(target);
   for (const piece of pieces) restorer.push(piece);
   return restorer.finish();

@@ -25,7 +25,14 @@ import {
   requestKey,
   ringKey,
 } from './keys.js';
-import type { ClusterIdentity, MemberRecord, MetaProgress, MetaResult, ObjectRecord, RingState } from './records.js';
+import type {
+  ClusterIdentity,
+  MemberRecord,
+  MetaProgress,
+  MetaResult,
+  ObjectRecord,
+  RingState,
+} from './records.js';
 import {
   decodeCounter,
   decodeIdentity,
@@ -60,19 +67,33 @@ interface ApplyContext {
 }
 
 /** Decodes and applies one committed entry's data. A malformed entry throws CorruptionError. */
-export function applyEntryData(data: Uint8Array, index: number, transaction: MetaTransaction): MetaResult {
+export function applyEntryData(
+  data: Uint8Array,
+  index: number,
+  transaction: MetaTransaction,
+): MetaResult {
   return applyCommand(decodeCommand(data), index, transaction);
 }
 
-export function applyCommand(command: MetaCommand, index: number, transaction: MetaTransaction): MetaResult {
+export function applyCommand(
+  command: MetaCommand,
+  index: number,
+  transaction: MetaTransaction,
+): MetaResult {
   assertInteger(index, 'entry index', 1);
   const progress = readProgress(transaction);
-  assert(index > progress.appliedIndex, `entry ${index} applied after ${progress.appliedIndex}: indexes must increase`);
+  assert(
+    index > progress.appliedIndex,
+    `entry ${index} applied after ${progress.appliedIndex}: indexes must increase`,
+  );
   const context: ApplyContext = { transaction, index, progress, mutated: false };
   const result = dispatch(context, command);
   const revision = context.mutated ? index : context.progress.revision;
   assert(revision <= index, 'the revision is never ahead of the applied index');
-  transaction.put(metaKeys.progress, encodeProgress({ ...context.progress, appliedIndex: index, revision }));
+  transaction.put(
+    metaKeys.progress,
+    encodeProgress({ ...context.progress, appliedIndex: index, revision }),
+  );
   return result;
 }
 
@@ -113,7 +134,11 @@ export function readRingState(reader: MetaReader): RingState | undefined {
 
 /** Every member, in id order (bounded by placementMembersMax). */
 export function readMembers(reader: MetaReader): MemberRecord[] {
-  const entries = reader.rangeEntries(metaKeys.memberPrefix, undefined, limits.placementMembersMax + 1);
+  const entries = reader.rangeEntries(
+    metaKeys.memberPrefix,
+    undefined,
+    limits.placementMembersMax + 1,
+  );
   assert(entries.length <= limits.placementMembersMax, 'members within placementMembersMax');
   return entries.map((entry) => decodeMember(entry.value));
 }
@@ -126,10 +151,17 @@ function rejected(message: string): MetaResult {
 
 const notBootstrapped = (): MetaResult => rejected('the cluster is not bootstrapped yet');
 
-function applyBootstrap(context: ApplyContext, command: Extract<MetaCommand, { type: 'bootstrapCluster' }>): MetaResult {
+function applyBootstrap(
+  context: ApplyContext,
+  command: Extract<MetaCommand, { type: 'bootstrapCluster' }>,
+): MetaResult {
   const existing = readIdentity(context.transaction);
-  if (existing !== undefined) return rejected(`the cluster is already bootstrapped as "${existing.clusterId}"`);
-  assert(context.progress.revision === 0 && context.progress.objectCount === 0, 'nothing is written before bootstrap');
+  if (existing !== undefined)
+    return rejected(`the cluster is already bootstrapped as "${existing.clusterId}"`);
+  assert(
+    context.progress.revision === 0 && context.progress.objectCount === 0,
+    'nothing is written before bootstrap',
+  );
   const identity: ClusterIdentity = {
     clusterId: command.clusterId,
     replicationFactor: command.replicationFactor,
@@ -159,7 +191,11 @@ function applyBootstrap(context: ApplyContext, command: Extract<MetaCommand, { t
 }
 
 /** The canonical ring of these members, or why it cannot be built (R too high, too many vnodes...). */
-function buildRing(identity: ClusterIdentity, epoch: number, members: readonly MemberRecord[]): RingDescription | string {
+function buildRing(
+  identity: ClusterIdentity,
+  epoch: number,
+  members: readonly MemberRecord[],
+): RingDescription | string {
   const ringMembers: RingMember[] = members.map((member) => ({
     id: member.id,
     zone: member.zone,
@@ -169,7 +205,10 @@ function buildRing(identity: ClusterIdentity, epoch: number, members: readonly M
   try {
     return createRingDescription({
       epoch,
-      settings: { replicationFactor: identity.replicationFactor, vnodesPerWeightUnit: identity.vnodesPerWeightUnit },
+      settings: {
+        replicationFactor: identity.replicationFactor,
+        vnodesPerWeightUnit: identity.vnodesPerWeightUnit,
+      },
       members: ringMembers,
     });
   } catch (error) {
@@ -178,16 +217,31 @@ function buildRing(identity: ClusterIdentity, epoch: number, members: readonly M
   }
 }
 
-type MembershipCommand = Extract<MetaCommand, { type: 'addMember' | 'updateMember' | 'removeMember' }>;
+type MembershipCommand = Extract<
+  MetaCommand,
+  { type: 'addMember' | 'updateMember' | 'removeMember' }
+>;
 
 /** The member list after the command, or the result to return instead. */
-function changedMembers(context: ApplyContext, members: MemberRecord[], command: MembershipCommand): MemberRecord[] | MetaResult {
+function changedMembers(
+  context: ApplyContext,
+  members: MemberRecord[],
+  command: MembershipCommand,
+): MemberRecord[] | MetaResult {
   const position = members.findIndex((member) => member.id === command.id);
   if (command.type === 'addMember') {
     if (position >= 0) return rejected(`member "${command.id}" already exists`);
-    if (members.length >= limits.placementMembersMax) return rejected(`a cluster has at most ${limits.placementMembersMax} members (placementMembersMax)`);
+    if (members.length >= limits.placementMembersMax)
+      return rejected(
+        `a cluster has at most ${limits.placementMembersMax} members (placementMembersMax)`,
+      );
     const { type: _type, ...spec } = command;
-    const added: MemberRecord = { ...spec, state: 'active', addedRevision: context.index, updatedRevision: context.index };
+    const added: MemberRecord = {
+      ...spec,
+      state: 'active',
+      addedRevision: context.index,
+      updatedRevision: context.index,
+    };
     return [...members, added];
   }
   if (position < 0) return { type: 'notFound' };
@@ -206,7 +260,8 @@ function applyMembershipChange(context: ApplyContext, command: MembershipCommand
   if (!Array.isArray(after)) return after;
   const voters = after.filter((member) => member.role === 'voter').length;
   if (voters < 1) return rejected('the last voter cannot be removed or demoted');
-  if (voters > limits.raftVotersMax) return rejected(`a cluster has at most ${limits.raftVotersMax} voters (raftVotersMax)`);
+  if (voters > limits.raftVotersMax)
+    return rejected(`a cluster has at most ${limits.raftVotersMax} voters (raftVotersMax)`);
   const ringState = readRingState(context.transaction);
   assert(ringState !== undefined, 'a bootstrapped cluster has a ring');
   let newEpoch: number | undefined;
@@ -220,7 +275,10 @@ function applyMembershipChange(context: ApplyContext, command: MembershipCommand
     const ring = buildRing(identity, newEpoch, after);
     if (typeof ring === 'string') return rejected(ring);
     context.transaction.put(ringKey(newEpoch), encodeRing(ring));
-    context.transaction.put(metaKeys.ringState, encodeRingState({ ...ringState, currentEpoch: newEpoch }));
+    context.transaction.put(
+      metaKeys.ringState,
+      encodeRingState({ ...ringState, currentEpoch: newEpoch }),
+    );
   }
   if (command.type === 'removeMember') context.transaction.delete(memberKey(command.id));
   else {
@@ -239,7 +297,12 @@ function ringChanged(before: readonly MemberRecord[], after: readonly MemberReco
   for (const member of after) {
     const previous = byId.get(member.id);
     if (previous === undefined) return true;
-    if (previous.zone !== member.zone || previous.weight !== member.weight || previous.state !== member.state) return true;
+    if (
+      previous.zone !== member.zone ||
+      previous.weight !== member.weight ||
+      previous.state !== member.state
+    )
+      return true;
   }
   return false;
 }
@@ -249,11 +312,17 @@ function applySettleEpoch(context: ApplyContext, epoch: number): MetaResult {
   const ringState = readRingState(context.transaction);
   assert(ringState !== undefined, 'a bootstrapped cluster has a ring');
   if (epoch <= ringState.settledEpoch || epoch > ringState.currentEpoch) {
-    return rejected(`epoch ${epoch} cannot be settled: settled is ${ringState.settledEpoch}, current is ${ringState.currentEpoch}`);
+    return rejected(
+      `epoch ${epoch} cannot be settled: settled is ${ringState.settledEpoch}, current is ${ringState.currentEpoch}`,
+    );
   }
   // Placements older than the settled one are never read again.
-  for (let old = ringState.settledEpoch; old < epoch; old++) context.transaction.delete(ringKey(old));
-  context.transaction.put(metaKeys.ringState, encodeRingState({ ...ringState, settledEpoch: epoch }));
+  for (let old = ringState.settledEpoch; old < epoch; old++)
+    context.transaction.delete(ringKey(old));
+  context.transaction.put(
+    metaKeys.ringState,
+    encodeRingState({ ...ringState, settledEpoch: epoch }),
+  );
   context.mutated = true;
   return { type: 'ok', version: context.index };
 }
@@ -267,11 +336,13 @@ function applyObjectCommand(context: ApplyContext, command: ObjectCommand): Meta
     const previous = context.transaction.get(requestKey(command.requestId));
     if (previous !== undefined) {
       const record = decodeRequest(previous);
-      if (record.key !== command.key) return rejected(`requestId "${command.requestId}" was already used for another key`);
+      if (record.key !== command.key)
+        return rejected(`requestId "${command.requestId}" was already used for another key`);
       return record.result; // a retry of an applied command: same answer, no second effect
     }
   }
-  const result = command.type === 'putObject' ? applyPut(context, command) : applyDelete(context, command);
+  const result =
+    command.type === 'putObject' ? applyPut(context, command) : applyDelete(context, command);
   if (command.requestId !== '') {
     const request = encodeRequest({ index: context.index, key: command.key, result });
     context.transaction.put(requestKey(command.requestId), request);
@@ -283,12 +354,21 @@ function applyObjectCommand(context: ApplyContext, command: ObjectCommand): Meta
 /** Forgets request results older than the deduplication window (a bounded number per apply). */
 function expireRequests(context: ApplyContext): void {
   const { transaction, index } = context;
-  const oldest = transaction.rangeEntries(metaKeys.requestExpiryPrefix, undefined, limits.metaRequestExpiriesPerApplyMax);
+  const oldest = transaction.rangeEntries(
+    metaKeys.requestExpiryPrefix,
+    undefined,
+    limits.metaRequestExpiriesPerApplyMax,
+  );
   for (const entry of oldest) {
     const requestIndex = parseInt(entry.key.slice(metaKeys.requestExpiryPrefix.length), 16);
-    assert(Number.isSafeInteger(requestIndex) && requestIndex < index, 'a request expiry key holds an earlier index');
+    assert(
+      Number.isSafeInteger(requestIndex) && requestIndex < index,
+      'a request expiry key holds an earlier index',
+    );
     if (requestIndex > index - limits.metaRequestDeduplicationIndexWindow) return;
-    transaction.delete(requestKey(decodeText(entry.value, 'request expiry record', limits.metaRequestIdBytesMax)));
+    transaction.delete(
+      requestKey(decodeText(entry.value, 'request expiry record', limits.metaRequestIdBytesMax)),
+    );
     transaction.delete(entry.key);
   }
 }
@@ -304,11 +384,15 @@ function conditionHolds(condition: WriteCondition | undefined, currentVersion: n
   return condition.ifVersion === currentVersion;
 }
 
-function applyPut(context: ApplyContext, command: Extract<MetaCommand, { type: 'putObject' }>): MetaResult {
+function applyPut(
+  context: ApplyContext,
+  command: Extract<MetaCommand, { type: 'putObject' }>,
+): MetaResult {
   const { transaction, index } = context;
   const current = readObject(transaction, command.key);
   const currentVersion = current?.version ?? 0;
-  if (!conditionHolds(command.condition, currentVersion)) return { type: 'conflict', currentVersion };
+  if (!conditionHolds(command.condition, currentVersion))
+    return { type: 'conflict', currentVersion };
   const { value } = command;
   const record: ObjectRecord =
     value.kind === 'inline'
@@ -343,11 +427,15 @@ function applyPut(context: ApplyContext, command: Extract<MetaCommand, { type: '
   return { type: 'ok', version: index };
 }
 
-function applyDelete(context: ApplyContext, command: Extract<MetaCommand, { type: 'deleteObject' }>): MetaResult {
+function applyDelete(
+  context: ApplyContext,
+  command: Extract<MetaCommand, { type: 'deleteObject' }>,
+): MetaResult {
   const { transaction } = context;
   const current = readObject(transaction, command.key);
   const currentVersion = current?.version ?? 0;
-  if (!conditionHolds(command.condition, currentVersion)) return { type: 'conflict', currentVersion };
+  if (!conditionHolds(command.condition, currentVersion))
+    return { type: 'conflict', currentVersion };
   if (current === undefined) return { type: 'notFound' };
   const references = new Map<string, number>();
   countChunks(references, current, -1);
@@ -355,7 +443,10 @@ function applyDelete(context: ApplyContext, command: Extract<MetaCommand, { type
   transaction.delete(objectKey(command.key));
   if (current.body.kind === 'inline') transaction.delete(inlineValueKey(command.key));
   const { progress } = context;
-  assert(progress.objectCount >= 1 && progress.objectBytesTotal >= current.size, 'object totals cover a stored object');
+  assert(
+    progress.objectCount >= 1 && progress.objectBytesTotal >= current.size,
+    'object totals cover a stored object',
+  );
   context.progress = {
     ...progress,
     objectCount: progress.objectCount - 1,
@@ -368,7 +459,8 @@ function applyDelete(context: ApplyContext, command: Extract<MetaCommand, { type
 /** Adds `sign` per chunk reference of a manifest (insertion order: deterministic). */
 function countChunks(references: Map<string, number>, record: ObjectRecord, sign: 1 | -1): void {
   if (record.body.kind !== 'manifest') return;
-  for (const chunk of record.body.chunks) references.set(chunk.sha256, (references.get(chunk.sha256) ?? 0) + sign);
+  for (const chunk of record.body.chunks)
+    references.set(chunk.sha256, (references.get(chunk.sha256) ?? 0) + sign);
 }
 
 /**

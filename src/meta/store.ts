@@ -59,7 +59,10 @@ export class MemoryMetaStore implements MetaTransaction {
 
   put(key: string, value: Uint8Array): void {
     assert(value instanceof Uint8Array, 'a value is bytes');
-    assert(value.length <= limits.metaStoredValueBytesMax, 'a stored value within metaStoredValueBytesMax');
+    assert(
+      value.length <= limits.metaStoredValueBytesMax,
+      'a stored value within metaStoredValueBytesMax',
+    );
     if (!this.values.has(key)) this.insertKey(key);
     this.values.set(key, value);
   }
@@ -78,7 +81,8 @@ export class MemoryMetaStore implements MetaTransaction {
     assertInteger(limit, 'range limit', 0, rangeEntriesMax);
     const start = after !== undefined && compareUtf8(after, prefix) >= 0 ? after : prefix;
     let blockIndex = this.blockFor(start);
-    let position = blockIndex < this.blocks.length ? lowerBound(this.blocks[blockIndex] as string[], start) : 0;
+    let position =
+      blockIndex < this.blocks.length ? lowerBound(this.blocks[blockIndex] as string[], start) : 0;
     const entries: MetaEntry[] = [];
     while (entries.length < limit && blockIndex < this.blocks.length) {
       const block = this.blocks[blockIndex] as string[];
@@ -116,7 +120,8 @@ export class MemoryMetaStore implements MetaTransaction {
     const blockIndex = this.blockFor(key);
     const block = this.blocks[blockIndex] as string[];
     block.splice(lowerBound(block, key), 0, key);
-    if (block.length > this.blockKeysMax) this.blocks.splice(blockIndex + 1, 0, block.splice(this.blockKeysMax / 2));
+    if (block.length > this.blockKeysMax)
+      this.blocks.splice(blockIndex + 1, 0, block.splice(this.blockKeysMax / 2));
   }
 
   /** The block that holds `key` or would: the last block whose first key is <= key (0 if none). */

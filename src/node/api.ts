@@ -63,9 +63,15 @@ export interface NodeApi {
   leader(): LeaderHint;
   isLeader(): boolean;
   putObject(key: string, body: Readable, options: PutObjectOptions): Promise<ObjectInfo>;
-  getObject(key: string, consistency: ReadConsistency): Promise<{ info: ObjectInfo; body: Readable }>;
+  getObject(
+    key: string,
+    consistency: ReadConsistency,
+  ): Promise<{ info: ObjectInfo; body: Readable }>;
   headObject(key: string, consistency: ReadConsistency): Promise<ObjectInfo>;
-  deleteObject(key: string, options: DeleteObjectOptions): Promise<{ key: string; version: number }>;
+  deleteObject(
+    key: string,
+    options: DeleteObjectOptions,
+  ): Promise<{ key: string; version: number }>;
   listObjects(request: ListObjectsRequest): Promise<ListObjectsPage>;
   /** Admin endpoints under /v1/cluster/... and /v1/node/...: JSON in, JSON out. */
   admin(method: string, path: string, body: unknown): Promise<unknown>;

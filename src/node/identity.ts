@@ -3,7 +3,16 @@
 // fsync), so a crash leaves either no identity or a whole one. A data directory is
 // also locked against a second process (a stale lock of a dead process is taken over).
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { CairnError } from '../util/errors.js';
 import type { MemberAddressing } from './api.js';
@@ -35,8 +44,15 @@ export function readIdentity(dataDirectory: string): NodeIdentity | undefined {
     throw error;
   }
   const parsed = JSON.parse(text) as NodeIdentity;
-  if (parsed.formatVersion !== 1 || typeof parsed.clusterId !== 'string' || typeof parsed.nodeId !== 'string') {
-    throw new CairnError('CAIRN_ERR_CORRUPTION', `${join(dataDirectory, identityFileName)} is not a cairn identity file`);
+  if (
+    parsed.formatVersion !== 1 ||
+    typeof parsed.clusterId !== 'string' ||
+    typeof parsed.nodeId !== 'string'
+  ) {
+    throw new CairnError(
+      'CAIRN_ERR_CORRUPTION',
+      `${join(dataDirectory, identityFileName)} is not a cairn identity file`,
+    );
   }
   return parsed;
 }
@@ -69,8 +85,17 @@ export function lockDataDirectory(dataDirectory: string): () => void {
   } catch {
     holder = undefined;
   }
-  if (holder !== undefined && Number.isSafeInteger(holder) && holder !== process.pid && processIsAlive(holder)) {
-    throw new CairnError('CAIRN_ERR_USAGE', `the data directory ${dataDirectory} is in use by process ${holder}; stop it first or pick another --data-dir`, { exitCode: 2 });
+  if (
+    holder !== undefined &&
+    Number.isSafeInteger(holder) &&
+    holder !== process.pid &&
+    processIsAlive(holder)
+  ) {
+    throw new CairnError(
+      'CAIRN_ERR_USAGE',
+      `the data directory ${dataDirectory} is in use by process ${holder}; stop it first or pick another --data-dir`,
+      { exitCode: 2 },
+    );
   }
   writeFileSync(path, String(process.pid));
   return () => {

@@ -4,8 +4,14 @@
 import { request } from 'undici';
 import { CairnError } from '../util/errors.js';
 
-export async function callMember(address: string, method: 'GET' | 'POST', path: string, body: unknown, timeoutMilliseconds: number): Promise<unknown> {
-  let response;
+export async function callMember(
+  address: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body: unknown,
+  timeoutMilliseconds: number,
+): Promise<unknown> {
+  let response: Awaited<ReturnType<typeof request>>;
   try {
     response = await request(`http://${address}${path}`, {
       method,
@@ -15,13 +21,20 @@ export async function callMember(address: string, method: 'GET' | 'POST', path: 
       bodyTimeout: timeoutMilliseconds,
     });
   } catch (error) {
-    throw new CairnError('CAIRN_ERR_UNAVAILABLE', `node ${address} does not answer: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CairnError(
+      'CAIRN_ERR_UNAVAILABLE',
+      `node ${address} does not answer: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const parsed = (await response.body.json()) as { error?: { code: string; message: string } };
   if (response.statusCode !== 200) {
-    throw new CairnError('CAIRN_ERR_UNAVAILABLE', `node ${address} refused ${method} ${path}: ${parsed.error?.message ?? response.statusCode}`, {
-      details: { code: parsed.error?.code ?? null },
-    });
+    throw new CairnError(
+      'CAIRN_ERR_UNAVAILABLE',
+      `node ${address} refused ${method} ${path}: ${parsed.error?.message ?? response.statusCode}`,
+      {
+        details: { code: parsed.error?.code ?? null },
+      },
+    );
   }
   return parsed;
 }

@@ -5,7 +5,12 @@
 
 import type { ConfState, Entry, Snapshot } from '../raft/index.js';
 import { applyConfChange, decodeConfChange } from '../raft/index.js';
-import { applyEntryData, type MetaEntry, type MetaReader, type MetaTransaction } from '../meta/index.js';
+import {
+  applyEntryData,
+  type MetaEntry,
+  type MetaReader,
+  type MetaTransaction,
+} from '../meta/index.js';
 import type { StateStore, StateWriter } from '../storage/state-store.js';
 import { assert } from '../util/assert.js';
 import { CairnError } from '../util/errors.js';
@@ -35,8 +40,14 @@ export class MetaStateMachine implements AppliedStateMachine {
   }
 
   async installSnapshot(snapshot: Snapshot): Promise<void> {
-    const identity = await this.store.installSnapshot(singlePiece(snapshot.data), `snapshot ${snapshot.metadata.index}`);
-    assert(identity.index === snapshot.metadata.index, 'the snapshot stream holds the state at its index');
+    const identity = await this.store.installSnapshot(
+      singlePiece(snapshot.data),
+      `snapshot ${snapshot.metadata.index}`,
+    );
+    assert(
+      identity.index === snapshot.metadata.index,
+      'the snapshot stream holds the state at its index',
+    );
   }
 
   /** Records the founding configuration as the state at index 1 (bootstrap). */
@@ -53,16 +64,30 @@ export class MetaStateMachine implements AppliedStateMachine {
   }
 
   /** The whole state at the applied index, as one snapshot payload. */
-  async capture(): Promise<{ index: number; term: number; confState: ConfState; data: Uint8Array }> {
+  async capture(): Promise<{
+    index: number;
+    term: number;
+    confState: ConfState;
+    data: Uint8Array;
+  }> {
     const { identity, pieces } = this.store.createSnapshot();
     const parts: Uint8Array[] = [];
     let total = 0;
     for await (const piece of pieces) {
       total += piece.length;
-      if (total > snapshotBytesMax) throw new CairnError('CAIRN_ERR_LIMIT_EXCEEDED', `the meta state exceeds ${snapshotBytesMax} bytes; snapshots of this size are not supported yet`);
+      if (total > snapshotBytesMax)
+        throw new CairnError(
+          'CAIRN_ERR_LIMIT_EXCEEDED',
+          `the meta state exceeds ${snapshotBytesMax} bytes; snapshots of this size are not supported yet`,
+        );
       parts.push(piece);
     }
-    return { index: identity.index, term: identity.term, confState: this.confState(), data: Buffer.concat(parts, total) };
+    return {
+      index: identity.index,
+      term: identity.term,
+      confState: this.confState(),
+      data: Buffer.concat(parts, total),
+    };
   }
 
   confState(): ConfState {
@@ -85,7 +110,10 @@ async function* singlePiece(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 }
 
 function rangeInPages(
-  range: (prefix: string, options: { after?: string; limit: number }) => { key: string; value: Uint8Array }[],
+  range: (
+    prefix: string,
+    options: { after?: string; limit: number },
+  ) => { key: string; value: Uint8Array }[],
   prefix: string,
   after: string | undefined,
   limit: number,
@@ -94,7 +122,10 @@ function rangeInPages(
   let cursor = after;
   for (let page = 0; result.length < limit && page < 1_000_000; page++) {
     const size = Math.min(limits.listPageKeysMax, limit - result.length);
-    const entries = range(prefix, { ...(cursor === undefined ? {} : { after: cursor }), limit: size });
+    const entries = range(prefix, {
+      ...(cursor === undefined ? {} : { after: cursor }),
+      limit: size,
+    });
     result.push(...entries);
     if (entries.length < size) break;
     cursor = (entries[entries.length - 1] as MetaEntry).key;
@@ -105,7 +136,8 @@ function rangeInPages(
 function metaReaderOver(store: StateStore): MetaReader {
   return {
     get: (key) => store.get(key),
-    rangeEntries: (prefix, after, limit) => rangeInPages((p, o) => store.rangeByPrefix(p, o), prefix, after, limit),
+    rangeEntries: (prefix, after, limit) =>
+      rangeInPages((p, o) => store.rangeByPrefix(p, o), prefix, after, limit),
   };
 }
 
@@ -114,6 +146,7 @@ function metaTransactionOver(writer: StateWriter): MetaTransaction {
     get: (key) => writer.get(key),
     put: (key, value) => writer.put(key, value),
     delete: (key) => void writer.delete(key),
-    rangeEntries: (prefix, after, limit) => rangeInPages((p, o) => writer.rangeByPrefix(p, o), prefix, after, limit),
+    rangeEntries: (prefix, after, limit) =>
+      rangeInPages((p, o) => writer.rangeByPrefix(p, o), prefix, after, limit),
   };
 }

@@ -25,7 +25,12 @@ export interface NodeStatus extends NodeInfo {
 
 const peerCallTimeoutMilliseconds = 3_000;
 
-export async function handleAdmin(node: CairnNode, method: string, path: string, body: unknown): Promise<unknown> {
+export async function handleAdmin(
+  node: CairnNode,
+  method: string,
+  path: string,
+  body: unknown,
+): Promise<unknown> {
   const url = new URL(path, 'http://cairn');
   const route = `${method} ${url.pathname}`;
   if (route === 'GET /v1/node/info') return node.info();
@@ -35,7 +40,10 @@ export async function handleAdmin(node: CairnNode, method: string, path: string,
   if (route === 'GET /v1/cluster/status') return clusterStatus(node);
   if (route === 'POST /v1/cluster/members') return addMember(node, body);
   if (method === 'DELETE' && url.pathname.startsWith('/v1/cluster/members/')) {
-    return removeMember(node, decodeURIComponent(url.pathname.slice('/v1/cluster/members/'.length)));
+    return removeMember(
+      node,
+      decodeURIComponent(url.pathname.slice('/v1/cluster/members/'.length)),
+    );
   }
   const maintained = node.maintenance.handle(method, url, body); // rebalance, repair, scrub, gc: src/node/node-maintenance.ts
   if (maintained !== undefined) return maintained;
@@ -43,64 +51,128 @@ export async function handleAdmin(node: CairnNode, method: string, path: string,
 }
 
 function asMembers(value: unknown): MemberAddressing[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > limits.raftMembersMax) throw new InvalidArgumentError('members must be a non-empty list');
+  if (!Array.isArray(value) || value.length === 0 || value.length > limits.raftMembersMax)
+    throw new InvalidArgumentError('members must be a non-empty list');
   return value.map((item: unknown) => {
     const member = item as Partial<MemberAddressing>;
-    if (typeof member.id !== 'string' || typeof member.clientAddress !== 'string' || typeof member.peerAddress !== 'string' || typeof member.zone !== 'string' || typeof member.weight !== 'number') {
-      throw new InvalidArgumentError('each member needs id, clientAddress, peerAddress, zone and weight');
+    if (
+      typeof member.id !== 'string' ||
+      typeof member.clientAddress !== 'string' ||
+      typeof member.peerAddress !== 'string' ||
+      typeof member.zone !== 'string' ||
+      typeof member.weight !== 'number'
+    ) {
+      throw new InvalidArgumentError(
+        'each member needs id, clientAddress, peerAddress, zone and weight',
+      );
     }
-    return { id: member.id, clientAddress: member.clientAddress, peerAddress: member.peerAddress, zone: member.zone, weight: member.weight };
+    return {
+      id: member.id,
+      clientAddress: member.clientAddress,
+      peerAddress: member.peerAddress,
+      zone: member.zone,
+      weight: member.weight,
+    };
   });
 }
 
 async function acceptBootstrap(node: CairnNode, body: unknown): Promise<unknown> {
   const request = body as { clusterId?: unknown; members?: unknown; replicationFactor?: unknown };
-  if (typeof request.clusterId !== 'string' || request.clusterId === '') throw new InvalidArgumentError('clusterId is required');
+  if (typeof request.clusterId !== 'string' || request.clusterId === '')
+    throw new InvalidArgumentError('clusterId is required');
   const members = asMembers(request.members);
   const replicationFactor = Number(request.replicationFactor);
-  if (!Number.isSafeInteger(replicationFactor) || replicationFactor < 1 || replicationFactor > Math.min(members.length, limits.replicationFactorMax)) {
-    throw new InvalidArgumentError(`the replication factor must be between 1 and ${Math.min(members.length, limits.replicationFactorMax)} (the number of nodes), got ${String(request.replicationFactor)}`);
+  if (
+    !Number.isSafeInteger(replicationFactor) ||
+    replicationFactor < 1 ||
+    replicationFactor > Math.min(members.length, limits.replicationFactorMax)
+  ) {
+    throw new InvalidArgumentError(
+      `the replication factor must be between 1 and ${Math.min(members.length, limits.replicationFactorMax)} (the number of nodes), got ${String(request.replicationFactor)}`,
+    );
   }
-  if (!members.some((member) => member.id === node.config.name)) throw new InvalidArgumentError(`node ${node.config.name} is not among the founding members`);
-  if (node.identity?.clusterId === request.clusterId) return { clusterId: request.clusterId, alreadyMember: true };
-  await node.adoptIdentity({ formatVersion: 1, clusterId: request.clusterId, nodeId: node.config.name, founding: { members, replicationFactor } });
+  if (!members.some((member) => member.id === node.config.name))
+    throw new InvalidArgumentError(`node ${node.config.name} is not among the founding members`);
+  if (node.identity?.clusterId === request.clusterId)
+    return { clusterId: request.clusterId, alreadyMember: true };
+  await node.adoptIdentity({
+    formatVersion: 1,
+    clusterId: request.clusterId,
+    nodeId: node.config.name,
+    founding: { members, replicationFactor },
+  });
   return { clusterId: request.clusterId, alreadyMember: false };
 }
 
 async function acceptJoin(node: CairnNode, body: unknown): Promise<unknown> {
   const request = body as { clusterId?: unknown; members?: unknown };
-  if (typeof request.clusterId !== 'string' || request.clusterId === '') throw new InvalidArgumentError('clusterId is required');
-  if (node.identity?.clusterId === request.clusterId) return { clusterId: request.clusterId, alreadyMember: true };
-  await node.adoptIdentity({ formatVersion: 1, clusterId: request.clusterId, nodeId: node.config.name, joinedWith: asMembers(request.members) });
+  if (typeof request.clusterId !== 'string' || request.clusterId === '')
+    throw new InvalidArgumentError('clusterId is required');
+  if (node.identity?.clusterId === request.clusterId)
+    return { clusterId: request.clusterId, alreadyMember: true };
+  await node.adoptIdentity({
+    formatVersion: 1,
+    clusterId: request.clusterId,
+    nodeId: node.config.name,
+    joinedWith: asMembers(request.members),
+  });
   return { clusterId: request.clusterId, alreadyMember: false };
 }
 
 function requireLeader(node: CairnNode): void {
   if (!node.isLeader()) {
     const hint = node.leader();
-    throw new CairnError('CAIRN_ERR_NOT_LEADER', 'membership changes run on the leader', { details: { leaderId: hint.leaderId, leaderClientAddress: hint.leaderClientAddress } });
+    throw new CairnError('CAIRN_ERR_NOT_LEADER', 'membership changes run on the leader', {
+      details: { leaderId: hint.leaderId, leaderClientAddress: hint.leaderClientAddress },
+    });
   }
 }
 
-function callNode(address: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+function callNode(
+  address: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
   return callMember(address, method, path, body, peerCallTimeoutMilliseconds);
 }
 
 async function addMember(node: CairnNode, body: unknown): Promise<unknown> {
   requireLeader(node);
   const address = (body as { address?: unknown }).address;
-  if (typeof address !== 'string' || address === '') throw new InvalidArgumentError('address (the new node\'s client address, host:port) is required');
+  if (typeof address !== 'string' || address === '')
+    throw new InvalidArgumentError(
+      "address (the new node's client address, host:port) is required",
+    );
   const info = (await callNode(address, 'GET', '/v1/node/info')) as NodeInfo;
   const clusterId = node.identity?.clusterId as string;
   if (info.clusterId !== null && info.clusterId !== clusterId) {
-    throw new CairnError('CAIRN_ERR_CLUSTER_MISMATCH', `node ${info.id} at ${address} belongs to another cluster (${info.clusterId}); give it an empty --data-dir to join this one`);
+    throw new CairnError(
+      'CAIRN_ERR_CLUSTER_MISMATCH',
+      `node ${info.id} at ${address} belongs to another cluster (${info.clusterId}); give it an empty --data-dir to join this one`,
+    );
   }
   const existing = node.memberAddressing();
-  if (existing.some((member) => member.id === info.id)) throw new CairnError('CAIRN_ERR_CONFLICT', `a member named ${info.id} already exists; give the new node another --name`);
-  const member: MemberAddressing = { id: info.id, clientAddress: info.clientAddress, peerAddress: info.peerAddress, zone: info.zone, weight: info.weight };
-  if (info.clusterId === null) await callNode(address, 'POST', '/v1/node/join', { clusterId, members: [...existing, member] });
+  if (existing.some((member) => member.id === info.id))
+    throw new CairnError(
+      'CAIRN_ERR_CONFLICT',
+      `a member named ${info.id} already exists; give the new node another --name`,
+    );
+  const member: MemberAddressing = {
+    id: info.id,
+    clientAddress: info.clientAddress,
+    peerAddress: info.peerAddress,
+    zone: info.zone,
+    weight: info.weight,
+  };
+  if (info.clusterId === null)
+    await callNode(address, 'POST', '/v1/node/join', { clusterId, members: [...existing, member] });
   const added = await node.proposeCommand({ type: 'addMember', ...member, role: 'learner' });
-  if (added.type !== 'ok') throw new CairnError('CAIRN_ERR_CONFLICT', `the member could not be added: ${added.type === 'rejected' ? added.message : added.type}`);
+  if (added.type !== 'ok')
+    throw new CairnError(
+      'CAIRN_ERR_CONFLICT',
+      `the member could not be added: ${added.type === 'rejected' ? added.message : added.type}`,
+    );
   await node.driver?.proposeConfChange({ type: 'addLearner', nodeId: member.id });
   return { added: member, role: 'learner' };
 }
@@ -108,11 +180,20 @@ async function addMember(node: CairnNode, body: unknown): Promise<unknown> {
 async function removeMember(node: CairnNode, id: string): Promise<unknown> {
   requireLeader(node);
   const status = node.raft?.status();
-  const inConfiguration = status !== undefined && (status.confState.voters.includes(id) || status.confState.learners.includes(id));
+  const inConfiguration =
+    status !== undefined &&
+    (status.confState.voters.includes(id) || status.confState.learners.includes(id));
   const recorded = node.memberAddressing().some((member) => member.id === id);
   if (!inConfiguration && !recorded) throw new NotFoundError(`member ${id}`);
-  if (status !== undefined && status.confState.voters.length === 1 && status.confState.voters[0] === id) {
-    throw new CairnError('CAIRN_ERR_CONFLICT', `${id} is the last voter; removing it would leave the cluster without a quorum`);
+  if (
+    status !== undefined &&
+    status.confState.voters.length === 1 &&
+    status.confState.voters[0] === id
+  ) {
+    throw new CairnError(
+      'CAIRN_ERR_CONFLICT',
+      `${id} is the last voter; removing it would leave the cluster without a quorum`,
+    );
   }
   // A leader never removes itself: if it crashed between committing its removal and
   // handing over, the remaining voters could wait forever for its vote (test/sim
@@ -143,19 +224,37 @@ function endDuty(node: CairnNode, duty: string): void {
   dutiesInFlight.get(node)?.delete(duty);
 }
 
-async function handOverLeadership(node: CairnNode, status: NonNullable<CairnNode['raft']>['status'] extends () => infer S ? S : never): Promise<never> {
+async function handOverLeadership(
+  node: CairnNode,
+  status: NonNullable<CairnNode['raft']>['status'] extends () => infer S ? S : never,
+): Promise<never> {
   const candidates = status.confState.voters.filter((voter) => voter !== status.id);
-  const transferee = candidates.sort((left, right) => (status.progress[right]?.match ?? 0) - (status.progress[left]?.match ?? 0))[0];
-  if (transferee === undefined) throw new CairnError('CAIRN_ERR_CONFLICT', `${status.id} is the only voter; it cannot leave`);
+  const transferee = candidates.sort(
+    (left, right) => (status.progress[right]?.match ?? 0) - (status.progress[left]?.match ?? 0),
+  )[0];
+  if (transferee === undefined)
+    throw new CairnError('CAIRN_ERR_CONFLICT', `${status.id} is the only voter; it cannot leave`);
   node.raft?.transferLeader(transferee);
   node.driver?.schedule();
   const deadline = performance.now() + handOverTimeoutMilliseconds;
-  for (let attempt = 0; node.isLeader() && performance.now() < deadline && attempt < 10_000; attempt++) {
+  for (
+    let attempt = 0;
+    node.isLeader() && performance.now() < deadline && attempt < 10_000;
+    attempt++
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new CairnError('CAIRN_ERR_NOT_LEADER', `${status.id} handed leadership to ${transferee} before its own removal; retry there`, {
-    details: { leaderId: transferee, leaderClientAddress: node.memberAddressing().find((member) => member.id === transferee)?.clientAddress ?? null },
-  });
+  throw new CairnError(
+    'CAIRN_ERR_NOT_LEADER',
+    `${status.id} handed leadership to ${transferee} before its own removal; retry there`,
+    {
+      details: {
+        leaderId: transferee,
+        leaderClientAddress:
+          node.memberAddressing().find((member) => member.id === transferee)?.clientAddress ?? null,
+      },
+    },
+  );
 }
 
 const handOverTimeoutMilliseconds = 5_000;
@@ -163,7 +262,13 @@ const handOverTimeoutMilliseconds = 5_000;
 /** Leader duty at bootstrap: record the cluster (identity, members, ring) in the meta state. */
 export async function ensureClusterRecorded(node: CairnNode): Promise<void> {
   const founding = node.identity?.founding;
-  if (founding === undefined || !node.isLeader() || node.clusterRecorded() || !startDuty(node, 'record')) return;
+  if (
+    founding === undefined ||
+    !node.isLeader() ||
+    node.clusterRecorded() ||
+    !startDuty(node, 'record')
+  )
+    return;
   try {
     await node.proposeCommand({
       type: 'bootstrapCluster',
@@ -180,8 +285,15 @@ export async function ensureClusterRecorded(node: CairnNode): Promise<void> {
 /** Leader duty: promote a learner that has caught up, while there are fewer than raftVotersMax voters. */
 export async function promoteCaughtUpLearners(node: CairnNode): Promise<void> {
   const status = node.raft?.status();
-  if (status === undefined || status.role !== 'leader' || status.confState.voters.length >= limits.raftVotersMax) return;
-  const candidate = status.confState.learners.find((id) => (status.progress[id]?.match ?? 0) >= status.commit);
+  if (
+    status === undefined ||
+    status.role !== 'leader' ||
+    status.confState.voters.length >= limits.raftVotersMax
+  )
+    return;
+  const candidate = status.confState.learners.find(
+    (id) => (status.progress[id]?.match ?? 0) >= status.commit,
+  );
   if (candidate === undefined || !startDuty(node, 'promote')) return;
   try {
     await node.driver?.proposeConfChange({ type: 'promoteLearner', nodeId: candidate });
@@ -194,7 +306,14 @@ export async function promoteCaughtUpLearners(node: CairnNode): Promise<void> {
 export function nodeStatus(node: CairnNode): NodeStatus {
   const status = node.raft?.status();
   const self = node.config.name;
-  const membership = status === undefined ? 'none' : status.confState.voters.includes(self) ? 'voter' : status.confState.learners.includes(self) ? 'learner' : 'none';
+  const membership =
+    status === undefined
+      ? 'none'
+      : status.confState.voters.includes(self)
+        ? 'voter'
+        : status.confState.learners.includes(self)
+          ? 'learner'
+          : 'none';
   const usage = diskUsage(node.config.dataDirectory);
   return {
     ...node.info(),
@@ -219,11 +338,29 @@ async function clusterStatus(node: CairnNode): Promise<unknown> {
       try {
         return (await callNode(member.clientAddress, 'GET', '/v1/node/status')) as NodeStatus;
       } catch (error) {
-        return { ...member, clusterId: node.identity?.clusterId ?? null, version: '', membership: 'unknown', role: 'unreachable', term: 0, leaderId: null, commitIndex: 0, appliedIndex: 0, lastIndex: 0, diskUsedBytes: 0, chunks: 0, health: error instanceof Error ? error.message : 'unreachable' };
+        return {
+          ...member,
+          clusterId: node.identity?.clusterId ?? null,
+          version: '',
+          membership: 'unknown',
+          role: 'unreachable',
+          term: 0,
+          leaderId: null,
+          commitIndex: 0,
+          appliedIndex: 0,
+          lastIndex: 0,
+          diskUsedBytes: 0,
+          chunks: 0,
+          health: error instanceof Error ? error.message : 'unreachable',
+        };
       }
     }),
   );
-  return { clusterId: node.identity?.clusterId ?? null, leaderId: node.leader().leaderId, members: statuses };
+  return {
+    clusterId: node.identity?.clusterId ?? null,
+    leaderId: node.leader().leaderId,
+    members: statuses,
+  };
 }
 
 const usageCache = new Map<string, { at: number; bytes: number; chunks: number }>();
@@ -252,7 +389,8 @@ function diskUsage(directory: string): { bytes: number; chunks: number } {
         if (stat.isDirectory()) pending.push(path);
         else {
           bytes += stat.size;
-          if (/^[0-9a-f]{64}$/.test(name) && path.includes(`${join(directory, 'chunks')}`)) chunks++;
+          if (/^[0-9a-f]{64}$/.test(name) && path.includes(`${join(directory, 'chunks')}`))
+            chunks++;
         }
       } catch {
         // removed while walking

@@ -16,11 +16,25 @@
 import { createHash } from 'node:crypto';
 import { statfsSync, statSync } from 'node:fs';
 import {
-  planRebalance, planReconcile, referencedChunks, runCopies, scrubChunks, TokenBucket,
-  type CopyFailure, type CopyTask, type MemberInventory, type RebalancePlan, type RefusedTarget, type ScrubReport,
+  planRebalance,
+  planReconcile,
+  referencedChunks,
+  runCopies,
+  scrubChunks,
+  TokenBucket,
+  type CopyFailure,
+  type CopyTask,
+  type MemberInventory,
+  type RebalancePlan,
+  type RefusedTarget,
+  type ScrubReport,
 } from '../data/maintenance/index.js';
-import { chunkReferenceCount, members as metaMembers, readRingState, type MemberRecord } from '../meta/index.js';
-import { Ring } from '../placement/index.js';
+import {
+  chunkReferenceCount,
+  members as metaMembers,
+  readRingState,
+  type MemberRecord,
+} from '../meta/index.js';
 import { isSha256 } from '../storage/chunk-store.js';
 import { assert } from '../util/assert.js';
 import type { RebalanceStatusView } from '../data/maintenance/admin-calls.js';
@@ -90,15 +104,25 @@ export class NodeMaintenance {
   constructor(private readonly node: CairnNode) {}
 
   start(): void {
-    this.passTimer = setInterval(() => this.onPassTick(), limits.maintenancePassIntervalMilliseconds);
-    this.scrubTimer = setInterval(() => void this.backgroundScrub(), limits.scrubIntervalMilliseconds);
-    this.garbageTimer = setInterval(() => void this.backgroundGarbage(), limits.garbageIntervalMilliseconds);
+    this.passTimer = setInterval(
+      () => this.onPassTick(),
+      limits.maintenancePassIntervalMilliseconds,
+    );
+    this.scrubTimer = setInterval(
+      () => void this.backgroundScrub(),
+      limits.scrubIntervalMilliseconds,
+    );
+    this.garbageTimer = setInterval(
+      () => void this.backgroundGarbage(),
+      limits.garbageIntervalMilliseconds,
+    );
     for (const timer of [this.passTimer, this.scrubTimer, this.garbageTimer]) timer.unref();
   }
 
   stop(): void {
     this.stopped = true;
-    for (const timer of [this.passTimer, this.scrubTimer, this.garbageTimer]) if (timer !== undefined) clearInterval(timer);
+    for (const timer of [this.passTimer, this.scrubTimer, this.garbageTimer])
+      if (timer !== undefined) clearInterval(timer);
   }
 
   /** The admin routes this module owns; undefined for any other route. */
@@ -107,11 +131,21 @@ export class NodeMaintenance {
     const input = (body ?? {}) as Record<string, unknown>;
     switch (route) {
       case 'GET /v1/node/maintenance/inventory':
-        return this.inventoryPage(url.searchParams.get('after'), Number(url.searchParams.get('limit') ?? limits.maintenanceInventoryPageChunksMax));
+        return this.inventoryPage(
+          url.searchParams.get('after'),
+          Number(url.searchParams.get('limit') ?? limits.maintenanceInventoryPageChunksMax),
+        );
       case 'POST /v1/node/maintenance/remove':
         return this.removeLocal(input);
       case 'POST /v1/node/scrub':
-        return this.scrubNow(optionalInteger(input['rateBytesPerSecond'], 'rateBytesPerSecond', 0, limits.maintenanceRateBytesPerSecondMax) ?? 0);
+        return this.scrubNow(
+          optionalInteger(
+            input['rateBytesPerSecond'],
+            'rateBytesPerSecond',
+            0,
+            limits.maintenanceRateBytesPerSecondMax,
+          ) ?? 0,
+        );
       case 'POST /v1/node/maintenance/settings':
         return Promise.resolve(this.applySettings(input));
       case 'GET /v1/cluster/rebalance':
@@ -129,7 +163,16 @@ export class NodeMaintenance {
       case 'POST /v1/cluster/drain':
         return this.leaderOnly(() => this.drain(input['id']));
       case 'POST /v1/cluster/gc':
-        return this.leaderOnly(() => this.collectGarbage(optionalInteger(input['graceMilliseconds'], 'graceMilliseconds', 0, 365 * 24 * 3600 * 1000) ?? limits.garbageGracePeriodMillisecondsDefault));
+        return this.leaderOnly(() =>
+          this.collectGarbage(
+            optionalInteger(
+              input['graceMilliseconds'],
+              'graceMilliseconds',
+              0,
+              365 * 24 * 3600 * 1000,
+            ) ?? limits.garbageGracePeriodMillisecondsDefault,
+          ),
+        );
       default:
         return undefined;
     }
@@ -138,7 +181,9 @@ export class NodeMaintenance {
   private async leaderOnly<T>(work: () => T | Promise<T>): Promise<T> {
     if (!this.node.isLeader()) {
       const hint = this.node.leader();
-      throw new CairnError('CAIRN_ERR_NOT_LEADER', 'rebalance, repair and gc run on the leader', { details: { leaderId: hint.leaderId, leaderClientAddress: hint.leaderClientAddress } });
+      throw new CairnError('CAIRN_ERR_NOT_LEADER', 'rebalance, repair and gc run on the leader', {
+        details: { leaderId: hint.leaderId, leaderClientAddress: hint.leaderClientAddress },
+      });
     }
     await this.node.readBarrier('linearizable');
     return work();
@@ -152,7 +197,11 @@ export class NodeMaintenance {
     if (leader && !this.wasLeader) this.sweepNeeded = true; // a new leader checks once: the old one may have died mid-pass
     this.wasLeader = leader;
     if (!leader || this.passRunning !== undefined || this.paused) return;
-    if (performance.now() - this.progress.passEndedAt >= limits.maintenanceRepairIntervalMilliseconds) this.sweepNeeded = true;
+    if (
+      performance.now() - this.progress.passEndedAt >=
+      limits.maintenanceRepairIntervalMilliseconds
+    )
+      this.sweepNeeded = true;
     const ringState = readRingState(this.node.stateMachine.reader());
     if (ringState === undefined) return;
     if (ringState.currentEpoch === ringState.settledEpoch && !this.sweepNeeded) return;
@@ -176,14 +225,29 @@ export class NodeMaintenance {
   private async passBody(kind: 'rebalance' | 'repair'): Promise<RepairReport> {
     const startedAt = performance.now();
     const ringState = readRingState(this.node.stateMachine.reader());
-    if (ringState === undefined) throw new CairnError('CAIRN_ERR_NOT_IN_CLUSTER', 'the cluster is not recorded yet');
+    if (ringState === undefined)
+      throw new CairnError('CAIRN_ERR_NOT_IN_CLUSTER', 'the cluster is not recorded yet');
     this.noteEpoch(ringState.currentEpoch, startedAt);
     const first = await this.planAndCopy(kind);
     let settledEpoch = ringState.settledEpoch;
-    const clean = first.copy.failedCount === 0 && !first.copy.interrupted && first.plan.refused.length === 0 && first.plan.lostChunkCount === 0;
-    const oldEnough = this.epochFirstSeen !== undefined && startedAt - this.epochFirstSeen.at >= limits.maintenanceSettleDelayMilliseconds;
-    if (ringState.currentEpoch !== ringState.settledEpoch && clean && oldEnough && this.node.isLeader()) {
-      const result = await this.node.proposeCommand({ type: 'settleEpoch', epoch: ringState.currentEpoch });
+    const clean =
+      first.copy.failedCount === 0 &&
+      !first.copy.interrupted &&
+      first.plan.refused.length === 0 &&
+      first.plan.lostChunkCount === 0;
+    const oldEnough =
+      this.epochFirstSeen !== undefined &&
+      startedAt - this.epochFirstSeen.at >= limits.maintenanceSettleDelayMilliseconds;
+    if (
+      ringState.currentEpoch !== ringState.settledEpoch &&
+      clean &&
+      oldEnough &&
+      this.node.isLeader()
+    ) {
+      const result = await this.node.proposeCommand({
+        type: 'settleEpoch',
+        epoch: ringState.currentEpoch,
+      });
       if (result.type === 'ok') settledEpoch = ringState.currentEpoch;
       this.node.config.log('epoch-settled', { epoch: ringState.currentEpoch, result: result.type });
     } else if (ringState.currentEpoch !== ringState.settledEpoch) {
@@ -202,7 +266,10 @@ export class NodeMaintenance {
       copiesRestored: first.copy.copiedChunks + (second === first ? 0 : second.copy.copiedChunks),
       bytesRestored: first.copy.copiedBytes + (second === first ? 0 : second.copy.copiedBytes),
       failedCount: first.copy.failedCount + (second === first ? 0 : second.copy.failedCount),
-      failures: [...first.copy.failures, ...(second === first ? [] : second.copy.failures)].slice(0, limits.maintenanceFailuresKeptMax),
+      failures: [...first.copy.failures, ...(second === first ? [] : second.copy.failures)].slice(
+        0,
+        limits.maintenanceFailuresKeptMax,
+      ),
       refused: first.plan.refused,
       lostChunkCount: second.plan.lostChunkCount,
       lostChunks: second.plan.lostChunks,
@@ -216,12 +283,21 @@ export class NodeMaintenance {
     if (this.epochFirstSeen?.epoch !== epoch) this.epochFirstSeen = { epoch, at: now };
   }
 
-  private async planAndCopy(kind: 'rebalance' | 'repair'): Promise<{ plan: ReturnType<typeof planReconcile>; copy: Awaited<ReturnType<typeof runCopies>> }> {
+  private async planAndCopy(kind: 'rebalance' | 'repair'): Promise<{
+    plan: ReturnType<typeof planReconcile>;
+    copy: Awaited<ReturnType<typeof runCopies>>;
+  }> {
     const ring = this.node.rings()[0];
-    if (ring === undefined) throw new CairnError('CAIRN_ERR_NOT_IN_CLUSTER', 'no placement ring yet');
+    if (ring === undefined)
+      throw new CairnError('CAIRN_ERR_NOT_IN_CLUSTER', 'no placement ring yet');
     const chunks = referencedChunks(this.node.stateMachine.reader());
     const inventories = await this.inventories(metaMembers(this.node.stateMachine.reader()));
-    const plan = planReconcile({ chunks, ring, inventories, fillRatioMax: limits.maintenanceFillPercentMax / 100 });
+    const plan = planReconcile({
+      chunks,
+      ring,
+      inventories,
+      fillRatioMax: limits.maintenanceFillPercentMax / 100,
+    });
     const progress = this.progress;
     progress.passes++;
     progress.passStartedAt = performance.now();
@@ -232,7 +308,14 @@ export class NodeMaintenance {
     progress.refused = plan.refused;
     progress.lostChunkCount = plan.lostChunkCount;
     progress.running = true;
-    this.node.config.log('maintenance-pass', { kind, copies: plan.copies.length, bytes: plan.copyBytes, refused: plan.refused.length, lost: plan.lostChunkCount, surplus: plan.surplus.length });
+    this.node.config.log('maintenance-pass', {
+      kind,
+      copies: plan.copies.length,
+      bytes: plan.copyBytes,
+      refused: plan.refused.length,
+      lost: plan.lostChunkCount,
+      surplus: plan.surplus.length,
+    });
     try {
       const copy = await runCopies(plan.copies, {
         parallel: this.parallel,
@@ -258,16 +341,21 @@ export class NodeMaintenance {
   /** Reads the chunk from the source (verified here: the transport does not), stores it on the target. */
   private async copyChunk(task: CopyTask, sourceId: string): Promise<void> {
     const context = this.node.placementContext();
-    const bytes = sourceId === context.selfId ? await context.store.read(task.sha256) : await context.transport.get(this.peerAddress(sourceId), task.sha256);
+    const bytes =
+      sourceId === context.selfId
+        ? await context.store.read(task.sha256)
+        : await context.transport.get(this.peerAddress(sourceId), task.sha256);
     const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== task.sha256) throw new CorruptionError(`the copy on ${sourceId} hashes to ${actual.slice(0, 12)}…`);
+    if (actual !== task.sha256)
+      throw new CorruptionError(`the copy on ${sourceId} hashes to ${actual.slice(0, 12)}…`);
     if (task.targetId === context.selfId) await context.store.write(bytes, task.sha256);
     else await context.transport.put(this.peerAddress(task.targetId), task.sha256, bytes);
   }
 
   private peerAddress(memberId: string): string {
     const address = this.node.placementContext().peerAddressOf(memberId);
-    if (address === undefined) throw new CairnError('CAIRN_ERR_UNAVAILABLE', `no peer address known for ${memberId}`);
+    if (address === undefined)
+      throw new CairnError('CAIRN_ERR_UNAVAILABLE', `no peer address known for ${memberId}`);
     return address;
   }
 
@@ -278,43 +366,77 @@ export class NodeMaintenance {
           const { fillRatio, chunks } = await this.memberInventory(member);
           return { memberId: member.id, reachable: true, fillRatio, chunks };
         } catch (error) {
-          this.node.config.log('inventory-failed', { member: member.id, error: error instanceof Error ? error.message : String(error) });
+          this.node.config.log('inventory-failed', {
+            member: member.id,
+            error: error instanceof Error ? error.message : String(error),
+          });
           return { memberId: member.id, reachable: false, fillRatio: 1, chunks: new Set() };
         }
       }),
     );
   }
 
-  private async memberInventory(member: MemberRecord): Promise<{ fillRatio: number; chunks: Set<string> }> {
+  private async memberInventory(
+    member: MemberRecord,
+  ): Promise<{ fillRatio: number; chunks: Set<string> }> {
     const chunks = new Set<string>();
     let fillRatio = 0;
     let after: string | null = null;
-    const pagesMax = Math.ceil(limits.maintenanceChunksScanMax / limits.maintenanceInventoryPageChunksMax) + 1;
+    const pagesMax =
+      Math.ceil(limits.maintenanceChunksScanMax / limits.maintenanceInventoryPageChunksMax) + 1;
     for (let page = 0; page < pagesMax; page++) {
       const query: string = after === null ? '' : `?after=${after}`;
-      const answer: InventoryPage = member.id === this.node.config.name ? await this.inventoryPage(after, limits.maintenanceInventoryPageChunksMax) : ((await callMember(member.clientAddress, 'GET', `/v1/node/maintenance/inventory${query}`, undefined, memberCallTimeoutMilliseconds)) as InventoryPage);
-      if (answer.memberId !== member.id) throw new CairnError('CAIRN_ERR_CLUSTER_MISMATCH', `${member.clientAddress} is ${answer.memberId}, not ${member.id}`);
+      const answer: InventoryPage =
+        member.id === this.node.config.name
+          ? await this.inventoryPage(after, limits.maintenanceInventoryPageChunksMax)
+          : ((await callMember(
+              member.clientAddress,
+              'GET',
+              `/v1/node/maintenance/inventory${query}`,
+              undefined,
+              memberCallTimeoutMilliseconds,
+            )) as InventoryPage);
+      if (answer.memberId !== member.id)
+        throw new CairnError(
+          'CAIRN_ERR_CLUSTER_MISMATCH',
+          `${member.clientAddress} is ${answer.memberId}, not ${member.id}`,
+        );
       fillRatio = answer.fillRatio;
       for (const sha256 of answer.chunks) chunks.add(sha256);
       if (answer.nextAfter === null) return { fillRatio, chunks };
       after = answer.nextAfter;
     }
-    throw new CairnError('CAIRN_ERR_LIMIT_EXCEEDED', `the inventory of ${member.id} exceeds maintenanceChunksScanMax`);
+    throw new CairnError(
+      'CAIRN_ERR_LIMIT_EXCEEDED',
+      `the inventory of ${member.id} exceeds maintenanceChunksScanMax`,
+    );
   }
 
-  private async removeSurplus(surplus: readonly { sha256: string; memberId: string }[]): Promise<number> {
+  private async removeSurplus(
+    surplus: readonly { sha256: string; memberId: string }[],
+  ): Promise<number> {
     const byMember = new Map<string, string[]>();
-    for (const copy of surplus) byMember.set(copy.memberId, [...(byMember.get(copy.memberId) ?? []), copy.sha256]);
+    for (const copy of surplus)
+      byMember.set(copy.memberId, [...(byMember.get(copy.memberId) ?? []), copy.sha256]);
     let removed = 0;
     for (const [memberId, sha256s] of byMember) {
-      const member = metaMembers(this.node.stateMachine.reader()).find((candidate) => candidate.id === memberId);
+      const member = metaMembers(this.node.stateMachine.reader()).find(
+        (candidate) => candidate.id === memberId,
+      );
       if (member === undefined) continue;
       for (let start = 0; start < sha256s.length; start += limits.maintenanceRemoveBatchChunksMax) {
         const batch = sha256s.slice(start, start + limits.maintenanceRemoveBatchChunksMax);
         try {
-          removed += ((await this.removeOn(member, { reason: 'surplus', sha256s: batch })) as { removed: number }).removed;
+          removed += (
+            (await this.removeOn(member, { reason: 'surplus', sha256s: batch })) as {
+              removed: number;
+            }
+          ).removed;
         } catch (error) {
-          this.node.config.log('surplus-remove-failed', { member: memberId, error: error instanceof Error ? error.message : String(error) });
+          this.node.config.log('surplus-remove-failed', {
+            member: memberId,
+            error: error instanceof Error ? error.message : String(error),
+          });
           break;
         }
       }
@@ -324,7 +446,13 @@ export class NodeMaintenance {
 
   private removeOn(member: MemberRecord, body: Record<string, unknown>): Promise<unknown> {
     if (member.id === this.node.config.name) return this.removeLocal(body);
-    return callMember(member.clientAddress, 'POST', '/v1/node/maintenance/remove', body, memberCallTimeoutMilliseconds);
+    return callMember(
+      member.clientAddress,
+      'POST',
+      '/v1/node/maintenance/remove',
+      body,
+      memberCallTimeoutMilliseconds,
+    );
   }
 
   // ---------------------------------------------------------------- rebalance control
@@ -332,9 +460,17 @@ export class NodeMaintenance {
   private status(): RebalanceStatus {
     const ringState = readRingState(this.node.stateMachine.reader());
     const progress = this.progress;
-    const elapsedSeconds = ((progress.running ? performance.now() : progress.passEndedAt) - progress.passStartedAt) / 1000;
+    const elapsedSeconds =
+      ((progress.running ? performance.now() : progress.passEndedAt) - progress.passStartedAt) /
+      1000;
     const unsettled = ringState !== undefined && ringState.currentEpoch !== ringState.settledEpoch;
-    const state = this.paused ? 'paused' : progress.running ? 'running' : unsettled ? 'waiting' : 'idle';
+    const state = this.paused
+      ? 'paused'
+      : progress.running
+        ? 'running'
+        : unsettled
+          ? 'waiting'
+          : 'idle';
     return {
       leaderId: this.node.config.name,
       currentEpoch: ringState?.currentEpoch ?? 0,
@@ -362,42 +498,105 @@ export class NodeMaintenance {
    * Rate, parallelism and pause live in memory; the leader copies them to every member,
    * so the next leader (after a crash or an election) carries on with the same ones.
    */
-  private async configure(input: Record<string, unknown>, pause: boolean): Promise<RebalanceStatus> {
-    const paused = pause ? true : input['resume'] === true || input['start'] === true ? false : this.paused;
-    this.applySettings({ rateBytesPerSecond: input['rateBytesPerSecond'], parallel: input['parallel'], paused });
-    const settings = { rateBytesPerSecond: this.bucket.rate, parallel: this.parallel, paused: this.paused };
-    const others = metaMembers(this.node.stateMachine.reader()).filter((member) => member.id !== this.node.config.name);
-    await Promise.all(others.map((member) => callMember(member.clientAddress, 'POST', '/v1/node/maintenance/settings', settings, 5_000).catch(() => undefined)));
+  private async configure(
+    input: Record<string, unknown>,
+    pause: boolean,
+  ): Promise<RebalanceStatus> {
+    const paused = pause
+      ? true
+      : input['resume'] === true || input['start'] === true
+        ? false
+        : this.paused;
+    this.applySettings({
+      rateBytesPerSecond: input['rateBytesPerSecond'],
+      parallel: input['parallel'],
+      paused,
+    });
+    const settings = {
+      rateBytesPerSecond: this.bucket.rate,
+      parallel: this.parallel,
+      paused: this.paused,
+    };
+    const others = metaMembers(this.node.stateMachine.reader()).filter(
+      (member) => member.id !== this.node.config.name,
+    );
+    await Promise.all(
+      others.map((member) =>
+        callMember(
+          member.clientAddress,
+          'POST',
+          '/v1/node/maintenance/settings',
+          settings,
+          5_000,
+        ).catch(() => undefined),
+      ),
+    );
     return this.status();
   }
 
-  private applySettings(input: Record<string, unknown>): { rateBytesPerSecond: number; parallel: number; paused: boolean } {
-    const rate = optionalInteger(input['rateBytesPerSecond'], 'rateBytesPerSecond', 0, limits.maintenanceRateBytesPerSecondMax);
-    const parallel = optionalInteger(input['parallel'], 'parallel', 1, limits.maintenanceTransfersParallelMax);
-    if (input['paused'] !== undefined && typeof input['paused'] !== 'boolean') throw new InvalidArgumentError('paused must be true or false');
+  private applySettings(input: Record<string, unknown>): {
+    rateBytesPerSecond: number;
+    parallel: number;
+    paused: boolean;
+  } {
+    const rate = optionalInteger(
+      input['rateBytesPerSecond'],
+      'rateBytesPerSecond',
+      0,
+      limits.maintenanceRateBytesPerSecondMax,
+    );
+    const parallel = optionalInteger(
+      input['parallel'],
+      'parallel',
+      1,
+      limits.maintenanceTransfersParallelMax,
+    );
+    if (input['paused'] !== undefined && typeof input['paused'] !== 'boolean')
+      throw new InvalidArgumentError('paused must be true or false');
     if (rate !== undefined) this.bucket.setRate(rate, performance.now());
     if (parallel !== undefined) this.parallel = parallel;
     if (typeof input['paused'] === 'boolean') this.paused = input['paused'];
     if (!this.paused) this.sweepNeeded = true;
-    this.node.config.log('rebalance-configured', { paused: this.paused, rate: this.bucket.rate, parallel: this.parallel });
+    this.node.config.log('rebalance-configured', {
+      paused: this.paused,
+      rate: this.bucket.rate,
+      parallel: this.parallel,
+    });
     return { rateBytesPerSecond: this.bucket.rate, parallel: this.parallel, paused: this.paused };
   }
 
   private async plan(rateBytesPerSecond: number): Promise<RebalancePlan> {
-    if (!Number.isSafeInteger(rateBytesPerSecond) || rateBytesPerSecond < 0) throw new InvalidArgumentError('rate must be a non-negative integer (bytes/s)');
+    if (!Number.isSafeInteger(rateBytesPerSecond) || rateBytesPerSecond < 0)
+      throw new InvalidArgumentError('rate must be a non-negative integer (bytes/s)');
     const rings = this.node.rings();
     const toRing = rings[0];
-    if (toRing === undefined) throw new CairnError('CAIRN_ERR_NOT_IN_CLUSTER', 'no placement ring yet');
+    if (toRing === undefined)
+      throw new CairnError('CAIRN_ERR_NOT_IN_CLUSTER', 'no placement ring yet');
     const fromRing = rings[1] ?? toRing;
     const members = metaMembers(this.node.stateMachine.reader());
-    const fills = await Promise.all(members.map(async (member) => [member.id, await this.memberFill(member)] as const));
-    return planRebalance({ fromRing, toRing, chunks: referencedChunks(this.node.stateMachine.reader()), fillRatios: new Map(fills), fillRatioMax: limits.maintenanceFillPercentMax / 100, rateBytesPerSecond });
+    const fills = await Promise.all(
+      members.map(async (member) => [member.id, await this.memberFill(member)] as const),
+    );
+    return planRebalance({
+      fromRing,
+      toRing,
+      chunks: referencedChunks(this.node.stateMachine.reader()),
+      fillRatios: new Map(fills),
+      fillRatioMax: limits.maintenanceFillPercentMax / 100,
+      rateBytesPerSecond,
+    });
   }
 
   private async memberFill(member: MemberRecord): Promise<number | null> {
     try {
       if (member.id === this.node.config.name) return this.fillRatio();
-      const page = (await callMember(member.clientAddress, 'GET', '/v1/node/maintenance/inventory?limit=1', undefined, memberCallTimeoutMilliseconds)) as InventoryPage;
+      const page = (await callMember(
+        member.clientAddress,
+        'GET',
+        '/v1/node/maintenance/inventory?limit=1',
+        undefined,
+        memberCallTimeoutMilliseconds,
+      )) as InventoryPage;
       return page.fillRatio;
     } catch {
       return null;
@@ -406,12 +605,20 @@ export class NodeMaintenance {
 
   /** Marks a member draining: a new epoch without it; the rebalance moves its chunks away. */
   private async drain(id: unknown): Promise<{ id: string; epoch: number }> {
-    if (typeof id !== 'string' || id === '') throw new InvalidArgumentError('id (the member to drain) is required');
-    const member = metaMembers(this.node.stateMachine.reader()).find((candidate) => candidate.id === id);
+    if (typeof id !== 'string' || id === '')
+      throw new InvalidArgumentError('id (the member to drain) is required');
+    const member = metaMembers(this.node.stateMachine.reader()).find(
+      (candidate) => candidate.id === id,
+    );
     if (member === undefined) throw new CairnError('CAIRN_ERR_NOT_FOUND', `member ${id} not found`);
     if (member.state !== 'draining') {
-      const result = await this.node.proposeCommand({ type: 'updateMember', id, state: 'draining' });
-      if (result.type === 'rejected') throw new CairnError('CAIRN_ERR_CONFLICT', `${id} cannot drain: ${result.message}`);
+      const result = await this.node.proposeCommand({
+        type: 'updateMember',
+        id,
+        state: 'draining',
+      });
+      if (result.type === 'rejected')
+        throw new CairnError('CAIRN_ERR_CONFLICT', `${id} cannot drain: ${result.message}`);
     }
     this.sweepNeeded = true;
     return { id, epoch: readRingState(this.node.stateMachine.reader())?.currentEpoch ?? 0 };
@@ -426,7 +633,9 @@ export class NodeMaintenance {
       const report = await this.collectGarbage(limits.garbageGracePeriodMillisecondsDefault);
       if (report.removed > 0) this.node.config.log('garbage-collected', { ...report });
     } catch (error) {
-      this.node.config.log('garbage-collection-failed', { error: error instanceof Error ? error.message : String(error) });
+      this.node.config.log('garbage-collection-failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
@@ -444,12 +653,20 @@ export class NodeMaintenance {
         unreachable.push(inventory.memberId);
         continue;
       }
-      const garbage = [...inventory.chunks].filter((sha256) => chunkReferenceCount(reader, sha256) === 0);
+      const garbage = [...inventory.chunks].filter(
+        (sha256) => chunkReferenceCount(reader, sha256) === 0,
+      );
       candidates += garbage.length;
-      const member = members.find((candidate) => candidate.id === inventory.memberId) as MemberRecord;
+      const member = members.find(
+        (candidate) => candidate.id === inventory.memberId,
+      ) as MemberRecord;
       for (let start = 0; start < garbage.length; start += limits.maintenanceRemoveBatchChunksMax) {
         const batch = garbage.slice(start, start + limits.maintenanceRemoveBatchChunksMax);
-        const answer = (await this.removeOn(member, { reason: 'garbage', sha256s: batch, graceMilliseconds })) as { removed: number; kept: number };
+        const answer = (await this.removeOn(member, {
+          reason: 'garbage',
+          sha256s: batch,
+          graceMilliseconds,
+        })) as { removed: number; kept: number };
         removed += answer.removed;
         keptYoung += answer.kept;
       }
@@ -460,13 +677,26 @@ export class NodeMaintenance {
   // ---------------------------------------------------------------- this node's chunks
 
   private async inventoryPage(after: string | null, limit: number): Promise<InventoryPage> {
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > limits.maintenanceInventoryPageChunksMax) throw new InvalidArgumentError(`limit must be in [1, ${limits.maintenanceInventoryPageChunksMax}]`);
-    if (after !== null && !isSha256(after)) throw new InvalidArgumentError('after must be a chunk id');
+    if (
+      !Number.isSafeInteger(limit) ||
+      limit < 1 ||
+      limit > limits.maintenanceInventoryPageChunksMax
+    )
+      throw new InvalidArgumentError(
+        `limit must be in [1, ${limits.maintenanceInventoryPageChunksMax}]`,
+      );
+    if (after !== null && !isSha256(after))
+      throw new InvalidArgumentError('after must be a chunk id');
     const all = await this.node.chunkStore.list();
     const start = after === null ? 0 : upperBound(all, after);
     const chunks = all.slice(start, start + limit);
     const more = start + limit < all.length;
-    return { memberId: this.node.config.name, fillRatio: this.fillRatio(), chunks, nextAfter: more ? (chunks[chunks.length - 1] as string) : null };
+    return {
+      memberId: this.node.config.name,
+      fillRatio: this.fillRatio(),
+      chunks,
+      nextAfter: more ? (chunks[chunks.length - 1] as string) : null,
+    };
   }
 
   /** Used fraction of the data directory's file system (statfs); CAIRN_TEST_DISK_FILL_RATIO overrides it in tests. */
@@ -484,19 +714,34 @@ export class NodeMaintenance {
    * current ring (the leader checked every replica holds one). `garbage`: only chunks
    * with no reference here either and a file older than the grace period.
    */
-  private async removeLocal(input: Record<string, unknown>): Promise<{ removed: number; kept: number }> {
+  private async removeLocal(
+    input: Record<string, unknown>,
+  ): Promise<{ removed: number; kept: number }> {
     const sha256s = input['sha256s'];
-    if (!Array.isArray(sha256s) || sha256s.length > limits.maintenanceRemoveBatchChunksMax || !sha256s.every((item) => typeof item === 'string' && isSha256(item))) {
-      throw new InvalidArgumentError(`sha256s must be a list of at most ${limits.maintenanceRemoveBatchChunksMax} chunk ids`);
+    if (
+      !Array.isArray(sha256s) ||
+      sha256s.length > limits.maintenanceRemoveBatchChunksMax ||
+      !sha256s.every((item) => typeof item === 'string' && isSha256(item))
+    ) {
+      throw new InvalidArgumentError(
+        `sha256s must be a list of at most ${limits.maintenanceRemoveBatchChunksMax} chunk ids`,
+      );
     }
     const reason = input['reason'];
-    if (reason !== 'surplus' && reason !== 'garbage') throw new InvalidArgumentError('reason must be surplus or garbage');
-    const grace = optionalInteger(input['graceMilliseconds'], 'graceMilliseconds', 0, 365 * 24 * 3600 * 1000) ?? limits.garbageGracePeriodMillisecondsDefault;
+    if (reason !== 'surplus' && reason !== 'garbage')
+      throw new InvalidArgumentError('reason must be surplus or garbage');
+    const grace =
+      optionalInteger(input['graceMilliseconds'], 'graceMilliseconds', 0, 365 * 24 * 3600 * 1000) ??
+      limits.garbageGracePeriodMillisecondsDefault;
     const rings = this.node.rings();
     let removed = 0;
     let kept = 0;
     for (const sha256 of sha256s as string[]) {
-      const keep = reason === 'surplus' ? rings.some((ring) => ring.replicasFor(sha256).includes(this.node.config.name)) || rings.length !== 1 : !this.isOldGarbage(sha256, grace);
+      const keep =
+        reason === 'surplus'
+          ? rings.some((ring) => ring.replicasFor(sha256).includes(this.node.config.name)) ||
+            rings.length !== 1
+          : !this.isOldGarbage(sha256, grace);
       if (keep) {
         kept++;
         continue;
@@ -510,7 +755,9 @@ export class NodeMaintenance {
   private isOldGarbage(sha256: string, graceMilliseconds: number): boolean {
     if (chunkReferenceCount(this.node.stateMachine.reader(), sha256) !== 0) return false;
     try {
-      return Date.now() - statSync(this.node.chunkStore.chunkPath(sha256)).mtimeMs >= graceMilliseconds;
+      return (
+        Date.now() - statSync(this.node.chunkStore.chunkPath(sha256)).mtimeMs >= graceMilliseconds
+      );
     } catch {
       return false;
     }
@@ -522,9 +769,16 @@ export class NodeMaintenance {
     if (this.stopped || this.scrubRunning !== undefined || this.node.rings().length === 0) return;
     try {
       const report = await this.scrubNow(limits.scrubRateBytesPerSecondDefault);
-      this.node.config.log('scrub-done', { checked: report.chunksChecked, corrupt: report.corrupt.length, missing: report.missing, refetched: report.refetched });
+      this.node.config.log('scrub-done', {
+        checked: report.chunksChecked,
+        corrupt: report.corrupt.length,
+        missing: report.missing,
+        refetched: report.refetched,
+      });
     } catch (error) {
-      this.node.config.log('scrub-failed', { error: error instanceof Error ? error.message : String(error) });
+      this.node.config.log('scrub-failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
@@ -558,7 +812,11 @@ export class NodeMaintenance {
   }
 
   /** Referenced chunks placed on this node (any ring still read from) that it does not hold. */
-  private async refetchMissing(): Promise<{ missing: number; refetched: number; refetchFailures: string[] }> {
+  private async refetchMissing(): Promise<{
+    missing: number;
+    refetched: number;
+    refetchFailures: string[];
+  }> {
     const rings = this.node.rings();
     const self = this.node.config.name;
     const context = this.node.placementContext();
@@ -567,10 +825,21 @@ export class NodeMaintenance {
     const refetchFailures: string[] = [];
     for (const chunk of referencedChunks(this.node.stateMachine.reader())) {
       if (this.stopped) break;
-      if (!rings.some((ring) => ring.replicasFor(chunk.sha256).includes(self)) || (await context.store.has(chunk.sha256))) continue;
+      if (
+        !rings.some((ring) => ring.replicasFor(chunk.sha256).includes(self)) ||
+        (await context.store.has(chunk.sha256))
+      )
+        continue;
       missing++;
-      const sources = [...new Set(rings.flatMap((ring) => ring.replicasFor(chunk.sha256)))].filter((memberId) => memberId !== self);
-      const task: CopyTask = { sha256: chunk.sha256, bytes: chunk.bytes, targetId: self, sourceIds: sources };
+      const sources = [...new Set(rings.flatMap((ring) => ring.replicasFor(chunk.sha256)))].filter(
+        (memberId) => memberId !== self,
+      );
+      const task: CopyTask = {
+        sha256: chunk.sha256,
+        bytes: chunk.bytes,
+        targetId: self,
+        sourceIds: sources,
+      };
       const reasons: string[] = [];
       for (const sourceId of sources) {
         try {
@@ -581,7 +850,11 @@ export class NodeMaintenance {
           reasons.push(`${sourceId}: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
-      if (reasons.length === sources.length && refetchFailures.length < limits.maintenanceFailuresKeptMax) refetchFailures.push(`${chunk.sha256}: ${reasons.join('; ') || 'no other replica'}`);
+      if (
+        reasons.length === sources.length &&
+        refetchFailures.length < limits.maintenanceFailuresKeptMax
+      )
+        refetchFailures.push(`${chunk.sha256}: ${reasons.join('; ') || 'no other replica'}`);
     }
     return { missing, refetched, refetchFailures };
   }
@@ -606,16 +879,44 @@ interface PassProgress {
 
 function emptyProgress(): PassProgress {
   const now = performance.now();
-  return { passes: 0, passStartedAt: now, passEndedAt: now, running: false, chunksPlanned: 0, bytesPlanned: 0, chunksCopied: 0, bytesCopied: 0, failedCount: 0, failures: [], refused: [], lostChunkCount: 0, surplusRemoved: 0, lastError: null };
+  return {
+    passes: 0,
+    passStartedAt: now,
+    passEndedAt: now,
+    running: false,
+    chunksPlanned: 0,
+    bytesPlanned: 0,
+    chunksCopied: 0,
+    bytesCopied: 0,
+    failedCount: 0,
+    failures: [],
+    refused: [],
+    lostChunkCount: 0,
+    surplusRemoved: 0,
+    lastError: null,
+  };
 }
 
 function countRefused(refused: readonly RefusedTarget[]): number {
   return refused.reduce((sum, target) => sum + target.chunks, 0);
 }
 
-function optionalInteger(value: unknown, name: string, minimum: number, maximum: number): number | undefined {
+function optionalInteger(
+  value: unknown,
+  name: string,
+  minimum: number,
+  maximum: number,
+): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum || value > maximum) throw new InvalidArgumentError(`${name} must be an integer in [${minimum}, ${maximum}], got ${String(value)}`);
+  if (
+    typeof value !== 'number' ||
+    !Number.isSafeInteger(value) ||
+    value < minimum ||
+    value > maximum
+  )
+    throw new InvalidArgumentError(
+      `${name} must be an integer in [${minimum}, ${maximum}], got ${String(value)}`,
+    );
   return value;
 }
 
@@ -639,5 +940,3 @@ function upperBound(sorted: readonly string[], after: string): number {
   assert(low >= 0 && low <= sorted.length, 'bound within the list');
   return low;
 }
-
-

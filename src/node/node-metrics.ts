@@ -25,22 +25,58 @@ export class NodeMetrics {
     const gauge = (name: string, help: string, value: number): void => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
     };
-    lines.push('# HELP cairn_operations_total Client operations served by this node.', '# TYPE cairn_operations_total counter');
-    for (const [operation, totals] of this.operations) lines.push(`cairn_operations_total{operation="${operation}"} ${totals.count}`);
-    lines.push('# HELP cairn_operation_bytes_total Bytes of object data per operation.', '# TYPE cairn_operation_bytes_total counter');
-    for (const [operation, totals] of this.operations) lines.push(`cairn_operation_bytes_total{operation="${operation}"} ${totals.bytes}`);
+    lines.push(
+      '# HELP cairn_operations_total Client operations served by this node.',
+      '# TYPE cairn_operations_total counter',
+    );
+    for (const [operation, totals] of this.operations)
+      lines.push(`cairn_operations_total{operation="${operation}"} ${totals.count}`);
+    lines.push(
+      '# HELP cairn_operation_bytes_total Bytes of object data per operation.',
+      '# TYPE cairn_operation_bytes_total counter',
+    );
+    for (const [operation, totals] of this.operations)
+      lines.push(`cairn_operation_bytes_total{operation="${operation}"} ${totals.bytes}`);
     const status = node.raft?.status();
     gauge('cairn_raft_term', 'Current Raft term of the meta group.', status?.term ?? 0);
     gauge('cairn_raft_commit_index', 'Commit index of the meta group.', status?.commit ?? 0);
-    gauge('cairn_raft_applied_index', 'Applied index of the meta group.', node.driver?.appliedIndex ?? 0);
-    gauge('cairn_raft_is_leader', '1 when this node leads the meta group.', node.isLeader() ? 1 : 0);
+    gauge(
+      'cairn_raft_applied_index',
+      'Applied index of the meta group.',
+      node.driver?.appliedIndex ?? 0,
+    );
+    gauge(
+      'cairn_raft_is_leader',
+      '1 when this node leads the meta group.',
+      node.isLeader() ? 1 : 0,
+    );
     const driver = node.driver?.statistics;
-    gauge('cairn_wal_syncs_total', 'fdatasync calls of the WAL (group commits).', driver?.syncs ?? 0);
-    gauge('cairn_raft_entries_persisted_total', 'Raft entries appended to the WAL.', driver?.entriesPersisted ?? 0);
-    gauge('cairn_raft_read_rounds_total', 'ReadIndex rounds (each serves a batch of reads).', driver?.readRounds ?? 0);
+    gauge(
+      'cairn_wal_syncs_total',
+      'fdatasync calls of the WAL (group commits).',
+      driver?.syncs ?? 0,
+    );
+    gauge(
+      'cairn_raft_entries_persisted_total',
+      'Raft entries appended to the WAL.',
+      driver?.entriesPersisted ?? 0,
+    );
+    gauge(
+      'cairn_raft_read_rounds_total',
+      'ReadIndex rounds (each serves a batch of reads).',
+      driver?.readRounds ?? 0,
+    );
     const transport = node.peerTransport.statistics;
-    gauge('cairn_peer_requests_total', 'Raft message batches sent to peers.', transport.requestsSent);
-    gauge('cairn_peer_messages_dropped_total', 'Raft messages dropped (unreachable peer or full queue).', transport.messagesDropped);
+    gauge(
+      'cairn_peer_requests_total',
+      'Raft message batches sent to peers.',
+      transport.requestsSent,
+    );
+    gauge(
+      'cairn_peer_messages_dropped_total',
+      'Raft messages dropped (unreachable peer or full queue).',
+      transport.messagesDropped,
+    );
     return `${lines.join('\n')}\n`;
   }
 }

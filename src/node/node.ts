@@ -11,7 +11,20 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ChunkTransport, handleChunkRoute } from '../data/chunk-transfer.js';
 import { ChunkBufferPool } from '../data/chunk-buffer-pool.js';
 import { readChunks, writeChunks, type ChunkPlacementContext } from '../data/object-data.js';
-import { commandChangesMembership, encodeCommand, getObject, listObjects, members as metaMembers, readIdentity as readClusterIdentity, validateObjectKey, currentRing, settledRing, type MetaCommand, type MetaResult, type ObjectValue } from '../meta/index.js';
+import {
+  commandChangesMembership,
+  encodeCommand,
+  getObject,
+  listObjects,
+  members as metaMembers,
+  readIdentity as readClusterIdentity,
+  validateObjectKey,
+  currentRing,
+  settledRing,
+  type MetaCommand,
+  type MetaResult,
+  type ObjectValue,
+} from '../meta/index.js';
 import { Ring } from '../placement/index.js';
 import type { Entry, MemoryLogStorage, RaftNode, SoftState } from '../raft/index.js';
 import { createClientServer } from '../server/client-server.js';
@@ -24,7 +37,18 @@ import { StateStore } from '../storage/state-store.js';
 import { assert } from '../util/assert.js';
 import { CairnError, NotFoundError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
-import type { DeleteObjectOptions, LeaderHint, ListObjectsPage, ListObjectsRequest, MemberAddressing, NodeApi, NodeInfo, ObjectInfo, PutObjectOptions, ReadConsistency } from './api.js';
+import type {
+  DeleteObjectOptions,
+  LeaderHint,
+  ListObjectsPage,
+  ListObjectsRequest,
+  MemberAddressing,
+  NodeApi,
+  NodeInfo,
+  ObjectInfo,
+  PutObjectOptions,
+  ReadConsistency,
+} from './api.js';
 import { lockDataDirectory, readIdentity, writeIdentity, type NodeIdentity } from './identity.js';
 import { MetaStateMachine } from './meta-state-machine.js';
 import { ensureClusterRecorded, handleAdmin, promoteCaughtUpLearners } from './node-admin.js';
@@ -66,7 +90,10 @@ export class CairnNode implements NodeApi {
   stateMachine: MetaStateMachine;
   readonly metrics = new NodeMetrics();
   /** Every put's chunk buffers together: bounds memory however many puts arrive at once. */
-  private readonly chunkBuffers = new ChunkBufferPool(limits.chunkSizeBytes, limits.chunkBuffersPerNodeMax);
+  private readonly chunkBuffers = new ChunkBufferPool(
+    limits.chunkSizeBytes,
+    limits.chunkBuffersPerNodeMax,
+  );
   readonly peerTransport: PeerTransport;
   readonly chunkTransport = new ChunkTransport();
   readonly maintenance: NodeMaintenance = new NodeMaintenance(this);
@@ -110,9 +137,13 @@ export class CairnNode implements NodeApi {
       const disk = new RealDisk();
       const stateStore = StateStore.open(join(config.dataDirectory, 'state'));
       const chunkStore = await ChunkStore.open(disk, config.dataDirectory, {
-        onQuarantine: (report) => config.log('chunk-quarantined', { sha256: report.sha256, reason: report.reason }),
+        onQuarantine: (report) =>
+          config.log('chunk-quarantined', { sha256: report.sha256, reason: report.reason }),
       });
-      const { log: durableLog, replayed } = await RaftLog.open(disk, join(config.dataDirectory, 'wal'));
+      const { log: durableLog, replayed } = await RaftLog.open(
+        disk,
+        join(config.dataDirectory, 'wal'),
+      );
       const node = new CairnNode(config, stateStore, chunkStore, durableLog, replayed);
       node.releaseLock = releaseLock;
       await node.listen();
@@ -132,20 +163,45 @@ export class CairnNode implements NodeApi {
       onMessages: (messages) => this.driver?.step(messages),
       route: (request, response) => handleChunkRoute(this.chunkStore, request, response),
     });
-    this.clientAddress = await listenOn(this.clientServer, this.config.clientListen.host, this.config.clientListen.port);
-    this.peerAddress = await listenOn(this.peerServer, this.config.peerListen.host, this.config.peerListen.port);
+    this.clientAddress = await listenOn(
+      this.clientServer,
+      this.config.clientListen.host,
+      this.config.clientListen.port,
+    );
+    this.peerAddress = await listenOn(
+      this.peerServer,
+      this.config.peerListen.host,
+      this.config.peerListen.port,
+    );
     this.config.log('listening', { client: this.clientAddress, peer: this.peerAddress });
   }
 
   /** Opens the Raft group from disk (after bootstrap or join, or at restart). */
   async startRaft(): Promise<void> {
     const identity = this.identity;
-    assert(identity !== undefined && this.driver === undefined, 'start raft once, with an identity');
+    assert(
+      identity !== undefined && this.driver === undefined,
+      'start raft once, with an identity',
+    );
     if (identity.founding !== undefined && this.stateStore.appliedIndex() === 0) {
-      await writeFoundingState(this.stateMachine, this.durableLog, { voters: identity.founding.members.map((member) => member.id), learners: [] });
+      await writeFoundingState(this.stateMachine, this.durableLog, {
+        voters: identity.founding.members.map((member) => member.id),
+        learners: [],
+      });
     }
     const appliedIndex = this.stateStore.appliedIndex();
-    const replayed = appliedIndex === 1 && this.replayed.snapshot.index === 0 && identity.founding !== undefined ? { ...this.replayed, snapshot: { index: 1, term: 1 }, hardState: { term: Math.max(1, this.replayed.hardState.term), vote: this.replayed.hardState.vote, commit: Math.max(1, this.replayed.hardState.commit) } } : this.replayed;
+    const replayed =
+      appliedIndex === 1 && this.replayed.snapshot.index === 0 && identity.founding !== undefined
+        ? {
+            ...this.replayed,
+            snapshot: { index: 1, term: 1 },
+            hardState: {
+              term: Math.max(1, this.replayed.hardState.term),
+              vote: this.replayed.hardState.vote,
+              commit: Math.max(1, this.replayed.hardState.commit),
+            },
+          }
+        : this.replayed;
     const memory = await buildMemoryLog(replayed, this.stateMachine, appliedIndex);
     const raft = createRaftNode(identity.nodeId, memory, appliedIndex);
     this.raft = raft;
@@ -165,8 +221,13 @@ export class CairnNode implements NodeApi {
     });
     this.tickTimer = setInterval(() => this.onTick(), this.config.tickMilliseconds);
     this.maintenance.start();
-    if (this.testHooks.injectedBug !== undefined) this.config.log('TEST-ONLY-BUG-INJECTED', { bug: this.testHooks.injectedBug });
-    this.config.log('raft-started', { clusterId: identity.clusterId, applied: appliedIndex, lastIndex: memory.lastIndex() });
+    if (this.testHooks.injectedBug !== undefined)
+      this.config.log('TEST-ONLY-BUG-INJECTED', { bug: this.testHooks.injectedBug });
+    this.config.log('raft-started', {
+      clusterId: identity.clusterId,
+      applied: appliedIndex,
+      lastIndex: memory.lastIndex(),
+    });
     this.driver.schedule();
   }
 
@@ -180,14 +241,23 @@ export class CairnNode implements NodeApi {
   private onSoftState(state: SoftState): void {
     const previous = this.softState;
     this.softState = state;
-    if (state.leaderId !== previous.leaderId || state.role !== previous.role) this.config.log('raft-role', { role: state.role, leader: state.leaderId, term: this.raft?.status().term });
+    if (state.leaderId !== previous.leaderId || state.role !== previous.role)
+      this.config.log('raft-role', {
+        role: state.role,
+        leader: state.leaderId,
+        term: this.raft?.status().term,
+      });
     if (state.role === 'leader') void this.leaderDuties();
   }
 
   private onApplied(entries: readonly Entry[]): void {
     if (entries.some(entryChangesMembership)) this.onMembershipMayHaveChanged();
     const applied = this.driver?.appliedIndex ?? 0;
-    if (applied - this.lastSnapshotIndex >= this.config.snapshotIntervalEntries && !this.snapshotting) void this.takeSnapshot();
+    if (
+      applied - this.lastSnapshotIndex >= this.config.snapshotIntervalEntries &&
+      !this.snapshotting
+    )
+      void this.takeSnapshot();
   }
 
   private lastSnapshotIndex = 0;
@@ -209,7 +279,10 @@ export class CairnNode implements NodeApi {
         if (captured.index <= memory.snapshot().metadata.index) return;
         memory.createSnapshot(captured.index, captured.confState, captured.data);
         this.lastSnapshotIndex = captured.index;
-        const retain = Math.min(snapshotRetainEntries, Math.floor(this.config.snapshotIntervalEntries / 2));
+        const retain = Math.min(
+          snapshotRetainEntries,
+          Math.floor(this.config.snapshotIntervalEntries / 2),
+        );
         const compactIndex = captured.index - retain;
         const term = compactIndex >= memory.firstIndex() ? memory.term(compactIndex) : undefined;
         let segmentsRemoved = 0;
@@ -220,10 +293,17 @@ export class CairnNode implements NodeApi {
           memory.compact(compactIndex);
           segmentsRemoved = await this.durableLog.compact({ index: compactIndex, term });
         }
-        this.config.log('snapshot', { index: captured.index, bytes: captured.data.length, compactedTo: memory.firstIndex() - 1, segmentsRemoved });
+        this.config.log('snapshot', {
+          index: captured.index,
+          bytes: captured.data.length,
+          compactedTo: memory.firstIndex() - 1,
+          segmentsRemoved,
+        });
       }, 60_000);
     } catch (error) {
-      this.config.log('snapshot-failed', { error: error instanceof Error ? error.message : String(error) });
+      this.config.log('snapshot-failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
     } finally {
       this.snapshotting = false;
     }
@@ -241,7 +321,9 @@ export class CairnNode implements NodeApi {
   private refreshPeers(): void {
     const known = this.memberAddressing();
     const self = this.identity?.nodeId;
-    for (const member of known) if (member.id !== self) this.peerTransport.setPeerAddress(member.id, this.peerRoute(member.id, member.peerAddress));
+    for (const member of known)
+      if (member.id !== self)
+        this.peerTransport.setPeerAddress(member.id, this.peerRoute(member.id, member.peerAddress));
   }
 
   /**
@@ -257,11 +339,18 @@ export class CairnNode implements NodeApi {
   /** Members and their addresses, read from the meta state once per membership change. */
   memberAddressing(): MemberAddressing[] {
     const generation = this.membershipGeneration;
-    if (this.membersCache !== undefined && this.membersCache.generation === generation) return this.membersCache.members;
+    if (this.membersCache !== undefined && this.membersCache.generation === generation)
+      return this.membersCache.members;
     const recorded = metaMembers(this.stateMachine.reader());
     const members =
       recorded.length > 0
-        ? recorded.map((member) => ({ id: member.id, clientAddress: member.clientAddress, peerAddress: member.peerAddress, zone: member.zone, weight: member.weight }))
+        ? recorded.map((member) => ({
+            id: member.id,
+            clientAddress: member.clientAddress,
+            peerAddress: member.peerAddress,
+            zone: member.zone,
+            weight: member.weight,
+          }))
         : [...(this.identity?.founding?.members ?? this.identity?.joinedWith ?? [])];
     this.membersCache = { generation, members };
     return members;
@@ -273,7 +362,9 @@ export class CairnNode implements NodeApi {
       await ensureClusterRecorded(this);
       await promoteCaughtUpLearners(this);
     } catch (error) {
-      this.config.log('leader-duty-failed', { error: error instanceof Error ? error.message : String(error) });
+      this.config.log('leader-duty-failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   };
 
@@ -293,7 +384,10 @@ export class CairnNode implements NodeApi {
 
   leader(): LeaderHint {
     const leaderId = this.softState.leaderId;
-    const member = leaderId === null ? undefined : this.memberAddressing().find((candidate) => candidate.id === leaderId);
+    const member =
+      leaderId === null
+        ? undefined
+        : this.memberAddressing().find((candidate) => candidate.id === leaderId);
     return { leaderId, leaderClientAddress: member?.clientAddress ?? null };
   }
 
@@ -303,7 +397,10 @@ export class CairnNode implements NodeApi {
 
   private requireDriver(): RaftDriver {
     if (this.driver === undefined) {
-      throw new CairnError('CAIRN_ERR_NOT_IN_CLUSTER', `node ${this.config.name} belongs to no cluster yet; run cairn bootstrap or cairn join first`);
+      throw new CairnError(
+        'CAIRN_ERR_NOT_IN_CLUSTER',
+        `node ${this.config.name} belongs to no cluster yet; run cairn bootstrap or cairn join first`,
+      );
     }
     return this.driver;
   }
@@ -312,7 +409,11 @@ export class CairnNode implements NodeApi {
   async proposeCommand(command: MetaCommand): Promise<MetaResult> {
     const driver = this.requireDriver();
     if (command.type === 'putObject') this.refuseWhenDiskLow();
-    const result = await withTimeout(driver.propose(encodeCommand(command)), proposalTimeoutMilliseconds, 'the write was not committed in time; its outcome is unknown');
+    const result = await withTimeout(
+      driver.propose(encodeCommand(command)),
+      proposalTimeoutMilliseconds,
+      'the write was not committed in time; its outcome is unknown',
+    );
     return result as MetaResult;
   }
 
@@ -326,16 +427,24 @@ export class CairnNode implements NodeApi {
       this.diskCheck = { at: now, freeBytes: stats.bavail * stats.bsize };
     }
     if (this.diskCheck.freeBytes < diskReserveBytes) {
-      throw new CairnError('CAIRN_ERR_DISK_FULL', `node ${this.config.name} has ${this.diskCheck.freeBytes} bytes free, below its reserve of ${diskReserveBytes}; writes are refused until space is freed (reads go on)`, {
-        details: { outcome: 'failed', freeBytes: this.diskCheck.freeBytes },
-      });
+      throw new CairnError(
+        'CAIRN_ERR_DISK_FULL',
+        `node ${this.config.name} has ${this.diskCheck.freeBytes} bytes free, below its reserve of ${diskReserveBytes}; writes are refused until space is freed (reads go on)`,
+        {
+          details: { outcome: 'failed', freeBytes: this.diskCheck.freeBytes },
+        },
+      );
     }
   }
 
   async readBarrier(consistency: ReadConsistency): Promise<void> {
     const driver = this.requireDriver();
     if (consistency === 'serializable' || this.testHooks.injectedBug === 'stale-reads') return;
-    await withTimeout(driver.readBarrier(), readTimeoutMilliseconds, 'the read could not be confirmed by a quorum in time; retry');
+    await withTimeout(
+      driver.readBarrier(),
+      readTimeoutMilliseconds,
+      'the read could not be confirmed by a quorum in time; retry',
+    );
   }
 
   async putObject(key: string, body: Readable, options: PutObjectOptions): Promise<ObjectInfo> {
@@ -352,32 +461,61 @@ export class CairnNode implements NodeApi {
       size = prefix.length;
       sha256 = createHash('sha256').update(prefix).digest('hex');
     } else {
-      const written = await writeChunks(this.placementContext(), remaining(leftover, iterator), prefix, {
-        chunkSizeBytes: limits.chunkSizeBytes,
-        inflightChunksMax: chunksInflightMax,
-        bufferPool: this.chunkBuffers,
-        objectSizeBytesMax: limits.chunkSizeBytes * limits.metaManifestChunksMax,
-      });
+      const written = await writeChunks(
+        this.placementContext(),
+        remaining(leftover, iterator),
+        prefix,
+        {
+          chunkSizeBytes: limits.chunkSizeBytes,
+          inflightChunksMax: chunksInflightMax,
+          bufferPool: this.chunkBuffers,
+          objectSizeBytesMax: limits.chunkSizeBytes * limits.metaManifestChunksMax,
+        },
+      );
       ({ size, sha256 } = written);
-      value = { kind: 'manifest', size, sha256, chunkSizeBytes: limits.chunkSizeBytes, chunks: written.chunks };
+      value = {
+        kind: 'manifest',
+        size,
+        sha256,
+        chunkSizeBytes: limits.chunkSizeBytes,
+        chunks: written.chunks,
+      };
     }
     if (options.sizeBytes !== undefined && options.sizeBytes !== size) {
-      throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', `the body had ${size} bytes but content-length said ${options.sizeBytes}`);
+      throw new CairnError(
+        'CAIRN_ERR_INVALID_ARGUMENT',
+        `the body had ${size} bytes but content-length said ${options.sizeBytes}`,
+      );
     }
-    const condition = options.ifAbsent === true ? { ifAbsent: true as const } : options.ifVersion !== undefined ? { ifVersion: options.ifVersion } : undefined;
-    const result = await this.proposeCommand({ type: 'putObject', key, value, requestId: options.requestId ?? '', ...(condition === undefined ? {} : { condition }) });
+    const condition =
+      options.ifAbsent === true
+        ? { ifAbsent: true as const }
+        : options.ifVersion !== undefined
+          ? { ifVersion: options.ifVersion }
+          : undefined;
+    const result = await this.proposeCommand({
+      type: 'putObject',
+      key,
+      value,
+      requestId: options.requestId ?? '',
+      ...(condition === undefined ? {} : { condition }),
+    });
     this.metrics.observe('put', performance.now() - started, size);
     return { key, version: versionOrThrow(result, key), size, sha256 };
   }
 
-  async getObject(key: string, consistency: ReadConsistency): Promise<{ info: ObjectInfo; body: Readable }> {
+  async getObject(
+    key: string,
+    consistency: ReadConsistency,
+  ): Promise<{ info: ObjectInfo; body: Readable }> {
     validateObjectKey(key);
     await this.readBarrier(consistency);
     const object = getObject(this.stateMachine.reader(), key);
     if (object === undefined) throw new NotFoundError(`object "${key}"`);
     const info = { key, version: object.version, size: object.size, sha256: object.sha256 };
     this.metrics.observe('get', 0, object.size);
-    if (object.body.kind === 'inline') return { info, body: Readable.from([Buffer.from(object.body.bytes)]) };
+    if (object.body.kind === 'inline')
+      return { info, body: Readable.from([Buffer.from(object.body.bytes)]) };
     return { info, body: Readable.from(readChunks(this.placementContext(), object.body.chunks)) };
   }
 
@@ -389,7 +527,10 @@ export class CairnNode implements NodeApi {
     return { key, version: object.version, size: object.size, sha256: object.sha256 };
   }
 
-  async deleteObject(key: string, options: DeleteObjectOptions): Promise<{ key: string; version: number }> {
+  async deleteObject(
+    key: string,
+    options: DeleteObjectOptions,
+  ): Promise<{ key: string; version: number }> {
     validateObjectKey(key);
     const result = await this.proposeCommand({
       type: 'deleteObject',
@@ -402,7 +543,11 @@ export class CairnNode implements NodeApi {
 
   async listObjects(request: ListObjectsRequest): Promise<ListObjectsPage> {
     await this.readBarrier(request.consistency);
-    const page = listObjects(this.stateMachine.reader(), { prefix: request.prefix, limit: request.limit, ...(request.after === '' ? {} : { after: request.after }) });
+    const page = listObjects(this.stateMachine.reader(), {
+      prefix: request.prefix,
+      limit: request.limit,
+      ...(request.after === '' ? {} : { after: request.after }),
+    });
     return { items: page.items, nextAfter: page.nextAfter ?? null };
   }
 
@@ -411,9 +556,12 @@ export class CairnNode implements NodeApi {
   }
 
   health(): { ok: boolean; ready: boolean; reason: string } {
-    if (this.fatalError !== undefined) return { ok: false, ready: false, reason: 'stopped after a storage failure' };
-    if (this.driver === undefined) return { ok: true, ready: false, reason: 'not in a cluster yet' };
-    if (this.softState.leaderId === null) return { ok: true, ready: false, reason: 'no leader known' };
+    if (this.fatalError !== undefined)
+      return { ok: false, ready: false, reason: 'stopped after a storage failure' };
+    if (this.driver === undefined)
+      return { ok: true, ready: false, reason: 'not in a cluster yet' };
+    if (this.softState.leaderId === null)
+      return { ok: true, ready: false, reason: 'no leader known' };
     return { ok: true, ready: true, reason: 'ok' };
   }
 
@@ -428,11 +576,14 @@ export class CairnNode implements NodeApi {
       transport: this.chunkTransport,
       rings: () => this.rings(),
       peerAddressOf: (memberId) => {
-        const address = this.memberAddressing().find((member) => member.id === memberId)?.peerAddress;
+        const address = this.memberAddressing().find(
+          (member) => member.id === memberId,
+        )?.peerAddress;
         return address === undefined ? undefined : this.peerRoute(memberId, address);
       },
       ...(this.testHooks.injectedBug === 'early-put-ack' ? { firstReplicaOnly: true } : {}),
-      onBadCopy: (memberId, sha256, reason) => this.config.log('bad-chunk-copy', { member: memberId, sha256, reason }),
+      onBadCopy: (memberId, sha256, reason) =>
+        this.config.log('bad-chunk-copy', { member: memberId, sha256, reason }),
     };
   }
 
@@ -444,13 +595,15 @@ export class CairnNode implements NodeApi {
   /** The current ring first, then the settled one while an epoch migrates. */
   rings(): Ring[] {
     const generation = this.membershipGeneration;
-    if (this.ringCache !== undefined && this.ringCache.generation === generation) return this.ringCache.rings;
+    if (this.ringCache !== undefined && this.ringCache.generation === generation)
+      return this.ringCache.rings;
     const reader = this.stateMachine.reader();
     const rings: Ring[] = [];
     const current = currentRing(reader);
     const settled = settledRing(reader);
     if (current !== undefined) rings.push(Ring.fromDescription(current));
-    if (settled !== undefined && current !== undefined && settled.epoch !== current.epoch) rings.push(Ring.fromDescription(settled));
+    if (settled !== undefined && current !== undefined && settled.epoch !== current.epoch)
+      rings.push(Ring.fromDescription(settled));
     this.ringCache = { generation, rings };
     return rings;
   }
@@ -466,7 +619,10 @@ export class CairnNode implements NodeApi {
   /** Becomes a member of `clusterId` (bootstrap or join) and starts Raft. */
   async adoptIdentity(identity: NodeIdentity): Promise<void> {
     if (this.identity !== undefined) {
-      throw new CairnError('CAIRN_ERR_ALREADY_IN_CLUSTER', `node ${this.config.name} already belongs to cluster ${this.identity.clusterId}`);
+      throw new CairnError(
+        'CAIRN_ERR_ALREADY_IN_CLUSTER',
+        `node ${this.config.name} already belongs to cluster ${this.identity.clusterId}`,
+      );
     }
     writeIdentity(this.config.dataDirectory, identity);
     this.identity = identity;
@@ -499,9 +655,15 @@ function versionOrThrow(result: MetaResult, key: string): number {
     case 'ok':
       return result.version;
     case 'conflict':
-      throw new CairnError('CAIRN_ERR_PRECONDITION_FAILED', result.currentVersion === 0 ? `object "${key}" does not exist` : `object "${key}" is at version ${result.currentVersion}`, {
-        details: { currentVersion: result.currentVersion },
-      });
+      throw new CairnError(
+        'CAIRN_ERR_PRECONDITION_FAILED',
+        result.currentVersion === 0
+          ? `object "${key}" does not exist`
+          : `object "${key}" is at version ${result.currentVersion}`,
+        {
+          details: { currentVersion: result.currentVersion },
+        },
+      );
     case 'notFound':
       throw new NotFoundError(`object "${key}"`);
     case 'rejected':
@@ -510,7 +672,10 @@ function versionOrThrow(result: MetaResult, key: string): number {
 }
 
 /** Reads at least `bytesMax` bytes (or to the end); what came beyond is the leftover. */
-async function readPrefix(iterator: AsyncIterator<Uint8Array>, bytesMax: number): Promise<{ prefix: Uint8Array; leftover: Uint8Array }> {
+async function readPrefix(
+  iterator: AsyncIterator<Uint8Array>,
+  bytesMax: number,
+): Promise<{ prefix: Uint8Array; leftover: Uint8Array }> {
   const parts: Uint8Array[] = [];
   let total = 0;
   while (total < bytesMax) {
@@ -524,7 +689,10 @@ async function readPrefix(iterator: AsyncIterator<Uint8Array>, bytesMax: number)
   return { prefix: joined.subarray(0, bytesMax), leftover: joined.subarray(bytesMax) };
 }
 
-async function* remaining(leftover: Uint8Array, iterator: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* remaining(
+  leftover: Uint8Array,
+  iterator: AsyncIterator<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
   if (leftover.length > 0) yield leftover;
   for (;;) {
     const next = await iterator.next();
@@ -536,7 +704,11 @@ async function* remaining(leftover: Uint8Array, iterator: AsyncIterator<Uint8Arr
 function withTimeout<T>(promise: Promise<T>, milliseconds: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CairnError('CAIRN_ERR_TIMEOUT', message, { details: { outcome: 'unknown' } })), milliseconds);
+    timer = setTimeout(
+      () =>
+        reject(new CairnError('CAIRN_ERR_TIMEOUT', message, { details: { outcome: 'unknown' } })),
+      milliseconds,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -544,11 +716,21 @@ function withTimeout<T>(promise: Promise<T>, milliseconds: number, message: stri
 function listenOn(server: Server, host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new CairnError('CAIRN_ERR_USAGE', `cannot listen on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the address is in use' : error.message}`, { exitCode: 2 }));
+      reject(
+        new CairnError(
+          'CAIRN_ERR_USAGE',
+          `cannot listen on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the address is in use' : error.message}`,
+          { exitCode: 2 },
+        ),
+      );
     });
     server.listen(port, host, () => {
       const address = server.address();
-      resolve(typeof address === 'object' && address !== null ? `${host}:${address.port}` : `${host}:${port}`);
+      resolve(
+        typeof address === 'object' && address !== null
+          ? `${host}:${address.port}`
+          : `${host}:${port}`,
+      );
     });
   });
 }

@@ -7,7 +7,15 @@
 // A storage failure inside the loop is fatal: the node stops rather than go on with a
 // state it cannot vouch for (the supervisor restarts it from disk).
 
-import type { Entry, Message, RaftNode, Ready, ReadState, Snapshot, SoftState } from '../raft/index.js';
+import type {
+  Entry,
+  Message,
+  RaftNode,
+  Ready,
+  ReadState,
+  Snapshot,
+  SoftState,
+} from '../raft/index.js';
 import type { MemoryLogStorage } from '../raft/index.js';
 import type { RaftLog } from '../storage/raft-log.js';
 import { assert } from '../util/assert.js';
@@ -61,7 +69,13 @@ export class RaftDriver {
   private readRoundCounter = 0;
   /** Reads whose index is known, waiting for apply to reach it. */
   private readonly readsAwaitingApply: { index: number; waiters: ReadWaiter[] }[] = [];
-  readonly statistics = { iterations: 0, syncs: 0, entriesPersisted: 0, entriesApplied: 0, readRounds: 0 };
+  readonly statistics = {
+    iterations: 0,
+    syncs: 0,
+    entriesPersisted: 0,
+    entriesApplied: 0,
+    readRounds: 0,
+  };
 
   constructor(private readonly options: DriverOptions) {
     this.appliedIndexValue = options.raft.status().applied;
@@ -98,14 +112,18 @@ export class RaftDriver {
 
   private waitForProposal(index: number, term: number): Promise<unknown> {
     assert(!this.proposals.has(index), `one waiter per proposal index ${index}`);
-    const promise = new Promise<unknown>((resolve, reject) => this.proposals.set(index, { term, resolve, reject }));
+    const promise = new Promise<unknown>((resolve, reject) =>
+      this.proposals.set(index, { term, resolve, reject }),
+    );
     this.schedule();
     return promise;
   }
 
   /** Resolves when a linearizable read may be served from local state. */
   readBarrier(): Promise<void> {
-    const promise = new Promise<void>((resolve, reject) => this.queuedReads.push({ resolve, reject }));
+    const promise = new Promise<void>((resolve, reject) =>
+      this.queuedReads.push({ resolve, reject }),
+    );
     this.schedule();
     return promise;
   }
@@ -125,7 +143,11 @@ export class RaftDriver {
     try {
       this.startReadRound();
       const readyMax = this.options.readyPerIterationMax ?? 64;
-      for (let count = 0; count < readyMax && this.options.raft.hasReady() && !this.stopped; count++) {
+      for (
+        let count = 0;
+        count < readyMax && this.options.raft.hasReady() && !this.stopped;
+        count++
+      ) {
         const ready = this.options.raft.ready();
         await this.handleReady(ready);
         this.options.raft.advance(ready);
@@ -160,7 +182,10 @@ export class RaftDriver {
     if (ready.snapshot !== undefined) {
       await this.options.stateMachine.installSnapshot(ready.snapshot);
       memory.applySnapshot(ready.snapshot);
-      durableLog.installSnapshot({ index: ready.snapshot.metadata.index, term: ready.snapshot.metadata.term });
+      durableLog.installSnapshot({
+        index: ready.snapshot.metadata.index,
+        term: ready.snapshot.metadata.term,
+      });
       this.appliedIndexValue = Math.max(this.appliedIndexValue, ready.snapshot.metadata.index);
       this.failProposalsUpTo(ready.snapshot.metadata.index);
       this.options.onSnapshotInstalled?.();
@@ -196,7 +221,14 @@ export class RaftDriver {
       this.proposals.delete(entry.index);
       if (waiter.term === entry.term) waiter.resolve(results.get(entry.index));
       // Another leader's entry took this index: ours was never committed; safe to retry.
-      else waiter.reject(new CairnError('CAIRN_ERR_PROPOSAL_DROPPED', 'the proposal was lost in a leader change; retry', { details: { index: entry.index } }));
+      else
+        waiter.reject(
+          new CairnError(
+            'CAIRN_ERR_PROPOSAL_DROPPED',
+            'the proposal was lost in a leader change; retry',
+            { details: { index: entry.index } },
+          ),
+        );
     }
     this.options.onApplied?.(entries);
   }
@@ -206,7 +238,10 @@ export class RaftDriver {
       // Read rounds of a former leader may never be answered.
       for (const [key, round] of this.readRounds) {
         this.readRounds.delete(key);
-        for (const waiter of round.waiters) waiter.reject(new CairnError('CAIRN_ERR_NOT_LEADER', 'leadership changed during a read; retry'));
+        for (const waiter of round.waiters)
+          waiter.reject(
+            new CairnError('CAIRN_ERR_NOT_LEADER', 'leadership changed during a read; retry'),
+          );
       }
     }
     this.options.onSoftState?.(state);
@@ -234,7 +269,10 @@ export class RaftDriver {
     for (const [key, round] of this.readRounds) {
       if (this.ticks - round.startedTick < readRoundTimeoutTicks) continue;
       this.readRounds.delete(key);
-      for (const waiter of round.waiters) waiter.reject(new CairnError('CAIRN_ERR_TIMEOUT', 'the leader did not confirm the read in time; retry'));
+      for (const waiter of round.waiters)
+        waiter.reject(
+          new CairnError('CAIRN_ERR_TIMEOUT', 'the leader did not confirm the read in time; retry'),
+        );
     }
   }
 
@@ -242,7 +280,13 @@ export class RaftDriver {
     for (const [proposalIndex, waiter] of this.proposals) {
       if (proposalIndex > index) continue;
       this.proposals.delete(proposalIndex);
-      waiter.reject(new CairnError('CAIRN_ERR_UNAVAILABLE', 'a snapshot replaced the log; the outcome of this write is unknown', { details: { outcome: 'unknown' } }));
+      waiter.reject(
+        new CairnError(
+          'CAIRN_ERR_UNAVAILABLE',
+          'a snapshot replaced the log; the outcome of this write is unknown',
+          { details: { outcome: 'unknown' } },
+        ),
+      );
     }
   }
 
@@ -253,9 +297,11 @@ export class RaftDriver {
     this.proposals.clear();
     for (const waiter of this.queuedReads) waiter.reject(reason);
     this.queuedReads = [];
-    for (const round of this.readRounds.values()) for (const waiter of round.waiters) waiter.reject(reason);
+    for (const round of this.readRounds.values())
+      for (const waiter of round.waiters) waiter.reject(reason);
     this.readRounds.clear();
-    for (const pending of this.readsAwaitingApply) for (const waiter of pending.waiters) waiter.reject(reason);
+    for (const pending of this.readsAwaitingApply)
+      for (const waiter of pending.waiters) waiter.reject(reason);
     this.readsAwaitingApply.length = 0;
   }
 
@@ -266,7 +312,8 @@ export class RaftDriver {
   async runExclusive<T>(task: () => Promise<T>, timeoutMilliseconds: number): Promise<T> {
     const deadline = performance.now() + timeoutMilliseconds;
     for (let attempt = 0; this.running && attempt < 1_000_000; attempt++) {
-      if (performance.now() > deadline) throw new CairnError('CAIRN_ERR_TIMEOUT', 'the raft loop stayed busy');
+      if (performance.now() > deadline)
+        throw new CairnError('CAIRN_ERR_TIMEOUT', 'the raft loop stayed busy');
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     this.running = true;
@@ -281,13 +328,21 @@ export class RaftDriver {
   /** Resolves when the loop is idle (for a clean shutdown). */
   async idle(timeoutMilliseconds: number): Promise<void> {
     const deadline = performance.now() + timeoutMilliseconds;
-    for (let attempt = 0; this.running && performance.now() < deadline && attempt < 100_000; attempt++) {
+    for (
+      let attempt = 0;
+      this.running && performance.now() < deadline && attempt < 100_000;
+      attempt++
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 
   private fail(error: unknown): void {
-    this.stop(new CairnError('CAIRN_ERR_UNAVAILABLE', 'the node stopped after a storage failure', { details: { outcome: 'unknown' } }));
+    this.stop(
+      new CairnError('CAIRN_ERR_UNAVAILABLE', 'the node stopped after a storage failure', {
+        details: { outcome: 'unknown' },
+      }),
+    );
     this.options.onFatal(error);
   }
 }

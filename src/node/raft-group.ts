@@ -13,35 +13,67 @@ import type { MetaStateMachine } from './meta-state-machine.js';
 
 export const metaGroupId = 'meta';
 
-export async function writeFoundingState(stateMachine: MetaStateMachine, durableLog: RaftLog, confState: ConfState): Promise<void> {
+export async function writeFoundingState(
+  stateMachine: MetaStateMachine,
+  durableLog: RaftLog,
+  confState: ConfState,
+): Promise<void> {
   await stateMachine.writeFoundingState(confState);
   durableLog.installSnapshot({ index: 1, term: 1 });
   durableLog.setHardState({ term: 1, vote: null, commit: 1 });
   await durableLog.sync();
 }
 
-export async function buildMemoryLog(replayed: ReplayedLog, stateMachine: MetaStateMachine, appliedIndex: number): Promise<MemoryLogStorage> {
+export async function buildMemoryLog(
+  replayed: ReplayedLog,
+  stateMachine: MetaStateMachine,
+  appliedIndex: number,
+): Promise<MemoryLogStorage> {
   const memory = new MemoryLogStorage();
   if (replayed.snapshot.index > appliedIndex) {
-    throw new CairnError('CAIRN_ERR_CORRUPTION', `the state store is at index ${appliedIndex}, behind the log's snapshot at ${replayed.snapshot.index}; the data directory is damaged`);
+    throw new CairnError(
+      'CAIRN_ERR_CORRUPTION',
+      `the state store is at index ${appliedIndex}, behind the log's snapshot at ${replayed.snapshot.index}; the data directory is damaged`,
+    );
   }
   if (appliedIndex > 0) {
     const captured = await stateMachine.capture();
-    memory.applySnapshot({ metadata: { index: captured.index, term: captured.term, confState: captured.confState }, data: captured.data });
+    memory.applySnapshot({
+      metadata: { index: captured.index, term: captured.term, confState: captured.confState },
+      data: captured.data,
+    });
   }
   const after = replayed.entries.filter((entry) => entry.index > appliedIndex);
   const first = after[0];
   if (first !== undefined && first.index !== appliedIndex + 1) {
-    throw new CairnError('CAIRN_ERR_CORRUPTION', `the log resumes at index ${first.index} but the state store is at ${appliedIndex}; the data directory is damaged`);
+    throw new CairnError(
+      'CAIRN_ERR_CORRUPTION',
+      `the log resumes at index ${first.index} but the state store is at ${appliedIndex}; the data directory is damaged`,
+    );
   }
-  memory.append(after.map((entry) => ({ term: entry.term, index: entry.index, type: entry.type, data: entry.data })));
+  memory.append(
+    after.map((entry) => ({
+      term: entry.term,
+      index: entry.index,
+      type: entry.type,
+      data: entry.data,
+    })),
+  );
   const hardState = replayed.hardState;
   // The commit index may be ahead of the last synced hard state: applying proved it.
-  memory.setHardState({ term: hardState.term, vote: hardState.vote, commit: Math.min(Math.max(hardState.commit, appliedIndex), memory.lastIndex()) });
+  memory.setHardState({
+    term: hardState.term,
+    vote: hardState.vote,
+    commit: Math.min(Math.max(hardState.commit, appliedIndex), memory.lastIndex()),
+  });
   return memory;
 }
 
-export function createRaftNode(nodeId: string, memory: MemoryLogStorage, appliedIndex: number): RaftNode {
+export function createRaftNode(
+  nodeId: string,
+  memory: MemoryLogStorage,
+  appliedIndex: number,
+): RaftNode {
   return new RaftNode({
     id: nodeId,
     groupId: metaGroupId,

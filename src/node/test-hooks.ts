@@ -22,12 +22,15 @@ export function readTestHooks(environment: NodeJS.ProcessEnv = process.env): Tes
   const routes = new Map<string, string>();
   if (routesText !== undefined && routesText !== '') {
     const parsed = JSON.parse(routesText) as Record<string, unknown>;
-    for (const [peer, address] of Object.entries(parsed)) if (typeof address === 'string') routes.set(peer, address);
+    for (const [peer, address] of Object.entries(parsed))
+      if (typeof address === 'string') routes.set(peer, address);
   }
   const bugText = environment['CAIRN_TEST_INJECT_BUG'];
   const injectedBug = knownBugs.find((bug) => bug === bugText);
   if (bugText !== undefined && bugText !== '' && injectedBug === undefined) {
-    throw new Error(`CAIRN_TEST_INJECT_BUG must be one of ${knownBugs.join(', ')}, got "${bugText}"`);
+    throw new Error(
+      `CAIRN_TEST_INJECT_BUG must be one of ${knownBugs.join(', ')}, got "${bugText}"`,
+    );
   }
   return { peerRoutes: routes, injectedBug };
 }

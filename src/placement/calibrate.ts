@@ -52,7 +52,8 @@ function targetSharesByMemberIndex(description: RingDescription): Float64Array {
   const zones = [...zoneMembers.values()];
   // The pass that completes a replica set: every zone holds min(pass - 1, size) or min(pass, size) copies.
   let finalPass = 1;
-  const capacity = (pass: number): number => zones.reduce((sum, list) => sum + Math.min(pass, list.length), 0);
+  const capacity = (pass: number): number =>
+    zones.reduce((sum, list) => sum + Math.min(pass, list.length), 0);
   while (capacity(finalPass) < replicationFactor) finalPass++;
   assert(finalPass <= replicationFactor, 'R active members exist');
   const weightOf = (index: number): number => (description.members[index] as RingMember).weight;
@@ -78,12 +79,22 @@ function targetSharesByMemberIndex(description: RingDescription): Float64Array {
 }
 
 /** Shares clamp(lambda * weight, low, high) summing to `total`; lambda found by bisection. */
-function waterFill(weights: readonly number[], low: readonly number[], high: readonly number[], total: number): number[] {
+function waterFill(
+  weights: readonly number[],
+  low: readonly number[],
+  high: readonly number[],
+  total: number,
+): number[] {
   const lowSum = low.reduce((sum, value) => sum + value, 0);
   const highSum = high.reduce((sum, value) => sum + value, 0);
-  assert(lowSum <= total + 1e-12 && total <= highSum + 1e-12, `feasible shares: ${lowSum} <= ${total} <= ${highSum}`);
+  assert(
+    lowSum <= total + 1e-12 && total <= highSum + 1e-12,
+    `feasible shares: ${lowSum} <= ${total} <= ${highSum}`,
+  );
   const shareAt = (lambda: number): number[] =>
-    weights.map((weight, index) => Math.min(high[index] as number, Math.max(low[index] as number, lambda * weight)));
+    weights.map((weight, index) =>
+      Math.min(high[index] as number, Math.max(low[index] as number, lambda * weight)),
+    );
   let lambdaLow = 0;
   let lambdaHigh = Math.max(...weights.map((weight, index) => (high[index] as number) / weight));
   for (let step = 0; step < bisectionSteps; step++) {
@@ -94,7 +105,11 @@ function waterFill(weights: readonly number[], low: readonly number[], high: rea
   return shareAt(lambdaHigh);
 }
 
-function worstError(shares: Float64Array, targets: Float64Array, description: RingDescription): number {
+function worstError(
+  shares: Float64Array,
+  targets: Float64Array,
+  description: RingDescription,
+): number {
   let worst = 0;
   description.members.forEach((member, index) => {
     if (member.state !== 'active') return;
@@ -127,11 +142,17 @@ export function calibrateVirtualNodes(
     current = rescaled(current, shares, targets);
   }
   const changed = best.description !== original;
-  const description = changed ? createRingDescription({ ...best.description, epoch: original.epoch + 1 }) : original;
+  const description = changed
+    ? createRingDescription({ ...best.description, epoch: original.epoch + 1 })
+    : original;
   return { description, worstErrorBefore, worstErrorAfter: best.error, rounds };
 }
 
-function rescaled(description: RingDescription, shares: Float64Array, targets: Float64Array): RingDescription {
+function rescaled(
+  description: RingDescription,
+  shares: Float64Array,
+  targets: Float64Array,
+): RingDescription {
   const settings = description.settings;
   const counts = description.members.map((member, index) => {
     if (member.state !== 'active') return virtualNodeCountOf(member, settings);
@@ -146,7 +167,10 @@ function rescaled(description: RingDescription, shares: Float64Array, targets: F
   const scale = Math.min(1, limits.placementVirtualNodesTotalMax / activeTotal);
   const members = description.members.map((member, index): RingMember => {
     if (member.state !== 'active') return member;
-    const count = Math.min(limits.placementVirtualNodesPerNodeMax, Math.max(1, Math.floor((counts[index] as number) * scale)));
+    const count = Math.min(
+      limits.placementVirtualNodesPerNodeMax,
+      Math.max(1, Math.floor((counts[index] as number) * scale)),
+    );
     return { ...member, virtualNodes: count };
   });
   return createRingDescription({ epoch: description.epoch, settings, members });

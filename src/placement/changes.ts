@@ -22,23 +22,48 @@ export function applyRingChange(description: RingDescription, change: RingChange
   switch (change.kind) {
     case 'add-member': {
       if (description.members.some((member) => member.id === change.member.id)) {
-        throw new InvalidArgumentError(`member "${change.member.id}" is already in the ring`, { member: change.member.id });
+        throw new InvalidArgumentError(`member "${change.member.id}" is already in the ring`, {
+          member: change.member.id,
+        });
       }
-      return createRingDescription({ epoch, settings, members: [...description.members, change.member] });
+      return createRingDescription({
+        epoch,
+        settings,
+        members: [...description.members, change.member],
+      });
     }
     case 'remove-member': {
       requireMember(description, change.memberId);
-      return createRingDescription({ epoch, settings, members: description.members.filter((member) => member.id !== change.memberId) });
+      return createRingDescription({
+        epoch,
+        settings,
+        members: description.members.filter((member) => member.id !== change.memberId),
+      });
     }
     case 'set-state':
-      return withMember(description, change.memberId, (member) => ({ ...member, state: change.state }));
+      return withMember(description, change.memberId, (member) => ({
+        ...member,
+        state: change.state,
+      }));
     case 'set-weight':
       // A new weight replaces any calibrated count: the operator's intent wins.
-      return withMember(description, change.memberId, (member) => ({ id: member.id, zone: member.zone, weight: change.weight, state: member.state }));
+      return withMember(description, change.memberId, (member) => ({
+        id: member.id,
+        zone: member.zone,
+        weight: change.weight,
+        state: member.state,
+      }));
     case 'set-zone':
-      return withMember(description, change.memberId, (member) => ({ ...member, zone: change.zone }));
+      return withMember(description, change.memberId, (member) => ({
+        ...member,
+        zone: change.zone,
+      }));
     case 'set-replication-factor':
-      return createRingDescription({ epoch, settings: { ...settings, replicationFactor: change.replicationFactor }, members: description.members });
+      return createRingDescription({
+        epoch,
+        settings: { ...settings, replicationFactor: change.replicationFactor },
+        members: description.members,
+      });
     default:
       return assertNever(change, 'ring change');
   }
@@ -50,8 +75,18 @@ function requireMember(description: RingDescription, memberId: string): RingMemb
   return member;
 }
 
-function withMember(description: RingDescription, memberId: string, edit: (member: RingMember) => RingMember): RingDescription {
+function withMember(
+  description: RingDescription,
+  memberId: string,
+  edit: (member: RingMember) => RingMember,
+): RingDescription {
   requireMember(description, memberId);
-  const members = description.members.map((member) => (member.id === memberId ? edit(member) : member));
-  return createRingDescription({ epoch: description.epoch + 1, settings: description.settings, members });
+  const members = description.members.map((member) =>
+    member.id === memberId ? edit(member) : member,
+  );
+  return createRingDescription({
+    epoch: description.epoch + 1,
+    settings: description.settings,
+    members,
+  });
 }

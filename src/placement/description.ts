@@ -65,7 +65,9 @@ export function parseRingDescription(value: unknown): RingDescription {
   const record = expectRecord(value, 'ring description');
   const formatVersion = record['formatVersion'];
   if (formatVersion !== ringDescriptionFormatVersion) {
-    fail(`ring description formatVersion must be ${ringDescriptionFormatVersion}, got ${String(formatVersion)}`);
+    fail(
+      `ring description formatVersion must be ${ringDescriptionFormatVersion}, got ${String(formatVersion)}`,
+    );
   }
   const epoch = record['epoch'];
   if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 0) {
@@ -75,7 +77,9 @@ export function parseRingDescription(value: unknown): RingDescription {
   const membersValue = record['members'];
   if (!Array.isArray(membersValue)) fail('ring members must be an array');
   if (membersValue.length > limits.placementMembersMax) {
-    fail(`a ring holds at most ${limits.placementMembersMax} members (placementMembersMax), got ${membersValue.length}`);
+    fail(
+      `a ring holds at most ${limits.placementMembersMax} members (placementMembersMax), got ${membersValue.length}`,
+    );
   }
   const members: RingMember[] = [];
   for (let index = 0; index < membersValue.length; index++) {
@@ -94,9 +98,12 @@ export function createRingDescription(parts: {
   members: readonly RingMember[];
 }): RingDescription {
   const settings = parseSettings(parts.settings);
-  if (!Number.isSafeInteger(parts.epoch) || parts.epoch < 0) fail(`ring epoch must be a non-negative integer, got ${parts.epoch}`);
+  if (!Number.isSafeInteger(parts.epoch) || parts.epoch < 0)
+    fail(`ring epoch must be a non-negative integer, got ${parts.epoch}`);
   if (parts.members.length > limits.placementMembersMax) {
-    fail(`a ring holds at most ${limits.placementMembersMax} members (placementMembersMax), got ${parts.members.length}`);
+    fail(
+      `a ring holds at most ${limits.placementMembersMax} members (placementMembersMax), got ${parts.members.length}`,
+    );
   }
   const members = parts.members.map((member, index) => parseMember(member, index, settings));
   members.sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
@@ -104,19 +111,25 @@ export function createRingDescription(parts: {
   let virtualNodeTotal = 0;
   for (let index = 0; index < members.length; index++) {
     const member = members[index] as RingMember;
-    if (index > 0 && (members[index - 1] as RingMember).id === member.id) fail(`duplicate member id "${member.id}"`);
+    if (index > 0 && (members[index - 1] as RingMember).id === member.id)
+      fail(`duplicate member id "${member.id}"`);
     if (member.state !== 'active') continue;
     activeCount++;
     virtualNodeTotal += virtualNodeCountOf(member, settings);
   }
   if (settings.replicationFactor > activeCount) {
-    fail(`replicationFactor ${settings.replicationFactor} needs at least as many active members, got ${activeCount}`, {
-      replicationFactor: settings.replicationFactor,
-      activeMembers: activeCount,
-    });
+    fail(
+      `replicationFactor ${settings.replicationFactor} needs at least as many active members, got ${activeCount}`,
+      {
+        replicationFactor: settings.replicationFactor,
+        activeMembers: activeCount,
+      },
+    );
   }
   if (virtualNodeTotal > limits.placementVirtualNodesTotalMax) {
-    fail(`the ring would have ${virtualNodeTotal} virtual nodes, more than placementVirtualNodesTotalMax ${limits.placementVirtualNodesTotalMax}`);
+    fail(
+      `the ring would have ${virtualNodeTotal} virtual nodes, more than placementVirtualNodesTotalMax ${limits.placementVirtualNodesTotalMax}`,
+    );
   }
   const description: RingDescription = { formatVersion: 1, epoch: parts.epoch, settings, members };
   return description;
@@ -127,7 +140,13 @@ export function ringDescriptionToJson(description: RingDescription): {
   formatVersion: 1;
   epoch: number;
   settings: { replicationFactor: number; vnodesPerWeightUnit: number };
-  members: { id: string; zone: string; weight: number; state: MemberState; virtualNodes?: number }[];
+  members: {
+    id: string;
+    zone: string;
+    weight: number;
+    state: MemberState;
+    virtualNodes?: number;
+  }[];
 } {
   return {
     formatVersion: description.formatVersion,
@@ -138,7 +157,9 @@ export function ringDescriptionToJson(description: RingDescription): {
     },
     members: description.members.map((member) => {
       const json = { id: member.id, zone: member.zone, weight: member.weight, state: member.state };
-      return member.virtualNodes === undefined ? json : { ...json, virtualNodes: member.virtualNodes };
+      return member.virtualNodes === undefined
+        ? json
+        : { ...json, virtualNodes: member.virtualNodes };
     }),
   };
 }
@@ -152,7 +173,9 @@ function parseSettings(value: unknown): RingSettings {
     replicationFactor < 1 ||
     replicationFactor > limits.replicationFactorMax
   ) {
-    fail(`replicationFactor must be an integer in [1, ${limits.replicationFactorMax}], got ${String(replicationFactor)}`);
+    fail(
+      `replicationFactor must be an integer in [1, ${limits.replicationFactorMax}], got ${String(replicationFactor)}`,
+    );
   }
   const vnodesPerWeightUnit = record['vnodesPerWeightUnit'];
   if (
@@ -173,8 +196,16 @@ function parseMember(value: unknown, index: number, settings: RingSettings): Rin
   const id = parseIdentifier(record['id'], `ring member ${index} id`);
   const zone = parseIdentifier(record['zone'], `member "${id}" zone`);
   const weight = record['weight'];
-  if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0 || weight > limits.placementWeightMax) {
-    fail(`member "${id}" weight must be a number in (0, ${limits.placementWeightMax}], got ${String(weight)}`, { member: id });
+  if (
+    typeof weight !== 'number' ||
+    !Number.isFinite(weight) ||
+    weight <= 0 ||
+    weight > limits.placementWeightMax
+  ) {
+    fail(
+      `member "${id}" weight must be a number in (0, ${limits.placementWeightMax}], got ${String(weight)}`,
+      { member: id },
+    );
   }
   const explicitVirtualNodes = record['virtualNodes'];
   if (explicitVirtualNodes !== undefined) {
@@ -200,15 +231,23 @@ function parseMember(value: unknown, index: number, settings: RingSettings): Rin
   }
   const state = record['state'];
   if (typeof state !== 'string' || !(memberStates as readonly string[]).includes(state)) {
-    fail(`member "${id}" state must be one of ${memberStates.join(', ')}, got ${String(state)}`, { member: id });
+    fail(`member "${id}" state must be one of ${memberStates.join(', ')}, got ${String(state)}`, {
+      member: id,
+    });
   }
   const member: RingMember = { id, zone, weight, state: state as MemberState };
-  return explicitVirtualNodes === undefined ? member : { ...member, virtualNodes: explicitVirtualNodes };
+  return explicitVirtualNodes === undefined
+    ? member
+    : { ...member, virtualNodes: explicitVirtualNodes };
 }
 
 function parseIdentifier(value: unknown, what: string): string {
   if (typeof value !== 'string') fail(`${what} must be a string, got ${typeof value}`);
-  if (value.length < 1 || value.length > limits.placementIdentifierBytesMax || !identifierPattern.test(value)) {
+  if (
+    value.length < 1 ||
+    value.length > limits.placementIdentifierBytesMax ||
+    !identifierPattern.test(value)
+  ) {
     fail(
       `${what} must be 1 to ${limits.placementIdentifierBytesMax} characters of A-Z a-z 0-9 . _ : - (starting with a letter or digit), got ${JSON.stringify(value)}`,
     );
@@ -217,7 +256,8 @@ function parseIdentifier(value: unknown, what: string): string {
 }
 
 function expectRecord(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${what} must be an object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail(`${what} must be an object`);
   return value as Record<string, unknown>;
 }
 

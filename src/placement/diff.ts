@@ -52,7 +52,11 @@ export interface RingDiff {
 }
 
 /** The change of one chunk's placement between two rings, or null when it stays put. */
-export function diffChunk(oldRing: Ring, newRing: Ring, chunk: ChunkReference): ChunkPlacementChange | null {
+export function diffChunk(
+  oldRing: Ring,
+  newRing: Ring,
+  chunk: ChunkReference,
+): ChunkPlacementChange | null {
   assertInteger(chunk.bytes, 'chunk bytes');
   const oldReplicas = oldRing.replicasFor(chunk.id);
   const newReplicas = newRing.replicasFor(chunk.id);
@@ -61,7 +65,10 @@ export function diffChunk(oldRing: Ring, newRing: Ring, chunk: ChunkReference): 
   if (gaining.length === 0 && losing.length === 0) return null;
   // Both placements have R distinct members, so a changed set gains as many as it loses
   // unless R itself changed between the rings.
-  assert(oldRing.replicationFactor !== newRing.replicationFactor || gaining.length === losing.length, 'gains balance losses');
+  assert(
+    oldRing.replicationFactor !== newRing.replicationFactor || gaining.length === losing.length,
+    'gains balance losses',
+  );
   return { chunkId: chunk.id, bytes: chunk.bytes, oldReplicas, newReplicas, gaining, losing };
 }
 
@@ -110,7 +117,9 @@ export class RingDiffAccumulator {
   result(): RingDiff {
     const members = [...this.totals.values()]
       .map((totals) => ({ ...totals }))
-      .sort((left, right) => (left.memberId < right.memberId ? -1 : left.memberId > right.memberId ? 1 : 0));
+      .sort((left, right) =>
+        left.memberId < right.memberId ? -1 : left.memberId > right.memberId ? 1 : 0,
+      );
     return {
       oldEpoch: this.oldRing.epoch,
       newEpoch: this.newRing.epoch,
@@ -143,6 +152,7 @@ export function diffRings(
   options: { changesKeptMax?: number } = {},
 ): RingDiff {
   const accumulator = new RingDiffAccumulator(oldRing, newRing, options);
-  for (const chunk of chunks) accumulator.add(typeof chunk === 'string' ? { id: chunk, bytes: 0 } : chunk);
+  for (const chunk of chunks)
+    accumulator.add(typeof chunk === 'string' ? { id: chunk, bytes: 0 } : chunk);
   return accumulator.result();
 }

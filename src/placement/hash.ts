@@ -17,15 +17,21 @@ const scratchBytes = new Uint8Array(3 * limits.placementHashInputBytesMax);
 /** MurmurHash3 x86 32-bit of the UTF-8 encoding of `text`, as an unsigned 32-bit integer. */
 export function murmurHash3String(text: string, seed = 0): number {
   if (text.length > limits.placementHashInputBytesMax) {
-    throw new InvalidArgumentError(`placement key is longer than ${limits.placementHashInputBytesMax} bytes`, {
-      limit: 'placementHashInputBytesMax',
-    });
+    throw new InvalidArgumentError(
+      `placement key is longer than ${limits.placementHashInputBytesMax} bytes`,
+      {
+        limit: 'placementHashInputBytesMax',
+      },
+    );
   }
   const length = encodeUtf8(text, scratchBytes);
   if (length > limits.placementHashInputBytesMax) {
-    throw new InvalidArgumentError(`placement key is longer than ${limits.placementHashInputBytesMax} bytes`, {
-      limit: 'placementHashInputBytesMax',
-    });
+    throw new InvalidArgumentError(
+      `placement key is longer than ${limits.placementHashInputBytesMax} bytes`,
+      {
+        limit: 'placementHashInputBytesMax',
+      },
+    );
   }
   return murmurHash3Bytes(scratchBytes, length, seed);
 }

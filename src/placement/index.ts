@@ -12,7 +12,12 @@ export {
 export type { MemberState, RingDescription, RingMember, RingSettings } from './description.js';
 export { encodeUtf8, finalMix, murmurHash3Bytes, murmurHash3String } from './hash.js';
 export { diffChunk, diffRings, RingDiffAccumulator } from './diff.js';
-export type { ChunkPlacementChange, ChunkReference, MemberTransferTotals, RingDiff } from './diff.js';
+export type {
+  ChunkPlacementChange,
+  ChunkReference,
+  MemberTransferTotals,
+  RingDiff,
+} from './diff.js';
 export { calibrateVirtualNodes, targetCopyShares } from './calibrate.js';
 export type { CalibrationResult } from './calibrate.js';
 export { applyRingChange } from './changes.js';

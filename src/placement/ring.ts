@@ -42,12 +42,20 @@ export class Ring {
     const zones = indexActiveZones(description.members);
     this.zoneOfMember = zones.zoneOfMember;
     this.zoneCountScratch = new Int32Array(zones.membersPerZone.length);
-    this.passCapacity = computePassCapacity(zones.membersPerZone, description.settings.replicationFactor);
-    this.activeIds = description.members.filter((member) => member.state === 'active').map((member) => member.id);
+    this.passCapacity = computePassCapacity(
+      zones.membersPerZone,
+      description.settings.replicationFactor,
+    );
+    this.activeIds = description.members
+      .filter((member) => member.state === 'active')
+      .map((member) => member.id);
     const virtualNodes = placeVirtualNodes(description.members, description.settings);
     this.positions = virtualNodes.positions;
     this.positionMembers = virtualNodes.positionMembers;
-    assert(this.positions.length >= description.settings.replicationFactor, 'at least R virtual nodes');
+    assert(
+      this.positions.length >= description.settings.replicationFactor,
+      'at least R virtual nodes',
+    );
   }
 
   /** Builds a ring; the description is validated (and canonicalised) again here. */
@@ -102,7 +110,8 @@ export class Ring {
     const shares = this.expectedCopySharesByMemberIndex();
     const result = new Map<string, number>();
     for (let index = 0; index < this.memberIds.length; index++) {
-      if ((this.zoneOfMember[index] as number) >= 0) result.set(this.memberIds[index] as string, shares[index] as number);
+      if ((this.zoneOfMember[index] as number) >= 0)
+        result.set(this.memberIds[index] as string, shares[index] as number);
     }
     return result;
   }
@@ -115,10 +124,14 @@ export class Ring {
     for (let index = 0; index < count; index++) {
       // Keys hashing into (previous, position] start their walk here; equal positions
       // after the first get an empty arc because the search finds the first of them.
-      const previous = index === 0 ? (this.positions[count - 1] as number) - circle : (this.positions[index - 1] as number);
+      const previous =
+        index === 0
+          ? (this.positions[count - 1] as number) - circle
+          : (this.positions[index - 1] as number);
       const arc = (this.positions[index] as number) - previous;
       if (arc === 0) continue;
-      for (const memberIndex of this.walk(index)) shares[memberIndex] = (shares[memberIndex] as number) + arc;
+      for (const memberIndex of this.walk(index))
+        shares[memberIndex] = (shares[memberIndex] as number) + arc;
     }
     const copiesTotal = circle * this.description.settings.replicationFactor;
     let sum = 0;
@@ -174,7 +187,10 @@ function assertEqual(actual: number, expected: number, what: string): void {
   assert(actual === expected, `${what}: expected ${expected}, got ${actual}`);
 }
 
-function indexActiveZones(members: readonly RingMember[]): { zoneOfMember: Int32Array; membersPerZone: number[] } {
+function indexActiveZones(members: readonly RingMember[]): {
+  zoneOfMember: Int32Array;
+  membersPerZone: number[];
+} {
   const zoneIndexes = new Map<string, number>();
   const membersPerZone: number[] = [];
   const zoneOfMember = new Int32Array(members.length).fill(-1);
@@ -193,7 +209,10 @@ function indexActiveZones(members: readonly RingMember[]): { zoneOfMember: Int32
   return { zoneOfMember, membersPerZone };
 }
 
-function computePassCapacity(membersPerZone: readonly number[], replicationFactor: number): Int32Array {
+function computePassCapacity(
+  membersPerZone: readonly number[],
+  replicationFactor: number,
+): Int32Array {
   const capacity = new Int32Array(replicationFactor + 1);
   for (let pass = 1; pass <= replicationFactor; pass++) {
     let total = 0;
@@ -209,8 +228,14 @@ function placeVirtualNodes(
   settings: RingSettings,
 ): { positions: Uint32Array; positionMembers: Int32Array } {
   let total = 0;
-  for (const member of members) if (member.state === 'active') total += virtualNodeCountOf(member, settings);
-  assertInteger(total, 'virtual node total', 1, Math.min(limits.placementVirtualNodesTotalMax, ordinalSpan));
+  for (const member of members)
+    if (member.state === 'active') total += virtualNodeCountOf(member, settings);
+  assertInteger(
+    total,
+    'virtual node total',
+    1,
+    Math.min(limits.placementVirtualNodesTotalMax, ordinalSpan),
+  );
   const packed = new Float64Array(total);
   const ordinalMembers = new Int32Array(total);
   let ordinal = 0;

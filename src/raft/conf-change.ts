@@ -18,7 +18,10 @@ export function decodeConfChange(data: Uint8Array): ConfChange {
   const parsed: unknown = JSON.parse(new TextDecoder().decode(data));
   assert(typeof parsed === 'object' && parsed !== null, 'conf change is an object');
   const { type, nodeId } = parsed as { type: unknown; nodeId: unknown };
-  assert(typeof type === 'string' && changeTypes.includes(type as ConfChangeType), 'conf change type is known');
+  assert(
+    typeof type === 'string' && changeTypes.includes(type as ConfChangeType),
+    'conf change type is known',
+  );
   assert(typeof nodeId === 'string' && nodeId.length > 0, 'conf change names a node');
   return { type: type as ConfChangeType, nodeId };
 }
@@ -26,17 +29,20 @@ export function decodeConfChange(data: Uint8Array): ConfChange {
 /** Why `change` cannot apply to `confState`, or null when it can. */
 export function confChangeProblem(confState: ConfState, change: ConfChange): string | null {
   const { nodeId } = change;
-  if (nodeId.length === 0 || nodeId.length > nodeIdLengthBytesMax) return 'node id must be 1 to 256 characters';
+  if (nodeId.length === 0 || nodeId.length > nodeIdLengthBytesMax)
+    return 'node id must be 1 to 256 characters';
   const isVoter = confState.voters.includes(nodeId);
   const isLearner = confState.learners.includes(nodeId);
   switch (change.type) {
     case 'addLearner':
       if (isVoter || isLearner) return `${nodeId} is already a member`;
-      if (confState.voters.length + confState.learners.length >= limits.raftMembersMax) return `raftMembersMax is ${limits.raftMembersMax}`;
+      if (confState.voters.length + confState.learners.length >= limits.raftMembersMax)
+        return `raftMembersMax is ${limits.raftMembersMax}`;
       return null;
     case 'promoteLearner':
       if (!isLearner) return `${nodeId} is not a learner`;
-      if (confState.voters.length >= limits.raftVotersMax) return `raftVotersMax is ${limits.raftVotersMax}`;
+      if (confState.voters.length >= limits.raftVotersMax)
+        return `raftVotersMax is ${limits.raftVotersMax}`;
       return null;
     case 'removeNode':
       if (!isVoter && !isLearner) return `${nodeId} is not a member`;
@@ -53,7 +59,10 @@ export function applyConfChange(confState: ConfState, change: ConfChange): ConfS
     case 'addLearner':
       return { voters: [...confState.voters], learners: [...confState.learners, change.nodeId] };
     case 'promoteLearner':
-      return { voters: [...confState.voters, change.nodeId], learners: without(confState.learners) };
+      return {
+        voters: [...confState.voters, change.nodeId],
+        learners: without(confState.learners),
+      };
     case 'removeNode':
       return { voters: without(confState.voters), learners: without(confState.learners) };
   }

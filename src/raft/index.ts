@@ -3,7 +3,12 @@
 export * from './types.js';
 export { RaftNode } from './raft.js';
 export { MemoryLogStorage } from './memory-storage.js';
-export { encodeConfChange, decodeConfChange, applyConfChange, confChangeProblem } from './conf-change.js';
+export {
+  encodeConfChange,
+  decodeConfChange,
+  applyConfChange,
+  confChangeProblem,
+} from './conf-change.js';
 export { entrySizeBytes, entriesSizeBytes } from './log.js';
 export { committedIndex, voteResult, hasQuorum, majoritySize } from './quorum.js';
 export type { VoteResult } from './quorum.js';

@@ -14,7 +14,12 @@ export class Inflights {
   private bytesValue = 0;
 
   constructor(messagesMax: number, bytesMax: number) {
-    assertInteger(messagesMax, 'inflight messages max', 1, limits.raftInflightAppendsPerFollowerMax);
+    assertInteger(
+      messagesMax,
+      'inflight messages max',
+      1,
+      limits.raftInflightAppendsPerFollowerMax,
+    );
     assertInteger(bytesMax, 'inflight bytes max', 1, limits.raftInflightBytesPerFollowerMax);
     this.messagesMax = messagesMax;
     this.bytesMax = bytesMax;

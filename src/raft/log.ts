@@ -29,7 +29,13 @@ export function limitSize(entries: Entry[], sizeBytesMax: number): Entry[] {
  * overall is always taken). Reads only what it returns, so a far-behind follower
  * does not cost a copy of the whole log per message.
  */
-export function copyLimited(source: readonly Entry[], start: number, end: number, sizeBytesMax: number, alreadyBytes: number): Entry[] {
+export function copyLimited(
+  source: readonly Entry[],
+  start: number,
+  end: number,
+  sizeBytesMax: number,
+  alreadyBytes: number,
+): Entry[] {
   assert(start >= 0 && end <= source.length, 'copy within the source');
   const result: Entry[] = [];
   let total = alreadyBytes;
@@ -64,7 +70,8 @@ export class UnstableLog {
 
   maybeTerm(index: number): number | undefined {
     if (index < this.offset) {
-      if (this.snapshot !== undefined && this.snapshot.metadata.index === index) return this.snapshot.metadata.term;
+      if (this.snapshot !== undefined && this.snapshot.metadata.index === index)
+        return this.snapshot.metadata.term;
       return undefined;
     }
     const last = this.maybeLastIndex();
@@ -81,7 +88,8 @@ export class UnstableLog {
   }
 
   stableSnapshotTo(index: number): void {
-    if (this.snapshot !== undefined && this.snapshot.metadata.index === index) this.snapshot = undefined;
+    if (this.snapshot !== undefined && this.snapshot.metadata.index === index)
+      this.snapshot = undefined;
   }
 
   restore(snapshot: Snapshot): void {
@@ -106,9 +114,23 @@ export class UnstableLog {
   }
 
   /** Entries in [lowIndex, highIndexExclusive) within the unstable entries, bounded by size (see copyLimited). */
-  slice(lowIndex: number, highIndexExclusive: number, sizeBytesMax: number, alreadyBytes: number): Entry[] {
-    assert(lowIndex >= this.offset && highIndexExclusive <= this.offset + this.entries.length, 'unstable slice in range');
-    return copyLimited(this.entries, lowIndex - this.offset, highIndexExclusive - this.offset, sizeBytesMax, alreadyBytes);
+  slice(
+    lowIndex: number,
+    highIndexExclusive: number,
+    sizeBytesMax: number,
+    alreadyBytes: number,
+  ): Entry[] {
+    assert(
+      lowIndex >= this.offset && highIndexExclusive <= this.offset + this.entries.length,
+      'unstable slice in range',
+    );
+    return copyLimited(
+      this.entries,
+      lowIndex - this.offset,
+      highIndexExclusive - this.offset,
+      sizeBytesMax,
+      alreadyBytes,
+    );
   }
 }
 
@@ -190,12 +212,20 @@ export class RaftLog {
    * append `entries` (truncating a conflicting suffix) and commit up to `leaderCommit`.
    * Returns the last index of the appended run, or undefined on a mismatch.
    */
-  maybeAppend(previousIndex: number, previousTerm: number, leaderCommit: number, entries: readonly Entry[]): number | undefined {
+  maybeAppend(
+    previousIndex: number,
+    previousTerm: number,
+    leaderCommit: number,
+    entries: readonly Entry[],
+  ): number | undefined {
     if (!this.matchTerm(previousIndex, previousTerm)) return undefined;
     const lastNewIndex = previousIndex + entries.length;
     const conflictIndex = this.findConflict(entries);
     if (conflictIndex !== 0) {
-      assert(conflictIndex > this.committed, `conflict at ${conflictIndex} would rewrite committed ${this.committed}`);
+      assert(
+        conflictIndex > this.committed,
+        `conflict at ${conflictIndex} would rewrite committed ${this.committed}`,
+      );
       this.append(entries.slice(conflictIndex - (previousIndex + 1)));
     }
     this.commitTo(Math.min(leaderCommit, lastNewIndex));
@@ -207,7 +237,8 @@ export class RaftLog {
     if (first === undefined) return this.lastIndex();
     assert(first.index - 1 >= this.committed, 'never append over committed entries');
     assert(first.index <= this.lastIndex() + 1, 'append leaves no gap');
-    for (let i = 1; i < entries.length; i++) assert(entries[i]?.index === first.index + i, 'appended entries are contiguous');
+    for (let i = 1; i < entries.length; i++)
+      assert(entries[i]?.index === first.index + i, 'appended entries are contiguous');
     this.unstable.truncateAndAppend(entries);
     return this.lastIndex();
   }
@@ -229,7 +260,10 @@ export class RaftLog {
 
   appliedTo(index: number): void {
     if (index === 0) return;
-    assert(index <= this.committed && index >= this.applied, `applied ${index} outside [${this.applied}, ${this.committed}]`);
+    assert(
+      index <= this.committed && index >= this.applied,
+      `applied ${index} outside [${this.applied}, ${this.committed}]`,
+    );
     this.applied = index;
   }
 
@@ -243,11 +277,19 @@ export class RaftLog {
     if (lowIndex < offset) {
       const stableEnd = Math.min(highIndexExclusive, offset);
       result = this.storage.entries(lowIndex, stableEnd, sizeBytesMax);
-      assert(result.length > 0 && result.length <= stableEnd - lowIndex, 'storage returns at least one entry of the range');
+      assert(
+        result.length > 0 && result.length <= stableEnd - lowIndex,
+        'storage returns at least one entry of the range',
+      );
       if (result.length < stableEnd - lowIndex) return result; // Cut by size.
     }
     if (highIndexExclusive > offset) {
-      const unstable = this.unstable.slice(Math.max(lowIndex, offset), highIndexExclusive, sizeBytesMax, entriesSizeBytes(result));
+      const unstable = this.unstable.slice(
+        Math.max(lowIndex, offset),
+        highIndexExclusive,
+        sizeBytesMax,
+        entriesSizeBytes(result),
+      );
       result = result.length === 0 ? unstable : result.concat(unstable);
     }
     return result;

@@ -9,7 +9,10 @@ const emptyConfState: ConfState = { voters: [], learners: [] };
 
 export class MemoryLogStorage implements RaftLogReader {
   private hardState: HardState = { term: 0, vote: null, commit: 0 };
-  private currentSnapshot: Snapshot = { metadata: { index: 0, term: 0, confState: emptyConfState }, data: new Uint8Array(0) };
+  private currentSnapshot: Snapshot = {
+    metadata: { index: 0, term: 0, confState: emptyConfState },
+    data: new Uint8Array(0),
+  };
   /** The entry just before log[0] (compacted away, its term still known). */
   private compactedIndex = 0;
   private compactedTerm = 0;
@@ -22,7 +25,10 @@ export class MemoryLogStorage implements RaftLogReader {
    * later starts from `new MemoryLogStorage()` and receives that (or a newer) snapshot,
    * so it always learns the configuration from the leader.
    */
-  static bootstrap(confState: ConfState, snapshotData: Uint8Array = new Uint8Array(0)): MemoryLogStorage {
+  static bootstrap(
+    confState: ConfState,
+    snapshotData: Uint8Array = new Uint8Array(0),
+  ): MemoryLogStorage {
     assert(confState.voters.length > 0, 'a group starts with at least one voter');
     const storage = new MemoryLogStorage();
     storage.applySnapshot({ metadata: { index: 1, term: 1, confState }, data: snapshotData });
@@ -59,8 +65,14 @@ export class MemoryLogStorage implements RaftLogReader {
   }
 
   entries(lowIndex: number, highIndexExclusive: number, sizeBytesMax: number): Entry[] {
-    assert(lowIndex >= this.firstIndex(), `entries from ${lowIndex} are compacted (first ${this.firstIndex()})`);
-    assert(highIndexExclusive <= this.lastIndex() + 1 && lowIndex <= highIndexExclusive, 'entries range within the log');
+    assert(
+      lowIndex >= this.firstIndex(),
+      `entries from ${lowIndex} are compacted (first ${this.firstIndex()})`,
+    );
+    assert(
+      highIndexExclusive <= this.lastIndex() + 1 && lowIndex <= highIndexExclusive,
+      'entries range within the log',
+    );
     const base = this.compactedIndex + 1;
     return copyLimited(this.log, lowIndex - base, highIndexExclusive - base, sizeBytesMax, 0);
   }
@@ -73,7 +85,10 @@ export class MemoryLogStorage implements RaftLogReader {
   append(entries: readonly Entry[]): void {
     const first = entries[0];
     if (first === undefined) return;
-    assert(first.index <= this.lastIndex() + 1, `append at ${first.index} leaves a gap after ${this.lastIndex()}`);
+    assert(
+      first.index <= this.lastIndex() + 1,
+      `append at ${first.index} leaves a gap after ${this.lastIndex()}`,
+    );
     let fresh = entries;
     if (first.index < this.firstIndex()) {
       // Already covered by compaction: keep only what lies beyond it.
@@ -87,12 +102,16 @@ export class MemoryLogStorage implements RaftLogReader {
 
   /** Replace everything by a snapshot received from the leader. */
   applySnapshot(snapshot: Snapshot): void {
-    assert(snapshot.metadata.index >= this.currentSnapshot.metadata.index, 'snapshots move forward');
+    assert(
+      snapshot.metadata.index >= this.currentSnapshot.metadata.index,
+      'snapshots move forward',
+    );
     this.currentSnapshot = snapshot;
     this.compactedIndex = snapshot.metadata.index;
     this.compactedTerm = snapshot.metadata.term;
     this.log = [];
-    if (this.hardState.commit < snapshot.metadata.index) this.hardState = { ...this.hardState, commit: snapshot.metadata.index };
+    if (this.hardState.commit < snapshot.metadata.index)
+      this.hardState = { ...this.hardState, commit: snapshot.metadata.index };
   }
 
   /**
@@ -102,7 +121,12 @@ export class MemoryLogStorage implements RaftLogReader {
    * index. Call `compact` afterwards to drop the entries it covers.
    */
   createSnapshot(index: number, confState: ConfState, data: Uint8Array): Snapshot {
-    assertInteger(index, 'snapshot index', this.currentSnapshot.metadata.index + 1, this.lastIndex());
+    assertInteger(
+      index,
+      'snapshot index',
+      this.currentSnapshot.metadata.index + 1,
+      this.lastIndex(),
+    );
     assert(index <= this.hardState.commit, 'only committed state is snapshotted');
     const term = this.term(index);
     assert(term !== undefined, 'snapshot index has a term');

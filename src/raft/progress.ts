@@ -23,7 +23,13 @@ export class Progress {
   heartbeatsSinceSnapshot = 0;
   readonly inflights: Inflights;
 
-  constructor(options: { match: number; next: number; isLearner: boolean; inflightMessagesMax: number; inflightBytesMax: number }) {
+  constructor(options: {
+    match: number;
+    next: number;
+    isLearner: boolean;
+    inflightMessagesMax: number;
+    inflightBytesMax: number;
+  }) {
     assert(options.next > options.match, 'next > match');
     this.match = options.match;
     this.next = options.next;

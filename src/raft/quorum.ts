@@ -16,10 +16,14 @@ export function majoritySize(voterCount: number): number {
  * The highest index that a majority of voters has matched: sort the matched indexes
  * descending and take the one at position majority - 1.
  */
-export function committedIndex(voters: readonly NodeId[], matchedIndexOf: (id: NodeId) => number): number {
+export function committedIndex(
+  voters: readonly NodeId[],
+  matchedIndexOf: (id: NodeId) => number,
+): number {
   assert(voters.length > 0, 'committedIndex needs voters');
   const matched = voters.map((id) => matchedIndexOf(id));
-  for (const index of matched) assert(Number.isSafeInteger(index) && index >= 0, 'matched index is a non-negative integer');
+  for (const index of matched)
+    assert(Number.isSafeInteger(index) && index >= 0, 'matched index is a non-negative integer');
   matched.sort((a, b) => b - a);
   const result = matched[majoritySize(voters.length) - 1];
   assert(result !== undefined, 'majority position exists');
@@ -27,7 +31,10 @@ export function committedIndex(voters: readonly NodeId[], matchedIndexOf: (id: N
 }
 
 /** Outcome of an election given the votes received so far (true = granted). Non-voters' votes do not count. */
-export function voteResult(voters: readonly NodeId[], votes: ReadonlyMap<NodeId, boolean>): VoteResult {
+export function voteResult(
+  voters: readonly NodeId[],
+  votes: ReadonlyMap<NodeId, boolean>,
+): VoteResult {
   assert(voters.length > 0, 'voteResult needs voters');
   let granted = 0;
   let rejected = 0;

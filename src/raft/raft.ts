@@ -8,7 +8,12 @@ import { assert, assertInteger } from '../util/assert.js';
 import { CairnError, LimitExceededError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import type { Prng } from '../util/prng.js';
-import { applyConfChange, confChangeProblem, decodeConfChange, encodeConfChange } from './conf-change.js';
+import {
+  applyConfChange,
+  confChangeProblem,
+  decodeConfChange,
+  encodeConfChange,
+} from './conf-change.js';
 import { RaftLog, entriesSizeBytes, entrySizeBytes } from './log.js';
 import { Progress } from './progress.js';
 import { committedIndex, hasQuorum, voteResult } from './quorum.js';
@@ -38,15 +43,21 @@ const transferCampaignContext = new TextEncoder().encode('cairn-raft-transfer');
 type MessageFields = Partial<Omit<Message, 'groupId' | 'from' | 'to' | 'type'>>;
 
 function isTransferCampaign(context: Uint8Array | undefined): boolean {
-  if (context === undefined || context.byteLength !== transferCampaignContext.byteLength) return false;
-  for (let i = 0; i < context.byteLength; i++) if (context[i] !== transferCampaignContext[i]) return false;
+  if (context === undefined || context.byteLength !== transferCampaignContext.byteLength)
+    return false;
+  for (let i = 0; i < context.byteLength; i++)
+    if (context[i] !== transferCampaignContext[i]) return false;
   return true;
 }
 
 function notLeader(leaderId: NodeId | null): CairnError {
-  return new CairnError('CAIRN_ERR_NOT_LEADER', leaderId === null ? 'no leader is known' : `not the leader; the leader is ${leaderId}`, {
-    details: { leaderId },
-  });
+  return new CairnError(
+    'CAIRN_ERR_NOT_LEADER',
+    leaderId === null ? 'no leader is known' : `not the leader; the leader is ${leaderId}`,
+    {
+      details: { leaderId },
+    },
+  );
 }
 
 function validateConfig(config: RaftConfig): void {
@@ -54,9 +65,24 @@ function validateConfig(config: RaftConfig): void {
   assert(config.groupId.length > 0, 'group id is not empty');
   assertInteger(config.heartbeatTicks, 'heartbeatTicks', 1);
   assertInteger(config.electionTimeoutTicks, 'electionTimeoutTicks', config.heartbeatTicks + 1);
-  assertInteger(config.maxSizePerMessageBytes, 'maxSizePerMessageBytes', 1, limits.raftMessageBatchBytesMax);
-  assertInteger(config.inflightMessagesMax, 'inflightMessagesMax', 1, limits.raftInflightAppendsPerFollowerMax);
-  assertInteger(config.inflightBytesMax, 'inflightBytesMax', 1, limits.raftInflightBytesPerFollowerMax);
+  assertInteger(
+    config.maxSizePerMessageBytes,
+    'maxSizePerMessageBytes',
+    1,
+    limits.raftMessageBatchBytesMax,
+  );
+  assertInteger(
+    config.inflightMessagesMax,
+    'inflightMessagesMax',
+    1,
+    limits.raftInflightAppendsPerFollowerMax,
+  );
+  assertInteger(
+    config.inflightBytesMax,
+    'inflightBytesMax',
+    1,
+    limits.raftInflightBytesPerFollowerMax,
+  );
   assertInteger(config.appliedIndex, 'appliedIndex');
 }
 
@@ -111,7 +137,10 @@ export class RaftNode {
     this.log = new RaftLog(config.storage);
     const { hardState, confState } = config.storage.initialState();
     this.confState = confState;
-    assert(hardState.commit >= this.log.committed && hardState.commit <= this.log.lastIndex(), 'persisted commit within the log');
+    assert(
+      hardState.commit >= this.log.committed && hardState.commit <= this.log.lastIndex(),
+      'persisted commit within the log',
+    );
     this.log.committed = hardState.commit;
     // The snapshot in storage counts as applied: the driver restores its state machine from it.
     const snapshotIndex = config.storage.snapshot().metadata.index;
@@ -134,7 +163,8 @@ export class RaftNode {
       assert(pages++ <= end, 'replay makes progress');
       const page = this.log.slice(next, end, this.config.maxSizePerMessageBytes);
       assert(page !== undefined && page.length > 0, 'applied entries are in storage');
-      for (const entry of page) if (entry.type === 'confChange') this.applyCommittedConfChange(entry);
+      for (const entry of page)
+        if (entry.type === 'confChange') this.applyCommittedConfChange(entry);
       next = (page[page.length - 1] as Entry).index + 1;
     }
   }
@@ -150,7 +180,10 @@ export class RaftNode {
     this.leaderId = null;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
-    this.randomizedElectionTimeout = this.prng.nextIntegerInclusive(this.config.electionTimeoutTicks, 2 * this.config.electionTimeoutTicks - 1);
+    this.randomizedElectionTimeout = this.prng.nextIntegerInclusive(
+      this.config.electionTimeoutTicks,
+      2 * this.config.electionTimeoutTicks - 1,
+    );
     this.leadTransferee = null;
     this.votes.clear();
     this.progress.clear();
@@ -196,7 +229,8 @@ export class RaftNode {
     this.leaderId = this.id;
     this.role = 'leader';
     const lastIndex = this.log.lastIndex();
-    for (const id of [...this.confState.voters, ...this.confState.learners]) this.addProgress(id, lastIndex);
+    for (const id of [...this.confState.voters, ...this.confState.learners])
+      this.addProgress(id, lastIndex);
     const self = this.progress.get(this.id);
     assert(self !== undefined, 'a leader is a member');
     self.becomeReplicate();
@@ -206,7 +240,9 @@ export class RaftNode {
     // safe once the leader has committed an entry of its term (Ongaro's fix, README.md).
     this.pendingConfIndex = lastIndex + 1;
     // An entry of our term lets us commit what earlier leaders left (paper 5.4.2).
-    this.appendEntries([{ term: this.term, index: lastIndex + 1, type: 'normal', data: new Uint8Array(0) }]);
+    this.appendEntries([
+      { term: this.term, index: lastIndex + 1, type: 'normal', data: new Uint8Array(0) },
+    ]);
   }
 
   private addProgress(id: NodeId, lastIndex: number): void {
@@ -262,7 +298,10 @@ export class RaftNode {
 
   /** CheckQuorum: did a quorum of voters talk to us since the last round? Resets the marks. */
   private checkQuorumActive(): boolean {
-    const active = hasQuorum(this.confState.voters, (id) => id === this.id || this.progress.get(id)?.recentActive === true);
+    const active = hasQuorum(
+      this.confState.voters,
+      (id) => id === this.id || this.progress.get(id)?.recentActive === true,
+    );
     for (const [id, progress] of this.progress) if (id !== this.id) progress.recentActive = false;
     return active;
   }
@@ -335,7 +374,11 @@ export class RaftNode {
         this.vote = message.from;
       }
     } else {
-      this.send(message.from, responseType, { term: this.term, reject: true, ...this.commitHintFor(message) });
+      this.send(message.from, responseType, {
+        term: this.term,
+        reject: true,
+        ...this.commitHintFor(message),
+      });
     }
   }
 
@@ -370,12 +413,16 @@ export class RaftNode {
 
   /** Process a message from a peer of this group. */
   step(message: Message): void {
-    assert(message.groupId === this.groupId, `message of group ${message.groupId} stepped into group ${this.groupId}`);
+    assert(
+      message.groupId === this.groupId,
+      `message of group ${message.groupId} stepped into group ${this.groupId}`,
+    );
     assert(message.to === this.id, `message to ${message.to} stepped into ${this.id}`);
     assert(message.from !== this.id, 'a node does not message itself');
     assertInteger(message.term, 'message term');
     if (!this.handleTerm(message)) return;
-    if ((message.type === 'voteResponse' || message.type === 'preVoteResponse') && message.reject) this.applyCommitHint(message);
+    if ((message.type === 'voteResponse' || message.type === 'preVoteResponse') && message.reject)
+      this.applyCommitHint(message);
     switch (message.type) {
       case 'vote':
       case 'preVote':
@@ -390,18 +437,25 @@ export class RaftNode {
   private handleTerm(message: Message): boolean {
     if (message.term > this.term) {
       if (message.type === 'vote' || message.type === 'preVote') {
-        const inLease = this.config.checkQuorum && this.leaderId !== null && this.electionElapsed < this.config.electionTimeoutTicks;
+        const inLease =
+          this.config.checkQuorum &&
+          this.leaderId !== null &&
+          this.electionElapsed < this.config.electionTimeoutTicks;
         // Leader lease: while we hear from a live leader, a candidate cannot disrupt it.
         if (inLease && !isTransferCampaign(message.context)) return false;
       }
       if (message.type === 'preVote') return true; // Never adopt a pre-vote's term.
       if (message.type === 'preVoteResponse' && !message.reject) return true; // Adopted when the pre-vote is won.
-      const fromLeader = message.type === 'append' || message.type === 'heartbeat' || message.type === 'snapshot';
+      const fromLeader =
+        message.type === 'append' || message.type === 'heartbeat' || message.type === 'snapshot';
       this.becomeFollower(message.term, fromLeader ? message.from : null);
       return true;
     }
     if (message.term < this.term) {
-      if ((this.config.checkQuorum || this.config.preVote) && (message.type === 'append' || message.type === 'heartbeat')) {
+      if (
+        (this.config.checkQuorum || this.config.preVote) &&
+        (message.type === 'append' || message.type === 'heartbeat')
+      ) {
         // A stale leader (e.g. after a partition) learns the new term and steps down.
         this.send(message.from, 'appendResponse', {});
       } else if (message.type === 'preVote') {
@@ -426,7 +480,10 @@ export class RaftNode {
         this.campaignIfAllowed(true);
         return;
       case 'readIndexResponse':
-        this.readStates.push({ index: message.index, requestContext: message.context ?? new Uint8Array(0) });
+        this.readStates.push({
+          index: message.index,
+          requestContext: message.context ?? new Uint8Array(0),
+        });
         return;
       case 'transferLeader':
         if (this.leaderId !== null) this.forward(message, this.leaderId);
@@ -490,13 +547,26 @@ export class RaftNode {
       this.send(message.from, 'appendResponse', { index: this.log.committed });
       return;
     }
-    const lastNewIndex = this.log.maybeAppend(message.index, message.logTerm, message.commit, message.entries);
+    const lastNewIndex = this.log.maybeAppend(
+      message.index,
+      message.logTerm,
+      message.commit,
+      message.entries,
+    );
     if (lastNewIndex !== undefined) {
       this.send(message.from, 'appendResponse', { index: lastNewIndex });
       return;
     }
-    const hint = this.log.findConflictByTerm(Math.min(message.index, this.log.lastIndex()), message.logTerm);
-    this.send(message.from, 'appendResponse', { index: message.index, reject: true, rejectHint: hint.index, logTerm: hint.term });
+    const hint = this.log.findConflictByTerm(
+      Math.min(message.index, this.log.lastIndex()),
+      message.logTerm,
+    );
+    this.send(message.from, 'appendResponse', {
+      index: message.index,
+      reject: true,
+      rejectHint: hint.index,
+      logTerm: hint.term,
+    });
   }
 
   private handleHeartbeat(message: Message): void {
@@ -504,7 +574,11 @@ export class RaftNode {
     // the leader's match is stale (our log was lost): then commit nothing and let the
     // next append's rejection correct the leader.
     if (message.commit <= this.log.lastIndex()) this.log.commitTo(message.commit);
-    this.send(message.from, 'heartbeatResponse', message.context === undefined ? {} : { context: message.context });
+    this.send(
+      message.from,
+      'heartbeatResponse',
+      message.context === undefined ? {} : { context: message.context },
+    );
   }
 
   private handleSnapshot(message: Message): void {
@@ -564,28 +638,40 @@ export class RaftNode {
     progress.recentActive = true;
     if (message.reject) {
       let hint = message.rejectHint;
-      if (message.logTerm > 0) hint = this.log.findConflictByTerm(message.rejectHint, message.logTerm).index;
+      if (message.logTerm > 0)
+        hint = this.log.findConflictByTerm(message.rejectHint, message.logTerm).index;
       if (progress.maybeDecreaseTo(message.index, hint)) {
         if (progress.state === 'replicate') progress.becomeProbe();
         this.sendAppend(message.from);
       }
       return;
     }
-    assert(message.index <= this.log.lastIndex(), `follower acknowledged ${message.index} beyond our last ${this.log.lastIndex()}`);
+    assert(
+      message.index <= this.log.lastIndex(),
+      `follower acknowledged ${message.index} beyond our last ${this.log.lastIndex()}`,
+    );
     const wasPaused = progress.isPaused();
     const updated = progress.maybeUpdate(message.index);
     // A probe acknowledged at the known match point also ends probing.
     if (!updated && !(progress.state === 'probe' && progress.match === message.index)) return;
     if (progress.state === 'probe') progress.becomeReplicate();
-    else if (progress.state === 'snapshot' && (progress.match + 1 >= this.log.firstIndex() || progress.match >= progress.pendingSnapshot)) {
+    else if (
+      progress.state === 'snapshot' &&
+      (progress.match + 1 >= this.log.firstIndex() || progress.match >= progress.pendingSnapshot)
+    ) {
       progress.becomeProbe();
       progress.becomeReplicate();
     } else if (progress.state === 'replicate') progress.inflights.freeLE(message.index);
     if (this.maybeCommit()) this.broadcastAppend();
     else if (wasPaused) this.sendAppend(message.from);
     // Pipeline: fill the window while there is something to send.
-    for (let sent = 0; sent < this.config.inflightMessagesMax && this.sendAppend(message.from, false); sent++);
-    if (message.from === this.leadTransferee && progress.match === this.log.lastIndex()) this.send(message.from, 'timeoutNow', {});
+    for (
+      let sent = 0;
+      sent < this.config.inflightMessagesMax && this.sendAppend(message.from, false);
+      sent++
+    );
+    if (message.from === this.leadTransferee && progress.match === this.log.lastIndex())
+      this.send(message.from, 'timeoutNow', {});
   }
 
   private handleHeartbeatResponse(message: Message): void {
@@ -593,13 +679,17 @@ export class RaftNode {
     if (progress === undefined) return;
     progress.recentActive = true;
     progress.probeSent = false;
-    if (progress.state === 'snapshot' && ++progress.heartbeatsSinceSnapshot >= this.snapshotRetryHeartbeats()) {
+    if (
+      progress.state === 'snapshot' &&
+      ++progress.heartbeatsSinceSnapshot >= this.snapshotRetryHeartbeats()
+    ) {
       // The member is alive but never acknowledged the snapshot (lost, and nobody
       // called reportSnapshot): probe again, which sends a new one if still needed.
       progress.becomeProbe();
     }
     // Acks may have been lost: free one slot so replication cannot stall for good.
-    if (progress.state === 'replicate' && progress.inflights.full()) progress.inflights.freeFirstOne();
+    if (progress.state === 'replicate' && progress.inflights.full())
+      progress.inflights.freeFirstOne();
     if (progress.match < this.log.lastIndex()) this.sendAppend(message.from);
     const sequence = decodeReadSequence(message.context);
     if (sequence > 0 && !progress.isLearner) {
@@ -610,7 +700,10 @@ export class RaftNode {
 
   /** Recompute the commit index from the voters' match indexes. */
   private maybeCommit(): boolean {
-    const quorumIndex = committedIndex(this.confState.voters, (id) => this.progress.get(id)?.match ?? 0);
+    const quorumIndex = committedIndex(
+      this.confState.voters,
+      (id) => this.progress.get(id)?.match ?? 0,
+    );
     if (!this.log.maybeCommit(quorumIndex, this.term)) return false;
     if (this.readsAwaitingCommit.length > 0) {
       const waiting = this.readsAwaitingCommit;
@@ -633,9 +726,18 @@ export class RaftNode {
     const entries = this.log.entriesFrom(progress.next, this.config.maxSizePerMessageBytes);
     if (previousTerm === undefined || entries === undefined) return this.sendSnapshot(to, progress);
     if (entries.length === 0 && !sendIfEmpty) return false;
-    this.send(to, 'append', { index: previousIndex, logTerm: previousTerm, entries, commit: this.log.committed });
+    this.send(to, 'append', {
+      index: previousIndex,
+      logTerm: previousTerm,
+      entries,
+      commit: this.log.committed,
+    });
     const last = entries[entries.length - 1];
-    progress.sentAppend(entries.length, last === undefined ? previousIndex : last.index, entriesSizeBytes(entries));
+    progress.sentAppend(
+      entries.length,
+      last === undefined ? previousIndex : last.index,
+      entriesSizeBytes(entries),
+    );
     return true;
   }
 
@@ -643,7 +745,10 @@ export class RaftNode {
     // Only to members we heard from recently: a snapshot is big.
     if (!progress.recentActive) return false;
     const snapshot = this.log.snapshot();
-    assert(snapshot.metadata.index >= this.log.firstIndex() - 1, 'the snapshot covers the compacted entries');
+    assert(
+      snapshot.metadata.index >= this.log.firstIndex() - 1,
+      'the snapshot covers the compacted entries',
+    );
     this.send(to, 'snapshot', { snapshot });
     progress.becomeSnapshot(snapshot.metadata.index);
     return true;
@@ -660,7 +765,11 @@ export class RaftNode {
     assert(this.role === 'leader', 'only a leader has appends to flush');
     for (const id of this.progress.keys()) {
       if (id === this.id) continue;
-      for (let sent = 0; sent < this.config.inflightMessagesMax && this.sendAppend(id, false); sent++);
+      for (
+        let sent = 0;
+        sent < this.config.inflightMessagesMax && this.sendAppend(id, false);
+        sent++
+      );
     }
   }
 
@@ -669,7 +778,11 @@ export class RaftNode {
     for (const [id, progress] of this.progress) {
       if (id === this.id) continue;
       const fields: MessageFields = { commit: Math.min(progress.match, this.log.committed) };
-      this.send(id, 'heartbeat', sequence === 0 ? fields : { ...fields, context: encodeReadSequence(sequence) });
+      this.send(
+        id,
+        'heartbeat',
+        sequence === 0 ? fields : { ...fields, context: encodeReadSequence(sequence) },
+      );
     }
   }
 
@@ -679,7 +792,10 @@ export class RaftNode {
     const lastIndex = this.log.lastIndex();
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i] as Entry;
-      assert(entry.index === lastIndex + 1 + i && entry.term === this.term, 'leader appends at its tail in its term');
+      assert(
+        entry.index === lastIndex + 1 + i && entry.term === this.term,
+        'leader appends at its tail in its term',
+      );
       this.uncommittedBytes += entrySizeBytes(entry);
     }
     this.log.append(entries);
@@ -731,16 +847,24 @@ export class RaftNode {
 
   private rejectRead(from: NodeId, limitName: string): void {
     // A local caller gets a typed error; a forwarded read is dropped and its waiter times out.
-    if (from === this.id) throw new LimitExceededError(limitName, limits.raftReadIndexPendingMax, this.readOnly.size + this.readsAwaitingCommit.length, 'reads');
+    if (from === this.id)
+      throw new LimitExceededError(
+        limitName,
+        limits.raftReadIndexPendingMax,
+        this.readOnly.size + this.readsAwaitingCommit.length,
+        'reads',
+      );
   }
 
   private releaseConfirmedReads(): void {
-    for (const read of this.readOnly.takeConfirmed(this.confState.voters, this.id)) this.answerRead(read.from, read.index, read.requestContext);
+    for (const read of this.readOnly.takeConfirmed(this.confState.voters, this.id))
+      this.answerRead(read.from, read.index, read.requestContext);
   }
 
   private answerRead(from: NodeId, index: number, requestContext: Uint8Array): void {
     if (from === this.id) this.readStates.push({ index, requestContext });
-    else if (this.progress.has(from)) this.send(from, 'readIndexResponse', { index, context: requestContext });
+    else if (this.progress.has(from))
+      this.send(from, 'readIndexResponse', { index, context: requestContext });
   }
 
   /** A leader that is no longer a voter hands over to the most up-to-date voter. */
@@ -772,20 +896,44 @@ export class RaftNode {
   // ---------------------------------------------------------------- public inputs
 
   private checkCanPropose(sizeBytes: number): void {
-    if (sizeBytes > limits.raftEntryBytesMax) throw new LimitExceededError('raftEntryBytesMax', limits.raftEntryBytesMax, sizeBytes, 'bytes');
+    if (sizeBytes > limits.raftEntryBytesMax)
+      throw new LimitExceededError(
+        'raftEntryBytesMax',
+        limits.raftEntryBytesMax,
+        sizeBytes,
+        'bytes',
+      );
     if (this.role !== 'leader') throw notLeader(this.leaderId);
     if (this.leadTransferee !== null) {
-      throw new CairnError('CAIRN_ERR_PROPOSAL_DROPPED', `leadership is being transferred to ${this.leadTransferee}`, {
-        details: { leaderId: this.leadTransferee },
-      });
+      throw new CairnError(
+        'CAIRN_ERR_PROPOSAL_DROPPED',
+        `leadership is being transferred to ${this.leadTransferee}`,
+        {
+          details: { leaderId: this.leadTransferee },
+        },
+      );
     }
-    if (!this.progress.has(this.id)) throw new CairnError('CAIRN_ERR_PROPOSAL_DROPPED', 'this leader has been removed from the group');
+    if (!this.progress.has(this.id))
+      throw new CairnError(
+        'CAIRN_ERR_PROPOSAL_DROPPED',
+        'this leader has been removed from the group',
+      );
     const uncommittedEntries = this.log.lastIndex() - this.log.committed;
     if (uncommittedEntries >= limits.raftUncommittedEntriesMax) {
-      throw new LimitExceededError('raftUncommittedEntriesMax', limits.raftUncommittedEntriesMax, uncommittedEntries + 1, 'entries');
+      throw new LimitExceededError(
+        'raftUncommittedEntriesMax',
+        limits.raftUncommittedEntriesMax,
+        uncommittedEntries + 1,
+        'entries',
+      );
     }
     if (this.uncommittedBytes + sizeBytes > limits.raftUncommittedBytesMax) {
-      throw new LimitExceededError('raftUncommittedBytesMax', limits.raftUncommittedBytesMax, this.uncommittedBytes + sizeBytes, 'bytes');
+      throw new LimitExceededError(
+        'raftUncommittedBytesMax',
+        limits.raftUncommittedBytesMax,
+        this.uncommittedBytes + sizeBytes,
+        'bytes',
+      );
     }
   }
 
@@ -811,20 +959,34 @@ export class RaftNode {
     const data = encodeConfChange(change);
     this.checkCanPropose(data.byteLength);
     if (this.pendingConfIndex > this.log.applied) {
-      throw new CairnError('CAIRN_ERR_CONFLICT', `a membership change at index ${this.pendingConfIndex} is not applied yet`, {
-        details: { pendingIndex: this.pendingConfIndex, appliedIndex: this.log.applied },
-      });
+      throw new CairnError(
+        'CAIRN_ERR_CONFLICT',
+        `a membership change at index ${this.pendingConfIndex} is not applied yet`,
+        {
+          details: { pendingIndex: this.pendingConfIndex, appliedIndex: this.log.applied },
+        },
+      );
     }
     const problem = confChangeProblem(this.confState, change);
-    if (problem !== null) throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', problem, { exitCode: 2 });
+    if (problem !== null)
+      throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', problem, { exitCode: 2 });
     // A leader that commits its own removal and crashes before handing off can leave
     // the remaining voters waiting forever for its vote (test/sim FINDINGS.md, F3):
     // it must transfer leadership first, and the new leader removes it.
     if (change.type === 'removeNode' && change.nodeId === this.id) {
-      throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', `leader ${this.id} cannot remove itself; transfer leadership first`, { exitCode: 2 });
+      throw new CairnError(
+        'CAIRN_ERR_INVALID_ARGUMENT',
+        `leader ${this.id} cannot remove itself; transfer leadership first`,
+        { exitCode: 2 },
+      );
     }
     if (change.type === 'promoteLearner') this.checkLearnerCaughtUp(change.nodeId);
-    const entry: Entry = { term: this.term, index: this.log.lastIndex() + 1, type: 'confChange', data };
+    const entry: Entry = {
+      term: this.term,
+      index: this.log.lastIndex() + 1,
+      type: 'confChange',
+      data,
+    };
     this.appendEntries([entry]);
     this.pendingConfIndex = entry.index;
     this.appendsToFlush = true;
@@ -836,9 +998,17 @@ export class RaftNode {
     const match = this.progress.get(learner)?.match ?? 0;
     const lag = this.log.committed - match;
     if (lag > limits.raftLearnerPromotionLagEntriesMax) {
-      throw new CairnError('CAIRN_ERR_UNAVAILABLE', `learner ${learner} is ${lag} entries behind the commit index; promote it once it has caught up`, {
-        details: { learner, lagEntries: lag, lagEntriesMax: limits.raftLearnerPromotionLagEntriesMax },
-      });
+      throw new CairnError(
+        'CAIRN_ERR_UNAVAILABLE',
+        `learner ${learner} is ${lag} entries behind the commit index; promote it once it has caught up`,
+        {
+          details: {
+            learner,
+            lagEntries: lag,
+            lagEntriesMax: limits.raftLearnerPromotionLagEntriesMax,
+          },
+        },
+      );
     }
   }
 
@@ -850,15 +1020,18 @@ export class RaftNode {
    */
   readIndex(requestContext: Uint8Array): void {
     if (this.role === 'leader') this.handleReadIndex(this.id, requestContext);
-    else if (this.leaderId !== null) this.send(this.leaderId, 'readIndex', { context: requestContext });
+    else if (this.leaderId !== null)
+      this.send(this.leaderId, 'readIndex', { context: requestContext });
     else throw notLeader(null);
   }
 
   /** Hand leadership to `toId` (a voter). A follower forwards the request to the leader. */
   transferLeader(toId: NodeId): void {
-    if (!this.confState.voters.includes(toId)) throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', `${toId} is not a voter`, { exitCode: 2 });
+    if (!this.confState.voters.includes(toId))
+      throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', `${toId} is not a voter`, { exitCode: 2 });
     if (this.role === 'leader') this.handleTransferLeader(toId);
-    else if (this.leaderId !== null) this.send(this.leaderId, 'transferLeader', { context: new TextEncoder().encode(toId) });
+    else if (this.leaderId !== null)
+      this.send(this.leaderId, 'transferLeader', { context: new TextEncoder().encode(toId) });
     else throw notLeader(null);
   }
 
@@ -923,15 +1096,22 @@ export class RaftNode {
     const hard = this.hardState();
     const soft = this.softState();
     const previous = this.previousHardState;
-    const hardChanged = hard.term !== previous.term || hard.vote !== previous.vote || hard.commit !== previous.commit;
-    const softChanged = soft.leaderId !== this.previousSoftState.leaderId || soft.role !== this.previousSoftState.role;
+    const hardChanged =
+      hard.term !== previous.term || hard.vote !== previous.vote || hard.commit !== previous.commit;
+    const softChanged =
+      soft.leaderId !== this.previousSoftState.leaderId ||
+      soft.role !== this.previousSoftState.role;
     const entries = this.log.unstableEntries();
     const snapshot = this.log.unstable.snapshot;
     const ready: Ready = {
       ...(softChanged ? { softState: soft } : {}),
       ...(hardChanged ? { hardState: hard } : {}),
       entries,
-      mustSync: entries.length > 0 || hard.term !== previous.term || hard.vote !== previous.vote || snapshot !== undefined,
+      mustSync:
+        entries.length > 0 ||
+        hard.term !== previous.term ||
+        hard.vote !== previous.vote ||
+        snapshot !== undefined,
       messages: this.outbox,
       committedEntries: this.log.nextCommittedEntries(limits.raftReadyCommittedBytesMax),
       ...(snapshot === undefined ? {} : { snapshot }),
@@ -950,20 +1130,31 @@ export class RaftNode {
     this.readyOutstanding = false;
     if (ready.snapshot !== undefined) {
       this.log.unstable.stableSnapshotTo(ready.snapshot.metadata.index);
-      if (ready.snapshot.metadata.index > this.log.applied) this.log.appliedTo(ready.snapshot.metadata.index);
+      if (ready.snapshot.metadata.index > this.log.applied)
+        this.log.appliedTo(ready.snapshot.metadata.index);
     }
     const lastEntry = ready.entries[ready.entries.length - 1];
     if (lastEntry !== undefined) this.log.unstable.stableTo(lastEntry.index, lastEntry.term);
     const lastCommitted = ready.committedEntries[ready.committedEntries.length - 1];
     if (lastCommitted !== undefined) {
-      for (const entry of ready.committedEntries) if (entry.type === 'confChange') this.applyCommittedConfChange(entry);
+      for (const entry of ready.committedEntries)
+        if (entry.type === 'confChange') this.applyCommittedConfChange(entry);
       this.log.appliedTo(lastCommitted.index);
-      if (this.role === 'leader') this.uncommittedBytes = Math.max(0, this.uncommittedBytes - entriesSizeBytes(ready.committedEntries));
+      if (this.role === 'leader')
+        this.uncommittedBytes = Math.max(
+          0,
+          this.uncommittedBytes - entriesSizeBytes(ready.committedEntries),
+        );
     }
-    if (this.role === 'leader' && lastEntry !== undefined && this.log.unstable.snapshot === undefined) {
+    if (
+      this.role === 'leader' &&
+      lastEntry !== undefined &&
+      this.log.unstable.snapshot === undefined
+    ) {
       // Our own entries count toward commit only once they are on our disk.
       const self = this.progress.get(this.id);
-      if (self !== undefined && self.maybeUpdate(this.log.stableLastIndex()) && this.maybeCommit()) this.broadcastAppend();
+      if (self?.maybeUpdate(this.log.stableLastIndex()) && this.maybeCommit())
+        this.broadcastAppend();
     }
   }
 
@@ -980,7 +1171,8 @@ export class RaftNode {
       if (progress === undefined) this.addProgress(id, this.log.lastIndex());
       else progress.isLearner = this.confState.learners.includes(id);
     }
-    if (this.leadTransferee !== null && !members.has(this.leadTransferee)) this.leadTransferee = null;
+    if (this.leadTransferee !== null && !members.has(this.leadTransferee))
+      this.leadTransferee = null;
     // Removed: keep leading (not counting ourselves) until a remaining voter takes over,
     // so the voters learn the commit index and no entry of ours blocks their election.
     if (!this.confState.voters.includes(this.id)) this.handOverLeadership();
@@ -994,7 +1186,8 @@ export class RaftNode {
 
   status(): RaftStatus {
     const progress: Record<NodeId, ProgressStatus> = {};
-    if (this.role === 'leader') for (const [id, value] of this.progress) progress[id] = value.status();
+    if (this.role === 'leader')
+      for (const [id, value] of this.progress) progress[id] = value.status();
     return {
       id: this.id,
       groupId: this.groupId,

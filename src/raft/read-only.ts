@@ -54,9 +54,15 @@ export class ReadOnlyQueue {
   /** Remove and return the reads a quorum of `voters` has confirmed (the leader `self` confirms all). */
   takeConfirmed(voters: readonly NodeId[], self: NodeId): PendingRead[] {
     if (this.pending.length === 0) return [];
-    const confirmed = committedIndex(voters, (id) => (id === self ? this.lastSequence : (this.acknowledgedSequence.get(id) ?? 0)));
+    const confirmed = committedIndex(voters, (id) =>
+      id === self ? this.lastSequence : (this.acknowledgedSequence.get(id) ?? 0),
+    );
     let count = 0;
-    while (count < this.pending.length && (this.pending[count] as PendingRead).sequence <= confirmed) count++;
+    while (
+      count < this.pending.length &&
+      (this.pending[count] as PendingRead).sequence <= confirmed
+    )
+      count++;
     return this.pending.splice(0, count);
   }
 

@@ -4,7 +4,7 @@
 // lands on a follower again gets 421 NOT_LEADER with the leader's address).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request as undiciRequest } from 'undici';
 import type { NodeApi, ReadConsistency } from '../node/api.js';
@@ -28,23 +28,36 @@ export function createClientServer(node: NodeApi): Server {
   return server;
 }
 
-async function route(node: NodeApi, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function route(
+  node: NodeApi,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://cairn');
   const method = request.method ?? 'GET';
-  if (url.pathname === '/health' && method === 'GET') return sendJson(response, 200, { status: 'ok', node: node.info().id });
+  if (url.pathname === '/health' && method === 'GET')
+    return sendJson(response, 200, { status: 'ok', node: node.info().id });
   if (url.pathname === '/ready' && method === 'GET') {
     const health = node.health();
-    return sendJson(response, health.ready ? 200 : 503, { ready: health.ready, reason: health.reason });
+    return sendJson(response, health.ready ? 200 : 503, {
+      ready: health.ready,
+      reason: health.reason,
+    });
   }
   if (url.pathname === '/metrics' && method === 'GET') {
     const text = node.metricsText();
-    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
+    response.writeHead(200, {
+      'content-type': 'text/plain; version=0.0.4',
+      'content-length': Buffer.byteLength(text),
+    });
     response.end(text);
     return;
   }
   if (url.pathname === objectsPath && method === 'GET') return listObjects(node, url, response);
-  if (url.pathname.startsWith(`${objectsPath}/`)) return objectRoute(node, method, objectKeyOf(url.pathname), url, request, response);
-  if (url.pathname.startsWith('/v1/cluster/') || url.pathname.startsWith('/v1/node/')) return adminRoute(node, method, url, request, response);
+  if (url.pathname.startsWith(`${objectsPath}/`))
+    return objectRoute(node, method, objectKeyOf(url.pathname), url, request, response);
+  if (url.pathname.startsWith('/v1/cluster/') || url.pathname.startsWith('/v1/node/'))
+    return adminRoute(node, method, url, request, response);
   throw new CairnError('CAIRN_ERR_NOT_FOUND', `no endpoint ${method} ${url.pathname}`);
 }
 
@@ -53,11 +66,22 @@ function objectKeyOf(pathname: string): string {
   try {
     return decodeURIComponent(encoded);
   } catch {
-    throw new CairnError('CAIRN_ERR_INVALID_KEY', 'the key in the URL is not valid percent-encoded UTF-8', { exitCode: 2 });
+    throw new CairnError(
+      'CAIRN_ERR_INVALID_KEY',
+      'the key in the URL is not valid percent-encoded UTF-8',
+      { exitCode: 2 },
+    );
   }
 }
 
-async function objectRoute(node: NodeApi, method: string, key: string, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function objectRoute(
+  node: NodeApi,
+  method: string,
+  key: string,
+  url: URL,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   const consistency = consistencyOf(url);
   if (method === 'GET') {
     const { info, body } = await node.getObject(key, consistency);
@@ -70,7 +94,10 @@ async function objectRoute(node: NodeApi, method: string, key: string, url: URL,
     response.writeHead(200, objectHeaders(info)).end();
     return;
   }
-  if (method !== 'PUT' && method !== 'DELETE') throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', `${method} is not allowed on an object`, { exitCode: 2 });
+  if (method !== 'PUT' && method !== 'DELETE')
+    throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', `${method} is not allowed on an object`, {
+      exitCode: 2,
+    });
   if (!node.isLeader()) return forwardToLeader(node, request, response);
   // Tells clients where writes go, so they stop sending them through a follower.
   response.setHeader(leaderHeader, node.info().clientAddress);
@@ -78,7 +105,14 @@ async function objectRoute(node: NodeApi, method: string, key: string, url: URL,
   const requestId = stringHeader(request, 'x-cairn-request-id');
   if (method === 'DELETE') {
     request.resume();
-    sendJson(response, 200, await node.deleteObject(key, { ...(ifVersion === undefined ? {} : { ifVersion }), ...(requestId === undefined ? {} : { requestId }) }));
+    sendJson(
+      response,
+      200,
+      await node.deleteObject(key, {
+        ...(ifVersion === undefined ? {} : { ifVersion }),
+        ...(requestId === undefined ? {} : { requestId }),
+      }),
+    );
     return;
   }
   const sizeBytes = integerHeader(request, 'content-length');
@@ -91,7 +125,11 @@ async function objectRoute(node: NodeApi, method: string, key: string, url: URL,
   sendJson(response, 200, info);
 }
 
-function objectHeaders(info: { version: number; size: number; sha256: string }): Record<string, string | number> {
+function objectHeaders(info: {
+  version: number;
+  size: number;
+  sha256: string;
+}): Record<string, string | number> {
   return {
     'content-type': 'application/octet-stream',
     'content-length': info.size,
@@ -103,8 +141,10 @@ function objectHeaders(info: { version: number; size: number; sha256: string }):
 async function listObjects(node: NodeApi, url: URL, response: ServerResponse): Promise<void> {
   const limitText = url.searchParams.get('limit');
   const limit = limitText === null ? limits.listPageKeysMax : Number(limitText);
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new InvalidArgumentError(`limit must be a positive integer, got "${limitText ?? ''}"`);
-  if (limit > limits.listPageKeysMax) throw new LimitExceededError('listPageKeysMax', limits.listPageKeysMax, limit, 'keys');
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new InvalidArgumentError(`limit must be a positive integer, got "${limitText ?? ''}"`);
+  if (limit > limits.listPageKeysMax)
+    throw new LimitExceededError('listPageKeysMax', limits.listPageKeysMax, limit, 'keys');
   const page = await node.listObjects({
     prefix: url.searchParams.get('prefix') ?? '',
     after: url.searchParams.get('after') ?? '',
@@ -114,12 +154,30 @@ async function listObjects(node: NodeApi, url: URL, response: ServerResponse): P
   sendJson(response, 200, page);
 }
 
-async function adminRoute(node: NodeApi, method: string, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const body = method === 'GET' ? {} : await readJsonBody(request, limits.requestMetadataBodyBytesMax, 'requestMetadataBodyBytesMax');
+async function adminRoute(
+  node: NodeApi,
+  method: string,
+  url: URL,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const body =
+    method === 'GET'
+      ? {}
+      : await readJsonBody(
+          request,
+          limits.requestMetadataBodyBytesMax,
+          'requestMetadataBodyBytesMax',
+        );
   try {
     sendJson(response, 200, await node.admin(method, url.pathname + url.search, body));
   } catch (error) {
-    if (!(error instanceof CairnError) || error.code !== 'CAIRN_ERR_NOT_LEADER' || request.headers[forwardedHeader] !== undefined) throw error;
+    if (
+      !(error instanceof CairnError) ||
+      error.code !== 'CAIRN_ERR_NOT_LEADER' ||
+      request.headers[forwardedHeader] !== undefined
+    )
+      throw error;
     await forwardToLeader(node, request, response, Buffer.from(JSON.stringify(body)));
   }
 }
@@ -127,7 +185,9 @@ async function adminRoute(node: NodeApi, method: string, url: URL, request: Inco
 function consistencyOf(url: URL): ReadConsistency {
   const value = url.searchParams.get('consistency') ?? 'linearizable';
   if (value !== 'linearizable' && value !== 'serializable') {
-    throw new InvalidArgumentError(`consistency must be linearizable or serializable, got "${value}"`);
+    throw new InvalidArgumentError(
+      `consistency must be linearizable or serializable, got "${value}"`,
+    );
   }
   return value;
 }
@@ -136,7 +196,8 @@ function integerHeader(request: IncomingMessage, name: string): number | undefin
   const value = request.headers[name];
   if (value === undefined || Array.isArray(value)) return undefined;
   const parsed = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed)) throw new InvalidArgumentError(`header ${name} must be a non-negative integer, got "${value}"`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed))
+    throw new InvalidArgumentError(`header ${name} must be a non-negative integer, got "${value}"`);
   return parsed;
 }
 
@@ -146,15 +207,32 @@ function stringHeader(request: IncomingMessage, name: string): string | undefine
 }
 
 /** Sends the request on to the leader's client port and streams its answer back. */
-async function forwardToLeader(node: NodeApi, request: IncomingMessage, response: ServerResponse, bufferedBody?: Buffer): Promise<void> {
+async function forwardToLeader(
+  node: NodeApi,
+  request: IncomingMessage,
+  response: ServerResponse,
+  bufferedBody?: Buffer,
+): Promise<void> {
   const hint = node.leader();
   if (request.headers[forwardedHeader] !== undefined || hint.leaderClientAddress === null) {
-    throw new CairnError('CAIRN_ERR_NOT_LEADER', hint.leaderClientAddress === null ? 'no leader is known (an election may be running); retry shortly' : `this node is not the leader; send writes to ${hint.leaderClientAddress}`, {
-      details: { leaderId: hint.leaderId, leaderClientAddress: hint.leaderClientAddress },
-    });
+    throw new CairnError(
+      'CAIRN_ERR_NOT_LEADER',
+      hint.leaderClientAddress === null
+        ? 'no leader is known (an election may be running); retry shortly'
+        : `this node is not the leader; send writes to ${hint.leaderClientAddress}`,
+      {
+        details: { leaderId: hint.leaderId, leaderClientAddress: hint.leaderClientAddress },
+      },
+    );
   }
   const headers: Record<string, string> = { [forwardedHeader]: node.info().id };
-  for (const name of ['content-type', 'content-length', 'if-match-version', 'if-none-match', 'x-cairn-request-id']) {
+  for (const name of [
+    'content-type',
+    'content-length',
+    'if-match-version',
+    'if-none-match',
+    'x-cairn-request-id',
+  ]) {
     const value = request.headers[name];
     if (typeof value === 'string') headers[name] = value;
   }
@@ -178,7 +256,13 @@ async function forwardToLeader(node: NodeApi, request: IncomingMessage, response
   }
   const responseHeaders: Record<string, string> = {};
   for (const [name, value] of Object.entries(upstream.headers)) {
-    if (typeof value === 'string' && name !== 'connection' && name !== 'keep-alive' && name !== 'transfer-encoding') responseHeaders[name] = value;
+    if (
+      typeof value === 'string' &&
+      name !== 'connection' &&
+      name !== 'keep-alive' &&
+      name !== 'transfer-encoding'
+    )
+      responseHeaders[name] = value;
   }
   response.writeHead(upstream.statusCode, responseHeaders);
   await pipeline(upstream.body, response);
@@ -187,8 +271,16 @@ async function forwardToLeader(node: NodeApi, request: IncomingMessage, response
 /** A forward that got no answer from the leader: retryable; nothing happened if it never connected. */
 function forwardFailure(leaderAddress: string, error: unknown): CairnError {
   const code = (error as { code?: string }).code;
-  const neverConnected = code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EHOSTUNREACH';
-  return new CairnError('CAIRN_ERR_UNAVAILABLE', `the leader at ${leaderAddress} could not be reached (${code ?? (error instanceof Error ? error.message : String(error))}); retry`, {
-    details: { leaderClientAddress: leaderAddress, outcome: neverConnected ? 'failed' : 'unknown' },
-  });
+  const neverConnected =
+    code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EHOSTUNREACH';
+  return new CairnError(
+    'CAIRN_ERR_UNAVAILABLE',
+    `the leader at ${leaderAddress} could not be reached (${code ?? (error instanceof Error ? error.message : String(error))}); retry`,
+    {
+      details: {
+        leaderClientAddress: leaderAddress,
+        outcome: neverConnected ? 'failed' : 'unknown',
+      },
+    },
+  );
 }

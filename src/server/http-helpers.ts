@@ -34,27 +34,44 @@ export function wireCode(code: string): string {
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   response.end(text);
 }
 
 export function sendError(response: ServerResponse, error: unknown): void {
   const cairnError =
-    error instanceof CairnError ? error : new CairnError('CAIRN_ERR_INTERNAL', error instanceof Error ? error.message : String(error));
+    error instanceof CairnError
+      ? error
+      : new CairnError(
+          'CAIRN_ERR_INTERNAL',
+          error instanceof Error ? error.message : String(error),
+        );
   if (response.headersSent) {
     // The body has started: the only honest signal left is to cut the connection.
     response.destroy(cairnError);
     return;
   }
   sendJson(response, statusForError(cairnError), {
-    error: { code: wireCode(cairnError.code), message: cairnError.message, details: cairnError.details },
+    error: {
+      code: wireCode(cairnError.code),
+      message: cairnError.message,
+      details: cairnError.details,
+    },
   });
 }
 
 /** Reads a whole request body, refusing more than `bodyBytesMax` (413 naming the limit). */
-export async function readBody(request: IncomingMessage, bodyBytesMax: number, limitName: string): Promise<Buffer> {
+export async function readBody(
+  request: IncomingMessage,
+  bodyBytesMax: number,
+  limitName: string,
+): Promise<Buffer> {
   const declared = Number(request.headers['content-length'] ?? 0);
-  if (declared > bodyBytesMax) throw new LimitExceededError(limitName, bodyBytesMax, declared, 'bytes');
+  if (declared > bodyBytesMax)
+    throw new LimitExceededError(limitName, bodyBytesMax, declared, 'bytes');
   const parts: Buffer[] = [];
   let received = 0;
   for await (const part of request as AsyncIterable<Buffer>) {
@@ -68,12 +85,18 @@ export async function readBody(request: IncomingMessage, bodyBytesMax: number, l
   return Buffer.concat(parts, received);
 }
 
-export async function readJsonBody(request: IncomingMessage, bodyBytesMax: number, limitName: string): Promise<unknown> {
+export async function readJsonBody(
+  request: IncomingMessage,
+  bodyBytesMax: number,
+  limitName: string,
+): Promise<unknown> {
   const body = await readBody(request, bodyBytesMax, limitName);
   if (body.length === 0) return {};
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
-    throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', 'the request body is not valid JSON', { exitCode: 2 });
+    throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', 'the request body is not valid JSON', {
+      exitCode: 2,
+    });
   }
 }

@@ -20,18 +20,32 @@ export interface PeerHandlers {
 
 export function createPeerServer(handlers: PeerHandlers): Server {
   const server = createServer((request, response) => {
-    void handlePeerRequest(handlers, request, response).catch((error: unknown) => sendError(response, error));
+    void handlePeerRequest(handlers, request, response).catch((error: unknown) =>
+      sendError(response, error),
+    );
   });
   server.keepAliveTimeout = 60_000;
   return server;
 }
 
-async function handlePeerRequest(handlers: PeerHandlers, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handlePeerRequest(
+  handlers: PeerHandlers,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   if (request.method === 'POST' && request.url === peerRaftPath) {
     const carriesSnapshot = request.headers[snapshotHeader] === '1';
     const body = carriesSnapshot
-      ? await readBody(request, limits.requestPeerSnapshotBodyBytesMax, 'requestPeerSnapshotBodyBytesMax')
-      : await readBody(request, limits.requestPeerBatchBodyBytesMax, 'requestPeerBatchBodyBytesMax');
+      ? await readBody(
+          request,
+          limits.requestPeerSnapshotBodyBytesMax,
+          'requestPeerSnapshotBodyBytesMax',
+        )
+      : await readBody(
+          request,
+          limits.requestPeerBatchBodyBytesMax,
+          'requestPeerBatchBodyBytesMax',
+        );
     const batch = decodeMessageBatch(body);
     const ownCluster = handlers.clusterId();
     if (ownCluster === undefined || batch.clusterId !== ownCluster) {
@@ -47,5 +61,8 @@ async function handlePeerRequest(handlers: PeerHandlers, request: IncomingMessag
     return;
   }
   if (handlers.route && (await handlers.route(request, response))) return;
-  throw new CairnError('CAIRN_ERR_NOT_FOUND', `no peer endpoint ${request.method ?? ''} ${request.url ?? ''}`);
+  throw new CairnError(
+    'CAIRN_ERR_NOT_FOUND',
+    `no peer endpoint ${request.method ?? ''} ${request.url ?? ''}`,
+  );
 }

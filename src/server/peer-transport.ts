@@ -42,7 +42,12 @@ export interface PeerTransportStatistics {
 export class PeerTransport {
   private readonly channels = new Map<NodeId, PeerChannel>();
   private closed = false;
-  readonly statistics: PeerTransportStatistics = { requestsSent: 0, messagesSent: 0, messagesDropped: 0, requestsFailed: 0 };
+  readonly statistics: PeerTransportStatistics = {
+    requestsSent: 0,
+    messagesSent: 0,
+    messagesDropped: 0,
+    requestsFailed: 0,
+  };
 
   constructor(private readonly options: PeerTransportOptions) {}
 
@@ -53,7 +58,11 @@ export class PeerTransport {
     if (existing) void existing.pool.close();
     this.channels.set(peer, {
       address,
-      pool: new Pool(`http://${address}`, { connections: 2, pipelining: 1, keepAliveTimeout: 30_000 }),
+      pool: new Pool(`http://${address}`, {
+        connections: 2,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+      }),
       queue: existing?.queue ?? [],
       queuedBytes: existing?.queuedBytes ?? 0,
       sending: false,
@@ -97,7 +106,11 @@ export class PeerTransport {
       const next = channel.queue[0] as Message;
       const size = approximateBytes(next);
       // A snapshot travels alone, under the larger snapshot body limit.
-      if (batch.length > 0 && (batchBytes + size > limits.raftMessageBatchBytesMax || next.snapshot !== undefined)) break;
+      if (
+        batch.length > 0 &&
+        (batchBytes + size > limits.raftMessageBatchBytesMax || next.snapshot !== undefined)
+      )
+        break;
       batch.push(next);
       batchBytes += size;
       channel.queue.shift();
@@ -119,7 +132,12 @@ export class PeerTransport {
         method: 'POST',
         path: peerRaftPath,
         body,
-        headers: { 'content-type': 'application/octet-stream', ...(batch.some((message) => message.snapshot !== undefined) ? { [snapshotHeader]: '1' } : {}) },
+        headers: {
+          'content-type': 'application/octet-stream',
+          ...(batch.some((message) => message.snapshot !== undefined)
+            ? { [snapshotHeader]: '1' }
+            : {}),
+        },
         headersTimeout: this.options.requestTimeoutMilliseconds ?? 5_000,
         bodyTimeout: this.options.requestTimeoutMilliseconds ?? 5_000,
       });
@@ -137,7 +155,8 @@ export class PeerTransport {
 
   private reportSnapshots(peer: NodeId, batch: readonly Message[], delivered: boolean): void {
     if (this.closed || this.options.onSnapshotReport === undefined) return;
-    for (const message of batch) if (message.type === 'snapshot') this.options.onSnapshotReport(peer, delivered);
+    for (const message of batch)
+      if (message.type === 'snapshot') this.options.onSnapshotReport(peer, delivered);
   }
 
   async close(): Promise<void> {

@@ -16,8 +16,19 @@ const membersMax = limits.raftMembersMax;
 
 // Numbers on the wire are stable: append new types at the end.
 const messageTypes: readonly MessageType[] = [
-  'vote', 'voteResponse', 'preVote', 'preVoteResponse', 'append', 'appendResponse', 'heartbeat',
-  'heartbeatResponse', 'snapshot', 'timeoutNow', 'readIndex', 'readIndexResponse', 'transferLeader',
+  'vote',
+  'voteResponse',
+  'preVote',
+  'preVoteResponse',
+  'append',
+  'appendResponse',
+  'heartbeat',
+  'heartbeatResponse',
+  'snapshot',
+  'timeoutNow',
+  'readIndex',
+  'readIndexResponse',
+  'transferLeader',
 ];
 const entryTypes: readonly EntryType[] = ['normal', 'confChange'];
 
@@ -29,7 +40,10 @@ export interface MessageBatch {
 export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
   assert(batch.messages.length <= messagesPerBatchMax, 'messages per batch within the limit');
   const writer = new BinaryWriter(1024);
-  writer.writeUint8(batchFormatVersion).writeString(batch.clusterId).writeVarint(batch.messages.length);
+  writer
+    .writeUint8(batchFormatVersion)
+    .writeString(batch.clusterId)
+    .writeVarint(batch.messages.length);
   for (const message of batch.messages) writeMessage(writer, message);
   return writer.finish();
 }
@@ -38,7 +52,9 @@ export function decodeMessageBatch(bytes: Uint8Array): MessageBatch {
   const reader = new BinaryReader(bytes, 'raft message batch');
   const version = reader.readUint8();
   if (version !== batchFormatVersion) {
-    throw new CorruptionError(`raft message batch has format version ${version}, this node speaks ${batchFormatVersion}`);
+    throw new CorruptionError(
+      `raft message batch has format version ${version}, this node speaks ${batchFormatVersion}`,
+    );
   }
   const clusterId = reader.readString(nodeIdBytesMax);
   const count = readCount(reader, messagesPerBatchMax, 'messages');
@@ -51,7 +67,11 @@ export function decodeMessageBatch(bytes: Uint8Array): MessageBatch {
 function writeMessage(writer: BinaryWriter, message: Message): void {
   const typeNumber = messageTypes.indexOf(message.type);
   assert(typeNumber >= 0, `known message type ${message.type}`);
-  writer.writeUint8(typeNumber).writeString(message.groupId).writeString(message.from).writeString(message.to);
+  writer
+    .writeUint8(typeNumber)
+    .writeString(message.groupId)
+    .writeString(message.from)
+    .writeString(message.to);
   writer.writeVarint(message.term).writeVarint(message.logTerm).writeVarint(message.index);
   writer.writeVarint(message.commit).writeBoolean(message.reject).writeVarint(message.rejectHint);
   writer.writeVarint(message.entries.length);
@@ -78,17 +98,33 @@ function readMessage(reader: BinaryReader): Message {
   const entryCount = readCount(reader, entriesPerMessageMax, 'entries');
   const entries: Entry[] = [];
   for (let entry = 0; entry < entryCount; entry++) entries.push(readEntry(reader));
-  const context = reader.readBoolean() ? reader.readBytes(limits.raftEntryBytesMax).slice() : undefined;
+  const context = reader.readBoolean()
+    ? reader.readBytes(limits.raftEntryBytesMax).slice()
+    : undefined;
   const snapshot = reader.readBoolean() ? readSnapshot(reader) : undefined;
   return {
-    type, groupId, from, to, term, logTerm, index, commit, reject, rejectHint, entries,
+    type,
+    groupId,
+    from,
+    to,
+    term,
+    logTerm,
+    index,
+    commit,
+    reject,
+    rejectHint,
+    entries,
     ...(context === undefined ? {} : { context }),
     ...(snapshot === undefined ? {} : { snapshot }),
   };
 }
 
 function writeEntry(writer: BinaryWriter, entry: Entry): void {
-  writer.writeVarint(entry.term).writeVarint(entry.index).writeUint8(entryTypes.indexOf(entry.type)).writeBytes(entry.data);
+  writer
+    .writeVarint(entry.term)
+    .writeVarint(entry.index)
+    .writeUint8(entryTypes.indexOf(entry.type))
+    .writeBytes(entry.data);
 }
 
 function readEntry(reader: BinaryReader): Entry {
@@ -132,6 +168,9 @@ function readMembers(reader: BinaryReader): string[] {
 
 function readCount(reader: BinaryReader, maximum: number, what: string): number {
   const count = reader.readVarint();
-  if (count > maximum) throw new CorruptionError(`raft message batch claims ${count} ${what}, above the limit ${maximum}`);
+  if (count > maximum)
+    throw new CorruptionError(
+      `raft message batch claims ${count} ${what}, above the limit ${maximum}`,
+    );
   return count;
 }

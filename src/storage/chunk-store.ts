@@ -19,7 +19,12 @@ import { posix } from 'node:path';
 import type { Disk, DiskFile } from './disk.js';
 import { makeDirectoryDurable, readFully, toStorageError } from './disk.js';
 import { assert } from '../util/assert.js';
-import { CairnError, CorruptionError, InvalidArgumentError, LimitExceededError } from '../util/errors.js';
+import {
+  CairnError,
+  CorruptionError,
+  InvalidArgumentError,
+  LimitExceededError,
+} from '../util/errors.js';
 import { limits } from '../util/limits.js';
 
 export interface QuarantineReport {
@@ -66,7 +71,11 @@ export class ChunkStore {
     assert(this.readPieceBytes > 0 && this.chunkBytesMax > 0, 'positive sizes');
   }
 
-  static async open(disk: Disk, root: string, options: ChunkStoreOptions = {}): Promise<ChunkStore> {
+  static async open(
+    disk: Disk,
+    root: string,
+    options: ChunkStoreOptions = {},
+  ): Promise<ChunkStore> {
     const store = new ChunkStore(disk, root, options);
     try {
       for (const name of ['chunks', 'quarantine', 'tmp']) {
@@ -96,7 +105,10 @@ export class ChunkStore {
    * Stores a chunk from bytes or a stream of pieces. With `expectedSha256`, content
    * that does not match is refused (CorruptionError) and nothing is stored.
    */
-  async write(source: Uint8Array | AsyncIterable<Uint8Array>, expectedSha256?: string): Promise<ChunkWriteResult> {
+  async write(
+    source: Uint8Array | AsyncIterable<Uint8Array>,
+    expectedSha256?: string,
+  ): Promise<ChunkWriteResult> {
     if (expectedSha256 !== undefined) requireSha256(expectedSha256);
     const temporaryPath = posix.join(this.root, 'tmp', `write-${++this.temporaryCounter}.tmp`);
     let file: DiskFile | null = null;
@@ -107,7 +119,10 @@ export class ChunkStore {
       await file.close();
       file = null;
       if (expectedSha256 !== undefined && sha256 !== expectedSha256) {
-        throw new CorruptionError(`chunk content hashes to ${sha256}, expected ${expectedSha256}`, { expected: expectedSha256, actual: sha256 });
+        throw new CorruptionError(`chunk content hashes to ${sha256}, expected ${expectedSha256}`, {
+          expected: expectedSha256,
+          actual: sha256,
+        });
       }
       const path = this.chunkPath(sha256);
       await this.ensureDirectory(posix.dirname(path));
@@ -122,13 +137,22 @@ export class ChunkStore {
     }
   }
 
-  private async copyInto(file: DiskFile, source: Uint8Array | AsyncIterable<Uint8Array>): Promise<{ sha256: string; size: number }> {
+  private async copyInto(
+    file: DiskFile,
+    source: Uint8Array | AsyncIterable<Uint8Array>,
+  ): Promise<{ sha256: string; size: number }> {
     const hash = createHash('sha256');
     let size = 0;
-    const pieces: AsyncIterable<Uint8Array> = source instanceof Uint8Array ? singlePiece(source) : source;
+    const pieces: AsyncIterable<Uint8Array> =
+      source instanceof Uint8Array ? singlePiece(source) : source;
     for await (const piece of pieces) {
       if (size + piece.length > this.chunkBytesMax) {
-        throw new LimitExceededError('chunkSizeBytes', this.chunkBytesMax, size + piece.length, 'bytes');
+        throw new LimitExceededError(
+          'chunkSizeBytes',
+          this.chunkBytesMax,
+          size + piece.length,
+          'bytes',
+        );
       }
       hash.update(piece);
       await file.write(piece, size);
@@ -144,7 +168,8 @@ export class ChunkStore {
    */
   async read(sha256: string): Promise<Uint8Array> {
     let whole = new Uint8Array(0);
-    for await (const piece of this.verifiedPieces(sha256, (size) => (whole = new Uint8Array(size)))) void piece;
+    for await (const piece of this.verifiedPieces(sha256, (size) => (whole = new Uint8Array(size))))
+      void piece;
     return whole;
   }
 
@@ -158,7 +183,10 @@ export class ChunkStore {
    * hash is verified. With `wholeBuffer`, the pieces are views of one buffer of the
    * file's size (allocated once); without, each piece is its own buffer.
    */
-  private async *verifiedPieces(sha256: string, wholeBuffer?: (size: number) => Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {
+  private async *verifiedPieces(
+    sha256: string,
+    wholeBuffer?: (size: number) => Uint8Array,
+  ): AsyncGenerator<Uint8Array, void, undefined> {
     const path = this.chunkPath(sha256);
     const file = await this.openForRead(path, sha256);
     const hash = createHash('sha256');
@@ -171,7 +199,8 @@ export class ChunkStore {
       // Bounded: each piece advances by readPieceBytes.
       for (let position = 0; failure === null && position < size; position += this.readPieceBytes) {
         const end = Math.min(position + this.readPieceBytes, size);
-        const piece = whole === undefined ? new Uint8Array(end - position) : whole.subarray(position, end);
+        const piece =
+          whole === undefined ? new Uint8Array(end - position) : whole.subarray(position, end);
         if ((await readFully(file, piece, position)) !== piece.length) failure = 'short read';
         hash.update(piece);
         if (held !== null) yield held;
@@ -221,7 +250,8 @@ export class ChunkStore {
     const base = posix.join(this.root, 'chunks');
     for (const first of await this.disk.readdir(base)) {
       for (const second of await this.disk.readdir(posix.join(base, first))) {
-        for (const name of await this.disk.readdir(posix.join(base, first, second))) if (isSha256(name)) result.push(name);
+        for (const name of await this.disk.readdir(posix.join(base, first, second)))
+          if (isSha256(name)) result.push(name);
       }
     }
     return result.sort();
@@ -232,7 +262,9 @@ export class ChunkStore {
       return await this.disk.open(path, 'read');
     } catch (error) {
       if ((error as { code?: string }).code === 'ENOENT') {
-        throw new CairnError('CAIRN_ERR_NOT_FOUND', `chunk ${sha256} not found`, { details: { sha256 } });
+        throw new CairnError('CAIRN_ERR_NOT_FOUND', `chunk ${sha256} not found`, {
+          details: { sha256 },
+        });
       }
       throw toStorageError(error, 'open chunk', path);
     }
@@ -241,7 +273,11 @@ export class ChunkStore {
   private async quarantine(sha256: string, path: string, reason: string): Promise<CorruptionError> {
     const directory = posix.join(this.root, 'quarantine');
     let quarantinePath = posix.join(directory, `${sha256}.0`);
-    for (let copy = 1; copy < quarantineCopiesMax && (await this.disk.stat(quarantinePath)) !== null; copy++) {
+    for (
+      let copy = 1;
+      copy < quarantineCopiesMax && (await this.disk.stat(quarantinePath)) !== null;
+      copy++
+    ) {
       quarantinePath = posix.join(directory, `${sha256}.${copy}`);
     }
     try {
@@ -250,13 +286,20 @@ export class ChunkStore {
       await this.disk.fsyncDirectory(directory);
     } catch (error) {
       // A concurrent reader already moved it: the chunk is still reported as corrupt.
-      if ((error as { code?: string }).code !== 'ENOENT') throw toStorageError(error, 'quarantine chunk', path);
-      return new CorruptionError(`chunk ${sha256} failed verification (${reason}); already quarantined`, { file: path, sha256 });
+      if ((error as { code?: string }).code !== 'ENOENT')
+        throw toStorageError(error, 'quarantine chunk', path);
+      return new CorruptionError(
+        `chunk ${sha256} failed verification (${reason}); already quarantined`,
+        { file: path, sha256 },
+      );
     }
     const report: QuarantineReport = { sha256, quarantinePath, reason };
     this.quarantineReports.push(report);
     this.options.onQuarantine?.(report);
-    return new CorruptionError(`chunk ${sha256} failed verification (${reason}); moved to ${quarantinePath}`, { file: path, sha256, quarantinePath });
+    return new CorruptionError(
+      `chunk ${sha256} failed verification (${reason}); moved to ${quarantinePath}`,
+      { file: path, sha256, quarantinePath },
+    );
   }
 
   private async ensureDirectory(directory: string): Promise<void> {
@@ -264,7 +307,11 @@ export class ChunkStore {
     await this.disk.mkdir(directory);
     // Sync each new level's parent, innermost first, up to the chunks directory.
     const chunksDirectory = posix.join(this.root, 'chunks');
-    for (let level = directory; level !== chunksDirectory && level.length > chunksDirectory.length; level = posix.dirname(level)) {
+    for (
+      let level = directory;
+      level !== chunksDirectory && level.length > chunksDirectory.length;
+      level = posix.dirname(level)
+    ) {
       await this.disk.fsyncDirectory(posix.dirname(level));
     }
     this.durableDirectories.add(directory);
@@ -281,5 +328,6 @@ async function* singlePiece(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 }
 
 function requireSha256(sha256: string): void {
-  if (!isSha256(sha256)) throw new InvalidArgumentError(`not a lowercase hex SHA-256: ${sha256.slice(0, 80)}`);
+  if (!isSha256(sha256))
+    throw new InvalidArgumentError(`not a lowercase hex SHA-256: ${sha256.slice(0, 80)}`);
 }

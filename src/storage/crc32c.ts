@@ -31,14 +31,25 @@ const tables = buildTables();
  * Continues a CRC32C over `bytes[start, end)`. Start a fresh checksum with
  * `previous = 0`; feeding the data in pieces gives the same result as all at once.
  */
-export function crc32cUpdate(previous: number, bytes: Uint8Array, start = 0, end = bytes.length): number {
+export function crc32cUpdate(
+  previous: number,
+  bytes: Uint8Array,
+  start = 0,
+  end = bytes.length,
+): number {
   assert(start >= 0 && start <= end && end <= bytes.length, 'crc32c range inside the buffer');
   const t = tables;
   let crc = ~previous >>> 0;
   let position = start;
   const end8 = start + ((end - start) & ~7);
   while (position < end8) {
-    const low = (crc ^ (bytes[position]! | (bytes[position + 1]! << 8) | (bytes[position + 2]! << 16) | (bytes[position + 3]! << 24))) >>> 0;
+    const low =
+      (crc ^
+        (bytes[position]! |
+          (bytes[position + 1]! << 8) |
+          (bytes[position + 2]! << 16) |
+          (bytes[position + 3]! << 24))) >>>
+      0;
     crc =
       t[7 * 256 + (low & 0xff)]! ^
       t[6 * 256 + ((low >>> 8) & 0xff)]! ^

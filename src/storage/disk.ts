@@ -55,7 +55,15 @@ export interface Disk {
   stat(path: string): Promise<DiskStat | null>;
 }
 
-export type DiskErrorCode = 'ENOSPC' | 'EIO' | 'ENOENT' | 'EEXIST' | 'EBADF' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY';
+export type DiskErrorCode =
+  | 'ENOSPC'
+  | 'EIO'
+  | 'ENOENT'
+  | 'EEXIST'
+  | 'EBADF'
+  | 'ENOTDIR'
+  | 'EISDIR'
+  | 'ENOTEMPTY';
 
 /** An error shaped like node:fs errors, thrown by SimulatedDisk. */
 export class DiskError extends Error {
@@ -87,10 +95,14 @@ export function toStorageError(error: unknown, operation: string, path: string):
   if (error instanceof AssertionFailure) throw error;
   const code = diskErrorCode(error) ?? 'unknown';
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new CairnError('CAIRN_ERR_DISK_FULL', `disk full: ${operation} '${path}' failed with ${code}`, {
-      details: { operation, path, code },
-      cause: error,
-    });
+    return new CairnError(
+      'CAIRN_ERR_DISK_FULL',
+      `disk full: ${operation} '${path}' failed with ${code}`,
+      {
+        details: { operation, path, code },
+        cause: error,
+      },
+    );
   }
   return new CairnError('CAIRN_ERR_IO', `${operation} '${path}' failed: ${code}`, {
     details: { operation, path, code },
@@ -117,7 +129,11 @@ export async function readWholeFile(disk: Disk, path: string): Promise<Uint8Arra
 }
 
 /** Reads exactly `into.length` bytes at `position` or fewer at the end of the file. */
-export async function readFully(file: DiskFile, into: Uint8Array, position: number): Promise<number> {
+export async function readFully(
+  file: DiskFile,
+  into: Uint8Array,
+  position: number,
+): Promise<number> {
   let filled = 0;
   while (filled < into.length) {
     const count = await file.read(into.subarray(filled), position + filled);

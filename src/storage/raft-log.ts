@@ -93,9 +93,16 @@ export class LogReplayer {
   readonly segmentMaxIndex = new Map<number, number>();
 
   apply(record: ReplayedRecord, file: string): void {
-    const view = new DataView(record.payload.buffer, record.payload.byteOffset, record.payload.byteLength);
+    const view = new DataView(
+      record.payload.buffer,
+      record.payload.byteOffset,
+      record.payload.byteLength,
+    );
     const fail = (why: string): never => {
-      throw new CorruptionError(`raft log ${file}: ${why} at offset ${record.offset}`, { file, offset: record.offset });
+      throw new CorruptionError(`raft log ${file}: ${why} at offset ${record.offset}`, {
+        file,
+        offset: record.offset,
+      });
     };
     const u64 = (at: number): number => {
       if (record.payload.length < at + 8) fail('short record');
@@ -109,12 +116,24 @@ export class LogReplayer {
         const term = u64(8);
         const kind = record.payload[16];
         if (kind !== 0 && kind !== 1) fail('unknown entry kind');
-        this.addEntry({ index, term, type: kind === 0 ? 'normal' : 'confChange', data: record.payload.subarray(17) }, fail);
-        this.segmentMaxIndex.set(record.segment, Math.max(this.segmentMaxIndex.get(record.segment) ?? 0, index));
+        this.addEntry(
+          {
+            index,
+            term,
+            type: kind === 0 ? 'normal' : 'confChange',
+            data: record.payload.subarray(17),
+          },
+          fail,
+        );
+        this.segmentMaxIndex.set(
+          record.segment,
+          Math.max(this.segmentMaxIndex.get(record.segment) ?? 0, index),
+        );
         return;
       }
       case raftRecordType.hardState: {
-        const voteLength = record.payload.length >= 18 ? view.getUint16(16, true) : fail('short hard state');
+        const voteLength =
+          record.payload.length >= 18 ? view.getUint16(16, true) : fail('short hard state');
         if (record.payload.length !== 18 + voteLength) fail('hard state length');
         const vote = voteLength === 0 ? null : decoder.decode(record.payload.subarray(18));
         this.hardState = { term: u64(0), commit: u64(8), vote };
@@ -134,7 +153,10 @@ export class LogReplayer {
   result(file: string): ReplayedLog {
     const first = this.entries[0];
     if (first !== undefined && first.index !== this.snapshot.index + 1) {
-      throw new CorruptionError(`raft log ${file}: entries start at ${first.index} but the snapshot ends at ${this.snapshot.index}`, { file, offset: 0 });
+      throw new CorruptionError(
+        `raft log ${file}: entries start at ${first.index} but the snapshot ends at ${this.snapshot.index}`,
+        { file, offset: 0 },
+      );
     }
     return { hardState: this.hardState, snapshot: this.snapshot, entries: this.entries };
   }
@@ -143,8 +165,10 @@ export class LogReplayer {
     if (entry.index <= this.snapshot.index) return;
     const last = this.entries.at(-1);
     // An empty log may start anywhere: older segments may have been removed.
-    if (last !== undefined && entry.index !== last.index + 1) fail(`entry ${entry.index} does not follow ${last.index}`);
-    if (last !== undefined && entry.term < last.term) fail(`entry ${entry.index} has a lower term than its predecessor`);
+    if (last !== undefined && entry.index !== last.index + 1)
+      fail(`entry ${entry.index} does not follow ${last.index}`);
+    if (last !== undefined && entry.term < last.term)
+      fail(`entry ${entry.index} has a lower term than its predecessor`);
     this.entries.push(entry);
   }
 
@@ -155,7 +179,11 @@ export class LogReplayer {
     this.entries.length = keep;
   }
 
-  private compactTo(boundary: SnapshotBoundary, discardLog: boolean, fail: (why: string) => never): void {
+  private compactTo(
+    boundary: SnapshotBoundary,
+    discardLog: boolean,
+    fail: (why: string) => never,
+  ): void {
     if (boundary.index < this.snapshot.index) fail('snapshot boundary moves backwards');
     this.snapshot = boundary;
     if (discardLog) {
@@ -164,7 +192,9 @@ export class LogReplayer {
     }
     const first = this.entries[0];
     if (first === undefined) return;
-    this.entries = this.entries.slice(Math.max(0, Math.min(this.entries.length, boundary.index + 1 - first.index)));
+    this.entries = this.entries.slice(
+      Math.max(0, Math.min(this.entries.length, boundary.index + 1 - first.index)),
+    );
   }
 }
 
@@ -189,9 +219,18 @@ export class RaftLog {
     this.lastIndexValue = replayed.entries.at(-1)?.index ?? replayed.snapshot.index;
   }
 
-  static async open(disk: Disk, directory: string, options: WalOptions = {}): Promise<RaftLogOpened> {
+  static async open(
+    disk: Disk,
+    directory: string,
+    options: WalOptions = {},
+  ): Promise<RaftLogOpened> {
     const replayer = new LogReplayer();
-    const wal = await Wal.open(disk, directory, { recordBytesMax: limits.raftEntryBytesMax + 64, ...options }, (record) => replayer.apply(record, `${directory}/segment ${record.segment}`));
+    const wal = await Wal.open(
+      disk,
+      directory,
+      { recordBytesMax: limits.raftEntryBytesMax + 64, ...options },
+      (record) => replayer.apply(record, `${directory}/segment ${record.segment}`),
+    );
     const replayed = replayer.result(directory);
     return { log: new RaftLog(wal, replayer.segmentMaxIndex, replayed), replayed };
   }
@@ -206,13 +245,23 @@ export class RaftLog {
     if (first === undefined) return;
     assert(first.index > this.snapshot.index, 'appended entries are above the snapshot');
     assert(first.index <= this.lastIndexValue + 1, 'appended entries leave no gap');
-    if (first.index <= this.lastIndexValue) this.wal.append(raftRecordType.truncate, encodeIndex(first.index));
+    if (first.index <= this.lastIndexValue)
+      this.wal.append(raftRecordType.truncate, encodeIndex(first.index));
     let expected = first.index;
     for (const entry of entries) {
       assertEqualIndex(entry.index, expected);
-      if (entry.data.length > limits.raftEntryBytesMax) throw new LimitExceededError('raftEntryBytesMax', limits.raftEntryBytesMax, entry.data.length, 'bytes');
+      if (entry.data.length > limits.raftEntryBytesMax)
+        throw new LimitExceededError(
+          'raftEntryBytesMax',
+          limits.raftEntryBytesMax,
+          entry.data.length,
+          'bytes',
+        );
       const segment = this.wal.append(raftRecordType.entry, encodeEntry(entry));
-      this.segmentMaxIndex.set(segment, Math.max(this.segmentMaxIndex.get(segment) ?? 0, entry.index));
+      this.segmentMaxIndex.set(
+        segment,
+        Math.max(this.segmentMaxIndex.get(segment) ?? 0, entry.index),
+      );
       expected++;
     }
     this.lastIndexValue = expected - 1;
@@ -242,7 +291,10 @@ export class RaftLog {
    * survives the removal of the segment that held it.
    */
   async compact(boundary: SnapshotBoundary): Promise<number> {
-    assert(boundary.index >= this.snapshot.index && boundary.index <= this.lastIndexValue, 'compaction inside the log');
+    assert(
+      boundary.index >= this.snapshot.index && boundary.index <= this.lastIndexValue,
+      'compaction inside the log',
+    );
     this.wal.append(raftRecordType.snapshot, encodeIndex(boundary.index, boundary.term, 0));
     this.wal.append(raftRecordType.hardState, encodeHardState(this.hardState));
     this.snapshot = boundary;
@@ -255,7 +307,8 @@ export class RaftLog {
       }
     }
     const removed = await this.wal.removeSegmentsBefore(removeBefore);
-    for (const segment of [...this.segmentMaxIndex.keys()]) if (segment < removeBefore) this.segmentMaxIndex.delete(segment);
+    for (const segment of [...this.segmentMaxIndex.keys()])
+      if (segment < removeBefore) this.segmentMaxIndex.delete(segment);
     return removed;
   }
 

@@ -21,7 +21,12 @@ class RealDiskFile implements DiskFile {
     let written = 0;
     // Bounded: each iteration writes at least one byte or throws.
     while (written < data.length) {
-      const result = await this.handle.write(data, written, data.length - written, position + written);
+      const result = await this.handle.write(
+        data,
+        written,
+        data.length - written,
+        position + written,
+      );
       assert(result.bytesWritten > 0, 'write makes progress');
       written += result.bytesWritten;
     }

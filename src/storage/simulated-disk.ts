@@ -19,7 +19,9 @@ import { DiskError, type DiskErrorCode } from './disk.js';
 import { assert, assertInteger } from '../util/assert.js';
 import type { Prng } from '../util/prng.js';
 
-type PendingOperation = { kind: 'write'; position: number; bytes: Uint8Array } | { kind: 'truncate'; length: number };
+type PendingOperation =
+  | { kind: 'write'; position: number; bytes: Uint8Array }
+  | { kind: 'truncate'; length: number };
 
 /** A growable byte array (amortised doubling, so appends cost O(bytes)). */
 class ByteStore {
@@ -83,7 +85,17 @@ class Inode {
   }
 }
 
-export type SimulatedOperation = 'open' | 'write' | 'read' | 'datasync' | 'sync' | 'truncate' | 'rename' | 'unlink' | 'mkdir' | 'fsyncDirectory';
+export type SimulatedOperation =
+  | 'open'
+  | 'write'
+  | 'read'
+  | 'datasync'
+  | 'sync'
+  | 'truncate'
+  | 'rename'
+  | 'unlink'
+  | 'mkdir'
+  | 'fsyncDirectory';
 
 interface FaultRule {
   readonly operation: SimulatedOperation;
@@ -109,7 +121,13 @@ export class SimulatedDisk implements Disk {
   /** Total bytes a write may bring the disk to; null means unbounded. */
   capacityBytes: number | null = null;
   private faults: FaultRule[] = [];
-  readonly statistics: SimulatedDiskStatistics = { writes: 0, bytesWritten: 0, datasyncs: 0, directorySyncs: 0, crashes: 0 };
+  readonly statistics: SimulatedDiskStatistics = {
+    writes: 0,
+    bytesWritten: 0,
+    datasyncs: 0,
+    directorySyncs: 0,
+    crashes: 0,
+  };
 
   constructor(private readonly prng: Prng) {}
 
@@ -126,7 +144,8 @@ export class SimulatedDisk implements Disk {
   crash(): void {
     this.statistics.crashes++;
     this.generation++;
-    for (const inode of new Set([...this.names.values(), ...this.durableNames.values()])) inode.crash(this.prng);
+    for (const inode of new Set([...this.names.values(), ...this.durableNames.values()]))
+      inode.crash(this.prng);
     const survivingDirectories = new Set<string>(['/']);
     const byDepth = [...this.durableDirectories].sort((a, b) => depth(a) - depth(b));
     for (const directory of byDepth) {
@@ -134,7 +153,9 @@ export class SimulatedDisk implements Disk {
     }
     this.directories = survivingDirectories;
     this.durableDirectories = new Set(survivingDirectories);
-    this.names = new Map([...this.durableNames].filter(([path]) => survivingDirectories.has(posix.dirname(path))));
+    this.names = new Map(
+      [...this.durableNames].filter(([path]) => survivingDirectories.has(posix.dirname(path))),
+    );
     this.durableNames = new Map(this.names);
   }
 
@@ -166,7 +187,8 @@ export class SimulatedDisk implements Disk {
     const name = normalise(path);
     this.checkFault('open', name);
     let inode = this.names.get(name);
-    if (inode !== undefined && mode === 'createExclusive') throw new DiskError('EEXIST', 'open', name);
+    if (inode !== undefined && mode === 'createExclusive')
+      throw new DiskError('EEXIST', 'open', name);
     if (this.directories.has(name)) throw new DiskError('EISDIR', 'open', name);
     if (inode === undefined) {
       if (mode === 'read' || mode === 'readWrite') throw new DiskError('ENOENT', 'open', name);
@@ -199,7 +221,8 @@ export class SimulatedDisk implements Disk {
     this.requireDirectory(directory, 'readdir');
     const result: string[] = [];
     for (const name of [...this.names.keys(), ...this.directories]) {
-      if (name !== directory && posix.dirname(name) === directory) result.push(posix.basename(name));
+      if (name !== directory && posix.dirname(name) === directory)
+        result.push(posix.basename(name));
     }
     return result.sort();
   }
@@ -222,10 +245,14 @@ export class SimulatedDisk implements Disk {
     this.checkFault('fsyncDirectory', directory);
     this.requireDirectory(directory, 'fsyncDirectory');
     this.statistics.directorySyncs++;
-    const inDirectory = (name: string): boolean => name !== '/' && posix.dirname(name) === directory;
-    for (const name of [...this.durableNames.keys()]) if (inDirectory(name) && !this.names.has(name)) this.durableNames.delete(name);
-    for (const [name, inode] of this.names) if (inDirectory(name)) this.durableNames.set(name, inode);
-    for (const name of [...this.durableDirectories]) if (inDirectory(name) && !this.directories.has(name)) this.durableDirectories.delete(name);
+    const inDirectory = (name: string): boolean =>
+      name !== '/' && posix.dirname(name) === directory;
+    for (const name of [...this.durableNames.keys()])
+      if (inDirectory(name) && !this.names.has(name)) this.durableNames.delete(name);
+    for (const [name, inode] of this.names)
+      if (inDirectory(name)) this.durableNames.set(name, inode);
+    for (const name of [...this.durableDirectories])
+      if (inDirectory(name) && !this.directories.has(name)) this.durableDirectories.delete(name);
     for (const name of this.directories) if (inDirectory(name)) this.durableDirectories.add(name);
   }
 
@@ -238,7 +265,9 @@ export class SimulatedDisk implements Disk {
 
   /** @internal used by SimulatedFile */
   checkFault(operation: SimulatedOperation, path: string): void {
-    const index = this.faults.findIndex((rule) => rule.operation === operation && path.includes(rule.pathIncludes));
+    const index = this.faults.findIndex(
+      (rule) => rule.operation === operation && path.includes(rule.pathIncludes),
+    );
     if (index < 0) return;
     const rule = this.faults[index]!;
     this.faults.splice(index, 1);
@@ -333,7 +362,8 @@ class SimulatedFile implements DiskFile {
   }
 
   private check(operation: SimulatedOperation): void {
-    if (this.closed || !this.disk.isCurrent(this.generation)) throw new DiskError('EBADF', operation, this.path);
+    if (this.closed || !this.disk.isCurrent(this.generation))
+      throw new DiskError('EBADF', operation, this.path);
     this.disk.checkFault(operation, this.path);
   }
 }

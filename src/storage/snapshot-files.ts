@@ -50,7 +50,10 @@ export class SnapshotFiles {
 
   /** Saves a snapshot stream durably; returns the file. Invalid streams are refused. */
   async save(pieces: AsyncIterable<Uint8Array>): Promise<SnapshotFile> {
-    const temporaryPath = posix.join(this.directory, `incoming-${++this.temporaryCounter}.snap.tmp`);
+    const temporaryPath = posix.join(
+      this.directory,
+      `incoming-${++this.temporaryCounter}.snap.tmp`,
+    );
     if ((await this.disk.stat(temporaryPath)) !== null) await this.disk.unlink(temporaryPath);
     const parser = new SnapshotParser(temporaryPath);
     let identity: SnapshotIdentity | null = null;
@@ -94,7 +97,10 @@ export class SnapshotFiles {
   }
 
   /** The file's bytes in pieces of at most `pieceBytesMax` (not verified here). */
-  async *read(path: string, pieceBytesMax: number = limits.raftSnapshotPieceBytesMax): AsyncGenerator<Uint8Array, void, undefined> {
+  async *read(
+    path: string,
+    pieceBytesMax: number = limits.raftSnapshotPieceBytesMax,
+  ): AsyncGenerator<Uint8Array, void, undefined> {
     assertInteger(pieceBytesMax, 'pieceBytesMax', 1);
     const file = await this.disk.open(path, 'read').catch((error: unknown) => {
       throw toStorageError(error, 'open snapshot', path);

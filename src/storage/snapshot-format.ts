@@ -49,7 +49,10 @@ export class SnapshotEncoder {
   }
 
   add(key: Uint8Array, value: Uint8Array): void {
-    assert(key.length <= limits.stateKeyBytesMax && value.length <= limits.stateValueBytesMax, 'snapshot record within limits');
+    assert(
+      key.length <= limits.stateKeyBytesMax && value.length <= limits.stateValueBytesMax,
+      'snapshot record within limits',
+    );
     const header = new Uint8Array(recordHeaderBytes);
     const view = new DataView(header.buffer);
     header[0] = recordTag;
@@ -100,7 +103,9 @@ export class SnapshotEncoder {
   }
 }
 
-export type SnapshotItem = { kind: 'header'; identity: SnapshotIdentity } | { kind: 'record'; key: Uint8Array; value: Uint8Array };
+export type SnapshotItem =
+  | { kind: 'header'; identity: SnapshotIdentity }
+  | { kind: 'record'; key: Uint8Array; value: Uint8Array };
 
 /** Incremental parser: push pieces, get items; `finish` checks the trailer and checksum. */
 export class SnapshotParser {
@@ -146,7 +151,8 @@ export class SnapshotParser {
     if (this.buffer.length < recordHeaderBytes) return null;
     const keyLength = view.getUint32(1, true);
     const valueLength = view.getUint32(5, true);
-    if (keyLength > limits.stateKeyBytesMax || valueLength > limits.stateValueBytesMax) this.fail('record larger than the limits', this.consumed);
+    if (keyLength > limits.stateKeyBytesMax || valueLength > limits.stateValueBytesMax)
+      this.fail('record larger than the limits', this.consumed);
     const total = recordHeaderBytes + keyLength + valueLength;
     if (this.buffer.length < total) return null;
     const key = this.buffer.slice(recordHeaderBytes, recordHeaderBytes + keyLength);
@@ -158,12 +164,14 @@ export class SnapshotParser {
 
   private readHeader(): SnapshotItem | null {
     if (this.buffer.length < snapshotHeaderBytes) return null;
-    for (let i = 0; i < magic.length; i++) if (this.buffer[i] !== magic[i]) this.fail('bad magic', 0);
+    for (let i = 0; i < magic.length; i++)
+      if (this.buffer[i] !== magic[i]) this.fail('bad magic', 0);
     const view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
     if (view.getUint32(8, true) !== 1) this.fail('unknown version', 8);
     const index = Number(view.getBigUint64(16, true));
     const term = Number(view.getBigUint64(24, true));
-    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(term)) this.fail('index or term out of range', 16);
+    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(term))
+      this.fail('index or term out of range', 16);
     this.consume(snapshotHeaderBytes, true);
     this.sawHeader = true;
     return { kind: 'header', identity: { index, term } };
@@ -175,7 +183,8 @@ export class SnapshotParser {
     const expectedCrc = view.getUint32(9, true);
     const trailerOffset = this.consumed;
     this.consume(9, true);
-    if (count !== this.count) this.fail(`record count ${this.count}, trailer says ${count}`, trailerOffset);
+    if (count !== this.count)
+      this.fail(`record count ${this.count}, trailer says ${count}`, trailerOffset);
     if (expectedCrc !== this.crc) this.fail('checksum mismatch', trailerOffset);
     this.consume(4, false);
     this.complete = true;
@@ -189,7 +198,10 @@ export class SnapshotParser {
   }
 
   private fail(why: string, offset: number): never {
-    throw new CorruptionError(`snapshot ${this.name}: ${why} at offset ${offset}`, { file: this.name, offset });
+    throw new CorruptionError(`snapshot ${this.name}: ${why} at offset ${offset}`, {
+      file: this.name,
+      offset,
+    });
   }
 }
 

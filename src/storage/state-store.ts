@@ -55,7 +55,8 @@ export interface StateStoreOptions {
 
 type Side = 'a' | 'b';
 
-const abortableCommitFlags = TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH;
+const abortableCommitFlags =
+  TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH;
 type BinaryDatabase = Database<Buffer, Buffer>;
 
 export class StateStore {
@@ -77,8 +78,16 @@ export class StateStore {
     const root = open({ path, maxDbs: 4, mapSize: options.mapSizeBytes ?? 8 * 1024 ** 3 });
     const meta = root.openDB<number | string, string>({ name: 'meta', encoding: 'msgpack' });
     const databases = {
-      a: root.openDB<Buffer, Buffer>({ name: 'state-a', encoding: 'binary', keyEncoding: 'binary' }),
-      b: root.openDB<Buffer, Buffer>({ name: 'state-b', encoding: 'binary', keyEncoding: 'binary' }),
+      a: root.openDB<Buffer, Buffer>({
+        name: 'state-a',
+        encoding: 'binary',
+        keyEncoding: 'binary',
+      }),
+      b: root.openDB<Buffer, Buffer>({
+        name: 'state-b',
+        encoding: 'binary',
+        keyEncoding: 'binary',
+      }),
     };
     return new StateStore(root, meta, databases, path);
   }
@@ -104,13 +113,20 @@ export class StateStore {
    * term. Entries at or below the applied index are skipped. `apply` must be
    * synchronous and deterministic; if it throws, nothing of the batch is written.
    */
-  async applyBatch<E extends AppliedEntry>(entries: readonly E[], apply: (entry: E, writer: StateWriter) => void): Promise<void> {
+  async applyBatch<E extends AppliedEntry>(
+    entries: readonly E[],
+    apply: (entry: E, writer: StateWriter) => void,
+  ): Promise<void> {
     assert(!this.installing && !this.applying, 'no apply during an install or another apply');
     const applied = this.appliedIndex();
     const fresh = entries.filter((entry) => entry.index > applied);
     if (fresh.length === 0) return;
-    assert(fresh[0]!.index === applied + 1, `entries continue the applied index ${applied}, got ${fresh[0]!.index}`);
-    for (let i = 1; i < fresh.length; i++) assert(fresh[i]!.index === fresh[i - 1]!.index + 1, 'entries are contiguous');
+    assert(
+      fresh[0]!.index === applied + 1,
+      `entries continue the applied index ${applied}, got ${fresh[0]!.index}`,
+    );
+    for (let i = 1; i < fresh.length; i++)
+      assert(fresh[i]!.index === fresh[i - 1]!.index + 1, 'entries are contiguous');
     const writer = this.writerFor(this.active());
     this.applying = true;
     try {
@@ -143,7 +159,10 @@ export class StateStore {
   }
 
   /** A consistent copy of the state with its applied index and term, in bounded pieces. */
-  createSnapshot(pieceBytesMax: number = limits.raftSnapshotPieceBytesMax): { identity: SnapshotIdentity; pieces: AsyncGenerator<Uint8Array, void, undefined> } {
+  createSnapshot(pieceBytesMax: number = limits.raftSnapshotPieceBytesMax): {
+    identity: SnapshotIdentity;
+    pieces: AsyncGenerator<Uint8Array, void, undefined>;
+  } {
     const transaction = this.root.useReadTransaction();
     const index = Number(this.meta.get('appliedIndex', { transaction }) ?? 0);
     const term = Number(this.meta.get('appliedTerm', { transaction }) ?? 0);
@@ -168,7 +187,10 @@ export class StateStore {
    * Replaces the whole state with a snapshot stream. Verified end to end before it
    * takes effect; a bad stream throws CorruptionError and changes nothing.
    */
-  async installSnapshot(pieces: AsyncIterable<Uint8Array>, name = 'stream'): Promise<SnapshotIdentity> {
+  async installSnapshot(
+    pieces: AsyncIterable<Uint8Array>,
+    name = 'stream',
+  ): Promise<SnapshotIdentity> {
     assert(!this.installing && !this.applying, 'one install at a time, not during apply');
     this.installing = true;
     const targetSide: Side = this.side === 'a' ? 'b' : 'a';
@@ -206,8 +228,17 @@ export class StateStore {
     return {
       get: (key) => database.get(encodeKey(key)),
       put: (key, value) => {
-        if (value.length > limits.stateValueBytesMax) throw new LimitExceededError('stateValueBytesMax', limits.stateValueBytesMax, value.length, 'bytes');
-        database.putSync(encodeKey(key), Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+        if (value.length > limits.stateValueBytesMax)
+          throw new LimitExceededError(
+            'stateValueBytesMax',
+            limits.stateValueBytesMax,
+            value.length,
+            'bytes',
+          );
+        database.putSync(
+          encodeKey(key),
+          Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+        );
       },
       delete: (key) => database.removeSync(encodeKey(key)),
       rangeByPrefix: (prefix, options) => rangeOf(database, prefix, options ?? {}),
@@ -215,7 +246,11 @@ export class StateStore {
   }
 }
 
-async function loadInto(target: BinaryDatabase, pieces: AsyncIterable<Uint8Array>, name: string): Promise<SnapshotIdentity> {
+async function loadInto(
+  target: BinaryDatabase,
+  pieces: AsyncIterable<Uint8Array>,
+  name: string,
+): Promise<SnapshotIdentity> {
   const parser = new SnapshotParser(name);
   let identity: SnapshotIdentity | null = null;
   let previousKey: Buffer | null = null;
@@ -228,7 +263,10 @@ async function loadInto(target: BinaryDatabase, pieces: AsyncIterable<Uint8Array
       }
       const key = Buffer.from(item.key);
       if (previousKey !== null && Buffer.compare(previousKey, key) >= 0) {
-        throw new CorruptionError(`snapshot ${name}: keys out of order`, { file: name, offset: -1 });
+        throw new CorruptionError(`snapshot ${name}: keys out of order`, {
+          file: name,
+          offset: -1,
+        });
       }
       previousKey = key;
       lastWrite = target.put(key, Buffer.from(item.value));
@@ -251,7 +289,11 @@ function rangeOf(database: BinaryDatabase, prefix: string, options: RangeOptions
   const range = start.length === 0 ? {} : { start, exclusiveStart: afterInside };
   const result: KeyValue[] = [];
   for (const { key, value } of database.getRange(range)) {
-    if (key.length < prefixBytes.length || key.compare(prefixBytes, 0, prefixBytes.length, 0, prefixBytes.length) !== 0) break;
+    if (
+      key.length < prefixBytes.length ||
+      key.compare(prefixBytes, 0, prefixBytes.length, 0, prefixBytes.length) !== 0
+    )
+      break;
     result.push({ key: key.toString('utf8'), value });
     if (result.length >= limit) break;
   }
@@ -260,7 +302,13 @@ function rangeOf(database: BinaryDatabase, prefix: string, options: RangeOptions
 
 function encodeKey(key: string): Buffer {
   const bytes = Buffer.from(key, 'utf8');
-  if (bytes.length > limits.stateKeyBytesMax) throw new LimitExceededError('stateKeyBytesMax', limits.stateKeyBytesMax, bytes.length, 'bytes');
+  if (bytes.length > limits.stateKeyBytesMax)
+    throw new LimitExceededError(
+      'stateKeyBytesMax',
+      limits.stateKeyBytesMax,
+      bytes.length,
+      'bytes',
+    );
   return bytes;
 }
 
@@ -282,11 +330,23 @@ function toStateError(error: unknown, path: string): unknown {
   } catch {
     // Unknown free space: fall through to the message.
   }
-  if (text.includes('MDB_MAP_FULL') || text.includes('ENOSPC') || text.includes('No space') || freeBytes < diskFullFreeBytesMax) {
-    return new CairnError('CAIRN_ERR_DISK_FULL', `state store write failed, disk full (${freeBytes} bytes free): ${text}`, { cause: error, details: { path } });
+  if (
+    text.includes('MDB_MAP_FULL') ||
+    text.includes('ENOSPC') ||
+    text.includes('No space') ||
+    freeBytes < diskFullFreeBytesMax
+  ) {
+    return new CairnError(
+      'CAIRN_ERR_DISK_FULL',
+      `state store write failed, disk full (${freeBytes} bytes free): ${text}`,
+      { cause: error, details: { path } },
+    );
   }
   if (!(error instanceof Error) || text.includes('Input/output')) {
-    return new CairnError('CAIRN_ERR_IO', `state store write failed: ${text}`, { cause: error, details: { path } });
+    return new CairnError('CAIRN_ERR_IO', `state store write failed: ${text}`, {
+      cause: error,
+      details: { path },
+    });
   }
   return error;
 }

@@ -42,21 +42,37 @@ export function alignedRecordBytes(payloadLength: number): number {
 }
 
 /** Encodes one record into `target` at `offset`; returns the aligned length written. */
-export function encodeRecord(target: Uint8Array, offset: number, type: number, segment: number, payload: Uint8Array): number {
+export function encodeRecord(
+  target: Uint8Array,
+  offset: number,
+  type: number,
+  segment: number,
+  payload: Uint8Array,
+): number {
   assertInteger(type, 'record type', userRecordTypeMin, segmentEndRecordType);
   const length = alignedRecordBytes(payload.length);
-  assert(offset % recordAlignmentBytes === 0 && offset + length <= target.length, 'record fits the target, aligned');
+  assert(
+    offset % recordAlignmentBytes === 0 && offset + length <= target.length,
+    'record fits the target, aligned',
+  );
   const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
   target.fill(0, offset, offset + length);
   view.setUint32(offset + 4, payload.length, true);
   target[offset + 8] = type;
   view.setUint32(offset + 12, segment >>> 0, true);
   target.set(payload, offset + recordHeaderBytes);
-  view.setUint32(offset, crc32c(target, offset + 4, offset + recordHeaderBytes + payload.length), true);
+  view.setUint32(
+    offset,
+    crc32c(target, offset + 4, offset + recordHeaderBytes + payload.length),
+    true,
+  );
   return length;
 }
 
-export function encodeSegmentHeaderPayload(segmentBytes: number, preallocated: boolean): Uint8Array {
+export function encodeSegmentHeaderPayload(
+  segmentBytes: number,
+  preallocated: boolean,
+): Uint8Array {
   const payload = new Uint8Array(segmentHeaderPayloadBytes);
   const view = new DataView(payload.buffer);
   view.setUint32(0, segmentBytes, true);
@@ -76,7 +92,13 @@ export interface DecodedRecord {
  * The valid record at `offset` of `bytes[0, end)`, or null if there is none (a zeroed
  * header, a torn write or corruption: the caller tells these apart).
  */
-export function decodeRecord(bytes: Uint8Array, offset: number, end: number, segment: number, recordBytesMax: number): DecodedRecord | null {
+export function decodeRecord(
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  segment: number,
+  recordBytesMax: number,
+): DecodedRecord | null {
   assert(offset % recordAlignmentBytes === 0, 'record offsets are aligned');
   if (offset + recordHeaderBytes > end) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -94,7 +116,13 @@ export function decodeRecord(bytes: Uint8Array, offset: number, end: number, seg
 }
 
 /** The offset of the first valid record at or after `from`, or -1. */
-export function findValidRecordAfter(bytes: Uint8Array, from: number, end: number, segment: number, recordBytesMax: number): number {
+export function findValidRecordAfter(
+  bytes: Uint8Array,
+  from: number,
+  end: number,
+  segment: number,
+  recordBytesMax: number,
+): number {
   for (let offset = from; offset + recordHeaderBytes <= end; offset += recordAlignmentBytes) {
     // Cheap filter first: a valid record has a non-zero type byte.
     if (bytes[offset + 8] === 0) continue;
@@ -105,7 +133,8 @@ export function findValidRecordAfter(bytes: Uint8Array, from: number, end: numbe
 
 /** One past the last non-zero byte in `bytes[from, end)`, or `from` if all are zero. */
 export function endOfNonZero(bytes: Uint8Array, from: number, end: number): number {
-  for (let position = end - 1; position >= from; position--) if (bytes[position] !== 0) return position + 1;
+  for (let position = end - 1; position >= from; position--)
+    if (bytes[position] !== 0) return position + 1;
   return from;
 }
 

@@ -43,7 +43,10 @@ export async function listSegments(disk: Disk, directory: string): Promise<numbe
     const expected = segments[i - 1]! + 1;
     if (segments[i] !== expected) {
       const file = posix.join(directory, segmentFileName(expected));
-      throw new CorruptionError(`wal segment ${file} is missing (found ${segmentFileName(segments[i]!)})`, { file, offset: 0 });
+      throw new CorruptionError(
+        `wal segment ${file} is missing (found ${segmentFileName(segments[i]!)})`,
+        { file, offset: 0 },
+      );
     }
   }
   return segments;
@@ -62,19 +65,42 @@ export interface SegmentTail {
   readonly segmentBytes: number;
 }
 
-function readSegmentHeader(bytes: Uint8Array, file: string, segment: number, recordBytesMax: number): SegmentHeader {
+function readSegmentHeader(
+  bytes: Uint8Array,
+  file: string,
+  segment: number,
+  recordBytesMax: number,
+): SegmentHeader {
   const header = decodeRecord(bytes, 0, bytes.length, segment, recordBytesMax);
-  if (header === null || header.type !== segmentHeaderRecordType || header.payloadLength !== segmentHeaderPayloadBytes) {
-    throw new CorruptionError(`wal segment ${file} has no valid header at offset 0`, { file, offset: 0 });
+  if (
+    header === null ||
+    header.type !== segmentHeaderRecordType ||
+    header.payloadLength !== segmentHeaderPayloadBytes
+  ) {
+    throw new CorruptionError(`wal segment ${file} has no valid header at offset 0`, {
+      file,
+      offset: 0,
+    });
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset + header.payloadStart, segmentHeaderPayloadBytes);
+  const view = new DataView(
+    bytes.buffer,
+    bytes.byteOffset + header.payloadStart,
+    segmentHeaderPayloadBytes,
+  );
   const declaredBytes = view.getUint32(0, true);
   const preallocated = (view.getUint32(4, true) & 1) === 1;
   if (preallocated && bytes.length !== declaredBytes) {
     const offset = Math.min(bytes.length, declaredBytes);
-    throw new CorruptionError(`wal segment ${file} is ${bytes.length} bytes, its header says ${declaredBytes} (truncated?) at offset ${offset}`, { file, offset });
+    throw new CorruptionError(
+      `wal segment ${file} is ${bytes.length} bytes, its header says ${declaredBytes} (truncated?) at offset ${offset}`,
+      { file, offset },
+    );
   }
-  return { end: preallocated ? declaredBytes : bytes.length, firstRecord: header.next, declaredBytes };
+  return {
+    end: preallocated ? declaredBytes : bytes.length,
+    firstRecord: header.next,
+    declaredBytes,
+  };
 }
 
 /**
@@ -106,16 +132,31 @@ export async function scanSegment(
         offset = record.next;
         continue;
       }
-      if (record.type === segmentHeaderRecordType) throw new CorruptionError(`wal segment ${path}: a second header at offset ${offset}`, { file: path, offset });
-      onRecord({ type: record.type, payload: bytes.slice(record.payloadStart, record.payloadStart + record.payloadLength), segment, offset });
+      if (record.type === segmentHeaderRecordType)
+        throw new CorruptionError(`wal segment ${path}: a second header at offset ${offset}`, {
+          file: path,
+          offset,
+        });
+      onRecord({
+        type: record.type,
+        payload: bytes.slice(record.payloadStart, record.payloadStart + record.payloadLength),
+        segment,
+        offset,
+      });
       offset = record.next;
     }
     if (!isLast) {
-      throw new CorruptionError(`wal segment ${path}: invalid record at offset ${offset} (segment not sealed)`, { file: path, offset });
+      throw new CorruptionError(
+        `wal segment ${path}: invalid record at offset ${offset} (segment not sealed)`,
+        { file: path, offset },
+      );
     }
     const later = findValidRecordAfter(bytes, offset + 8, header.end, segment, recordBytesMax);
     if (later >= 0) {
-      throw new CorruptionError(`wal segment ${path}: invalid record at offset ${offset} followed by a valid one at ${later}`, { file: path, offset });
+      throw new CorruptionError(
+        `wal segment ${path}: invalid record at offset ${offset} followed by a valid one at ${later}`,
+        { file: path, offset },
+      );
     }
     const garbageEnd = endOfNonZero(bytes, offset, size);
     if (garbageEnd > offset) {

@@ -116,23 +116,45 @@ export class Wal {
    * Opens (creating if needed) the WAL in `directory`, replaying every record in order
    * through `onRecord`. Throws CorruptionError {file, offset} on mid-log damage.
    */
-  static async open(disk: Disk, directory: string, options: WalOptions, onRecord: (record: ReplayedRecord) => void): Promise<Wal> {
+  static async open(
+    disk: Disk,
+    directory: string,
+    options: WalOptions,
+    onRecord: (record: ReplayedRecord) => void,
+  ): Promise<Wal> {
     const segmentBytes = options.segmentBytes ?? limits.walSegmentBytesMax;
     const recordBytesMax = options.recordBytesMax ?? limits.walRecordBytesMax;
     assertInteger(segmentBytes, 'segmentBytes', 4096, 0xffff_fff8);
     assert(segmentBytes % 8 === 0, 'segmentBytes is a multiple of 8');
-    assert(alignedRecordBytes(recordBytesMax) + segmentHeaderRecordBytes + segmentEndRecordBytes <= segmentBytes, 'a largest record fits one segment');
+    assert(
+      alignedRecordBytes(recordBytesMax) + segmentHeaderRecordBytes + segmentEndRecordBytes <=
+        segmentBytes,
+      'a largest record fits one segment',
+    );
     try {
       await makeDirectoryDurable(disk, directory);
       const segments = await listSegments(disk, directory);
-      let tail = { segment: (segments.at(-1) ?? 0) + 1, offset: segmentHeaderRecordBytes, segmentBytes };
+      let tail = {
+        segment: (segments.at(-1) ?? 0) + 1,
+        offset: segmentHeaderRecordBytes,
+        segmentBytes,
+      };
       for (const [position, segment] of segments.entries()) {
         const isLast = position === segments.length - 1;
         const end = await scanSegment(disk, directory, segment, isLast, recordBytesMax, onRecord);
         // The last segment keeps the size it was created with, even if the option changed.
-        if (isLast && end !== null) tail = { segment, offset: end.offset, segmentBytes: end.segmentBytes };
+        if (isLast && end !== null)
+          tail = { segment, offset: end.offset, segmentBytes: end.segmentBytes };
       }
-      return new Wal(disk, directory, segmentBytes, options.preallocate ?? true, recordBytesMax, segments, tail);
+      return new Wal(
+        disk,
+        directory,
+        segmentBytes,
+        options.preallocate ?? true,
+        recordBytesMax,
+        segments,
+        tail,
+      );
     } catch (error) {
       throw toStorageError(error, 'open wal', directory);
     }
@@ -142,9 +164,16 @@ export class Wal {
   append(type: number, payload: Uint8Array): number {
     this.throwIfFailed();
     assertInteger(type, 'record type', userRecordTypeMin, userRecordTypeMax);
-    if (payload.length > this.recordBytesMax) throw new LimitExceededError('walRecordBytesMax', this.recordBytesMax, payload.length, 'bytes');
+    if (payload.length > this.recordBytesMax)
+      throw new LimitExceededError(
+        'walRecordBytesMax',
+        this.recordBytesMax,
+        payload.length,
+        'bytes',
+      );
     const length = alignedRecordBytes(payload.length);
-    if (this.tailOffset + length + segmentEndRecordBytes > this.tailSegmentBytes) this.sealTailSegment();
+    if (this.tailOffset + length + segmentEndRecordBytes > this.tailSegmentBytes)
+      this.sealTailSegment();
     const bytes = new Uint8Array(length);
     encodeRecord(bytes, 0, type, this.tailSegment, payload);
     this.pushPending(bytes, 1);
@@ -203,9 +232,10 @@ export class Wal {
       this.segmentList.shift();
       removed++;
     }
-    if (removed > 0) await this.disk.fsyncDirectory(this.directory).catch((error: unknown) => {
-      throw toStorageError(error, 'sync directory', this.directory);
-    });
+    if (removed > 0)
+      await this.disk.fsyncDirectory(this.directory).catch((error: unknown) => {
+        throw toStorageError(error, 'sync directory', this.directory);
+      });
     return removed;
   }
 
@@ -230,7 +260,8 @@ export class Wal {
 
   /** A batch-end marker (see wal-format.ts); it counts as no record. */
   private appendInternal(type: typeof batchEndRecordType): void {
-    if (this.tailOffset + batchEndRecordBytes + segmentEndRecordBytes > this.tailSegmentBytes) this.sealTailSegment();
+    if (this.tailOffset + batchEndRecordBytes + segmentEndRecordBytes > this.tailSegmentBytes)
+      this.sealTailSegment();
     const bytes = new Uint8Array(batchEndRecordBytes);
     encodeRecord(bytes, 0, type, this.tailSegment, new Uint8Array(0));
     this.pushPending(bytes, 0);
@@ -323,7 +354,8 @@ export class Wal {
   private async createSegment(segment: number): Promise<void> {
     const prepared = this.prepared;
     this.prepared = null;
-    const ready = prepared !== null && prepared.segment === segment && (await prepared.outcome) === null;
+    const ready =
+      prepared !== null && prepared.segment === segment && (await prepared.outcome) === null;
     if (prepared !== null && prepared.segment !== segment) await prepared.outcome;
     // Not ready (never started, or failed, e.g. ENOSPC): write it now; this throws if it fails again.
     if (!ready) await this.prepareSegment(segment);
@@ -341,7 +373,13 @@ export class Wal {
     const file = await this.disk.open(temporaryPath, 'createExclusive');
     try {
       const header = new Uint8Array(segmentHeaderRecordBytes);
-      encodeRecord(header, 0, segmentHeaderRecordType, segment, encodeSegmentHeaderPayload(this.segmentBytes, this.preallocate));
+      encodeRecord(
+        header,
+        0,
+        segmentHeaderRecordType,
+        segment,
+        encodeSegmentHeaderPayload(this.segmentBytes, this.preallocate),
+      );
       await file.write(header, 0);
       if (this.preallocate) await writeZeros(file, header.length, this.segmentBytes);
       await file.datasync();
@@ -360,4 +398,3 @@ async function writeZeros(file: DiskFile, from: number, to: number): Promise<voi
     await file.write(zeros.subarray(0, Math.min(zeros.length, to - position)), position);
   }
 }
-

@@ -20,9 +20,16 @@ export function assertEqual<T>(actual: T, expected: T, what: string): void {
   }
 }
 
-export function assertInteger(value: number, what: string, minimum = 0, maximum = Number.MAX_SAFE_INTEGER): void {
+export function assertInteger(
+  value: number,
+  what: string,
+  minimum = 0,
+  maximum = Number.MAX_SAFE_INTEGER,
+): void {
   if (!Number.isSafeInteger(value) || value < minimum || value > maximum) {
-    throw new AssertionFailure(`${what} must be an integer in [${minimum}, ${maximum}], got ${value}`);
+    throw new AssertionFailure(
+      `${what} must be an integer in [${minimum}, ${maximum}], got ${value}`,
+    );
   }
 }
 

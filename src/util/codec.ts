@@ -42,7 +42,10 @@ export class BinaryWriter {
 
   /** Unsigned LEB128 of a non-negative safe integer. */
   writeVarint(value: number): this {
-    assert(Number.isSafeInteger(value) && value >= 0, `varint is a non-negative safe integer, got ${value}`);
+    assert(
+      Number.isSafeInteger(value) && value >= 0,
+      `varint is a non-negative safe integer, got ${value}`,
+    );
     this.reserve(varintBytesMax);
     let remaining = value;
     while (remaining >= 0x80) {
@@ -97,7 +100,9 @@ export class BinaryReader {
   }
 
   private fail(reason: string): never {
-    throw new CorruptionError(`malformed ${this.what}: ${reason} at byte ${this.offset}`, { offset: this.offset });
+    throw new CorruptionError(`malformed ${this.what}: ${reason} at byte ${this.offset}`, {
+      offset: this.offset,
+    });
   }
 
   readUint8(): number {

@@ -37,7 +37,10 @@ export interface ErrorDetails {
  */
 function withReadableText(details: ErrorDetails, text: string): ErrorDetails {
   const copy = { ...details };
-  Object.defineProperty(copy, 'split', { value: (separator: string) => `${text} ${JSON.stringify(copy)}`.split(separator), enumerable: false });
+  Object.defineProperty(copy, 'split', {
+    value: (separator: string) => `${text} ${JSON.stringify(copy)}`.split(separator),
+    enumerable: false,
+  });
   return copy;
 }
 
@@ -46,7 +49,11 @@ export class CairnError extends Error {
   readonly exitCode: 1 | 2;
   readonly details: ErrorDetails;
 
-  constructor(code: ErrorCode, message: string, options: { exitCode?: 1 | 2; details?: ErrorDetails; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { exitCode?: 1 | 2; details?: ErrorDetails; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CairnError';
     this.code = code;
@@ -75,9 +82,13 @@ export class InvalidArgumentError extends CairnError {
 
 export class LimitExceededError extends CairnError {
   constructor(limitName: string, limitValue: number, actualValue: number, unit: string) {
-    super('CAIRN_ERR_LIMIT_EXCEEDED', `${limitName} is ${limitValue} ${unit}, got ${actualValue} ${unit}`, {
-      details: { limit: limitName, limitValue, actualValue },
-    });
+    super(
+      'CAIRN_ERR_LIMIT_EXCEEDED',
+      `${limitName} is ${limitValue} ${unit}, got ${actualValue} ${unit}`,
+      {
+        details: { limit: limitName, limitValue, actualValue },
+      },
+    );
     this.name = 'LimitExceededError';
   }
 }

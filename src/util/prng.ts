@@ -12,7 +12,7 @@ export class Prng {
 
   constructor(seed: number) {
     assertInteger(seed, 'seed', 0, 0xffff_ffff_ffff);
-    let state = (seed ^ Math.floor(seed / 0x1_0000_0000) * 0x9e37) >>> 0;
+    let state = (seed ^ (Math.floor(seed / 0x1_0000_0000) * 0x9e37)) >>> 0;
     const next = (): number => {
       state = (state + 0x9e3779b9) >>> 0;
       let z = state;

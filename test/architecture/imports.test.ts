@@ -28,7 +28,8 @@ function sourceFiles(folder: string): string[] {
   return files;
 }
 
-const importPattern = /(?:^|\n)\s*(?:import|export)[^'"\n]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const importPattern =
+  /(?:^|\n)\s*(?:import|export)[^'"\n]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
@@ -47,16 +48,24 @@ for (const folder of ['src/raft', 'src/placement']) {
     for (const file of sourceFiles(folder)) {
       for (const specifier of importsOf(file)) {
         const where = relative(root, file);
-        assert.ok(specifier.startsWith('.'), `${where} imports the package or node module "${specifier}"`);
+        assert.ok(
+          specifier.startsWith('.'),
+          `${where} imports the package or node module "${specifier}"`,
+        );
         const target = relative(root, join(file, '..', specifier));
-        assert.ok(target.startsWith(folder) || target.startsWith('src/util'), `${where} imports ${target}`);
+        assert.ok(
+          target.startsWith(folder) || target.startsWith('src/util'),
+          `${where} imports ${target}`,
+        );
       }
     }
   });
 
   test(`${folder} uses no timers, clock or Math.random`, () => {
     for (const file of sourceFiles(folder)) {
-      const code = readFileSync(file, 'utf8').replace(/\/\/.*$/gm, '').replace(/\/\*[\s\S]*?\*\//g, '');
+      const code = readFileSync(file, 'utf8')
+        .replace(/\/\/.*$/gm, '')
+        .replace(/\/\*[\s\S]*?\*\//g, '');
       for (const [pattern, what] of forbiddenInPureCode) {
         assert.not.ok(pattern.test(code), `${relative(root, file)} uses ${what}`);
       }
@@ -76,7 +85,10 @@ test('nothing under src/ imports commands/', () => {
 test('the checker finds a forbidden import when one is there', () => {
   // Guards the guard: the pattern must see both static and dynamic imports.
   const sample = "import { x } from 'node:fs';\nconst y = await import('node:net');";
-  assert.equal([...sample.matchAll(importPattern)].map((match) => match[1] ?? match[2]), ['node:fs', 'node:net']);
+  assert.equal(
+    [...sample.matchAll(importPattern)].map((match) => match[1] ?? match[2]),
+    ['node:fs', 'node:net'],
+  );
 });
 
 test.run();

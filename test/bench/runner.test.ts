@@ -42,7 +42,11 @@ test('open loop measures from the intended start: one stall delays every operati
   const clock = new SimulatedClock();
   // 100 ops/s (one every 10 ms), one client; operation 2 stalls for 55 ms, the rest take 1 ms.
   const result = await runPhase({
-    name: 'put', clients: 1, durationMilliseconds: 100, rateOperationsPerSecond: 100, clock,
+    name: 'put',
+    clients: 1,
+    durationMilliseconds: 100,
+    rateOperationsPerSecond: 100,
+    clock,
     plan: (ticket) => ({ kind: 'put', run: clock.work(ticket === 2 ? 55 : 1) }),
   });
   const stats = result.operations[0];
@@ -50,15 +54,24 @@ test('open loop measures from the intended start: one stall delays every operati
   assert.is(stats.operations, 10);
   // Intended starts 0,10,...,90; op 2 runs 20..75, ops 3..7 (due 30..70) start late at
   // 75,76,77,78,79: latencies 46,37,28,19,10 ms. A closed-loop timer would report 1 ms.
-  assert.ok(Math.abs(stats.latency.maxMilliseconds - 55) <= 0.06, `max ${stats.latency.maxMilliseconds}`);
-  assert.ok(Math.abs(stats.latency.p90Milliseconds - 46) < 0.1, `p90 ${stats.latency.p90Milliseconds}`);
+  assert.ok(
+    Math.abs(stats.latency.maxMilliseconds - 55) <= 0.06,
+    `max ${stats.latency.maxMilliseconds}`,
+  );
+  assert.ok(
+    Math.abs(stats.latency.p90Milliseconds - 46) < 0.1,
+    `p90 ${stats.latency.p90Milliseconds}`,
+  );
   assert.is(clock.sleeps.length > 0, true, 'it waited for due times');
 });
 
 test('closed loop: latency is the operation time; stops starting at the deadline', async () => {
   const clock = new SimulatedClock();
   const result = await runPhase({
-    name: 'get', clients: 1, durationMilliseconds: 50, clock,
+    name: 'get',
+    clients: 1,
+    durationMilliseconds: 50,
+    clock,
     plan: () => ({ kind: 'get', run: clock.work(10, 4096) }),
   });
   const stats = result.operations[0];
@@ -66,7 +79,10 @@ test('closed loop: latency is the operation time; stops starting at the deadline
   assert.is(stats.operations, 5);
   assert.is(stats.bytes, 5 * 4096);
   // HdrHistogram keeps 3 significant digits: 10 ms reads back within 0.1%.
-  assert.ok(Math.abs(stats.latency.p50Milliseconds - 10) <= 0.01, `p50 ${stats.latency.p50Milliseconds}`);
+  assert.ok(
+    Math.abs(stats.latency.p50Milliseconds - 10) <= 0.01,
+    `p50 ${stats.latency.p50Milliseconds}`,
+  );
   assert.is(result.elapsedMilliseconds, 50);
   assert.is(clock.sleeps.length, 0);
 });
@@ -74,8 +90,14 @@ test('closed loop: latency is the operation time; stops starting at the deadline
 test('operation count bound, several clients, kinds reported separately', async () => {
   const clock = new SimulatedClock();
   const result = await runPhase({
-    name: 'mixed', clients: 4, operations: 30, clock,
-    plan: (ticket) => (ticket % 3 === 0 ? { kind: 'put', run: clock.work(2, 100) } : { kind: 'get', run: clock.work(1, 10) }),
+    name: 'mixed',
+    clients: 4,
+    operations: 30,
+    clock,
+    plan: (ticket) =>
+      ticket % 3 === 0
+        ? { kind: 'put', run: clock.work(2, 100) }
+        : { kind: 'get', run: clock.work(1, 10) },
   });
   const byKind = Object.fromEntries(result.operations.map((stats) => [stats.operation, stats]));
   assert.is(byKind['put']?.operations, 10);
@@ -86,8 +108,17 @@ test('operation count bound, several clients, kinds reported separately', async 
 test('errors are counted by code, not recorded as latency, and stop the phase at errorsMax', async () => {
   const clock = new SimulatedClock();
   const result = await runPhase({
-    name: 'put', clients: 2, operations: 1000, clock, errorsMax: 5,
-    plan: () => ({ kind: 'put', run: async () => { throw new CairnError('CAIRN_ERR_UNAVAILABLE', 'down'); } }),
+    name: 'put',
+    clients: 2,
+    operations: 1000,
+    clock,
+    errorsMax: 5,
+    plan: () => ({
+      kind: 'put',
+      run: async () => {
+        throw new CairnError('CAIRN_ERR_UNAVAILABLE', 'down');
+      },
+    }),
   });
   const stats = result.operations[0];
   assert.ok(stats !== undefined);
@@ -120,9 +151,18 @@ test('latency histogram: percentiles in order and never above the maximum', asyn
   for (let value = 1; value <= 1000; value++) histogram.recordMilliseconds(value / 10);
   const summary = histogram.summary();
   assert.is(summary.count, 1000);
-  assert.ok(Math.abs(summary.p50Milliseconds - 50) < 0.1 && Math.abs(summary.p99Milliseconds - 99) < 0.1, JSON.stringify(summary));
-  assert.ok(summary.p50Milliseconds <= summary.p90Milliseconds && summary.p90Milliseconds <= summary.p99Milliseconds);
-  assert.ok(summary.p99Milliseconds <= summary.p999Milliseconds && summary.p999Milliseconds <= summary.maxMilliseconds);
+  assert.ok(
+    Math.abs(summary.p50Milliseconds - 50) < 0.1 && Math.abs(summary.p99Milliseconds - 99) < 0.1,
+    JSON.stringify(summary),
+  );
+  assert.ok(
+    summary.p50Milliseconds <= summary.p90Milliseconds &&
+      summary.p90Milliseconds <= summary.p99Milliseconds,
+  );
+  assert.ok(
+    summary.p99Milliseconds <= summary.p999Milliseconds &&
+      summary.p999Milliseconds <= summary.maxMilliseconds,
+  );
   assert.is(new LatencyHistogram().summary().maxMilliseconds, 0);
 });
 

@@ -1,6 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { faultKinds, parseFaultKinds, partitionCuts, planFaults, resolveTarget, type PlannedFault } from '../../src/chaos/nemesis.js';
+import {
+  faultKinds,
+  parseFaultKinds,
+  partitionCuts,
+  planFaults,
+  resolveTarget,
+  type PlannedFault,
+} from '../../src/chaos/nemesis.js';
 import { parseDuration } from '../../src/chaos/duration.js';
 
 const members = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -14,29 +21,60 @@ test('the same seed gives the same schedule; another seed another one', () => {
 });
 
 test('a schedule fills the duration, uses only the enabled kinds, and holds pauses and partitions beyond the election timeout', () => {
-  const plan = planFaults({ seed: 7, kinds: ['pause', 'partition'], durationMilliseconds: 120_000 });
-  const planned = plan.reduce((sum, fault) => sum + fault.gapMilliseconds + fault.holdMilliseconds, 0);
+  const plan = planFaults({
+    seed: 7,
+    kinds: ['pause', 'partition'],
+    durationMilliseconds: 120_000,
+  });
+  const planned = plan.reduce(
+    (sum, fault) => sum + fault.gapMilliseconds + fault.holdMilliseconds,
+    0,
+  );
   assert.ok(planned >= 120_000, `planned ${planned} ms`);
   assert.ok(plan.every((fault) => fault.kind === 'pause' || fault.kind === 'partition'));
-  assert.ok(plan.some((fault) => fault.kind === 'pause') && plan.some((fault) => fault.kind === 'partition'));
-  assert.ok(plan.every((fault) => fault.holdMilliseconds > 1_000), 'longer than the 1 s election timeout');
+  assert.ok(
+    plan.some((fault) => fault.kind === 'pause') &&
+      plan.some((fault) => fault.kind === 'partition'),
+  );
+  assert.ok(
+    plan.every((fault) => fault.holdMilliseconds > 1_000),
+    'longer than the 1 s election timeout',
+  );
   assert.equal(planFaults({ seed: 7, kinds: [], durationMilliseconds: 120_000 }), []);
 });
 
 test('membership faults alternate join and remove, starting with a join', () => {
   const plan = planFaults({ seed: 3, kinds: ['membership'], durationMilliseconds: 30_000 });
   assert.ok(plan.length >= 4);
-  plan.forEach((fault, index) => assert.is(fault.membershipAction, index % 2 === 0 ? 'join' : 'remove'));
+  plan.forEach((fault, index) =>
+    assert.is(fault.membershipAction, index % 2 === 0 ? 'join' : 'remove'),
+  );
 });
 
 function fault(overrides: Partial<PlannedFault>): PlannedFault {
-  return { index: 0, kind: 'kill', gapMilliseconds: 0, holdMilliseconds: 0, targetLeader: false, choice: 0, partitionShape: 'isolate-node', linkMode: 'drop', membershipAction: 'join', diskFault: 'fill', ...overrides };
+  return {
+    index: 0,
+    kind: 'kill',
+    gapMilliseconds: 0,
+    holdMilliseconds: 0,
+    targetLeader: false,
+    choice: 0,
+    partitionShape: 'isolate-node',
+    linkMode: 'drop',
+    membershipAction: 'join',
+    diskFault: 'fill',
+    ...overrides,
+  };
 }
 
 test('resolveTarget: the leader when asked and known, else the choice among sorted members', () => {
   assert.is(resolveTarget(fault({ targetLeader: true, choice: 0 }), members, 'n4'), 'n4');
   assert.is(resolveTarget(fault({ targetLeader: true, choice: 1 }), members, null), 'n2');
-  assert.is(resolveTarget(fault({ targetLeader: true, choice: 1 }), members, 'n9'), 'n2', 'a leader that is not a member is ignored');
+  assert.is(
+    resolveTarget(fault({ targetLeader: true, choice: 1 }), members, 'n9'),
+    'n2',
+    'a leader that is not a member is ignored',
+  );
   assert.is(resolveTarget(fault({ choice: 7 }), ['n3', 'n1', 'n2'], 'n1'), 'n2');
 });
 
@@ -57,7 +95,9 @@ test('majority/minority splits 5 into 2 and 3 with no link across, both ways', (
   const { cuts } = partitionCuts('majority-minority', members, null, 1);
   const links = linkSet(cuts);
   assert.is(links.size, 2 * 3 * 2);
-  assert.ok(links.has('n2->n1') && links.has('n1->n2') && links.has('n3->n5') && links.has('n5->n3'));
+  assert.ok(
+    links.has('n2->n1') && links.has('n1->n2') && links.has('n3->n5') && links.has('n5->n3'),
+  );
   assert.not.ok(links.has('n2->n3'), 'n2 and n3 form the minority together');
 });
 
@@ -72,7 +112,10 @@ test('one-way partitions cut one direction only', () => {
 test('a bridge node keeps every link while the two halves lose theirs', () => {
   const { cuts } = partitionCuts('bridge', members, null, 2);
   const links = linkSet(cuts);
-  assert.ok([...links].every((link) => !link.includes('n3')), 'n3 is the bridge');
+  assert.ok(
+    [...links].every((link) => !link.includes('n3')),
+    'n3 is the bridge',
+  );
   assert.ok(links.has('n4->n1') && links.has('n1->n4') && links.has('n5->n2'));
   assert.not.ok(links.has('n4->n5'), 'n4 and n5 are on the same side');
 });

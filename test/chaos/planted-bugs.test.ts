@@ -13,12 +13,16 @@ const runsMax = 3;
 
 async function runOnce(options: ChaosOptions): Promise<Verdict> {
   const verdict = await runChaos(options);
-  if (verdict.runDirectory !== null && process.env['CAIRN_KEEP_TEST_DATA'] === undefined) rmSync(verdict.runDirectory, { recursive: true, force: true });
+  if (verdict.runDirectory !== null && process.env['CAIRN_KEEP_TEST_DATA'] === undefined)
+    rmSync(verdict.runDirectory, { recursive: true, force: true });
   return verdict;
 }
 
 /** Runs seeds 1..runsMax until `caught` holds; returns the runs made. */
-async function runUntilCaught(options: Omit<ChaosOptions, 'seed'>, caught: (verdict: Verdict) => boolean): Promise<Verdict[]> {
+async function runUntilCaught(
+  options: Omit<ChaosOptions, 'seed'>,
+  caught: (verdict: Verdict) => boolean,
+): Promise<Verdict[]> {
   const verdicts: Verdict[] = [];
   for (let seed = 1; seed <= runsMax; seed++) {
     const verdict = await runOnce({ ...options, seed });
@@ -29,35 +33,78 @@ async function runUntilCaught(options: Omit<ChaosOptions, 'seed'>, caught: (verd
 }
 
 function summary(verdicts: readonly Verdict[]): string {
-  return verdicts.map((verdict) => `seed ${verdict.settings.seed}: ${verdict.ok ? 'pass' : 'fail'}, ${verdict.anomalies.length} anomalies, ${verdict.lostWrites.length} lost, ${verdict.objectsDiffering.length} differ, faults ${JSON.stringify(verdict.faultsInjected)}`).join('; ');
+  return verdicts
+    .map(
+      (verdict) =>
+        `seed ${verdict.settings.seed}: ${verdict.ok ? 'pass' : 'fail'}, ${verdict.anomalies.length} anomalies, ${verdict.lostWrites.length} lost, ${verdict.objectsDiffering.length} differ, faults ${JSON.stringify(verdict.faultsInjected)}`,
+    )
+    .join('; ');
 }
 
 test('stale-reads (reads skip ReadIndex) is caught as a linearizability anomaly under partitions and pauses', async () => {
   const verdicts = await runUntilCaught(
-    { nodes: 3, durationMilliseconds: 15_000, faults: ['partition', 'pause'], workload: 'register', keep: false, injectBug: 'stale-reads' },
+    {
+      nodes: 3,
+      durationMilliseconds: 15_000,
+      faults: ['partition', 'pause'],
+      workload: 'register',
+      keep: false,
+      injectBug: 'stale-reads',
+    },
     (verdict) => verdict.anomalies.length > 0,
   );
   const last = verdicts[verdicts.length - 1] as Verdict;
-  assert.ok(last.anomalies.length > 0 && !last.ok, `not caught in ${runsMax} runs: ${summary(verdicts)}`);
-  assert.ok((last.anomalies[0]?.operations.length ?? 0) > 0, 'the verdict shows the failing sub-history');
+  assert.ok(
+    last.anomalies.length > 0 && !last.ok,
+    `not caught in ${runsMax} runs: ${summary(verdicts)}`,
+  );
+  assert.ok(
+    (last.anomalies[0]?.operations.length ?? 0) > 0,
+    'the verdict shows the failing sub-history',
+  );
   console.log(`  stale-reads caught in run ${verdicts.length}: ${summary(verdicts.slice(-1))}`);
 });
 
 test('early-put-ack (one chunk copy only) is caught as lost or corrupted objects when chunk files are damaged', async () => {
   const verdicts = await runUntilCaught(
-    { nodes: 3, durationMilliseconds: 20_000, faults: ['disk'], workload: 'objects', keep: false, injectBug: 'early-put-ack', objectBytesMax: 2_000_000 },
+    {
+      nodes: 3,
+      durationMilliseconds: 20_000,
+      faults: ['disk'],
+      workload: 'objects',
+      keep: false,
+      injectBug: 'early-put-ack',
+      objectBytesMax: 2_000_000,
+    },
     (verdict) => verdict.lostWrites.length + verdict.objectsDiffering.length > 0,
   );
   const last = verdicts[verdicts.length - 1] as Verdict;
-  assert.ok(last.lostWrites.length + last.objectsDiffering.length > 0 && !last.ok, `not caught in ${runsMax} runs: ${summary(verdicts)}`);
+  assert.ok(
+    last.lostWrites.length + last.objectsDiffering.length > 0 && !last.ok,
+    `not caught in ${runsMax} runs: ${summary(verdicts)}`,
+  );
   console.log(`  early-put-ack caught in run ${verdicts.length}: ${summary(verdicts.slice(-1))}`);
 });
 
 test('without a planted bug the same kinds of runs pass', async () => {
-  const verdict = await runOnce({ nodes: 3, durationMilliseconds: 15_000, seed: 1, faults: ['partition', 'pause', 'kill', 'disk'], workload: 'mixed', keep: false, objectBytesMax: 2_000_000 });
-  assert.ok(verdict.ok, `a correct cluster failed: ${summary([verdict])}; ${verdict.anomalies[0]?.explanation ?? ''} ${verdict.lostWrites[0]?.detail ?? ''} ${verdict.objectsDiffering[0]?.detail ?? ''} ${verdict.recoveryProblem}`);
+  const verdict = await runOnce({
+    nodes: 3,
+    durationMilliseconds: 15_000,
+    seed: 1,
+    faults: ['partition', 'pause', 'kill', 'disk'],
+    workload: 'mixed',
+    keep: false,
+    objectBytesMax: 2_000_000,
+  });
+  assert.ok(
+    verdict.ok,
+    `a correct cluster failed: ${summary([verdict])}; ${verdict.anomalies[0]?.explanation ?? ''} ${verdict.lostWrites[0]?.detail ?? ''} ${verdict.objectsDiffering[0]?.detail ?? ''} ${verdict.recoveryProblem}`,
+  );
   assert.ok(verdict.operations.ok > 0, 'the workloads made progress');
-  assert.ok(Object.values(verdict.faultsInjected).reduce((sum, count) => sum + count, 0) > 0, 'faults were injected');
+  assert.ok(
+    Object.values(verdict.faultsInjected).reduce((sum, count) => sum + count, 0) > 0,
+    'faults were injected',
+  );
 });
 
 test.run();

@@ -20,7 +20,9 @@ async function startEcho(): Promise<Echo> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const address = server.address();
-  return Object.assign(echo, { port: typeof address === 'object' && address !== null ? address.port : 0 });
+  return Object.assign(echo, {
+    port: typeof address === 'object' && address !== null ? address.port : 0,
+  });
 }
 
 function connect(address: string): Socket {
@@ -45,7 +47,10 @@ function roundTrip(socket: Socket, text: string): Promise<string> {
 
 test('pass forwards both ways; drop resets connections; blackhole swallows bytes and never reaches the target', async () => {
   const echo = await startEcho();
-  const proxy = await LinkProxy.start('n1', 'n2', '127.0.0.1', { host: '127.0.0.1', port: echo.port });
+  const proxy = await LinkProxy.start('n1', 'n2', '127.0.0.1', {
+    host: '127.0.0.1',
+    port: echo.port,
+  });
   try {
     assert.is(await roundTrip(connect(proxy.address), 'hello'), 'hello');
     proxy.setMode('drop');
@@ -56,10 +61,18 @@ test('pass forwards both ways; drop resets connections; blackhole swallows bytes
     let answered = false;
     silent.on('data', () => (answered = true));
     await new Promise<void>((resolve) => silent.write('into the void', () => resolve()));
-    await waitFor('the proxy to hold the blackholed connection', () => proxy.connectionCount === 1, { timeoutMilliseconds: 5_000 });
+    await waitFor(
+      'the proxy to hold the blackholed connection',
+      () => proxy.connectionCount === 1,
+      { timeoutMilliseconds: 5_000 },
+    );
     // Healing cuts the silent connection; nothing it sent ever reached the target.
     proxy.setMode('pass');
-    await waitFor('the blackholed connection to close', () => silent.destroyed || silent.readyState === 'closed', { timeoutMilliseconds: 5_000 });
+    await waitFor(
+      'the blackholed connection to close',
+      () => silent.destroyed || silent.readyState === 'closed',
+      { timeoutMilliseconds: 5_000 },
+    );
     assert.is(echo.connections, connectionsBefore, 'no connection to the target while blackholed');
     assert.not.ok(answered);
     assert.is(await roundTrip(connect(proxy.address), 'again'), 'again');
@@ -71,7 +84,10 @@ test('pass forwards both ways; drop resets connections; blackhole swallows bytes
 
 test('a live connection turned blackhole goes silent at once', async () => {
   const echo = await startEcho();
-  const proxy = await LinkProxy.start('n1', 'n2', '127.0.0.1', { host: '127.0.0.1', port: echo.port });
+  const proxy = await LinkProxy.start('n1', 'n2', '127.0.0.1', {
+    host: '127.0.0.1',
+    port: echo.port,
+  });
   try {
     const socket = connect(proxy.address);
     assert.is(await roundTrip(socket, 'one'), 'one');
@@ -81,7 +97,11 @@ test('a live connection turned blackhole goes silent at once', async () => {
     await new Promise<void>((resolve) => socket.write('two', () => resolve()));
     assert.is(socket.destroyed, false, 'the sender still sees an open connection');
     proxy.setMode('pass');
-    await waitFor('the silent connection to be cut on heal', () => socket.destroyed || socket.readyState === 'closed', { timeoutMilliseconds: 5_000 });
+    await waitFor(
+      'the silent connection to be cut on heal',
+      () => socket.destroyed || socket.readyState === 'closed',
+      { timeoutMilliseconds: 5_000 },
+    );
     assert.is(after, '', 'nothing came back while blackholed');
   } finally {
     await proxy.close();
@@ -91,7 +111,9 @@ test('a live connection turned blackhole goes silent at once', async () => {
 
 test('a mesh routes every node to every peer through its own link and heals them all', async () => {
   const echo = await startEcho();
-  const peers = new Map(['n1', 'n2', 'n3'].map((name) => [name, { host: '127.0.0.1', port: echo.port }]));
+  const peers = new Map(
+    ['n1', 'n2', 'n3'].map((name) => [name, { host: '127.0.0.1', port: echo.port }]),
+  );
   const mesh = await ProxyMesh.start(peers, '127.0.0.1');
   try {
     const routes = mesh.routesFor('n1');
@@ -100,7 +122,11 @@ test('a mesh routes every node to every peer through its own link and heals them
     mesh.apply([{ from: 'n1', to: 'n2' }], 'drop');
     assert.equal(mesh.faultyLinks(), ['n1->n2:drop']);
     assert.is(await roundTrip(connect(routes['n2'] as string), 'x'), 'closed');
-    assert.is(await roundTrip(connect(mesh.routesFor('n2')['n1'] as string), 'reverse'), 'reverse', 'the other direction still works');
+    assert.is(
+      await roundTrip(connect(mesh.routesFor('n2')['n1'] as string), 'reverse'),
+      'reverse',
+      'the other direction still works',
+    );
     mesh.healAll();
     assert.equal(mesh.faultyLinks(), []);
     assert.is(await roundTrip(connect(routes['n2'] as string), 'y'), 'y');

@@ -8,7 +8,9 @@ type Violation = Extract<CheckResult, { ok: false }>;
 
 function violationOf(result: CheckResult, context: string): Violation {
   if (result.ok !== false) {
-    assert.unreachable(`${context}: expected a violation, got ${JSON.stringify(result).slice(0, 500)}`);
+    assert.unreachable(
+      `${context}: expected a violation, got ${JSON.stringify(result).slice(0, 500)}`,
+    );
     throw new Error('unreachable');
   }
   return result;
@@ -27,12 +29,21 @@ function expectViolation(result: CheckResult, key: string): Violation {
 test('a stale read is rejected', () => {
   const history = [put(1, 'k', 'a', [0, 1]), put(1, 'k', 'b', [2, 3]), get(2, 'k', 'a', [4, 5])];
   const result = expectViolation(checkHistory(history), 'k');
-  assert.equal(result.operations.length, 3, 'all three operations are needed to show the stale read');
+  assert.equal(
+    result.operations.length,
+    3,
+    'all three operations are needed to show the stale read',
+  );
   assert.match(result.explanation, /read "a" but the register held "b"/);
 });
 
 test('a lost write is rejected (acknowledged put, later reads see the old value)', () => {
-  const history = [put(1, 'k', 'a', [0, 1]), put(2, 'k', 'b', [2, 3]), get(3, 'k', 'b', [4, 5]), get(3, 'k', 'a', [6, 7])];
+  const history = [
+    put(1, 'k', 'a', [0, 1]),
+    put(2, 'k', 'b', [2, 3]),
+    get(3, 'k', 'b', [4, 5]),
+    get(3, 'k', 'a', [6, 7]),
+  ];
   expectViolation(checkHistory(history), 'k');
 });
 
@@ -41,12 +52,21 @@ test('a read of the initial absence after an acknowledged write is rejected', ()
 });
 
 test('a lost compare-and-set is rejected', () => {
-  const history = [put(1, 'k', 'a', [0, 1]), cas(2, 'k', 'a', 'b', true, [2, 3]), get(3, 'k', 'a', [4, 5])];
+  const history = [
+    put(1, 'k', 'a', [0, 1]),
+    cas(2, 'k', 'a', 'b', true, [2, 3]),
+    get(3, 'k', 'a', [4, 5]),
+  ];
   expectViolation(checkHistory(history), 'k');
 });
 
 test('a read of a value never written is rejected, and minimised to that read', () => {
-  const history = [put(1, 'k', 'a', [0, 10]), get(2, 'k', 'a', [1, 11]), get(3, 'k', 'zzz', [2, 12]), put(1, 'other', 'x', [0, 1])];
+  const history = [
+    put(1, 'k', 'a', [0, 10]),
+    get(2, 'k', 'a', [1, 11]),
+    get(3, 'k', 'zzz', [2, 12]),
+    put(1, 'other', 'x', [0, 1]),
+  ];
   const result = expectViolation(checkHistory(history), 'k');
   assert.equal(result.operations, [history[2]]);
 });
@@ -62,19 +82,34 @@ test('a cas that succeeds twice on the same expected value is rejected', () => {
 });
 
 test('a cas that reports failure although the value matched is rejected', () => {
-  expectViolation(checkHistory([put(1, 'k', 'a', [0, 1]), cas(2, 'k', 'a', 'b', false, [2, 3])]), 'k');
+  expectViolation(
+    checkHistory([put(1, 'k', 'a', [0, 1]), cas(2, 'k', 'a', 'b', false, [2, 3])]),
+    'k',
+  );
 });
 
 test('if-absent cas (expected null) succeeding on a present key is rejected', () => {
-  expectViolation(checkHistory([put(1, 'k', 'a', [0, 1]), cas(2, 'k', null, 'b', true, [2, 3])]), 'k');
+  expectViolation(
+    checkHistory([put(1, 'k', 'a', [0, 1]), cas(2, 'k', null, 'b', true, [2, 3])]),
+    'k',
+  );
 });
 
 test('a read of a deleted key that returns the old value is rejected', () => {
-  expectViolation(checkHistory([put(1, 'k', 'a', [0, 1]), remove(1, 'k', [2, 3]), get(2, 'k', 'a', [4, 5])]), 'k');
+  expectViolation(
+    checkHistory([put(1, 'k', 'a', [0, 1]), remove(1, 'k', [2, 3]), get(2, 'k', 'a', [4, 5])]),
+    'k',
+  );
 });
 
 test('only the failing key is reported; other keys are independent', () => {
-  const history = [put(1, 'x', 'a', [0, 1]), get(1, 'x', 'a', [2, 3]), put(1, 'y', 'a', [0, 1]), put(1, 'y', 'b', [2, 3]), get(2, 'y', 'a', [4, 5])];
+  const history = [
+    put(1, 'x', 'a', [0, 1]),
+    get(1, 'x', 'a', [2, 3]),
+    put(1, 'y', 'a', [0, 1]),
+    put(1, 'y', 'b', [2, 3]),
+    get(2, 'y', 'a', [4, 5]),
+  ];
   expectViolation(checkHistory(history), 'y');
 });
 
@@ -104,12 +139,21 @@ test('operations that touch at one instant count as concurrent', () => {
 });
 
 test('an unknown-outcome write that took effect, even long after its invocation', () => {
-  const history = [put(1, 'k', 'a', [0, undefined], 'unknown'), get(2, 'k', null, [5, 6]), get(2, 'k', 'a', [100, 101])];
+  const history = [
+    put(1, 'k', 'a', [0, undefined], 'unknown'),
+    get(2, 'k', null, [5, 6]),
+    get(2, 'k', 'a', [100, 101]),
+  ];
   assert.equal(checkHistory(history).ok, true);
 });
 
 test('an unknown-outcome write that never took effect', () => {
-  const history = [put(0, 'k', 'x', [0, 1]), put(1, 'k', 'a', [2, undefined], 'unknown'), get(2, 'k', 'x', [5, 6]), get(2, 'k', 'x', [100, 101])];
+  const history = [
+    put(0, 'k', 'x', [0, 1]),
+    put(1, 'k', 'a', [2, undefined], 'unknown'),
+    get(2, 'k', 'x', [5, 6]),
+    get(2, 'k', 'x', [100, 101]),
+  ];
   assert.equal(checkHistory(history).ok, true);
 });
 
@@ -129,30 +173,60 @@ test('an unknown-outcome write cannot take effect twice', () => {
 });
 
 test('a failed write had no effect and is ignored; reading its value is rejected', () => {
-  assert.equal(checkHistory([put(1, 'k', 'a', [0, 1], 'failed'), get(2, 'k', null, [2, 3])]).ok, true);
-  assert.equal(checkHistory([put(1, 'k', 'a', [0, 1], 'failed'), get(2, 'k', 'a', [2, 3])]).ok, false);
+  assert.equal(
+    checkHistory([put(1, 'k', 'a', [0, 1], 'failed'), get(2, 'k', null, [2, 3])]).ok,
+    true,
+  );
+  assert.equal(
+    checkHistory([put(1, 'k', 'a', [0, 1], 'failed'), get(2, 'k', 'a', [2, 3])]).ok,
+    false,
+  );
 });
 
 test('an unknown cas may or may not have swapped', () => {
-  const swapped = [put(1, 'k', 'a', [0, 1]), cas(2, 'k', 'a', 'b', undefined, [2, undefined], 'unknown'), get(3, 'k', 'b', [10, 11])];
-  const notSwapped = [put(1, 'k', 'a', [0, 1]), cas(2, 'k', 'a', 'b', undefined, [2, undefined], 'unknown'), get(3, 'k', 'a', [10, 11])];
+  const swapped = [
+    put(1, 'k', 'a', [0, 1]),
+    cas(2, 'k', 'a', 'b', undefined, [2, undefined], 'unknown'),
+    get(3, 'k', 'b', [10, 11]),
+  ];
+  const notSwapped = [
+    put(1, 'k', 'a', [0, 1]),
+    cas(2, 'k', 'a', 'b', undefined, [2, undefined], 'unknown'),
+    get(3, 'k', 'a', [10, 11]),
+  ];
   assert.equal(checkHistory(swapped).ok, true);
   assert.equal(checkHistory(notSwapped).ok, true);
 });
 
 test('malformed operations are refused with an InvalidArgumentError', () => {
-  const bad: Operation = { clientId: 1, kind: 'put', key: 'k', input: {}, invokedAt: 0, completedAt: 1, outcome: 'ok' };
-  assert.throws(() => checkHistory([bad]), (error: unknown) => error instanceof InvalidArgumentError);
-  assert.throws(() => checkHistory([put(1, 'k', 'a', [5, 1])]), (error: unknown) => error instanceof InvalidArgumentError);
+  const bad: Operation = {
+    clientId: 1,
+    kind: 'put',
+    key: 'k',
+    input: {},
+    invokedAt: 0,
+    completedAt: 1,
+    outcome: 'ok',
+  };
+  assert.throws(
+    () => checkHistory([bad]),
+    (error: unknown) => error instanceof InvalidArgumentError,
+  );
+  assert.throws(
+    () => checkHistory([put(1, 'k', 'a', [5, 1])]),
+    (error: unknown) => error instanceof InvalidArgumentError,
+  );
 });
 
 test('the state bound yields unknown instead of running forever', () => {
   // Many concurrent unknown writes and no way to place the last read: the search
   // must explore many subsets before giving up.
   const history: Operation[] = [];
-  for (let index = 0; index < 40; index++) history.push(put(index, 'k', `v${index}`, [0, undefined], 'unknown'));
+  for (let index = 0; index < 40; index++)
+    history.push(put(index, 'k', `v${index}`, [0, undefined], 'unknown'));
   history.push(get(99, 'k', 'never', [1, 2]));
-  for (let index = 0; index < 30; index++) history.push(get(100 + index, 'k', `v${index}`, [3 + 2 * index, 4 + 2 * index]));
+  for (let index = 0; index < 30; index++)
+    history.push(get(100 + index, 'k', `v${index}`, [3 + 2 * index, 4 + 2 * index]));
   const result = checkHistory(history, { statesPerKeyMax: 1000, minimize: false });
   assert.is(result.ok, 'unknown');
 });
@@ -165,7 +239,9 @@ test('random valid histories are accepted; one corrupted read is rejected', () =
     const result = checkHistory(history);
     assert.equal(result.ok, true, `seed ${seed}: ${JSON.stringify(result).slice(0, 2000)}`);
 
-    const readIndex = history.findIndex((operation, index) => index > 200 && operation.kind === 'get');
+    const readIndex = history.findIndex(
+      (operation, index) => index > 200 && operation.kind === 'get',
+    );
     const corrupted = history.slice();
     const read = corrupted[readIndex] as Operation;
     corrupted[readIndex] = { ...read, output: { value: 'never-written' } };
@@ -191,7 +267,8 @@ test('random valid histories with one stale read are rejected', () => {
 
 /** Rewrites a late get to read a value overwritten strictly before it began. */
 function makeStaleRead(history: readonly Operation[]): Operation[] | null {
-  const isWrite = (operation: Operation): boolean => operation.outcome === 'ok' && operation.kind === 'put';
+  const isWrite = (operation: Operation): boolean =>
+    operation.outcome === 'ok' && operation.kind === 'put';
   for (let readIndex = history.length - 1; readIndex > history.length / 2; readIndex--) {
     const read = history[readIndex] as Operation;
     if (read.kind !== 'get') continue;
@@ -199,7 +276,10 @@ function makeStaleRead(history: readonly Operation[]): Operation[] | null {
     if (first === undefined) continue;
     const second = history.find(
       (operation) =>
-        isWrite(operation) && operation.key === read.key && operation.invokedAt > (first.completedAt as number) && (operation.completedAt as number) < read.invokedAt,
+        isWrite(operation) &&
+        operation.key === read.key &&
+        operation.invokedAt > (first.completedAt as number) &&
+        (operation.completedAt as number) < read.invokedAt,
     );
     if (second === undefined) continue;
     const copy = history.slice();
@@ -213,7 +293,9 @@ test('a key history too long to shrink reports the operations involved, includin
   // No unknown outcomes here: each pending-forever write multiplies the states of a
   // failing search (see the state-bound test), and this test is about reporting.
   const history = generateValidHistory(11, 1500, 1, 5, 25, 0);
-  const readIndex = history.findIndex((operation, index) => index > 1200 && operation.kind === 'get');
+  const readIndex = history.findIndex(
+    (operation, index) => index > 1200 && operation.kind === 'get',
+  );
   const read = history[readIndex] as Operation;
   history[readIndex] = { ...read, output: { value: 'never-written' } };
   const result = violationOf(checkHistory(history), 'long history');
@@ -228,7 +310,9 @@ test('performance: 10,000 operations over 10 keys and 10 clients (figure printed
   const result = checkHistory(history);
   const elapsed = performance.now() - started;
   assert.equal(result.ok, true);
-  console.log(`  check: 10,000 ops / 10 keys / 10 clients in ${elapsed.toFixed(0)} ms, ${result.ok === true ? result.statesExplored : 0} states`);
+  console.log(
+    `  check: 10,000 ops / 10 keys / 10 clients in ${elapsed.toFixed(0)} ms, ${result.ok === true ? result.statesExplored : 0} states`,
+  );
 });
 
 test.run();

@@ -5,15 +5,40 @@ import { Prng } from '../../src/util/prng.js';
 
 type Interval = readonly [number, number | undefined];
 
-export function put(clientId: number, key: string, value: string, [invokedAt, completedAt]: Interval, outcome: Operation['outcome'] = 'ok'): Operation {
+export function put(
+  clientId: number,
+  key: string,
+  value: string,
+  [invokedAt, completedAt]: Interval,
+  outcome: Operation['outcome'] = 'ok',
+): Operation {
   return { clientId, kind: 'put', key, input: { value }, invokedAt, completedAt, outcome };
 }
 
-export function get(clientId: number, key: string, read: string | null, [invokedAt, completedAt]: Interval): Operation {
-  return { clientId, kind: 'get', key, input: {}, invokedAt, completedAt, outcome: 'ok', output: { value: read } };
+export function get(
+  clientId: number,
+  key: string,
+  read: string | null,
+  [invokedAt, completedAt]: Interval,
+): Operation {
+  return {
+    clientId,
+    kind: 'get',
+    key,
+    input: {},
+    invokedAt,
+    completedAt,
+    outcome: 'ok',
+    output: { value: read },
+  };
 }
 
-export function remove(clientId: number, key: string, [invokedAt, completedAt]: Interval, outcome: Operation['outcome'] = 'ok'): Operation {
+export function remove(
+  clientId: number,
+  key: string,
+  [invokedAt, completedAt]: Interval,
+  outcome: Operation['outcome'] = 'ok',
+): Operation {
   return { clientId, kind: 'delete', key, input: {}, invokedAt, completedAt, outcome };
 }
 
@@ -26,7 +51,16 @@ export function cas(
   [invokedAt, completedAt]: Interval,
   outcome: Operation['outcome'] = 'ok',
 ): Operation {
-  return { clientId, kind: 'cas', key, input: { expected, value }, invokedAt, completedAt, outcome, output: { success } };
+  return {
+    clientId,
+    kind: 'cas',
+    key,
+    input: { expected, value },
+    invokedAt,
+    completedAt,
+    outcome,
+    output: { success },
+  };
 }
 
 export interface GeneratedHistory {
@@ -53,7 +87,10 @@ export function generateValidHistory(
   const operations: Operation[] = [];
   for (let index = 0; index < operationCount; index++) {
     const point = 10 * (index + 1);
-    const interval: [number, number] = [point - prng.nextIntegerInclusive(0, jitterMax), point + prng.nextIntegerInclusive(0, jitterMax)];
+    const interval: [number, number] = [
+      point - prng.nextIntegerInclusive(0, jitterMax),
+      point + prng.nextIntegerInclusive(0, jitterMax),
+    ];
     const key = `k${prng.nextIntegerInclusive(0, keyCount - 1)}`;
     const clientId = prng.nextIntegerInclusive(0, clientCount - 1);
     const current = registers.get(key) ?? null;
@@ -62,10 +99,19 @@ export function generateValidHistory(
     if (roll < 0.4) {
       operations.push(get(clientId, key, current, interval));
     } else if (roll < 0.7 || roll >= 1 - failedOrUnknownFraction) {
-      const outcome = roll >= 1 - failedOrUnknownFraction ? (prng.chance(0.5) ? 'failed' : 'unknown') : 'ok';
+      const outcome =
+        roll >= 1 - failedOrUnknownFraction ? (prng.chance(0.5) ? 'failed' : 'unknown') : 'ok';
       const applied = outcome === 'ok' || (outcome === 'unknown' && prng.chance(0.5));
       if (applied) registers.set(key, value);
-      operations.push(put(clientId, key, value, outcome === 'unknown' ? [interval[0], undefined] : interval, outcome));
+      operations.push(
+        put(
+          clientId,
+          key,
+          value,
+          outcome === 'unknown' ? [interval[0], undefined] : interval,
+          outcome,
+        ),
+      );
     } else if (roll < 0.75) {
       registers.set(key, null);
       operations.push(remove(clientId, key, interval));

@@ -69,7 +69,12 @@ test('limits prints a table, and --json a parseable list', () => {
   assert.is(json.code, 0);
   const entries = JSON.parse(json.stdout) as { name: string; value: number; unit: string }[];
   const chunk = entries.find((entry) => entry.name === 'chunkSizeBytes');
-  assert.equal(chunk, { name: 'chunkSizeBytes', value: 4 * 1024 * 1024, unit: 'bytes', display: '4194304 (4.00 MiB)' });
+  assert.equal(chunk, {
+    name: 'chunkSizeBytes',
+    value: 4 * 1024 * 1024,
+    unit: 'bytes',
+    display: '4194304 (4.00 MiB)',
+  });
 });
 
 test.run();

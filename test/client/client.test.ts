@@ -32,7 +32,10 @@ async function server(handler: Parameters<typeof startServer>[0]): Promise<Stand
   return started;
 }
 
-function client(endpoints: readonly string[], options: Partial<CairnClientOptions> = {}): CairnClient {
+function client(
+  endpoints: readonly string[],
+  options: Partial<CairnClientOptions> = {},
+): CairnClient {
   const created = new CairnClient({
     endpoints: endpoints.join(','),
     retryAttemptsMax: 5,
@@ -64,7 +67,11 @@ const unavailable = (): Parameters<typeof startServer>[0] => (_request, response
   sendError(response, 503, 'UNAVAILABLE', 'no quorum');
 
 function objectHeaders(bytes: Uint8Array, version: number): Record<string, string | number> {
-  return { 'content-length': bytes.byteLength, 'x-cairn-version': String(version), 'x-cairn-sha256': sha256Hex(bytes) };
+  return {
+    'content-length': bytes.byteLength,
+    'x-cairn-version': String(version),
+    'x-cairn-sha256': sha256Hex(bytes),
+  };
 }
 
 test('put, get, head, list and delete round-trip; the key travels as one path segment', async () => {
@@ -101,7 +108,11 @@ test('requests reuse one keep-alive connection, HEAD included', async () => {
   for (let request = 0; request < 5; request++) await cairn.headObject('k');
   for (let request = 0; request < 3; request++) await (await cairn.getObject('k')).body.toArray();
   assert.is(node.requests.length, 11);
-  assert.is(node.connections(), warm, 'no new connection per request (undici closes after HEAD unless told not to)');
+  assert.is(
+    node.connections(),
+    warm,
+    'no new connection per request (undici closes after HEAD unless told not to)',
+  );
 });
 
 test('conditional puts send if-match-version / if-none-match and map 412', async () => {
@@ -124,12 +135,18 @@ test('round-robin spreads requests over the endpoints in turn', async () => {
   const nodes = await Promise.all([0, 1, 2].map(() => server(objectStoreHandler())));
   const cairn = client(nodes.map((node) => node.name));
   for (let request = 0; request < 6; request++) await failure(cairn.headObject('missing'));
-  assert.equal(nodes.map((node) => node.requests.length), [2, 2, 2]);
+  assert.equal(
+    nodes.map((node) => node.requests.length),
+    [2, 2, 2],
+  );
 });
 
 test('key-hash sends every request for a key to the same endpoint', async () => {
   const nodes = await Promise.all([0, 1, 2].map(() => server(objectStoreHandler())));
-  const cairn = client(nodes.map((node) => node.name), { policy: 'key-hash' });
+  const cairn = client(
+    nodes.map((node) => node.name),
+    { policy: 'key-hash' },
+  );
   for (let request = 0; request < 5; request++) await failure(cairn.headObject('one-key'));
   const counts = nodes.map((node) => node.requests.length).sort();
   assert.equal(counts, [0, 0, 5]);
@@ -137,7 +154,10 @@ test('key-hash sends every request for a key to the same endpoint', async () => 
 
 test('random picks endpoints with the injected Prng', async () => {
   const nodes = await Promise.all([0, 1, 2].map(() => server(objectStoreHandler())));
-  const cairn = client(nodes.map((node) => node.name), { policy: 'random', prng: new Prng(2026) });
+  const cairn = client(
+    nodes.map((node) => node.name),
+    { policy: 'random', prng: new Prng(2026) },
+  );
   const expected = new Prng(2026);
   for (let request = 0; request < 12; request++) {
     const before = nodes.map((node) => node.requests.length);
@@ -152,8 +172,14 @@ test('a refused connection moves to the next endpoint and succeeds, even with a 
   const node = await server(objectStoreHandler());
   const cairn = client([dead, node.name]);
   const bytes = new Uint8Array(Buffer.alloc(300_000, 7));
-  const stream = Readable.from([bytes.subarray(0, 100_000), bytes.subarray(100_000)], { objectMode: false });
-  const put = await withDeadline(cairn.putObject('s', stream, { size: bytes.byteLength }), testDeadlineMilliseconds, 'put');
+  const stream = Readable.from([bytes.subarray(0, 100_000), bytes.subarray(100_000)], {
+    objectMode: false,
+  });
+  const put = await withDeadline(
+    cairn.putObject('s', stream, { size: bytes.byteLength }),
+    testDeadlineMilliseconds,
+    'put',
+  );
   assert.is(put.sha256, sha256Hex(bytes), 'the whole body arrived on the retry');
   assert.is(node.requests.length, 1);
 });
@@ -164,12 +190,22 @@ test('NOT_LEADER with a hint is followed to the leader, which then gets the writ
     sendError(response, 421, 'NOT_LEADER', 'not the leader', { leaderClientAddress: leader.name }),
   );
   // Only the follower is configured: the leader is learned from the hint.
-  const cairn = client([follower.name], { backoff: { baseMilliseconds: 60_000, maxMilliseconds: 60_000 } });
-  const put = await withDeadline(cairn.putObject('k', new Uint8Array([1])), testDeadlineMilliseconds, 'put');
+  const cairn = client([follower.name], {
+    backoff: { baseMilliseconds: 60_000, maxMilliseconds: 60_000 },
+  });
+  const put = await withDeadline(
+    cairn.putObject('k', new Uint8Array([1])),
+    testDeadlineMilliseconds,
+    'put',
+  );
   assert.is(put.version, 1);
   assert.equal([follower.requests.length, leader.requests.length], [1, 1]);
   await cairn.deleteObject('k');
-  assert.equal([follower.requests.length, leader.requests.length], [1, 2], 'the remembered leader is tried first');
+  assert.equal(
+    [follower.requests.length, leader.requests.length],
+    [1, 2],
+    'the remembered leader is tried first',
+  );
 });
 
 test('a write answered with x-cairn-leader sends later writes to that leader, not through the follower', async () => {
@@ -196,13 +232,22 @@ test('a NOT_LEADER hint naming the node that sent it is not followed in a loop',
   self = confused.name;
   const node = await server(objectStoreHandler());
   const cairn = client([confused.name, node.name]);
-  const put = await withDeadline(cairn.putObject('k', new Uint8Array([1])), testDeadlineMilliseconds, 'put');
+  const put = await withDeadline(
+    cairn.putObject('k', new Uint8Array([1])),
+    testDeadlineMilliseconds,
+    'put',
+  );
   assert.is(put.version, 1);
-  assert.equal([confused.requests.length, node.requests.length], [1, 1], 'the next endpoint is tried instead');
+  assert.equal(
+    [confused.requests.length, node.requests.length],
+    [1, 1],
+    'the next endpoint is tried instead',
+  );
 });
 
 async function waitUntil(condition: () => boolean, what: string): Promise<void> {
-  for (let poll = 0; poll < 1000 && !condition(); poll++) await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let poll = 0; poll < 1000 && !condition(); poll++)
+    await new Promise((resolve) => setTimeout(resolve, 5));
   assert.ok(condition(), `waited too long for: ${what}`);
 }
 
@@ -225,7 +270,9 @@ test('an AbortSignal stops a request: before it starts, during backoff, and in f
   assert.is(busy.requests.length, 0, 'an aborted signal sends nothing');
 
   const duringBackoff = new AbortController();
-  const waiting = failure(cairn.putObject('k', new Uint8Array([1]), { signal: duringBackoff.signal }));
+  const waiting = failure(
+    cairn.putObject('k', new Uint8Array([1]), { signal: duringBackoff.signal }),
+  );
   await waitUntil(() => prng.draws === 1, 'the backoff after the first attempt');
   duringBackoff.abort();
   const stopped = await waiting;
@@ -235,7 +282,9 @@ test('an AbortSignal stops a request: before it starts, during backoff, and in f
 
   const inFlight = new AbortController();
   const silentClient = client([silent.name]);
-  const pending = failure(silentClient.putObject('k', new Uint8Array([1]), { signal: inFlight.signal }));
+  const pending = failure(
+    silentClient.putObject('k', new Uint8Array([1]), { signal: inFlight.signal }),
+  );
   await waitUntil(() => silent.requests.length === 1, 'the request to arrive');
   inFlight.abort(new Error('interrupted by the user'));
   const aborted = await pending;
@@ -255,12 +304,19 @@ test('NOT_FOUND is not retried', async () => {
 
 test('retries are bounded: a server that always says UNAVAILABLE gets exactly retryAttemptsMax requests', async () => {
   const nodes = await Promise.all([0, 1].map(() => server(unavailable())));
-  const cairn = client(nodes.map((node) => node.name), { retryAttemptsMax: 4 });
+  const cairn = client(
+    nodes.map((node) => node.name),
+    { retryAttemptsMax: 4 },
+  );
   const error = await failure(cairn.putObject('k', new Uint8Array([1])));
   assert.is(error.code, 'CAIRN_ERR_UNAVAILABLE');
   assert.is(error.details['attempts'], 4);
   assert.is(error.details['outcome'], 'failed');
-  assert.equal(nodes.map((node) => node.requests.length), [2, 2], 'retries alternate between endpoints');
+  assert.equal(
+    nodes.map((node) => node.requests.length),
+    [2, 2],
+    'retries alternate between endpoints',
+  );
 });
 
 test('no endpoint reachable: CAIRN_ERR_NO_ENDPOINT lists every endpoint and its last error', async () => {
@@ -268,7 +324,8 @@ test('no endpoint reachable: CAIRN_ERR_NO_ENDPOINT lists every endpoint and its 
   const cairn = client(dead, { retryAttemptsMax: 5 });
   const error = await failure(cairn.listObjects());
   assert.is(error.code, 'CAIRN_ERR_NO_ENDPOINT');
-  for (const name of dead) assert.ok(error.message.includes(`${name}: ECONNREFUSED`), error.message);
+  for (const name of dead)
+    assert.ok(error.message.includes(`${name}: ECONNREFUSED`), error.message);
   assert.is(error.details['endpointsTried'], dead.join(','));
   assert.is(error.details['attempts'], 5);
 });
@@ -285,7 +342,10 @@ test('the request timeout fires: a silent server gives CAIRN_ERR_TIMEOUT after t
 test('without request ids, a mutation that timed out after it was sent is not retried: outcome unknown', async () => {
   const silent = await server(() => undefined);
   const other = await server(objectStoreHandler());
-  const cairn = client([silent.name, other.name], { requestTimeoutMilliseconds: 400, deduplicateWrites: false });
+  const cairn = client([silent.name, other.name], {
+    requestTimeoutMilliseconds: 400,
+    deduplicateWrites: false,
+  });
   const error = await failure(cairn.putObject('k', new Uint8Array([1, 2])));
   assert.is(error.code, 'CAIRN_ERR_UNAVAILABLE');
   assert.is(error.details['outcome'], 'unknown');
@@ -317,10 +377,18 @@ test('with request ids, a write whose outcome is unknown is retried under the sa
   });
   const silent = await server(() => undefined);
   const node = await server(objectStoreHandler());
-  const cairn = client([resetting.name, silent.name, node.name], { requestTimeoutMilliseconds: 400 });
-  const put = await withDeadline(cairn.putObject('k', new Uint8Array([5])), testDeadlineMilliseconds, 'put');
+  const cairn = client([resetting.name, silent.name, node.name], {
+    requestTimeoutMilliseconds: 400,
+  });
+  const put = await withDeadline(
+    cairn.putObject('k', new Uint8Array([5])),
+    testDeadlineMilliseconds,
+    'put',
+  );
   assert.is(put.version, 1);
-  const ids = [resetting, silent, node].map((standIn) => standIn.requests[0]?.headers['x-cairn-request-id']);
+  const ids = [resetting, silent, node].map(
+    (standIn) => standIn.requests[0]?.headers['x-cairn-request-id'],
+  );
   assert.type(ids[0], 'string');
   assert.ok(/^[\x21-\x7e]{1,64}$/.test(String(ids[0])), 'a request id the server accepts');
   assert.equal(ids, [ids[0], ids[0], ids[0]], 'every attempt carries the same id');
@@ -331,16 +399,26 @@ test('with request ids, a write whose outcome is unknown is retried under the sa
 });
 
 test('with request ids, running out of attempts after an unknown outcome reports outcome unknown', async () => {
-  const resetting = await Promise.all([0, 1].map(() => server(async (request, response) => {
-    await readBody(request);
-    response.socket?.destroy();
-  })));
-  const cairn = client(resetting.map((standIn) => standIn.name), { retryAttemptsMax: 3 });
+  const resetting = await Promise.all(
+    [0, 1].map(() =>
+      server(async (request, response) => {
+        await readBody(request);
+        response.socket?.destroy();
+      }),
+    ),
+  );
+  const cairn = client(
+    resetting.map((standIn) => standIn.name),
+    { retryAttemptsMax: 3 },
+  );
   const error = await failure(cairn.deleteObject('k'));
   assert.is(error.code, 'CAIRN_ERR_NO_ENDPOINT');
   assert.is(error.details['outcome'], 'unknown');
   assert.is(error.details['attempts'], 3);
-  assert.equal(resetting.map((standIn) => standIn.requests.length), [2, 1]);
+  assert.equal(
+    resetting.map((standIn) => standIn.requests.length),
+    [2, 1],
+  );
 });
 
 test('a partly read streamed body is not replayed; a stream factory is', async () => {
@@ -380,7 +458,11 @@ test('a partly read streamed body is not replayed; a stream factory is', async (
     opened += 1;
     return Readable.from([bytes]);
   };
-  const put = await withDeadline(factoryClient.putObject('k', factory, { size: bytes.byteLength }), testDeadlineMilliseconds, 'put');
+  const put = await withDeadline(
+    factoryClient.putObject('k', factory, { size: bytes.byteLength }),
+    testDeadlineMilliseconds,
+    'put',
+  );
   assert.is(put.sha256, sha256Hex(bytes));
   assert.is(opened, 2);
 });
@@ -407,9 +489,18 @@ test('a 5 MiB GET streams: getObject resolves before the server has sent it all,
     });
   });
   const cairn = client([node.name]);
-  const result = await withDeadline(cairn.getObject('big'), testDeadlineMilliseconds, 'getObject before the body is sent');
+  const result = await withDeadline(
+    cairn.getObject('big'),
+    testDeadlineMilliseconds,
+    'getObject before the body is sent',
+  );
   assert.is(serverFinished, false);
-  assert.equal(result.metadata, { key: 'big', version: 9, size: object.length, sha256: sha256Hex(object) });
+  assert.equal(result.metadata, {
+    key: 'big',
+    version: 9,
+    size: object.length,
+    sha256: sha256Hex(object),
+  });
   release();
   const hash = createHash('sha256');
   let chunks = 0;
@@ -456,12 +547,24 @@ test('destroying a GET body early frees its connection', async () => {
   });
   const cairn = client([node.name], { connectionsPerEndpoint: 1 });
   for (let round = 0; round < 3; round++) {
-    const result = await withDeadline(cairn.getObject('k'), testDeadlineMilliseconds, `get ${round}`);
-    await withDeadline(new Promise((resolve) => result.body.once('data', resolve)), testDeadlineMilliseconds, 'first chunk');
+    const result = await withDeadline(
+      cairn.getObject('k'),
+      testDeadlineMilliseconds,
+      `get ${round}`,
+    );
+    await withDeadline(
+      new Promise((resolve) => result.body.once('data', resolve)),
+      testDeadlineMilliseconds,
+      'first chunk',
+    );
     result.body.destroy();
   }
   // With one connection per endpoint, this only succeeds if the abandoned ones were freed.
-  const last = await withDeadline(cairn.getObject('k'), testDeadlineMilliseconds, 'get after abandoned bodies');
+  const last = await withDeadline(
+    cairn.getObject('k'),
+    testDeadlineMilliseconds,
+    'get after abandoned bodies',
+  );
   assert.is(Buffer.concat(await last.body.toArray()).byteLength, object.byteLength);
   assert.is(node.requests.length, 4);
 });
@@ -483,9 +586,14 @@ test('a streamed PUT reports progress and arrives whole', async () => {
   const cairn = client([node.name]);
   const object = Buffer.alloc(3 * MiB, 1);
   const progress: number[] = [];
-  const pieces = Array.from({ length: 48 }, (_, index) => object.subarray(index * 65_536, (index + 1) * 65_536));
+  const pieces = Array.from({ length: 48 }, (_, index) =>
+    object.subarray(index * 65_536, (index + 1) * 65_536),
+  );
   const put = await withDeadline(
-    cairn.putObject('up', Readable.from(pieces), { size: object.length, onProgress: (sent) => progress.push(sent) }),
+    cairn.putObject('up', Readable.from(pieces), {
+      size: object.length,
+      onProgress: (sent) => progress.push(sent),
+    }),
     testDeadlineMilliseconds,
     'put',
   );
@@ -493,7 +601,10 @@ test('a streamed PUT reports progress and arrives whole', async () => {
   assert.is(put.sha256, sha256Hex(object));
   assert.ok(progress.length > 1, 'progress reported more than once');
   assert.is(progress[progress.length - 1], object.length);
-  assert.ok(progress.every((value, index) => index === 0 || value > (progress[index - 1] ?? 0)), 'progress increases');
+  assert.ok(
+    progress.every((value, index) => index === 0 || value > (progress[index - 1] ?? 0)),
+    'progress increases',
+  );
   assert.is(node.requests[0]?.headers['content-length'], String(object.length));
 });
 
@@ -504,7 +615,8 @@ test("an error of the caller's body stream fails the put with CAIRN_ERR_IO, not 
   async function* failingBody(): AsyncGenerator<Uint8Array> {
     yield new Uint8Array(1000);
     // Fail only once a server has the request, so that a retry would be seen.
-    for (let poll = 0; poll < 500 && received() === 0; poll++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let poll = 0; poll < 500 && received() === 0; poll++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     throw new Error('disk read failed');
   }
   const error = await failure(cairn.putObject('k', Readable.from(failingBody()), { size: 5000 }));
@@ -526,7 +638,9 @@ test('a closed client refuses requests', async () => {
 test('a body shorter than the declared size fails cleanly', async () => {
   const node = await server(objectStoreHandler());
   const cairn = client([node.name]);
-  const error = await failure(cairn.putObject('k', Readable.from([Buffer.alloc(10)]), { size: 20 }));
+  const error = await failure(
+    cairn.putObject('k', Readable.from([Buffer.alloc(10)]), { size: 20 }),
+  );
   assert.is(error.code, 'CAIRN_ERR_INVALID_ARGUMENT');
   assert.is(error.details['outcome'], 'failed');
 });
@@ -548,7 +662,9 @@ test('listAllObjects pages through every key in order', async () => {
 });
 
 test('listAllObjects stops on a server that does not advance', async () => {
-  const stuck = await server((_request, response) => sendJson(response, 200, { items: [], nextAfter: 'same' }));
+  const stuck = await server((_request, response) =>
+    sendJson(response, 200, { items: [], nextAfter: 'same' }),
+  );
   const cairn = client([stuck.name]);
   const consume = async (): Promise<void> => {
     for await (const page of cairn.listAllObjects('')) assert.is(page.items.length, 0);
@@ -560,14 +676,18 @@ test('listAllObjects stops on a server that does not advance', async () => {
 
 test('requestJson posts admin JSON and maps its errors', async () => {
   const node = await server(async (request, response) => {
-    if (request.url === '/v1/cluster/status') return sendJson(response, 200, { leader: 'n1', members: 3 });
+    if (request.url === '/v1/cluster/status')
+      return sendJson(response, 200, { leader: 'n1', members: 3 });
     const body = JSON.parse((await readBody(request)).toString()) as { name: string };
-    if (request.url === '/v1/cluster/join') return sendError(response, 409, 'NOT_IN_CLUSTER', 'bootstrap first');
+    if (request.url === '/v1/cluster/join')
+      return sendError(response, 409, 'NOT_IN_CLUSTER', 'bootstrap first');
     return sendJson(response, 200, { bootstrapped: body.name });
   });
   const cairn = client([node.name]);
   assert.equal(await cairn.requestJson('GET', '/v1/cluster/status'), { leader: 'n1', members: 3 });
-  assert.equal(await cairn.requestJson('POST', '/v1/cluster/bootstrap', { name: 'c1' }), { bootstrapped: 'c1' });
+  assert.equal(await cairn.requestJson('POST', '/v1/cluster/bootstrap', { name: 'c1' }), {
+    bootstrapped: 'c1',
+  });
   assert.is(node.requests[1]?.headers['content-type'], 'application/json');
   const error = await failure(cairn.requestJson('POST', '/v1/cluster/join', { name: 'n2' }));
   assert.is(error.code, 'CAIRN_ERR_NOT_IN_CLUSTER');
@@ -576,7 +696,8 @@ test('requestJson posts admin JSON and maps its errors', async () => {
 
 test('malformed responses are CAIRN_ERR_BAD_RESPONSE naming the endpoint', async () => {
   const node = await server((request, response) => {
-    if (request.method === 'PUT') return sendJson(response, 200, { key: 'k', version: 'seven', size: 1, sha256: 'x' });
+    if (request.method === 'PUT')
+      return sendJson(response, 200, { key: 'k', version: 'seven', size: 1, sha256: 'x' });
     response.writeHead(200, { 'x-cairn-version': 'abc', 'content-length': 0 });
     response.end();
   });

@@ -19,13 +19,22 @@ const valid: readonly [text: string, names: readonly string[]][] = [
 
 test('parseEndpoints accepts host:port and http://host:port lists', () => {
   for (const [text, names] of valid) {
-    assert.equal(parseEndpoints(text).map((endpoint) => endpoint.name), names, text);
+    assert.equal(
+      parseEndpoints(text).map((endpoint) => endpoint.name),
+      names,
+      text,
+    );
   }
 });
 
 test('parseEndpoint gives name, origin, host and port', () => {
   const endpoint = parseEndpoint('http://10.0.0.5:7001');
-  assert.equal(endpoint, { host: '10.0.0.5', port: 7001, name: '10.0.0.5:7001', origin: 'http://10.0.0.5:7001' });
+  assert.equal(endpoint, {
+    host: '10.0.0.5',
+    port: 7001,
+    name: '10.0.0.5:7001',
+    origin: 'http://10.0.0.5:7001',
+  });
 });
 
 const invalid: readonly [text: string, mentions: string][] = [
@@ -57,7 +66,10 @@ test('parseEndpoints rejects junk with an InvalidArgumentError naming the item',
       assert.instance(error, CairnError, text);
       assert.is((error as CairnError).code, 'CAIRN_ERR_INVALID_ARGUMENT', text);
       assert.is((error as CairnError).exitCode, 2, text);
-      assert.ok((error as CairnError).message.includes(mentions), `${text}: ${(error as CairnError).message}`);
+      assert.ok(
+        (error as CairnError).message.includes(mentions),
+        `${text}: ${(error as CairnError).message}`,
+      );
     }
   }
 });
@@ -76,9 +88,15 @@ test('an empty endpoint list tells the user about --endpoints and CAIRN_ENDPOINT
 });
 
 test('the endpoint count is bounded', () => {
-  const many = Array.from({ length: limits.clientEndpointsMax + 1 }, (_, index) => `h${index}:1`).join(',');
+  const many = Array.from(
+    { length: limits.clientEndpointsMax + 1 },
+    (_, index) => `h${index}:1`,
+  ).join(',');
   assert.throws(() => parseEndpoints(many), /clientEndpointsMax/);
-  const enough = Array.from({ length: limits.clientEndpointsMax }, (_, index) => `h${index}:1`).join(',');
+  const enough = Array.from(
+    { length: limits.clientEndpointsMax },
+    (_, index) => `h${index}:1`,
+  ).join(',');
   assert.is(parseEndpoints(enough).length, limits.clientEndpointsMax);
 });
 

@@ -31,13 +31,22 @@ test('key-hash sends one key to one endpoint, and spreads keys over all of them'
 test('key-hash is stable across processes (golden values)', () => {
   // A change here silently moves every key to another endpoint: make it on purpose.
   const keys = ['a', 'b', 'photos/1.jpg', 'ключ', 'z/y/x'];
-  assert.equal(keys.map((key) => keyHashIndex(key, 5)), [4, 4, 0, 3, 3]);
-  assert.equal(keys.map((key) => keyHashIndex(key, 64)), [30, 39, 58, 24, 4]);
+  assert.equal(
+    keys.map((key) => keyHashIndex(key, 5)),
+    [4, 4, 0, 3, 3],
+  );
+  assert.equal(
+    keys.map((key) => keyHashIndex(key, 64)),
+    [30, 39, 58, 24, 4],
+  );
 });
 
 test('key-hash without a key falls back to round-robin', () => {
   const selector = new EndpointSelector(3, 'key-hash', new Prng(1));
-  assert.equal([0, 1, 2, 3].map(() => selector.firstIndex(undefined)), [0, 1, 2, 0]);
+  assert.equal(
+    [0, 1, 2, 3].map(() => selector.firstIndex(undefined)),
+    [0, 1, 2, 0],
+  );
 });
 
 test('random draws from the injected Prng', () => {
@@ -53,9 +62,15 @@ test('random draws from the injected Prng', () => {
 });
 
 test('nextEndpointIndex walks the list and wraps', () => {
-  assert.equal([0, 1, 2].map((index) => nextEndpointIndex(index, 3)), [1, 2, 0]);
+  assert.equal(
+    [0, 1, 2].map((index) => nextEndpointIndex(index, 3)),
+    [1, 2, 0],
+  );
   assert.is(nextEndpointIndex(0, 1), 0);
-  assert.throws(() => nextEndpointIndex(3, 3), (error: unknown) => error instanceof AssertionFailure);
+  assert.throws(
+    () => nextEndpointIndex(3, 3),
+    (error: unknown) => error instanceof AssertionFailure,
+  );
 });
 
 test('backoff grows exponentially, is capped, and jitters within [ceiling / 2, ceiling]', () => {
@@ -65,22 +80,36 @@ test('backoff grows exponentially, is capped, and jitters within [ceiling / 2, c
   for (let round = 0; round < 50; round++) {
     ceilings.forEach((ceiling, retryIndex) => {
       const delay = backoffDelayMilliseconds(retryIndex + 1, backoff, prng);
-      assert.ok(delay >= ceiling / 2 && delay <= ceiling, `retry ${retryIndex + 1}: ${delay} in [${ceiling / 2}, ${ceiling}]`);
+      assert.ok(
+        delay >= ceiling / 2 && delay <= ceiling,
+        `retry ${retryIndex + 1}: ${delay} in [${ceiling / 2}, ${ceiling}]`,
+      );
       assert.ok(Number.isInteger(delay));
     });
   }
   // Jitter: the same retry number does not always wait the same time.
-  const delays = new Set(Array.from({ length: 20 }, () => backoffDelayMilliseconds(4, backoff, prng)));
+  const delays = new Set(
+    Array.from({ length: 20 }, () => backoffDelayMilliseconds(4, backoff, prng)),
+  );
   assert.ok(delays.size > 1);
 });
 
 test('backoff is reproducible from the seed, and zero when base is zero', () => {
   const backoff = { baseMilliseconds: 50, maxMilliseconds: 2000 };
-  const first = [1, 2, 3, 4, 5].map((retry) => backoffDelayMilliseconds(retry, backoff, new Prng(9)));
-  const second = [1, 2, 3, 4, 5].map((retry) => backoffDelayMilliseconds(retry, backoff, new Prng(9)));
+  const first = [1, 2, 3, 4, 5].map((retry) =>
+    backoffDelayMilliseconds(retry, backoff, new Prng(9)),
+  );
+  const second = [1, 2, 3, 4, 5].map((retry) =>
+    backoffDelayMilliseconds(retry, backoff, new Prng(9)),
+  );
   assert.equal(first, second);
-  assert.is(backoffDelayMilliseconds(5, { baseMilliseconds: 0, maxMilliseconds: 0 }, new Prng(1)), 0);
-  assert.throws(() => backoffDelayMilliseconds(1, { baseMilliseconds: 10, maxMilliseconds: 5 }, new Prng(1)));
+  assert.is(
+    backoffDelayMilliseconds(5, { baseMilliseconds: 0, maxMilliseconds: 0 }, new Prng(1)),
+    0,
+  );
+  assert.throws(() =>
+    backoffDelayMilliseconds(1, { baseMilliseconds: 10, maxMilliseconds: 5 }, new Prng(1)),
+  );
 });
 
 test.run();

@@ -9,10 +9,23 @@ import * as assert from 'uvu/assert';
 import { CairnClient } from '../../src/client/index.js';
 import { CairnError } from '../../src/util/errors.js';
 import { Prng } from '../../src/util/prng.js';
-import { readBody, sendError, sendJson, sha256Hex, type StandInServer, startServer } from './stand-in-server.js';
+import {
+  readBody,
+  sendError,
+  sendJson,
+  sha256Hex,
+  type StandInServer,
+  startServer,
+} from './stand-in-server.js';
 
 type Behaviour = 'unavailable' | 'not-leader' | 'reset-before-apply' | 'reset-after-apply' | 'ok';
-const behaviours: readonly Behaviour[] = ['unavailable', 'not-leader', 'reset-before-apply', 'reset-after-apply', 'ok'];
+const behaviours: readonly Behaviour[] = [
+  'unavailable',
+  'not-leader',
+  'reset-before-apply',
+  'reset-after-apply',
+  'ok',
+];
 
 interface World {
   readonly prng: Prng;
@@ -29,7 +42,9 @@ function faultyHandler(world: World): Parameters<typeof startServer>[0] {
     world.attemptsByKey.set(key, [...(world.attemptsByKey.get(key) ?? []), behaviour]);
     if (behaviour === 'unavailable') return sendError(response, 503, 'UNAVAILABLE', 'no quorum');
     if (behaviour === 'not-leader') {
-      return sendError(response, 421, 'NOT_LEADER', 'not me', { leaderClientAddress: world.prng.pick(world.names) });
+      return sendError(response, 421, 'NOT_LEADER', 'not me', {
+        leaderClientAddress: world.prng.pick(world.names),
+      });
     }
     if (behaviour === 'reset-before-apply') return void response.socket?.destroy();
     world.applied.add(key); // the write takes effect (the server dedupes by request id)
@@ -38,9 +53,20 @@ function faultyHandler(world: World): Parameters<typeof startServer>[0] {
   };
 }
 
-async function runSeed(seed: number, deduplicateWrites: boolean, operations: number): Promise<Record<string, number>> {
-  const world: World = { prng: new Prng(seed), applied: new Set(), attemptsByKey: new Map(), names: [] };
-  const servers: StandInServer[] = await Promise.all([0, 1, 2].map(() => startServer(faultyHandler(world))));
+async function runSeed(
+  seed: number,
+  deduplicateWrites: boolean,
+  operations: number,
+): Promise<Record<string, number>> {
+  const world: World = {
+    prng: new Prng(seed),
+    applied: new Set(),
+    attemptsByKey: new Map(),
+    names: [],
+  };
+  const servers: StandInServer[] = await Promise.all(
+    [0, 1, 2].map(() => startServer(faultyHandler(world))),
+  );
   world.names = servers.map((server) => server.name);
   const attemptsMax = 4;
   const client = new CairnClient({
@@ -64,15 +90,25 @@ async function runSeed(seed: number, deduplicateWrites: boolean, operations: num
       } catch (error) {
         if (!(error instanceof CairnError)) throw error;
         outcome = String(error.details['outcome']);
-        assert.ok(outcome === 'failed' || outcome === 'unknown', `${where}: ${error.code} without an outcome`);
-        if (outcome === 'failed') assert.not.ok(world.applied.has(key), `${where}: called failed, but a server applied it`);
+        assert.ok(
+          outcome === 'failed' || outcome === 'unknown',
+          `${where}: ${error.code} without an outcome`,
+        );
+        if (outcome === 'failed')
+          assert.not.ok(world.applied.has(key), `${where}: called failed, but a server applied it`);
       }
       tally[outcome] = (tally[outcome] ?? 0) + 1;
       const attempts = world.attemptsByKey.get(key) ?? [];
-      assert.ok(attempts.length >= 1 && attempts.length <= attemptsMax, `${where}: ${attempts.length} attempts`);
+      assert.ok(
+        attempts.length >= 1 && attempts.length <= attemptsMax,
+        `${where}: ${attempts.length} attempts`,
+      );
       if (!deduplicateWrites) {
         const firstReset = attempts.findIndex((behaviour) => behaviour.startsWith('reset'));
-        assert.ok(firstReset === -1 || firstReset === attempts.length - 1, `${where}: retried after a reset: ${attempts.join(',')}`);
+        assert.ok(
+          firstReset === -1 || firstReset === attempts.length - 1,
+          `${where}: retried after a reset: ${attempts.join(',')}`,
+        );
       }
     }
   } finally {
@@ -89,7 +125,10 @@ test('writes under random faults: outcomes are never wrong, attempts bounded (wi
     for (const [name, count] of Object.entries(tally)) total[name] = (total[name] ?? 0) + count;
   }
   // The faults are frequent enough that every kind of ending happens: the test exercises them all.
-  assert.ok((total['ok'] ?? 0) > 0 && (total['failed'] ?? 0) > 0 && (total['unknown'] ?? 0) > 0, JSON.stringify(total));
+  assert.ok(
+    (total['ok'] ?? 0) > 0 && (total['failed'] ?? 0) > 0 && (total['unknown'] ?? 0) > 0,
+    JSON.stringify(total),
+  );
 });
 
 test('writes under random faults without request ids: never retried after a reset', async () => {

@@ -4,7 +4,10 @@ import * as assert from 'uvu/assert';
 import { RequestBody } from '../../src/client/request-body.js';
 import { limits } from '../../src/util/limits.js';
 
-async function drain(iterable: Uint8Array | AsyncIterable<Uint8Array>, chunksMax = 10_000): Promise<Buffer> {
+async function drain(
+  iterable: Uint8Array | AsyncIterable<Uint8Array>,
+  chunksMax = 10_000,
+): Promise<Buffer> {
   if (iterable instanceof Uint8Array) return Buffer.from(iterable);
   const chunks: Buffer[] = [];
   const iterator = iterable[Symbol.asyncIterator]();
@@ -27,7 +30,11 @@ test('a Uint8Array replays on every attempt and reports progress per slice', asy
     body.endAttempt();
   }
   const slice = limits.clientBodySliceBytes;
-  assert.equal(progress, [slice, 2 * slice, 2 * slice + 10, slice, 2 * slice, 2 * slice + 10], 'progress restarts on a retry');
+  assert.equal(
+    progress,
+    [slice, 2 * slice, 2 * slice + 10, slice, 2 * slice, 2 * slice + 10],
+    'progress restarts on a retry',
+  );
 });
 
 test('without onProgress a Uint8Array goes to undici whole', () => {
@@ -52,7 +59,11 @@ test('a Readable replays only while no byte of it was read, and is never destroy
   assert.is((await iterator.next()).done, true, 'a detached pump yields nothing more');
   body.dispose();
   assert.is(stream.destroyed, false, "the caller's stream is the caller's");
-  assert.equal(Buffer.from(stream.read() as Buffer).toString(), 'cd', 'the unread rest is still in the stream');
+  assert.equal(
+    Buffer.from(stream.read() as Buffer).toString(),
+    'cd',
+    'the unread rest is still in the stream',
+  );
 });
 
 test('a pump waiting for data lets go when the attempt ends, without taking the next chunk', async () => {
@@ -66,7 +77,11 @@ test('a pump waiting for data lets go when the attempt ends, without taking the 
   stream.push(null);
   await new Promise((resolve) => setImmediate(resolve));
   assert.ok(body.canReplay(), 'nothing was taken');
-  assert.equal(String(await drain(body.startAttempt())), 'late', 'the next attempt sends every byte');
+  assert.equal(
+    String(await drain(body.startAttempt())),
+    'late',
+    'the next attempt sends every byte',
+  );
   body.dispose();
 });
 

@@ -12,7 +12,11 @@ export interface RecordedRequest {
   readonly headers: IncomingMessage['headers'];
 }
 
-export type Handler = (request: IncomingMessage, response: ServerResponse, server: StandInServer) => void | Promise<void>;
+export type Handler = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  server: StandInServer,
+) => void | Promise<void>;
 
 export interface StandInServer {
   /** "127.0.0.1:port" */
@@ -27,10 +31,16 @@ export async function startServer(handler: Handler): Promise<StandInServer> {
   const requests: RecordedRequest[] = [];
   let standIn: StandInServer | undefined;
   const server: Server = createServer((request, response) => {
-    requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers });
-    Promise.resolve(handler(request, response, standIn as StandInServer)).catch((error: unknown) => {
-      response.destroy(error instanceof Error ? error : new Error(String(error)));
+    requests.push({
+      method: request.method ?? '',
+      url: request.url ?? '',
+      headers: request.headers,
     });
+    Promise.resolve(handler(request, response, standIn as StandInServer)).catch(
+      (error: unknown) => {
+        response.destroy(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
   });
   let connections = 0;
   server.on('connection', () => {
@@ -61,7 +71,10 @@ export async function refusedEndpoint(): Promise<string> {
 
 export function sendJson(response: ServerResponse, status: number, value: unknown): void {
   const text = JSON.stringify(value);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   response.end(text);
 }
 
@@ -101,28 +114,34 @@ export function objectStoreHandler(): Handler {
       const prefix = url.searchParams.get('prefix') ?? '';
       const after = url.searchParams.get('after');
       const limit = Number(url.searchParams.get('limit') ?? '1000');
-      const keys = [...objects.keys()].filter((key) => key.startsWith(prefix) && (after === null || key > after)).sort();
+      const keys = [...objects.keys()]
+        .filter((key) => key.startsWith(prefix) && (after === null || key > after))
+        .sort();
       const page = keys.slice(0, limit);
       const items = page.map((key) => metadataOf(key, objects.get(key) as StoredObject));
       const nextAfter = keys.length > limit ? (page[page.length - 1] as string) : null;
       sendJson(response, 200, { items, nextAfter });
       return;
     }
-    if (!url.pathname.startsWith('/v1/objects/')) return sendError(response, 404, 'NOT_FOUND', 'no such endpoint');
+    if (!url.pathname.startsWith('/v1/objects/'))
+      return sendError(response, 404, 'NOT_FOUND', 'no such endpoint');
     const key = decodeURIComponent(url.pathname.slice('/v1/objects/'.length));
     const stored = objects.get(key);
     const ifVersion = request.headers['if-match-version'];
     if (request.method === 'PUT' || request.method === 'DELETE') {
       const body = await readBody(request);
       if (ifVersion !== undefined && String(stored?.version) !== ifVersion) {
-        return sendError(response, 412, 'PRECONDITION_FAILED', `version is not ${ifVersion}`, { currentVersion: stored?.version ?? null });
+        return sendError(response, 412, 'PRECONDITION_FAILED', `version is not ${ifVersion}`, {
+          currentVersion: stored?.version ?? null,
+        });
       }
       if (request.headers['if-none-match'] === '*' && stored !== undefined) {
         return sendError(response, 412, 'PRECONDITION_FAILED', 'key exists');
       }
       revision += 1;
       if (request.method === 'DELETE') {
-        if (stored === undefined) return sendError(response, 404, 'NOT_FOUND', `key ${key} not found`);
+        if (stored === undefined)
+          return sendError(response, 404, 'NOT_FOUND', `key ${key} not found`);
         objects.delete(key);
         return sendJson(response, 200, { key, version: revision });
       }
@@ -142,15 +161,30 @@ export function objectStoreHandler(): Handler {
   };
 }
 
-function metadataOf(key: string, stored: StoredObject): { key: string; version: number; size: number; sha256: string } {
-  return { key, version: stored.version, size: stored.bytes.byteLength, sha256: sha256Hex(stored.bytes) };
+function metadataOf(
+  key: string,
+  stored: StoredObject,
+): { key: string; version: number; size: number; sha256: string } {
+  return {
+    key,
+    version: stored.version,
+    size: stored.bytes.byteLength,
+    sha256: sha256Hex(stored.bytes),
+  };
 }
 
 /** Rejects if the promise does not settle within the deadline (every wait in a test is bounded). */
-export async function withDeadline<T>(promise: Promise<T>, milliseconds: number, what: string): Promise<T> {
+export async function withDeadline<T>(
+  promise: Promise<T>,
+  milliseconds: number,
+  what: string,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result within ${milliseconds} ms`)), milliseconds);
+    timer = setTimeout(
+      () => reject(new Error(`${what}: no result within ${milliseconds} ms`)),
+      milliseconds,
+    );
   });
   try {
     return await Promise.race([promise, deadline]);

@@ -9,7 +9,9 @@ import * as assert from 'uvu/assert';
 import { waitFor } from '../helpers/wait.js';
 import { TestCluster, deterministicBytes } from './harness.js';
 
-const test = suite<{ cluster?: TestCluster; written: Map<string, string> }>('cluster', { written: new Map() });
+const test = suite<{ cluster?: TestCluster; written: Map<string, string> }>('cluster', {
+  written: new Map(),
+});
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -43,7 +45,10 @@ test('objects of 0 B, 1 KiB, 64 KiB + 1 and 100 MiB come back byte-identical thr
     context.written.set(key, sha256(bytes));
   }
   const listed = cluster.cli(['ls', 'sizes/']);
-  assert.equal(listed.stdout.trim().split('\n'), sizes.map((size) => `sizes/object-${size}`).sort());
+  assert.equal(
+    listed.stdout.trim().split('\n'),
+    sizes.map((size) => `sizes/object-${size}`).sort(),
+  );
 });
 
 test('bad input fails clearly with the right exit code and loses nothing', async (context) => {
@@ -56,22 +61,37 @@ test('bad input fails clearly with the right exit code and loses nothing', async
   assert.match(badKey.stderr, /1024/);
   const badFlag = cluster.cli(['put', 'k', '-', '--if-version', 'abc']);
   assert.is(badFlag.code, 2);
-  const conflict = cluster.cli(['put', 'sizes/object-0', '-', '--if-absent'], Buffer.from('overwrite?'));
+  const conflict = cluster.cli(
+    ['put', 'sizes/object-0', '-', '--if-absent'],
+    Buffer.from('overwrite?'),
+  );
   assert.is(conflict.code, 1);
   assert.match(conflict.stderr, /PRECONDITION_FAILED/);
   const again = cluster.cli(['bootstrap']);
   assert.is(again.code, 1);
   assert.match(again.stderr, /ALREADY_IN_CLUSTER/);
   const still = cluster.cli(['stat', 'sizes/object-0', '--json']);
-  assert.is((JSON.parse(still.stdout) as { size: number }).size, 0, 'the failed writes changed nothing');
+  assert.is(
+    (JSON.parse(still.stdout) as { size: number }).size,
+    0,
+    'the failed writes changed nothing',
+  );
 });
 
 test('compare-and-set: --if-version succeeds on the current version only', async (context) => {
   const cluster = context.cluster as TestCluster;
-  const first = JSON.parse(cluster.cli(['put', 'cas/key', '-', '--json'], Buffer.from('one')).stdout) as { version: number };
-  const stale = cluster.cli(['put', 'cas/key', '-', '--if-version', String(first.version - 1)], Buffer.from('two'));
+  const first = JSON.parse(
+    cluster.cli(['put', 'cas/key', '-', '--json'], Buffer.from('one')).stdout,
+  ) as { version: number };
+  const stale = cluster.cli(
+    ['put', 'cas/key', '-', '--if-version', String(first.version - 1)],
+    Buffer.from('two'),
+  );
   assert.is(stale.code, 1);
-  const fresh = cluster.cli(['put', 'cas/key', '-', '--if-version', String(first.version)], Buffer.from('three'));
+  const fresh = cluster.cli(
+    ['put', 'cas/key', '-', '--if-version', String(first.version)],
+    Buffer.from('three'),
+  );
   assert.is(fresh.code, 0, fresh.stderr);
   assert.is(cluster.cli(['get', 'cas/key']).stdout, 'three');
   context.written.set('cas/key', sha256(Buffer.from('three')));
@@ -96,12 +116,18 @@ test('killing the leader elects a new one, writes go on, and the old leader catc
   }
   await cluster.restart(leader);
   const rejoined = cluster.node(leader);
-  await waitFor('the restarted node to catch up', async () => {
-    const status = await cluster.status();
-    const self = status.members.find((member) => member.id === leader);
-    const current = status.members.find((member) => member.id === status.leaderId);
-    return self !== undefined && current !== undefined && self.appliedIndex >= current.commitIndex;
-  }, { timeoutMilliseconds: 30_000, intervalMilliseconds: 200 });
+  await waitFor(
+    'the restarted node to catch up',
+    async () => {
+      const status = await cluster.status();
+      const self = status.members.find((member) => member.id === leader);
+      const current = status.members.find((member) => member.id === status.leaderId);
+      return (
+        self !== undefined && current !== undefined && self.appliedIndex >= current.commitIndex
+      );
+    },
+    { timeoutMilliseconds: 30_000, intervalMilliseconds: 200 },
+  );
   const local = cluster.client([rejoined]);
   try {
     const { body } = await local.getObject('failover/19', { consistency: 'serializable' });
@@ -118,12 +144,20 @@ test('a 4th node joins and the leader leaves (handing over first); every object 
   const fourth = await cluster.addNode();
   const joined = cluster.cli(['join', '--node', fourth.clientAddress, '--json']);
   assert.is(joined.code, 0, joined.stderr);
-  await waitFor('n4 promoted to voter', async () => (await cluster.status()).members.find((member) => member.id === 'n4')?.membership === 'voter', { timeoutMilliseconds: 30_000, intervalMilliseconds: 200 });
+  await waitFor(
+    'n4 promoted to voter',
+    async () =>
+      (await cluster.status()).members.find((member) => member.id === 'n4')?.membership === 'voter',
+    { timeoutMilliseconds: 30_000, intervalMilliseconds: 200 },
+  );
   const leaving = cluster.node(await cluster.waitForLeader());
   const left = cluster.cli(['leave', '--node', leaving.clientAddress]);
   assert.is(left.code, 0, left.stderr);
   const status = await cluster.status(cluster.running().filter((node) => node !== leaving));
-  assert.not.ok(status.members.some((member) => member.id === leaving.name), 'the leaver is gone from the member list');
+  assert.not.ok(
+    status.members.some((member) => member.id === leaving.name),
+    'the leaver is gone from the member list',
+  );
   await cluster.kill(leaving.name, 'SIGTERM');
   await assertAllReadable(cluster, context.written);
 });
@@ -137,7 +171,10 @@ test('a cluster restarted from disk has every acknowledged object', async (conte
   await assertAllReadable(cluster, context.written);
 });
 
-async function assertAllReadable(cluster: TestCluster, written: Map<string, string>): Promise<void> {
+async function assertAllReadable(
+  cluster: TestCluster,
+  written: Map<string, string>,
+): Promise<void> {
   const client = cluster.client(cluster.running());
   try {
     for (const [key, expected] of written) {

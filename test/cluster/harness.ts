@@ -1,7 +1,6 @@
 // Real clusters for tests: `cairn serve` processes of the built CLI on 127.0.0.x,
 // each in its own data directory, stopped by PID when the test ends.
 
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,7 +8,12 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CairnClient } from '../../src/client/index.js';
 import { bootstrapCluster, clusterStatus, type ClusterStatus } from '../../src/client/lifecycle.js';
-import { startNodeProcess, stopProcess, waitForHealth, type DevNode } from '../../src/cli/dev-cluster.js';
+import {
+  startNodeProcess,
+  stopProcess,
+  waitForHealth,
+  type DevNode,
+} from '../../src/cli/dev-cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
 const entry = new URL('../../bin/run.js', import.meta.url).pathname;
@@ -30,7 +34,11 @@ export class TestCluster {
   readonly nodes: DevNode[] = [];
   readonly directory: string;
 
-  private constructor(prefix: string, environment: NodeJS.ProcessEnv, serveArguments: readonly string[]) {
+  private constructor(
+    prefix: string,
+    environment: NodeJS.ProcessEnv,
+    serveArguments: readonly string[],
+  ) {
     this.environment = environment;
     this.serveArguments = serveArguments;
     this.directory = mkdtempSync(join(tmpdir(), `cairn-${prefix}-`));
@@ -39,7 +47,12 @@ export class TestCluster {
   private readonly environment: NodeJS.ProcessEnv;
   private readonly serveArguments: readonly string[];
 
-  static async start(prefix: string, count: number, environment: NodeJS.ProcessEnv = {}, serveArguments: readonly string[] = []): Promise<TestCluster> {
+  static async start(
+    prefix: string,
+    count: number,
+    environment: NodeJS.ProcessEnv = {},
+    serveArguments: readonly string[] = [],
+  ): Promise<TestCluster> {
     const cluster = new TestCluster(prefix, environment, serveArguments);
     try {
       for (let index = 0; index < count; index++) await cluster.addNode();
@@ -62,7 +75,10 @@ export class TestCluster {
       dataDirectory: join(this.directory, `n${number}`),
       logFile: join(this.directory, `n${number}.log`),
     };
-    const node: DevNode = { ...layout, process: startNodeProcess(layout, this.environment, this.serveArguments) };
+    const node: DevNode = {
+      ...layout,
+      process: startNodeProcess(layout, this.environment, this.serveArguments),
+    };
     this.nodes.push(node);
     await waitForHealth(node.clientAddress, node.process, 30_000);
     return node;
@@ -79,11 +95,19 @@ export class TestCluster {
   }
 
   client(nodes: readonly DevNode[] = this.nodes): CairnClient {
-    return new CairnClient({ endpoints: this.endpoints(nodes), retryAttemptsMax: 8, requestTimeoutMilliseconds: 20_000 });
+    return new CairnClient({
+      endpoints: this.endpoints(nodes),
+      retryAttemptsMax: 8,
+      requestTimeoutMilliseconds: 20_000,
+    });
   }
 
   async status(nodes: readonly DevNode[] = this.running()): Promise<ClusterStatus> {
-    const client = new CairnClient({ endpoints: this.endpoints(nodes), retryAttemptsMax: 3, requestTimeoutMilliseconds: 5_000 });
+    const client = new CairnClient({
+      endpoints: this.endpoints(nodes),
+      retryAttemptsMax: 3,
+      requestTimeoutMilliseconds: 5_000,
+    });
     try {
       return await clusterStatus(client);
     } finally {
@@ -92,15 +116,24 @@ export class TestCluster {
   }
 
   running(): DevNode[] {
-    return this.nodes.filter((node) => node.process.exitCode === null && node.process.signalCode === null);
+    return this.nodes.filter(
+      (node) => node.process.exitCode === null && node.process.signalCode === null,
+    );
   }
 
-  async waitForLeader(among: readonly DevNode[] = this.running(), timeoutMilliseconds = 20_000): Promise<string> {
-    return waitFor('a leader', async () => {
-      const status = await this.status(among);
-      const leader = status.leaderId;
-      return leader !== null && among.some((node) => node.name === leader) ? leader : undefined;
-    }, { timeoutMilliseconds, intervalMilliseconds: 100 });
+  async waitForLeader(
+    among: readonly DevNode[] = this.running(),
+    timeoutMilliseconds = 20_000,
+  ): Promise<string> {
+    return waitFor(
+      'a leader',
+      async () => {
+        const status = await this.status(among);
+        const leader = status.leaderId;
+        return leader !== null && among.some((node) => node.name === leader) ? leader : undefined;
+      },
+      { timeoutMilliseconds, intervalMilliseconds: 100 },
+    );
   }
 
   kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -118,7 +151,10 @@ export class TestCluster {
   }
 
   /** Runs the built CLI; returns its exit code and output. */
-  cli(args: readonly string[], input?: Buffer): { code: number | null; stdout: string; stderr: string } {
+  cli(
+    args: readonly string[],
+    input?: Buffer,
+  ): { code: number | null; stdout: string; stderr: string } {
     const result = spawnSync(process.execPath, [entry, ...args], {
       encoding: 'utf8',
       timeout: 120_000,
@@ -131,7 +167,8 @@ export class TestCluster {
 
   async destroy(): Promise<void> {
     await Promise.all(this.nodes.map((node) => stopProcess(node.process, 10_000)));
-    if (process.env['CAIRN_KEEP_TEST_DATA'] === undefined) rmSync(this.directory, { recursive: true, force: true });
+    if (process.env['CAIRN_KEEP_TEST_DATA'] === undefined)
+      rmSync(this.directory, { recursive: true, force: true });
   }
 }
 

@@ -24,21 +24,36 @@ test('a node joining after compaction catches up from a snapshot and serves ever
   try {
     const batch = 25;
     for (let start = 0; start < objectCount; start += batch) {
-      await Promise.all(Array.from({ length: Math.min(batch, objectCount - start) }, (_, offset) => client.putObject(`snap/${start + offset}`, Buffer.from(`value-${start + offset}`))));
+      await Promise.all(
+        Array.from({ length: Math.min(batch, objectCount - start) }, (_, offset) =>
+          client.putObject(`snap/${start + offset}`, Buffer.from(`value-${start + offset}`)),
+        ),
+      );
     }
   } finally {
     await client.close();
   }
-  await waitFor('a snapshot on every node', () => cluster.nodes.every((node) => readFileSync(node.logFile, 'utf8').includes('"event":"snapshot"')), { timeoutMilliseconds: 20_000, intervalMilliseconds: 200 });
+  await waitFor(
+    'a snapshot on every node',
+    () =>
+      cluster.nodes.every((node) =>
+        readFileSync(node.logFile, 'utf8').includes('"event":"snapshot"'),
+      ),
+    { timeoutMilliseconds: 20_000, intervalMilliseconds: 200 },
+  );
   const fourth = await cluster.addNode();
   const joined = cluster.cli(['join', '--node', fourth.clientAddress]);
   assert.is(joined.code, 0, joined.stderr);
-  await waitFor('n4 to apply everything', async () => {
-    const status = await cluster.status();
-    const self = status.members.find((member) => member.id === 'n4');
-    const leader = status.members.find((member) => member.id === status.leaderId);
-    return self !== undefined && leader !== undefined && self.appliedIndex >= leader.commitIndex;
-  }, { timeoutMilliseconds: 30_000, intervalMilliseconds: 200 });
+  await waitFor(
+    'n4 to apply everything',
+    async () => {
+      const status = await cluster.status();
+      const self = status.members.find((member) => member.id === 'n4');
+      const leader = status.members.find((member) => member.id === status.leaderId);
+      return self !== undefined && leader !== undefined && self.appliedIndex >= leader.commitIndex;
+    },
+    { timeoutMilliseconds: 30_000, intervalMilliseconds: 200 },
+  );
   const local = cluster.client([fourth]);
   try {
     const page = await local.listObjects({ prefix: 'snap/', limit: 1000 });
@@ -57,7 +72,12 @@ test('a node restarted after compaction rebuilds from its state store and log', 
   await cluster.restart('n2');
   const local = cluster.client([cluster.node('n2')]);
   try {
-    await waitFor('n2 serves reads again', async () => (await local.listObjects({ prefix: 'snap/', limit: 1000 })).items.length === objectCount, { timeoutMilliseconds: 30_000, intervalMilliseconds: 200 });
+    await waitFor(
+      'n2 serves reads again',
+      async () =>
+        (await local.listObjects({ prefix: 'snap/', limit: 1000 })).items.length === objectCount,
+      { timeoutMilliseconds: 30_000, intervalMilliseconds: 200 },
+    );
   } finally {
     await local.close();
   }

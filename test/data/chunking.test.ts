@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cutIntoChunks, writeChunks, type ChunkPlacementContext } from '../../src/data/object-data.js';
+import {
+  cutIntoChunks,
+  writeChunks,
+  type ChunkPlacementContext,
+} from '../../src/data/object-data.js';
 import type { ChunkTransport } from '../../src/data/chunk-transfer.js';
 import type { ChunkStore } from '../../src/storage/chunk-store.js';
 import { Prng } from '../../src/util/prng.js';
@@ -23,11 +27,19 @@ test('chunks have the fixed size, the last one shorter, and concatenate to the i
     const input = new Uint8Array(total).map(() => prng.nextUint32() & 0xff);
     const prefixLength = Math.min(total, prng.nextIntegerInclusive(0, 1500));
     const chunks: Uint8Array[] = [];
-    for await (const chunk of cutIntoChunks(pieces(input.subarray(prefixLength), prng), input.subarray(0, prefixLength), 1000)) chunks.push(chunk.slice());
+    for await (const chunk of cutIntoChunks(
+      pieces(input.subarray(prefixLength), prng),
+      input.subarray(0, prefixLength),
+      1000,
+    ))
+      chunks.push(chunk.slice());
     assert.is(chunks.length, Math.ceil(total / 1000), `chunk count for ${total}`);
     for (const chunk of chunks.slice(0, -1)) assert.is(chunk.length, 1000);
     const joined = Buffer.concat(chunks);
-    assert.is(createHash('sha256').update(joined).digest('hex'), createHash('sha256').update(input).digest('hex'));
+    assert.is(
+      createHash('sha256').update(joined).digest('hex'),
+      createHash('sha256').update(input).digest('hex'),
+    );
   }
 });
 
@@ -35,12 +47,22 @@ test('chunks have the fixed size, the last one shorter, and concatenate to the i
  * Puts whose copies go to peers through a transport that answers only when told to:
  * the network is what cannot be made slow on demand here. `failOn` fails that chunk.
  */
-function slowPlacement(failOn?: number): { context: ChunkPlacementContext; pending: (() => void)[]; stored: number[] } {
+function slowPlacement(failOn?: number): {
+  context: ChunkPlacementContext;
+  pending: (() => void)[];
+  stored: number[];
+} {
   const pending: (() => void)[] = [];
   const stored: number[] = [];
   const transport = {
     put: (_address: string, _sha256: string, bytes: Uint8Array) =>
-      new Promise<void>((resolve, reject) => pending.push(() => (bytes[0] === failOn ? reject(new Error('peer failed')) : (stored.push(bytes[0] as number), resolve())))),
+      new Promise<void>((resolve, reject) =>
+        pending.push(() =>
+          bytes[0] === failOn
+            ? reject(new Error('peer failed'))
+            : (stored.push(bytes[0] as number), resolve()),
+        ),
+      ),
   } as unknown as ChunkTransport;
   const context: ChunkPlacementContext = {
     selfId: 'client-side', // not a member: every copy goes through the transport
@@ -57,10 +79,18 @@ async function* numberedChunks(count: number, size: number): AsyncGenerator<Uint
 }
 
 /** Answer every pending copy until the put settles (bounded rounds), checking the budget meanwhile. */
-async function drive(put: Promise<unknown>, pending: (() => void)[], budget: ChunkBufferPool, heldMax: number): Promise<number> {
+async function drive(
+  put: Promise<unknown>,
+  pending: (() => void)[],
+  budget: ChunkBufferPool,
+  heldMax: number,
+): Promise<number> {
   let settled = false;
   let waitingMax = 0;
-  void put.then(() => (settled = true), () => (settled = true));
+  void put.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
   for (let round = 0; round < 10_000 && !settled; round++) {
     await new Promise((resolve) => setImmediate(resolve));
     assert.ok(budget.held() <= heldMax, `held ${budget.held()} of ${heldMax}`);
@@ -74,14 +104,24 @@ async function drive(put: Promise<unknown>, pending: (() => void)[], budget: Chu
 test('a node-wide buffer pool bounds the chunks of concurrent puts, and every buffer comes back', async () => {
   const budget = new ChunkBufferPool(1000, 3);
   const { context, pending, stored } = slowPlacement();
-  const options = { chunkSizeBytes: 1000, inflightChunksMax: 3, objectSizeBytesMax: 1_000_000, bufferPool: budget };
-  const puts = Promise.all([0, 1, 2, 3].map(() => writeChunks(context, numberedChunks(5, 1000), new Uint8Array(0), options)));
+  const options = {
+    chunkSizeBytes: 1000,
+    inflightChunksMax: 3,
+    objectSizeBytesMax: 1_000_000,
+    bufferPool: budget,
+  };
+  const puts = Promise.all(
+    [0, 1, 2, 3].map(() =>
+      writeChunks(context, numberedChunks(5, 1000), new Uint8Array(0), options),
+    ),
+  );
   const waitingMax = await drive(puts, pending, budget, 3);
   assert.ok(waitingMax >= 1, 'puts waited for the budget');
   const results = await puts;
   for (const result of results) assert.is(result.size, 5000);
   // Buffers are reused: each copy still held its own chunk's content when it completed.
-  for (let value = 0; value < 5; value++) assert.is(stored.filter((first) => first === value).length, 4 * 3, `copies of chunk ${value}`);
+  for (let value = 0; value < 5; value++)
+    assert.is(stored.filter((first) => first === value).length, 4 * 3, `copies of chunk ${value}`);
   assert.is(stored.length, 4 * 5 * 3, 'every copy of every chunk stored');
   assert.is(budget.held(), 0, 'all permits released');
 });
@@ -89,10 +129,18 @@ test('a node-wide buffer pool bounds the chunks of concurrent puts, and every bu
 test('a failed put gives its buffers back', async () => {
   const budget = new ChunkBufferPool(1000, 2);
   const { context, pending } = slowPlacement(2);
-  const options = { chunkSizeBytes: 1000, inflightChunksMax: 3, objectSizeBytesMax: 1_000_000, bufferPool: budget };
+  const options = {
+    chunkSizeBytes: 1000,
+    inflightChunksMax: 3,
+    objectSizeBytesMax: 1_000_000,
+    bufferPool: budget,
+  };
   const put = writeChunks(context, numberedChunks(6, 1000), new Uint8Array(0), options);
   await drive(put, pending, budget, 2);
-  await put.then(() => assert.unreachable('chunk 2 failed'), (error: Error) => assert.match(error.message, /peer failed/));
+  await put.then(
+    () => assert.unreachable('chunk 2 failed'),
+    (error: Error) => assert.match(error.message, /peer failed/),
+  );
   for (let round = 0; round < 100 && pending.length > 0; round++) pending.shift()?.();
   await new Promise((resolve) => setImmediate(resolve));
   assert.is(budget.held(), 0, 'no buffer leaked');

@@ -3,10 +3,19 @@ import * as assert from 'uvu/assert';
 import { runCopies, TokenBucket, type CopyTask } from '../../src/data/maintenance/index.js';
 
 function tasks(count: number, bytes = 1000): CopyTask[] {
-  return Array.from({ length: count }, (_, index) => ({ sha256: `c${index}`, bytes, targetId: 't', sourceIds: ['a', 'b'] }));
+  return Array.from({ length: count }, (_, index) => ({
+    sha256: `c${index}`,
+    bytes,
+    targetId: 't',
+    sourceIds: ['a', 'b'],
+  }));
 }
 
-function fakeClock(): { now: () => number; sleep: (milliseconds: number) => Promise<void>; slept: () => number } {
+function fakeClock(): {
+  now: () => number;
+  sleep: (milliseconds: number) => Promise<void>;
+  slept: () => number;
+} {
   let time = 0;
   let slept = 0;
   return {
@@ -25,7 +34,11 @@ test('never more than `parallel` copies in flight, and every task is done once',
   const done = new Set<string>();
   const clock = fakeClock();
   const result = await runCopies(tasks(50), {
-    parallel: 4, bucket: new TokenBucket(0, 0), now: clock.now, sleep: clock.sleep, shouldContinue: () => true,
+    parallel: 4,
+    bucket: new TokenBucket(0, 0),
+    now: clock.now,
+    sleep: clock.sleep,
+    shouldContinue: () => true,
     copy: async (task) => {
       inflight++;
       inflightMax = Math.max(inflightMax, inflight);
@@ -44,7 +57,11 @@ test('never more than `parallel` copies in flight, and every task is done once',
 test('a failing source falls back to the next; a task fails only when all sources fail', async () => {
   const clock = fakeClock();
   const result = await runCopies(tasks(4), {
-    parallel: 2, bucket: new TokenBucket(0, 0), now: clock.now, sleep: clock.sleep, shouldContinue: () => true,
+    parallel: 2,
+    bucket: new TokenBucket(0, 0),
+    now: clock.now,
+    sleep: clock.sleep,
+    shouldContinue: () => true,
     copy: async (task, sourceId) => {
       if (sourceId === 'a') throw new Error('a is down');
       if (task.sha256 === 'c3') throw new Error('b lost it');
@@ -59,7 +76,12 @@ test('a failing source falls back to the next; a task fails only when all source
 test('the rate limit spaces the copies: bytes over rate, less one burst', async () => {
   const clock = fakeClock();
   const result = await runCopies(tasks(20, 100_000), {
-    parallel: 3, bucket: new TokenBucket(200_000, 0), now: clock.now, sleep: clock.sleep, shouldContinue: () => true, copy: async () => undefined,
+    parallel: 3,
+    bucket: new TokenBucket(200_000, 0),
+    now: clock.now,
+    sleep: clock.sleep,
+    shouldContinue: () => true,
+    copy: async () => undefined,
   });
   assert.is(result.copiedBytes, 2_000_000);
   // 2,000,000 bytes at 200,000 B/s with a 200,000-byte initial burst: at least 9 s of waiting.
@@ -70,7 +92,11 @@ test('a pause stops the run before the next task and says it was interrupted', a
   const clock = fakeClock();
   let copied = 0;
   const result = await runCopies(tasks(10), {
-    parallel: 1, bucket: new TokenBucket(0, 0), now: clock.now, sleep: clock.sleep, shouldContinue: () => copied < 3,
+    parallel: 1,
+    bucket: new TokenBucket(0, 0),
+    now: clock.now,
+    sleep: clock.sleep,
+    shouldContinue: () => copied < 3,
     copy: async () => {
       copied++;
     },

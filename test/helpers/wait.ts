@@ -26,7 +26,8 @@ export function listenOn(server: import('node:http').Server, host = '127.0.0.1')
     server.once('error', reject);
     server.listen(0, host, () => {
       const address = server.address();
-      if (address === null || typeof address === 'string') return reject(new Error('no TCP address'));
+      if (address === null || typeof address === 'string')
+        return reject(new Error('no TCP address'));
       resolve(`${host}:${address.port}`);
     });
   });

@@ -5,7 +5,15 @@ import { commandChangesMembership, decodeCommand, encodeCommand } from '../../sr
 import { CorruptionError, InvalidArgumentError } from '../../src/util/errors.js';
 import { limits } from '../../src/util/limits.js';
 import { Prng } from '../../src/util/prng.js';
-import { bootstrapThree, inline, manifest, member, randomCommand, randomKey, sha256Of } from './helpers.js';
+import {
+  bootstrapThree,
+  inline,
+  manifest,
+  member,
+  randomCommand,
+  randomKey,
+  sha256Of,
+} from './helpers.js';
 
 test('random commands of every kind round-trip exactly (seeded)', () => {
   const prng = new Prng(101);
@@ -17,19 +25,41 @@ test('random commands of every kind round-trip exactly (seeded)', () => {
     const bytes = encodeCommand(command);
     const decoded = decodeCommand(bytes);
     assert.equal(decoded, command, `round ${round}: ${command.type}`);
-    assert.equal([...encodeCommand(decoded)], [...bytes], `round ${round}: re-encoding is identical`);
+    assert.equal(
+      [...encodeCommand(decoded)],
+      [...bytes],
+      `round ${round}: re-encoding is identical`,
+    );
   }
-  for (const type of ['noop', 'addMember', 'updateMember', 'removeMember', 'settleEpoch', 'putObject', 'deleteObject']) {
+  for (const type of [
+    'noop',
+    'addMember',
+    'updateMember',
+    'removeMember',
+    'settleEpoch',
+    'putObject',
+    'deleteObject',
+  ]) {
     assert.ok(seen.has(type), `generated ${type}`);
   }
 });
 
 test('commandChangesMembership reads the tag: members, bootstrap and epochs yes; objects and noop no; unknown bytes yes', () => {
   const prng = new Prng(7);
-  const membership = new Set(['bootstrapCluster', 'addMember', 'updateMember', 'removeMember', 'settleEpoch']);
+  const membership = new Set([
+    'bootstrapCluster',
+    'addMember',
+    'updateMember',
+    'removeMember',
+    'settleEpoch',
+  ]);
   for (let round = 0; round < 500; round++) {
     const command = randomCommand(prng, [randomKey(prng)]);
-    assert.is(commandChangesMembership(encodeCommand(command)), membership.has(command.type), command.type);
+    assert.is(
+      commandChangesMembership(encodeCommand(command)),
+      membership.has(command.type),
+      command.type,
+    );
   }
   assert.ok(commandChangesMembership(encodeCommand(bootstrapThree)));
   assert.ok(commandChangesMembership(new Uint8Array([1])), 'too short');
@@ -41,17 +71,39 @@ test('bootstrap, float weights, long keys and full-size inline values round-trip
   const commands: MetaCommand[] = [
     bootstrapThree,
     { type: 'addMember', ...member('n4', { weight: 0.1 + 0.2, role: 'learner' }) },
-    { type: 'putObject', key: 'k'.repeat(limits.keyLengthBytesMax), value: inline(''), requestId: '' },
-    { type: 'putObject', key: 'x', value: { kind: 'inline', bytes: new Uint8Array(limits.objectInlineBytesMax).fill(7) }, requestId: 'r' },
-    { type: 'putObject', key: '日本/😀', value: manifest(['a', 'b', 'c'], 1), condition: { ifVersion: 2 ** 40 }, requestId: 'abc-123' },
+    {
+      type: 'putObject',
+      key: 'k'.repeat(limits.keyLengthBytesMax),
+      value: inline(''),
+      requestId: '',
+    },
+    {
+      type: 'putObject',
+      key: 'x',
+      value: { kind: 'inline', bytes: new Uint8Array(limits.objectInlineBytesMax).fill(7) },
+      requestId: 'r',
+    },
+    {
+      type: 'putObject',
+      key: '日本/😀',
+      value: manifest(['a', 'b', 'c'], 1),
+      condition: { ifVersion: 2 ** 40 },
+      requestId: 'abc-123',
+    },
     { type: 'deleteObject', key: 'a/b', condition: { ifAbsent: true }, requestId: '' },
     { type: 'updateMember', id: 'n1', clientAddress: 'http://[::1]:7000', state: 'draining' },
   ];
-  for (const command of commands) assert.equal(decodeCommand(encodeCommand(command)), command, command.type);
+  for (const command of commands)
+    assert.equal(decodeCommand(encodeCommand(command)), command, command.type);
 });
 
 test('the encoding is compact and stable (golden bytes)', () => {
-  const bytes = encodeCommand({ type: 'deleteObject', key: 'ab', condition: { ifVersion: 300 }, requestId: '' });
+  const bytes = encodeCommand({
+    type: 'deleteObject',
+    key: 'ab',
+    condition: { ifVersion: 300 },
+    requestId: '',
+  });
   // format 1, tag 7 (deleteObject), key "ab", condition ifVersion 300 (LEB128 ac 02), empty requestId
   assert.equal([...bytes], [1, 7, 2, 0x61, 0x62, 1, 0xac, 0x02, 0]);
   const put = encodeCommand({ type: 'putObject', key: 'k', value: inline('v'), requestId: '' });
@@ -59,25 +111,56 @@ test('the encoding is compact and stable (golden bytes)', () => {
 });
 
 test('a manifest chunk costs 33 bytes of SHA-256 plus a varint size', () => {
-  const one = encodeCommand({ type: 'putObject', key: 'k', value: manifest(['a', 'b', 'c'], 5), requestId: '' });
-  const two = encodeCommand({ type: 'putObject', key: 'k', value: manifest(['a', 'b', 'c', 'd'], 5), requestId: '' });
+  const one = encodeCommand({
+    type: 'putObject',
+    key: 'k',
+    value: manifest(['a', 'b', 'c'], 5),
+    requestId: '',
+  });
+  const two = encodeCommand({
+    type: 'putObject',
+    key: 'k',
+    value: manifest(['a', 'b', 'c', 'd'], 5),
+    requestId: '',
+  });
   assert.is(two.length - one.length, 33 + 1);
 });
 
 // [what, command, message pattern]: the encoder refuses each with InvalidArgumentError.
 const invalidCommands: readonly [string, MetaCommand, RegExp][] = [
-  ['empty key', { type: 'putObject', key: '', value: inline('v'), requestId: '' }, /must not be empty/],
+  [
+    'empty key',
+    { type: 'putObject', key: '', value: inline('v'), requestId: '' },
+    /must not be empty/,
+  ],
   ['NUL in key', { type: 'deleteObject', key: 'a\u0000b', requestId: '' }, /NUL/],
-  ['key too long', { type: 'deleteObject', key: 'é'.repeat(513), requestId: '' }, /at most 1024 bytes/],
+  [
+    'key too long',
+    { type: 'deleteObject', key: 'é'.repeat(513), requestId: '' },
+    /at most 1024 bytes/,
+  ],
   ['lone surrogate', { type: 'deleteObject', key: 'a\ud800', requestId: '' }, /lone surrogate/],
   [
     'inline value too large',
-    { type: 'putObject', key: 'k', value: { kind: 'inline', bytes: new Uint8Array(limits.objectInlineBytesMax + 1) }, requestId: '' },
+    {
+      type: 'putObject',
+      key: 'k',
+      value: { kind: 'inline', bytes: new Uint8Array(limits.objectInlineBytesMax + 1) },
+      requestId: '',
+    },
     /objectInlineBytesMax/,
   ],
   [
     'chunk sizes do not add up',
-    { type: 'putObject', key: 'k', value: { ...(manifest(['a', 'b']) as Extract<ReturnType<typeof manifest>, { kind: 'manifest' }>), size: 7 }, requestId: '' },
+    {
+      type: 'putObject',
+      key: 'k',
+      value: {
+        ...(manifest(['a', 'b']) as Extract<ReturnType<typeof manifest>, { kind: 'manifest' }>),
+        size: 7,
+      },
+      requestId: '',
+    },
     /add up to 200/,
   ],
   [
@@ -85,26 +168,66 @@ const invalidCommands: readonly [string, MetaCommand, RegExp][] = [
     {
       type: 'putObject',
       key: 'k',
-      value: { kind: 'manifest', size: 60, sha256: sha256Of('x'), chunkSizeBytes: 50, chunks: [{ sha256: sha256Of('a'), size: 10 }, { sha256: sha256Of('b'), size: 50 }] },
+      value: {
+        kind: 'manifest',
+        size: 60,
+        sha256: sha256Of('x'),
+        chunkSizeBytes: 50,
+        chunks: [
+          { sha256: sha256Of('a'), size: 10 },
+          { sha256: sha256Of('b'), size: 50 },
+        ],
+      },
       requestId: '',
     },
     /chunk 0 size must be an integer in \[50, 50\]/,
   ],
   [
     'uppercase sha256',
-    { type: 'putObject', key: 'k', value: { kind: 'manifest', size: 1, sha256: sha256Of('x').toUpperCase(), chunkSizeBytes: 1, chunks: [{ sha256: sha256Of('a'), size: 1 }] }, requestId: '' },
+    {
+      type: 'putObject',
+      key: 'k',
+      value: {
+        kind: 'manifest',
+        size: 1,
+        sha256: sha256Of('x').toUpperCase(),
+        chunkSizeBytes: 1,
+        chunks: [{ sha256: sha256Of('a'), size: 1 }],
+      },
+      requestId: '',
+    },
     /sha256 must be 64 lowercase hex/,
   ],
-  ['negative ifVersion', { type: 'deleteObject', key: 'k', condition: { ifVersion: -1 }, requestId: '' }, /ifVersion/],
+  [
+    'negative ifVersion',
+    { type: 'deleteObject', key: 'k', condition: { ifVersion: -1 }, requestId: '' },
+    /ifVersion/,
+  ],
   ['request id with space', { type: 'deleteObject', key: 'k', requestId: 'a b' }, /requestId/],
   ['update changes nothing', { type: 'updateMember', id: 'n1' }, /changes nothing/],
   ['zero weight', { type: 'addMember', ...member('n9', { weight: 0 }) }, /weight/],
   ['member id with slash', { type: 'removeMember', id: 'a/b' }, /member id/],
-  ['address with space', { type: 'addMember', ...member('n9', { peerAddress: 'a b' }) }, /peerAddress/],
+  [
+    'address with space',
+    { type: 'addMember', ...member('n9', { peerAddress: 'a b' }) },
+    /peerAddress/,
+  ],
   ['settle epoch 0', { type: 'settleEpoch', epoch: 0 }, /epoch/],
-  ['bootstrap without voters', { ...bootstrapThree, members: [member('n1', { role: 'learner' })] } as MetaCommand, /voters/],
-  ['bootstrap duplicate ids', { ...bootstrapThree, members: [member('n1'), member('n1')] } as MetaCommand, /duplicate member id/],
-  ['bootstrap R 0', { ...bootstrapThree, replicationFactor: 0 } as MetaCommand, /replicationFactor/],
+  [
+    'bootstrap without voters',
+    { ...bootstrapThree, members: [member('n1', { role: 'learner' })] } as MetaCommand,
+    /voters/,
+  ],
+  [
+    'bootstrap duplicate ids',
+    { ...bootstrapThree, members: [member('n1'), member('n1')] } as MetaCommand,
+    /duplicate member id/,
+  ],
+  [
+    'bootstrap R 0',
+    { ...bootstrapThree, replicationFactor: 0 } as MetaCommand,
+    /replicationFactor/,
+  ],
 ];
 
 for (const [what, command, pattern] of invalidCommands) {
@@ -121,13 +244,19 @@ for (const [what, command, pattern] of invalidCommands) {
 
 test('the largest manifest fits a Raft entry; one chunk more is refused', () => {
   const names = Array.from({ length: limits.metaManifestChunksMax }, (_, index) => `c${index}`);
-  const largest = encodeCommand({ type: 'putObject', key: 'k', value: manifest(names), requestId: '' });
+  const largest = encodeCommand({
+    type: 'putObject',
+    key: 'k',
+    value: manifest(names),
+    requestId: '',
+  });
   assert.ok(largest.length < limits.raftEntryBytesMax, `${largest.length} bytes`);
   assert.equal(decodeCommand(largest).type, 'putObject');
   const tooMany = manifest([...names, 'one-more']);
   assert.throws(
     () => encodeCommand({ type: 'putObject', key: 'k', value: tooMany, requestId: '' }),
-    (error: unknown) => error instanceof InvalidArgumentError && /chunk count/.test((error as Error).message),
+    (error: unknown) =>
+      error instanceof InvalidArgumentError && /chunk count/.test((error as Error).message),
   );
 });
 
@@ -136,7 +265,8 @@ function expectCorruption(bytes: Uint8Array, what: string): void {
     decodeCommand(bytes);
     assert.unreachable(`${what}: decoded`);
   } catch (error) {
-    if (!(error instanceof CorruptionError)) throw new Error(`${what}: threw ${String(error)} instead of a CorruptionError`);
+    if (!(error instanceof CorruptionError))
+      throw new Error(`${what}: threw ${String(error)} instead of a CorruptionError`);
     assert.match(error.message, /meta command/);
   }
 }
@@ -145,7 +275,8 @@ test('decoding refuses every truncation of every kind of command with Corruption
   const prng = new Prng(7);
   for (let round = 0; round < 300; round++) {
     const bytes = encodeCommand(randomCommand(prng, [randomKey(prng)]));
-    for (let length = 0; length < bytes.length; length++) expectCorruption(bytes.subarray(0, length), `round ${round} length ${length}`);
+    for (let length = 0; length < bytes.length; length++)
+      expectCorruption(bytes.subarray(0, length), `round ${round} length ${length}`);
     const extended = new Uint8Array(bytes.length + 1);
     extended.set(bytes);
     expectCorruption(extended, `round ${round} trailing byte`);
@@ -160,7 +291,8 @@ test('random garbage and bit flips decode to a valid command or throw Corruption
     let bytes: Uint8Array;
     if (round % 2 === 0) {
       bytes = new Uint8Array(prng.nextIntegerInclusive(0, 64));
-      for (let index = 0; index < bytes.length; index++) bytes[index] = prng.nextIntegerInclusive(0, 255);
+      for (let index = 0; index < bytes.length; index++)
+        bytes[index] = prng.nextIntegerInclusive(0, 255);
       if (bytes.length > 1 && prng.chance(0.7)) bytes[0] = 1; // get past the format byte
     } else {
       bytes = encodeCommand(randomCommand(prng, [randomKey(prng)])).slice();
@@ -170,10 +302,15 @@ test('random garbage and bit flips decode to a valid command or throw Corruption
     try {
       const command = decodeCommand(bytes);
       // Whatever is accepted is canonical: it encodes back to the same bytes.
-      assert.equal([...encodeCommand(command)], [...bytes], `round ${round}: accepted bytes are canonical`);
+      assert.equal(
+        [...encodeCommand(command)],
+        [...bytes],
+        `round ${round}: accepted bytes are canonical`,
+      );
       accepted++;
     } catch (error) {
-      if (!(error instanceof CorruptionError)) throw new Error(`round ${round}: threw ${String(error)}`);
+      if (!(error instanceof CorruptionError))
+        throw new Error(`round ${round}: threw ${String(error)}`);
       refused++;
     }
   }

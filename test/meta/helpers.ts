@@ -1,7 +1,13 @@
 // Shared fixtures for the meta tests: a seeded generator of valid commands and a
 // bootstrapped store.
 import { createHash } from 'node:crypto';
-import type { ManifestChunk, MemberSpec, MetaCommand, ObjectValue, WriteCondition } from '../../src/meta/commands.js';
+import type {
+  ManifestChunk,
+  MemberSpec,
+  MetaCommand,
+  ObjectValue,
+  WriteCondition,
+} from '../../src/meta/commands.js';
 import { applyCommand } from '../../src/meta/state-machine.js';
 import { MemoryMetaStore } from '../../src/meta/store.js';
 import { memberStates } from '../../src/placement/index.js';
@@ -64,7 +70,8 @@ export function randomKey(prng: Prng, lengthMax = 6): string {
 
 function randomBytes(prng: Prng, lengthMax: number): Uint8Array {
   const bytes = new Uint8Array(prng.nextIntegerInclusive(0, lengthMax));
-  for (let index = 0; index < bytes.length; index++) bytes[index] = prng.nextIntegerInclusive(0, 255);
+  for (let index = 0; index < bytes.length; index++)
+    bytes[index] = prng.nextIntegerInclusive(0, 255);
   return bytes;
 }
 
@@ -78,7 +85,8 @@ export function randomValue(prng: Prng): ObjectValue {
   const count = prng.nextIntegerInclusive(1, 5);
   const chunks: ManifestChunk[] = [];
   for (let index = 0; index < count; index++) {
-    const size = index === count - 1 ? prng.nextIntegerInclusive(1, chunkSizeBytes) : chunkSizeBytes;
+    const size =
+      index === count - 1 ? prng.nextIntegerInclusive(1, chunkSizeBytes) : chunkSizeBytes;
     chunks.push({ sha256: randomSha256(prng, 12), size });
   }
   const size = chunks.reduce((total, chunk) => total + chunk.size, 0);
@@ -104,13 +112,30 @@ export function randomCommand(prng: Prng, keys: readonly string[], versionMax = 
     case 0:
       return { type: 'noop' };
     case 1:
-      return { type: 'addMember', ...member(id, { weight: prng.nextIntegerInclusive(1, 4) / 2, role: prng.chance(0.5) ? 'voter' : 'learner' }) };
+      return {
+        type: 'addMember',
+        ...member(id, {
+          weight: prng.nextIntegerInclusive(1, 4) / 2,
+          role: prng.chance(0.5) ? 'voter' : 'learner',
+        }),
+      };
     case 2: {
-      const update: { type: 'updateMember'; id: string; weight?: number; zone?: string; state?: 'active' | 'draining' | 'gone'; role?: 'voter' | 'learner' } = { type: 'updateMember', id };
+      const update: {
+        type: 'updateMember';
+        id: string;
+        weight?: number;
+        zone?: string;
+        state?: 'active' | 'draining' | 'gone';
+        role?: 'voter' | 'learner';
+      } = { type: 'updateMember', id };
       if (prng.chance(0.5)) update.weight = prng.nextIntegerInclusive(1, 8) / 4;
       if (prng.chance(0.3)) update.zone = prng.pick(['zone-a', 'zone-b', 'zone-c']);
       if (prng.chance(0.3)) update.state = prng.pick(memberStates);
-      if (prng.chance(0.3) || update.weight === undefined && update.zone === undefined && update.state === undefined) update.role = prng.chance(0.5) ? 'voter' : 'learner';
+      if (
+        prng.chance(0.3) ||
+        (update.weight === undefined && update.zone === undefined && update.state === undefined)
+      )
+        update.role = prng.chance(0.5) ? 'voter' : 'learner';
       return update;
     }
     case 3:
@@ -121,12 +146,21 @@ export function randomCommand(prng: Prng, keys: readonly string[], versionMax = 
     case 6:
     case 7: {
       const condition = randomCondition(prng, versionMax);
-      const base = { type: 'putObject' as const, key: prng.pick(keys), value: randomValue(prng), requestId: randomRequestId(prng) };
+      const base = {
+        type: 'putObject' as const,
+        key: prng.pick(keys),
+        value: randomValue(prng),
+        requestId: randomRequestId(prng),
+      };
       return condition === undefined ? base : { ...base, condition };
     }
     default: {
       const condition = randomCondition(prng, versionMax);
-      const base = { type: 'deleteObject' as const, key: prng.pick(keys), requestId: randomRequestId(prng) };
+      const base = {
+        type: 'deleteObject' as const,
+        key: prng.pick(keys),
+        requestId: randomRequestId(prng),
+      };
       return condition === undefined ? base : { ...base, condition };
     }
   }

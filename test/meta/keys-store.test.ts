@@ -1,6 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compareUtf8, fixedWidthHex, InvalidKeyError, objectKeyProblem, parseFixedWidthHex, validateObjectKey } from '../../src/meta/keys.js';
+import {
+  compareUtf8,
+  fixedWidthHex,
+  InvalidKeyError,
+  objectKeyProblem,
+  parseFixedWidthHex,
+  validateObjectKey,
+} from '../../src/meta/keys.js';
 import { MemoryMetaStore } from '../../src/meta/store.js';
 import { InvalidArgumentError } from '../../src/util/errors.js';
 import { Prng } from '../../src/util/prng.js';
@@ -17,8 +24,8 @@ const keyCases: readonly [string, RegExp | undefined][] = [
   ['😀'.repeat(256), undefined], // 1024 bytes
   ['', /must not be empty/],
   ['x'.repeat(1025), /at most 1024 bytes/],
-  ['é'.repeat(512) + 'a', /at most 1024 bytes/],
-  ['😀'.repeat(256) + 'a', /at most 1024 bytes/],
+  [`${'é'.repeat(512)}a`, /at most 1024 bytes/],
+  [`${'😀'.repeat(256)}a`, /at most 1024 bytes/],
   ['a\u0000', /NUL \(at character 1\)/],
   ['\ud83d', /lone surrogate at character 0/],
   ['a\ude00b', /lone surrogate at character 1/],
@@ -49,8 +56,14 @@ test('compareUtf8 orders exactly like the UTF-8 bytes (including astral vs U+FFF
   for (let round = 0; round < 5000; round++) {
     const left = randomKey(prng, 4);
     const right = prng.chance(0.2) ? left : randomKey(prng, 4);
-    const expected = Math.sign(Buffer.compare(Buffer.from(left, 'utf8'), Buffer.from(right, 'utf8')));
-    assert.is(Math.sign(compareUtf8(left, right)), expected, `${JSON.stringify(left)} vs ${JSON.stringify(right)}`);
+    const expected = Math.sign(
+      Buffer.compare(Buffer.from(left, 'utf8'), Buffer.from(right, 'utf8')),
+    );
+    assert.is(
+      Math.sign(compareUtf8(left, right)),
+      expected,
+      `${JSON.stringify(left)} vs ${JSON.stringify(right)}`,
+    );
   }
   // The case plain `<` gets wrong: U+FFFF (ef bf bf) sorts before U+1F600 (f0 9f 98 80).
   assert.ok('\uffff' > '😀');
@@ -88,15 +101,27 @@ for (const blockKeysMax of [2, 4, 512]) {
       const after = prng.chance(0.5) ? randomKey(prng, 3) : undefined;
       const limit = prng.nextIntegerInclusive(0, 40);
       const expected = [...model.keys()]
-        .filter((candidate) => candidate.startsWith(prefix) && (after === undefined || compareUtf8(candidate, after) > 0))
+        .filter(
+          (candidate) =>
+            candidate.startsWith(prefix) &&
+            (after === undefined || compareUtf8(candidate, after) > 0),
+        )
         .sort((left, right) => Buffer.compare(Buffer.from(left), Buffer.from(right)))
         .slice(0, limit);
       const actual = store.rangeEntries(prefix, after, limit);
-      assert.equal(actual.map((entry) => entry.key), expected, `round ${round} prefix ${prefix} after ${String(after)}`);
+      assert.equal(
+        actual.map((entry) => entry.key),
+        expected,
+        `round ${round} prefix ${prefix} after ${String(after)}`,
+      );
       for (const entry of actual) assert.is(entry.value, model.get(entry.key));
       assert.is(store.size, model.size);
     }
-    assert.is([...store.entries(7)].length, model.size, 'paging through every entry sees each once');
+    assert.is(
+      [...store.entries(7)].length,
+      model.size,
+      'paging through every entry sees each once',
+    );
   });
 }
 

@@ -22,20 +22,42 @@ import { CorruptionError } from '../../src/util/errors.js';
 import { Prng } from '../../src/util/prng.js';
 import { member, sha256Of } from './helpers.js';
 
-const memberRecord: MemberRecord = { ...member('n1', { weight: 2.75, role: 'learner' }), state: 'draining', addedRevision: 3, updatedRevision: 9 };
-const inlineObject: ObjectRecord = { version: 12, createdRevision: 4, size: 5, sha256: sha256Of('hello'), body: { kind: 'inline' } };
+const memberRecord: MemberRecord = {
+  ...member('n1', { weight: 2.75, role: 'learner' }),
+  state: 'draining',
+  addedRevision: 3,
+  updatedRevision: 9,
+};
+const inlineObject: ObjectRecord = {
+  version: 12,
+  createdRevision: 4,
+  size: 5,
+  sha256: sha256Of('hello'),
+  body: { kind: 'inline' },
+};
 const manifestObject: ObjectRecord = {
   version: 2 ** 40,
   createdRevision: 2 ** 40,
   size: 150,
   sha256: sha256Of('whole'),
-  body: { kind: 'manifest', chunkSizeBytes: 100, chunks: [{ sha256: sha256Of('a'), size: 100 }, { sha256: sha256Of('b'), size: 50 }] },
+  body: {
+    kind: 'manifest',
+    chunkSizeBytes: 100,
+    chunks: [
+      { sha256: sha256Of('a'), size: 100 },
+      { sha256: sha256Of('b'), size: 50 },
+    ],
+  },
 };
 const requests: RequestRecord[] = [
   { index: 7, key: 'a/b', result: { type: 'ok', version: 7 } },
   { index: 8, key: '😀', result: { type: 'conflict', currentVersion: 0 } },
   { index: 9, key: 'k', result: { type: 'notFound' } },
-  { index: 10, key: 'k', result: { type: 'rejected', message: 'requestId "x" was already used for another key' } },
+  {
+    index: 10,
+    key: 'k',
+    result: { type: 'rejected', message: 'requestId "x" was already used for another key' },
+  },
 ];
 const ring = createRingDescription({
   epoch: 5,
@@ -49,25 +71,58 @@ const ring = createRingDescription({
 
 // [name, encoded sample, decoder, expected value]
 const samples: readonly [string, Uint8Array, (bytes: Uint8Array) => unknown, unknown][] = [
-  ['identity', encodeIdentity({ clusterId: 'c1', replicationFactor: 3, vnodesPerWeightUnit: 1024, bootstrapRevision: 2 }), decodeIdentity, { clusterId: 'c1', replicationFactor: 3, vnodesPerWeightUnit: 1024, bootstrapRevision: 2 }],
-  ['progress', encodeProgress({ appliedIndex: 90, revision: 80, objectCount: 3, objectBytesTotal: 2 ** 45 }), decodeProgress, { appliedIndex: 90, revision: 80, objectCount: 3, objectBytesTotal: 2 ** 45 }],
-  ['ring state', encodeRingState({ currentEpoch: 4, settledEpoch: 2 }), decodeRingState, { currentEpoch: 4, settledEpoch: 2 }],
+  [
+    'identity',
+    encodeIdentity({
+      clusterId: 'c1',
+      replicationFactor: 3,
+      vnodesPerWeightUnit: 1024,
+      bootstrapRevision: 2,
+    }),
+    decodeIdentity,
+    { clusterId: 'c1', replicationFactor: 3, vnodesPerWeightUnit: 1024, bootstrapRevision: 2 },
+  ],
+  [
+    'progress',
+    encodeProgress({ appliedIndex: 90, revision: 80, objectCount: 3, objectBytesTotal: 2 ** 45 }),
+    decodeProgress,
+    { appliedIndex: 90, revision: 80, objectCount: 3, objectBytesTotal: 2 ** 45 },
+  ],
+  [
+    'ring state',
+    encodeRingState({ currentEpoch: 4, settledEpoch: 2 }),
+    decodeRingState,
+    { currentEpoch: 4, settledEpoch: 2 },
+  ],
   ['member', encodeMember(memberRecord), decodeMember, memberRecord],
   ['inline object', encodeObject(inlineObject), decodeObject, inlineObject],
   ['manifest object', encodeObject(manifestObject), decodeObject, manifestObject],
   ['ring (with a calibrated member)', encodeRing(ring), decodeRing, ring],
-  ...requests.map((request): [string, Uint8Array, (bytes: Uint8Array) => unknown, unknown] => [`request ${request.result.type}`, encodeRequest(request), decodeRequest, request]),
+  ...requests.map((request): [string, Uint8Array, (bytes: Uint8Array) => unknown, unknown] => [
+    `request ${request.result.type}`,
+    encodeRequest(request),
+    decodeRequest,
+    request,
+  ]),
 ];
 
 for (const [name, bytes, decode, expected] of samples) {
   test(`${name} record round-trips and refuses damage with CorruptionError only`, () => {
     assert.equal(decode(bytes), expected);
     for (let length = 0; length < bytes.length; length++) {
-      assert.throws(() => decode(bytes.subarray(0, length)), (error: unknown) => error instanceof CorruptionError, `truncated to ${length}`);
+      assert.throws(
+        () => decode(bytes.subarray(0, length)),
+        (error: unknown) => error instanceof CorruptionError,
+        `truncated to ${length}`,
+      );
     }
     const extended = new Uint8Array(bytes.length + 1);
     extended.set(bytes);
-    assert.throws(() => decode(extended), (error: unknown) => error instanceof CorruptionError, 'trailing byte');
+    assert.throws(
+      () => decode(extended),
+      (error: unknown) => error instanceof CorruptionError,
+      'trailing byte',
+    );
     const prng = new Prng(bytes.length);
     for (let round = 0; round < 200; round++) {
       const damaged = bytes.slice();
@@ -76,7 +131,8 @@ for (const [name, bytes, decode, expected] of samples) {
       try {
         decode(damaged);
       } catch (error) {
-        if (!(error instanceof CorruptionError)) throw new Error(`${name} byte ${position}: threw ${String(error)}`);
+        if (!(error instanceof CorruptionError))
+          throw new Error(`${name} byte ${position}: threw ${String(error)}`);
       }
     }
   });
@@ -87,13 +143,23 @@ test('record invariants are checked on decode', () => {
   const badRingState = encodeRingState({ currentEpoch: 4, settledEpoch: 4 });
   badRingState[badRingState.length - 1] = 5;
   assert.throws(() => decodeRingState(badRingState), /settledEpoch 5 outside \[1, 4\]/);
-  const badProgress = encodeProgress({ appliedIndex: 5, revision: 5, objectCount: 0, objectBytesTotal: 0 });
+  const badProgress = encodeProgress({
+    appliedIndex: 5,
+    revision: 5,
+    objectCount: 0,
+    objectBytesTotal: 0,
+  });
   badProgress[1] = 4;
   assert.throws(() => decodeProgress(badProgress), /revision after the applied index/);
   const badObject = encodeObject({ ...inlineObject, createdRevision: 12 });
   badObject[2] = 13;
   assert.throws(() => decodeObject(badObject), /createdRevision 13 outside \[1, 12\]/);
-  const unknownFormat = encodeIdentity({ clusterId: 'c', replicationFactor: 1, vnodesPerWeightUnit: 1, bootstrapRevision: 1 });
+  const unknownFormat = encodeIdentity({
+    clusterId: 'c',
+    replicationFactor: 1,
+    vnodesPerWeightUnit: 1,
+    bootstrapRevision: 1,
+  });
   unknownFormat[0] = 2;
   assert.throws(() => decodeIdentity(unknownFormat), /unknown record format 2/);
 });

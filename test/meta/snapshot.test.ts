@@ -36,7 +36,8 @@ test('snapshot pieces respect the bound and restore to an identical store', () =
   const source = populatedStore(1, 600);
   for (const pieceBytesMax of [16, 100, 4096, 1024 * 1024]) {
     const pieces = [...snapshotPieces(source, pieceBytesMax)];
-    for (const piece of pieces.slice(0, -1)) assert.is(piece.length, pieceBytesMax, 'every piece but the last is full');
+    for (const piece of pieces.slice(0, -1))
+      assert.is(piece.length, pieceBytesMax, 'every piece but the last is full');
     assert.ok((pieces[pieces.length - 1]?.length ?? 0) <= pieceBytesMax);
     const target = new MemoryMetaStore();
     const { entryCount } = restoreSnapshot(pieces, target);
@@ -70,14 +71,19 @@ test('the stream is independent of the piece size, and any re-cutting of it rest
 
 test('an empty store snapshots and restores', () => {
   const target = new MemoryMetaStore();
-  assert.equal(restoreSnapshot(snapshotPieces(new MemoryMetaStore(), 64), target), { entryCount: 0 });
+  assert.equal(restoreSnapshot(snapshotPieces(new MemoryMetaStore(), 64), target), {
+    entryCount: 0,
+  });
   assert.is(target.size, 0);
 });
 
 test('a restore must start from an empty store', () => {
   const target = new MemoryMetaStore();
   target.put('c/x', new Uint8Array([1]));
-  assert.throws(() => new MetaSnapshotRestorer(target), (error: unknown) => error instanceof AssertionFailure);
+  assert.throws(
+    () => new MetaSnapshotRestorer(target),
+    (error: unknown) => error instanceof AssertionFailure,
+  );
 });
 
 function expectRefused(bytes: Uint8Array, what: string, pattern?: RegExp): void {
@@ -150,7 +156,11 @@ test('restored objects read back byte for byte', () => {
   const source = new MemoryMetaStore();
   applyCommand(bootstrapThree, 1, source);
   const bytes = new Uint8Array(60_000).map((_, index) => (index * 7) & 0xff);
-  applyCommand({ type: 'putObject', key: 'blob', value: { kind: 'inline', bytes }, requestId: '' }, 2, source);
+  applyCommand(
+    { type: 'putObject', key: 'blob', value: { kind: 'inline', bytes }, requestId: '' },
+    2,
+    source,
+  );
   const target = new MemoryMetaStore();
   restoreSnapshot(snapshotPieces(source, 1000), target);
   const restored = getObject(target, 'blob');

@@ -1,11 +1,30 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Ring, applyRingChange, calibrateVirtualNodes, createRingDescription, targetCopyShares } from '../../src/placement/index.js';
+import {
+  Ring,
+  applyRingChange,
+  calibrateVirtualNodes,
+  createRingDescription,
+  targetCopyShares,
+} from '../../src/placement/index.js';
 import type { RingDescription, RingMember } from '../../src/placement/index.js';
 
-function description(weights: readonly number[], zones: number, vnodesPerWeightUnit = 64): RingDescription {
-  const members: RingMember[] = weights.map((weight, index) => ({ id: `n${index}`, zone: `z${index % zones}`, weight, state: 'active' }));
-  return createRingDescription({ epoch: 4, settings: { replicationFactor: 3, vnodesPerWeightUnit }, members });
+function description(
+  weights: readonly number[],
+  zones: number,
+  vnodesPerWeightUnit = 64,
+): RingDescription {
+  const members: RingMember[] = weights.map((weight, index) => ({
+    id: `n${index}`,
+    zone: `z${index % zones}`,
+    weight,
+    state: 'active',
+  }));
+  return createRingDescription({
+    epoch: 4,
+    settings: { replicationFactor: 3, vnodesPerWeightUnit },
+    members,
+  });
 }
 
 function sampledShares(ring: Ring, keyCount: number): Map<string, number> {
@@ -25,7 +44,10 @@ test('expectedCopyShares is exact: sums to 1 and matches sampled shares', () => 
   const sampled = sampledShares(ring, 30_000);
   for (const [id, share] of expected) {
     const observed = sampled.get(id) ?? 0;
-    assert.ok(Math.abs(observed / share - 1) < 0.04, `${id}: expected ${share.toFixed(4)}, sampled ${observed.toFixed(4)}`);
+    assert.ok(
+      Math.abs(observed / share - 1) < 0.04,
+      `${id}: expected ${share.toFixed(4)}, sampled ${observed.toFixed(4)}`,
+    );
   }
 });
 
@@ -34,8 +56,8 @@ test('targetCopyShares: proportional to weight, capped at 1/R per member', () =>
   const targets = targetCopyShares(description([1, 1, 1, 1, 2, 6], 1));
   assert.ok(Math.abs((targets.get('n5') ?? 0) - 1 / 3) < 1e-9);
   // The rest share 2/3 in proportion 1:1:1:1:2.
-  assert.ok(Math.abs((targets.get('n0') ?? 0) - (2 / 3) / 6) < 1e-9);
-  assert.ok(Math.abs((targets.get('n4') ?? 0) - (2 / 3) / 3) < 1e-9);
+  assert.ok(Math.abs((targets.get('n0') ?? 0) - 2 / 3 / 6) < 1e-9);
+  assert.ok(Math.abs((targets.get('n4') ?? 0) - 2 / 3 / 3) < 1e-9);
 });
 
 test('targetCopyShares: with at least R zones a zone holds at most 1/R; with fewer, at least 1/R', () => {
@@ -63,7 +85,8 @@ test('calibration brings skewed weights within 2% and stores counts in the descr
   // The reported error is the real one.
   const shares = Ring.fromDescription(result.description).expectedCopyShares();
   const targets = targetCopyShares(result.description);
-  for (const [id, share] of shares) assert.ok(Math.abs(share / (targets.get(id) ?? 1) - 1) <= result.worstErrorAfter + 1e-12, id);
+  for (const [id, share] of shares)
+    assert.ok(Math.abs(share / (targets.get(id) ?? 1) - 1) <= result.worstErrorAfter + 1e-12, id);
 });
 
 test('calibration of an already fair ring changes nothing', () => {
@@ -77,7 +100,10 @@ test('calibration of an already fair ring changes nothing', () => {
 
 test('after calibration, a join still moves only chunks the new member holds', () => {
   const calibrated = calibrateVirtualNodes(description([1, 2, 1, 3, 1, 1], 1)).description;
-  const grown = applyRingChange(calibrated, { kind: 'add-member', member: { id: 'new', zone: 'z0', weight: 1, state: 'active' } });
+  const grown = applyRingChange(calibrated, {
+    kind: 'add-member',
+    member: { id: 'new', zone: 'z0', weight: 1, state: 'active' },
+  });
   const before = Ring.fromDescription(calibrated);
   const after = Ring.fromDescription(grown);
   let moved = 0;

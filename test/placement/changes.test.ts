@@ -1,6 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { applyRingChange, createRingDescription, parseRingDescription, ringDescriptionToJson } from '../../src/placement/index.js';
+import {
+  applyRingChange,
+  createRingDescription,
+  parseRingDescription,
+  ringDescriptionToJson,
+} from '../../src/placement/index.js';
 import type { RingDescription } from '../../src/placement/index.js';
 import { InvalidArgumentError, NotFoundError } from '../../src/util/errors.js';
 
@@ -17,10 +22,19 @@ const base: RingDescription = createRingDescription({
 const snapshot = JSON.stringify(ringDescriptionToJson(base));
 
 test('each change gives a new validated description with epoch + 1', () => {
-  const added = applyRingChange(base, { kind: 'add-member', member: { id: 'e', zone: 'z2', weight: 2, state: 'active' } });
-  assert.equal(added.members.map((member) => member.id), ['a', 'b', 'c', 'd', 'e']);
+  const added = applyRingChange(base, {
+    kind: 'add-member',
+    member: { id: 'e', zone: 'z2', weight: 2, state: 'active' },
+  });
+  assert.equal(
+    added.members.map((member) => member.id),
+    ['a', 'b', 'c', 'd', 'e'],
+  );
   const removed = applyRingChange(base, { kind: 'remove-member', memberId: 'd' });
-  assert.equal(removed.members.map((member) => member.id), ['a', 'b', 'c']);
+  assert.equal(
+    removed.members.map((member) => member.id),
+    ['a', 'b', 'c'],
+  );
   const drained = applyRingChange(base, { kind: 'set-state', memberId: 'a', state: 'draining' });
   assert.is(drained.members[0]?.state, 'draining');
   const moved = applyRingChange(base, { kind: 'set-zone', memberId: 'a', zone: 'z9' });
@@ -42,13 +56,57 @@ test('a weight change clears a calibrated virtual node count', () => {
 
 test('invalid changes throw and name the problem', () => {
   const cases: readonly [string, () => unknown, new (...args: never[]) => Error, RegExp][] = [
-    ['duplicate add', () => applyRingChange(base, { kind: 'add-member', member: { id: 'a', zone: 'z1', weight: 1, state: 'active' } }), InvalidArgumentError, /already in the ring/],
-    ['remove unknown', () => applyRingChange(base, { kind: 'remove-member', memberId: 'x' }), NotFoundError, /ring member "x" not found/],
-    ['reweight unknown', () => applyRingChange(base, { kind: 'set-weight', memberId: 'x', weight: 1 }), NotFoundError, /not found/],
-    ['bad weight', () => applyRingChange(base, { kind: 'set-weight', memberId: 'a', weight: 0 }), InvalidArgumentError, /weight must be a number/],
-    ['too few active', () => applyRingChange(applyRingChange(base, { kind: 'remove-member', memberId: 'd' }), { kind: 'set-state', memberId: 'a', state: 'gone' }), InvalidArgumentError, /needs at least as many active members, got 2/],
-    ['R above members', () => applyRingChange(base, { kind: 'set-replication-factor', replicationFactor: 5 }), InvalidArgumentError, /got 4/],
-    ['bad zone', () => applyRingChange(base, { kind: 'set-zone', memberId: 'a', zone: 'has space' }), InvalidArgumentError, /zone must be/],
+    [
+      'duplicate add',
+      () =>
+        applyRingChange(base, {
+          kind: 'add-member',
+          member: { id: 'a', zone: 'z1', weight: 1, state: 'active' },
+        }),
+      InvalidArgumentError,
+      /already in the ring/,
+    ],
+    [
+      'remove unknown',
+      () => applyRingChange(base, { kind: 'remove-member', memberId: 'x' }),
+      NotFoundError,
+      /ring member "x" not found/,
+    ],
+    [
+      'reweight unknown',
+      () => applyRingChange(base, { kind: 'set-weight', memberId: 'x', weight: 1 }),
+      NotFoundError,
+      /not found/,
+    ],
+    [
+      'bad weight',
+      () => applyRingChange(base, { kind: 'set-weight', memberId: 'a', weight: 0 }),
+      InvalidArgumentError,
+      /weight must be a number/,
+    ],
+    [
+      'too few active',
+      () =>
+        applyRingChange(applyRingChange(base, { kind: 'remove-member', memberId: 'd' }), {
+          kind: 'set-state',
+          memberId: 'a',
+          state: 'gone',
+        }),
+      InvalidArgumentError,
+      /needs at least as many active members, got 2/,
+    ],
+    [
+      'R above members',
+      () => applyRingChange(base, { kind: 'set-replication-factor', replicationFactor: 5 }),
+      InvalidArgumentError,
+      /got 4/,
+    ],
+    [
+      'bad zone',
+      () => applyRingChange(base, { kind: 'set-zone', memberId: 'a', zone: 'has space' }),
+      InvalidArgumentError,
+      /zone must be/,
+    ],
   ];
   for (const [what, run, type, pattern] of cases) {
     let caught: unknown;

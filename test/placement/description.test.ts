@@ -1,6 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createRingDescription, parseRingDescription, ringDescriptionToJson } from '../../src/placement/index.js';
+import {
+  createRingDescription,
+  parseRingDescription,
+  ringDescriptionToJson,
+} from '../../src/placement/index.js';
 import { InvalidArgumentError } from '../../src/util/errors.js';
 import { limits } from '../../src/util/limits.js';
 
@@ -39,29 +43,92 @@ const invalidCases: readonly [string, unknown, RegExp][] = [
   ['negative epoch', { ...validJson(), epoch: -1 }, /epoch must be a non-negative integer/],
   ['fractional epoch', { ...validJson(), epoch: 1.5 }, /epoch must be a non-negative integer/],
   ['missing settings', { ...validJson(), settings: undefined }, /ring settings must be an object/],
-  ['R zero', { ...validJson(), settings: { replicationFactor: 0, vnodesPerWeightUnit: 64 } }, /replicationFactor must be an integer/],
-  ['R above max', { ...validJson(), settings: { replicationFactor: limits.replicationFactorMax + 1, vnodesPerWeightUnit: 64 } }, /replicationFactor must be/],
-  ['vnodes zero', { ...validJson(), settings: { replicationFactor: 3, vnodesPerWeightUnit: 0 } }, /vnodesPerWeightUnit must be/],
-  ['vnodes fractional', { ...validJson(), settings: { replicationFactor: 3, vnodesPerWeightUnit: 1.5 } }, /vnodesPerWeightUnit must be/],
+  [
+    'R zero',
+    { ...validJson(), settings: { replicationFactor: 0, vnodesPerWeightUnit: 64 } },
+    /replicationFactor must be an integer/,
+  ],
+  [
+    'R above max',
+    {
+      ...validJson(),
+      settings: { replicationFactor: limits.replicationFactorMax + 1, vnodesPerWeightUnit: 64 },
+    },
+    /replicationFactor must be/,
+  ],
+  [
+    'vnodes zero',
+    { ...validJson(), settings: { replicationFactor: 3, vnodesPerWeightUnit: 0 } },
+    /vnodesPerWeightUnit must be/,
+  ],
+  [
+    'vnodes fractional',
+    { ...validJson(), settings: { replicationFactor: 3, vnodesPerWeightUnit: 1.5 } },
+    /vnodesPerWeightUnit must be/,
+  ],
   ['members not array', withMembers({}), /ring members must be an array/],
   ['member not object', withMembers([...threeActive, 5]), /ring member 3 must be an object/],
-  ['zero weight', withMembers([...threeActive, member('d', { weight: 0 })]), /member "d" weight must be a number/],
-  ['negative weight', withMembers([...threeActive, member('d', { weight: -1 })]), /member "d" weight must be a number/],
-  ['NaN weight', withMembers([...threeActive, member('d', { weight: Number.NaN })]), /member "d" weight/],
-  ['infinite weight', withMembers([...threeActive, member('d', { weight: Number.POSITIVE_INFINITY })]), /member "d" weight/],
-  ['string weight', withMembers([...threeActive, member('d', { weight: '1' })]), /member "d" weight/],
-  ['weight too small for one vnode', withMembers([...threeActive, member('d', { weight: 0.001 })]), /gives 0 virtual nodes/],
-  ['weight too large for vnode max', withMembers([...threeActive, member('d', { weight: 1000 })]), /placementVirtualNodesPerNodeMax/],
+  [
+    'zero weight',
+    withMembers([...threeActive, member('d', { weight: 0 })]),
+    /member "d" weight must be a number/,
+  ],
+  [
+    'negative weight',
+    withMembers([...threeActive, member('d', { weight: -1 })]),
+    /member "d" weight must be a number/,
+  ],
+  [
+    'NaN weight',
+    withMembers([...threeActive, member('d', { weight: Number.NaN })]),
+    /member "d" weight/,
+  ],
+  [
+    'infinite weight',
+    withMembers([...threeActive, member('d', { weight: Number.POSITIVE_INFINITY })]),
+    /member "d" weight/,
+  ],
+  [
+    'string weight',
+    withMembers([...threeActive, member('d', { weight: '1' })]),
+    /member "d" weight/,
+  ],
+  [
+    'weight too small for one vnode',
+    withMembers([...threeActive, member('d', { weight: 0.001 })]),
+    /gives 0 virtual nodes/,
+  ],
+  [
+    'weight too large for vnode max',
+    withMembers([...threeActive, member('d', { weight: 1000 })]),
+    /placementVirtualNodesPerNodeMax/,
+  ],
   ['duplicate ids', withMembers([...threeActive, member('b')]), /duplicate member id "b"/],
   ['empty id', withMembers([...threeActive, member('')]), /id must be 1 to 64 characters/],
   ['id with slash', withMembers([...threeActive, member('a/b')]), /id must be/],
   ['id with space', withMembers([...threeActive, member('a b')]), /id must be/],
   ['id too long', withMembers([...threeActive, member('x'.repeat(65))]), /id must be/],
-  ['numeric id', withMembers([...threeActive, member(7 as unknown as string)]), /id must be a string/],
+  [
+    'numeric id',
+    withMembers([...threeActive, member(7 as unknown as string)]),
+    /id must be a string/,
+  ],
   ['bad zone', withMembers([...threeActive, member('d', { zone: '' })]), /member "d" zone must be/],
-  ['bad state', withMembers([...threeActive, member('d', { state: 'up' })]), /state must be one of active, draining, gone/],
-  ['R above member count', withMembers([member('a'), member('b')]), /replicationFactor 3 needs at least as many active members, got 2/],
-  ['R above active count', withMembers([member('a'), member('b'), member('c', { state: 'draining' })]), /got 2/],
+  [
+    'bad state',
+    withMembers([...threeActive, member('d', { state: 'up' })]),
+    /state must be one of active, draining, gone/,
+  ],
+  [
+    'R above member count',
+    withMembers([member('a'), member('b')]),
+    /replicationFactor 3 needs at least as many active members, got 2/,
+  ],
+  [
+    'R above active count',
+    withMembers([member('a'), member('b'), member('c', { state: 'draining' })]),
+    /got 2/,
+  ],
   ['no members', withMembers([]), /got 0/],
 ];
 
@@ -80,16 +147,24 @@ test('invalid ring descriptions are rejected with InvalidArgumentError naming th
 });
 
 test('too many members is rejected (placementMembersMax)', () => {
-  const members = Array.from({ length: limits.placementMembersMax + 1 }, (_, index) => member(`n${index}`));
+  const members = Array.from({ length: limits.placementMembersMax + 1 }, (_, index) =>
+    member(`n${index}`),
+  );
   assert.throws(() => parseRingDescription(withMembers(members)), /placementMembersMax/);
 });
 
 test('too many virtual nodes in total is rejected (placementVirtualNodesTotalMax)', () => {
   const weight = limits.placementVirtualNodesPerNodeMax / 1024;
-  const count = Math.floor(limits.placementVirtualNodesTotalMax / limits.placementVirtualNodesPerNodeMax) + 1;
+  const count =
+    Math.floor(limits.placementVirtualNodesTotalMax / limits.placementVirtualNodesPerNodeMax) + 1;
   const members = Array.from({ length: count }, (_, index) => member(`n${index}`, { weight }));
   assert.throws(
-    () => parseRingDescription({ ...validJson(), settings: { replicationFactor: 3, vnodesPerWeightUnit: 1024 }, members }),
+    () =>
+      parseRingDescription({
+        ...validJson(),
+        settings: { replicationFactor: 3, vnodesPerWeightUnit: 1024 },
+        members,
+      }),
     /placementVirtualNodesTotalMax/,
   );
 });
@@ -112,7 +187,10 @@ test('JSON round trip is exact and stable', () => {
   assert.equal(again, description);
   assert.is(JSON.stringify(ringDescriptionToJson(again)), text);
   // Member order in the input does not change the canonical bytes.
-  const reversed = { ...validJson(), members: [...(validJson()['members'] as unknown[])].reverse() };
+  const reversed = {
+    ...validJson(),
+    members: [...(validJson()['members'] as unknown[])].reverse(),
+  };
   assert.is(JSON.stringify(ringDescriptionToJson(parseRingDescription(reversed))), text);
 });
 

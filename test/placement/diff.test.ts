@@ -1,17 +1,37 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Ring, RingDiffAccumulator, createRingDescription, diffChunk, diffRings } from '../../src/placement/index.js';
+import {
+  Ring,
+  RingDiffAccumulator,
+  createRingDescription,
+  diffChunk,
+  diffRings,
+} from '../../src/placement/index.js';
 import type { RingMember } from '../../src/placement/index.js';
 
 function uniformMembers(count: number, zones: number): RingMember[] {
-  return Array.from({ length: count }, (_, index) => ({ id: `n${index}`, zone: `z${index % zones}`, weight: 1, state: 'active' as const }));
+  return Array.from({ length: count }, (_, index) => ({
+    id: `n${index}`,
+    zone: `z${index % zones}`,
+    weight: 1,
+    state: 'active' as const,
+  }));
 }
 
 function ring(memberList: readonly RingMember[], epoch: number, replicationFactor = 3): Ring {
-  return Ring.fromDescription(createRingDescription({ epoch, settings: { replicationFactor, vnodesPerWeightUnit: 64 }, members: memberList }));
+  return Ring.fromDescription(
+    createRingDescription({
+      epoch,
+      settings: { replicationFactor, vnodesPerWeightUnit: 64 },
+      members: memberList,
+    }),
+  );
 }
 
-const chunks = Array.from({ length: 2000 }, (_, index) => ({ id: `chunk-${index}`, bytes: 1000 + index }));
+const chunks = Array.from({ length: 2000 }, (_, index) => ({
+  id: `chunk-${index}`,
+  bytes: 1000 + index,
+}));
 const memberList = uniformMembers(6, 3);
 const before = ring(memberList, 1);
 const after = ring([...memberList, { id: 'n6', zone: 'z0', weight: 1, state: 'active' }], 2);
@@ -73,9 +93,15 @@ test('per-member totals add up: only the new member gains, in = out = copies mov
   assert.is(bytesOut, diff.bytesMoved);
   const expectedBytes = diff.changes.reduce((sum, change) => sum + change.bytes, 0);
   assert.is(diff.bytesMoved, expectedBytes);
-  assert.is(diff.bytesExamined, chunks.reduce((sum, chunk) => sum + chunk.bytes, 0));
+  assert.is(
+    diff.bytesExamined,
+    chunks.reduce((sum, chunk) => sum + chunk.bytes, 0),
+  );
   // Sorted by member id for stable output.
-  assert.equal(diff.members.map((totals) => totals.memberId), [...diff.members.map((totals) => totals.memberId)].sort());
+  assert.equal(
+    diff.members.map((totals) => totals.memberId),
+    [...diff.members.map((totals) => totals.memberId)].sort(),
+  );
 });
 
 test('changesKeptMax bounds the per-chunk list but not the totals', () => {
@@ -92,7 +118,11 @@ test('the streaming accumulator equals diffRings; bare ids count zero bytes', ()
   const accumulator = new RingDiffAccumulator(before, after);
   for (const chunk of chunks) accumulator.add(chunk);
   assert.equal(accumulator.result(), diffRings(before, after, chunks));
-  const bare = diffRings(before, after, chunks.map((chunk) => chunk.id));
+  const bare = diffRings(
+    before,
+    after,
+    chunks.map((chunk) => chunk.id),
+  );
   assert.is(bare.bytesMoved, 0);
   assert.is(bare.chunksChanged, accumulator.result().chunksChanged);
 });

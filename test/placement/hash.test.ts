@@ -1,6 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { encodeUtf8, finalMix, murmurHash3Bytes, murmurHash3String } from '../../src/placement/hash.js';
+import {
+  encodeUtf8,
+  finalMix,
+  murmurHash3Bytes,
+  murmurHash3String,
+} from '../../src/placement/hash.js';
 import { InvalidArgumentError } from '../../src/util/errors.js';
 import { limits } from '../../src/util/limits.js';
 
@@ -32,11 +37,24 @@ test('murmurHash3Bytes covers every tail length', () => {
 });
 
 test('encodeUtf8 agrees with Buffer for ASCII, 2-, 3-, 4-byte and lone surrogates', () => {
-  const cases = ['plain', 'café', '€uro', '日本語', 'a😀b', '\ud800x', 'x\udfff', '\u0000\u007f\u0080\u07ff\u0800\uffff'];
+  const cases = [
+    'plain',
+    'café',
+    '€uro',
+    '日本語',
+    'a😀b',
+    '\ud800x',
+    'x\udfff',
+    '\u0000\u007f\u0080\u07ff\u0800\uffff',
+  ];
   for (const text of cases) {
     const output = new Uint8Array(3 * text.length + 3);
     const length = encodeUtf8(text, output);
-    assert.equal([...output.subarray(0, length)], [...Buffer.from(text, 'utf8')], JSON.stringify(text));
+    assert.equal(
+      [...output.subarray(0, length)],
+      [...Buffer.from(text, 'utf8')],
+      JSON.stringify(text),
+    );
   }
 });
 
@@ -48,7 +66,10 @@ test('finalMix is a bijection on a sample (no two inputs collide)', () => {
 
 test('hash input beyond placementHashInputBytesMax is rejected', () => {
   murmurHash3String('a'.repeat(limits.placementHashInputBytesMax));
-  assert.throws(() => murmurHash3String('a'.repeat(limits.placementHashInputBytesMax + 1)), (error: unknown) => error instanceof InvalidArgumentError);
+  assert.throws(
+    () => murmurHash3String('a'.repeat(limits.placementHashInputBytesMax + 1)),
+    (error: unknown) => error instanceof InvalidArgumentError,
+  );
   // 400 three-byte characters fit in UTF-16 length but not in bytes.
   assert.throws(() => murmurHash3String('€'.repeat(400)), /longer than/);
 });

@@ -95,7 +95,10 @@ test('CheckQuorum: a leader cut off from its quorum steps down within an electio
 
 test('a vote is refused to a candidate whose log is less up to date', () => {
   for (const preVote of [true, false]) {
-    const network = new Network(['a', 'b', 'c'], { seed: 7, overrides: { preVote, checkQuorum: false } });
+    const network = new Network(['a', 'b', 'c'], {
+      seed: 7,
+      overrides: { preVote, checkQuorum: false },
+    });
     network.campaign('a');
     network.isolate('c');
     network.node('a').propose(bytes('x'));
@@ -124,7 +127,11 @@ test('a removed node that never learnt of its removal cannot disrupt the cluster
   network.node('a').proposeConfChange({ type: 'removeNode', nodeId: 'c' });
   network.tickAndSettle(3, ['a', 'b']);
   assert.equal(network.node('a').status().confState.voters, ['a', 'b']);
-  assert.equal(network.node('c').status().confState.voters, ['a', 'b', 'c'], 'c missed its removal');
+  assert.equal(
+    network.node('c').status().confState.voters,
+    ['a', 'b', 'c'],
+    'c missed its removal',
+  );
   const term = network.node('a').status().term;
   network.heal();
   network.tickAndSettle(100);
@@ -165,18 +172,32 @@ test('a voter that missed the commit of a removal learns it from the removed nod
   network.filter = () => true;
   network.rewrite = (message) => {
     if (message.from !== 'b' || message.to !== 'a') return message;
-    return { ...message, commit: 0, entries: message.entries.filter((entry) => entry.index <= lastSharedIndex) };
+    return {
+      ...message,
+      commit: 0,
+      entries: message.entries.filter((entry) => entry.index <= lastSharedIndex),
+    };
   };
   network.tickAndSettle(3);
   assert.equal(network.node('b').status().confState.voters, ['a'], 'b applied its own removal');
-  assert.ok(network.node('a').status().commit < lastSharedIndex, 'a does not know the removal committed');
-  assert.ok(network.node('b').status().lastIndex > network.node('a').status().lastIndex, "b's log is longer");
+  assert.ok(
+    network.node('a').status().commit < lastSharedIndex,
+    'a does not know the removal committed',
+  );
+  assert.ok(
+    network.node('b').status().lastIndex > network.node('a').status().lastIndex,
+    "b's log is longer",
+  );
   // b crashes before handing leadership over, and comes back as a non-voter.
   network.crash('b');
   network.restart('b');
   network.rewrite = (message) => message;
   network.tickAndSettle(60);
-  assert.equal(network.leaders(), ['a'], 'a learnt the commit from b refusing its pre-vote, and leads alone');
+  assert.equal(
+    network.leaders(),
+    ['a'],
+    'a learnt the commit from b refusing its pre-vote, and leads alone',
+  );
   assert.equal(network.node('a').status().confState.voters, ['a']);
   network.node('a').propose(bytes('after'));
   network.tickAndSettle(2);

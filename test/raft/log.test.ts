@@ -17,7 +17,8 @@ function logWith(terms: number[]): RaftLog {
 
 function terms(log: RaftLog): number[] {
   const result: number[] = [];
-  for (let index = log.firstIndex(); index <= log.lastIndex(); index++) result.push(log.term(index) ?? -1);
+  for (let index = log.firstIndex(); index <= log.lastIndex(); index++)
+    result.push(log.term(index) ?? -1);
   return result;
 }
 
@@ -33,23 +34,60 @@ test('findConflict', () => {
     { entries: [entry(2, 1), entry(3, 4), entry(4, 4)], conflict: 2 },
     { entries: [entry(3, 1), entry(4, 2)], conflict: 3 },
   ];
-  for (const { entries, conflict } of table) assert.is(log.findConflict(entries), conflict, JSON.stringify(entries.map((e) => [e.index, e.term])));
+  for (const { entries, conflict } of table)
+    assert.is(
+      log.findConflict(entries),
+      conflict,
+      JSON.stringify(entries.map((e) => [e.index, e.term])),
+    );
 });
 
 test('maybeAppend: match check, truncation of conflicts, commit bounded by the new entries', () => {
-  const table: { previous: [number, number]; commit: number; entries: Entry[]; result: number | undefined; terms: number[]; committed: number }[] = [
+  const table: {
+    previous: [number, number];
+    commit: number;
+    entries: Entry[];
+    result: number | undefined;
+    terms: number[];
+    committed: number;
+  }[] = [
     { previous: [3, 2], commit: 3, entries: [], result: undefined, terms: [1, 2, 3], committed: 1 }, // term mismatch
     { previous: [4, 3], commit: 3, entries: [], result: undefined, terms: [1, 2, 3], committed: 1 }, // beyond the end
     { previous: [3, 3], commit: 3, entries: [], result: 3, terms: [1, 2, 3], committed: 3 },
     { previous: [3, 3], commit: 4, entries: [], result: 3, terms: [1, 2, 3], committed: 3 }, // commit capped at last new
-    { previous: [3, 3], commit: 5, entries: [entry(4, 4), entry(5, 4)], result: 5, terms: [1, 2, 3, 4, 4], committed: 5 },
-    { previous: [2, 2], commit: 3, entries: [entry(3, 4)], result: 3, terms: [1, 2, 4], committed: 3 }, // conflict truncates
-    { previous: [1, 1], commit: 2, entries: [entry(2, 2)], result: 2, terms: [1, 2, 3], committed: 2 }, // stale, no truncation
+    {
+      previous: [3, 3],
+      commit: 5,
+      entries: [entry(4, 4), entry(5, 4)],
+      result: 5,
+      terms: [1, 2, 3, 4, 4],
+      committed: 5,
+    },
+    {
+      previous: [2, 2],
+      commit: 3,
+      entries: [entry(3, 4)],
+      result: 3,
+      terms: [1, 2, 4],
+      committed: 3,
+    }, // conflict truncates
+    {
+      previous: [1, 1],
+      commit: 2,
+      entries: [entry(2, 2)],
+      result: 2,
+      terms: [1, 2, 3],
+      committed: 2,
+    }, // stale, no truncation
   ];
   for (const row of table) {
     const log = logWith([1, 2, 3]);
     log.commitTo(1);
-    assert.is(log.maybeAppend(row.previous[0], row.previous[1], row.commit, row.entries), row.result, JSON.stringify(row.previous));
+    assert.is(
+      log.maybeAppend(row.previous[0], row.previous[1], row.commit, row.entries),
+      row.result,
+      JSON.stringify(row.previous),
+    );
     assert.equal(terms(log), row.terms, `terms after ${JSON.stringify(row.previous)}`);
     assert.is(log.committed, row.committed);
   }
@@ -70,36 +108,74 @@ test('term, matchTerm and bounds after compaction', () => {
   const log = new RaftLog(storage);
   assert.is(log.firstIndex(), 3);
   assert.is(log.lastIndex(), 4);
-  const table: [number, number | undefined][] = [[0, undefined], [1, undefined], [2, 1], [3, 2], [4, 3], [5, undefined]];
+  const table: [number, number | undefined][] = [
+    [0, undefined],
+    [1, undefined],
+    [2, 1],
+    [3, 2],
+    [4, 3],
+    [5, undefined],
+  ];
   for (const [index, term] of table) assert.is(log.term(index), term, `term(${index})`);
   assert.is(log.slice(2, 4, 1000), undefined, 'compacted slice');
-  assert.equal(log.slice(3, 5, 1000)?.map((e) => e.index), [3, 4]);
+  assert.equal(
+    log.slice(3, 5, 1000)?.map((e) => e.index),
+    [3, 4],
+  );
 });
 
 test('slice spans stable and unstable entries and respects the size bound', () => {
   const log = logWith([1, 1, 1]);
   log.append([entry(4, 2, 100), entry(5, 2, 100)]);
   assert.is(log.unstable.offset, 4);
-  assert.equal(log.slice(2, 6, 10_000)?.map((e) => e.index), [2, 3, 4, 5]);
+  assert.equal(
+    log.slice(2, 6, 10_000)?.map((e) => e.index),
+    [2, 3, 4, 5],
+  );
   // Stable entries are 16 bytes each (header only); 100-byte payloads push past the bound.
-  assert.equal(log.slice(2, 6, 60)?.map((e) => e.index), [2, 3]);
-  assert.equal(log.slice(4, 6, 1)?.map((e) => e.index), [4], 'at least one entry');
+  assert.equal(
+    log.slice(2, 6, 60)?.map((e) => e.index),
+    [2, 3],
+  );
+  assert.equal(
+    log.slice(4, 6, 1)?.map((e) => e.index),
+    [4],
+    'at least one entry',
+  );
 });
 
 test('unstable truncateAndAppend: append, replace all, replace a suffix', () => {
-  const table: { start: number[]; append: Entry[]; offset: number; indexes: number[]; terms: number[] }[] = [
+  const table: {
+    start: number[];
+    append: Entry[];
+    offset: number;
+    indexes: number[];
+    terms: number[];
+  }[] = [
     { start: [5, 6], append: [entry(7, 2)], offset: 5, indexes: [5, 6, 7], terms: [1, 1, 2] },
     { start: [5, 6], append: [entry(4, 2)], offset: 4, indexes: [4], terms: [2] },
     { start: [5, 6], append: [entry(5, 2)], offset: 5, indexes: [5], terms: [2] },
-    { start: [5, 6, 7], append: [entry(6, 3), entry(7, 3)], offset: 5, indexes: [5, 6, 7], terms: [1, 3, 3] },
+    {
+      start: [5, 6, 7],
+      append: [entry(6, 3), entry(7, 3)],
+      offset: 5,
+      indexes: [5, 6, 7],
+      terms: [1, 3, 3],
+    },
   ];
   for (const row of table) {
     const unstable = new UnstableLog(row.start[0] ?? 0);
     unstable.truncateAndAppend(row.start.map((index) => entry(index, 1)));
     unstable.truncateAndAppend(row.append);
     assert.is(unstable.offset, row.offset);
-    assert.equal(unstable.entries.map((e) => e.index), row.indexes);
-    assert.equal(unstable.entries.map((e) => e.term), row.terms);
+    assert.equal(
+      unstable.entries.map((e) => e.index),
+      row.indexes,
+    );
+    assert.equal(
+      unstable.entries.map((e) => e.term),
+      row.terms,
+    );
   }
 });
 
@@ -110,7 +186,10 @@ test('stableTo ignores an entry replaced meanwhile', () => {
   assert.is(unstable.offset, 1, 'wrong term: nothing becomes stable');
   unstable.stableTo(1, 1);
   assert.is(unstable.offset, 2);
-  assert.equal(unstable.entries.map((e) => e.index), [2]);
+  assert.equal(
+    unstable.entries.map((e) => e.index),
+    [2],
+  );
 });
 
 test('isUpToDate compares last term, then last index', () => {
@@ -122,7 +201,8 @@ test('isUpToDate compares last term, then last index', () => {
     [1, 3, true],
     [10, 1, false],
   ];
-  for (const [lastIndex, lastTerm, expected] of table) assert.is(log.isUpToDate(lastIndex, lastTerm), expected, `${lastIndex}/${lastTerm}`);
+  for (const [lastIndex, lastTerm, expected] of table)
+    assert.is(log.isUpToDate(lastIndex, lastTerm), expected, `${lastIndex}/${lastTerm}`);
 });
 
 test('findConflictByTerm skips whole terms', () => {
@@ -136,7 +216,8 @@ test('findConflictByTerm skips whole terms', () => {
     [7, 0, 0],
     [20, 4, 6], // beyond our log: start at our last index
   ];
-  for (const [index, term, expected] of table) assert.is(log.findConflictByTerm(index, term).index, expected, `${index}/${term}`);
+  for (const [index, term, expected] of table)
+    assert.is(log.findConflictByTerm(index, term).index, expected, `${index}/${term}`);
 });
 
 test('commit never decreases, never passes the last index; applied stays within commit', () => {
@@ -149,7 +230,10 @@ test('commit never decreases, never passes the last index; applied stays within 
   log.appliedTo(2);
   assert.equal(log.nextCommittedEntries(1000), []);
   log.commitTo(3);
-  assert.equal(log.nextCommittedEntries(1000).map((e) => e.index), [3]);
+  assert.equal(
+    log.nextCommittedEntries(1000).map((e) => e.index),
+    [3],
+  );
 });
 
 test('maybeCommit commits only an entry of the given term', () => {
@@ -183,7 +267,10 @@ test('MemoryLogStorage: append overwrites a suffix, compaction keeps the boundar
   assert.throws(() => storage.entries(2, 3, 100), /compacted/);
   storage.append([entry(1, 1), entry(2, 2), entry(3, 2)]); // prefix already compacted is skipped
   assert.is(storage.lastIndex(), 3);
-  assert.throws(() => storage.setHardState({ term: 1, vote: null, commit: 2 }), /term never decreases/);
+  assert.throws(
+    () => storage.setHardState({ term: 1, vote: null, commit: 2 }),
+    /term never decreases/,
+  );
 });
 
 test.run();

@@ -32,14 +32,21 @@ test('a new node joins as a learner from empty storage, catches up, then is prom
   const learnerStatus = network.node('d').status();
   assert.equal(learnerStatus.confState, { voters: ['a', 'b', 'c'], learners: ['d'] });
   assert.is(learnerStatus.commit, network.node('a').status().commit);
-  assert.ok(network.member('d').storage.snapshot().metadata.index >= 1, 'the bootstrap snapshot taught d the configuration');
+  assert.ok(
+    network.member('d').storage.snapshot().metadata.index >= 1,
+    'the bootstrap snapshot taught d the configuration',
+  );
   assert.equal(appliedTexts(network.member('d')), ['before-join']);
   assert.is(network.node('a').status().progress.d?.isLearner, true);
 
   network.node('a').proposeConfChange({ type: 'promoteLearner', nodeId: 'd' });
   network.tickAndSettle(3);
   for (const id of ['a', 'b', 'c', 'd']) {
-    assert.equal(network.node(id).status().confState, { voters: ['a', 'b', 'c', 'd'], learners: [] }, id);
+    assert.equal(
+      network.node(id).status().confState,
+      { voters: ['a', 'b', 'c', 'd'], learners: [] },
+      id,
+    );
   }
   assert.is(network.node('a').status().progress.d?.isLearner, false);
   // d now counts: with b and c cut off, a and d are 2 of 4, not a majority.
@@ -57,7 +64,10 @@ test('a learner far behind the commit index is not promoted until it catches up'
   network.isolate('d');
   for (let i = 0; i < 300; i++) network.node('a').propose(bytes(`v${i}`));
   network.tickAndSettle(2, ['a', 'b', 'c']);
-  throwsCode(() => network.node('a').proposeConfChange({ type: 'promoteLearner', nodeId: 'd' }), 'CAIRN_ERR_UNAVAILABLE');
+  throwsCode(
+    () => network.node('a').proposeConfChange({ type: 'promoteLearner', nodeId: 'd' }),
+    'CAIRN_ERR_UNAVAILABLE',
+  );
   network.heal();
   network.tickAndSettle(3);
   network.node('a').proposeConfChange({ type: 'promoteLearner', nodeId: 'd' });
@@ -76,7 +86,11 @@ test('a learner neither counts toward the quorum nor campaigns', () => {
   const commit = network.node('a').status().commit;
   network.node('a').propose(bytes('y'));
   network.tickAndSettle(3, ['a', 'd']);
-  assert.is(network.node('a').status().commit, commit, "the learner's acknowledgement does not commit");
+  assert.is(
+    network.node('a').status().commit,
+    commit,
+    "the learner's acknowledgement does not commit",
+  );
   network.heal();
   const term = network.node('d').status().term;
   network.isolate('d');
@@ -89,7 +103,10 @@ test('one membership change at a time: a second is rejected while the first is n
   const network = new Network(['a', 'b', 'c'], { seed: 103 });
   network.campaign('a');
   network.node('a').proposeConfChange({ type: 'addLearner', nodeId: 'd' });
-  throwsCode(() => network.node('a').proposeConfChange({ type: 'addLearner', nodeId: 'e' }), 'CAIRN_ERR_CONFLICT');
+  throwsCode(
+    () => network.node('a').proposeConfChange({ type: 'addLearner', nodeId: 'e' }),
+    'CAIRN_ERR_CONFLICT',
+  );
   network.settle();
   network.node('a').proposeConfChange({ type: 'addLearner', nodeId: 'e' });
   network.settle();
@@ -100,7 +117,10 @@ test('a new leader accepts no membership change before it committed and applied 
   const network = new Network(['a', 'b', 'c'], { seed: 104 });
   network.filter = (m) => m.type !== 'appendResponse';
   network.campaign('a');
-  throwsCode(() => network.node('a').proposeConfChange({ type: 'addLearner', nodeId: 'd' }), 'CAIRN_ERR_CONFLICT');
+  throwsCode(
+    () => network.node('a').proposeConfChange({ type: 'addLearner', nodeId: 'd' }),
+    'CAIRN_ERR_CONFLICT',
+  );
   network.filter = () => true;
   network.tickAndSettle(2, ['a']);
   network.node('a').proposeConfChange({ type: 'addLearner', nodeId: 'd' });
@@ -141,7 +161,12 @@ test('a leader refuses to remove itself; after a transfer the new leader removes
   network.settle();
   for (let i = 0; i < 20 && !network.leaders().includes('b'); i++) network.tickAndSettle(1);
   assert.equal(network.leaders(), ['b']);
-  for (let i = 0; i < 20 && network.node('b').status().lastIndex > network.node('b').status().applied; i++) network.tickAndSettle(1);
+  for (
+    let i = 0;
+    i < 20 && network.node('b').status().lastIndex > network.node('b').status().applied;
+    i++
+  )
+    network.tickAndSettle(1);
   network.node('b').proposeConfChange({ type: 'removeNode', nodeId: 'a' });
   network.tickAndSettle(2);
   assert.equal(network.node('b').status().confState.voters, ['b', 'c']);

@@ -34,16 +34,27 @@ export class Network {
   /** Optional rewrite of a message on the wire (after the filter). */
   rewrite: (message: Message) => Message = (message) => message;
 
-  constructor(ids: readonly string[], options: { seed?: number; overrides?: ConfigOverrides; learners?: readonly string[] } = {}) {
+  constructor(
+    ids: readonly string[],
+    options: { seed?: number; overrides?: ConfigOverrides; learners?: readonly string[] } = {},
+  ) {
     this.prng = new Prng(options.seed ?? 1);
     this.overrides = options.overrides ?? {};
     const confState: ConfState = { voters: [...ids], learners: [...(options.learners ?? [])] };
-    for (const id of [...ids, ...(options.learners ?? [])]) this.addMember(id, MemoryLogStorage.bootstrap(confState));
+    for (const id of [...ids, ...(options.learners ?? [])])
+      this.addMember(id, MemoryLogStorage.bootstrap(confState));
   }
 
   /** A node with the given storage (a fresh MemoryLogStorage for a joiner). */
   addMember(id: string, storage: MemoryLogStorage): Member {
-    const member: Member = { node: this.createNode(id, storage, 0), storage, appliedIndex: 0, applied: [], readStates: [], crashed: false };
+    const member: Member = {
+      node: this.createNode(id, storage, 0),
+      storage,
+      appliedIndex: 0,
+      applied: [],
+      readStates: [],
+      crashed: false,
+    };
     member.appliedIndex = member.node.status().applied;
     this.members.set(id, member);
     return member;
@@ -116,7 +127,8 @@ export class Network {
         checkDurable(member, message);
         this.queue.push(message);
       }
-      if (ready.snapshot !== undefined) member.appliedIndex = Math.max(member.appliedIndex, ready.snapshot.metadata.index);
+      if (ready.snapshot !== undefined)
+        member.appliedIndex = Math.max(member.appliedIndex, ready.snapshot.metadata.index);
       for (const entry of ready.committedEntries) this.apply(member, entry);
       member.readStates.push(...ready.readStates);
       member.node.advance(ready);
@@ -124,10 +136,13 @@ export class Network {
   }
 
   private apply(member: Member, entry: Entry): void {
-    if (entry.index <= member.appliedIndex) throw new Error(`re-applied ${entry.index} on ${member.node.id}`);
+    if (entry.index <= member.appliedIndex)
+      throw new Error(`re-applied ${entry.index} on ${member.node.id}`);
     const term = this.appliedTermAt.get(entry.index);
     if (term !== undefined && term !== entry.term) {
-      throw new Error(`safety: index ${entry.index} applied with term ${term} and term ${entry.term}`);
+      throw new Error(
+        `safety: index ${entry.index} applied with term ${term} and term ${entry.term}`,
+      );
     }
     this.appliedTermAt.set(entry.index, entry.term);
     member.appliedIndex = entry.index;
@@ -145,7 +160,8 @@ export class Network {
       if (this.queue.length === 0) return;
       const batch = this.queue;
       this.queue = [];
-      for (const message of batch) if (this.delivers(message)) this.member(message.to).node.step(this.rewrite(message));
+      for (const message of batch)
+        if (this.delivers(message)) this.member(message.to).node.step(this.rewrite(message));
     }
     throw new Error(`network did not settle in ${roundsMax} rounds`);
   }
@@ -184,19 +200,29 @@ export class Network {
   }
 
   leaders(): string[] {
-    return [...this.members.values()].filter((member) => !member.crashed && member.node.status().role === 'leader').map((member) => member.node.id);
+    return [...this.members.values()]
+      .filter((member) => !member.crashed && member.node.status().role === 'leader')
+      .map((member) => member.node.id);
   }
 }
 
 /** Replies that promise durability go out only once what they vouch for is persisted. */
 function checkDurable(member: Member, message: Message): void {
-  if (message.groupId !== groupId) throw new Error(`message without the group id: ${JSON.stringify(message.groupId)}`);
-  if (message.type === 'appendResponse' && !message.reject && message.index > member.storage.lastIndex()) {
-    throw new Error(`${message.from} acknowledged ${message.index} with only ${member.storage.lastIndex()} persisted`);
+  if (message.groupId !== groupId)
+    throw new Error(`message without the group id: ${JSON.stringify(message.groupId)}`);
+  if (
+    message.type === 'appendResponse' &&
+    !message.reject &&
+    message.index > member.storage.lastIndex()
+  ) {
+    throw new Error(
+      `${message.from} acknowledged ${message.index} with only ${member.storage.lastIndex()} persisted`,
+    );
   }
   if (message.type === 'voteResponse' && !message.reject) {
     const hardState = member.storage.hardStateValue();
-    if (hardState.vote !== message.to || hardState.term !== message.term) throw new Error(`${message.from} granted a vote it has not persisted`);
+    if (hardState.vote !== message.to || hardState.term !== message.term)
+      throw new Error(`${message.from} granted a vote it has not persisted`);
   }
 }
 
@@ -210,5 +236,7 @@ export function text(data: Uint8Array): string {
 
 /** The payloads of normal, non-empty applied entries. */
 export function appliedTexts(member: Member): string[] {
-  return member.applied.filter((entry) => entry.type === 'normal' && entry.data.byteLength > 0).map((entry) => text(entry.data));
+  return member.applied
+    .filter((entry) => entry.type === 'normal' && entry.data.byteLength > 0)
+    .map((entry) => text(entry.data));
 }

@@ -3,7 +3,13 @@ import * as assert from 'uvu/assert';
 import { Progress } from '../../src/raft/progress.js';
 
 function progress(match: number, next: number): Progress {
-  return new Progress({ match, next, isLearner: false, inflightMessagesMax: 2, inflightBytesMax: 1000 });
+  return new Progress({
+    match,
+    next,
+    isLearner: false,
+    inflightMessagesMax: 2,
+    inflightBytesMax: 1000,
+  });
 }
 
 test('probe: one append until an answer', () => {
@@ -16,7 +22,14 @@ test('probe: one append until an answer', () => {
 });
 
 test('maybeUpdate moves match and next, unpauses the probe', () => {
-  const table: { match: number; next: number; ack: number; updated: boolean; newMatch: number; newNext: number }[] = [
+  const table: {
+    match: number;
+    next: number;
+    ack: number;
+    updated: boolean;
+    newMatch: number;
+    newNext: number;
+  }[] = [
     { match: 3, next: 5, ack: 2, updated: false, newMatch: 3, newNext: 5 },
     { match: 3, next: 5, ack: 3, updated: false, newMatch: 3, newNext: 5 },
     { match: 3, next: 5, ack: 4, updated: true, newMatch: 4, newNext: 5 },
@@ -33,7 +46,14 @@ test('maybeUpdate moves match and next, unpauses the probe', () => {
 });
 
 test('maybeDecreaseTo in probe: stale rejections are ignored, hints are used', () => {
-  const table: { match: number; next: number; rejected: number; hint: number; decreased: boolean; newNext: number }[] = [
+  const table: {
+    match: number;
+    next: number;
+    rejected: number;
+    hint: number;
+    decreased: boolean;
+    newNext: number;
+  }[] = [
     { match: 0, next: 10, rejected: 5, hint: 5, decreased: false, newNext: 10 }, // not the probe we sent
     { match: 0, next: 10, rejected: 9, hint: 9, decreased: true, newNext: 9 },
     { match: 0, next: 10, rejected: 9, hint: 3, decreased: true, newNext: 4 },

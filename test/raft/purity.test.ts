@@ -28,7 +28,8 @@ function sources(): string[] {
 test('no I/O, clock, timers or ambient randomness in src/raft', () => {
   for (const file of sources()) {
     const code = readFileSync(new URL(file, directory), 'utf8');
-    for (const [what, pattern] of forbidden) assert.not.ok(pattern.test(code), `${file} uses ${what}`);
+    for (const [what, pattern] of forbidden)
+      assert.not.ok(pattern.test(code), `${file} uses ${what}`);
   }
 });
 
@@ -37,7 +38,10 @@ test('src/raft imports only itself and src/util', () => {
     const code = readFileSync(new URL(file, directory), 'utf8');
     for (const match of code.matchAll(/from\s+['"]([^'"]+)['"]/g)) {
       const target = match[1] ?? '';
-      assert.ok(/^\.\/[a-z-]+\.js$/.test(target) || /^\.\.\/util\/[a-z-]+\.js$/.test(target), `${file} imports ${target}`);
+      assert.ok(
+        /^\.\/[a-z-]+\.js$/.test(target) || /^\.\.\/util\/[a-z-]+\.js$/.test(target),
+        `${file} imports ${target}`,
+      );
     }
   }
 });

@@ -3,8 +3,17 @@ import * as assert from 'uvu/assert';
 import { committedIndex, hasQuorum, majoritySize, voteResult } from '../../src/raft/quorum.js';
 
 test('majoritySize', () => {
-  const table: [number, number][] = [[1, 1], [2, 2], [3, 2], [4, 3], [5, 3], [6, 4], [7, 4]];
-  for (const [voters, majority] of table) assert.is(majoritySize(voters), majority, `voters ${voters}`);
+  const table: [number, number][] = [
+    [1, 1],
+    [2, 2],
+    [3, 2],
+    [4, 3],
+    [5, 3],
+    [6, 4],
+    [7, 4],
+  ];
+  for (const [voters, majority] of table)
+    assert.is(majoritySize(voters), majority, `voters ${voters}`);
 });
 
 test('committedIndex is the highest index a majority matched', () => {
@@ -21,15 +30,32 @@ test('committedIndex is the highest index a majority matched', () => {
   ];
   for (const { matches, expected } of table) {
     const voters = matches.map((_, i) => `n${i}`);
-    assert.is(committedIndex(voters, (id) => matches[Number(id.slice(1))] ?? 0), expected, `matches ${matches.join(',')}`);
+    assert.is(
+      committedIndex(voters, (id) => matches[Number(id.slice(1))] ?? 0),
+      expected,
+      `matches ${matches.join(',')}`,
+    );
   }
 });
 
 test('committedIndex ignores non-voters', () => {
-  const matches = new Map([['a', 5], ['b', 5], ['learner', 100]]);
-  assert.is(committedIndex(['a', 'b'], (id) => matches.get(id) ?? 0), 5);
-  assert.is(committedIndex(['a', 'b', 'c'], (id) => matches.get(id) ?? 0), 5);
-  assert.is(committedIndex(['a', 'c', 'd'], (id) => matches.get(id) ?? 0), 0);
+  const matches = new Map([
+    ['a', 5],
+    ['b', 5],
+    ['learner', 100],
+  ]);
+  assert.is(
+    committedIndex(['a', 'b'], (id) => matches.get(id) ?? 0),
+    5,
+  );
+  assert.is(
+    committedIndex(['a', 'b', 'c'], (id) => matches.get(id) ?? 0),
+    5,
+  );
+  assert.is(
+    committedIndex(['a', 'c', 'd'], (id) => matches.get(id) ?? 0),
+    0,
+  );
 });
 
 test('voteResult', () => {
@@ -38,12 +64,57 @@ test('voteResult', () => {
     { voters: ['a'], votes: [['a', true]], expected: 'won' },
     { voters: ['a'], votes: [['a', false]], expected: 'lost' },
     { voters: ['a', 'b', 'c'], votes: [['a', true]], expected: 'pending' },
-    { voters: ['a', 'b', 'c'], votes: [['a', true], ['b', true]], expected: 'won' },
-    { voters: ['a', 'b', 'c'], votes: [['a', true], ['b', false]], expected: 'pending' },
-    { voters: ['a', 'b', 'c'], votes: [['a', true], ['b', false], ['c', false]], expected: 'lost' },
-    { voters: ['a', 'b', 'c', 'd'], votes: [['a', true], ['b', true]], expected: 'pending' },
-    { voters: ['a', 'b', 'c', 'd'], votes: [['a', true], ['b', false], ['c', false]], expected: 'lost' },
-    { voters: ['a', 'b', 'c'], votes: [['a', true], ['x', true], ['y', true]], expected: 'pending' },
+    {
+      voters: ['a', 'b', 'c'],
+      votes: [
+        ['a', true],
+        ['b', true],
+      ],
+      expected: 'won',
+    },
+    {
+      voters: ['a', 'b', 'c'],
+      votes: [
+        ['a', true],
+        ['b', false],
+      ],
+      expected: 'pending',
+    },
+    {
+      voters: ['a', 'b', 'c'],
+      votes: [
+        ['a', true],
+        ['b', false],
+        ['c', false],
+      ],
+      expected: 'lost',
+    },
+    {
+      voters: ['a', 'b', 'c', 'd'],
+      votes: [
+        ['a', true],
+        ['b', true],
+      ],
+      expected: 'pending',
+    },
+    {
+      voters: ['a', 'b', 'c', 'd'],
+      votes: [
+        ['a', true],
+        ['b', false],
+        ['c', false],
+      ],
+      expected: 'lost',
+    },
+    {
+      voters: ['a', 'b', 'c'],
+      votes: [
+        ['a', true],
+        ['x', true],
+        ['y', true],
+      ],
+      expected: 'pending',
+    },
   ];
   for (const { voters, votes, expected } of table) {
     assert.is(voteResult(voters, new Map(votes)), expected, JSON.stringify({ voters, votes }));

@@ -19,7 +19,10 @@ const five = ['s1', 's2', 's3', 's4', 's5'];
  * held back. One entry per message makes the copying precise.
  */
 function figure8(): Network {
-  const network = new Network(five, { seed: 8, overrides: { checkQuorum: false, maxSizePerMessageBytes: 1 } });
+  const network = new Network(five, {
+    seed: 8,
+    overrides: { checkQuorum: false, maxSizePerMessageBytes: 1 },
+  });
   network.campaign('s1');
   assert.is(network.node('s1').status().term, 2);
   network.filter = (m) => !(m.type === 'append' && m.from === 's1' && m.to !== 's2');
@@ -36,11 +39,13 @@ function figure8(): Network {
   network.restart('s1');
   network.filter = () => true;
   // The network loses every term-4 entry (the entries before them still arrive).
-  network.rewrite = (m) => (m.type === 'append' ? { ...m, entries: m.entries.filter((entry) => entry.term !== 4) } : m);
+  network.rewrite = (m) =>
+    m.type === 'append' ? { ...m, entries: m.entries.filter((entry) => entry.term !== 4) } : m;
   network.campaign('s1');
   assert.is(network.node('s1').status().term, 4);
   network.tickAndSettle(3, ['s1']);
-  for (const id of ['s1', 's2', 's3']) assert.is(network.member(id).storage.term(3), 2, `${id} holds x`);
+  for (const id of ['s1', 's2', 's3'])
+    assert.is(network.member(id).storage.term(3), 2, `${id} holds x`);
   return network;
 }
 
@@ -66,7 +71,8 @@ test('figure 8: the earlier-term entry commits together with an entry of the cur
   network.tickAndSettle(3, ['s1']);
   const status = network.node('s1').status();
   assert.is(status.commit, 4);
-  for (const id of ['s1', 's2', 's3', 's4']) assert.equal(appliedTexts(network.member(id)), ['x'], id);
+  for (const id of ['s1', 's2', 's3', 's4'])
+    assert.equal(appliedTexts(network.member(id)), ['x'], id);
   // Now s5 can no longer win: a majority holds a term-4 entry.
   network.crash('s1');
   network.restart('s5');
@@ -86,7 +92,11 @@ test('a partitioned old leader can neither commit nor serve a ReadIndex', () => 
   const position = network.node('a').propose(bytes('lost'));
   network.node('a').readIndex(bytes('read-1'));
   network.tickAndSettle(5, ['a']);
-  assert.is(network.node('a').status().role, 'leader', 'still believes it leads (within the election timeout)');
+  assert.is(
+    network.node('a').status().role,
+    'leader',
+    'still believes it leads (within the election timeout)',
+  );
   assert.is(network.node('a').status().commit, commitBefore);
   assert.equal(network.member('a').readStates, [], 'no read served without a quorum');
   // The majority moves on; when a rejoins its uncommitted entry is replaced.
@@ -101,7 +111,11 @@ test('a partitioned old leader can neither commit nor serve a ReadIndex', () => 
   network.heal();
   network.tickAndSettle(15);
   for (const id of ['a', 'b', 'c']) assert.equal(appliedTexts(network.member(id)), ['kept'], id);
-  assert.is.not(network.member('a').storage.term(position.index), position.term, "a's uncommitted entry was overwritten");
+  assert.is.not(
+    network.member('a').storage.term(position.index),
+    position.term,
+    "a's uncommitted entry was overwritten",
+  );
   assert.equal(network.member('a').readStates, []);
 });
 
@@ -114,10 +128,16 @@ test('ReadIndex: the leader answers after a heartbeat quorum; a follower forward
   network.node('a').readIndex(bytes('leader-read'));
   assert.equal(network.member('a').readStates, [], 'not before the heartbeat round');
   network.settle();
-  assert.equal(network.member('a').readStates.map((r) => [r.index, text(r.requestContext)]), [[commit, 'leader-read']]);
+  assert.equal(
+    network.member('a').readStates.map((r) => [r.index, text(r.requestContext)]),
+    [[commit, 'leader-read']],
+  );
   network.node('b').readIndex(bytes('follower-read'));
   network.settle();
-  assert.equal(network.member('b').readStates.map((r) => [r.index, text(r.requestContext)]), [[commit, 'follower-read']]);
+  assert.equal(
+    network.member('b').readStates.map((r) => [r.index, text(r.requestContext)]),
+    [[commit, 'follower-read']],
+  );
 
   const solo = new Network(['solo']);
   solo.electLeader();
@@ -148,7 +168,11 @@ test('a follower behind the first index catches up through InstallSnapshot', () 
   network.tickAndSettle(2, ['a', 'b']);
   for (const id of ['a', 'b']) {
     const member = network.member(id);
-    member.storage.createSnapshot(member.appliedIndex, network.node(id).status().confState, bytes(`state@${member.appliedIndex}`));
+    member.storage.createSnapshot(
+      member.appliedIndex,
+      network.node(id).status().confState,
+      bytes(`state@${member.appliedIndex}`),
+    );
     member.storage.compact(member.appliedIndex);
   }
   const snapshotIndex = network.member('a').storage.snapshot().metadata.index;
@@ -165,7 +189,11 @@ test('a follower behind the first index catches up through InstallSnapshot', () 
   assert.is(text(network.member('c').storage.snapshot().data), `state@${snapshotIndex}`);
   assert.is(network.node('c').status().commit, network.node('a').status().commit);
   assert.is(network.member('c').appliedIndex, network.member('a').appliedIndex);
-  assert.equal(appliedTexts(network.member('c')), ['after-snapshot'], 'entries after the snapshot are replicated');
+  assert.equal(
+    appliedTexts(network.member('c')),
+    ['after-snapshot'],
+    'entries after the snapshot are replicated',
+  );
   assert.is(network.node('a').status().progress.c?.state, 'replicate');
 });
 
@@ -176,7 +204,11 @@ test('a lost snapshot is sent again after two election timeouts of heartbeats, w
   for (let i = 0; i < 5; i++) network.node('a').propose(bytes(`v${i}`));
   network.tickAndSettle(2, ['a', 'b']);
   const member = network.member('a');
-  member.storage.createSnapshot(member.appliedIndex, network.node('a').status().confState, bytes('state'));
+  member.storage.createSnapshot(
+    member.appliedIndex,
+    network.node('a').status().confState,
+    bytes('state'),
+  );
   member.storage.compact(member.appliedIndex);
   let snapshotsSent = 0;
   network.filter = (m) => (m.type === 'snapshot' ? ++snapshotsSent > 1 : true);
@@ -218,7 +250,10 @@ test('flow control: a follower in probe state gets one append per heartbeat', ()
 test('flow control: a full inflight window (by count, then by bytes) pauses sending', () => {
   // One 100-byte entry (116 bytes with its header) per message.
   const oneEntryPerMessage = { maxSizePerMessageBytes: 116 };
-  for (const overrides of [{ ...oneEntryPerMessage, inflightMessagesMax: 2 }, { ...oneEntryPerMessage, inflightBytesMax: 2 * 116 }]) {
+  for (const overrides of [
+    { ...oneEntryPerMessage, inflightMessagesMax: 2 },
+    { ...oneEntryPerMessage, inflightBytesMax: 2 * 116 },
+  ]) {
     const network = new Network(['a', 'b', 'c'], { seed: 42, overrides });
     network.campaign('a');
     network.tickAndSettle(1);
@@ -253,7 +288,13 @@ test('proposals of one driver iteration travel in one append per follower', () =
   };
   for (let i = 0; i < 50; i++) network.node('a').propose(bytes(`p${i}`));
   network.settle();
-  assert.equal(appends.map((m) => [m.to, m.entries.length]), [['b', 50], ['c', 50]]);
+  assert.equal(
+    appends.map((m) => [m.to, m.entries.length]),
+    [
+      ['b', 50],
+      ['c', 50],
+    ],
+  );
   assert.is(appliedTexts(network.member('b')).length, 50);
 });
 
@@ -289,13 +330,22 @@ test('restart from MemoryLogStorage recovers term, vote, log and configuration',
   assert.is(after.lastIndex, before.lastIndex);
   assert.is(after.commit, before.commit);
   assert.is(after.applied, before.applied);
-  assert.equal(after.confState, { voters: ['a', 'b', 'c'], learners: ['d'] }, 'conf changes after the snapshot are replayed');
+  assert.equal(
+    after.confState,
+    { voters: ['a', 'b', 'c'], learners: ['d'] },
+    'conf changes after the snapshot are replayed',
+  );
   // The whole group restarts and carries on without re-applying anything.
   for (const id of ['a', 'b', 'c']) network.restart(id);
   const leader = network.electLeader();
   network.node(leader).propose(bytes('after-restart'));
   network.tickAndSettle(2);
-  for (const id of ['a', 'b', 'c']) assert.equal(appliedTexts(network.member(id)), ['v0', 'v1', 'v2', 'v3', 'v4', 'after-restart'], id);
+  for (const id of ['a', 'b', 'c'])
+    assert.equal(
+      appliedTexts(network.member(id)),
+      ['v0', 'v1', 'v2', 'v3', 'v4', 'after-restart'],
+      id,
+    );
 });
 
 function freshNode(id: string, storage: MemoryLogStorage): RaftNode {
@@ -315,35 +365,76 @@ function freshNode(id: string, storage: MemoryLogStorage): RaftNode {
   });
 }
 
-function message(fields: Partial<Message> & Pick<Message, 'type' | 'from' | 'to' | 'term'>): Message {
-  return { groupId, logTerm: 0, index: 0, entries: [], commit: 0, reject: false, rejectHint: 0, ...fields };
+function message(
+  fields: Partial<Message> & Pick<Message, 'type' | 'from' | 'to' | 'term'>,
+): Message {
+  return {
+    groupId,
+    logTerm: 0,
+    index: 0,
+    entries: [],
+    commit: 0,
+    reject: false,
+    rejectHint: 0,
+    ...fields,
+  };
 }
 
 test('a vote grant leaves in the same Ready as the hard state recording it', () => {
-  const node = freshNode('b', MemoryLogStorage.bootstrap({ voters: ['a', 'b', 'c'], learners: [] }));
+  const node = freshNode(
+    'b',
+    MemoryLogStorage.bootstrap({ voters: ['a', 'b', 'c'], learners: [] }),
+  );
   node.step(message({ type: 'vote', from: 'a', to: 'b', term: 2, index: 1, logTerm: 1 }));
   assert.ok(node.hasReady());
   const ready = node.ready();
   assert.equal(ready.hardState, { term: 2, vote: 'a', commit: 1 });
   assert.ok(ready.mustSync);
-  assert.equal(ready.messages.map((m) => [m.type, m.reject, m.term]), [['voteResponse', false, 2]]);
+  assert.equal(
+    ready.messages.map((m) => [m.type, m.reject, m.term]),
+    [['voteResponse', false, 2]],
+  );
   assert.throws(() => node.ready(), /advance/);
   node.advance(ready);
   assert.not.ok(node.hasReady());
 });
 
 test('an append acknowledgement leaves in the same Ready as the entries it acknowledges', () => {
-  const node = freshNode('b', MemoryLogStorage.bootstrap({ voters: ['a', 'b', 'c'], learners: [] }));
+  const node = freshNode(
+    'b',
+    MemoryLogStorage.bootstrap({ voters: ['a', 'b', 'c'], learners: [] }),
+  );
   const entries = [
     { term: 2, index: 2, type: 'normal' as const, data: bytes('x') },
     { term: 2, index: 3, type: 'normal' as const, data: bytes('y') },
   ];
-  node.step(message({ type: 'append', from: 'a', to: 'b', term: 2, index: 1, logTerm: 1, entries, commit: 2 }));
+  node.step(
+    message({
+      type: 'append',
+      from: 'a',
+      to: 'b',
+      term: 2,
+      index: 1,
+      logTerm: 1,
+      entries,
+      commit: 2,
+    }),
+  );
   const ready = node.ready();
-  assert.equal(ready.entries.map((e) => e.index), [2, 3]);
+  assert.equal(
+    ready.entries.map((e) => e.index),
+    [2, 3],
+  );
   assert.ok(ready.mustSync);
-  assert.equal(ready.messages.map((m) => [m.type, m.index]), [['appendResponse', 3]]);
-  assert.equal(ready.committedEntries.map((e) => e.index), [2], 'committed entries are persisted by this same Ready first');
+  assert.equal(
+    ready.messages.map((m) => [m.type, m.index]),
+    [['appendResponse', 3]],
+  );
+  assert.equal(
+    ready.committedEntries.map((e) => e.index),
+    [2],
+    'committed entries are persisted by this same Ready first',
+  );
   node.advance(ready);
 });
 
@@ -353,13 +444,19 @@ test('a leader counts its own entry only after it is persisted', () => {
   for (let i = 0; i < 30 && node.status().role !== 'leader'; i++) node.tick();
   assert.is(node.status().role, 'leader');
   const first = node.ready();
-  assert.equal(first.entries.map((e) => e.index), [2]);
+  assert.equal(
+    first.entries.map((e) => e.index),
+    [2],
+  );
   assert.equal(first.committedEntries, [], 'not committed before it is on disk');
   storage.append(first.entries);
   if (first.hardState) storage.setHardState(first.hardState);
   node.advance(first);
   const second = node.ready();
-  assert.equal(second.committedEntries.map((e) => e.index), [2]);
+  assert.equal(
+    second.committedEntries.map((e) => e.index),
+    [2],
+  );
   assert.is(second.hardState?.commit, 2);
   assert.not.ok(second.mustSync, 'a commit index change alone needs no sync');
 });
@@ -369,11 +466,20 @@ test('proposals: not on a follower, not above raftEntryBytesMax', () => {
   network.campaign('a');
   assert.throws(
     () => network.node('b').propose(bytes('x')),
-    (error: unknown) => (error as { code?: string; details?: { leaderId?: string } }).code === 'CAIRN_ERR_NOT_LEADER' && (error as { details: { leaderId: string } }).details.leaderId === 'a',
+    (error: unknown) =>
+      (error as { code?: string; details?: { leaderId?: string } }).code ===
+        'CAIRN_ERR_NOT_LEADER' &&
+      (error as { details: { leaderId: string } }).details.leaderId === 'a',
   );
-  assert.throws(() => network.node('a').propose(new Uint8Array(1024 * 1024 + 1)), (error: unknown) => (error as { code?: string }).code === 'CAIRN_ERR_LIMIT_EXCEEDED');
+  assert.throws(
+    () => network.node('a').propose(new Uint8Array(1024 * 1024 + 1)),
+    (error: unknown) => (error as { code?: string }).code === 'CAIRN_ERR_LIMIT_EXCEEDED',
+  );
   const fresh = new Network(['x', 'y', 'z']);
-  assert.throws(() => fresh.node('x').readIndex(bytes('r')), (error: unknown) => (error as { code?: string }).code === 'CAIRN_ERR_NOT_LEADER');
+  assert.throws(
+    () => fresh.node('x').readIndex(bytes('r')),
+    (error: unknown) => (error as { code?: string }).code === 'CAIRN_ERR_NOT_LEADER',
+  );
 });
 
 test('the leader bounds its uncommitted entries', () => {

@@ -35,12 +35,38 @@ class StressCluster {
   private isolated: string | null = null;
   tick = 0;
   lossy = true;
-  readonly counters = { leaders: 0, crashes: 0, snapshotsSent: 0, applied: 0, confChanges: 0, transfers: 0 };
+  readonly counters = {
+    leaders: 0,
+    crashes: 0,
+    snapshotsSent: 0,
+    applied: 0,
+    confChanges: 0,
+    transfers: 0,
+  };
 
   constructor(readonly prng: Prng) {
     const confState = { voters: founders, learners: [] };
-    for (const id of founders) this.members.set(id, this.start({ id, node: null, storage: MemoryLogStorage.bootstrap(confState), appliedIndex: 1, pending: null }));
-    this.members.set(joiner, this.start({ id: joiner, node: null, storage: new MemoryLogStorage(), appliedIndex: 0, pending: null }));
+    for (const id of founders)
+      this.members.set(
+        id,
+        this.start({
+          id,
+          node: null,
+          storage: MemoryLogStorage.bootstrap(confState),
+          appliedIndex: 1,
+          pending: null,
+        }),
+      );
+    this.members.set(
+      joiner,
+      this.start({
+        id: joiner,
+        node: null,
+        storage: new MemoryLogStorage(),
+        appliedIndex: 0,
+        pending: null,
+      }),
+    );
   }
 
   private start(member: StressMember): StressMember {
@@ -92,11 +118,18 @@ class StressCluster {
     if (ready === null || node === null) return;
     member.pending = null;
     for (const message of ready.messages) this.send(member, message);
-    if (ready.snapshot !== undefined) member.appliedIndex = Math.max(member.appliedIndex, ready.snapshot.metadata.index);
+    if (ready.snapshot !== undefined)
+      member.appliedIndex = Math.max(member.appliedIndex, ready.snapshot.metadata.index);
     for (const entry of ready.committedEntries) {
-      assert.ok(entry.index === member.appliedIndex + 1, `${member.id} applies ${entry.index} after ${member.appliedIndex}`);
+      assert.ok(
+        entry.index === member.appliedIndex + 1,
+        `${member.id} applies ${entry.index} after ${member.appliedIndex}`,
+      );
       const term = this.appliedTermAt.get(entry.index);
-      assert.ok(term === undefined || term === entry.term, `index ${entry.index} applied with terms ${term} and ${entry.term}`);
+      assert.ok(
+        term === undefined || term === entry.term,
+        `index ${entry.index} applied with terms ${term} and ${entry.term}`,
+      );
       this.appliedTermAt.set(entry.index, entry.term);
       this.maxAppliedIndex = Math.max(this.maxAppliedIndex, entry.index);
       member.appliedIndex = entry.index;
@@ -108,32 +141,47 @@ class StressCluster {
 
   private checkNewLeader(member: StressMember, term: number): void {
     const previous = this.leaderOfTerm.get(term);
-    assert.ok(previous === undefined || previous === member.id, `two leaders in term ${term}: ${previous} and ${member.id}`);
+    assert.ok(
+      previous === undefined || previous === member.id,
+      `two leaders in term ${term}: ${previous} and ${member.id}`,
+    );
     this.leaderOfTerm.set(term, member.id);
     this.counters.leaders++;
     // Leader completeness: every applied entry is in the new leader's log.
     for (let index = member.storage.firstIndex(); index <= this.maxAppliedIndex; index++) {
-      assert.is(member.storage.term(index), this.appliedTermAt.get(index), `leader ${member.id} of term ${term} lacks applied entry ${index}`);
+      assert.is(
+        member.storage.term(index),
+        this.appliedTermAt.get(index),
+        `leader ${member.id} of term ${term} lacks applied entry ${index}`,
+      );
     }
   }
 
   private send(member: StressMember, message: Message): void {
     assert.is(message.groupId, groupId);
-    if (message.type === 'appendResponse' && !message.reject) assert.ok(message.index <= member.storage.lastIndex(), 'ack of unpersisted entries');
-    if (message.type === 'voteResponse' && !message.reject) assert.is(member.storage.hardStateValue().vote, message.to, 'unpersisted vote');
+    if (message.type === 'appendResponse' && !message.reject)
+      assert.ok(message.index <= member.storage.lastIndex(), 'ack of unpersisted entries');
+    if (message.type === 'voteResponse' && !message.reject)
+      assert.is(member.storage.hardStateValue().vote, message.to, 'unpersisted vote');
     if (message.type === 'snapshot') this.counters.snapshotsSent++;
-    const cut = this.isolated !== null && (message.from === this.isolated || message.to === this.isolated);
+    const cut =
+      this.isolated !== null && (message.from === this.isolated || message.to === this.isolated);
     if (cut || (this.lossy && this.prng.chance(0.05))) return;
     const delay = this.lossy ? this.prng.nextIntegerInclusive(0, 2) : 0;
     this.inFlight.push({ message, deliverAt: this.tick + delay });
-    if (this.lossy && this.prng.chance(0.02)) this.inFlight.push({ message, deliverAt: this.tick + delay + 1 });
+    if (this.lossy && this.prng.chance(0.02))
+      this.inFlight.push({ message, deliverAt: this.tick + delay + 1 });
   }
 
   private maybeCompact(member: StressMember): void {
     const snapshotIndex = member.storage.snapshot().metadata.index;
     if (member.node === null || member.appliedIndex - snapshotIndex < 15) return;
     // Keep a few entries below the snapshot for followers slightly behind.
-    member.storage.createSnapshot(member.appliedIndex, member.node.status().confState, new Uint8Array(0));
+    member.storage.createSnapshot(
+      member.appliedIndex,
+      member.node.status().confState,
+      new Uint8Array(0),
+    );
     member.storage.compact(Math.max(member.storage.firstIndex() - 1, member.appliedIndex - 3));
   }
 
@@ -161,7 +209,11 @@ class StressCluster {
     }
     for (const member of this.live()) {
       member.node?.tick();
-      for (let round = 0; round < 20 && (member.pending !== null || member.node?.hasReady()); round++) {
+      for (
+        let round = 0;
+        round < 20 && (member.pending !== null || member.node?.hasReady());
+        round++
+      ) {
         this.finishReady(member);
         this.beginReady(member);
       }
@@ -174,22 +226,27 @@ class StressCluster {
       if (member.node !== null && prng.chance(0.004)) this.crash(member);
       else if (member.node === null && prng.chance(0.05)) this.restart(member);
     }
-    if (this.isolated === null && prng.chance(0.01)) this.isolated = prng.pick([...founders, joiner]);
+    if (this.isolated === null && prng.chance(0.01))
+      this.isolated = prng.pick([...founders, joiner]);
     else if (this.isolated !== null && prng.chance(0.05)) this.isolated = null;
     const leader = this.leader()?.node;
     if (leader === undefined || leader === null) return;
-    if (prng.chance(0.4)) this.tryPropose(() => leader.propose(new Uint8Array(prng.nextIntegerInclusive(0, 40))));
+    if (prng.chance(0.4))
+      this.tryPropose(() => leader.propose(new Uint8Array(prng.nextIntegerInclusive(0, 40))));
     if (prng.chance(0.005)) {
       const target = prng.pick(leader.status().confState.voters);
-      if (target !== leader.id) this.tryPropose(() => leader.transferLeader(target)) && this.counters.transfers++;
+      if (target !== leader.id)
+        this.tryPropose(() => leader.transferLeader(target)) && this.counters.transfers++;
     }
     if (prng.chance(0.01)) {
       const change = nextJoinerChange(leader.status().confState);
       // A leader never removes itself (FINDINGS.md F3): it hands leadership over instead.
       if (change.type === 'removeNode' && change.nodeId === leader.id) {
         const others = leader.status().confState.voters.filter((id) => id !== leader.id);
-        if (others.length > 0 && this.tryPropose(() => leader.transferLeader(prng.pick(others)))) this.counters.transfers++;
-      } else if (this.tryPropose(() => leader.proposeConfChange(change))) this.counters.confChanges++;
+        if (others.length > 0 && this.tryPropose(() => leader.transferLeader(prng.pick(others))))
+          this.counters.transfers++;
+      } else if (this.tryPropose(() => leader.proposeConfChange(change)))
+        this.counters.confChanges++;
     }
   }
 
@@ -199,7 +256,12 @@ class StressCluster {
       return true;
     } catch (error) {
       const code = (error as { code?: string }).code;
-      assert.ok(code === 'CAIRN_ERR_CONFLICT' || code === 'CAIRN_ERR_PROPOSAL_DROPPED' || code === 'CAIRN_ERR_LIMIT_EXCEEDED', `unexpected ${String(error)}`);
+      assert.ok(
+        code === 'CAIRN_ERR_CONFLICT' ||
+          code === 'CAIRN_ERR_PROPOSAL_DROPPED' ||
+          code === 'CAIRN_ERR_LIMIT_EXCEEDED',
+        `unexpected ${String(error)}`,
+      );
       return false;
     }
   }
@@ -212,7 +274,10 @@ class StressCluster {
 }
 
 /** n4 cycles through learner, voter, removed. */
-function nextJoinerChange(confState: { voters: readonly string[]; learners: readonly string[] }): ConfChange {
+function nextJoinerChange(confState: {
+  voters: readonly string[];
+  learners: readonly string[];
+}): ConfChange {
   if (confState.learners.includes(joiner)) return { type: 'promoteLearner', nodeId: joiner };
   if (confState.voters.includes(joiner)) return { type: 'removeNode', nodeId: joiner };
   return { type: 'addLearner', nodeId: joiner };
@@ -241,8 +306,13 @@ function runSeed(seed: number): StressCluster['counters'] {
     }
     cluster.step();
     const leaderStatus = cluster.leader()?.node?.status();
-    const members = leaderStatus === undefined ? [] : [...leaderStatus.confState.voters, ...leaderStatus.confState.learners];
-    converged = leaderStatus !== undefined && members.every((id) => cluster.members.get(id)?.appliedIndex === leaderStatus.applied);
+    const members =
+      leaderStatus === undefined
+        ? []
+        : [...leaderStatus.confState.voters, ...leaderStatus.confState.learners];
+    converged =
+      leaderStatus !== undefined &&
+      members.every((id) => cluster.members.get(id)?.appliedIndex === leaderStatus.applied);
   }
   assert.ok(committedAfterHeal, `seed ${seed}: nothing committed after healing`);
   assert.ok(converged, `seed ${seed}: members did not converge`);
@@ -250,7 +320,14 @@ function runSeed(seed: number): StressCluster['counters'] {
 }
 
 test('randomized faults with an asynchronous driver keep Raft safe and live', () => {
-  const totals = { leaders: 0, crashes: 0, snapshotsSent: 0, applied: 0, confChanges: 0, transfers: 0 };
+  const totals = {
+    leaders: 0,
+    crashes: 0,
+    snapshotsSent: 0,
+    applied: 0,
+    confChanges: 0,
+    transfers: 0,
+  };
   // STRESS_FROM / STRESS_SEEDS run other seeds by hand (e.g. thousands, when hunting bugs).
   const from = Number(process.env['STRESS_FROM'] ?? 1);
   const count = Number(process.env['STRESS_SEEDS'] ?? 40);

@@ -10,16 +10,24 @@ import { CairnClient, parseEndpoints } from '../../src/client/index.js';
 import { TestCluster, deterministicBytes } from '../cluster/harness.js';
 
 const entry = new URL('../../bin/run.js', import.meta.url).pathname;
-const test = suite<{ cluster?: TestCluster; written: Map<string, string> }>('drain', { written: new Map() });
+const test = suite<{ cluster?: TestCluster; written: Map<string, string> }>('drain', {
+  written: new Map(),
+});
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
 async function inventory(address: string): Promise<string[]> {
-  const client = new CairnClient({ endpoints: parseEndpoints(address), retryAttemptsMax: 2, requestTimeoutMilliseconds: 30_000 });
+  const client = new CairnClient({
+    endpoints: parseEndpoints(address),
+    retryAttemptsMax: 2,
+    requestTimeoutMilliseconds: 30_000,
+  });
   try {
-    return ((await client.requestJson('GET', '/v1/node/maintenance/inventory')) as { chunks: string[] }).chunks;
+    return (
+      (await client.requestJson('GET', '/v1/node/maintenance/inventory')) as { chunks: string[] }
+    ).chunks;
   } finally {
     await client.close();
   }
@@ -49,17 +57,35 @@ test('remove drains a live member first; afterwards the others hold R copies of 
   }
   const leader = await cluster.waitForLeader();
   const leaving = ['n4', 'n3'].find((name) => name !== leader) as string;
-  const before = (await inventory(cluster.node(leaving).clientAddress)).filter((id) => chunkIds.has(id));
+  const before = (await inventory(cluster.node(leaving).clientAddress)).filter((id) =>
+    chunkIds.has(id),
+  );
   assert.ok(before.length > 10, `the leaving node holds data (${before.length} chunks)`);
-  const removed = spawnSync(process.execPath, [entry, 'remove', leaving, '--timeout', '120', '--json'], { encoding: 'utf8', timeout: 180_000, env: { ...process.env, NO_COLOR: '1', CAIRN_ENDPOINTS: cluster.endpoints(cluster.running()) } });
+  const removed = spawnSync(
+    process.execPath,
+    [entry, 'remove', leaving, '--timeout', '120', '--json'],
+    {
+      encoding: 'utf8',
+      timeout: 180_000,
+      env: { ...process.env, NO_COLOR: '1', CAIRN_ENDPOINTS: cluster.endpoints(cluster.running()) },
+    },
+  );
   assert.is(removed.status, 0, removed.stderr);
   const status = await cluster.status(cluster.running().filter((node) => node.name !== leaving));
-  assert.not.ok(status.members.some((member) => member.id === leaving), 'the drained member is gone');
+  assert.not.ok(
+    status.members.some((member) => member.id === leaving),
+    'the drained member is gone',
+  );
   await cluster.kill(leaving);
   const remaining = cluster.running();
   const counts = new Map([...chunkIds].map((id) => [id, 0]));
-  for (const node of remaining) for (const id of await inventory(node.clientAddress)) if (counts.has(id)) counts.set(id, (counts.get(id) as number) + 1);
-  assert.ok([...counts.values()].every((count) => count === 3), `R copies on the 3 others: ${[...counts.values()].join(',')}`);
+  for (const node of remaining)
+    for (const id of await inventory(node.clientAddress))
+      if (counts.has(id)) counts.set(id, (counts.get(id) as number) + 1);
+  assert.ok(
+    [...counts.values()].every((count) => count === 3),
+    `R copies on the 3 others: ${[...counts.values()].join(',')}`,
+  );
   const reader = cluster.client(remaining);
   try {
     for (const [key, expected] of context.written) {

@@ -37,9 +37,14 @@ function sizeOf(index: number): number {
 }
 
 /** The CLI without blocking this process (client loops keep running meanwhile). */
-function cli(cluster: TestCluster, args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  cluster: TestCluster,
+  args: readonly string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [entry, ...args], { env: { ...process.env, NO_COLOR: '1', CAIRN_ENDPOINTS: cluster.endpoints(cluster.running()) } });
+    const child = spawn(process.execPath, [entry, ...args], {
+      env: { ...process.env, NO_COLOR: '1', CAIRN_ENDPOINTS: cluster.endpoints(cluster.running()) },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (piece: Buffer) => (stdout += piece.toString('utf8')));
@@ -52,8 +57,17 @@ function cli(cluster: TestCluster, args: readonly string[]): Promise<{ code: num
   });
 }
 
-async function nodeJson(address: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-  const client = new CairnClient({ endpoints: parseEndpoints(address), retryAttemptsMax: 2, requestTimeoutMilliseconds: 60_000 });
+async function nodeJson(
+  address: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const client = new CairnClient({
+    endpoints: parseEndpoints(address),
+    retryAttemptsMax: 2,
+    requestTimeoutMilliseconds: 60_000,
+  });
   try {
     return await client.requestJson(method, path, body, { idempotent: true });
   } finally {
@@ -62,12 +76,20 @@ async function nodeJson(address: string, method: 'GET' | 'POST', path: string, b
 }
 
 async function inventory(address: string): Promise<Set<string>> {
-  const page = (await nodeJson(address, 'GET', '/v1/node/maintenance/inventory')) as { chunks: string[]; nextAfter: string | null };
+  const page = (await nodeJson(address, 'GET', '/v1/node/maintenance/inventory')) as {
+    chunks: string[];
+    nextAfter: string | null;
+  };
   assert.is(page.nextAfter, null, 'one page holds the test inventory');
   return new Set(page.chunks);
 }
 
-async function putAll(client: CairnClient, written: Map<string, string>, prefix: string, indexes: readonly number[]): Promise<void> {
+async function putAll(
+  client: CairnClient,
+  written: Map<string, string>,
+  prefix: string,
+  indexes: readonly number[],
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < indexes.length) {
@@ -107,19 +129,33 @@ function referencedChunkIds(written: Map<string, string>): Set<string> {
     const index = Number(key.slice(key.lastIndexOf('/') + 1));
     const bytes = deterministicBytes(index + 1, sizeOf(index));
     if (bytes.length <= limits.objectInlineBytesMax) continue;
-    for (let start = 0; start < bytes.length; start += limits.chunkSizeBytes) ids.add(sha256(bytes.subarray(start, start + limits.chunkSizeBytes)));
+    for (let start = 0; start < bytes.length; start += limits.chunkSizeBytes)
+      ids.add(sha256(bytes.subarray(start, start + limits.chunkSizeBytes)));
   }
   return ids;
 }
 
 /** Copies on `nodes` of each chunk the written objects reference (chunks of failed puts are garbage, not counted). */
-async function copiesPerChunk(cluster: TestCluster, nodes: readonly string[], written: Map<string, string>): Promise<Map<string, number>> {
+async function copiesPerChunk(
+  cluster: TestCluster,
+  nodes: readonly string[],
+  written: Map<string, string>,
+): Promise<Map<string, number>> {
   const counts = new Map([...referencedChunkIds(written)].map((id) => [id, 0]));
-  for (const name of nodes) for (const sha of await inventory(cluster.node(name).clientAddress)) if (counts.has(sha)) counts.set(sha, (counts.get(sha) as number) + 1);
+  for (const name of nodes)
+    for (const sha of await inventory(cluster.node(name).clientAddress))
+      if (counts.has(sha)) counts.set(sha, (counts.get(sha) as number) + 1);
   return counts;
 }
 
-async function rebalanceStatus(cluster: TestCluster): Promise<{ currentEpoch: number; settledEpoch: number; state: string; chunksCopied: number; surplusRemoved: number; passes: number }> {
+async function rebalanceStatus(cluster: TestCluster): Promise<{
+  currentEpoch: number;
+  settledEpoch: number;
+  state: string;
+  chunksCopied: number;
+  surplusRemoved: number;
+  passes: number;
+}> {
   const client = cluster.client(cluster.running());
   try {
     return (await client.requestJson('GET', '/v1/cluster/rebalance')) as never;
@@ -140,7 +176,12 @@ test(`${objectCount} objects of mixed sizes on 3 nodes`, async (context) => {
   const cluster = context.cluster as TestCluster;
   const client = cluster.client();
   try {
-    await putAll(client, context.written, 'data', Array.from({ length: objectCount }, (_, index) => index));
+    await putAll(
+      client,
+      context.written,
+      'data',
+      Array.from({ length: objectCount }, (_, index) => index),
+    );
   } finally {
     await client.close();
   }
@@ -158,7 +199,12 @@ test('a 4th node joins; the dry run shows about 1/4 of the data moving to it', a
   assert.is(joined.code, 0, joined.stderr);
   const dry = await cli(cluster, ['rebalance', '--dry-run', '--rate', '10MiB', '--json']);
   assert.is(dry.code, 0, dry.stderr);
-  const plan = JSON.parse(dry.stdout) as { members: { memberId: string; chunksIn: number; chunksOut: number; bytesIn: number }[]; movedShare: number; estimatedSeconds: number; bytesMoved: number };
+  const plan = JSON.parse(dry.stdout) as {
+    members: { memberId: string; chunksIn: number; chunksOut: number; bytesIn: number }[];
+    movedShare: number;
+    estimatedSeconds: number;
+    bytesMoved: number;
+  };
   const n4 = plan.members.find((member) => member.memberId === 'n4');
   assert.ok(n4 !== undefined && n4.chunksIn > 0 && n4.chunksOut === 0, 'n4 only receives');
   assert.ok(plan.movedShare > 0.15 && plan.movedShare < 0.35, `moved share ${plan.movedShare}`);
@@ -207,7 +253,11 @@ test('rebalance under read/write traffic, leader killed and restarted mid-way: z
     assert.is(before.state, 'paused');
     assert.is(before.chunksCopied, 0, 'nothing moved while paused');
     const run = cli(cluster, ['rebalance', '--rate', '5MiB', '--timeout', '240', '--json']);
-    await waitFor('copies under way', async () => (await rebalanceStatus(cluster)).chunksCopied > 5, { timeoutMilliseconds: 60_000, intervalMilliseconds: 200 });
+    await waitFor(
+      'copies under way',
+      async () => (await rebalanceStatus(cluster)).chunksCopied > 5,
+      { timeoutMilliseconds: 60_000, intervalMilliseconds: 200 },
+    );
     const leader = await cluster.waitForLeader();
     await cluster.kill(leader);
     await cluster.restart(leader);
@@ -222,8 +272,13 @@ test('rebalance under read/write traffic, leader killed and restarted mid-way: z
     await traffic.close();
   }
   assert.equal(readFailures, [], `failed reads (of ${reads})`);
-  assert.ok(reads > 5, `reads during the rebalance: ${reads}, slowest ${readMillisecondsMax.toFixed(0)} ms`);
-  console.log(`  (${reads} reads during the rebalance, slowest ${readMillisecondsMax.toFixed(0)} ms; ${writeFailures} failed puts: ${[...writeErrors].join(' | ')})`);
+  assert.ok(
+    reads > 5,
+    `reads during the rebalance: ${reads}, slowest ${readMillisecondsMax.toFixed(0)} ms`,
+  );
+  console.log(
+    `  (${reads} reads during the rebalance, slowest ${readMillisecondsMax.toFixed(0)} ms; ${writeFailures} failed puts: ${[...writeErrors].join(' | ')})`,
+  );
   // A put stores a chunk on all R replicas before it commits: while the killed node is down, puts placed on it fail.
   assert.ok(writeFailures <= 20, `puts failed: ${writeFailures}: ${[...writeErrors].join(' | ')}`);
   const client = cluster.client();
@@ -233,13 +288,27 @@ test('rebalance under read/write traffic, leader killed and restarted mid-way: z
     await client.close();
   }
   // Surplus copies go after settling: then every chunk has exactly R copies, and the 4 nodes hold 3/4 each.
-  const counts = await waitFor('surplus copies removed', async () => {
-    const seen = await copiesPerChunk(cluster, ['n1', 'n2', 'n3', 'n4'], context.written);
-    return [...seen.values()].every((count) => count === 3) ? seen : undefined;
-  }, { timeoutMilliseconds: 60_000, intervalMilliseconds: 500 });
-  const perNode = await Promise.all(['n1', 'n2', 'n3', 'n4'].map(async (name) => [...(await inventory(cluster.node(name).clientAddress))].filter((id) => counts.has(id)).length));
+  const counts = await waitFor(
+    'surplus copies removed',
+    async () => {
+      const seen = await copiesPerChunk(cluster, ['n1', 'n2', 'n3', 'n4'], context.written);
+      return [...seen.values()].every((count) => count === 3) ? seen : undefined;
+    },
+    { timeoutMilliseconds: 60_000, intervalMilliseconds: 500 },
+  );
+  const perNode = await Promise.all(
+    ['n1', 'n2', 'n3', 'n4'].map(
+      async (name) =>
+        [...(await inventory(cluster.node(name).clientAddress))].filter((id) => counts.has(id))
+          .length,
+    ),
+  );
   const mean = (counts.size * 3) / 4;
-  for (const count of perNode) assert.ok(Math.abs(count - mean) / mean < 0.2, `per-node chunks ${perNode.join(', ')} vs mean ${mean}`);
+  for (const count of perNode)
+    assert.ok(
+      Math.abs(count - mean) / mean < 0.2,
+      `per-node chunks ${perNode.join(', ')} vs mean ${mean}`,
+    );
 });
 
 test('flipped bytes and deleted chunk files on one node: scrub and repair restore R good copies', async (context) => {
@@ -258,8 +327,16 @@ test('flipped bytes and deleted chunk files on one node: scrub and repair restor
   for (const file of deleted) unlinkSync(file);
   const scrub = await cli(cluster, ['scrub', '--node', 'n2', '--json']);
   assert.is(scrub.code, 0, scrub.stderr);
-  const report = (JSON.parse(scrub.stdout) as { nodes: { corrupt: string[]; missing: number; refetched: number }[] }).nodes[0];
-  assert.equal([...(report?.corrupt ?? [])].sort(), flipped.map((file) => file.slice(-64)).sort(), 'scrub found exactly the flipped copies');
+  const report = (
+    JSON.parse(scrub.stdout) as {
+      nodes: { corrupt: string[]; missing: number; refetched: number }[];
+    }
+  ).nodes[0];
+  assert.equal(
+    [...(report?.corrupt ?? [])].sort(),
+    flipped.map((file) => file.slice(-64)).sort(),
+    'scrub found exactly the flipped copies',
+  );
   assert.is(report?.missing, 10);
   assert.is(report?.refetched, 10);
   // Now on another node, deletions only, found by repair (the leader's inventory check).
@@ -272,10 +349,17 @@ test('flipped bytes and deleted chunk files on one node: scrub and repair restor
   assert.is(repaired.copiesMissing, 7);
   assert.is(repaired.copiesRestored, 7);
   const counts = await copiesPerChunk(cluster, ['n1', 'n2', 'n3', 'n4'], context.written);
-  assert.ok([...counts.values()].every((count) => count === 3), 'R copies of every chunk');
+  assert.ok(
+    [...counts.values()].every((count) => count === 3),
+    'R copies of every chunk',
+  );
   const again = await cli(cluster, ['scrub', '--json']);
-  const nodes = (JSON.parse(again.stdout) as { nodes: { corrupt: string[]; missing: number }[] }).nodes;
-  assert.ok(nodes.every((node) => node.corrupt.length === 0 && node.missing === 0), 'a second scrub finds nothing');
+  const nodes = (JSON.parse(again.stdout) as { nodes: { corrupt: string[]; missing: number }[] })
+    .nodes;
+  assert.ok(
+    nodes.every((node) => node.corrupt.length === 0 && node.missing === 0),
+    'a second scrub finds nothing',
+  );
 });
 
 test('a dead node is removed with --dead: every object still has R copies and reads back', async (context) => {
@@ -287,7 +371,10 @@ test('a dead node is removed with --dead: every object still has R copies and re
   assert.is(removed.code, 0, removed.stderr);
   const survivors = ['n1', 'n2', 'n3', 'n4'].filter((name) => name !== dead);
   const counts = await copiesPerChunk(cluster, survivors, context.written);
-  assert.ok([...counts.values()].every((count) => count === 3), 'R copies on the survivors');
+  assert.ok(
+    [...counts.values()].every((count) => count === 3),
+    'R copies on the survivors',
+  );
   const client = cluster.client(cluster.running());
   try {
     await verifyAll(client, context.written);
@@ -299,7 +386,9 @@ test('a dead node is removed with --dead: every object still has R copies and re
 test('garbage: chunks of deleted objects go after the grace period, referenced ones stay', async (context) => {
   const cluster = context.cluster as TestCluster;
   const client = cluster.client(cluster.running());
-  const doomed = [...context.written.keys()].filter((key) => key.startsWith('during/')).slice(0, 20);
+  const doomed = [...context.written.keys()]
+    .filter((key) => key.startsWith('during/'))
+    .slice(0, 20);
   try {
     for (const key of doomed) {
       await client.deleteObject(key);
@@ -307,11 +396,20 @@ test('garbage: chunks of deleted objects go after the grace period, referenced o
     }
     const kept = await cli(cluster, ['repair', '--gc', '--json']);
     assert.is(kept.code, 0, kept.stderr);
-    assert.is((JSON.parse(kept.stdout) as { garbage: { removed: number } }).garbage.removed, 0, 'young garbage is kept (grace 1 h)');
+    assert.is(
+      (JSON.parse(kept.stdout) as { garbage: { removed: number } }).garbage.removed,
+      0,
+      'young garbage is kept (grace 1 h)',
+    );
     const collected = await cli(cluster, ['repair', '--gc', '--gc-grace', '0', '--json']);
     assert.is(collected.code, 0, collected.stderr);
-    const garbage = (JSON.parse(collected.stdout) as { garbage: { removed: number; candidates: number } }).garbage;
-    assert.ok(garbage.removed > 0 && garbage.removed === garbage.candidates, JSON.stringify(garbage));
+    const garbage = (
+      JSON.parse(collected.stdout) as { garbage: { removed: number; candidates: number } }
+    ).garbage;
+    assert.ok(
+      garbage.removed > 0 && garbage.removed === garbage.candidates,
+      JSON.stringify(garbage),
+    );
     await verifyAll(client, context.written);
   } finally {
     await client.close();
@@ -321,7 +419,10 @@ test('garbage: chunks of deleted objects go after the grace period, referenced o
 function chunkFiles(dataDirectory: string): string[] {
   const files: string[] = [];
   const base = join(dataDirectory, 'chunks');
-  for (const first of readdirSync(base)) for (const second of readdirSync(join(base, first))) for (const name of readdirSync(join(base, first, second))) files.push(join(base, first, second, name));
+  for (const first of readdirSync(base))
+    for (const second of readdirSync(join(base, first)))
+      for (const name of readdirSync(join(base, first, second)))
+        files.push(join(base, first, second, name));
   return files.sort();
 }
 

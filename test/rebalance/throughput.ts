@@ -12,7 +12,12 @@ const rate = process.env['RATE'] ?? '0';
 const entry = new URL('../../bin/run.js', import.meta.url).pathname;
 
 function cli(cluster: TestCluster, args: readonly string[]): string {
-  const result = spawnSync(process.execPath, [entry, ...args], { encoding: 'utf8', timeout: 3_600_000, env: { ...process.env, NO_COLOR: '1', CAIRN_ENDPOINTS: cluster.endpoints(cluster.running()) }, maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(process.execPath, [entry, ...args], {
+    encoding: 'utf8',
+    timeout: 3_600_000,
+    env: { ...process.env, NO_COLOR: '1', CAIRN_ENDPOINTS: cluster.endpoints(cluster.running()) },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.status !== 0) throw new Error(`cairn ${args.join(' ')}: ${result.stderr}`);
   return result.stdout;
 }
@@ -26,7 +31,10 @@ try {
   const worker = async (): Promise<void> => {
     while (next < objects) {
       const index = next++;
-      await client.putObject(`bulk/${index}`, deterministicBytes(index + 1, objectMebibytes * 1024 * 1024));
+      await client.putObject(
+        `bulk/${index}`,
+        deterministicBytes(index + 1, objectMebibytes * 1024 * 1024),
+      );
     }
   };
   await Promise.all([worker(), worker()]);
@@ -36,12 +44,30 @@ try {
   cli(cluster, ['rebalance', '--pause']);
   const fourth = await cluster.addNode();
   cli(cluster, ['join', '--node', fourth.clientAddress]);
-  const plan = JSON.parse(cli(cluster, ['rebalance', '--dry-run', '--json'])) as { bytesMoved: number; copiesMoved: number; movedShare: number };
+  const plan = JSON.parse(cli(cluster, ['rebalance', '--dry-run', '--json'])) as {
+    bytesMoved: number;
+    copiesMoved: number;
+    movedShare: number;
+  };
   const started = performance.now();
-  const final = JSON.parse(cli(cluster, ['rebalance', '--rate', rate, '--json'])) as { settledEpoch: number; currentEpoch: number };
+  const final = JSON.parse(cli(cluster, ['rebalance', '--rate', rate, '--json'])) as {
+    settledEpoch: number;
+    currentEpoch: number;
+  };
   const seconds = (performance.now() - started) / 1000;
   const mebibytes = plan.bytesMoved / 1024 / 1024;
-  console.log(JSON.stringify({ totalMebibytes, rate, copiesMoved: plan.copiesMoved, movedMebibytes: Math.round(mebibytes), movedShare: plan.movedShare.toFixed(3), seconds: seconds.toFixed(1), mebibytesPerSecond: (mebibytes / seconds).toFixed(1), settled: final.settledEpoch === final.currentEpoch }));
+  console.log(
+    JSON.stringify({
+      totalMebibytes,
+      rate,
+      copiesMoved: plan.copiesMoved,
+      movedMebibytes: Math.round(mebibytes),
+      movedShare: plan.movedShare.toFixed(3),
+      seconds: seconds.toFixed(1),
+      mebibytesPerSecond: (mebibytes / seconds).toFixed(1),
+      settled: final.settledEpoch === final.currentEpoch,
+    }),
+  );
 } finally {
   await cluster.destroy();
 }

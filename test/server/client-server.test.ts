@@ -9,7 +9,9 @@ import type { NodeApi } from '../../src/node/api.js';
 import { createClientServer } from '../../src/server/client-server.js';
 
 function listen(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  );
 }
 
 async function closedPort(): Promise<number> {
@@ -42,9 +44,18 @@ test('a write forwarded to a leader that is gone fails as UNAVAILABLE and closes
   const server = createClientServer(node);
   const port = await listen(server);
   // One connection, so the second request can only use the connection the first one used.
-  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1, headersTimeout: 10_000, bodyTimeout: 10_000 });
+  const pool = new Pool(`http://127.0.0.1:${port}`, {
+    connections: 1,
+    headersTimeout: 10_000,
+    bodyTimeout: 10_000,
+  });
   try {
-    const put = await pool.request({ method: 'PUT', path: '/v1/objects/k', body: Readable.from(body()), headers: { 'content-type': 'application/octet-stream', 'content-length': '2000' } });
+    const put = await pool.request({
+      method: 'PUT',
+      path: '/v1/objects/k',
+      body: Readable.from(body()),
+      headers: { 'content-type': 'application/octet-stream', 'content-length': '2000' },
+    });
     const answer = (await put.body.json()) as { error: { code: string } };
     assert.is(put.statusCode, 503);
     assert.is(answer.error.code, 'UNAVAILABLE', 'retryable, not an internal error');

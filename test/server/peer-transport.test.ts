@@ -8,21 +8,45 @@ import { PeerTransport } from '../../src/server/peer-transport.js';
 import { closeServer, listenOn, waitFor } from '../helpers/wait.js';
 
 function heartbeat(to: string, term: number): Message {
-  return { groupId: 'meta', type: 'heartbeat', from: 'n1', to, term, logTerm: 0, index: 0, entries: [], commit: term, reject: false, rejectHint: 0 };
+  return {
+    groupId: 'meta',
+    type: 'heartbeat',
+    from: 'n1',
+    to,
+    term,
+    logTerm: 0,
+    index: 0,
+    entries: [],
+    commit: term,
+    reject: false,
+    rejectHint: 0,
+  };
 }
 
 test('messages reach the peer, in order, batched while a request is in flight', async () => {
   const received: Message[] = [];
-  const server = createPeerServer({ clusterId: () => 'c1', onMessages: (messages) => received.push(...messages) });
+  const server = createPeerServer({
+    clusterId: () => 'c1',
+    onMessages: (messages) => received.push(...messages),
+  });
   const address = await listenOn(server);
   const unreachable: string[] = [];
-  const transport = new PeerTransport({ clusterId: () => 'c1', onUnreachable: (peer) => unreachable.push(peer) });
+  const transport = new PeerTransport({
+    clusterId: () => 'c1',
+    onUnreachable: (peer) => unreachable.push(peer),
+  });
   transport.setPeerAddress('n2', address);
   try {
     for (let term = 1; term <= 200; term++) transport.send([heartbeat('n2', term)]);
     await waitFor('all 200 messages', () => received.length === 200);
-    assert.equal(received.map((message) => message.term), Array.from({ length: 200 }, (_, index) => index + 1));
-    assert.ok(transport.statistics.requestsSent < 200, `batched: ${transport.statistics.requestsSent} requests for 200 messages`);
+    assert.equal(
+      received.map((message) => message.term),
+      Array.from({ length: 200 }, (_, index) => index + 1),
+    );
+    assert.ok(
+      transport.statistics.requestsSent < 200,
+      `batched: ${transport.statistics.requestsSent} requests for 200 messages`,
+    );
     assert.equal(unreachable, []);
   } finally {
     await transport.close();
@@ -32,10 +56,16 @@ test('messages reach the peer, in order, batched while a request is in flight', 
 
 test('a peer of another cluster refuses the batch and is reported unreachable', async () => {
   const received: Message[] = [];
-  const server = createPeerServer({ clusterId: () => 'other-cluster', onMessages: (messages) => received.push(...messages) });
+  const server = createPeerServer({
+    clusterId: () => 'other-cluster',
+    onMessages: (messages) => received.push(...messages),
+  });
   const address = await listenOn(server);
   const unreachable: string[] = [];
-  const transport = new PeerTransport({ clusterId: () => 'c1', onUnreachable: (peer) => unreachable.push(peer) });
+  const transport = new PeerTransport({
+    clusterId: () => 'c1',
+    onUnreachable: (peer) => unreachable.push(peer),
+  });
   transport.setPeerAddress('n2', address);
   try {
     transport.send([heartbeat('n2', 1)]);
@@ -53,7 +83,10 @@ test('a peer that is down is reported unreachable and its messages dropped', asy
   const address = await listenOn(server);
   await closeServer(server); // the port is now closed
   const unreachable: string[] = [];
-  const transport = new PeerTransport({ clusterId: () => 'c1', onUnreachable: (peer) => unreachable.push(peer) });
+  const transport = new PeerTransport({
+    clusterId: () => 'c1',
+    onUnreachable: (peer) => unreachable.push(peer),
+  });
   transport.setPeerAddress('n3', address);
   try {
     transport.send([heartbeat('n3', 1), heartbeat('n3', 2)]);
@@ -68,17 +101,34 @@ test('a peer that is down is reported unreachable and its messages dropped', asy
 
 test('a snapshot above the batch body limit travels alone and is accepted', async () => {
   const received: Message[] = [];
-  const server = createPeerServer({ clusterId: () => 'c1', onMessages: (messages) => received.push(...messages) });
+  const server = createPeerServer({
+    clusterId: () => 'c1',
+    onMessages: (messages) => received.push(...messages),
+  });
   const address = await listenOn(server);
   const reports: boolean[] = [];
-  const transport = new PeerTransport({ clusterId: () => 'c1', onUnreachable: () => undefined, onSnapshotReport: (_peer, delivered) => reports.push(delivered) });
+  const transport = new PeerTransport({
+    clusterId: () => 'c1',
+    onUnreachable: () => undefined,
+    onSnapshotReport: (_peer, delivered) => reports.push(delivered),
+  });
   transport.setPeerAddress('n2', address);
   const data = new Uint8Array(9 * 1024 * 1024).fill(7);
-  const snapshot: Message = { ...heartbeat('n2', 5), type: 'snapshot', snapshot: { metadata: { index: 10, term: 5, confState: { voters: ['n1', 'n2'], learners: [] } }, data } };
+  const snapshot: Message = {
+    ...heartbeat('n2', 5),
+    type: 'snapshot',
+    snapshot: {
+      metadata: { index: 10, term: 5, confState: { voters: ['n1', 'n2'], learners: [] } },
+      data,
+    },
+  };
   try {
     transport.send([heartbeat('n2', 4), snapshot, heartbeat('n2', 6)]);
     await waitFor('three messages', () => received.length === 3, { timeoutMilliseconds: 20_000 });
-    assert.equal(received.map((message) => message.type), ['heartbeat', 'snapshot', 'heartbeat']);
+    assert.equal(
+      received.map((message) => message.type),
+      ['heartbeat', 'snapshot', 'heartbeat'],
+    );
     assert.is(received[1]?.snapshot?.data.length, data.length);
     assert.equal(reports, [true]);
   } finally {

@@ -8,10 +8,14 @@ import { RaftLog } from '../../src/raft/log.js';
 import { assert } from '../../src/util/assert.js';
 
 export const knownBugs = {
-  'vote-without-log-check': 'grant votes without checking that the candidate log is up to date (RaftLog.isUpToDate always true)',
-  'commit-previous-term': 'commit an entry of an earlier term by counting replicas (RaftLog.maybeCommit without the term check)',
-  'ack-before-sync': 'the driver ignores mustSync: votes and append acknowledgements leave before the disk sync',
-  'reply-before-commit': 'the driver acknowledges a write once the leader has it on its own disk, before it commits',
+  'vote-without-log-check':
+    'grant votes without checking that the candidate log is up to date (RaftLog.isUpToDate always true)',
+  'commit-previous-term':
+    'commit an entry of an earlier term by counting replicas (RaftLog.maybeCommit without the term check)',
+  'ack-before-sync':
+    'the driver ignores mustSync: votes and append acknowledgements leave before the disk sync',
+  'reply-before-commit':
+    'the driver acknowledges a write once the leader has it on its own disk, before it commits',
   'stale-local-read': 'the driver answers reads from its local state without ReadIndex',
 } as const;
 
@@ -21,7 +25,10 @@ export function parseBugs(text: string | undefined): Set<BugName> {
   const bugs = new Set<BugName>();
   if (text === undefined || text.trim() === '') return bugs;
   for (const name of text.split(',').map((part) => part.trim())) {
-    assert(name in knownBugs, `unknown bug ${JSON.stringify(name)}; known: ${Object.keys(knownBugs).join(', ')}`);
+    assert(
+      name in knownBugs,
+      `unknown bug ${JSON.stringify(name)}; known: ${Object.keys(knownBugs).join(', ')}`,
+    );
     bugs.add(name as BugName);
   }
   return bugs;

@@ -61,7 +61,20 @@ export function configFromSeed(seed: number, overrides: ConfigOverrides = {}): S
   const nodeIds = Array.from({ length: nodeCount }, (_, index) => `n${index + 1}`);
   const voterCount = Math.min(nodeCount, limits.raftVotersMax, prng.pick([1, 3, 3, 5, 5, 5]));
   const enabled = new Set<string>();
-  for (const kind of ['drop', 'delay', 'reorder', 'duplicate', 'partition', 'crash', 'torn', 'membership', 'transfer', 'snapshot', 'pause', 'skew']) {
+  for (const kind of [
+    'drop',
+    'delay',
+    'reorder',
+    'duplicate',
+    'partition',
+    'crash',
+    'torn',
+    'membership',
+    'transfer',
+    'snapshot',
+    'pause',
+    'skew',
+  ]) {
     if (prng.chance(0.5)) enabled.add(kind);
   }
   // Nodes beyond the initial voters are spares (membership on) or learners.
@@ -92,7 +105,8 @@ export function configFromSeed(seed: number, overrides: ConfigOverrides = {}): S
       pauseProbability: enabled.has('pause') ? prng.pick([0.005, 0.02, 0.05]) : 0,
       restartProbability: prng.pick([0.03, 0.1, 0.3]),
       tornWrites: enabled.has('torn'),
-      membershipProbability: enabled.has('membership') && nodeCount > 1 ? prng.pick([0.01, 0.03, 0.08]) : 0,
+      membershipProbability:
+        enabled.has('membership') && nodeCount > 1 ? prng.pick([0.01, 0.03, 0.08]) : 0,
       transferProbability: enabled.has('transfer') ? prng.pick([0.005, 0.02, 0.05]) : 0,
     },
     tuning: {

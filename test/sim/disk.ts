@@ -61,7 +61,12 @@ export class SimDisk {
   }
 
   /** The application snapshotted its state at `index`: written and synced at once, then the log compacted to `compactIndex`. */
-  snapshotAndCompact(index: number, confState: ConfState, data: Uint8Array, compactIndex: number): void {
+  snapshotAndCompact(
+    index: number,
+    confState: ConfState,
+    data: Uint8Array,
+    compactIndex: number,
+  ): void {
     assert(compactIndex <= index, 'compact only what the snapshot covers');
     this.sync();
     this.durable.createSnapshot(index, confState, data);
@@ -88,13 +93,17 @@ function applyRecord(storage: MemoryLogStorage, record: JournalRecord): void {
   switch (record.kind) {
     case 'hardState':
       // A snapshot applied later in the journal may already have raised commit.
-      storage.setHardState({ ...record.hardState, commit: Math.max(record.hardState.commit, storage.hardStateValue().commit) });
+      storage.setHardState({
+        ...record.hardState,
+        commit: Math.max(record.hardState.commit, storage.hardStateValue().commit),
+      });
       return;
     case 'entries':
       storage.append(record.entries);
       return;
     case 'snapshot':
-      if (record.snapshot.metadata.index >= storage.snapshot().metadata.index) storage.applySnapshot(record.snapshot);
+      if (record.snapshot.metadata.index >= storage.snapshot().metadata.index)
+        storage.applySnapshot(record.snapshot);
       return;
   }
 }
@@ -111,14 +120,24 @@ export function copyStorage(source: MemoryLogStorage): MemoryLogStorage {
   if (keptBelowSnapshot) {
     const compactedTerm = source.term(first - 1);
     assert(compactedTerm !== undefined, 'the compaction point has a term');
-    copy.applySnapshot({ metadata: { ...snapshot.metadata, index: first - 1, term: compactedTerm }, data: snapshot.data });
+    copy.applySnapshot({
+      metadata: { ...snapshot.metadata, index: first - 1, term: compactedTerm },
+      data: snapshot.data,
+    });
   } else if (snapshot.metadata.index > 0) {
     copy.applySnapshot(snapshot);
   }
   if (last >= first) copy.append(source.entries(first, last + 1, Number.MAX_SAFE_INTEGER));
   const hardState = source.hardStateValue();
-  copy.setHardState({ ...hardState, commit: Math.max(hardState.commit, copy.hardStateValue().commit) });
-  if (keptBelowSnapshot) copy.createSnapshot(snapshot.metadata.index, snapshot.metadata.confState, snapshot.data);
-  assert(copy.firstIndex() === first && copy.lastIndex() === last, 'the copy holds the same entries');
+  copy.setHardState({
+    ...hardState,
+    commit: Math.max(hardState.commit, copy.hardStateValue().commit),
+  });
+  if (keptBelowSnapshot)
+    copy.createSnapshot(snapshot.metadata.index, snapshot.metadata.confState, snapshot.data);
+  assert(
+    copy.firstIndex() === first && copy.lastIndex() === last,
+    'the copy holds the same entries',
+  );
   return copy;
 }

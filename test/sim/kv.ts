@@ -5,9 +5,20 @@
 import { assert } from '../../src/util/assert.js';
 
 export type KvCommand =
-  | { readonly kind: 'put'; readonly requestId: string; readonly key: string; readonly value: string }
+  | {
+      readonly kind: 'put';
+      readonly requestId: string;
+      readonly key: string;
+      readonly value: string;
+    }
   | { readonly kind: 'delete'; readonly requestId: string; readonly key: string }
-  | { readonly kind: 'cas'; readonly requestId: string; readonly key: string; readonly expected: string | null; readonly value: string };
+  | {
+      readonly kind: 'cas';
+      readonly requestId: string;
+      readonly key: string;
+      readonly expected: string | null;
+      readonly value: string;
+    };
 
 export interface KvResult {
   readonly requestId: string;
@@ -26,7 +37,10 @@ export function encodeCommand(command: KvCommand): Uint8Array {
 export function decodeCommand(data: Uint8Array): KvCommand | null {
   if (data.byteLength === 0) return null;
   const parsed = JSON.parse(decoder.decode(data)) as KvCommand;
-  assert(parsed.kind === 'put' || parsed.kind === 'delete' || parsed.kind === 'cas', 'known command kind');
+  assert(
+    parsed.kind === 'put' || parsed.kind === 'delete' || parsed.kind === 'cas',
+    'known command kind',
+  );
   return parsed;
 }
 

@@ -15,7 +15,12 @@ export interface NetworkFaults {
   reorder: boolean;
 }
 
-export const reliableNetwork: NetworkFaults = { dropProbability: 0, duplicateProbability: 0, delayTicksMax: 0, reorder: false };
+export const reliableNetwork: NetworkFaults = {
+  dropProbability: 0,
+  duplicateProbability: 0,
+  delayTicksMax: 0,
+  reorder: false,
+};
 
 interface InFlight {
   readonly message: Message;
@@ -84,7 +89,12 @@ export class SimNetwork {
 
   private enqueue(message: Message, now: number, duplicate: boolean): void {
     const link = `${message.from}>${message.to}`;
-    let deliverAt = now + 1 + (this.faults.delayTicksMax > 0 ? this.prng.nextIntegerInclusive(0, this.faults.delayTicksMax) : 0);
+    let deliverAt =
+      now +
+      1 +
+      (this.faults.delayTicksMax > 0
+        ? this.prng.nextIntegerInclusive(0, this.faults.delayTicksMax)
+        : 0);
     if (!this.faults.reorder) deliverAt = Math.max(deliverAt, this.linkLastDelivery.get(link) ?? 0);
     this.linkLastDelivery.set(link, deliverAt);
     this.sequence++;
@@ -92,10 +102,14 @@ export class SimNetwork {
   }
 
   /** Messages due at `now` and not held, in delivery order; those on links cut meanwhile are dropped. */
-  takeDue(now: number, isHeld: (message: Message) => boolean = () => false): { message: Message; duplicate: boolean }[] {
+  takeDue(
+    now: number,
+    isHeld: (message: Message) => boolean = () => false,
+  ): { message: Message; duplicate: boolean }[] {
     const due: InFlight[] = [];
     const later: InFlight[] = [];
-    for (const item of this.inFlight) (item.deliverAt <= now && !isHeld(item.message) ? due : later).push(item);
+    for (const item of this.inFlight)
+      (item.deliverAt <= now && !isHeld(item.message) ? due : later).push(item);
     this.inFlight = later;
     due.sort((a, b) => a.deliverAt - b.deliverAt || a.sequence - b.sequence);
     const result: { message: Message; duplicate: boolean }[] = [];

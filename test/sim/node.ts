@@ -9,7 +9,7 @@ import { RaftNode } from '../../src/raft/raft.js';
 import type { ConfState, Entry, Message, NodeId, Ready } from '../../src/raft/types.js';
 import { assert } from '../../src/util/assert.js';
 import type { Prng } from '../../src/util/prng.js';
-import { SimDisk } from './disk.js';
+import type { SimDisk } from './disk.js';
 import { decodeCommand, KvStateMachine } from './kv.js';
 import type { SafetyMonitor } from './safety.js';
 import { SafetyViolation } from './safety.js';
@@ -172,7 +172,8 @@ export class SimNode {
     }
     const commit = log.hardStateValue().commit;
     if (commit > this.commitSeen) {
-      if (ready.hardState !== undefined && raft.status().role === 'leader') this.host.safety.observeLeaderCommit(this.id, ready.hardState.term, commit, log);
+      if (ready.hardState !== undefined && raft.status().role === 'leader')
+        this.host.safety.observeLeaderCommit(this.id, ready.hardState.term, commit, log);
       this.host.safety.observeCommittedRange(this.id, log, this.commitSeen, commit);
       this.commitSeen = commit;
     }
@@ -198,9 +199,17 @@ export class SimNode {
   private applyEntry(entry: Entry): void {
     if (entry.index <= this.appliedIndex) return;
     if (entry.index !== this.appliedIndex + 1) {
-      throw new SafetyViolation('applied in order', `${this.id} applies index ${entry.index} after ${this.appliedIndex}`);
+      throw new SafetyViolation(
+        'applied in order',
+        `${this.id} applies index ${entry.index} after ${this.appliedIndex}`,
+      );
     }
-    this.host.safety.observeCommitted(this.id, this.disk.live.hardStateValue().term, entry, 'applied');
+    this.host.safety.observeCommitted(
+      this.id,
+      this.disk.live.hardStateValue().term,
+      entry,
+      'applied',
+    );
     this.appliedIndex = entry.index;
     this.stats.applied++;
     if (entry.type === 'confChange') {
@@ -210,13 +219,15 @@ export class SimNode {
     const command = decodeCommand(entry.data);
     if (command === null) return;
     const result = this.kv.apply(command);
-    if (this.pendingWrites.delete(result.requestId)) this.host.writeApplied(result.requestId, result.success);
+    if (this.pendingWrites.delete(result.requestId))
+      this.host.writeApplied(result.requestId, result.success);
   }
 
   private answerReads(): void {
     const waiting: PendingRead[] = [];
     for (const read of this.pendingReads) {
-      if (read.index !== null && read.index <= this.appliedIndex) this.host.readAnswered(read.requestId, this.kv.get(read.key));
+      if (read.index !== null && read.index <= this.appliedIndex)
+        this.host.readAnswered(read.requestId, this.kv.get(read.key));
       else waiting.push(read);
     }
     this.pendingReads = waiting;
@@ -229,8 +240,16 @@ export class SimNode {
 
   private maybeSnapshot(): void {
     if (this.appliedIndex - this.snapshotIndex < this.tuning.snapshotEveryEntries) return;
-    const compactIndex = Math.max(this.disk.live.firstIndex() - 1, this.appliedIndex - this.tuning.compactKeepEntries);
-    this.disk.snapshotAndCompact(this.appliedIndex, this.confState, this.kv.serialize(), compactIndex);
+    const compactIndex = Math.max(
+      this.disk.live.firstIndex() - 1,
+      this.appliedIndex - this.tuning.compactKeepEntries,
+    );
+    this.disk.snapshotAndCompact(
+      this.appliedIndex,
+      this.confState,
+      this.kv.serialize(),
+      compactIndex,
+    );
     this.snapshotIndex = this.appliedIndex;
     this.stats.snapshots++;
     this.host.traceLine(`${this.id} snapshot ${this.appliedIndex} compact ${compactIndex}`);

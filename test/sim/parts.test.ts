@@ -55,7 +55,19 @@ test('disk: a snapshot is durable at once and compacts both views', () => {
 });
 
 function message(from: string, to: string, index: number): Message {
-  return { groupId: 'g', type: 'append', from, to, term: 1, logTerm: 1, index, entries: [], commit: 0, reject: false, rejectHint: 0 };
+  return {
+    groupId: 'g',
+    type: 'append',
+    from,
+    to,
+    term: 1,
+    logTerm: 1,
+    index,
+    entries: [],
+    commit: 0,
+    reject: false,
+    rejectHint: 0,
+  };
 }
 
 test('network: a cut link drops, in one direction only; heal restores', () => {
@@ -65,23 +77,38 @@ test('network: a cut link drops, in one direction only; heal restores', () => {
   assert.is(network.send(message('b', 'a', 2), 0), true);
   network.heal();
   assert.is(network.send(message('a', 'b', 3), 0), true);
-  assert.equal(network.takeDue(1).map((item) => item.message.index), [2, 3]);
+  assert.equal(
+    network.takeDue(1).map((item) => item.message.index),
+    [2, 3],
+  );
 });
 
 test('network: without reordering a link is FIFO; with it, delays reorder messages', () => {
   const fifo = new SimNetwork(new Prng(2));
   fifo.faults = { dropProbability: 0, duplicateProbability: 0, delayTicksMax: 8, reorder: false };
   const reordering = new SimNetwork(new Prng(2));
-  reordering.faults = { dropProbability: 0, duplicateProbability: 0, delayTicksMax: 8, reorder: true };
+  reordering.faults = {
+    dropProbability: 0,
+    duplicateProbability: 0,
+    delayTicksMax: 8,
+    reorder: true,
+  };
   for (let index = 1; index <= 50; index++) {
     fifo.send(message('a', 'b', index), index);
     reordering.send(message('a', 'b', index), index);
   }
-  const order = (network: SimNetwork): number[] => network.takeDue(1000).map((item) => item.message.index);
-  assert.equal(order(fifo), Array.from({ length: 50 }, (_, i) => i + 1));
+  const order = (network: SimNetwork): number[] =>
+    network.takeDue(1000).map((item) => item.message.index);
+  assert.equal(
+    order(fifo),
+    Array.from({ length: 50 }, (_, i) => i + 1),
+  );
   const shuffled = order(reordering);
   assert.is(shuffled.length, 50);
-  assert.not.equal(shuffled, Array.from({ length: 50 }, (_, i) => i + 1));
+  assert.not.equal(
+    shuffled,
+    Array.from({ length: 50 }, (_, i) => i + 1),
+  );
 });
 
 test('kv: commands round-trip and cas compares the value', () => {
@@ -89,9 +116,18 @@ test('kv: commands round-trip and cas compares the value', () => {
   const put = decodeCommand(encodeCommand({ kind: 'put', requestId: 'r1', key: 'k', value: 'a' }));
   assert.ok(put !== null);
   machine.apply(put);
-  assert.is(machine.apply({ kind: 'cas', requestId: 'r2', key: 'k', expected: 'b', value: 'c' }).success, false);
-  assert.is(machine.apply({ kind: 'cas', requestId: 'r3', key: 'k', expected: 'a', value: 'c' }).success, true);
-  assert.is(machine.apply({ kind: 'cas', requestId: 'r4', key: 'x', expected: null, value: 'new' }).success, true);
+  assert.is(
+    machine.apply({ kind: 'cas', requestId: 'r2', key: 'k', expected: 'b', value: 'c' }).success,
+    false,
+  );
+  assert.is(
+    machine.apply({ kind: 'cas', requestId: 'r3', key: 'k', expected: 'a', value: 'c' }).success,
+    true,
+  );
+  assert.is(
+    machine.apply({ kind: 'cas', requestId: 'r4', key: 'x', expected: null, value: 'new' }).success,
+    true,
+  );
   assert.is(KvStateMachine.restore(machine.serialize()).get('k'), 'c');
   assert.is(decodeCommand(new Uint8Array(0)), null);
 });

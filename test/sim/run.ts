@@ -27,8 +27,14 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('usage: npm run sim -- [--seeds N --from S | --seed S] [--verbose] [--inject-bug NAME] [--stop-on-failure]');
-  console.log(`bugs: ${Object.entries(knownBugs).map(([name, what]) => `\n  ${name}: ${what}`).join('')}`);
+  console.log(
+    'usage: npm run sim -- [--seeds N --from S | --seed S] [--verbose] [--inject-bug NAME] [--stop-on-failure]',
+  );
+  console.log(
+    `bugs: ${Object.entries(knownBugs)
+      .map(([name, what]) => `\n  ${name}: ${what}`)
+      .join('')}`,
+  );
   process.exit(0);
 }
 
@@ -47,11 +53,19 @@ const bugs = parseBugs(bugText);
 const single = values.seed !== undefined;
 const from = single ? integer(values.seed, 0, 'seed') : integer(values.from, 1, 'from');
 const count = single ? 1 : integer(values.seeds, 100, 'seeds');
-const faultTicks = values['fault-ticks'] === undefined ? undefined : integer(values['fault-ticks'], 300, 'fault-ticks');
+const faultTicks =
+  values['fault-ticks'] === undefined
+    ? undefined
+    : integer(values['fault-ticks'], 300, 'fault-ticks');
 const bugPrefix = bugs.size > 0 ? `CAIRN_SIM_INJECT_BUG=${[...bugs].join(',')} ` : '';
 const forbidRemoveLeader = values['forbid-remove-leader'];
-const ticksFlag = (faultTicks === undefined ? '' : ` --fault-ticks ${faultTicks}`) + (forbidRemoveLeader ? ' --forbid-remove-leader' : '');
-const overrides = { ...(faultTicks === undefined ? {} : { faultTicks }), ...(forbidRemoveLeader ? { removeLeaderAllowed: false } : {}) };
+const ticksFlag =
+  (faultTicks === undefined ? '' : ` --fault-ticks ${faultTicks}`) +
+  (forbidRemoveLeader ? ' --forbid-remove-leader' : '');
+const overrides = {
+  ...(faultTicks === undefined ? {} : { faultTicks }),
+  ...(forbidRemoveLeader ? { removeLeaderAllowed: false } : {}),
+};
 
 const started = performance.now();
 const failures: SimResult[] = [];
@@ -63,22 +77,33 @@ for (let seed = from; seed < from + count; seed++) {
   if (result.linearizability === 'unknown') unknownChecks++;
   if (single || values.verbose) {
     console.log(`seed ${seed}: ${describeConfig(result.config)}`);
-    console.log(`  trace ${result.traceHash} (${result.traceEvents} events, ${result.ticks} ticks), stats ${JSON.stringify(result.stats)}`);
+    console.log(
+      `  trace ${result.traceHash} (${result.traceEvents} events, ${result.ticks} ticks), stats ${JSON.stringify(result.stats)}`,
+    );
   }
   if (!result.ok) {
     failures.push(result);
-    console.log(`FAIL seed ${seed}: ${result.property}\n  ${result.message?.split('\n').join('\n  ')}`);
+    console.log(
+      `FAIL seed ${seed}: ${result.property}\n  ${result.message?.split('\n').join('\n  ')}`,
+    );
     console.log(`  replay: ${bugPrefix}npm run sim -- --seed ${seed}${ticksFlag}`);
     if (values['stop-on-failure']) break;
   }
   const done = seed - from + 1;
   if (!single && done % 100 === 0) {
     const seconds = (performance.now() - started) / 1000;
-    console.log(`  ${done}/${count} seeds, ${failures.length} failed, ${(done / seconds).toFixed(1)} seeds/s`);
+    console.log(
+      `  ${done}/${count} seeds, ${failures.length} failed, ${(done / seconds).toFixed(1)} seeds/s`,
+    );
   }
 }
 const seconds = (performance.now() - started) / 1000;
-const ran = Math.min(count, failures.length > 0 && values['stop-on-failure'] ? (failures[failures.length - 1] as SimResult).seed - from + 1 : count);
+const ran = Math.min(
+  count,
+  failures.length > 0 && values['stop-on-failure']
+    ? (failures[failures.length - 1] as SimResult).seed - from + 1
+    : count,
+);
 console.log(
   `${ran} seeds (${from}..${from + ran - 1}) in ${seconds.toFixed(1)} s (${(ran / seconds).toFixed(1)} seeds/s, ${totalTicks} ticks): ` +
     `${failures.length} failed, ${unknownChecks} linearizability checks inconclusive (state bound)`,

@@ -52,7 +52,10 @@ export class SafetyMonitor {
     this.checks++;
     const known = this.leaderOfTerm.get(term);
     if (known !== undefined && known !== nodeId) {
-      throw new SafetyViolation('election safety', `${known} and ${nodeId} are both leader of term ${term}`);
+      throw new SafetyViolation(
+        'election safety',
+        `${known} and ${nodeId} are both leader of term ${term}`,
+      );
     }
     if (known !== undefined) return;
     this.leaderOfTerm.set(term, nodeId);
@@ -80,7 +83,10 @@ export class SafetyMonitor {
     this.checks++;
     const commitTerm = log.term(commit);
     if (commitTerm !== undefined && commitTerm !== term) {
-      throw new SafetyViolation('leader commits only entries of its term', `${nodeId}, leader of term ${term}, advanced commit to ${commit}, an entry of term ${commitTerm}`);
+      throw new SafetyViolation(
+        'leader commits only entries of its term',
+        `${nodeId}, leader of term ${term}, advanced commit to ${commit}, an entry of term ${commitTerm}`,
+      );
     }
   }
 
@@ -90,7 +96,12 @@ export class SafetyMonitor {
     const fingerprint = entryFingerprint(entry);
     const known = this.ledger.get(entry.index);
     if (known === undefined) {
-      this.ledger.set(entry.index, { term: entry.term, fingerprint, firstSeenOn: nodeId, committedByTerm: nodeTerm });
+      this.ledger.set(entry.index, {
+        term: entry.term,
+        fingerprint,
+        firstSeenOn: nodeId,
+        committedByTerm: nodeTerm,
+      });
       if (entry.index > this.ledgerIndexMax) this.ledgerIndexMax = entry.index;
       return;
     }
@@ -104,12 +115,18 @@ export class SafetyMonitor {
   }
 
   /** The entries of `log` in (fromIndex, toIndex] that it still holds are committed. */
-  observeCommittedRange(nodeId: NodeId, log: MemoryLogStorage, fromIndex: number, toIndex: number): void {
+  observeCommittedRange(
+    nodeId: NodeId,
+    log: MemoryLogStorage,
+    fromIndex: number,
+    toIndex: number,
+  ): void {
     const low = Math.max(fromIndex + 1, log.firstIndex());
     const high = Math.min(toIndex, log.lastIndex());
     if (low > high) return;
     const nodeTerm = log.hardStateValue().term;
-    for (const entry of log.entries(low, high + 1, Number.MAX_SAFE_INTEGER)) this.observeCommitted(nodeId, nodeTerm, entry, 'holds committed');
+    for (const entry of log.entries(low, high + 1, Number.MAX_SAFE_INTEGER))
+      this.observeCommitted(nodeId, nodeTerm, entry, 'holds committed');
   }
 }
 

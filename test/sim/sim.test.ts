@@ -20,7 +20,10 @@ test(`${seedCount} seeds pass every safety, liveness and linearizability check`,
     operations += (result.stats['ok'] ?? 0) + (result.stats['unknown'] ?? 0);
     leaders += result.stats['leadersObserved'] ?? 0;
     crashes += result.stats['crashes'] ?? 0;
-    if (!result.ok) failures.push(`seed ${seed}: ${result.property}: ${result.message?.slice(0, 400)}\n  replay: npm run sim -- --seed ${seed}`);
+    if (!result.ok)
+      failures.push(
+        `seed ${seed}: ${result.property}: ${result.message?.slice(0, 400)}\n  replay: npm run sim -- --seed ${seed}`,
+      );
   }
   assert.ok(failures.length === 0, `${failures.length} seeds failed:\n${failures.join('\n')}`);
   // The runs did something: clients got answers, leaders changed, nodes crashed.

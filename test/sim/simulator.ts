@@ -80,7 +80,12 @@ class Simulation implements NodeHost {
   private tick = 0;
   private partitioned = false;
   private requestNode = new Map<string, NodeId>();
-  private livenessRequest: { requestId: string; nodeId: NodeId; index: number; term: number } | null = null;
+  private livenessRequest: {
+    requestId: string;
+    nodeId: NodeId;
+    index: number;
+    term: number;
+  } | null = null;
   private livenessCommitted = false;
   private livenessSequence = 0;
   private readonly counters = {
@@ -98,7 +103,13 @@ class Simulation implements NodeHost {
     this.bugs = options.bugs ?? new Set();
     this.prng = new Prng(config.seed).fork();
     this.network = new SimNetwork(this.prng.fork());
-    this.workload = new Workload(this.prng.fork(), config.clientCount, config.keyCount, config.clientTimeoutTicks, config.clientIssueProbability);
+    this.workload = new Workload(
+      this.prng.fork(),
+      config.clientCount,
+      config.keyCount,
+      config.clientTimeoutTicks,
+      config.clientIssueProbability,
+    );
   }
 
   run(): SimResult {
@@ -112,15 +123,25 @@ class Simulation implements NodeHost {
       this.runDrainPhase();
       const result = checkHistory(this.workload.operations());
       linearizability = result.ok === true ? 'ok' : result.ok === false ? 'violation' : 'unknown';
-      if (result.ok === false) failure = { property: 'linearizability', message: result.explanation };
+      if (result.ok === false)
+        failure = { property: 'linearizability', message: result.explanation };
     } catch (error) {
       failure = describeFailure(error);
     }
     return this.result(failure, linearizability);
   }
 
-  private result(failure: { property: string; message: string } | null, linearizability: SimResult['linearizability']): SimResult {
-    const stats: Record<string, number> = { ...this.counters, ...this.workload.stats, ...this.network.stats, safetyChecks: this.safety.checks, leadersObserved: this.safety.leadersObserved };
+  private result(
+    failure: { property: string; message: string } | null,
+    linearizability: SimResult['linearizability'],
+  ): SimResult {
+    const stats: Record<string, number> = {
+      ...this.counters,
+      ...this.workload.stats,
+      ...this.network.stats,
+      safetyChecks: this.safety.checks,
+      leadersObserved: this.safety.leadersObserved,
+    };
     for (const node of this.nodes.values()) {
       stats['applied'] = (stats['applied'] ?? 0) + node.stats.applied;
       stats['snapshots'] = (stats['snapshots'] ?? 0) + node.stats.snapshots;
@@ -147,11 +168,14 @@ class Simulation implements NodeHost {
   send(message: Message): void {
     assert(message.groupId === groupId, 'messages carry the group id');
     const queued = this.network.send(message, this.tick);
-    this.traceLine(`send ${message.type} ${message.from}>${message.to} t${message.term} i${message.index} n${message.entries.length} c${message.commit}${queued ? '' : ' dropped'}`);
+    this.traceLine(
+      `send ${message.type} ${message.from}>${message.to} t${message.term} i${message.index} n${message.entries.length} c${message.commit}${queued ? '' : ' dropped'}`,
+    );
     const sender = this.nodes.get(message.from);
     if (sender === undefined) return;
     if (message.type === 'snapshot') sender.reportTransport('snapshot', message.to, queued);
-    else if (!queued && this.network.isCut(message.from, message.to)) sender.reportTransport('unreachable', message.to, false);
+    else if (!queued && this.network.isCut(message.from, message.to))
+      sender.reportTransport('unreachable', message.to, false);
   }
 
   writeApplied(requestId: string, success: boolean): void {
@@ -175,11 +199,16 @@ class Simulation implements NodeHost {
   // ------------------------------------------------------------ phases
 
   private bootstrap(): void {
-    const confState = { voters: [...this.config.initialVoters], learners: [...this.config.initialLearners] };
+    const confState = {
+      voters: [...this.config.initialVoters],
+      learners: [...this.config.initialLearners],
+    };
     const emptyState = new KvStateMachine().serialize();
     for (const id of this.config.nodeIds) {
       const isMember = confState.voters.includes(id) || confState.learners.includes(id);
-      const disk = isMember ? new SimDisk(MemoryLogStorage.bootstrap(confState, emptyState)) : SimDisk.empty();
+      const disk = isMember
+        ? new SimDisk(MemoryLogStorage.bootstrap(confState, emptyState))
+        : SimDisk.empty();
       const node = new SimNode(id, disk, this, this.config.tuning);
       this.nodes.set(id, node);
       this.slotIds.set(id, id);
@@ -187,7 +216,9 @@ class Simulation implements NodeHost {
       this.clockRate.set(id, this.config.clockRates[this.config.nodeIds.indexOf(id)] ?? 1);
       node.start(this.prng.fork());
     }
-    this.traceLine(`bootstrap voters ${confState.voters.join(',')} learners ${confState.learners.join(',')}`);
+    this.traceLine(
+      `bootstrap voters ${confState.voters.join(',')} learners ${confState.learners.join(',')}`,
+    );
   }
 
   private runFaultPhase(): void {
@@ -212,7 +243,10 @@ class Simulation implements NodeHost {
     const deadline = this.tick + this.config.livenessTicksMax;
     for (; !this.livenessCommitted; this.tick++) {
       if (this.tick >= deadline) {
-        throw new SafetyViolation('liveness', `no proposal committed within ${this.config.livenessTicksMax} ticks after healing${this.leaderSummary()}`);
+        throw new SafetyViolation(
+          'liveness',
+          `no proposal committed within ${this.config.livenessTicksMax} ticks after healing${this.leaderSummary()}`,
+        );
       }
       this.proposeLivenessProbe();
       this.issueClientRequests();
@@ -233,7 +267,10 @@ class Simulation implements NodeHost {
       if (lagging.length === 0 && this.workload.allIdle()) break;
       if (this.tick >= end) {
         if (lagging.length === 0) break;
-        throw new SafetyViolation('liveness', `members ${lagging.join(', ')} did not apply index ${target} within ${this.config.drainTicks} ticks of healing${this.leaderSummary()}`);
+        throw new SafetyViolation(
+          'liveness',
+          `members ${lagging.join(', ')} did not apply index ${target} within ${this.config.drainTicks} ticks of healing${this.leaderSummary()}`,
+        );
       }
       this.stepEverything();
     }
@@ -259,7 +296,10 @@ class Simulation implements NodeHost {
       const known = stateAt.get(node.appliedIndex);
       if (known === undefined) stateAt.set(node.appliedIndex, { nodeId: node.id, state });
       else if (known.state !== state) {
-        throw new SafetyViolation('state machine safety', `${known.nodeId} and ${node.id} applied up to ${node.appliedIndex} but hold different states`);
+        throw new SafetyViolation(
+          'state machine safety',
+          `${known.nodeId} and ${node.id} applied up to ${node.appliedIndex} but hold different states`,
+        );
       }
     }
   }
@@ -272,10 +312,14 @@ class Simulation implements NodeHost {
       this.traceLine(`resume ${id}`);
     }
     // Messages to a paused process wait in its socket buffer.
-    for (const { message, duplicate } of this.network.takeDue(this.tick, (held) => this.pausedUntil.has(held.to))) {
+    for (const { message, duplicate } of this.network.takeDue(this.tick, (held) =>
+      this.pausedUntil.has(held.to),
+    )) {
       const target = this.nodes.get(message.to);
       if (target?.raft === undefined || target.raft === null) continue;
-      this.traceLine(`deliver ${message.type} ${message.from}>${message.to}${duplicate ? ' dup' : ''}`);
+      this.traceLine(
+        `deliver ${message.type} ${message.from}>${message.to}${duplicate ? ' dup' : ''}`,
+      );
       target.raft.step(message);
       target.processReady();
     }
@@ -289,7 +333,8 @@ class Simulation implements NodeHost {
         node.processReady();
       }
     }
-    if (this.bugs.has('ack-before-sync') && this.tick % 5 === 0) for (const node of this.nodes.values()) node.disk.sync();
+    if (this.bugs.has('ack-before-sync') && this.tick % 5 === 0)
+      for (const node of this.nodes.values()) node.disk.sync();
     for (const requestId of this.workload.expire(this.tick)) this.forgetRequest(requestId);
   }
 
@@ -304,7 +349,9 @@ class Simulation implements NodeHost {
   private issueClientRequests(): void {
     for (const request of this.workload.issue(this.tick)) {
       const node = this.chooseNodeFor();
-      this.traceLine(`invoke ${request.requestId} ${request.kind} ${request.key} at ${node?.id ?? 'none'}`);
+      this.traceLine(
+        `invoke ${request.requestId} ${request.kind} ${request.key} at ${node?.id ?? 'none'}`,
+      );
       if (node === null) {
         this.workload.failed(request.requestId, this.tick);
         continue;
@@ -328,7 +375,10 @@ class Simulation implements NodeHost {
     assert(raft !== null, 'submit to a live node');
     try {
       if (request.kind === 'get') {
-        if (this.bugs.has('stale-local-read')) return node.answerLocally(request.requestId, request.key);
+        if (this.bugs.has('stale-local-read')) {
+          node.answerLocally(request.requestId, request.key);
+          return;
+        }
         node.acceptRead(request.requestId, request.key);
         this.requestNode.set(request.requestId, node.id);
         raft.readIndex(requestContext(request.requestId));
@@ -337,7 +387,8 @@ class Simulation implements NodeHost {
       const position = raft.propose(encodeCommand(commandOf(request)));
       node.acceptWrite(request.requestId);
       this.requestNode.set(request.requestId, node.id);
-      if (this.bugs.has('reply-before-commit') && request.kind !== 'cas') this.replyBeforeCommit(node, request.requestId, position.index);
+      if (this.bugs.has('reply-before-commit') && request.kind !== 'cas')
+        this.replyBeforeCommit(node, request.requestId, position.index);
     } catch (error) {
       if (!isCairnError(error)) throw error;
       // Refused before anything was appended: the request had no effect.
@@ -354,18 +405,22 @@ class Simulation implements NodeHost {
   }
 
   private proposeLivenessProbe(): void {
-    const current = this.livenessRequest === null ? undefined : this.nodes.get(this.livenessRequest.nodeId);
+    const current =
+      this.livenessRequest === null ? undefined : this.nodes.get(this.livenessRequest.nodeId);
     const currentStatus = current?.raft?.status();
     // Only while the leader that took the probe is still leader of that term: a
     // leader re-elected in a later term may have lost the probe's entry.
-    if (currentStatus?.role === 'leader' && currentStatus.term === this.livenessRequest?.term) return;
+    if (currentStatus?.role === 'leader' && currentStatus.term === this.livenessRequest?.term)
+      return;
     const leader = this.currentLeader();
     if (leader?.raft == null) return;
     this.livenessSequence++;
     const requestId = `liveness-${this.livenessSequence}`;
     let index: number;
     try {
-      index = leader.raft.propose(encodeCommand({ kind: 'put', requestId, key: livenessKey, value: requestId })).index;
+      index = leader.raft.propose(
+        encodeCommand({ kind: 'put', requestId, key: livenessKey, value: requestId }),
+      ).index;
     } catch (error) {
       if (!isCairnError(error)) throw error;
       return;
@@ -397,7 +452,8 @@ class Simulation implements NodeHost {
     }
     if (this.prng.chance(faults.crashProbability)) this.crashRandomNode();
     if (this.prng.chance(faults.pauseProbability)) this.pauseRandomNode();
-    for (const id of [...this.down]) if (this.prng.chance(faults.restartProbability)) this.restart(id);
+    for (const id of [...this.down])
+      if (this.prng.chance(faults.restartProbability)) this.restart(id);
     if (this.prng.chance(faults.membershipProbability)) this.changeMembership();
     if (this.prng.chance(faults.transferProbability)) this.transferLeadership();
   }
@@ -406,9 +462,18 @@ class Simulation implements NodeHost {
     const ids = this.prng.shuffle([...this.nodes.keys()]);
     if (ids.length < 2) return;
     const leader = this.currentLeader();
-    const shape = this.prng.pick(['split', 'isolate-leader', 'minority', 'bridge', 'one-way'] as const);
+    const shape = this.prng.pick([
+      'split',
+      'isolate-leader',
+      'minority',
+      'bridge',
+      'one-way',
+    ] as const);
     if (shape === 'isolate-leader' && leader !== null) {
-      this.network.separate([leader.id], ids.filter((id) => id !== leader.id));
+      this.network.separate(
+        [leader.id],
+        ids.filter((id) => id !== leader.id),
+      );
     } else if (shape === 'minority') {
       const minoritySize = Math.max(1, Math.floor((ids.length - 1) / 2));
       this.network.separate(ids.slice(0, minoritySize), ids.slice(minoritySize));
@@ -434,8 +499,12 @@ class Simulation implements NodeHost {
     if (live.length === 0) return;
     const id = this.prng.pick(live);
     const node = this.nodes.get(id) as SimNode;
-    const surviving = this.config.faults.tornWrites ? this.prng.nextIntegerInclusive(0, node.disk.journalLength()) : 0;
-    this.traceLine(`crash ${id} keeping ${surviving} of ${node.disk.journalLength()} unsynced records`);
+    const surviving = this.config.faults.tornWrites
+      ? this.prng.nextIntegerInclusive(0, node.disk.journalLength())
+      : 0;
+    this.traceLine(
+      `crash ${id} keeping ${surviving} of ${node.disk.journalLength()} unsynced records`,
+    );
     for (const requestId of node.crash(surviving)) {
       this.requestNode.delete(requestId);
       this.workload.unknown(requestId, this.tick);
@@ -459,7 +528,9 @@ class Simulation implements NodeHost {
     const node = this.nodes.get(id) as SimNode;
     this.down.delete(id);
     node.start(this.prng.fork());
-    this.traceLine(`restart ${id} (last ${node.disk.live.lastIndex()}, commit ${node.disk.live.hardStateValue().commit})`);
+    this.traceLine(
+      `restart ${id} (last ${node.disk.live.lastIndex()}, commit ${node.disk.live.hardStateValue().commit})`,
+    );
     node.processReady();
   }
 
@@ -473,7 +544,8 @@ class Simulation implements NodeHost {
     for (const node of this.nodes.values()) {
       if (!this.isRunning(node)) continue;
       const status = node.raft?.status();
-      if (status?.role === 'leader' && (best === null || status.term > best.term)) best = { node, term: status.term };
+      if (status?.role === 'leader' && (best === null || status.term > best.term))
+        best = { node, term: status.term };
     }
     return best?.node ?? null;
   }
@@ -503,7 +575,10 @@ class Simulation implements NodeHost {
     const chosen = this.chooseConfChange(status);
     if (chosen === null) return;
     // A joining machine gets a fresh id; it is wiped only once the proposal is accepted.
-    const change: ConfChange = chosen.type === 'addLearner' ? { type: 'addLearner', nodeId: this.nextIncarnationId(chosen.nodeId) } : chosen;
+    const change: ConfChange =
+      chosen.type === 'addLearner'
+        ? { type: 'addLearner', nodeId: this.nextIncarnationId(chosen.nodeId) }
+        : chosen;
     this.traceLine(`propose ${change.type} ${change.nodeId} at ${leader.id}`);
     this.counters.confChangesProposed++;
     try {
@@ -522,7 +597,8 @@ class Simulation implements NodeHost {
     const members = new Set([...voters, ...learners]);
     const outsiders = [...this.slotIds.values()].filter((id) => !members.has(id));
     const roll = this.prng.nextFloat();
-    if (roll < 0.35 && outsiders.length > 0) return { type: 'addLearner', nodeId: this.prng.pick(outsiders) };
+    if (roll < 0.35 && outsiders.length > 0)
+      return { type: 'addLearner', nodeId: this.prng.pick(outsiders) };
     if (roll < 0.7 && learners.length > 0) {
       // A learner whose machine was since wiped (its addition committed late) is a ghost: never promote it.
       const nodeId = this.prng.pick(learners);
@@ -573,11 +649,22 @@ class Simulation implements NodeHost {
 function commandOf(request: ClientRequest): KvCommand {
   switch (request.kind) {
     case 'put':
-      return { kind: 'put', requestId: request.requestId, key: request.key, value: request.value as string };
+      return {
+        kind: 'put',
+        requestId: request.requestId,
+        key: request.key,
+        value: request.value as string,
+      };
     case 'delete':
       return { kind: 'delete', requestId: request.requestId, key: request.key };
     case 'cas':
-      return { kind: 'cas', requestId: request.requestId, key: request.key, expected: request.expected ?? null, value: request.value as string };
+      return {
+        kind: 'cas',
+        requestId: request.requestId,
+        key: request.key,
+        expected: request.expected ?? null,
+        value: request.value as string,
+      };
     case 'get':
       throw new Error('gets are not commands');
   }
@@ -587,7 +674,10 @@ function describeFailure(error: unknown): { property: string; message: string } 
   if (error instanceof SafetyViolation) return { property: error.property, message: error.message };
   if (error instanceof Error) {
     const where = error.stack?.split('\n').slice(1, 4).join(' | ') ?? '';
-    return { property: error.name === 'AssertionFailure' ? 'assertion' : 'exception', message: `${error.message} ${where}` };
+    return {
+      property: error.name === 'AssertionFailure' ? 'assertion' : 'exception',
+      message: `${error.message} ${where}`,
+    };
   }
   return { property: 'exception', message: String(error) };
 }

@@ -53,7 +53,13 @@ export class Workload {
     private readonly issueProbability: number,
   ) {
     for (let clientId = 0; clientId < clientCount; clientId++) {
-      this.clients.push({ clientId, sequence: 0, waitingOn: null, deadline: 0, lastSeen: new Map() });
+      this.clients.push({
+        clientId,
+        sequence: 0,
+        waitingOn: null,
+        deadline: 0,
+        lastSeen: new Map(),
+      });
     }
   }
 
@@ -68,12 +74,26 @@ export class Workload {
       const roll = this.prng.nextFloat();
       let request: ClientRequest;
       if (roll < 0.35) request = { requestId, clientId: client.clientId, kind: 'get', key };
-      else if (roll < 0.7) request = { requestId, clientId: client.clientId, kind: 'put', key, value: requestId };
-      else if (roll < 0.93) request = { requestId, clientId: client.clientId, kind: 'cas', key, value: requestId, expected: client.lastSeen.get(key) ?? null };
+      else if (roll < 0.7)
+        request = { requestId, clientId: client.clientId, kind: 'put', key, value: requestId };
+      else if (roll < 0.93)
+        request = {
+          requestId,
+          clientId: client.clientId,
+          kind: 'cas',
+          key,
+          value: requestId,
+          expected: client.lastSeen.get(key) ?? null,
+        };
       else request = { requestId, clientId: client.clientId, kind: 'delete', key };
       client.waitingOn = requestId;
       client.deadline = now + this.timeoutTicks;
-      this.recorded.set(requestId, { request, invokedAt: now, completedAt: undefined, outcome: 'pending' });
+      this.recorded.set(requestId, {
+        request,
+        invokedAt: now,
+        completedAt: undefined,
+        outcome: 'pending',
+      });
       this.order.push(requestId);
       requests.push(request);
     }
@@ -97,7 +117,8 @@ export class Workload {
     const { request } = record;
     const client = this.clients[request.clientId] as ClientState;
     if (request.kind === 'delete') client.lastSeen.set(request.key, null);
-    else if (request.kind === 'put' || success) client.lastSeen.set(request.key, request.value ?? null);
+    else if (request.kind === 'put' || success)
+      client.lastSeen.set(request.key, request.value ?? null);
   }
 
   readAnswered(requestId: string, value: string | null, now: number): void {

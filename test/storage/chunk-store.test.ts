@@ -11,7 +11,8 @@ import { bytesEqual, expectCairnError, payloadFor, temporaryDirectory } from './
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 async function* pieces(bytes: Uint8Array, pieceBytes: number): AsyncGenerator<Uint8Array> {
-  for (let position = 0; position < bytes.length; position += pieceBytes) yield bytes.subarray(position, position + pieceBytes);
+  for (let position = 0; position < bytes.length; position += pieceBytes)
+    yield bytes.subarray(position, position + pieceBytes);
 }
 
 test('write, read back verified, layout chunks/ab/cd/<sha256>, on the real file system', async () => {
@@ -22,7 +23,12 @@ test('write, read back verified, layout chunks/ab/cd/<sha256>, on the real file 
     const result = await store.write(pieces(content, 65536));
     const hash = sha256(content);
     assert.equal(result, { sha256: hash, size: content.length, created: true });
-    assert.ok(bytesEqual(readFileSync(`${directory.path}/chunks/${hash.slice(0, 2)}/${hash.slice(2, 4)}/${hash}`), content));
+    assert.ok(
+      bytesEqual(
+        readFileSync(`${directory.path}/chunks/${hash.slice(0, 2)}/${hash.slice(2, 4)}/${hash}`),
+        content,
+      ),
+    );
     assert.ok(bytesEqual(await store.read(hash), content));
     assert.equal(await store.list(), [hash]);
     assert.equal(readdirSync(`${directory.path}/tmp`), []);
@@ -36,7 +42,10 @@ test('a flipped byte or a truncation is detected on read; the chunk is quarantin
   const directory = temporaryDirectory('chunks');
   try {
     const reports: QuarantineReport[] = [];
-    const store = await ChunkStore.open(new RealDisk(), directory.path, { readPieceBytes: 4096, onQuarantine: (report) => reports.push(report) });
+    const store = await ChunkStore.open(new RealDisk(), directory.path, {
+      readPieceBytes: 4096,
+      onQuarantine: (report) => reports.push(report),
+    });
     const prng = new Prng(3);
     for (let round = 0; round < 20; round++) {
       const content = payloadFor(round, prng.nextIntegerInclusive(1, 50_000));
@@ -44,7 +53,8 @@ test('a flipped byte or a truncation is detected on read; the chunk is quarantin
       const path = store.chunkPath(hash);
       if (round % 2 === 0) {
         const bytes = readFileSync(path);
-        bytes[prng.nextIntegerInclusive(0, bytes.length - 1)]! ^= 1 << prng.nextIntegerInclusive(0, 7);
+        bytes[prng.nextIntegerInclusive(0, bytes.length - 1)]! ^=
+          1 << prng.nextIntegerInclusive(0, 7);
         writeFileSync(path, bytes);
       } else {
         truncateSync(path, prng.nextIntegerInclusive(0, content.length - 1));
@@ -54,7 +64,10 @@ test('a flipped byte or a truncation is detected on read; the chunk is quarantin
         for await (const piece of store.readStream(hash)) streamed.push(piece);
       }, 'CAIRN_ERR_CORRUPTION');
       assert.is(error.details['sha256'], hash);
-      assert.ok(streamed.reduce((total, piece) => total + piece.length, 0) < content.length, 'the full bad content is never delivered');
+      assert.ok(
+        streamed.reduce((total, piece) => total + piece.length, 0) < content.length,
+        'the full bad content is never delivered',
+      );
       assert.is(await store.has(hash), false, 'moved out of chunks/');
       assert.is(reports.at(-1)?.sha256, hash);
       await expectCairnError(() => store.read(hash), 'CAIRN_ERR_NOT_FOUND');
@@ -82,7 +95,10 @@ test('two concurrent readers of a damaged chunk both get CorruptionError; it is 
   const store = await ChunkStore.open(disk, '/node', { readPieceBytes: 512 });
   const bad = await store.write(payloadFor(3, 4000));
   const good = await store.write(payloadFor(4, 4001));
-  assert.ok(bytesEqual(await store.read(good.sha256), payloadFor(4, 4001)), 'a read of many pieces comes back whole');
+  assert.ok(
+    bytesEqual(await store.read(good.sha256), payloadFor(4, 4001)),
+    'a read of many pieces comes back whole',
+  );
   disk.corruptByte(store.chunkPath(bad.sha256), 100, 1);
   const results = await Promise.allSettled([store.read(bad.sha256), store.read(bad.sha256)]);
   for (const result of results) {
@@ -96,7 +112,10 @@ test('two concurrent readers of a damaged chunk both get CorruptionError; it is 
 test('a chunk larger than the limit is refused and leaves no file', async () => {
   const disk = new SimulatedDisk(new Prng(2));
   const store = await ChunkStore.open(disk, '/node', { chunkBytesMax: 10_000 });
-  const error = await expectCairnError(() => store.write(pieces(payloadFor(1, 20_000), 3000)), 'CAIRN_ERR_LIMIT_EXCEEDED');
+  const error = await expectCairnError(
+    () => store.write(pieces(payloadFor(1, 20_000), 3000)),
+    'CAIRN_ERR_LIMIT_EXCEEDED',
+  );
   assert.is(error.details['limit'], 'chunkSizeBytes');
   assert.equal(await disk.readdir('/node/tmp'), []);
   assert.equal(await store.list(), []);
@@ -105,7 +124,10 @@ test('a chunk larger than the limit is refused and leaves no file', async () => 
 test('content that does not match the expected hash is refused', async () => {
   const disk = new SimulatedDisk(new Prng(3));
   const store = await ChunkStore.open(disk, '/node');
-  await expectCairnError(() => store.write(payloadFor(1, 100), sha256(payloadFor(2, 100))), 'CAIRN_ERR_CORRUPTION');
+  await expectCairnError(
+    () => store.write(payloadFor(1, 100), sha256(payloadFor(2, 100))),
+    'CAIRN_ERR_CORRUPTION',
+  );
   assert.equal(await store.list(), []);
   assert.equal(await disk.readdir('/node/tmp'), []);
 });
@@ -115,7 +137,10 @@ test('ENOSPC: DISK_FULL, the partial temporary file is removed, existing chunks 
   const store = await ChunkStore.open(disk, '/node');
   const kept = await store.write(payloadFor(1, 5000));
   disk.capacityBytes = disk.usedBytes() + 10_000;
-  await expectCairnError(() => store.write(pieces(payloadFor(2, 50_000), 4096)), 'CAIRN_ERR_DISK_FULL');
+  await expectCairnError(
+    () => store.write(pieces(payloadFor(2, 50_000), 4096)),
+    'CAIRN_ERR_DISK_FULL',
+  );
   assert.equal(await disk.readdir('/node/tmp'), []);
   assert.ok(bytesEqual(await store.read(kept.sha256), payloadFor(1, 5000)));
   disk.capacityBytes = null;
@@ -133,7 +158,12 @@ test('a crash at any moment leaves each chunk whole and verified or absent; fini
     for (let i = 0; i < 4; i++) {
       const content = payloadFor(seed * 10 + i, prng.nextIntegerInclusive(1, 20_000));
       contents.set(sha256(content), content);
-      writes.push(store.write(pieces(content, 500)).then((result) => void finished.push(result.sha256)).catch(() => undefined));
+      writes.push(
+        store
+          .write(pieces(content, 500))
+          .then((result) => void finished.push(result.sha256))
+          .catch(() => undefined),
+      );
     }
     // Let the writes run for a random number of event-loop steps, then pull the plug.
     const steps = prng.nextIntegerInclusive(0, 400);
@@ -143,7 +173,8 @@ test('a crash at any moment leaves each chunk whole and verified or absent; fini
     await Promise.all(writes);
     const reopened = await ChunkStore.open(disk, '/node');
     const present = await reopened.list();
-    for (const hash of finishedBeforeCrash) assert.ok(present.includes(hash), `seed ${seed}: a finished write survives`);
+    for (const hash of finishedBeforeCrash)
+      assert.ok(present.includes(hash), `seed ${seed}: a finished write survives`);
     for (const hash of present) {
       assert.ok(contents.has(hash), `seed ${seed}: only written chunks`);
       assert.ok(bytesEqual(await reopened.read(hash), contents.get(hash)!), `seed ${seed}: intact`);

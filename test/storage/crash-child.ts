@@ -7,8 +7,15 @@ export interface KilledChild {
   readonly lines: string[];
 }
 
-export async function runAndKill(fixture: string, args: string[], linesBeforeKill: number, deadlineMilliseconds = 20_000): Promise<KilledChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runAndKill(
+  fixture: string,
+  args: string[],
+  linesBeforeKill: number,
+  deadlineMilliseconds = 20_000,
+): Promise<KilledChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   let stderr = '';
   child.stderr.on('data', (data: Buffer) => {
@@ -18,7 +25,15 @@ export async function runAndKill(fixture: string, args: string[], linesBeforeKil
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const reader = createInterface({ input: child.stdout });
   const enough = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`child ${fixture} gave ${lines.length} lines before the deadline; stderr: ${stderr}`)), deadlineMilliseconds);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `child ${fixture} gave ${lines.length} lines before the deadline; stderr: ${stderr}`,
+          ),
+        ),
+      deadlineMilliseconds,
+    );
     reader.on('line', (line) => {
       lines.push(line);
       if (lines.length > linesBeforeKill) {
@@ -30,7 +45,12 @@ export async function runAndKill(fixture: string, args: string[], linesBeforeKil
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       if (signal === 'SIGKILL') resolve();
-      else reject(new Error(`child ${fixture} exited early (code ${code}, signal ${signal}); stderr: ${stderr}`));
+      else
+        reject(
+          new Error(
+            `child ${fixture} exited early (code ${code}, signal ${signal}); stderr: ${stderr}`,
+          ),
+        );
     });
   });
   try {

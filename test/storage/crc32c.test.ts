@@ -33,7 +33,9 @@ function bytewiseReference(bytes: Uint8Array): number {
 test('slicing-by-8 equals the bit-at-a-time definition on random lengths and offsets', () => {
   const prng = new Prng(11);
   for (let round = 0; round < 200; round++) {
-    const bytes = Uint8Array.from({ length: prng.nextIntegerInclusive(0, 100) }, () => prng.nextIntegerInclusive(0, 255));
+    const bytes = Uint8Array.from({ length: prng.nextIntegerInclusive(0, 100) }, () =>
+      prng.nextIntegerInclusive(0, 255),
+    );
     const start = prng.nextIntegerInclusive(0, bytes.length);
     const end = prng.nextIntegerInclusive(start, bytes.length);
     assert.is(crc32c(bytes, start, end), bytewiseReference(bytes.subarray(start, end)));

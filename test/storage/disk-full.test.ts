@@ -34,7 +34,9 @@ function mountTinyFileSystem(): { path: string; unmount: () => void } | null {
 test('real tiny file system: WAL and chunk writes fail with DISK_FULL, data stays intact and readable', async () => {
   const mounted = mountTinyFileSystem();
   if (mounted === null) {
-    console.log('  (skipped: mounting a tmpfs needs root; the SimulatedDisk ENOSPC tests cover the logic)');
+    console.log(
+      '  (skipped: mounting a tmpfs needs root; the SimulatedDisk ENOSPC tests cover the logic)',
+    );
     return;
   }
   try {
@@ -55,16 +57,31 @@ test('real tiny file system: WAL and chunk writes fail with DISK_FULL, data stay
         failure = error;
       }
     }
-    assert.ok(failure instanceof CairnError && failure.code === 'CAIRN_ERR_DISK_FULL', `expected DISK_FULL, got ${String(failure)}`);
+    assert.ok(
+      failure instanceof CairnError && failure.code === 'CAIRN_ERR_DISK_FULL',
+      `expected DISK_FULL, got ${String(failure)}`,
+    );
     assert.ok(synced > 0);
-    assert.ok(readdirSync(join(mounted.path, 'wal')).every((name) => !name.endsWith('.tmp')), 'no partial segment left');
+    assert.ok(
+      readdirSync(join(mounted.path, 'wal')).every((name) => !name.endsWith('.tmp')),
+      'no partial segment left',
+    );
     await wal.close();
     const { records } = await openWal(disk, join(mounted.path, 'wal'), options);
     assert.ok(records.length >= synced, `${records.length} records readable, ${synced} synced`);
-    records.forEach((record, n) => assert.ok(bytesEqual(record.payload, payloadFor(n, 4096)), `record ${n} intact`));
+    records.forEach((record, n) =>
+      assert.ok(bytesEqual(record.payload, payloadFor(n, 4096)), `record ${n} intact`),
+    );
     await expectCairnError(() => chunks.write(payloadFor(2, 2_000_000)), 'CAIRN_ERR_DISK_FULL');
-    assert.equal(readdirSync(join(mounted.path, 'node', 'tmp')), [], 'the partial chunk is removed');
-    assert.ok(bytesEqual(await chunks.read(keptChunk.sha256), payloadFor(1, 100_000)), 'reads keep working');
+    assert.equal(
+      readdirSync(join(mounted.path, 'node', 'tmp')),
+      [],
+      'the partial chunk is removed',
+    );
+    assert.ok(
+      bytesEqual(await chunks.read(keptChunk.sha256), payloadFor(1, 100_000)),
+      'reads keep working',
+    );
   } finally {
     mounted.unmount();
   }
@@ -78,11 +95,14 @@ test('real tiny file system: the LMDB state store fails with DISK_FULL and keeps
   }
   const store = StateStore.open(join(mounted.path, 'state'), { mapSizeBytes: 64 * 1024 * 1024 });
   try {
-    await store.applyBatch([{ index: 1, term: 1 }], (_entry, writer) => writer.put('kept', payloadFor(1, 100)));
+    await store.applyBatch([{ index: 1, term: 1 }], (_entry, writer) =>
+      writer.put('kept', payloadFor(1, 100)),
+    );
     const error = await expectCairnError(
-      () => store.applyBatch([{ index: 2, term: 1 }], (_entry, writer) => {
-        for (let i = 0; i < 100; i++) writer.put(`big/${i}`, payloadFor(i, 64 * 1024));
-      }),
+      () =>
+        store.applyBatch([{ index: 2, term: 1 }], (_entry, writer) => {
+          for (let i = 0; i < 100; i++) writer.put(`big/${i}`, payloadFor(i, 64 * 1024));
+        }),
       'CAIRN_ERR_DISK_FULL',
     );
     assert.match(error.message, 'full');

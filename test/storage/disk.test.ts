@@ -6,7 +6,12 @@ import { SimulatedDisk } from '../../src/storage/simulated-disk.js';
 import { Prng } from '../../src/util/prng.js';
 import { bytesEqual, payloadFor, temporaryDirectory } from './helpers.js';
 
-async function writeFile(disk: Disk, path: string, bytes: Uint8Array, sync: boolean): Promise<void> {
+async function writeFile(
+  disk: Disk,
+  path: string,
+  bytes: Uint8Array,
+  sync: boolean,
+): Promise<void> {
   const file = await disk.open(path, 'create');
   await file.write(bytes, 0);
   if (sync) await file.datasync();
@@ -56,7 +61,10 @@ test('unsynced appends are dropped or torn at a random byte, always a prefix (ma
     expected.set(payloadFor(1, 100), 0);
     expected.set(payloadFor(2, 100), 100);
     expected.set(payloadFor(3, 100), 200);
-    assert.ok(bytesEqual(after, expected.subarray(0, after.length)), `seed ${seed}: a prefix of the writes`);
+    assert.ok(
+      bytesEqual(after, expected.subarray(0, after.length)),
+      `seed ${seed}: a prefix of the writes`,
+    );
     outcomes.add(after.length === 100 ? 'dropped' : after.length === 300 ? 'kept' : 'torn');
   }
   assert.equal([...outcomes].sort(), ['dropped', 'kept', 'torn']);
@@ -82,7 +90,10 @@ test('a rename is durable only after the directory sync; handles die at a crash'
   await disk.rename('/a', '/b');
   const handle = await disk.open('/b', 'read');
   disk.crash();
-  assert.ok((await disk.stat('/a')) !== null && (await disk.stat('/b')) === null, 'the rename was lost');
+  assert.ok(
+    (await disk.stat('/a')) !== null && (await disk.stat('/b')) === null,
+    'the rename was lost',
+  );
   await handle.read(new Uint8Array(1), 0).then(
     () => assert.unreachable('a handle from before the crash must fail'),
     (error: { code?: string }) => assert.is(error.code, 'EBADF'),
@@ -110,8 +121,14 @@ test('injected faults fire once on the matching operation and path; capacity giv
     (error: { code?: string }) => assert.is(error.code, 'ENOSPC'),
   );
   assert.is(await x.size(), 15, 'the bytes that fit were written');
-  assert.is(toStorageError(Object.assign(new Error('full'), { code: 'ENOSPC' }), 'write', '/x').code, 'CAIRN_ERR_DISK_FULL');
-  assert.is(toStorageError(Object.assign(new Error('io'), { code: 'EIO' }), 'write', '/x').code, 'CAIRN_ERR_IO');
+  assert.is(
+    toStorageError(Object.assign(new Error('full'), { code: 'ENOSPC' }), 'write', '/x').code,
+    'CAIRN_ERR_DISK_FULL',
+  );
+  assert.is(
+    toStorageError(Object.assign(new Error('io'), { code: 'EIO' }), 'write', '/x').code,
+    'CAIRN_ERR_IO',
+  );
 });
 
 test('RealDisk: open modes, write/read, rename, readdir, stat, truncate', async () => {
@@ -133,7 +150,10 @@ test('RealDisk: open modes, write/read, rename, readdir, stat, truncate', async 
     await disk.fsyncDirectory(`${directory.path}/a`);
     assert.equal(await disk.readdir(`${directory.path}/a`), ['b', 'g']);
     assert.ok(bytesEqual(await readWholeFile(disk, `${directory.path}/a/g`), payloadFor(1, 4000)));
-    assert.equal(await disk.stat(`${directory.path}/a/b`), { size: (await disk.stat(`${directory.path}/a/b`))!.size, isDirectory: true });
+    assert.equal(await disk.stat(`${directory.path}/a/b`), {
+      size: (await disk.stat(`${directory.path}/a/b`))!.size,
+      isDirectory: true,
+    });
     assert.is(await disk.stat(`${directory.path}/missing`), null);
   } finally {
     directory.remove();

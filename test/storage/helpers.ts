@@ -11,7 +11,11 @@ export function temporaryDirectory(prefix: string): { path: string; remove: () =
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export async function openWal(disk: Disk, directory: string, options: WalOptions = {}): Promise<{ wal: Wal; records: ReplayedRecord[] }> {
+export async function openWal(
+  disk: Disk,
+  directory: string,
+  options: WalOptions = {},
+): Promise<{ wal: Wal; records: ReplayedRecord[] }> {
   const records: ReplayedRecord[] = [];
   const wal = await Wal.open(disk, directory, options, (record) => records.push(record));
   return { wal, records };
@@ -35,7 +39,10 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Runs `action` and returns the CairnError it throws; fails if it does not throw one. */
-export async function expectCairnError(action: () => Promise<unknown>, code: string): Promise<CairnError> {
+export async function expectCairnError(
+  action: () => Promise<unknown>,
+  code: string,
+): Promise<CairnError> {
   try {
     await action();
   } catch (error) {

@@ -15,10 +15,18 @@ interface TestEntry {
   value: string;
 }
 const entries = (from: number, to: number, term = 1): TestEntry[] =>
-  Array.from({ length: to - from + 1 }, (_, i) => ({ index: from + i, term, key: `k/${String(from + i).padStart(5, '0')}`, value: `v${from + i}` }));
-const applyPut = (entry: TestEntry, writer: { put(key: string, value: Uint8Array): void }): void => writer.put(entry.key, encoder.encode(entry.value));
+  Array.from({ length: to - from + 1 }, (_, i) => ({
+    index: from + i,
+    term,
+    key: `k/${String(from + i).padStart(5, '0')}`,
+    value: `v${from + i}`,
+  }));
+const applyPut = (entry: TestEntry, writer: { put(key: string, value: Uint8Array): void }): void =>
+  writer.put(entry.key, encoder.encode(entry.value));
 
-async function withStore(action: (store: StateStore, path: string) => Promise<void>): Promise<void> {
+async function withStore(
+  action: (store: StateStore, path: string) => Promise<void>,
+): Promise<void> {
   const directory = temporaryDirectory('state');
   const store = StateStore.open(directory.path);
   try {
@@ -79,12 +87,27 @@ test('the writer reads its own writes; delete; range by prefix with pagination',
       writer.put('a/3', encoder.encode('three'));
       writer.put('b/1', encoder.encode('other'));
       assert.is(writer.delete('a/2'), true);
-      assert.equal(writer.rangeByPrefix('a/').map((kv) => kv.key), ['a/1', 'a/3']);
+      assert.equal(
+        writer.rangeByPrefix('a/').map((kv) => kv.key),
+        ['a/1', 'a/3'],
+      );
     });
-    assert.equal(store.rangeByPrefix('a/').map((kv) => kv.key), ['a/1', 'a/3']);
-    assert.equal(store.rangeByPrefix('a/', { limit: 1 }).map((kv) => kv.key), ['a/1']);
-    assert.equal(store.rangeByPrefix('a/', { after: 'a/1' }).map((kv) => kv.key), ['a/3']);
-    assert.equal(store.rangeByPrefix('').map((kv) => kv.key), ['a/1', 'a/3', 'b/1']);
+    assert.equal(
+      store.rangeByPrefix('a/').map((kv) => kv.key),
+      ['a/1', 'a/3'],
+    );
+    assert.equal(
+      store.rangeByPrefix('a/', { limit: 1 }).map((kv) => kv.key),
+      ['a/1'],
+    );
+    assert.equal(
+      store.rangeByPrefix('a/', { after: 'a/1' }).map((kv) => kv.key),
+      ['a/3'],
+    );
+    assert.equal(
+      store.rangeByPrefix('').map((kv) => kv.key),
+      ['a/1', 'a/3', 'b/1'],
+    );
     assert.equal(store.rangeByPrefix('c/'), []);
   });
 });
@@ -101,7 +124,9 @@ async function* replay(pieces: Uint8Array[]): AsyncGenerator<Uint8Array> {
 
 test('a snapshot is a consistent copy in bounded pieces and installs elsewhere', async () => {
   await withStore(async (source) => {
-    await source.applyBatch(entries(1, 500), (entry, writer) => writer.put(entry.key, payloadFor(entry.index, entry.index % 300)));
+    await source.applyBatch(entries(1, 500), (entry, writer) =>
+      writer.put(entry.key, payloadFor(entry.index, entry.index % 300)),
+    );
     const snapshot = source.createSnapshot(4096);
     assert.equal(snapshot.identity, { index: 500, term: 1 });
     // Writes after the snapshot started are not in it.
@@ -109,7 +134,10 @@ test('a snapshot is a consistent copy in bounded pieces and installs elsewhere',
     const pieces = await collect(snapshot.pieces);
     assert.ok(pieces.length > 5 && pieces.every((piece) => piece.length <= 4096), 'bounded pieces');
     await withStore(async (target) => {
-      await target.applyBatch(entries(1, 3, 1).map((e) => ({ ...e, key: `old/${e.index}` })), applyPut);
+      await target.applyBatch(
+        entries(1, 3, 1).map((e) => ({ ...e, key: `old/${e.index}` })),
+        applyPut,
+      );
       const identity = await target.installSnapshot(replay(pieces));
       assert.equal(identity, { index: 500, term: 1 });
       assert.is(target.appliedIndex(), 500);
@@ -117,7 +145,9 @@ test('a snapshot is a consistent copy in bounded pieces and installs elsewhere',
       assert.is(target.get('k/00501'), undefined);
       const all = target.rangeByPrefix('k/', { limit: 1000 });
       assert.is(all.length, 500);
-      all.forEach((kv, i) => assert.ok(bytesEqual(kv.value, payloadFor(i + 1, (i + 1) % 300)), `value ${i + 1}`));
+      all.forEach((kv, i) =>
+        assert.ok(bytesEqual(kv.value, payloadFor(i + 1, (i + 1) % 300)), `value ${i + 1}`),
+      );
       await target.applyBatch(entries(501, 502), applyPut);
       assert.is(target.appliedIndex(), 502);
     });
@@ -130,20 +160,31 @@ test('truncated or corrupted snapshot streams are rejected and change nothing (6
     const pieces = await collect(source.createSnapshot(1000).pieces);
     const whole = Buffer.concat(pieces);
     await withStore(async (target) => {
-      await target.applyBatch(entries(1, 2).map((e) => ({ ...e, key: `mine/${e.index}` })), applyPut);
+      await target.applyBatch(
+        entries(1, 2).map((e) => ({ ...e, key: `mine/${e.index}` })),
+        applyPut,
+      );
       const prng = new Prng(4);
       for (let round = 0; round < 60; round++) {
         const damaged = Uint8Array.from(whole);
         let stream: Uint8Array = damaged;
-        if (round % 2 === 0) damaged[prng.nextIntegerInclusive(0, damaged.length - 1)]! ^= 1 << prng.nextIntegerInclusive(0, 7);
+        if (round % 2 === 0)
+          damaged[prng.nextIntegerInclusive(0, damaged.length - 1)]! ^=
+            1 << prng.nextIntegerInclusive(0, 7);
         else stream = damaged.subarray(0, prng.nextIntegerInclusive(0, damaged.length - 1));
-        const error = await expectCairnError(() => target.installSnapshot(replay([stream]), 'test-stream'), 'CAIRN_ERR_CORRUPTION').catch(async (failure: unknown) => {
+        const error = await expectCairnError(
+          () => target.installSnapshot(replay([stream]), 'test-stream'),
+          'CAIRN_ERR_CORRUPTION',
+        ).catch(async (failure: unknown) => {
           // A flip inside a length field may make a record exceed the limits: still corruption.
           throw failure;
         });
         assert.is(error.details['file'], 'test-stream');
         assert.is(target.appliedIndex(), 2, `round ${round}: unchanged`);
-        assert.equal(target.rangeByPrefix('').map((kv) => kv.key), ['mine/1', 'mine/2']);
+        assert.equal(
+          target.rangeByPrefix('').map((kv) => kv.key),
+          ['mine/1', 'mine/2'],
+        );
       }
     });
   });
@@ -167,7 +208,12 @@ test('snapshot files: save, list, bounded reads, and damage detected with the fi
     for (let round = 0; round < 40; round++) {
       const copy = await SnapshotFiles.open(disk, '/node/snapshots');
       const again = await copy.save(replay(pieces));
-      if (round % 2 === 0) disk.corruptByte(again.path, prng.nextIntegerInclusive(0, size - 1), 1 << prng.nextIntegerInclusive(0, 7));
+      if (round % 2 === 0)
+        disk.corruptByte(
+          again.path,
+          prng.nextIntegerInclusive(0, size - 1),
+          1 << prng.nextIntegerInclusive(0, 7),
+        );
       else disk.truncateDurably(again.path, prng.nextIntegerInclusive(0, size - 1));
       const error = await expectCairnError(() => copy.verify(again.path), 'CAIRN_ERR_CORRUPTION');
       assert.is(error.details['file'], again.path);

@@ -22,18 +22,29 @@ test(`WAL: SIGKILL at random moments loses no synced record (${rounds} rounds, s
     let durable = 0;
     let segmentsSeen = 0;
     for (let round = 0; round < rounds; round++) {
-      const { lines } = await runAndKill(fixture, [directory.path, String(prng.nextUint32())], prng.nextIntegerInclusive(1, 15));
+      const { lines } = await runAndKill(
+        fixture,
+        [directory.path, String(prng.nextUint32())],
+        prng.nextIntegerInclusive(1, 15),
+      );
       const start = Number(/^start (\d+)$/.exec(lines[0] ?? '')?.[1]);
-      assert.ok(start >= durable, `round ${round}: the child found ${start} records, ${durable} were reported before`);
+      assert.ok(
+        start >= durable,
+        `round ${round}: the child found ${start} records, ${durable} were reported before`,
+      );
       for (const line of lines.slice(1)) {
         const match = /^synced (\d+)$/.exec(line);
         assert.ok(match !== null, `round ${round}: unexpected line ${line}`);
         durable = Math.max(durable, Number(match[1]));
       }
       const { wal, records } = await openWal(new RealDisk(), directory.path, crashWalOptions);
-      assert.ok(records.length >= durable, `round ${round} (seed ${seed}): ${records.length} records after the crash, ${durable} were reported synced`);
+      assert.ok(
+        records.length >= durable,
+        `round ${round} (seed ${seed}): ${records.length} records after the crash, ${durable} were reported synced`,
+      );
       records.forEach((record, n) => {
-        if (!bytesEqual(record.payload, walRecordPayload(n))) assert.unreachable(`round ${round} (seed ${seed}): record ${n} is damaged`);
+        if (!bytesEqual(record.payload, walRecordPayload(n)))
+          assert.unreachable(`round ${round} (seed ${seed}): record ${n} is damaged`);
       });
       segmentsSeen = Math.max(segmentsSeen, wal.segments().length);
       await wal.close();

@@ -3,9 +3,19 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RealDisk } from '../../src/storage/real-disk.js';
 import { SimulatedDisk } from '../../src/storage/simulated-disk.js';
-import { alignedRecordBytes, segmentFileName, segmentHeaderRecordBytes } from '../../src/storage/wal-format.js';
+import {
+  alignedRecordBytes,
+  segmentFileName,
+  segmentHeaderRecordBytes,
+} from '../../src/storage/wal-format.js';
 import { Prng } from '../../src/util/prng.js';
-import { bytesEqual, expectCairnError, openWal, payloadFor, temporaryDirectory } from './helpers.js';
+import {
+  bytesEqual,
+  expectCairnError,
+  openWal,
+  payloadFor,
+  temporaryDirectory,
+} from './helpers.js';
 
 const small = { segmentBytes: 8192, recordBytesMax: 1024 } as const;
 
@@ -45,7 +55,10 @@ test('real files: a flipped byte mid-log names the segment file and the record o
     const bytes = readFileSync(path);
     bytes[target.offset + 16 + 50]! ^= 0x01;
     writeFileSync(path, bytes);
-    const error = await expectCairnError(() => openWal(disk, directory.path, small), 'CAIRN_ERR_CORRUPTION');
+    const error = await expectCairnError(
+      () => openWal(disk, directory.path, small),
+      'CAIRN_ERR_CORRUPTION',
+    );
     assert.equal(error.details, { file: path, offset: target.offset });
     assert.match(error.message, path);
   } finally {
@@ -56,7 +69,11 @@ test('real files: a flipped byte mid-log names the segment file and the record o
 test('group commit: one fdatasync covers every record appended before it', async () => {
   const disk = new SimulatedDisk(new Prng(1));
   // Not preallocated: no background preparation of the next segment adds its own sync.
-  const { wal } = await openWal(disk, '/wal', { segmentBytes: 1 << 20, recordBytesMax: 1024, preallocate: false });
+  const { wal } = await openWal(disk, '/wal', {
+    segmentBytes: 1 << 20,
+    recordBytesMax: 1024,
+    preallocate: false,
+  });
   for (let i = 0; i < 100; i++) wal.append(1, payloadFor(i, 100));
   const before = disk.statistics.datasyncs;
   await Promise.all([wal.sync(), wal.sync(), wal.sync()]);
@@ -72,10 +89,17 @@ test('group commit: one fdatasync covers every record appended before it', async
   const statistics = wal.statistics();
   assert.is(statistics.appendedRecords, 102);
   assert.is(statistics.syncedRecords, 102);
-  assert.ok(statistics.datasyncs >= 2 && statistics.datasyncs <= 3, `${statistics.datasyncs} data syncs`);
+  assert.ok(
+    statistics.datasyncs >= 2 && statistics.datasyncs <= 3,
+    `${statistics.datasyncs} data syncs`,
+  );
   assert.is(statistics.segmentsCreated, 1);
   disk.crash();
-  const reopened = await openWal(disk, '/wal', { segmentBytes: 1 << 20, recordBytesMax: 1024, preallocate: false });
+  const reopened = await openWal(disk, '/wal', {
+    segmentBytes: 1 << 20,
+    recordBytesMax: 1024,
+    preallocate: false,
+  });
   assert.is(reopened.records.length, 102);
 });
 
@@ -89,7 +113,8 @@ test('a crash keeps every synced record and an intact prefix of the rest (200 se
     const rounds = prng.nextIntegerInclusive(1, 8);
     for (let round = 0; round < rounds; round++) {
       const count = prng.nextIntegerInclusive(1, 10);
-      for (let i = 0; i < count; i++) wal.append(1, payloadFor(appended + i, prng.nextIntegerInclusive(0, 600)));
+      for (let i = 0; i < count; i++)
+        wal.append(1, payloadFor(appended + i, prng.nextIntegerInclusive(0, 600)));
       appended += count;
       if (round < rounds - 1 || prng.chance(0.3)) {
         await wal.sync();
@@ -98,8 +123,16 @@ test('a crash keeps every synced record and an intact prefix of the rest (200 se
     }
     disk.crash();
     const { wal: reopened, records } = await openWal(disk, '/wal', small);
-    assert.ok(records.length >= synced && records.length <= appended, `seed ${seed}: ${records.length} records, synced ${synced}, appended ${appended}`);
-    records.forEach((record, i) => assert.ok(bytesEqual(record.payload, payloadFor(i, record.payload.length)), `seed ${seed}: record ${i} intact`));
+    assert.ok(
+      records.length >= synced && records.length <= appended,
+      `seed ${seed}: ${records.length} records, synced ${synced}, appended ${appended}`,
+    );
+    records.forEach((record, i) =>
+      assert.ok(
+        bytesEqual(record.payload, payloadFor(i, record.payload.length)),
+        `seed ${seed}: record ${i} intact`,
+      ),
+    );
     // The repaired log accepts new records and keeps them across another crash.
     reopened.append(2, payloadFor(9999, 50));
     await reopened.sync();
@@ -129,18 +162,27 @@ test('a flipped byte in any record is reported with file and offset (150 positio
     const path = `/wal/${name}`;
     const isLast = name === segments.at(-1);
     // The written part of the segment: its records (the end of the last one is found by a scan).
-    const records = (await openWal(disk, '/wal', small)).records.filter((record) => `/wal/${segmentFileName(record.segment)}` === path);
+    const records = (await openWal(disk, '/wal', small)).records.filter(
+      (record) => `/wal/${segmentFileName(record.segment)}` === path,
+    );
     const lastRecord = records.at(-1)!;
     // Every byte of every record: data records, and the segment-end marker of a sealed
     // segment (one sync wrote this log, so its only batch-end marker is the log's last
     // record, which may look torn and is left out).
-    const limit = lastRecord.offset + alignedRecordBytes(lastRecord.payload.length) + (isLast ? 0 : 16);
+    const limit =
+      lastRecord.offset + alignedRecordBytes(lastRecord.payload.length) + (isLast ? 0 : 16);
     const position = prng.nextIntegerInclusive(0, limit - 1);
     fresh.corruptByte(path, position, 1 << prng.nextIntegerInclusive(0, 7));
-    const error = await expectCairnError(() => openWal(fresh, '/wal', small), 'CAIRN_ERR_CORRUPTION');
+    const error = await expectCairnError(
+      () => openWal(fresh, '/wal', small),
+      'CAIRN_ERR_CORRUPTION',
+    );
     assert.is(error.details['file'], path, `round ${round}: names the file`);
     const offset = error.details['offset'] as number;
-    assert.ok(offset <= position && position - offset < alignedRecordBytes(1024), `round ${round}: offset ${offset} is the damaged record's (byte ${position})`);
+    assert.ok(
+      offset <= position && position - offset < alignedRecordBytes(1024),
+      `round ${round}: offset ${offset} is the damaged record's (byte ${position})`,
+    );
   }
 });
 
@@ -166,7 +208,10 @@ test('a truncated preallocated segment, a truncated sealed segment and a missing
     const segments = (await disk.readdir('/wal')).filter((name) => name.endsWith('.wal'));
     const name = which === 'last' ? segments.at(-1)! : segments[0]!;
     disk.truncateDurably(`/wal/${name}`, 3000);
-    const error = await expectCairnError(() => openWal(disk, '/wal', small), 'CAIRN_ERR_CORRUPTION');
+    const error = await expectCairnError(
+      () => openWal(disk, '/wal', small),
+      'CAIRN_ERR_CORRUPTION',
+    );
     assert.is(error.details['file'], `/wal/${name}`);
   }
   const { disk } = await writtenLog(8);
@@ -184,7 +229,10 @@ test('truncating any segment at a random position is reported with its file (40 
     const segments = (await disk.readdir('/wal')).filter((name) => name.endsWith('.wal'));
     const name = prng.pick(segments);
     disk.truncateDurably(`/wal/${name}`, prng.nextIntegerInclusive(0, small.segmentBytes - 1));
-    const error = await expectCairnError(() => openWal(disk, '/wal', small), 'CAIRN_ERR_CORRUPTION');
+    const error = await expectCairnError(
+      () => openWal(disk, '/wal', small),
+      'CAIRN_ERR_CORRUPTION',
+    );
     assert.is(error.details['file'], `/wal/${name}`, `round ${round}`);
   }
 });
@@ -200,7 +248,10 @@ test('not preallocated: records survive, torn tail repaired', async () => {
   const { records } = await openWal(disk, '/wal', options);
   assert.ok(records.length === 30 || records.length === 31);
   const segments = (await disk.readdir('/wal')).filter((name) => name.endsWith('.wal'));
-  assert.ok((await disk.stat(`/wal/${segments[0]}`))!.size < small.segmentBytes, 'files grow instead of being preallocated');
+  assert.ok(
+    (await disk.stat(`/wal/${segments[0]}`))!.size < small.segmentBytes,
+    'files grow instead of being preallocated',
+  );
 });
 
 test('ENOSPC when creating a segment: DISK_FULL, synced records intact, retry succeeds after space frees', async () => {
@@ -212,11 +263,16 @@ test('ENOSPC when creating a segment: DISK_FULL, synced records intact, retry su
   // Enough to need two more segments (the next one may already be prepared).
   for (let i = 10; i < 80; i++) wal.append(1, payloadFor(i, 300));
   await expectCairnError(() => wal.sync(), 'CAIRN_ERR_DISK_FULL');
-  assert.ok((await disk.readdir('/wal')).every((name) => !name.endsWith('.tmp')), 'the partial segment is removed');
+  assert.ok(
+    (await disk.readdir('/wal')).every((name) => !name.endsWith('.tmp')),
+    'the partial segment is removed',
+  );
   disk.crash();
   const afterCrash = await openWal(disk, '/wal', small);
   assert.ok(afterCrash.records.length >= 10, 'synced records survive');
-  afterCrash.records.forEach((record, i) => assert.ok(bytesEqual(record.payload, payloadFor(i, 300))));
+  afterCrash.records.forEach((record, i) =>
+    assert.ok(bytesEqual(record.payload, payloadFor(i, 300))),
+  );
   afterCrash.wal.append(1, payloadFor(afterCrash.records.length, 300));
   disk.capacityBytes = null;
   await afterCrash.wal.sync();
@@ -266,7 +322,10 @@ test('segments before a given one are removed, the written one never', async () 
 });
 
 test('reopening with another segment size keeps the old tail segment within its size', async () => {
-  for (const [first, second] of [[8192, 65536], [65536, 8192]] as const) {
+  for (const [first, second] of [
+    [8192, 65536],
+    [65536, 8192],
+  ] as const) {
     const disk = new SimulatedDisk(new Prng(16));
     const { wal } = await openWal(disk, '/wal', { segmentBytes: first, recordBytesMax: 1024 });
     for (let i = 0; i < 5; i++) wal.append(1, payloadFor(i, 500));

@@ -1,7 +1,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { AssertionFailure, assert as check, assertEqual, assertInteger } from '../../src/util/assert.js';
-import { CairnError, InvalidArgumentError, LimitExceededError, NotFoundError } from '../../src/util/errors.js';
+import {
+  AssertionFailure,
+  assert as check,
+  assertEqual,
+  assertInteger,
+} from '../../src/util/assert.js';
+import {
+  CairnError,
+  InvalidArgumentError,
+  LimitExceededError,
+  NotFoundError,
+} from '../../src/util/errors.js';
 import { limits } from '../../src/util/limits.js';
 
 test('assert throws an AssertionFailure with the message', () => {
@@ -36,7 +46,11 @@ test('errors carry stable codes and exit codes', () => {
   const limit = new LimitExceededError('keyLengthBytesMax', 1024, 2000, 'bytes');
   assert.is(limit.code, 'CAIRN_ERR_LIMIT_EXCEEDED');
   assert.match(limit.message, /keyLengthBytesMax is 1024 bytes, got 2000 bytes/);
-  assert.equal(limit.toJSON().details, { limit: 'keyLengthBytesMax', limitValue: 1024, actualValue: 2000 });
+  assert.equal(limit.toJSON().details, {
+    limit: 'keyLengthBytesMax',
+    limitValue: 1024,
+    actualValue: 2000,
+  });
 });
 
 test('limits hold the design figures', () => {
@@ -47,7 +61,8 @@ test('limits hold the design figures', () => {
   assert.is(limits.raftMessageBatchBytesMax, 4 * 1024 * 1024);
   assert.is(limits.raftInflightAppendsPerFollowerMax, 256);
   assert.is(limits.listPageKeysMax, 1000);
-  for (const [name, value] of Object.entries(limits)) assert.ok(Number.isSafeInteger(value) && value > 0, name);
+  for (const [name, value] of Object.entries(limits))
+    assert.ok(Number.isSafeInteger(value) && value > 0, name);
 });
 
 test.run();

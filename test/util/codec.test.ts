@@ -5,7 +5,18 @@ import { CorruptionError } from '../../src/util/errors.js';
 import { Prng } from '../../src/util/prng.js';
 
 test('varints round-trip at their edges', () => {
-  const values = [0, 1, 127, 128, 255, 16_383, 16_384, 2 ** 31, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER];
+  const values = [
+    0,
+    1,
+    127,
+    128,
+    255,
+    16_383,
+    16_384,
+    2 ** 31,
+    2 ** 32 + 5,
+    Number.MAX_SAFE_INTEGER,
+  ];
   const writer = new BinaryWriter(1);
   for (const value of values) writer.writeVarint(value);
   const reader = new BinaryReader(writer.finish());
@@ -30,7 +41,9 @@ test('random records round-trip', () => {
         writer.writeVarint(value);
         expected.push(value);
       } else if (kind === 1) {
-        const bytes = new Uint8Array(prng.nextIntegerInclusive(0, 300)).map(() => prng.nextUint32() & 0xff);
+        const bytes = new Uint8Array(prng.nextIntegerInclusive(0, 300)).map(
+          () => prng.nextUint32() & 0xff,
+        );
         writer.writeBytes(bytes);
         expected.push(bytes);
       } else {
@@ -57,7 +70,11 @@ test('malformed input fails with a CorruptionError naming the offset', () => {
     ['length above a limit', new Uint8Array([3, 1, 2, 3]), (reader) => reader.readBytes(2)],
     ['invalid UTF-8', new Uint8Array([2, 0xc3, 0x28]), (reader) => reader.readString()],
     ['bad boolean', new Uint8Array([2]), (reader) => reader.readBoolean()],
-    ['trailing bytes', new Uint8Array([1, 0]), (reader) => (reader.readVarint(), reader.expectEnd())],
+    [
+      'trailing bytes',
+      new Uint8Array([1, 0]),
+      (reader) => (reader.readVarint(), reader.expectEnd()),
+    ],
   ];
   for (const [name, bytes, read] of cases) {
     try {

@@ -41,7 +41,8 @@ test('nextFloat is roughly uniform', () => {
     const index = Math.floor(prng.nextFloat() * 10);
     buckets[index] = (buckets[index] ?? 0) + 1;
   }
-  for (const count of buckets) assert.ok(Math.abs(count - samples / 10) < samples / 100, `bucket ${count}`);
+  for (const count of buckets)
+    assert.ok(Math.abs(count - samples / 10) < samples / 100, `bucket ${count}`);
 });
 
 test('rejects a seed that is not a non-negative integer', () => {

@@ -32,10 +32,14 @@ export function objectKey(index: number): string {
 
 /** The bytes of a put: a function of (seed, size) only. */
 export function objectContent(contentSeed: number, size: number): Buffer {
-  assert(Number.isSafeInteger(size) && size >= 0 && size <= limits.chaosObjectBytesMax, 'object size is bounded');
+  assert(
+    Number.isSafeInteger(size) && size >= 0 && size <= limits.chaosObjectBytesMax,
+    'object size is bounded',
+  );
   const prng = new Prng(contentSeed);
   const bytes = Buffer.allocUnsafe(Math.ceil(size / 4) * 4);
-  for (let offset = 0; offset < bytes.length; offset += 4) bytes.writeUInt32LE(prng.nextUint32(), offset);
+  for (let offset = 0; offset < bytes.length; offset += 4)
+    bytes.writeUInt32LE(prng.nextUint32(), offset);
   return bytes.subarray(0, size);
 }
 
@@ -45,46 +49,114 @@ export function sha256Hex(bytes: Uint8Array): string {
 
 /** A size between min and max, log-uniform, so small and large objects both occur often. */
 export function objectSize(prng: Prng, bytesMin: number, bytesMax: number): number {
-  assert(bytesMin >= 1 && bytesMin <= bytesMax && bytesMax <= limits.chaosObjectBytesMax, 'object sizes are bounded');
+  assert(
+    bytesMin >= 1 && bytesMin <= bytesMax && bytesMax <= limits.chaosObjectBytesMax,
+    'object sizes are bounded',
+  );
   const logMin = Math.log(bytesMin);
   const logMax = Math.log(bytesMax);
-  return Math.min(bytesMax, Math.max(bytesMin, Math.round(Math.exp(logMin + (logMax - logMin) * prng.nextFloat()))));
+  return Math.min(
+    bytesMax,
+    Math.max(bytesMin, Math.round(Math.exp(logMin + (logMax - logMin) * prng.nextFloat()))),
+  );
 }
 
 /** Runs the clients until stopped; returns how many keys were used (objectKey(0) .. objectKey(n - 1)). */
 export async function runObjectsWorkload(options: ObjectsWorkloadOptions): Promise<number> {
   const root = new Prng(options.seed ^ 0x5eed);
   const keys = { created: 0 };
-  await Promise.all(options.clients.map((client, clientId) => runClient(client, clientId, root.fork(), keys, options)));
+  await Promise.all(
+    options.clients.map((client, clientId) =>
+      runClient(client, clientId, root.fork(), keys, options),
+    ),
+  );
   return keys.created;
 }
 
 // Most puts create a new key (as Jepsen's set workload adds new elements): every
 // acknowledged put then has to survive to the end, so a lost copy anywhere is seen,
 // not hidden by a later overwrite. Some puts overwrite, some deletes delete.
-async function runClient(client: CairnClient, clientId: number, prng: Prng, keys: { created: number }, options: ObjectsWorkloadOptions): Promise<void> {
-  for (let count = 0; count < options.operationsPerClientMax && !options.stopped() && !options.recorder.full; count++) {
+async function runClient(
+  client: CairnClient,
+  clientId: number,
+  prng: Prng,
+  keys: { created: number },
+  options: ObjectsWorkloadOptions,
+): Promise<void> {
+  for (
+    let count = 0;
+    count < options.operationsPerClientMax && !options.stopped() && !options.recorder.full;
+    count++
+  ) {
     const roll = prng.nextFloat();
-    const existing = keys.created === 0 ? null : objectKey(prng.nextIntegerInclusive(0, keys.created - 1));
+    const existing =
+      keys.created === 0 ? null : objectKey(prng.nextIntegerInclusive(0, keys.created - 1));
     if (existing === null || roll < 0.55) {
       const key = keys.created < options.keys ? objectKey(keys.created++) : (existing as string);
-      await putObject(client, clientId, key, prng.nextUint32(), objectSize(prng, options.objectBytesMin, options.objectBytesMax), options.recorder);
-    } else if (roll < 0.65) await putObject(client, clientId, existing, prng.nextUint32(), objectSize(prng, options.objectBytesMin, options.objectBytesMax), options.recorder);
+      await putObject(
+        client,
+        clientId,
+        key,
+        prng.nextUint32(),
+        objectSize(prng, options.objectBytesMin, options.objectBytesMax),
+        options.recorder,
+      );
+    } else if (roll < 0.65)
+      await putObject(
+        client,
+        clientId,
+        existing,
+        prng.nextUint32(),
+        objectSize(prng, options.objectBytesMin, options.objectBytesMax),
+        options.recorder,
+      );
     else if (roll < 0.92) await getObject(client, clientId, existing, options.recorder);
     else await deleteObject(client, clientId, existing, options.recorder);
   }
 }
 
-async function putObject(client: CairnClient, clientId: number, key: string, contentSeed: number, size: number, recorder: HistoryRecorder): Promise<void> {
+async function putObject(
+  client: CairnClient,
+  clientId: number,
+  key: string,
+  contentSeed: number,
+  size: number,
+  recorder: HistoryRecorder,
+): Promise<void> {
   const content = objectContent(contentSeed, size);
   const sha256 = sha256Hex(content);
   const invokedAt = recorder.now();
   try {
     const metadata = await client.putObject(key, content);
-    const error = metadata.sha256 === sha256 ? undefined : `the put answered sha256 ${metadata.sha256}, expected ${sha256}`;
-    recorder.recordObject({ clientId, kind: 'put', key, invokedAt, completedAt: recorder.now(), outcome: 'ok', sha256, size, contentSeed, ...(error === undefined ? {} : { error }) });
+    const error =
+      metadata.sha256 === sha256
+        ? undefined
+        : `the put answered sha256 ${metadata.sha256}, expected ${sha256}`;
+    recorder.recordObject({
+      clientId,
+      kind: 'put',
+      key,
+      invokedAt,
+      completedAt: recorder.now(),
+      outcome: 'ok',
+      sha256,
+      size,
+      contentSeed,
+      ...(error === undefined ? {} : { error }),
+    });
   } catch (error) {
-    recorder.recordObject({ clientId, kind: 'put', key, invokedAt, completedAt: recorder.now(), outcome: writeOutcomeOf(error), sha256, size, contentSeed, error: errorText(error) });
+    recorder.recordObject({
+      clientId,
+      kind: 'put',
+      key,
+      invokedAt,
+      completedAt: recorder.now(),
+      outcome: writeOutcomeOf(error),
+      sha256,
+      size,
+      contentSeed,
+      error: errorText(error),
+    });
   }
 }
 
@@ -106,28 +178,71 @@ export async function readObject(client: CairnClient, key: string): Promise<Obje
     }
     return { sha256: hash.digest('hex'), size };
   } catch (error) {
-    if (error instanceof CairnError && error.code === 'CAIRN_ERR_NOT_FOUND') return { sha256: null, size: 0 };
+    if (error instanceof CairnError && error.code === 'CAIRN_ERR_NOT_FOUND')
+      return { sha256: null, size: 0 };
     throw error;
   }
 }
 
-async function getObject(client: CairnClient, clientId: number, key: string, recorder: HistoryRecorder): Promise<void> {
+async function getObject(
+  client: CairnClient,
+  clientId: number,
+  key: string,
+  recorder: HistoryRecorder,
+): Promise<void> {
   const invokedAt = recorder.now();
   try {
     const read = await readObject(client, key);
-    recorder.recordObject({ clientId, kind: 'get', key, invokedAt, completedAt: recorder.now(), outcome: 'ok', sha256: read.sha256, size: read.size });
+    recorder.recordObject({
+      clientId,
+      kind: 'get',
+      key,
+      invokedAt,
+      completedAt: recorder.now(),
+      outcome: 'ok',
+      sha256: read.sha256,
+      size: read.size,
+    });
   } catch (error) {
-    recorder.recordObject({ clientId, kind: 'get', key, invokedAt, completedAt: recorder.now(), outcome: 'failed', error: errorText(error) });
+    recorder.recordObject({
+      clientId,
+      kind: 'get',
+      key,
+      invokedAt,
+      completedAt: recorder.now(),
+      outcome: 'failed',
+      error: errorText(error),
+    });
   }
 }
 
-async function deleteObject(client: CairnClient, clientId: number, key: string, recorder: HistoryRecorder): Promise<void> {
+async function deleteObject(
+  client: CairnClient,
+  clientId: number,
+  key: string,
+  recorder: HistoryRecorder,
+): Promise<void> {
   const invokedAt = recorder.now();
   try {
     await client.deleteObject(key);
-    recorder.recordObject({ clientId, kind: 'delete', key, invokedAt, completedAt: recorder.now(), outcome: 'ok' });
+    recorder.recordObject({
+      clientId,
+      kind: 'delete',
+      key,
+      invokedAt,
+      completedAt: recorder.now(),
+      outcome: 'ok',
+    });
   } catch (error) {
     const absent = error instanceof CairnError && error.code === 'CAIRN_ERR_NOT_FOUND';
-    recorder.recordObject({ clientId, kind: 'delete', key, invokedAt, completedAt: recorder.now(), outcome: absent ? 'failed' : writeOutcomeOf(error), error: errorText(error) });
+    recorder.recordObject({
+      clientId,
+      kind: 'delete',
+      key,
+      invokedAt,
+      completedAt: recorder.now(),
+      outcome: absent ? 'failed' : writeOutcomeOf(error),
+      error: errorText(error),
+    });
   }
 }

@@ -32,12 +32,23 @@ export function registerKey(index: number): string {
 
 export async function runRegisterWorkload(options: RegisterWorkloadOptions): Promise<void> {
   const root = new Prng(options.seed);
-  await Promise.all(options.clients.map((client, clientId) => runClient(client, clientId, root.fork(), options)));
+  await Promise.all(
+    options.clients.map((client, clientId) => runClient(client, clientId, root.fork(), options)),
+  );
 }
 
-async function runClient(client: CairnClient, clientId: number, prng: Prng, options: RegisterWorkloadOptions): Promise<void> {
+async function runClient(
+  client: CairnClient,
+  clientId: number,
+  prng: Prng,
+  options: RegisterWorkloadOptions,
+): Promise<void> {
   let sequence = 0;
-  for (let count = 0; count < options.operationsPerClientMax && !options.stopped() && !options.recorder.full; count++) {
+  for (
+    let count = 0;
+    count < options.operationsPerClientMax && !options.stopped() && !options.recorder.full;
+    count++
+  ) {
     const key = registerKey(prng.nextIntegerInclusive(0, options.keys - 1));
     const roll = prng.nextFloat();
     const value = `c${clientId}.${sequence++}`;
@@ -54,15 +65,37 @@ export interface RegisterRead {
 }
 
 /** A linearizable read of a register; null when it failed. Recorded. */
-export async function get(client: CairnClient, clientId: number, key: string, recorder: HistoryRecorder): Promise<RegisterRead | null> {
+export async function get(
+  client: CairnClient,
+  clientId: number,
+  key: string,
+  recorder: HistoryRecorder,
+): Promise<RegisterRead | null> {
   const invokedAt = recorder.now();
   try {
     const read = await readRegister(client, key);
-    recorder.recordRegister({ clientId, kind: 'get', key, input: {}, invokedAt, completedAt: recorder.now(), outcome: 'ok', output: { value: read.value } });
+    recorder.recordRegister({
+      clientId,
+      kind: 'get',
+      key,
+      input: {},
+      invokedAt,
+      completedAt: recorder.now(),
+      outcome: 'ok',
+      output: { value: read.value },
+    });
     return read;
   } catch {
     // A failed read observed nothing; the checker drops it.
-    recorder.recordRegister({ clientId, kind: 'get', key, input: {}, invokedAt, completedAt: recorder.now(), outcome: 'failed' });
+    recorder.recordRegister({
+      clientId,
+      kind: 'get',
+      key,
+      input: {},
+      invokedAt,
+      completedAt: recorder.now(),
+      outcome: 'failed',
+    });
     return null;
   }
 }
@@ -74,12 +107,19 @@ export async function readRegister(client: CairnClient, key: string): Promise<Re
     for await (const chunk of result.body) chunks.push(chunk as Buffer);
     return { value: Buffer.concat(chunks).toString('utf8'), version: result.metadata.version };
   } catch (error) {
-    if (error instanceof CairnError && error.code === 'CAIRN_ERR_NOT_FOUND') return { value: null, version: null };
+    if (error instanceof CairnError && error.code === 'CAIRN_ERR_NOT_FOUND')
+      return { value: null, version: null };
     throw error;
   }
 }
 
-async function put(client: CairnClient, clientId: number, key: string, value: string, recorder: HistoryRecorder): Promise<void> {
+async function put(
+  client: CairnClient,
+  clientId: number,
+  key: string,
+  value: string,
+  recorder: HistoryRecorder,
+): Promise<void> {
   const invokedAt = recorder.now();
   let outcome: Operation['outcome'] = 'ok';
   try {
@@ -87,19 +127,38 @@ async function put(client: CairnClient, clientId: number, key: string, value: st
   } catch (error) {
     outcome = writeOutcomeOf(error);
   }
-  recorder.recordRegister({ clientId, kind: 'put', key, input: { value }, invokedAt, completedAt: recorder.now(), outcome });
+  recorder.recordRegister({
+    clientId,
+    kind: 'put',
+    key,
+    input: { value },
+    invokedAt,
+    completedAt: recorder.now(),
+    outcome,
+  });
 }
 
-async function compareAndSet(client: CairnClient, clientId: number, key: string, value: string, recorder: HistoryRecorder): Promise<void> {
+async function compareAndSet(
+  client: CairnClient,
+  clientId: number,
+  key: string,
+  value: string,
+  recorder: HistoryRecorder,
+): Promise<void> {
   const read = await get(client, clientId, key, recorder);
   if (read === null) return;
   const invokedAt = recorder.now();
   let outcome: Operation['outcome'] = 'ok';
   let success = true;
   try {
-    await client.putObject(key, Buffer.from(value, 'utf8'), read.version === null ? { ifAbsent: true } : { ifVersion: read.version });
+    await client.putObject(
+      key,
+      Buffer.from(value, 'utf8'),
+      read.version === null ? { ifAbsent: true } : { ifVersion: read.version },
+    );
   } catch (error) {
-    if (error instanceof CairnError && error.code === 'CAIRN_ERR_PRECONDITION_FAILED') success = false;
+    if (error instanceof CairnError && error.code === 'CAIRN_ERR_PRECONDITION_FAILED')
+      success = false;
     else outcome = writeOutcomeOf(error);
   }
   recorder.recordRegister({
@@ -114,14 +173,30 @@ async function compareAndSet(client: CairnClient, clientId: number, key: string,
   });
 }
 
-async function remove(client: CairnClient, clientId: number, key: string, recorder: HistoryRecorder): Promise<void> {
+async function remove(
+  client: CairnClient,
+  clientId: number,
+  key: string,
+  recorder: HistoryRecorder,
+): Promise<void> {
   const invokedAt = recorder.now();
   let outcome: Operation['outcome'] = 'ok';
   try {
     await client.deleteObject(key);
   } catch (error) {
     // Deleting an absent key changes nothing: as good as not applied.
-    outcome = error instanceof CairnError && error.code === 'CAIRN_ERR_NOT_FOUND' ? 'failed' : writeOutcomeOf(error);
+    outcome =
+      error instanceof CairnError && error.code === 'CAIRN_ERR_NOT_FOUND'
+        ? 'failed'
+        : writeOutcomeOf(error);
   }
-  recorder.recordRegister({ clientId, kind: 'delete', key, input: {}, invokedAt, completedAt: recorder.now(), outcome });
+  recorder.recordRegister({
+    clientId,
+    kind: 'delete',
+    key,
+    input: {},
+    invokedAt,
+    completedAt: recorder.now(),
+    outcome,
+  });
 }

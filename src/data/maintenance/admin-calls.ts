@@ -7,7 +7,12 @@ import type { CopyFailure } from './copy-runner.js';
 import type { RefusedTarget } from './reconcile.js';
 
 export interface JsonRequester {
-  requestJson(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, options?: { readonly idempotent?: boolean }): Promise<unknown>;
+  requestJson(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+    options?: { readonly idempotent?: boolean },
+  ): Promise<unknown>;
 }
 
 /** The leader's rebalance state, as GET /v1/cluster/rebalance answers it (src/node/node-maintenance.ts builds it). */
@@ -42,9 +47,18 @@ export function rebalancePlan(client: JsonRequester, rateBytesPerSecond: number)
   return client.requestJson('GET', `/v1/cluster/rebalance/plan?rate=${rateBytesPerSecond}`);
 }
 
-export function configureRebalance(client: JsonRequester, action: 'start' | 'pause' | 'resume', settings: { rateBytesPerSecond?: number; parallel?: number }): Promise<RebalanceStatusView> {
+export function configureRebalance(
+  client: JsonRequester,
+  action: 'start' | 'pause' | 'resume',
+  settings: { rateBytesPerSecond?: number; parallel?: number },
+): Promise<RebalanceStatusView> {
   const path = action === 'start' ? '/v1/cluster/rebalance' : `/v1/cluster/rebalance/${action}`;
-  return client.requestJson('POST', path, { ...settings, ...(action === 'start' ? { start: true } : {}) }, { idempotent: true }) as Promise<RebalanceStatusView>;
+  return client.requestJson(
+    'POST',
+    path,
+    { ...settings, ...(action === 'start' ? { start: true } : {}) },
+    { idempotent: true },
+  ) as Promise<RebalanceStatusView>;
 }
 
 export interface WaitOptions {
@@ -54,12 +68,17 @@ export interface WaitOptions {
 }
 
 /** Polls until the settled epoch reaches `epoch` (default: the current one at the first poll). */
-export async function waitForSettled(client: JsonRequester, options: WaitOptions, epoch?: number): Promise<RebalanceStatusView> {
+export async function waitForSettled(
+  client: JsonRequester,
+  options: WaitOptions,
+  epoch?: number,
+): Promise<RebalanceStatusView> {
   const deadline = performance.now() + options.timeoutMilliseconds;
   let target = epoch;
   let last: RebalanceStatusView | undefined;
   let lastError = '';
-  const attemptsMax = Math.ceil(options.timeoutMilliseconds / Math.max(options.intervalMilliseconds, 1)) + 2;
+  const attemptsMax =
+    Math.ceil(options.timeoutMilliseconds / Math.max(options.intervalMilliseconds, 1)) + 2;
   for (let attempt = 0; attempt < attemptsMax; attempt++) {
     try {
       last = await rebalanceStatus(client);
@@ -72,24 +91,52 @@ export async function waitForSettled(client: JsonRequester, options: WaitOptions
     if (performance.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, options.intervalMilliseconds));
   }
-  const seen = last === undefined ? `no status (${lastError})` : `epoch ${last.currentEpoch}, settled ${last.settledEpoch}, ${last.state}, ${last.failedCount} failed copies${last.refused.length > 0 ? `, refused: ${last.refused.map((item) => `${item.memberId} (${item.reason})`).join(', ')}` : ''}`;
-  throw new CairnError('CAIRN_ERR_TIMEOUT', `the rebalance did not settle within ${options.timeoutMilliseconds} ms; last seen: ${seen}`);
+  const seen =
+    last === undefined
+      ? `no status (${lastError})`
+      : `epoch ${last.currentEpoch}, settled ${last.settledEpoch}, ${last.state}, ${last.failedCount} failed copies${last.refused.length > 0 ? `, refused: ${last.refused.map((item) => `${item.memberId} (${item.reason})`).join(', ')}` : ''}`;
+  throw new CairnError(
+    'CAIRN_ERR_TIMEOUT',
+    `the rebalance did not settle within ${options.timeoutMilliseconds} ms; last seen: ${seen}`,
+  );
 }
 
 export function repairCluster(client: JsonRequester): Promise<unknown> {
   return client.requestJson('POST', '/v1/cluster/repair', {}, { idempotent: true });
 }
 
-export function collectGarbage(client: JsonRequester, graceMilliseconds?: number): Promise<unknown> {
-  return client.requestJson('POST', '/v1/cluster/gc', graceMilliseconds === undefined ? {} : { graceMilliseconds }, { idempotent: true });
+export function collectGarbage(
+  client: JsonRequester,
+  graceMilliseconds?: number,
+): Promise<unknown> {
+  return client.requestJson(
+    'POST',
+    '/v1/cluster/gc',
+    graceMilliseconds === undefined ? {} : { graceMilliseconds },
+    { idempotent: true },
+  );
 }
 
 export function scrubNode(nodeClient: JsonRequester, rateBytesPerSecond: number): Promise<unknown> {
-  return nodeClient.requestJson('POST', '/v1/node/scrub', { rateBytesPerSecond }, { idempotent: true });
+  return nodeClient.requestJson(
+    'POST',
+    '/v1/node/scrub',
+    { rateBytesPerSecond },
+    { idempotent: true },
+  );
 }
 
 /** Marks the member draining (a new epoch without it) and waits until its data has moved. */
-export async function drainMember(client: JsonRequester, id: string, options: WaitOptions): Promise<RebalanceStatusView> {
-  const { epoch } = (await client.requestJson('POST', '/v1/cluster/drain', { id }, { idempotent: true })) as { epoch: number };
+export async function drainMember(
+  client: JsonRequester,
+  id: string,
+  options: WaitOptions,
+): Promise<RebalanceStatusView> {
+  const { epoch } = (await client.requestJson(
+    'POST',
+    '/v1/cluster/drain',
+    { id },
+    { idempotent: true },
+  )) as { epoch: number };
   return waitForSettled(client, options, epoch);
 }

@@ -34,8 +34,16 @@ export interface CopyRunOptions {
   readonly onCopied?: (task: CopyTask) => void;
 }
 
-export async function runCopies(tasks: readonly CopyTask[], options: CopyRunOptions): Promise<CopyRunResult> {
-  assert(Number.isSafeInteger(options.parallel) && options.parallel >= 1 && options.parallel <= limits.maintenanceTransfersParallelMax, 'parallel transfers within maintenanceTransfersParallelMax');
+export async function runCopies(
+  tasks: readonly CopyTask[],
+  options: CopyRunOptions,
+): Promise<CopyRunResult> {
+  assert(
+    Number.isSafeInteger(options.parallel) &&
+      options.parallel >= 1 &&
+      options.parallel <= limits.maintenanceTransfersParallelMax,
+    'parallel transfers within maintenanceTransfersParallelMax',
+  );
   const failures: CopyFailure[] = [];
   let failedCount = 0;
   let copiedChunks = 0;
@@ -60,17 +68,24 @@ export async function runCopies(tasks: readonly CopyTask[], options: CopyRunOpti
         continue;
       }
       failedCount++;
-      if (failures.length < limits.maintenanceFailuresKeptMax) failures.push({ sha256: task.sha256, targetId: task.targetId, reason });
+      if (failures.length < limits.maintenanceFailuresKeptMax)
+        failures.push({ sha256: task.sha256, targetId: task.targetId, reason });
     }
   };
-  const workers = Array.from({ length: Math.min(options.parallel, Math.max(tasks.length, 1)) }, () => worker());
+  const workers = Array.from(
+    { length: Math.min(options.parallel, Math.max(tasks.length, 1)) },
+    () => worker(),
+  );
   await Promise.all(workers);
   assert(copiedChunks + failedCount <= tasks.length, 'each task counted at most once');
   return { copiedChunks, copiedBytes, failedCount, failures, interrupted };
 }
 
 /** Tries each source in turn; undefined on success, else why every source failed. */
-async function copyFromAnySource(task: CopyTask, copy: CopyRunOptions['copy']): Promise<string | undefined> {
+async function copyFromAnySource(
+  task: CopyTask,
+  copy: CopyRunOptions['copy'],
+): Promise<string | undefined> {
   const reasons: string[] = [];
   for (const sourceId of task.sourceIds) {
     try {

@@ -50,13 +50,33 @@ export function planRebalance(input: RebalancePlanInput): RebalancePlan {
   for (const chunk of input.chunks) accumulator.add({ id: chunk.sha256, bytes: chunk.bytes });
   const diff = accumulator.result();
   const totals = new Map(diff.members.map((member) => [member.memberId, member]));
-  const memberIds = [...new Set([...input.toRing.members.map((member) => member.id), ...input.fromRing.members.map((member) => member.id), ...totals.keys()])].sort();
+  const memberIds = [
+    ...new Set([
+      ...input.toRing.members.map((member) => member.id),
+      ...input.fromRing.members.map((member) => member.id),
+      ...totals.keys(),
+    ]),
+  ].sort();
   const members = memberIds.map((memberId): MemberPlan => {
     const total = totals.get(memberId);
     const fillRatio = input.fillRatios.get(memberId) ?? null;
     const receives = (total?.chunksIn ?? 0) > 0;
-    const refusal = !receives ? null : fillRatio === null ? 'unreachable' : fillRatio > input.fillRatioMax ? `disk ${(fillRatio * 100).toFixed(1)}% full, above the ${(input.fillRatioMax * 100).toFixed(0)}% threshold: it will receive nothing` : null;
-    return { memberId, chunksIn: total?.chunksIn ?? 0, bytesIn: total?.bytesIn ?? 0, chunksOut: total?.chunksOut ?? 0, bytesOut: total?.bytesOut ?? 0, fillRatio, refusal };
+    const refusal = !receives
+      ? null
+      : fillRatio === null
+        ? 'unreachable'
+        : fillRatio > input.fillRatioMax
+          ? `disk ${(fillRatio * 100).toFixed(1)}% full, above the ${(input.fillRatioMax * 100).toFixed(0)}% threshold: it will receive nothing`
+          : null;
+    return {
+      memberId,
+      chunksIn: total?.chunksIn ?? 0,
+      bytesIn: total?.bytesIn ?? 0,
+      chunksOut: total?.chunksOut ?? 0,
+      bytesOut: total?.bytesOut ?? 0,
+      fillRatio,
+      refusal,
+    };
   });
   const bytesStored = diff.bytesExamined * input.fromRing.replicationFactor;
   const rate = input.rateBytesPerSecond;

@@ -81,7 +81,10 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
   let copyBytes = 0;
   for (const chunk of input.chunks) {
     chunksExamined++;
-    assert(chunksExamined <= limits.maintenanceChunksScanMax, 'chunks within maintenanceChunksScanMax');
+    assert(
+      chunksExamined <= limits.maintenanceChunksScanMax,
+      'chunks within maintenanceChunksScanMax',
+    );
     bytesExamined += chunk.bytes;
     const targets = input.ring.replicasFor(chunk.sha256);
     const holders = holdersOf(chunk.sha256, input.inventories);
@@ -99,22 +102,41 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
         noteRefusal(refused, targetId, problem, chunk.bytes);
         continue;
       }
-      copies.push({ sha256: chunk.sha256, bytes: chunk.bytes, targetId, sourceIds: rotate(holders, chunk.sha256) });
+      copies.push({
+        sha256: chunk.sha256,
+        bytes: chunk.bytes,
+        targetId,
+        sourceIds: rotate(holders, chunk.sha256),
+      });
       copyBytes += chunk.bytes;
     }
     if (!complete) continue;
-    for (const holderId of holders) if (!targets.includes(holderId)) surplus.push({ sha256: chunk.sha256, memberId: holderId });
+    for (const holderId of holders)
+      if (!targets.includes(holderId)) surplus.push({ sha256: chunk.sha256, memberId: holderId });
   }
-  return { chunksExamined, bytesExamined, copies, copyBytes, refused: [...refused.values()], lostChunks, lostChunkCount, surplus };
+  return {
+    chunksExamined,
+    bytesExamined,
+    copies,
+    copyBytes,
+    refused: [...refused.values()],
+    lostChunks,
+    lostChunkCount,
+    surplus,
+  };
 }
 
 function holdersOf(sha256: string, inventories: readonly MemberInventory[]): string[] {
   const holders: string[] = [];
-  for (const inventory of inventories) if (inventory.reachable && inventory.chunks.has(sha256)) holders.push(inventory.memberId);
+  for (const inventory of inventories)
+    if (inventory.reachable && inventory.chunks.has(sha256)) holders.push(inventory.memberId);
   return holders;
 }
 
-function targetProblem(inventory: MemberInventory | undefined, fillRatioMax: number): string | undefined {
+function targetProblem(
+  inventory: MemberInventory | undefined,
+  fillRatioMax: number,
+): string | undefined {
   if (inventory === undefined || !inventory.reachable) return 'unreachable';
   if (inventory.fillRatio > fillRatioMax) {
     return `its disk is ${(inventory.fillRatio * 100).toFixed(1)}% full, above the ${(fillRatioMax * 100).toFixed(0)}% fill threshold`;
@@ -122,9 +144,19 @@ function targetProblem(inventory: MemberInventory | undefined, fillRatioMax: num
   return undefined;
 }
 
-function noteRefusal(refused: Map<string, RefusedTarget>, memberId: string, reason: string, bytes: number): void {
+function noteRefusal(
+  refused: Map<string, RefusedTarget>,
+  memberId: string,
+  reason: string,
+  bytes: number,
+): void {
   const previous = refused.get(memberId);
-  refused.set(memberId, { memberId, reason, chunks: (previous?.chunks ?? 0) + 1, bytes: (previous?.bytes ?? 0) + bytes });
+  refused.set(memberId, {
+    memberId,
+    reason,
+    chunks: (previous?.chunks ?? 0) + 1,
+    bytes: (previous?.bytes ?? 0) + bytes,
+  });
 }
 
 /** Spreads reads over the holders: the first source depends on the chunk id. */

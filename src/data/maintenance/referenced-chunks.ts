@@ -12,17 +12,25 @@ export function referencedChunks(reader: MetaReader): ChunkReference[] {
   let after: string | undefined;
   const pagesMax = Math.ceil(limits.maintenanceChunksScanMax / limits.listPageKeysMax) + 1;
   for (let page = 0; page < pagesMax; page++) {
-    const listed = listObjects(reader, { limit: limits.listPageKeysMax, ...(after === undefined ? {} : { after }) });
+    const listed = listObjects(reader, {
+      limit: limits.listPageKeysMax,
+      ...(after === undefined ? {} : { after }),
+    });
     for (const item of listed.items) {
       const record = readObject(reader, item.key);
       if (record === undefined || record.body.kind !== 'manifest') continue;
       for (const chunk of record.body.chunks) sizes.set(chunk.sha256, chunk.size);
       if (sizes.size > limits.maintenanceChunksScanMax) {
-        throw new CairnError('CAIRN_ERR_LIMIT_EXCEEDED', `more than maintenanceChunksScanMax (${limits.maintenanceChunksScanMax}) referenced chunks`);
+        throw new CairnError(
+          'CAIRN_ERR_LIMIT_EXCEEDED',
+          `more than maintenanceChunksScanMax (${limits.maintenanceChunksScanMax}) referenced chunks`,
+        );
       }
     }
     if (listed.nextAfter === undefined) break;
     after = listed.nextAfter;
   }
-  return [...sizes].map(([sha256, bytes]) => ({ sha256, bytes })).sort((a, b) => (a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0));
+  return [...sizes]
+    .map(([sha256, bytes]) => ({ sha256, bytes }))
+    .sort((a, b) => (a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0));
 }

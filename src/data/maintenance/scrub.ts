@@ -33,13 +33,17 @@ export interface ScrubOptions {
 
 export async function scrubChunks(io: ScrubIo, options: ScrubOptions): Promise<ScrubReport> {
   const names = await io.list();
-  assert(names.length <= limits.maintenanceChunksScanMax, 'local chunks within maintenanceChunksScanMax');
+  assert(
+    names.length <= limits.maintenanceChunksScanMax,
+    'local chunks within maintenanceChunksScanMax',
+  );
   const corrupt: string[] = [];
   let chunksChecked = 0;
   let bytesChecked = 0;
   let vanished = 0;
   for (const sha256 of names) {
-    if (!options.shouldContinue()) return { chunksChecked, bytesChecked, corrupt, vanished, interrupted: true };
+    if (!options.shouldContinue())
+      return { chunksChecked, bytesChecked, corrupt, vanished, interrupted: true };
     const bytes = await io.sizeOf(sha256);
     if (bytes === undefined) {
       vanished++;

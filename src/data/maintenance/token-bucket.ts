@@ -39,7 +39,8 @@ export class TokenBucket {
     if (this.rateBytesPerSecond === 0) return 0;
     this.refill(nowMilliseconds);
     this.tokensBytes -= bytes;
-    const waitMilliseconds = this.tokensBytes >= 0 ? 0 : (-this.tokensBytes / this.rateBytesPerSecond) * 1000;
+    const waitMilliseconds =
+      this.tokensBytes >= 0 ? 0 : (-this.tokensBytes / this.rateBytesPerSecond) * 1000;
     assert(waitMilliseconds >= 0 && Number.isFinite(waitMilliseconds), 'a finite wait');
     return waitMilliseconds;
   }
@@ -48,10 +49,18 @@ export class TokenBucket {
     const elapsed = Math.max(0, nowMilliseconds - this.lastMilliseconds);
     this.lastMilliseconds = Math.max(this.lastMilliseconds, nowMilliseconds);
     if (this.rateBytesPerSecond === 0) return;
-    this.tokensBytes = Math.min(this.burstBytes, this.tokensBytes + (elapsed / 1000) * this.rateBytesPerSecond);
+    this.tokensBytes = Math.min(
+      this.burstBytes,
+      this.tokensBytes + (elapsed / 1000) * this.rateBytesPerSecond,
+    );
   }
 }
 
 function assertRate(rateBytesPerSecond: number): void {
-  assert(Number.isSafeInteger(rateBytesPerSecond) && rateBytesPerSecond >= 0 && rateBytesPerSecond <= limits.maintenanceRateBytesPerSecondMax, `rate within [0, maintenanceRateBytesPerSecondMax], got ${rateBytesPerSecond}`);
+  assert(
+    Number.isSafeInteger(rateBytesPerSecond) &&
+      rateBytesPerSecond >= 0 &&
+      rateBytesPerSecond <= limits.maintenanceRateBytesPerSecondMax,
+    `rate within [0, maintenanceRateBytesPerSecondMax], got ${rateBytesPerSecond}`,
+  );
 }
