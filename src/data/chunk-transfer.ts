@@ -9,6 +9,8 @@ import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { isSha256 } from '../storage/chunk-store.js';
+import type { HintsStore } from '../storage/hints-store.js';
+import { isHintHomeMemberId } from '../storage/hints-store.js';
 import {
   CairnError,
   CorruptionError,
@@ -18,12 +20,20 @@ import {
 import { limits } from '../util/limits.js';
 
 const chunkPathPrefix = '/peer/v1/chunks/';
+/** On a chunk PUT: the copy stands in for this home member, which did not answer. */
+export const hintHeader = 'x-cairn-hint-for';
 
-/** Peer-port routes for chunks; returns false for paths it does not own. */
+/**
+ * Peer-port routes for chunks; returns false for paths it does not own. With `hints`,
+ * a PUT carrying the hint header records the hint (durably, before the chunk is stored,
+ * so a stored stand-in copy always has its hint; a hint whose chunk never arrived is
+ * dropped by the hand-off).
+ */
 export async function handleChunkRoute(
   store: ChunkStore,
   request: IncomingMessage,
   response: ServerResponse,
+  hints?: HintsStore,
 ): Promise<boolean> {
   const url = request.url ?? '';
   if (!url.startsWith(chunkPathPrefix)) return false;
@@ -31,8 +41,18 @@ export async function handleChunkRoute(
   if (!isSha256(sha256))
     throw new InvalidArgumentError(`"${sha256}" is not a lowercase hex SHA-256`);
   if (request.method === 'PUT') {
+    const homeMemberId = request.headers[hintHeader];
+    let hinted = false;
+    if (typeof homeMemberId === 'string' && hints !== undefined) {
+      if (!isHintHomeMemberId(homeMemberId))
+        throw new InvalidArgumentError(`${hintHeader} "${homeMemberId}" is not a member id`);
+      await hints.add({ sha256, homeMemberId });
+      hinted = true;
+    }
     const result = await store.write(request as AsyncIterable<Uint8Array>, sha256);
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+    response
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ ...result, hinted }));
     return true;
   }
   if (request.method === 'GET' || request.method === 'HEAD') {
@@ -54,14 +74,26 @@ export class ChunkTransport {
   private pool(peerAddress: string): Pool {
     let pool = this.pools.get(peerAddress);
     if (pool === undefined) {
-      pool = new Pool(`http://${peerAddress}`, { connections: 4, keepAliveTimeout: 30_000 });
+      pool = new Pool(`http://${peerAddress}`, {
+        connections: 4,
+        keepAliveTimeout: 30_000,
+        connectTimeout: limits.peerConnectTimeoutMilliseconds,
+      });
       this.pools.set(peerAddress, pool);
     }
     return pool;
   }
 
-  /** Stores `bytes` as chunk `sha256` on the peer; resolves once it is durable there. */
-  async put(peerAddress: string, sha256: string, bytes: Uint8Array): Promise<void> {
+  /**
+   * Stores `bytes` as chunk `sha256` on the peer; resolves once it is durable there.
+   * `homeMemberId`: the copy stands in for that member (the peer records a hint).
+   */
+  async put(
+    peerAddress: string,
+    sha256: string,
+    bytes: Uint8Array,
+    options: { readonly homeMemberId?: string; readonly signal?: AbortSignal } = {},
+  ): Promise<void> {
     const response = await unreachableAsUnavailable(peerAddress, 'store', sha256, () =>
       this.pool(peerAddress).request({
         method: 'PUT',
@@ -70,9 +102,11 @@ export class ChunkTransport {
         headers: {
           'content-type': 'application/octet-stream',
           'content-length': String(bytes.length),
+          ...(options.homeMemberId === undefined ? {} : { [hintHeader]: options.homeMemberId }),
         },
         headersTimeout: limits.clientRequestTimeoutMilliseconds,
         bodyTimeout: limits.clientRequestTimeoutMilliseconds,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
       }),
     );
     const text = await response.body.text();
@@ -98,6 +132,21 @@ export class ChunkTransport {
         `chunk ${sha256} from ${peerAddress} is ${bytes.length} bytes, above chunkSizeBytes`,
       );
     return bytes;
+  }
+
+  /** Whether the peer holds chunk `sha256` (HEAD; existence, not a re-hash). */
+  async has(peerAddress: string, sha256: string): Promise<boolean> {
+    const response = await unreachableAsUnavailable(peerAddress, 'look up', sha256, () =>
+      this.pool(peerAddress).request({
+        method: 'HEAD',
+        path: `${chunkPathPrefix}${sha256}`,
+        headersTimeout: limits.clientRequestTimeoutMilliseconds,
+      }),
+    );
+    const text = await response.body.text();
+    if (response.statusCode === 200) return true;
+    if (response.statusCode === 404) return false;
+    throw peerError(peerAddress, 'look up', sha256, response.statusCode, text);
   }
 
   async close(): Promise<void> {
