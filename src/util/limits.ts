@@ -19,6 +19,8 @@ export const limits = {
   peerConnectTimeoutMilliseconds: 3_000, // a chunk peer that does not accept a connection in this time is skipped
   hintsStoredMax: 100_000, // hinted copies one node records, kept in memory too (a write beyond it goes to another node)
   hintedHandoffHintsPerRunMax: 1_000, // hints one hand-off run examines
+  hintedHandoffBytesPerRunMax: 256 * MiB, // chunk bytes one hand-off run sends home
+  hintedHandoffIntervalMillisecondsDefault: 10_000, // how often a node runs its hand-off
   listPageKeysMax: 1000,
 
   // Raft (DESIGN.md section 3 and 8).
