@@ -71,102 +71,136 @@ export function storeChunkCopies(
   assert(writeQuorum >= 1 && writeQuorum <= replicationFactor, 'W within 1..R');
   assert(new Set(preferenceList).size === preferenceList.length, 'list members distinct');
   return new Promise((resolve, reject) => {
-    const attempts: Attempt[] = [];
-    const running: Promise<void>[] = [];
-    const holders: string[] = [];
-    const failures: string[] = [];
-    let nextCandidate = replicationFactor;
-    let finished = false;
-    let stragglerTimer: ReturnType<typeof setTimeout> | undefined;
-
-    const finish = (error?: CairnError): void => {
-      if (finished) return;
-      finished = true;
-      if (stragglerTimer !== undefined) clearTimeout(stragglerTimer);
-      for (const attempt of attempts) {
-        if (attempt.hedgeTimer !== undefined) clearTimeout(attempt.hedgeTimer);
-        if (!attempt.done) attempt.abort.abort();
-      }
-      const settled = Promise.allSettled(running).then(() => undefined);
-      if (error === undefined) resolve({ holders: [...holders], settled });
-      else void settled.then(() => reject(error));
-    };
-
-    const check = (): void => {
-      if (finished) return;
-      const inFlight = attempts.some((attempt) => !attempt.done);
-      if (holders.length >= replicationFactor) return finish();
-      if (holders.length >= writeQuorum) {
-        if (!inFlight) return finish();
-        stragglerTimer ??= setTimeout(() => finish(), settings.stragglerWaitMilliseconds);
-        return;
-      }
-      if (inFlight) return;
-      finish(
-        new CairnError(
-          'CAIRN_ERR_UNAVAILABLE',
-          `could make only ${holders.length} of the ${writeQuorum} copies needed ` +
-            `(write quorum ${writeQuorum} of ${replicationFactor}) of chunk ` +
-            `${sha256.slice(0, 12)}…: ${failures.join('; ') || 'no member to try'}`,
-          {
-            details: {
-              outcome: 'failed',
-              copiesMade: holders.length,
-              copiesNeeded: writeQuorum,
-              replicationFactor,
-            },
-          },
-        ),
-      );
-    };
-
-    const replace = (attempt: Attempt): void => {
-      if (finished || attempt.replaced) return;
-      attempt.replaced = true;
-      const memberId = preferenceList[nextCandidate];
-      if (memberId === undefined) return;
-      nextCandidate++;
-      launch(memberId, attempt.standInFor ?? attempt.memberId);
-    };
-
-    const launch = (memberId: string, standInFor: string | undefined): void => {
-      const attempt: Attempt = {
-        memberId,
-        standInFor,
-        abort: new AbortController(),
-        done: false,
-        replaced: false,
-        hedgeTimer: undefined,
-      };
-      attempts.push(attempt);
-      attempt.hedgeTimer = setTimeout(() => {
-        attempt.hedgeTimer = undefined;
-        if (!attempt.done) replace(attempt);
-      }, settings.hedgeDelayMilliseconds);
-      const copy = storeOneCopy(context, memberId, sha256, bytes, standInFor, attempt.abort.signal);
-      running.push(
-        copy.then(
-          () => settle(attempt, undefined),
-          (error: unknown) => settle(attempt, error),
-        ),
-      );
-    };
-
-    const settle = (attempt: Attempt, error: unknown): void => {
-      attempt.done = true;
-      if (attempt.hedgeTimer !== undefined) clearTimeout(attempt.hedgeTimer);
-      attempt.hedgeTimer = undefined;
-      if (finished) return;
-      if (error === undefined) holders.push(attempt.memberId);
-      else {
-        failures.push(`${attempt.memberId}: ${error instanceof Error ? error.message : error}`);
-        replace(attempt);
-      }
-      check();
-    };
-
-    for (const memberId of preferenceList.slice(0, replicationFactor)) launch(memberId, undefined);
+    const run = new ChunkCopyRun(context, preferenceList, sha256, bytes, settings, {
+      resolve,
+      reject,
+    });
+    run.start();
   });
+}
+
+/** The attempts of one chunk; every path ends in exactly one call of `finish`. */
+class ChunkCopyRun {
+  private readonly attempts: Attempt[] = [];
+  private readonly running: Promise<void>[] = [];
+  private readonly holders: string[] = [];
+  private readonly failures: string[] = [];
+  private nextCandidate: number;
+  private finished = false;
+  private stragglerTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly context: ChunkCopyTargets,
+    private readonly preferenceList: readonly string[],
+    private readonly sha256: string,
+    private readonly bytes: Uint8Array,
+    private readonly settings: ChunkQuorumSettings,
+    private readonly outcome: {
+      resolve: (result: ChunkCopiesResult) => void;
+      reject: (error: CairnError) => void;
+    },
+  ) {
+    this.nextCandidate = settings.replicationFactor;
+  }
+
+  start(): void {
+    for (const memberId of this.preferenceList.slice(0, this.settings.replicationFactor))
+      this.launch(memberId, undefined);
+  }
+
+  private launch(memberId: string, standInFor: string | undefined): void {
+    const attempt: Attempt = {
+      memberId,
+      standInFor,
+      abort: new AbortController(),
+      done: false,
+      replaced: false,
+      hedgeTimer: undefined,
+    };
+    this.attempts.push(attempt);
+    attempt.hedgeTimer = setTimeout(() => {
+      attempt.hedgeTimer = undefined;
+      if (!attempt.done) this.replace(attempt);
+    }, this.settings.hedgeDelayMilliseconds);
+    const { context, sha256, bytes } = this;
+    const copy = storeOneCopy(context, memberId, sha256, bytes, standInFor, attempt.abort.signal);
+    this.running.push(
+      copy.then(
+        () => this.settle(attempt, undefined),
+        (error: unknown) => this.settle(attempt, error ?? 'failed'),
+      ),
+    );
+  }
+
+  /** A stand-in for `attempt` on the next member of the list, once per attempt. */
+  private replace(attempt: Attempt): void {
+    if (this.finished || attempt.replaced) return;
+    attempt.replaced = true;
+    const memberId = this.preferenceList[this.nextCandidate];
+    if (memberId === undefined) return;
+    this.nextCandidate++;
+    this.launch(memberId, attempt.standInFor ?? attempt.memberId);
+  }
+
+  private settle(attempt: Attempt, error: unknown): void {
+    attempt.done = true;
+    if (attempt.hedgeTimer !== undefined) clearTimeout(attempt.hedgeTimer);
+    attempt.hedgeTimer = undefined;
+    if (this.finished) return;
+    if (error === undefined) this.holders.push(attempt.memberId);
+    else {
+      this.failures.push(`${attempt.memberId}: ${error instanceof Error ? error.message : error}`);
+      this.replace(attempt);
+    }
+    this.check();
+  }
+
+  private check(): void {
+    const { replicationFactor, writeQuorum } = this.settings;
+    const inFlight = this.attempts.some((attempt) => !attempt.done);
+    if (this.holders.length >= replicationFactor) this.finish();
+    else if (this.holders.length >= writeQuorum) {
+      if (!inFlight) this.finish();
+      else
+        this.stragglerTimer ??= setTimeout(
+          () => this.finish(),
+          this.settings.stragglerWaitMilliseconds,
+        );
+    } else if (!inFlight) this.finish(this.quorumFailure());
+  }
+
+  private quorumFailure(): CairnError {
+    const { replicationFactor, writeQuorum } = this.settings;
+    const made = this.holders.length;
+    return new CairnError(
+      'CAIRN_ERR_UNAVAILABLE',
+      `could make only ${made} of the ${writeQuorum} copies needed ` +
+        `(write quorum ${writeQuorum} of ${replicationFactor}) of chunk ` +
+        `${this.sha256.slice(0, 12)}…: ${this.failures.join('; ') || 'no member to try'}`,
+      {
+        details: {
+          outcome: 'failed',
+          copiesMade: made,
+          copiesNeeded: writeQuorum,
+          replicationFactor,
+        },
+      },
+    );
+  }
+
+  /** Aborts what is still in flight (left to hand-off and repair) and answers. */
+  private finish(error?: CairnError): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.stragglerTimer !== undefined) clearTimeout(this.stragglerTimer);
+    for (const attempt of this.attempts) {
+      if (attempt.hedgeTimer !== undefined) clearTimeout(attempt.hedgeTimer);
+      if (!attempt.done) attempt.abort.abort();
+    }
+    const settled = Promise.allSettled(this.running).then(() => undefined);
+    if (error === undefined) this.outcome.resolve({ holders: [...this.holders], settled });
+    else void settled.then(() => this.outcome.reject(error));
+  }
 }
 
 async function storeOneCopy(
