@@ -6,6 +6,8 @@
 // it stands in for; a copy still unanswered after the hedge delay gets a stand-in too
 // (a hanging node is not waited for), the original may still finish. Each member is
 // tried at most once, so a chunk makes at most `preference list length` attempts.
+// A home node suspected (it failed lately, see member-suspicion.ts) gets its stand-in
+// at once; with no stand-in left it is tried only when W cannot be reached without it.
 //
 // The chunk is done once R copies are durable, or once W are and either every attempt
 // has settled or the straggler wait has passed: the copies still in flight then are
@@ -19,6 +21,7 @@ import type { HintsStore } from '../storage/hints-store.js';
 import { assert } from '../util/assert.js';
 import { CairnError } from '../util/errors.js';
 import type { ChunkTransport } from './chunk-transfer.js';
+import type { MemberSuspicion } from './member-suspicion.js';
 
 /** What storing copies needs (a narrow part of the object-data placement context). */
 export interface ChunkCopyTargets {
@@ -28,6 +31,8 @@ export interface ChunkCopyTargets {
   readonly peerAddressOf: (memberId: string) => string | undefined;
   /** This node's hints: a stand-in copy stored here records its hint here. */
   readonly hints?: Pick<HintsStore, 'add'>;
+  /** Peers that failed lately (shared by the node's puts and gets). */
+  readonly suspicion?: MemberSuspicion;
 }
 
 export interface ChunkQuorumSettings {
@@ -85,6 +90,8 @@ class ChunkCopyRun {
   private readonly running: Promise<void>[] = [];
   private readonly holders: string[] = [];
   private readonly failures: string[] = [];
+  /** Suspected home nodes not tried: the last resort when W is out of reach. */
+  private readonly skippedSuspects: string[] = [];
   private nextCandidate: number;
   private finished = false;
   private stragglerTimer: ReturnType<typeof setTimeout> | undefined;
@@ -104,8 +111,17 @@ class ChunkCopyRun {
   }
 
   start(): void {
-    for (const memberId of this.preferenceList.slice(0, this.settings.replicationFactor))
-      this.launch(memberId, undefined);
+    const suspects: string[] = [];
+    for (const memberId of this.preferenceList.slice(0, this.settings.replicationFactor)) {
+      if (this.context.suspicion?.isSuspect(memberId) !== true) this.launch(memberId, undefined);
+      else if (this.nextCandidate < this.preferenceList.length)
+        this.launch(this.preferenceList[this.nextCandidate++] as string, memberId);
+      else suspects.push(memberId);
+    }
+    for (const memberId of suspects) {
+      if (this.attempts.length < this.settings.writeQuorum) this.launch(memberId, undefined);
+      else this.skippedSuspects.push(memberId);
+    }
   }
 
   private launch(memberId: string, standInFor: string | undefined): void {
@@ -137,9 +153,14 @@ class ChunkCopyRun {
     if (this.finished || attempt.replaced) return;
     attempt.replaced = true;
     const memberId = this.preferenceList[this.nextCandidate];
-    if (memberId === undefined) return;
-    this.nextCandidate++;
-    this.launch(memberId, attempt.standInFor ?? attempt.memberId);
+    if (memberId !== undefined) {
+      this.nextCandidate++;
+      this.launch(memberId, attempt.standInFor ?? attempt.memberId);
+      return;
+    }
+    // Out of stand-ins: a suspected home node, if one was skipped, is worth a try now.
+    const suspect = this.skippedSuspects.shift();
+    if (suspect !== undefined) this.launch(suspect, undefined);
   }
 
   private settle(attempt: Attempt, error: unknown): void {
@@ -147,8 +168,11 @@ class ChunkCopyRun {
     if (attempt.hedgeTimer !== undefined) clearTimeout(attempt.hedgeTimer);
     attempt.hedgeTimer = undefined;
     if (this.finished) return;
-    if (error === undefined) this.holders.push(attempt.memberId);
-    else {
+    if (error === undefined) {
+      this.holders.push(attempt.memberId);
+      this.context.suspicion?.noteSuccess(attempt.memberId);
+    } else {
+      this.context.suspicion?.noteFailure(attempt.memberId);
       this.failures.push(`${attempt.memberId}: ${error instanceof Error ? error.message : error}`);
       this.replace(attempt);
     }
@@ -195,7 +219,10 @@ class ChunkCopyRun {
     if (this.stragglerTimer !== undefined) clearTimeout(this.stragglerTimer);
     for (const attempt of this.attempts) {
       if (attempt.hedgeTimer !== undefined) clearTimeout(attempt.hedgeTimer);
-      if (!attempt.done) attempt.abort.abort();
+      if (attempt.done) continue;
+      attempt.abort.abort();
+      // Still unanswered when the chunk was done: slow or hanging; stand-ins for a while.
+      this.context.suspicion?.noteFailure(attempt.memberId);
     }
     const settled = Promise.allSettled(this.running).then(() => undefined);
     if (error === undefined) this.outcome.resolve({ holders: [...this.holders], settled });

@@ -17,6 +17,7 @@ import { limits } from '../util/limits.js';
 import type { ChunkBufferPool } from './chunk-buffer-pool.js';
 import { storeChunkCopies } from './chunk-quorum.js';
 import type { ChunkTransport } from './chunk-transfer.js';
+import type { MemberSuspicion } from './member-suspicion.js';
 
 export interface ChunkPlacementContext {
   readonly selfId: string;
@@ -24,6 +25,11 @@ export interface ChunkPlacementContext {
   readonly transport: ChunkTransport;
   /** This node's hints store: a stand-in copy written locally records its hint here. */
   readonly hints?: HintsStore;
+  /**
+   * Peers that failed lately, one per node (shared by all puts and gets): a put gives a
+   * suspected home node's copy to a stand-in at once, a get tries it last.
+   */
+  readonly suspicion?: MemberSuspicion;
   /** Rings to read from, newest first (an epoch still migrating falls back to older ones). */
   readonly rings: () => readonly Ring[];
   readonly peerAddressOf: (memberId: string) => string | undefined;
@@ -236,8 +242,11 @@ async function readChunk(
       const actual = createHash('sha256').update(bytes).digest('hex');
       if (actual !== chunk.sha256 || bytes.length !== chunk.size)
         throw new Error(`content hashes to ${actual.slice(0, 12)}…, ${bytes.length} bytes`);
+      context.suspicion?.noteSuccess(memberId);
       return bytes;
     } catch (error) {
+      if (error instanceof CairnError && error.code === 'CAIRN_ERR_UNAVAILABLE')
+        context.suspicion?.noteFailure(memberId);
       const reason = error instanceof Error ? error.message : String(error);
       failures.push(`${memberId}: ${reason}`);
       // Beyond the home nodes a copy is only a maybe (a hinted stand-in): its absence is
@@ -298,5 +307,9 @@ function replicaCandidates(context: ChunkPlacementContext, sha256: string): Read
     add(preferenceList.slice(newest.replicationFactor), false);
   }
   for (const ring of rings.slice(1)) add(ring.replicasFor(sha256), true);
-  return ordered;
+  const suspicion = context.suspicion;
+  if (suspicion === undefined) return ordered;
+  // Members that failed lately go last (a hanging one would cost a request timeout).
+  const suspected = ordered.filter((candidate) => suspicion.isSuspect(candidate.memberId));
+  return [...ordered.filter((candidate) => !suspected.includes(candidate)), ...suspected];
 }

@@ -14,8 +14,10 @@ export const limits = {
   replicationFactorMax: 7,
   // Write quorum and hinted copies (DESIGN.md section 6a).
   placementPreferenceListLengthMax: 16, // members a chunk write or read may try, home nodes first
-  chunkCopyHedgeDelayMillisecondsDefault: 2_000, // a copy unanswered this long gets a stand-in on the next node
-  chunkCopyStragglerWaitMillisecondsDefault: 2_000, // once W copies are durable, the longest wait for the rest
+  chunkCopyHedgeDelayMillisecondsDefault: 1_500, // a copy unanswered this long gets a stand-in on the next node
+  chunkCopyStragglerWaitMillisecondsDefault: 4_000, // once W copies are durable, the longest wait for the rest (above the hedge delay, so a stand-in has time)
+  memberSuspectMillisecondsDefault: 5_000, // a chunk peer that failed this recently gets a stand-in at once
+  memberSuspectsMax: 1_024, // members a node remembers as failed lately
   peerConnectTimeoutMilliseconds: 3_000, // a chunk peer that does not accept a connection in this time is skipped
   hintsStoredMax: 100_000, // hinted copies one node records, kept in memory too (a write beyond it goes to another node)
   hintedHandoffHintsPerRunMax: 1_000, // hints one hand-off run examines

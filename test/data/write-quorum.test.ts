@@ -16,6 +16,7 @@ import {
   writeChunks,
   type WrittenChunks,
 } from '../../src/data/object-data.js';
+import { MemberSuspicion } from '../../src/data/member-suspicion.js';
 import type { ChunkStore } from '../../src/storage/chunk-store.js';
 import { CairnError } from '../../src/util/errors.js';
 import { type StandInPeers, startPeers } from './chunk-peers.js';
@@ -53,14 +54,18 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 function put(
   context: ChunkPlacementContext,
   bytes: Uint8Array,
-  options: { writeQuorum?: number; hedgeDelayMilliseconds?: number } = {},
+  options: {
+    writeQuorum?: number;
+    hedgeDelayMilliseconds?: number;
+    stragglerWaitMilliseconds?: number;
+  } = {},
 ): Promise<WrittenChunks> {
   return writeChunks(context, once(bytes), new Uint8Array(0), {
     chunkSizeBytes,
     inflightChunksMax: 4,
     objectSizeBytesMax: 1_000_000,
     hedgeDelayMilliseconds: options.hedgeDelayMilliseconds ?? 150,
-    stragglerWaitMilliseconds: 300,
+    stragglerWaitMilliseconds: options.stragglerWaitMilliseconds ?? 300,
     ...(options.writeQuorum === undefined ? {} : { writeQuorum: options.writeQuorum }),
   });
 }
@@ -210,6 +215,79 @@ test('a hanging home node gets a hedged stand-in when another node is available'
       const standIn = list[3] as string;
       assert.ok(peers.peer(standIn).hints.has({ sha256: chunk.sha256, homeMemberId: 'n1' }));
     }
+  } finally {
+    await transport.close();
+    await peers.close();
+  }
+});
+
+test('a member that hung is suspected: later puts do not wait for it at all', async () => {
+  const peers = await startPeers(4);
+  const transport = new ChunkTransport();
+  try {
+    peers.peer('n1').mode = 'hang';
+    const suspicion = new MemberSuspicion(() => 0, 60_000); // a clock that stands still
+    const context = writerContext(peers, transport, { suspicion });
+    await put(context, objectBytes(8, 8)); // learns that n1 hangs (hedged, aborted)
+    assert.ok(suspicion.isSuspect('n1'));
+    assert.not.ok(suspicion.isSuspect('n2'), 'answering members are not suspected');
+    // Now hedge and straggler waits are a minute: only a put that skips n1 ends quickly.
+    const started = Date.now();
+    const written = await put(context, objectBytes(8, 9), {
+      hedgeDelayMilliseconds: 60_000,
+      stragglerWaitMilliseconds: 60_000,
+    });
+    assert.ok(Date.now() - started < 10_000, 'n1 was not waited for');
+    assert.is(written.copiesMin, 3, "stand-ins took n1's copies at once");
+    for (const chunk of written.chunks) {
+      const list = peers.ring.preferenceListFor(chunk.sha256);
+      if (list.slice(0, 3).includes('n1'))
+        assert.ok(
+          peers.peer(list[3] as string).hints.has({ sha256: chunk.sha256, homeMemberId: 'n1' }),
+        );
+    }
+  } finally {
+    await transport.close();
+    await peers.close();
+  }
+});
+
+test('suspicion: a failure suspects a member for the window; a success or the window clears it', () => {
+  let now = 1_000;
+  const suspicion = new MemberSuspicion(() => now, 5_000);
+  suspicion.noteFailure('n1');
+  suspicion.noteFailure('n2');
+  now += 4_999;
+  assert.ok(suspicion.isSuspect('n1'));
+  suspicion.noteSuccess('n2');
+  assert.not.ok(suspicion.isSuspect('n2'));
+  now += 1;
+  assert.not.ok(suspicion.isSuspect('n1'), 'tried again after the window');
+});
+
+test('a stand-in on the writing node itself is stored locally and hinted locally', async () => {
+  const peers = await startPeers(4);
+  const transport = new ChunkTransport();
+  try {
+    peers.peer('n3').mode = 'refuse';
+    const self = peers.peer('n4');
+    const context = writerContext(peers, transport, {
+      selfId: 'n4',
+      store: self.store,
+      hints: self.hints,
+    });
+    const written = await put(context, objectBytes(16, 7));
+    assert.is(written.copiesMin, 3);
+    const local = written.chunks.filter((chunk) => {
+      const list = peers.ring.preferenceListFor(chunk.sha256);
+      return list.slice(0, 3).includes('n3') && list[3] === 'n4';
+    });
+    assert.ok(local.length >= 1, 'some chunk stood in on the writer');
+    for (const chunk of local) {
+      assert.ok(await self.store.has(chunk.sha256));
+      assert.ok(self.hints.has({ sha256: chunk.sha256, homeMemberId: 'n3' }));
+    }
+    assert.is(self.hints.size, local.length);
   } finally {
     await transport.close();
     await peers.close();
