@@ -114,13 +114,21 @@ export class ChunkTransport {
       throw peerError(peerAddress, 'store', sha256, response.statusCode, text);
   }
 
-  /** The chunk's bytes from the peer, verified by the caller. */
-  async get(peerAddress: string, sha256: string): Promise<Uint8Array> {
+  /**
+   * The chunk's bytes from the peer, verified by the caller. `headersTimeoutMilliseconds`:
+   * a peer that has not begun to answer by then is given up (a reader tries the next).
+   */
+  async get(
+    peerAddress: string,
+    sha256: string,
+    options: { readonly headersTimeoutMilliseconds?: number } = {},
+  ): Promise<Uint8Array> {
     const response = await unreachableAsUnavailable(peerAddress, 'read', sha256, () =>
       this.pool(peerAddress).request({
         method: 'GET',
         path: `${chunkPathPrefix}${sha256}`,
-        headersTimeout: limits.clientRequestTimeoutMilliseconds,
+        headersTimeout:
+          options.headersTimeoutMilliseconds ?? limits.clientRequestTimeoutMilliseconds,
         bodyTimeout: limits.clientRequestTimeoutMilliseconds,
       }),
     );

@@ -17,7 +17,7 @@ import { limits } from '../util/limits.js';
 import type { ChunkBufferPool } from './chunk-buffer-pool.js';
 import { storeChunkCopies } from './chunk-quorum.js';
 import type { ChunkTransport } from './chunk-transfer.js';
-import type { MemberSuspicion } from './member-suspicion.js';
+import { MemberSuspicion } from './member-suspicion.js';
 
 export interface ChunkPlacementContext {
   readonly selfId: string;
@@ -51,6 +51,22 @@ export interface WrittenChunks {
   readonly copiesMin: number;
   /** Copies wanted per chunk: the ring's R. copiesMin below it means repair has work. */
   readonly copiesWanted: number;
+}
+
+const suspicionByTransport = new WeakMap<ChunkTransport, MemberSuspicion>();
+
+/**
+ * The context with its suspicion: the given one, or else one per transport (a node has
+ * one transport, so this is one per node without any wiring).
+ */
+function withSuspicion(context: ChunkPlacementContext): ChunkPlacementContext {
+  if (context.suspicion !== undefined) return context;
+  let suspicion = suspicionByTransport.get(context.transport);
+  if (suspicion === undefined) {
+    suspicion = new MemberSuspicion();
+    suspicionByTransport.set(context.transport, suspicion);
+  }
+  return { ...context, suspicion };
 }
 
 /** The default write quorum: a majority of R (2 of 3, 2 of 2, 3 of 5). */
@@ -87,6 +103,7 @@ export async function writeChunks(
   options: WriteChunksOptions,
 ): Promise<WrittenChunks> {
   assert(options.inflightChunksMax >= 1, 'at least one chunk in flight');
+  const copyContext = withSuspicion(context);
   const objectHash = createHash('sha256');
   const chunks: ManifestChunk[] = [];
   const inflight: Promise<void>[] = [];
@@ -131,7 +148,7 @@ export async function writeChunks(
         : context.waitForAllCopies === true
           ? ring.replicasFor(sha256)
           : ring.preferenceListFor(sha256);
-    const copies = storeChunkCopies(context, candidates, sha256, bytes, settings);
+    const copies = storeChunkCopies(copyContext, candidates, sha256, bytes, settings);
     const stored = copies.then((result) => {
       copiesMin = Math.min(copiesMin, result.holders.length);
       options.onProgress?.(bytes.length);
@@ -213,9 +230,10 @@ async function* withPrefix(
 
 /** Streams the object's chunks in order, each verified; prefetches one chunk ahead. */
 export async function* readChunks(
-  context: ChunkPlacementContext,
+  given: ChunkPlacementContext,
   chunks: readonly ManifestChunk[],
 ): AsyncGenerator<Uint8Array> {
+  const context = withSuspicion(given);
   let next: Promise<Uint8Array> | undefined =
     chunks[0] === undefined ? undefined : readChunk(context, chunks[0]);
   for (let index = 0; index < chunks.length; index++) {
@@ -267,7 +285,9 @@ async function fetchRemote(
 ): Promise<Uint8Array> {
   const address = context.peerAddressOf(memberId);
   if (address === undefined) throw new Error('no peer address known');
-  return context.transport.get(address, sha256);
+  return context.transport.get(address, sha256, {
+    headersTimeoutMilliseconds: limits.chunkReadHeadersTimeoutMilliseconds,
+  });
 }
 
 function isNotFound(error: unknown): boolean {

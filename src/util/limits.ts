@@ -18,6 +18,7 @@ export const limits = {
   chunkCopyStragglerWaitMillisecondsDefault: 4_000, // once W copies are durable, the longest wait for the rest (above the hedge delay, so a stand-in has time)
   memberSuspectMillisecondsDefault: 5_000, // a chunk peer that failed this recently gets a stand-in at once
   memberSuspectsMax: 1_024, // members a node remembers as failed lately
+  chunkReadHeadersTimeoutMilliseconds: 2_000, // a chunk peer that has not begun to answer a read by then: the next copy is tried
   peerConnectTimeoutMilliseconds: 3_000, // a chunk peer that does not accept a connection in this time is skipped
   hintsStoredMax: 100_000, // hinted copies one node records, kept in memory too (a write beyond it goes to another node)
   hintedHandoffHintsPerRunMax: 1_000, // hints one hand-off run examines
