@@ -15,7 +15,7 @@ import { assert } from '../util/assert.js';
 import { CairnError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import type { ChunkBufferPool } from './chunk-buffer-pool.js';
-import { storeChunkCopies } from './chunk-quorum.js';
+import { type ChunkQuorumSettings, storeChunkCopies } from './chunk-quorum.js';
 import type { ChunkTransport } from './chunk-transfer.js';
 import { MemberSuspicion } from './member-suspicion.js';
 
@@ -114,22 +114,8 @@ export async function writeChunks(
   const pool = options.bufferPool;
   if (pool !== undefined)
     assert(pool.chunkSizeBytes === options.chunkSizeBytes, 'pool buffers are chunk-sized');
-  const copiesWanted = context.firstReplicaOnly === true ? 1 : ring.replicationFactor;
-  const settings = {
-    replicationFactor: copiesWanted,
-    writeQuorum:
-      context.waitForAllCopies === true
-        ? copiesWanted
-        : Math.min(copiesWanted, options.writeQuorum ?? majorityOf(ring.replicationFactor)),
-    hedgeDelayMilliseconds:
-      options.hedgeDelayMilliseconds ?? limits.chunkCopyHedgeDelayMillisecondsDefault,
-    stragglerWaitMilliseconds:
-      options.stragglerWaitMilliseconds ?? limits.chunkCopyStragglerWaitMillisecondsDefault,
-  };
-  assert(
-    Number.isSafeInteger(settings.writeQuorum) && settings.writeQuorum >= 1,
-    `write quorum ${settings.writeQuorum} is an integer in 1..R`,
-  );
+  const settings = quorumSettingsFor(context, ring.replicationFactor, options);
+  const copiesWanted = settings.replicationFactor;
   let copiesMin = copiesWanted;
   const storeChunk = async (bytes: Uint8Array): Promise<void> => {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -175,6 +161,31 @@ export async function writeChunks(
   }
   await Promise.all(inflight);
   return { chunks, size, sha256: objectHash.digest('hex'), copiesMin, copiesWanted };
+}
+
+/** R, W and the waits of one put (planted test bugs included). */
+function quorumSettingsFor(
+  context: ChunkPlacementContext,
+  ringReplicationFactor: number,
+  options: WriteChunksOptions,
+): ChunkQuorumSettings {
+  const copiesWanted = context.firstReplicaOnly === true ? 1 : ringReplicationFactor;
+  const settings = {
+    replicationFactor: copiesWanted,
+    writeQuorum:
+      context.waitForAllCopies === true
+        ? copiesWanted
+        : Math.min(copiesWanted, options.writeQuorum ?? majorityOf(ringReplicationFactor)),
+    hedgeDelayMilliseconds:
+      options.hedgeDelayMilliseconds ?? limits.chunkCopyHedgeDelayMillisecondsDefault,
+    stragglerWaitMilliseconds:
+      options.stragglerWaitMilliseconds ?? limits.chunkCopyStragglerWaitMillisecondsDefault,
+  };
+  assert(
+    Number.isSafeInteger(settings.writeQuorum) && settings.writeQuorum >= 1,
+    `write quorum ${settings.writeQuorum} is an integer in 1..R`,
+  );
+  return settings;
 }
 
 /**
