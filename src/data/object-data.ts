@@ -262,12 +262,15 @@ async function readChunk(
 ): Promise<Uint8Array> {
   const candidates = replicaCandidates(context, chunk.sha256);
   const failures: string[] = [];
-  for (const { memberId, expected } of candidates) {
+  for (let index = 0; index < candidates.length; index++) {
+    const { memberId, expected } = candidates[index] as ReadCandidate;
+    // A quick give-up only while another member is left to try; the last gets the full time.
+    const last = index === candidates.length - 1;
     try {
       const bytes =
         memberId === context.selfId
           ? await context.store.read(chunk.sha256)
-          : await fetchRemote(context, memberId, chunk.sha256);
+          : await fetchRemote(context, memberId, chunk.sha256, last);
       const actual = createHash('sha256').update(bytes).digest('hex');
       if (actual !== chunk.sha256 || bytes.length !== chunk.size)
         throw new Error(`content hashes to ${actual.slice(0, 12)}…, ${bytes.length} bytes`);
@@ -293,9 +296,11 @@ async function fetchRemote(
   context: ChunkPlacementContext,
   memberId: string,
   sha256: string,
+  last: boolean,
 ): Promise<Uint8Array> {
   const address = context.peerAddressOf(memberId);
   if (address === undefined) throw new Error('no peer address known');
+  if (last) return context.transport.get(address, sha256);
   return context.transport.get(address, sha256, {
     headersTimeoutMilliseconds: limits.chunkReadHeadersTimeoutMilliseconds,
   });

@@ -14,9 +14,9 @@ export const limits = {
   replicationFactorMax: 7,
   // Write quorum and hinted copies (DESIGN.md section 6a).
   placementPreferenceListLengthMax: 16, // members a chunk write or read may try, home nodes first
-  chunkCopyHedgeDelayMillisecondsDefault: 1_500, // a copy unanswered this long gets a stand-in on the next node
-  chunkCopyStragglerWaitMillisecondsDefault: 4_000, // once W copies are durable, the longest wait for the rest (above the hedge delay, so a stand-in has time)
-  memberSuspectMillisecondsDefault: 5_000, // a chunk peer that failed this recently gets a stand-in at once
+  chunkCopyHedgeDelayMillisecondsDefault: 3_000, // a copy unanswered this long gets a stand-in on the next node
+  chunkCopyStragglerWaitMillisecondsDefault: 8_000, // once W copies are durable, the longest wait for the rest (above the hedge delay, so a stand-in has time)
+  memberSuspectMillisecondsDefault: 15_000, // a chunk peer that failed this recently gets a stand-in at once
   memberSuspectsMax: 1_024, // members a node remembers as failed lately
   chunkReadHeadersTimeoutMilliseconds: 2_000, // a chunk peer that has not begun to answer a read by then: the next copy is tried
   peerConnectTimeoutMilliseconds: 3_000, // a chunk peer that does not accept a connection in this time is skipped

@@ -294,6 +294,29 @@ test('a stand-in on the writing node itself is stored locally and hinted locally
   }
 });
 
+test('a read does not wait for a hanging home node: the next copy is tried', async () => {
+  const peers = await startPeers(3);
+  const writer = new ChunkTransport();
+  const reader = new ChunkTransport(); // its own suspicion: it has seen no failure yet
+  try {
+    const bytes = objectBytes(6, 10);
+    const written = await put(writerContext(peers, writer), bytes);
+    const firstHomes = written.chunks.map((chunk) => peers.ring.replicasFor(chunk.sha256)[0]);
+    const hanging = firstHomes[0] as string;
+    peers.peer(hanging).mode = 'hang';
+    const started = Date.now();
+    const read = await readAll(writerContext(peers, reader), written);
+    const elapsed = Date.now() - started;
+    assert.ok(read.equals(bytes));
+    // Without the quick give-up a chunk would wait the 30 s request timeout.
+    assert.ok(elapsed < 10_000, `the read took ${elapsed} ms`);
+  } finally {
+    await writer.close();
+    await reader.close();
+    await peers.close();
+  }
+});
+
 test('reads find a hinted copy when its home nodes are all down', async () => {
   const peers = await startPeers(4);
   const transport = new ChunkTransport();
