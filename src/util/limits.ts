@@ -114,6 +114,8 @@ export const limits = {
   chaosRecoveryMillisecondsMax: 60_000, // wait for a healed cluster to serve again
   chaosObjectBytesMax: 8 * MiB,
   chaosDiskFillBytesMax: 1024 * MiB, // the filler file of the disk-full fault
+  // a run fails when writes of a size class stayed unavailable this long with a healthy majority
+  chaosWriteOutageMillisecondsMax: 10_000,
   chaosTmpfsBytes: 512 * MiB, // each node's data file system when the disk fault is on
   // Maintenance (src/data/maintenance, src/node/node-maintenance.ts): rebalance, repair, scrub, gc.
   maintenanceTransfersParallelDefault: 4, // chunk copies in flight during a rebalance or repair
