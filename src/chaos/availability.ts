@@ -117,12 +117,12 @@ export function measureAvailability(
     const code = sample.errorCode ?? 'NO_ERROR_CODE';
     codes.set(code, (codes.get(code) ?? 0) + 1);
   }
-  const outages = (['register', 'inline', 'chunked'] as const)
+  const outages = sizeClassOrder
     .map((sizeClass) => longestOutage(samples, sizeClass, degraded))
     .filter((outage): outage is WriteOutage => outage !== null)
     .sort((left, right) => right.durationMilliseconds - left.durationMilliseconds);
   return {
-    rows: [...rows.values()].map((row) => ({
+    rows: [...rows.values()].sort(rowOrder).map((row) => ({
       kind: row.kind,
       sizeClass: row.sizeClass,
       total: row.total,
@@ -136,6 +136,16 @@ export function measureAvailability(
     outageBoundMilliseconds,
     ok: outages.every((outage) => outage.durationMilliseconds <= outageBoundMilliseconds),
   };
+}
+
+const sizeClassOrder: readonly SizeClass[] = ['register', 'inline', 'chunked'];
+
+function rowOrder(
+  left: { kind: SampleKind; sizeClass: SizeClass },
+  right: { kind: SampleKind; sizeClass: SizeClass },
+): number {
+  if (left.kind !== right.kind) return left.kind === 'write' ? -1 : 1;
+  return sizeClassOrder.indexOf(left.sizeClass) - sizeClassOrder.indexOf(right.sizeClass);
 }
 
 /**
