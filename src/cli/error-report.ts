@@ -5,7 +5,7 @@
 
 import { Errors } from '@oclif/core';
 import { AssertionFailure } from '../util/assert.js';
-import { CairnError, type ErrorDetails } from '../util/errors.js';
+import { CairnError, type ErrorDetails, errorRow } from '../util/errors.js';
 
 export interface ErrorReport {
   readonly code: string;
@@ -22,7 +22,7 @@ export function errorReport(error: unknown): ErrorReport {
     return {
       code: error.code,
       message: error.message,
-      exitCode: error.exitCode,
+      exitCode: errorRow(error.code).exitCode,
       details: error.details,
     };
   }
