@@ -16,12 +16,19 @@ export interface ErrorReport {
 }
 
 const commandNotFoundPattern = /^command (.+) not found$/;
+// oclif rewrites the message of an error thrown by a flag's parser (src/cli/flags.ts)
+// as "Parsing --NAME \n\t<message>\nSee more help with --help"; ours names the flag.
+const flagParsingWrapperPattern = /^Parsing --\S+ \n\t([^]*)\nSee more help with --help$/;
+
+function withoutFlagParsingWrapper(message: string): string {
+  return flagParsingWrapperPattern.exec(message)?.[1] ?? message;
+}
 
 export function errorReport(error: unknown): ErrorReport {
   if (error instanceof CairnError) {
     return {
       code: error.code,
-      message: error.message,
+      message: withoutFlagParsingWrapper(error.message),
       exitCode: errorRow(error.code).exitCode,
       details: error.details,
     };
