@@ -18,7 +18,7 @@ export interface ErrorReport {
 const commandNotFoundPattern = /^command (.+) not found$/;
 // oclif rewrites the message of an error thrown by a flag's parser (src/cli/flags.ts)
 // as "Parsing --NAME \n\t<message>\nSee more help with --help"; ours names the flag.
-const flagParsingWrapperPattern = /^Parsing --\S+ \n\t([^]*)\nSee more help with --help$/;
+const flagParsingWrapperPattern = /^Parsing --\S+ \n\t([\s\S]*)\nSee more help with --help$/;
 
 function withoutFlagParsingWrapper(message: string): string {
   return flagParsingWrapperPattern.exec(message)?.[1] ?? message;
