@@ -35,7 +35,6 @@ const sha256Pattern = /^[0-9a-f]{64}$/;
 export function validateKey(key: string): void {
   const invalid = (why: string): CairnError =>
     new CairnError('CAIRN_ERR_INVALID_KEY', `invalid key: ${why}`, {
-      exitCode: 2,
       details: { key: key.slice(0, 200) },
     });
   if (typeof key !== 'string' || key.length === 0) throw invalid('empty');

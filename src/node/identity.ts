@@ -94,7 +94,6 @@ export function lockDataDirectory(dataDirectory: string): () => void {
     throw new CairnError(
       'CAIRN_ERR_USAGE',
       `the data directory ${dataDirectory} is in use by process ${holder}; stop it first or pick another --data-dir`,
-      { exitCode: 2 },
     );
   }
   writeFileSync(path, String(process.pid));

@@ -9,6 +9,7 @@ import { limits } from '../util/limits.js';
 import { CairnError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
 import type { MemberAddressing, NodeInfo } from './api.js';
 import type { CairnNode } from './node.js';
+import { callRaft } from './raft-errors.js';
 
 export interface NodeStatus extends NodeInfo {
   readonly membership: 'voter' | 'learner' | 'none';
@@ -234,7 +235,7 @@ async function handOverLeadership(
   )[0];
   if (transferee === undefined)
     throw new CairnError('CAIRN_ERR_CONFLICT', `${status.id} is the only voter; it cannot leave`);
-  node.raft?.transferLeader(transferee);
+  callRaft(() => node.raft?.transferLeader(transferee));
   node.driver?.schedule();
   const deadline = performance.now() + handOverTimeoutMilliseconds;
   for (

@@ -720,7 +720,6 @@ function listenOn(server: Server, host: string, port: number): Promise<string> {
         new CairnError(
           'CAIRN_ERR_USAGE',
           `cannot listen on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the address is in use' : error.message}`,
-          { exitCode: 2 },
         ),
       );
     });

@@ -69,7 +69,6 @@ function objectKeyOf(pathname: string): string {
     throw new CairnError(
       'CAIRN_ERR_INVALID_KEY',
       'the key in the URL is not valid percent-encoded UTF-8',
-      { exitCode: 2 },
     );
   }
 }
@@ -95,9 +94,7 @@ async function objectRoute(
     return;
   }
   if (method !== 'PUT' && method !== 'DELETE')
-    throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', `${method} is not allowed on an object`, {
-      exitCode: 2,
-    });
+    throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', `${method} is not allowed on an object`);
   if (!node.isLeader()) return forwardToLeader(node, request, response);
   // Tells clients where writes go, so they stop sending them through a follower.
   response.setHeader(leaderHeader, node.info().clientAddress);
