@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'CAIRN_ERR_NO_ENDPOINT'
   | 'CAIRN_ERR_UNAVAILABLE'
   | 'CAIRN_ERR_CONFLICT'
+  | 'CAIRN_ERR_ALREADY_EXISTS' // a file (cairn cert) that is kept unless --force
   | 'CAIRN_ERR_CORRUPTION'
   | 'CAIRN_ERR_DISK_FULL'
   | 'CAIRN_ERR_IO'
