@@ -37,6 +37,8 @@ export const errorTable = {
   CAIRN_ERR_NO_ENDPOINT: { status: 500, exitCode: 1, retryable: false, outcome: 'none' },
   CAIRN_ERR_UNAVAILABLE: { status: 503, ...tryAgain, statusDefault: true },
   CAIRN_ERR_CONFLICT: { status: 409, ...failure, statusDefault: true },
+  // A file (cairn cert) that is kept unless --force.
+  CAIRN_ERR_ALREADY_EXISTS: { status: 409, ...failure },
   CAIRN_ERR_CORRUPTION: { status: 500, ...failure },
   CAIRN_ERR_DISK_FULL: { status: 507, ...failure, statusDefault: true },
   CAIRN_ERR_IO: { status: 500, ...mayHaveApplied },

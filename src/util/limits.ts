@@ -133,6 +133,14 @@ export const limits = {
   scrubIntervalMilliseconds: 60 * 60 * 1000, // a node starts a background scrub pass this long after the last one
   garbageGracePeriodMillisecondsDefault: 60 * 60 * 1000, // an unreferenced chunk file younger than this is kept (a put may still commit it)
   garbageIntervalMilliseconds: 10 * 60 * 1000, // leader's background garbage collection pass
+
+  // Certificates (src/net/certificates.ts, cairn cert).
+  certificateNameBytesMax: 64, // a CN, node name or user (X.509's upper bound for a CN)
+  certificateHostsMax: 64, // IP addresses and DNS names of one node certificate
+  certificateHostBytesMax: 253, // one DNS name
+  certificateValidityDaysMax: 10_950, // 30 years
+  certificateFileBytesMax: 64 * KiB, // a certificate or key file read from disk
+  certificateDirectoryEntriesMax: 10_000, // entries of a certificate directory cairn cert list reads
 } as const;
 
 export type Limits = typeof limits;
