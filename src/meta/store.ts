@@ -224,15 +224,14 @@ export class BufferedTransaction implements MetaTransaction {
     return merged;
   }
 
-  /** Writes every buffered change to the target, in key order (deterministic). */
+  /** Writes every buffered change to the target, in the order first written (deterministic). */
   commit(): void {
     assert(!this.committed, 'a buffer commits once');
     assert('put' in this.target, 'a buffer over a read-only view is never committed');
     this.committed = true;
     const target = this.target as MetaTransaction;
-    for (const key of [...this.writes.keys()].sort(compareUtf8)) {
-      const value = this.writes.get(key);
-      if (value === null || value === undefined) target.delete(key);
+    for (const [key, value] of this.writes) {
+      if (value === null) target.delete(key);
       else target.put(key, value);
     }
   }
