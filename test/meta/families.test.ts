@@ -21,6 +21,7 @@ import {
   restoreSnapshot,
   snapshotPieces,
 } from '../../src/meta/index.js';
+import { limits } from '../../src/util/limits.js';
 import { Prng } from '../../src/util/prng.js';
 import { bootstrappedStore, dump, inline, member, randomCommand, randomKey } from './helpers.js';
 
@@ -216,6 +217,52 @@ test('a rejected command writes nothing but the applied index', () => {
   assert.is(duplicate.result.type, 'rejected');
   assert.equal(withoutProgress(store), before);
   assert.equal(readProgress(store).appliedIndex, 4);
+});
+
+test('request ids of one batch are each kept, and each expires', () => {
+  const store = bootstrappedStore();
+  const batch: MetaCommand = {
+    type: 'batch',
+    commands: [put('a', '1', 'ra'), put('b', '2', 'rb')],
+  };
+  applyCommand(batch, 2, store);
+  const requestKeys = (): string[] =>
+    dump(store)
+      .map(([key]) => key)
+      .filter((key) => key.startsWith('q/') || key.startsWith('x/'));
+  assert.equal(requestKeys(), ['q/ra', 'q/rb', 'x/0000000000000002/ra', 'x/0000000000000002/rb']);
+  assert.equal(applyCommand(put('b', '2', 'rb'), 3, store), { type: 'ok', version: 2 });
+  applyCommand(put('c', '3'), 2 + limits.metaRequestDeduplicationIndexWindow, store);
+  assert.equal(requestKeys(), [], 'both expired');
+});
+
+test('under a conf change the member command follows Raft: leftovers replaced, guards left to the proposer', () => {
+  const store = bootstrappedStore();
+  let index = 1;
+  // Fill the unsettled-epoch allowance: a plain addMember is refused now...
+  for (let count = 0; count < limits.metaRingEpochsUnsettledMax; count++)
+    applyCommand({ type: 'updateMember', id: 'n1', weight: 1 + ((count + 1) % 2) }, ++index, store);
+  const join: MetaCommand = { type: 'addMember', ...member('n4', { role: 'voter' }) };
+  assert.match(
+    (applyCommand(join, ++index, store) as { message: string }).message,
+    /metaRingEpochsUnsettledMax/,
+  );
+  // ...but the same command riding on the conf change that adds n4 goes ahead, as a learner.
+  const confChange = { type: 'addLearner', nodeId: 'n4' } as const;
+  assert.is(applyCommand(join, ++index, store, { confChange }).type, 'ok');
+  assert.is(members(store).find((record) => record.id === 'n4')?.role, 'learner');
+  // A leftover record is replaced, not refused.
+  const again: MetaCommand = { type: 'addMember', ...member('n4', { weight: 3 }) };
+  assert.is(applyCommand(again, ++index, store, { confChange }).type, 'ok');
+  assert.is(members(store).find((record) => record.id === 'n4')?.weight, 3);
+  // The promotion sets the role from the change; a command for another member is refused.
+  const promote = { type: 'promoteLearner', nodeId: 'n4' } as const;
+  const update: MetaCommand = { type: 'updateMember', id: 'n4', weight: 2 };
+  assert.is(applyCommand(update, ++index, store, { confChange: promote }).type, 'ok');
+  assert.is(members(store).find((record) => record.id === 'n4')?.role, 'voter');
+  const mismatch: MetaCommand = { type: 'removeMember', id: 'n2' };
+  const refused = applyCommand(mismatch, ++index, store, { confChange: promote });
+  assert.match((refused as { message: string }).message, /does not fit the conf change/);
 });
 
 test('batches refuse nesting, envelope commands and too many commands', () => {

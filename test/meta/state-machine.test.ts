@@ -555,7 +555,7 @@ test('request results expire after the deduplication window, a bounded number pe
   const requestKeys = dump(store)
     .filter(([key]) => key.startsWith('q/') || key.startsWith('x/'))
     .map(([key]) => key);
-  assert.equal(requestKeys, ['q/old-1', `x/${(index + 1).toString(16).padStart(16, '0')}`]);
+  assert.equal(requestKeys, ['q/old-1', `x/${(index + 1).toString(16).padStart(16, '0')}/old-1`]);
 });
 
 test('expiry removes at most metaRequestExpiriesPerApplyMax old requests per apply', () => {

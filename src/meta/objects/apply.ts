@@ -21,6 +21,7 @@ import {
   inlineValueKey,
   objectKey,
   objectKeys,
+  requestExpiryIndex,
   requestExpiryKey,
   requestKey,
 } from './keys.js';
@@ -47,7 +48,8 @@ export function applyObjectCommand(context: ApplyContext, command: ObjectCommand
   if (command.requestId !== '') {
     const request = encodeRequest({ index: context.index, key: command.key, result });
     context.transaction.put(requestKey(command.requestId), request);
-    context.transaction.put(requestExpiryKey(context.index), encodeText(command.requestId));
+    const expiry = requestExpiryKey(context.index, command.requestId);
+    context.transaction.put(expiry, encodeText(command.requestId));
   }
   return result;
 }
@@ -64,10 +66,10 @@ function expireRequests(context: ApplyContext): void {
     limits.metaRequestExpiriesPerApplyMax,
   );
   for (const entry of oldest) {
-    const requestIndex = parseInt(entry.key.slice(objectKeys.requestExpiryPrefix.length), 16);
+    const requestIndex = requestExpiryIndex(entry.key);
     assert(
-      Number.isSafeInteger(requestIndex) && requestIndex < index,
-      'a request expiry key holds an earlier index',
+      Number.isSafeInteger(requestIndex) && requestIndex <= index,
+      'a request expiry key holds an earlier index (or this one, earlier in a batch)',
     );
     if (requestIndex > index - limits.metaRequestDeduplicationIndexWindow) return;
     transaction.delete(

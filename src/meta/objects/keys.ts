@@ -4,7 +4,8 @@
 //   v/<object key>    inline object bytes (apart from o/ so listing never reads values)
 //   k/<chunk sha256>  reference count of a chunk (absent = unreferenced)
 //   q/<request id>    the result of an object command, for retries (deduplication)
-//   x/<index, 16 hex> the request id applied at that Raft index (expiry order of q/)
+//   x/<index, 16 hex>/<request id>  a request id applied at that Raft index (expiry
+//                     order of q/; one entry may apply several, in a batch)
 
 import { fixedWidthHex } from '../keys.js';
 
@@ -22,5 +23,11 @@ export const inlineValueKey = (key: string): string => objectKeys.inlineValuePre
 export const chunkReferenceKey = (sha256: string): string =>
   objectKeys.chunkReferencePrefix + sha256;
 export const requestKey = (requestId: string): string => objectKeys.requestPrefix + requestId;
-export const requestExpiryKey = (index: number): string =>
-  objectKeys.requestExpiryPrefix + fixedWidthHex(index);
+export const requestExpiryKey = (index: number, requestId: string): string =>
+  `${objectKeys.requestExpiryPrefix}${fixedWidthHex(index)}/${requestId}`;
+
+/** The Raft index of a request expiry key. */
+export function requestExpiryIndex(key: string): number {
+  const start = objectKeys.requestExpiryPrefix.length;
+  return parseInt(key.slice(start, start + 16), 16);
+}
