@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { callMember } from './member-calls.js';
 import { limits } from '../util/limits.js';
 import { CairnError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
+import { encodeCommand, type MetaCommand, type MetaResult, previewCommand } from '../meta/index.js';
+import type { ConfChange } from '../raft/index.js';
 import type { MemberAddressing, NodeInfo } from './api.js';
 import type { CairnNode } from './node.js';
 import { callRaft } from './raft-errors.js';
@@ -168,13 +170,12 @@ async function addMember(node: CairnNode, body: unknown): Promise<unknown> {
   };
   if (info.clusterId === null)
     await callNode(address, 'POST', '/v1/node/join', { clusterId, members: [...existing, member] });
-  const added = await node.proposeCommand({ type: 'addMember', ...member, role: 'learner' });
-  if (added.type !== 'ok')
-    throw new CairnError(
-      'CAIRN_ERR_CONFLICT',
-      `the member could not be added: ${added.type === 'rejected' ? added.message : added.type}`,
-    );
-  await node.driver?.proposeConfChange({ type: 'addLearner', nodeId: member.id });
+  await proposeMembershipChange(
+    node,
+    { type: 'addLearner', nodeId: member.id },
+    { type: 'addMember', ...member, role: 'learner' },
+    'the member could not be added',
+  );
   return { added: member, role: 'learner' };
 }
 
@@ -201,12 +202,40 @@ async function removeMember(node: CairnNode, id: string): Promise<unknown> {
   // FINDINGS.md, F3). It hands leadership to the most caught-up voter first; the client
   // retries the removal there.
   if (id === node.config.name && status !== undefined) await handOverLeadership(node, status);
-  if (recorded) {
-    const result = await node.proposeCommand({ type: 'removeMember', id });
+  const removal: MetaCommand | undefined = recorded ? { type: 'removeMember', id } : undefined;
+  if (inConfiguration) {
+    const change: ConfChange = { type: 'removeNode', nodeId: id };
+    await proposeMembershipChange(node, change, removal, 'the member could not be removed');
+  } else if (removal !== undefined) {
+    const result = await node.proposeCommand(removal);
     if (result.type === 'rejected') throw new CairnError('CAIRN_ERR_CONFLICT', result.message);
   }
-  if (inConfiguration) await node.driver?.proposeConfChange({ type: 'removeNode', nodeId: id });
   return { removed: id };
+}
+
+/**
+ * One proposal for a Raft membership change and the meta command that records it: the
+ * command rides in the change's context and both apply in the same entry
+ * (src/node/meta-state-machine.ts). The command is checked against the applied state
+ * first, so a change the meta state would refuse is not proposed.
+ */
+async function proposeMembershipChange(
+  node: CairnNode,
+  change: ConfChange,
+  command: MetaCommand | undefined,
+  failure: string,
+): Promise<void> {
+  if (command !== undefined) {
+    const preview = previewCommand(node.stateMachine.reader(), command);
+    if (preview.type === 'rejected')
+      throw new CairnError('CAIRN_ERR_CONFLICT', `${failure}: ${preview.message}`);
+  }
+  const context = command === undefined ? {} : { context: encodeCommand(command) };
+  const result = (await node.driver?.proposeConfChange({ ...change, ...context })) as
+    | MetaResult
+    | undefined;
+  if (result?.type === 'rejected')
+    throw new CairnError('CAIRN_ERR_CONFLICT', `${failure}: ${result.message}`);
 }
 
 // Leader duties run on a timer and on every leadership change; these keep one of each
@@ -297,8 +326,12 @@ export async function promoteCaughtUpLearners(node: CairnNode): Promise<void> {
   );
   if (candidate === undefined || !startDuty(node, 'promote')) return;
   try {
-    await node.driver?.proposeConfChange({ type: 'promoteLearner', nodeId: candidate });
-    await node.proposeCommand({ type: 'updateMember', id: candidate, role: 'voter' });
+    await proposeMembershipChange(
+      node,
+      { type: 'promoteLearner', nodeId: candidate },
+      { type: 'updateMember', id: candidate, role: 'voter' },
+      `${candidate} could not be promoted`,
+    );
   } finally {
     endDuty(node, 'promote');
   }

@@ -15,7 +15,7 @@ import {
   decodeConfChange,
   encodeConfChange,
 } from './conf-change.js';
-import { RaftLog, entriesSizeBytes, entrySizeBytes } from './log.js';
+import { RaftLogView, entriesSizeBytes, entrySizeBytes } from './log.js';
 import { Progress } from './progress.js';
 import { committedIndex, hasQuorum, voteResult } from './quorum.js';
 import { ReadOnlyQueue, decodeReadSequence, encodeReadSequence } from './read-only.js';
@@ -92,7 +92,7 @@ export class RaftNode {
   readonly groupId: string;
   private readonly config: RaftConfig;
   private readonly prng: Prng;
-  private readonly log: RaftLog;
+  private readonly log: RaftLogView;
 
   private term = 0;
   private vote: NodeId | null = null;
@@ -135,7 +135,7 @@ export class RaftNode {
     this.id = config.id;
     this.groupId = config.groupId;
     this.prng = config.prng;
-    this.log = new RaftLog(config.storage);
+    this.log = new RaftLogView(config.storage);
     const { hardState, confState } = config.storage.initialState();
     this.confState = confState;
     assert(

@@ -72,6 +72,7 @@ export const limits = {
   metaRingEpochsUnsettledMax: 64,
   metaRequestDeduplicationIndexWindow: 200_000,
   metaRequestExpiriesPerApplyMax: 4,
+  metaBatchCommandsMax: 64, // commands in one batch entry (applied together or not at all)
   metaStoredValueBytesMax: 2 * MiB,
   metaRejectionMessageBytesMax: 1024,
 
