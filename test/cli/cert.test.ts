@@ -197,6 +197,24 @@ test('bad arguments: exit 2 with a one-line message', () => {
   assert.match(missing.stderr, /CAIRN_ERR_NOT_FOUND/);
 });
 
+test('loading every command loads no certificate library; making a certificate does', () => {
+  // reflect-metadata installs Reflect.getMetadata; @peculiar/x509 cannot load without it.
+  const probe = (code: string) =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  const commandsOnly = probe(
+    "await import('./dist/commands/index.js'); console.log(typeof Reflect.getMetadata);",
+  );
+  assert.is(commandsOnly.stdout.trim(), 'undefined', commandsOnly.stderr);
+  const loaded = probe(
+    "const m = await import('./dist/src/net/certificates.js'); await m.loadX509Library(); console.log(typeof Reflect.getMetadata);",
+  );
+  assert.is(loaded.stdout.trim(), 'function', loaded.stderr);
+});
+
 test('no command printed any private key', () => {
   const keys = ['ca.key', 'node-n1.key', 'client-alice.key'].map((name) =>
     readFileSync(join(certificates, name), 'utf8'),
