@@ -293,6 +293,30 @@ test('hosts: one SAN each, a wildcard only as the whole first label', async () =
   }
 });
 
+test('expiry: inspect reports an expired certificate, and an expired CA signs nothing', async () => {
+  const day = 24 * 3600 * 1000;
+  const past = new Date(Date.now() - 40 * day);
+  const oldAuthority = await createCertificateAuthority({ validDays: 30, now: past });
+  const summary = inspect(oldAuthority.certificatePem);
+  assert.is(summary.expired, true);
+  assert.is(
+    summary.notAfter,
+    new Date(past.getTime() + 30 * day).toISOString().replace(/\.\d+Z$/, '.000Z'),
+  );
+  const message = await expectError(
+    createClientCertificate(oldAuthority, { user: 'alice', validDays: 1 }),
+    'CAIRN_ERR_INVALID_ARGUMENT',
+  );
+  assert.match(message, /the CA expired on/);
+  const oldClient = await createClientCertificate(oldAuthority, {
+    user: 'alice',
+    validDays: 5,
+    now: past,
+  });
+  assert.is(inspect(oldClient.certificatePem).expired, true);
+  assert.is(inspect(alice.certificatePem).expired, false);
+});
+
 test('tls.checkServerIdentity accepts the SANs of a node certificate and nothing else', () => {
   const legacy = new X509Certificate(nodeOne.certificatePem).toLegacyObject();
   assert.is(tls.checkServerIdentity('127.0.0.1', legacy), undefined);
