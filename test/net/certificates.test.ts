@@ -293,7 +293,7 @@ test('hosts: one SAN each, a wildcard only as the whole first label', async () =
   }
 });
 
-test('expiry: inspect reports an expired certificate, and an expired CA signs nothing', async () => {
+test('expiry: inspect reports it, and an expired CA signs nothing', async () => {
   const day = 24 * 3600 * 1000;
   const past = new Date(Date.now() - 40 * day);
   const oldAuthority = await createCertificateAuthority({ validDays: 30, now: past });
