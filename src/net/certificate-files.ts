@@ -78,7 +78,8 @@ async function refuseExisting(paths: readonly string[], force: boolean): Promise
   if (present.length === 0) return;
   throw new CairnError(
     'CAIRN_ERR_ALREADY_EXISTS',
-    `${present.join(' and ')} already exist${present.length === 1 ? 's' : ''}; give --force to replace ${present.length === 1 ? 'it' : 'them'}`,
+    `${present.join(' and ')} already exist${present.length === 1 ? 's' : ''}; ` +
+      `give --force to replace ${present.length === 1 ? 'it' : 'them'}`,
     { details: { path: present[0] ?? '' } },
   );
 }
@@ -196,7 +197,8 @@ async function readBoundedFile(path: string): Promise<string> {
   }
   if (size > limits.certificateFileBytesMax) {
     throw new InvalidArgumentError(
-      `${path} is ${size} bytes, larger than certificateFileBytesMax (${limits.certificateFileBytesMax} bytes): not a certificate or key of cairn`,
+      `${path} is ${size} bytes, larger than certificateFileBytesMax ` +
+        `(${limits.certificateFileBytesMax} bytes): not a certificate or key of cairn`,
       { path },
     );
   }
@@ -217,7 +219,8 @@ export async function readAuthorityFiles(directory: string): Promise<Certificate
   if (missing.length > 0) {
     throw new CairnError(
       'CAIRN_ERR_NOT_FOUND',
-      `no CA in ${directory} (${missing.join(' and ')} not found): create one first with \`cairn cert create-ca --dir ${directory}\``,
+      `no CA in ${directory} (${missing.join(' and ')} not found): ` +
+        `create one first with \`cairn cert create-ca --dir ${directory}\``,
       { details: { path: missing[0] ?? '' } },
     );
   }
@@ -303,7 +306,8 @@ export async function listCertificateFiles(directory: string): Promise<Certifica
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new CairnError(
         'CAIRN_ERR_NOT_FOUND',
-        `${directory} not found: create a CA there first with \`cairn cert create-ca --dir ${directory}\``,
+        `${directory} not found: ` +
+          `create a CA there first with \`cairn cert create-ca --dir ${directory}\``,
         { details: { path: directory } },
       );
     }

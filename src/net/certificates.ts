@@ -74,7 +74,8 @@ const printablePattern = /^[\x20-\x7e]+$/;
 export function checkNodeName(name: string): void {
   if (name.length > limits.certificateNameBytesMax || !nodeNamePattern.test(name)) {
     throw new InvalidArgumentError(
-      `node name "${name}" is not valid: 1 to ${limits.certificateNameBytesMax} characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit`,
+      `node name "${name}" is not valid: 1 to ${limits.certificateNameBytesMax} characters ` +
+        'of A-Z a-z 0-9 . _ : -, starting with a letter or digit',
       { name },
     );
   }
@@ -83,7 +84,8 @@ export function checkNodeName(name: string): void {
 export function checkUser(user: string): void {
   if (user.length > limits.certificateNameBytesMax || !userPattern.test(user)) {
     throw new InvalidArgumentError(
-      `user "${user}" is not valid: 1 to ${limits.certificateNameBytesMax} characters of A-Z a-z 0-9 . _ @ -, starting with a letter or digit`,
+      `user "${user}" is not valid: 1 to ${limits.certificateNameBytesMax} characters ` +
+        'of A-Z a-z 0-9 . _ @ -, starting with a letter or digit',
       { user },
     );
   }
@@ -92,7 +94,8 @@ export function checkUser(user: string): void {
 function checkAuthorityName(name: string): void {
   if (name.length > limits.certificateNameBytesMax || !printablePattern.test(name)) {
     throw new InvalidArgumentError(
-      `CA name "${name}" is not valid: 1 to ${limits.certificateNameBytesMax} printable ASCII characters`,
+      `CA name "${name}" is not valid: ` +
+        `1 to ${limits.certificateNameBytesMax} printable ASCII characters`,
       { name },
     );
   }
@@ -116,14 +119,16 @@ function isDnsName(host: string): boolean {
     const label = labels[index] ?? '';
     if (label.length > 63 || !dnsLabelPattern.test(label)) return false;
   }
-  return true;
+  // An all-digit last label is a mistyped IP address (300.1.1.1), never a DNS name.
+  return !/^[0-9]+$/.test(labels[labels.length - 1] ?? '');
 }
 
 /** Hosts become SANs: IP addresses as IP entries, everything else as DNS names. */
 export function hostNames(hosts: readonly string[]): SubjectAlternativeName[] {
   if (hosts.length === 0 || hosts.length > limits.certificateHostsMax) {
     throw new InvalidArgumentError(
-      `a node certificate needs 1 to ${limits.certificateHostsMax} hosts (IP addresses or DNS names), got ${hosts.length}`,
+      `a node certificate needs 1 to ${limits.certificateHostsMax} hosts ` +
+        `(IP addresses or DNS names), got ${hosts.length}`,
     );
   }
   const names: SubjectAlternativeName[] = [];
@@ -135,7 +140,8 @@ export function hostNames(hosts: readonly string[]): SubjectAlternativeName[] {
     else if (isDnsName(lower)) name = { type: 'dns', value: lower };
     else {
       throw new InvalidArgumentError(
-        `host "${host}" is neither an IP address nor a DNS name (letters, digits and hyphens in dot-separated labels, at most ${limits.certificateHostBytesMax} characters)`,
+        `host "${host}" is neither an IP address nor a DNS name (letters, digits and ` +
+          `hyphens in dot-separated labels, at most ${limits.certificateHostBytesMax} characters)`,
         { host },
       );
     }
@@ -270,7 +276,8 @@ async function createEndEntity(
   const authorityExpiry = new Date(authorityCertificate.validTo);
   if (window.notAfter.getTime() > authorityExpiry.getTime()) {
     throw new InvalidArgumentError(
-      `${request.validDays} valid days would outlive the CA, which expires on ${isoDate(authorityCertificate.validTo)}`,
+      `${request.validDays} valid days would outlive the CA, ` +
+        `which expires on ${isoDate(authorityCertificate.validTo)}`,
       { validDays: request.validDays },
     );
   }

@@ -41,7 +41,7 @@ function errorOf(run: Run): { code: string; message: string } {
 
 test.after(() => rmSync(workDirectory, { recursive: true, force: true }));
 
-test('create-ca writes ca.crt (0644) and ca.key (0600) into ./cairn-certs, even under umask 0', () => {
+test('create-ca writes ca.crt (0644) and ca.key (0600) in ./cairn-certs, under umask 0', () => {
   const previous = process.umask(0); // the child inherits it: modes come from the open call
   let run: Run;
   try {
@@ -161,7 +161,7 @@ test('--force replaces a key with a fresh one of mode 0600, even over a loose ol
   assert.match(readFileSync(keyPath, 'utf8'), /^-----BEGIN PRIVATE KEY-----/);
 });
 
-test('create-node or create-client without a CA: exit 1, CAIRN_ERR_NOT_FOUND naming create-ca', () => {
+test('no CA: exit 1, CAIRN_ERR_NOT_FOUND naming create-ca', () => {
   for (const args of [
     ['create-node', 'n2', '10.0.0.2'],
     ['create-client', 'carol'],
@@ -183,7 +183,8 @@ test('bad arguments: exit 2 with a one-line message', () => {
     [['create-node', 'n2', 'not_a_host'], 'CAIRN_ERR_INVALID_ARGUMENT'],
     [['create-client', 'a/b'], 'CAIRN_ERR_INVALID_ARGUMENT'],
     [['create-client', 'dave', '--valid-days', '0'], 'CAIRN_ERR_USAGE'],
-    [['create-client', 'dave', '--valid-days', '4000'], 'CAIRN_ERR_INVALID_ARGUMENT'], // outlives the CA
+    // 4000 days outlive the CA (3650 days)
+    [['create-client', 'dave', '--valid-days', '4000'], 'CAIRN_ERR_INVALID_ARGUMENT'],
     [['inspect', join(certificates, 'ca.key')], 'CAIRN_ERR_INVALID_ARGUMENT'],
   ];
   for (const [args, code] of cases) {
@@ -195,6 +196,25 @@ test('bad arguments: exit 2 with a one-line message', () => {
   const missing = cairn('inspect', 'no-such.crt');
   assert.is(missing.code, 1);
   assert.match(missing.stderr, /CAIRN_ERR_NOT_FOUND/);
+});
+
+test('loading every command loads no certificate library; making a certificate does', () => {
+  // reflect-metadata installs Reflect.getMetadata; @peculiar/x509 cannot load without it.
+  const probe = (code: string) =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  const commandsOnly = probe(
+    "await import('./dist/commands/index.js'); console.log(typeof Reflect.getMetadata);",
+  );
+  assert.is(commandsOnly.stdout.trim(), 'undefined', commandsOnly.stderr);
+  const loaded = probe(
+    "const m = await import('./dist/src/net/certificates.js'); await m.loadX509Library(); " +
+      'console.log(typeof Reflect.getMetadata);',
+  );
+  assert.is(loaded.stdout.trim(), 'function', loaded.stderr);
 });
 
 test('no command printed any private key', () => {

@@ -201,7 +201,7 @@ test('planted: the node marker counts only with both usages, once, and well-form
   assert.is(certificateKind(unmarked), 'other');
 });
 
-test('planted: a DNS name holding ", URI:cairn-node://n1" does not smuggle in a marker', async () => {
+test('planted: a DNS name ", URI:cairn-node://n1" does not smuggle in a marker', async () => {
   const both = [extendedKeyUsageServerAuth, extendedKeyUsageClientAuth];
   const smuggler = await forge({
     usages: both,
@@ -277,7 +277,7 @@ test('bad requests are refused with CAIRN_ERR_INVALID_ARGUMENT', async () => {
   await expectError(() => inspect('not a certificate'), invalid);
 });
 
-test('wildcard and duplicate hosts: one SAN each, wildcard only as the whole first label', async () => {
+test('hosts: one SAN each, a wildcard only as the whole first label', async () => {
   const made = await createNodeCertificate(authority, {
     name: 'n3',
     hosts: ['*.cairn.example', 'N3.cairn.example', 'n3.cairn.example', '10.0.0.3'],
@@ -285,10 +285,36 @@ test('wildcard and duplicate hosts: one SAN each, wildcard only as the whole fir
   });
   const names = inspect(made.certificatePem).subjectAlternativeNames.map((name) => name.value);
   assert.equal(names, ['*.cairn.example', 'n3.cairn.example', '10.0.0.3', 'cairn-node://n3']);
-  await expectError(
-    createNodeCertificate(authority, { name: 'n3', hosts: ['*.example'], validDays: 1 }),
+  for (const host of ['*.example', 'a.*.example', '300.1.1.1', '10.0.0', '-a.example', 'a..b']) {
+    await expectError(
+      createNodeCertificate(authority, { name: 'n3', hosts: [host], validDays: 1 }),
+      'CAIRN_ERR_INVALID_ARGUMENT',
+    );
+  }
+});
+
+test('expiry: inspect reports it, and an expired CA signs nothing', async () => {
+  const day = 24 * 3600 * 1000;
+  const past = new Date(Date.now() - 40 * day);
+  const oldAuthority = await createCertificateAuthority({ validDays: 30, now: past });
+  const summary = inspect(oldAuthority.certificatePem);
+  assert.is(summary.expired, true);
+  assert.is(
+    summary.notAfter,
+    new Date(past.getTime() + 30 * day).toISOString().replace(/\.\d+Z$/, '.000Z'),
+  );
+  const message = await expectError(
+    createClientCertificate(oldAuthority, { user: 'alice', validDays: 1 }),
     'CAIRN_ERR_INVALID_ARGUMENT',
   );
+  assert.match(message, /the CA expired on/);
+  const oldClient = await createClientCertificate(oldAuthority, {
+    user: 'alice',
+    validDays: 5,
+    now: past,
+  });
+  assert.is(inspect(oldClient.certificatePem).expired, true);
+  assert.is(inspect(alice.certificatePem).expired, false);
 });
 
 test('tls.checkServerIdentity accepts the SANs of a node certificate and nothing else', () => {
