@@ -14,7 +14,11 @@ export function createListener(handler: RequestListener): Server {
 }
 
 /** Listens on host:port; resolves to the address actually bound (port 0 picks one). */
-export function listen(server: Server, host: string, port: number): Promise<string> {
+export function listen(
+  server: Server,
+  where: { readonly host: string; readonly port: number },
+): Promise<string> {
+  const { host, port } = where;
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       const why = error.code === 'EADDRINUSE' ? 'the address is in use' : error.message;

@@ -218,6 +218,7 @@ export class MetaGroup {
 
   private onFatal(error: unknown): void {
     this.fatalError = error;
+    this.options.log('fatal', { error: error instanceof Error ? error.message : String(error) });
     this.options.onFatal(error);
   }
 

@@ -50,6 +50,8 @@ export interface NodeServices {
 
 export function createNodeServices(options: NodeServicesOptions): NodeServices {
   const { group, log } = options;
+  if (options.testHooks.injectedBug !== undefined)
+    log('TEST-ONLY-BUG-INJECTED', { bug: options.testHooks.injectedBug });
   const rings = () => group.membership.rings();
   const placement = (): ChunkPlacementContext => ({
     selfId: options.name,

@@ -1,6 +1,5 @@
-// A cairn storage node assembled: storage opened from its data directory, the meta
-// group, the services around it, and the two servers. Once the node belongs to a
-// cluster, the group's tick drives Raft and every periodic duty.
+// A cairn storage node assembled: storage from its data directory, the meta group, the
+// services around it, the two servers. The group's tick drives Raft and every duty.
 
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -129,12 +128,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     ];
     closers.push(() => Promise.allSettled(servers.map((server) => closeListener(server))));
     const [clientServer, peerServer] = servers as [Server, Server];
-    addresses.client = await listen(
-      clientServer,
-      config.clientListen.host,
-      config.clientListen.port,
-    );
-    addresses.peer = await listen(peerServer, config.peerListen.host, config.peerListen.port);
+    addresses.client = await listen(clientServer, config.clientListen);
+    addresses.peer = await listen(peerServer, config.peerListen);
     config.log('listening', { client: addresses.client, peer: addresses.peer });
     const ticker = setInterval(() => activeGroup.tick(), config.tickMilliseconds);
     closers.push(async () => {
@@ -142,8 +137,6 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       services.stop();
       await activeGroup.stop();
     });
-    if (testHooks.injectedBug !== undefined)
-      config.log('TEST-ONLY-BUG-INJECTED', { bug: testHooks.injectedBug });
     if (group.identity() !== undefined) await group.start();
     return { services, info, stop };
   } catch (error) {
