@@ -34,7 +34,7 @@ export interface Route<Q = unknown, B = unknown, R = unknown> {
   readonly name: string;
   readonly port: Port;
   readonly method: Method;
-  /** Segments; ":name" is one segment, "*name" the rest of the path (slashes included). */
+  /** Segments; ":name" is one segment, "*name" the rest of the path (slashes included, maybe empty). */
   readonly path: string;
   /** Validates the query string and the honoured headers into the handler's input. */
   readonly query: (query: QueryValues, headers: QueryValues) => Q;
@@ -76,8 +76,9 @@ export function matchPath(pattern: string, pathname: string): PathParams | undef
   for (let index = 0; index < patternParts.length; index++) {
     const expected = patternParts[index] as string;
     if (expected.startsWith('*')) {
+      // An empty rest matches too: the handler then names what is wrong (an empty key).
+      if (parts.length <= index) return undefined;
       const rest = parts.slice(index).join('/');
-      if (rest === '') return undefined;
       params[expected.slice(1)] = decodePathPart(rest);
       return params;
     }

@@ -45,7 +45,11 @@ test('node-to-node operations are on the peer port only', () => {
 
 test('paths match their patterns and decode their parameters', () => {
   assert.equal(matchPath('/v1/objects/*key', '/v1/objects/a%2Fb/c'), { key: 'a/b/c' });
-  assert.is(matchPath('/v1/objects/*key', '/v1/objects/'), undefined);
+  assert.equal(
+    matchPath('/v1/objects/*key', '/v1/objects/'),
+    { key: '' },
+    'the handler refuses it',
+  );
   assert.is(matchPath('/v1/objects/*key', '/v1/objects'), undefined);
   assert.equal(matchPath('/v1/cluster/members/:id', '/v1/cluster/members/n%203'), { id: 'n 3' });
   assert.is(matchPath('/v1/cluster/members/:id', '/v1/cluster/members/n3/x'), undefined);
