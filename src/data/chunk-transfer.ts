@@ -3,10 +3,12 @@
 // uses its own connection pools, so a large transfer never queues behind or ahead of
 // Raft heartbeats on the same connection.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Pool } from 'undici';
+import { routePath, routes } from '../api/index.js';
+import { baseUrl } from '../net/index.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { isSha256 } from '../storage/chunk-store.js';
 import {
@@ -17,35 +19,32 @@ import {
 } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 
-const chunkPathPrefix = '/peer/v1/chunks/';
+function chunkPath(sha256: string): string {
+  return routePath(routes.chunkPut, { sha256 });
+}
 
-/** Peer-port routes for chunks; returns false for paths it does not own. */
-export async function handleChunkRoute(
+/** Peer-port chunk routes (PUT stores durably, GET streams verified, HEAD asks). */
+export async function serveChunk(
   store: ChunkStore,
-  request: IncomingMessage,
+  method: 'PUT' | 'GET' | 'HEAD',
+  sha256: string,
+  request: AsyncIterable<Uint8Array>,
   response: ServerResponse,
-): Promise<boolean> {
-  const url = request.url ?? '';
-  if (!url.startsWith(chunkPathPrefix)) return false;
-  const sha256 = url.slice(chunkPathPrefix.length);
+): Promise<void> {
   if (!isSha256(sha256))
     throw new InvalidArgumentError(`"${sha256}" is not a lowercase hex SHA-256`);
-  if (request.method === 'PUT') {
-    const result = await store.write(request as AsyncIterable<Uint8Array>, sha256);
+  if (method === 'PUT') {
+    const result = await store.write(request, sha256);
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
-    return true;
+    return;
   }
-  if (request.method === 'GET' || request.method === 'HEAD') {
-    if (!(await store.has(sha256))) throw new NotFoundError(`chunk ${sha256}`);
-    if (request.method === 'HEAD') {
-      response.writeHead(200).end();
-      return true;
-    }
-    response.writeHead(200, { 'content-type': 'application/octet-stream' });
-    await pipeline(Readable.from(store.readStream(sha256)), response);
-    return true;
+  if (!(await store.has(sha256))) throw new NotFoundError(`chunk ${sha256}`);
+  if (method === 'HEAD') {
+    response.writeHead(200).end();
+    return;
   }
-  throw new InvalidArgumentError(`${request.method ?? ''} is not allowed on a chunk`);
+  response.writeHead(200, { 'content-type': 'application/octet-stream' });
+  await pipeline(Readable.from(store.readStream(sha256)), response);
 }
 
 export class ChunkTransport {
@@ -54,7 +53,7 @@ export class ChunkTransport {
   private pool(peerAddress: string): Pool {
     let pool = this.pools.get(peerAddress);
     if (pool === undefined) {
-      pool = new Pool(`http://${peerAddress}`, { connections: 4, keepAliveTimeout: 30_000 });
+      pool = new Pool(baseUrl(peerAddress), { connections: 4, keepAliveTimeout: 30_000 });
       this.pools.set(peerAddress, pool);
     }
     return pool;
@@ -65,7 +64,7 @@ export class ChunkTransport {
     const response = await unreachableAsUnavailable(peerAddress, 'store', sha256, () =>
       this.pool(peerAddress).request({
         method: 'PUT',
-        path: `${chunkPathPrefix}${sha256}`,
+        path: chunkPath(sha256),
         body: bytes,
         headers: {
           'content-type': 'application/octet-stream',
@@ -85,7 +84,7 @@ export class ChunkTransport {
     const response = await unreachableAsUnavailable(peerAddress, 'read', sha256, () =>
       this.pool(peerAddress).request({
         method: 'GET',
-        path: `${chunkPathPrefix}${sha256}`,
+        path: chunkPath(sha256),
         headersTimeout: limits.clientRequestTimeoutMilliseconds,
         bodyTimeout: limits.clientRequestTimeoutMilliseconds,
       }),

@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { CairnError } from '../util/errors.js';
-import type { MemberAddressing } from './api.js';
+import type { MemberAddressing } from '../api/index.js';
 
 export interface FoundingConfiguration {
   readonly members: readonly MemberAddressing[];
