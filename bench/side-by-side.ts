@@ -5,6 +5,7 @@
 import { CairnClient } from '../src/client/index.js';
 import {
   CairnTarget,
+  RoundRobinHttpTarget,
   formatNumber,
   type LocalCluster,
   type OperationRow,
@@ -55,6 +56,8 @@ export interface CaseResult {
   readonly id: string;
   readonly title: string;
   readonly cairn: readonly OperationRow[];
+  /** cairn through a plain HTTP client sending round-robin to every member (no leader routing). */
+  readonly cairnRoundRobin: readonly OperationRow[] | null;
   readonly etcd: readonly OperationRow[] | null;
   readonly cairnCounters: Counters;
   readonly cairnPeakRssMebibytes: number;
@@ -62,6 +65,8 @@ export interface CaseResult {
   readonly cpu: {
     readonly cairnServers: number;
     readonly cairnClient: number;
+    readonly cairnRoundRobinServers: number | null;
+    readonly cairnRoundRobinClient: number | null;
     readonly etcdServers: number | null;
     readonly etcdClient: number | null;
   };
@@ -101,10 +106,18 @@ function row(rows: readonly OperationRow[] | null, operation: string): Operation
   return rows?.find((candidate) => candidate.operation === operation);
 }
 
+/** Cases that a plain round-robin client runs too (issue 19: both client styles). */
+const roundRobinCases: ReadonlySet<string> = new Set([
+  'put-256-64',
+  'put-256-1',
+  'get-lin-64',
+  'put-64k-16',
+]);
+
 async function runOneCase(
   suiteCase: SuiteCase,
   seconds: number,
-  cairn: { cluster: LocalCluster; target: CairnTarget },
+  cairn: { cluster: LocalCluster; target: CairnTarget; roundRobin: RoundRobinHttpTarget },
   etcd: { target: EtcdTarget; pids: number[] } | undefined,
   log: (line: string) => void,
 ): Promise<CaseResult> {
@@ -129,11 +142,17 @@ async function runOneCase(
       : undefined;
   const cairnRun = await measuringCpu(pids, () => runCase(cairn.target, suiteCase, seconds));
   if (cutShort !== undefined) clearTimeout(cutShort);
+  let roundRobinRun: Measured<OperationRow[]> | undefined;
+  if (roundRobinCases.has(suiteCase.id)) {
+    log(`cairn (round-robin HTTP): ${suiteCase.title}...`);
+    roundRobinRun = await measuringCpu(pids, () => runCase(cairn.roundRobin, suiteCase, seconds));
+  }
   const peaks = sampler.stop();
   const after = await clusterCounters(endpoints);
   for (const operation of [
     ...(etcdRun?.value ?? []).map((row) => ({ system: 'etcd', row })),
     ...cairnRun.value.map((row) => ({ system: 'cairn', row })),
+    ...(roundRobinRun?.value ?? []).map((row) => ({ system: 'cairn-rr', row })),
   ]) {
     log(
       `  ${operation.system} ${operation.row.operation}: ${formatNumber(operation.row.operationsPerSecond)} ops/s, ${formatNumber(operation.row.mebibytesPerSecond)} MiB/s, p50 ${formatNumber(operation.row.p50Milliseconds)} ms, p99 ${formatNumber(operation.row.p99Milliseconds)} ms, errors ${operation.row.failures}`,
@@ -146,6 +165,7 @@ async function runOneCase(
     id: suiteCase.id,
     title: suiteCase.title,
     cairn: cairnRun.value,
+    cairnRoundRobin: roundRobinRun?.value ?? null,
     etcd: etcdRun?.value ?? null,
     cairnCounters: counterDelta(before, after),
     cairnPeakRssMebibytes: Math.max(0, ...peaks.values()) / MiB,
@@ -153,6 +173,8 @@ async function runOneCase(
     cpu: {
       cairnServers: cairnRun.serverCpuSeconds,
       cairnClient: cairnRun.clientCpuSeconds,
+      cairnRoundRobinServers: roundRobinRun?.serverCpuSeconds ?? null,
+      cairnRoundRobinClient: roundRobinRun?.clientCpuSeconds ?? null,
       etcdServers: etcdRun?.serverCpuSeconds ?? null,
       etcdClient: etcdRun?.clientCpuSeconds ?? null,
     },
@@ -193,6 +215,7 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
   process.once('SIGTERM', onSignal);
   const cases: CaseResult[] = [];
   let client: CairnClient | undefined;
+  let roundRobin: RoundRobinHttpTarget | undefined;
   let etcdTarget: EtcdTarget | undefined;
   let etcdPids: number[] = [];
   try {
@@ -207,7 +230,8 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
     options.log('starting a 3-node cairn cluster...');
     cairnCluster = await startLocalCluster(3, options.log);
     client = new CairnClient({ endpoints: cairnCluster.endpoints, connectionsPerEndpoint: 64 });
-    let cairn = { cluster: cairnCluster, target: new CairnTarget(client) };
+    roundRobin = new RoundRobinHttpTarget(cairnCluster.endpoints.split(','), 64);
+    let cairn = { cluster: cairnCluster, target: new CairnTarget(client), roundRobin };
     for (const suiteCase of selectCases(options.cases)) {
       if (suiteCase.id === 'rss-64m-64' && cases.length > 0) {
         // The memory target is about this workload alone: fresh nodes, so that memory the
@@ -217,7 +241,9 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
         await cairnCluster.stop();
         cairnCluster = await startLocalCluster(3, options.log);
         client = new CairnClient({ endpoints: cairnCluster.endpoints, connectionsPerEndpoint: 64 });
-        cairn = { cluster: cairnCluster, target: new CairnTarget(client) };
+        await roundRobin.close();
+        roundRobin = new RoundRobinHttpTarget(cairnCluster.endpoints.split(','), 64);
+        cairn = { cluster: cairnCluster, target: new CairnTarget(client), roundRobin };
       }
       cases.push(
         await runOneCase(
@@ -234,6 +260,7 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
     process.removeListener('SIGTERM', onSignal);
     await etcdTarget?.close();
     await client?.close();
+    await roundRobin?.close();
     await stopAll();
   }
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB`;
@@ -264,12 +291,27 @@ function verdicts(result: SideBySideResult): Verdict[] {
   const add = (verdict: Verdict): void => {
     out.push(verdict);
   };
+  for (const suiteCase of result.cases) {
+    verdictsOfCase(suiteCase, suiteCase.cairn, '', limits, add);
+    if (suiteCase.cairnRoundRobin !== null)
+      verdictsOfCase(suiteCase, suiteCase.cairnRoundRobin, ' (round-robin)', limits, add);
+  }
+  return out;
+}
+
+function verdictsOfCase(
+  suiteCase: CaseResult,
+  cairnRows: readonly OperationRow[],
+  style: string,
+  limits: MachineLimits,
+  add: (verdict: Verdict) => void,
+): void {
   const known = (value: number | undefined): value is number =>
     value !== undefined && Number.isFinite(value);
-  for (const suiteCase of result.cases) {
-    const cairnPut = row(suiteCase.cairn, 'put');
+  {
+    const cairnPut = row(cairnRows, 'put');
     const etcdPut = row(suiteCase.etcd, 'put');
-    const cairnGet = row(suiteCase.cairn, 'get');
+    const cairnGet = row(cairnRows, 'get');
     const etcdGet = row(suiteCase.etcd, 'get');
     const atLeast = (
       cairn: number | undefined,
@@ -281,7 +323,7 @@ function verdicts(result: SideBySideResult): Verdict[] {
     switch (suiteCase.id) {
       case 'put-256-64':
         add({
-          label: `${suiteCase.title}: ops/s`,
+          label: `${suiteCase.title}${style}: ops/s`,
           etcd: etcdPut?.operationsPerSecond,
           cairn: cairnPut?.operationsPerSecond,
           unit: '/s',
@@ -291,7 +333,7 @@ function verdicts(result: SideBySideResult): Verdict[] {
           met: atLeast(cairnPut?.operationsPerSecond, etcdPut?.operationsPerSecond, 1.5),
         });
         add({
-          label: `${suiteCase.title}: p99`,
+          label: `${suiteCase.title}${style}: p99`,
           etcd: etcdPut?.p99Milliseconds,
           cairn: cairnPut?.p99Milliseconds,
           unit: 'ms',
@@ -303,19 +345,19 @@ function verdicts(result: SideBySideResult): Verdict[] {
         break;
       case 'get-lin-64':
         add({
-          label: `${suiteCase.title}: ops/s`,
+          label: `${suiteCase.title}${style}: ops/s`,
           etcd: etcdGet?.operationsPerSecond,
           cairn: cairnGet?.operationsPerSecond,
           unit: '/s',
           limit: limits.httpRequestsPerSecond,
           limitLabel: 'node:http req/s',
-          target: '>= 1.5x etcd',
-          met: atLeast(cairnGet?.operationsPerSecond, etcdGet?.operationsPerSecond, 1.5),
+          target: '>= 2x etcd',
+          met: atLeast(cairnGet?.operationsPerSecond, etcdGet?.operationsPerSecond, 2),
         });
         break;
       case 'put-256-1':
         add({
-          label: `${suiteCase.title}: p50`,
+          label: `${suiteCase.title}${style}: p50`,
           etcd: etcdPut?.p50Milliseconds,
           cairn: cairnPut?.p50Milliseconds,
           unit: 'ms',
@@ -327,7 +369,7 @@ function verdicts(result: SideBySideResult): Verdict[] {
         break;
       case 'put-64k-16':
         add({
-          label: `${suiteCase.title}: MiB/s`,
+          label: `${suiteCase.title}${style}: MiB/s`,
           etcd: etcdPut?.mebibytesPerSecond,
           cairn: cairnPut?.mebibytesPerSecond,
           unit: 'MiB/s',
@@ -380,7 +422,6 @@ function verdicts(result: SideBySideResult): Verdict[] {
         break;
     }
   }
-  return out;
 }
 
 export function verdictRows(result: SideBySideResult): string[][] {
@@ -419,20 +460,29 @@ export function detailRows(result: SideBySideResult): string[][] {
     const systems: [string, readonly OperationRow[] | null][] = [
       ['etcd', suiteCase.etcd],
       ['cairn', suiteCase.cairn],
+      ['cairn-rr', suiteCase.cairnRoundRobin],
     ];
     for (const [system, operationRows] of systems) {
       for (const operation of operationRows ?? []) {
         const writes =
           system === 'cairn' && operation.operation === 'put' ? operation.operations : 0;
+        const roundRobin = system === 'cairn-rr';
         const syncsPerWrite =
           writes > 0 ? formatNumber(suiteCase.cairnCounters.cairn_wal_syncs_total / writes) : '-';
         const allOperations = (operationRows ?? []).reduce(
           (sum, candidate) => sum + candidate.operations,
           0,
         );
-        const serverCpu =
-          system === 'cairn' ? suiteCase.cpu.cairnServers : suiteCase.cpu.etcdServers;
-        const clientCpu = system === 'cairn' ? suiteCase.cpu.cairnClient : suiteCase.cpu.etcdClient;
+        const serverCpu = roundRobin
+          ? suiteCase.cpu.cairnRoundRobinServers
+          : system === 'cairn'
+            ? suiteCase.cpu.cairnServers
+            : suiteCase.cpu.etcdServers;
+        const clientCpu = roundRobin
+          ? suiteCase.cpu.cairnRoundRobinClient
+          : system === 'cairn'
+            ? suiteCase.cpu.cairnClient
+            : suiteCase.cpu.etcdClient;
         const perOperation = (seconds: number | null): string =>
           seconds === null || allOperations === 0
             ? '-'

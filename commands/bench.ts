@@ -1,6 +1,12 @@
 import { Args, Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { consistencyFlag, endpointsFlag, policyFlag } from '../src/cli/flags.js';
+import {
+  consistencyFlag,
+  durationFlag,
+  endpointsFlag,
+  policyFlag,
+  sizeFlag,
+} from '../src/cli/flags.js';
 import { ProgressLine } from '../src/cli/progress.js';
 import {
   type BenchReport,
@@ -9,8 +15,6 @@ import {
   errorsHead,
   keyDistributionNames,
   type LocalCluster,
-  parseDurationMilliseconds,
-  parseSizeBytes,
   parseSizeRange,
   phaseReport,
   runWorkload,
@@ -24,11 +28,14 @@ import { CairnClient } from '../src/client/index.js';
 import { InvalidArgumentError } from '../src/util/errors.js';
 import { limits } from '../src/util/limits.js';
 
+/** How long each measured phase runs without --duration or --ops. */
+const benchDurationMillisecondsDefault = 10_000;
+
 export default class Bench extends CairnCommand {
   static override summary =
     'Measure a cluster: throughput and latency percentiles of puts, gets, mixed load or large objects.';
   static override description =
-    "Runs a workload from --clients concurrent clients for --duration (or --ops operations) and prints, per operation, ops/s, MiB/s and latency p50/p90/p99/p99.9/max (HdrHistogram) with errors by code. Closed loop by default (each client starts its next operation when the last ends); --rate runs open loop at a fixed arrival rate and measures latency from each operation's intended start, so stalls are not hidden (no coordinated omission). get and mixed first write every key once (not measured). objects puts objects of log-uniform sizes within --sizes, then reads back those it wrote. --local N starts a throwaway N-node cluster in a temporary directory and stops it afterwards. Sizes take B, KiB, MiB, GiB (KB, MB, GB mean the same).";
+    "Runs a workload from --clients concurrent clients for --duration (or --ops operations) and prints, per operation, ops/s, MiB/s and latency p50/p90/p99/p99.9/max (HdrHistogram) with errors by code. Closed loop by default (each client starts its next operation when the last ends); --rate runs open loop at a fixed arrival rate and measures latency from each operation's intended start, so stalls are not hidden (no coordinated omission). get and mixed first write every key once (not measured). objects puts objects of log-uniform sizes within --sizes, then reads back those it wrote. --local N starts a throwaway N-node cluster in a temporary directory and stops it afterwards. Sizes take B, KiB, MiB, GiB (powers of 1024) and KB, MB, GB (powers of 1000).";
   static override examples = [
     {
       description: 'Small puts against a local 3-node cluster',
@@ -74,19 +81,25 @@ export default class Bench extends CairnCommand {
       min: 1,
       max: limits.benchClientsMax,
     }),
-    duration: Flags.string({
-      description: 'how long each measured phase runs (10s, 500ms, 2m)',
+    duration: {
+      ...durationFlag({
+        description: 'how long each measured phase runs (default 10s)',
+        minimumMilliseconds: 1,
+        maximumMilliseconds: limits.benchDurationMillisecondsMax,
+      }),
       exclusive: ['ops'],
-    }),
+    },
     ops: Flags.integer({
       description: 'operations per measured phase instead of a duration',
       min: 1,
       max: limits.benchOperationsMax,
       exclusive: ['duration'],
     }),
-    'value-size': Flags.string({
+    'value-size': sizeFlag({
       description: 'bytes per value for put, get and mixed',
-      default: '256',
+      fallback: '256',
+      minimumBytes: 0,
+      maximumBytes: limits.benchValueBytesMax,
     }),
     sizes: Flags.string({
       description: 'object sizes for objects: SIZE or MIN-MAX, drawn log-uniformly',
@@ -143,11 +156,11 @@ export default class Bench extends CairnCommand {
         `--read-ratio "${flags['read-ratio']}" must be a number from 0 to 1`,
       );
     const durationMilliseconds =
-      flags.ops === undefined ? parseDurationMilliseconds(flags.duration ?? '10s') : undefined;
+      flags.ops === undefined ? (flags.duration ?? benchDurationMillisecondsDefault) : undefined;
     const options = {
       workload,
       clients: flags.clients,
-      valueSizeBytes: parseSizeBytes(flags['value-size'], '--value-size'),
+      valueSizeBytes: flags['value-size'],
       sizes: parseSizeRange(flags.sizes),
       keys: flags.keys,
       keyDistribution: flags['key-distribution'],

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { endpointsFlag } from '../src/cli/flags.js';
+import { durationFlag, endpointsFlag } from '../src/cli/flags.js';
 import { bootstrapCluster, type BootstrapResult } from '../src/client/lifecycle.js';
 
 export default class Bootstrap extends CairnCommand {
@@ -26,11 +26,11 @@ export default class Bootstrap extends CairnCommand {
       min: 1,
       max: 7,
     }),
-    timeout: Flags.integer({
-      description: 'seconds to wait for a leader',
-      default: 30,
-      min: 1,
-      max: 600,
+    timeout: durationFlag({
+      description: 'how long to wait for a leader',
+      fallback: '30s',
+      minimumMilliseconds: 1000,
+      maximumMilliseconds: 600_000,
     }),
   };
 
@@ -39,7 +39,7 @@ export default class Bootstrap extends CairnCommand {
     const result = await bootstrapCluster(
       flags.endpoints,
       flags['replication-factor'],
-      flags.timeout * 1000,
+      flags.timeout,
     );
     if (!this.jsonEnabled()) {
       this.log(

@@ -1,9 +1,11 @@
 import { Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
+import { durationFlag, sizeFlag } from '../src/cli/flags.js';
+import { formatDuration } from '../src/util/units.js';
+import { limits } from '../src/util/limits.js';
 import { parseFaultKinds } from '../src/chaos/nemesis.js';
 import { runChaos, type ChaosProgress, type WorkloadName } from '../src/chaos/runner.js';
 import { renderVerdict, type Verdict } from '../src/chaos/verdict.js';
-import { parseDuration } from '../src/chaos/duration.js';
 
 export default class Chaos extends CairnCommand {
   static override summary =
@@ -31,9 +33,11 @@ export default class Chaos extends CairnCommand {
       min: 3,
       max: 9,
     }),
-    duration: Flags.string({
-      description: 'how long faults and clients run (e.g. 60s, 2m, 500ms)',
-      default: '60s',
+    duration: durationFlag({
+      description: 'how long faults and clients run',
+      fallback: '60s',
+      minimumMilliseconds: 1,
+      maximumMilliseconds: limits.chaosDurationMillisecondsMax,
     }),
     seed: Flags.integer({
       description: 'seed of the fault schedule and the workloads (default: random)',
@@ -57,11 +61,11 @@ export default class Chaos extends CairnCommand {
     dir: Flags.string({
       description: 'run directory (default: a fresh one under the system temporary directory)',
     }),
-    'object-size-max': Flags.integer({
-      description: 'largest object the objects workload writes, in bytes',
-      default: 8 * 1024 * 1024,
-      min: 1024,
-      max: 8 * 1024 * 1024,
+    'object-size-max': sizeFlag({
+      description: 'largest object the objects workload writes',
+      fallback: '8MiB',
+      minimumBytes: 1024,
+      maximumBytes: 8 * 1024 * 1024,
     }),
     'inject-bug': Flags.option({
       options: ['stale-reads', 'early-put-ack'] as const,
@@ -74,12 +78,12 @@ export default class Chaos extends CairnCommand {
   async run(): Promise<Verdict> {
     const { flags } = await this.parse(Chaos);
     const seed = flags.seed ?? Math.floor(Math.random() * 0xffff_ffff);
-    const durationMilliseconds = parseDuration(flags.duration);
+    const durationMilliseconds = flags.duration;
     const faults = parseFaultKinds(flags.faults);
     const progress = process.stderr.isTTY === true && !this.jsonEnabled();
     if (!this.jsonEnabled())
       this.log(
-        `cairn chaos: seed ${seed}, ${flags.nodes} nodes, ${flags.duration}, faults ${flags.faults}, workload ${flags.workload}`,
+        `cairn chaos: seed ${seed}, ${flags.nodes} nodes, ${formatDuration(durationMilliseconds)}, faults ${flags.faults}, workload ${flags.workload}`,
       );
     // Ctrl-C ends the fault phase; the run still heals, checks and stops every node.
     const interrupt = new AbortController();

@@ -2,6 +2,11 @@
 // executable): every command is listed here by its id.
 import Bench from './bench.js';
 import Bootstrap from './bootstrap.js';
+import CertCreateCa from './cert/create-ca.js';
+import CertCreateClient from './cert/create-client.js';
+import CertCreateNode from './cert/create-node.js';
+import CertInspect from './cert/inspect.js';
+import CertList from './cert/list.js';
 import Chaos from './chaos.js';
 import Dev from './dev.js';
 import Get from './get.js';
@@ -22,6 +27,11 @@ import Status from './status.js';
 export const COMMANDS = {
   bench: Bench,
   bootstrap: Bootstrap,
+  'cert:create-ca': CertCreateCa,
+  'cert:create-client': CertCreateClient,
+  'cert:create-node': CertCreateNode,
+  'cert:inspect': CertInspect,
+  'cert:list': CertList,
   chaos: Chaos,
   dev: Dev,
   get: Get,

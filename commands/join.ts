@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { endpointsFlag } from '../src/cli/flags.js';
+import { durationFlag, endpointsFlag } from '../src/cli/flags.js';
 import { joinNode } from '../src/client/lifecycle.js';
 
 export default class Join extends CairnCommand {
@@ -20,11 +20,11 @@ export default class Join extends CairnCommand {
       description: 'client address (HOST:PORT) of the node to add',
       required: true,
     }),
-    timeout: Flags.integer({
-      description: 'seconds to wait for the node to catch up',
-      default: 60,
-      min: 1,
-      max: 3600,
+    timeout: durationFlag({
+      description: 'how long to wait for the node to catch up',
+      fallback: '60s',
+      minimumMilliseconds: 1000,
+      maximumMilliseconds: 3_600_000,
     }),
   };
 
@@ -32,7 +32,7 @@ export default class Join extends CairnCommand {
     const { flags } = await this.parse(Join);
     const client = this.makeClient(flags);
     try {
-      const result = await joinNode(client, flags.node, flags.timeout * 1000);
+      const result = await joinNode(client, flags.node, flags.timeout);
       this.log(`${result.id} joined as ${result.membership}`);
       return result;
     } finally {

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { endpointsFlag } from '../src/cli/flags.js';
+import { durationFlag, endpointsFlag, waitMillisecondsMax } from '../src/cli/flags.js';
 import { nodeInfo, removeMember } from '../src/client/lifecycle.js';
 import { parseEndpoints } from '../src/client/index.js';
 import { drainMember } from '../src/data/maintenance/index.js';
@@ -23,7 +23,12 @@ export default class Leave extends CairnCommand {
       description: 'client address (HOST:PORT) of the node that leaves',
       required: true,
     }),
-    timeout: Flags.integer({ description: 'seconds to wait for draining', default: 3600, min: 1 }),
+    timeout: durationFlag({
+      description: 'how long to wait for draining',
+      fallback: '1h',
+      minimumMilliseconds: 1000,
+      maximumMilliseconds: waitMillisecondsMax,
+    }),
   };
 
   async run(): Promise<{ removed: string }> {
@@ -34,7 +39,7 @@ export default class Leave extends CairnCommand {
     const client = this.makeClient(flags);
     try {
       await drainMember(client, info.id, {
-        timeoutMilliseconds: flags.timeout * 1000,
+        timeoutMilliseconds: flags.timeout,
         intervalMilliseconds: 500,
       });
       const result = await removeMember(client, info.id);

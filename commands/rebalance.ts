@@ -1,6 +1,12 @@
 import { Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { clientFlags } from '../src/cli/flags.js';
+import {
+  clientFlags,
+  durationFlag,
+  rateBytesPerSecondMax,
+  sizeFlag,
+  waitMillisecondsMax,
+} from '../src/cli/flags.js';
 import { formatBytes } from '../src/cli/output.js';
 import { formatDuration, ProgressLine } from '../src/cli/progress.js';
 import {
@@ -11,32 +17,6 @@ import {
   type RebalancePlan,
   type RebalanceStatusView,
 } from '../src/data/maintenance/index.js';
-import { InvalidArgumentError } from '../src/util/errors.js';
-
-const units: Record<string, number> = {
-  '': 1,
-  b: 1,
-  k: 1024,
-  kib: 1024,
-  kb: 1000,
-  m: 1024 ** 2,
-  mib: 1024 ** 2,
-  mb: 1000 ** 2,
-  g: 1024 ** 3,
-  gib: 1024 ** 3,
-  gb: 1000 ** 3,
-};
-
-/** "50MiB", "10m", "1048576" -> bytes per second; 0 = unlimited. */
-function parseRate(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)(?:\/s)?$/i.exec(text.trim());
-  const unit = units[(match?.[2] ?? 'x').toLowerCase()];
-  if (match === null || unit === undefined)
-    throw new InvalidArgumentError(
-      `--rate must be bytes per second like 50MiB or 0 (unlimited), got "${text}"`,
-    );
-  return Math.round(Number(match[1]) * unit);
-}
 
 export default class Rebalance extends CairnCommand {
   static override summary = 'Move chunks to their placement after a join, leave or weight change.';
@@ -68,9 +48,12 @@ export default class Rebalance extends CairnCommand {
         'print the plan (bytes and chunks in and out per node, share moved, time estimate) and move nothing',
       exclusive: ['status', 'pause', 'resume'],
     }),
-    rate: Flags.string({
+    rate: sizeFlag({
       description:
-        'bytes per second across all transfers, e.g. 50MiB; 0 = unlimited (kept by the cluster until changed)',
+        'bytes per second across all transfers, 0 = unlimited (kept by the cluster until changed)',
+      perSecond: true,
+      minimumBytes: 0,
+      maximumBytes: rateBytesPerSecondMax,
     }),
     parallel: Flags.integer({ description: 'chunk transfers in flight', min: 1, max: 64 }),
     status: Flags.boolean({
@@ -82,16 +65,17 @@ export default class Rebalance extends CairnCommand {
       exclusive: ['resume'],
     }),
     resume: Flags.boolean({ description: 'resume a paused rebalance and return' }),
-    timeout: Flags.integer({
-      description: 'seconds to wait for the rebalance to settle',
-      default: 3600,
-      min: 1,
+    timeout: durationFlag({
+      description: 'how long to wait for the rebalance to settle',
+      fallback: '1h',
+      minimumMilliseconds: 1000,
+      maximumMilliseconds: waitMillisecondsMax,
     }),
   };
 
   async run(): Promise<RebalancePlan | RebalanceStatusView> {
     const { flags } = await this.parse(Rebalance);
-    const rate = flags.rate === undefined ? undefined : parseRate(flags.rate);
+    const rate = flags.rate;
     const client = this.makeClient(flags);
     try {
       if (flags['dry-run'])
@@ -111,7 +95,7 @@ export default class Rebalance extends CairnCommand {
           await configureRebalance(client, flags.pause ? 'pause' : 'resume', settings),
         );
       await configureRebalance(client, 'start', settings);
-      return this.printStatus(await this.watch(client, flags.timeout * 1000));
+      return this.printStatus(await this.watch(client, flags.timeout));
     } finally {
       await client.close();
     }

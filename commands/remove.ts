@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { endpointsFlag } from '../src/cli/flags.js';
+import { durationFlag, endpointsFlag, waitMillisecondsMax } from '../src/cli/flags.js';
 import { removeMember } from '../src/client/lifecycle.js';
 import { drainMember, waitForSettled } from '../src/data/maintenance/index.js';
 
@@ -27,17 +27,18 @@ export default class Remove extends CairnCommand {
       description:
         'the member is gone: skip draining, re-replicate its chunks from the other copies',
     }),
-    timeout: Flags.integer({
-      description: 'seconds to wait for draining or re-replication',
-      default: 3600,
-      min: 1,
+    timeout: durationFlag({
+      description: 'how long to wait for draining or re-replication',
+      fallback: '1h',
+      minimumMilliseconds: 1000,
+      maximumMilliseconds: waitMillisecondsMax,
     }),
   };
 
   async run(): Promise<{ removed: string }> {
     const { args, flags } = await this.parse(Remove);
     const client = this.makeClient(flags);
-    const wait = { timeoutMilliseconds: flags.timeout * 1000, intervalMilliseconds: 500 };
+    const wait = { timeoutMilliseconds: flags.timeout, intervalMilliseconds: 500 };
     try {
       if (!flags.dead) await drainMember(client, args.name, wait);
       const result = await removeMember(client, args.name);

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { clientFlags } from '../src/cli/flags.js';
+import { clientFlags, durationFlag, waitMillisecondsMax } from '../src/cli/flags.js';
 import { formatBytes } from '../src/cli/output.js';
 import { collectGarbage, repairCluster } from '../src/data/maintenance/index.js';
 
@@ -35,11 +35,12 @@ export default class Repair extends CairnCommand {
     gc: Flags.boolean({
       description: 'also delete unreferenced chunks older than the grace period',
     }),
-    'gc-grace': Flags.integer({
+    'gc-grace': durationFlag({
       description:
-        'grace period in seconds for --gc (a put in flight stores chunks before it commits; keep this above the longest put)',
-      min: 0,
-      default: 3600,
+        'grace period for --gc (a put in flight stores chunks before it commits; keep this above the longest put)',
+      fallback: '1h',
+      minimumMilliseconds: 0,
+      maximumMilliseconds: waitMillisecondsMax,
     }),
   };
 
@@ -48,7 +49,7 @@ export default class Repair extends CairnCommand {
     const client = this.makeClient({ ...flags });
     try {
       const report = (await repairCluster(client)) as RepairResult;
-      const garbage = flags.gc ? await collectGarbage(client, flags['gc-grace'] * 1000) : undefined;
+      const garbage = flags.gc ? await collectGarbage(client, flags['gc-grace']) : undefined;
       this.log(
         `examined ${report.chunksExamined} chunks: ${report.copiesMissing} copies missing, ${report.copiesRestored} restored (${formatBytes(report.bytesRestored)}), ${report.failedCount} failed, ${report.lostChunkCount} chunks with no surviving copy; ${report.surplusRemoved} surplus copies removed`,
       );

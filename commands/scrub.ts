@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { clientFlags } from '../src/cli/flags.js';
+import { clientFlags, rateBytesPerSecondMax, sizeFlag } from '../src/cli/flags.js';
 import { formatBytes } from '../src/cli/output.js';
 import { CairnClient, parseEndpoints } from '../src/client/index.js';
 import { clusterStatus } from '../src/client/lifecycle.js';
@@ -28,10 +28,12 @@ export default class Scrub extends CairnCommand {
   static override flags = {
     ...clientFlags,
     node: Flags.string({ description: 'scrub only this member (by name)' }),
-    rate: Flags.integer({
-      description: 'bytes per second to re-hash per node (0 = unlimited)',
-      default: 0,
-      min: 0,
+    rate: sizeFlag({
+      description: 'bytes per second to re-hash per node, 0 = unlimited',
+      perSecond: true,
+      fallback: '0',
+      minimumBytes: 0,
+      maximumBytes: rateBytesPerSecondMax,
     }),
   };
 

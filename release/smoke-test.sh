@@ -26,6 +26,11 @@ set +e
 set -e
 [ "$code" = 2 ] || fail "an unknown command exited $code, not 2"
 
+# Certificates without openssl (@peculiar/x509 and reflect-metadata packed): keys 0600.
+./cairn cert create-ca --dir "$work/certs" >/dev/null || fail "cert create-ca"
+[ "$(stat -c %a "$work/certs/ca.key")" = 600 ] || fail "ca.key is not mode 0600"
+./cairn cert create-node n1 127.0.0.1 --dir "$work/certs" >/dev/null || fail "cert create-node"
+
 # A real node from the executable (LMDB's native addon included): serve, bootstrap, put, get.
 port=$((20000 + RANDOM % 20000))
 ./cairn serve --name smoke1 --data-dir "$work/data" --listen "127.0.0.1:$port" --peer-listen "127.0.0.1:$((port + 1))" 2>"$work/serve.log" &

@@ -34,7 +34,7 @@ export {
   realClock,
   runPhase,
 } from './runner.js';
-export { type BenchTarget, CairnTarget } from './target.js';
+export { type BenchTarget, CairnTarget, RoundRobinHttpTarget } from './target.js';
 export {
   logUniformSizeBytes,
   mebibytes,

@@ -1,40 +1,24 @@
-// Parsing the sizes, durations and rates users type: "256", "64KiB", "4MB", "1KiB-64MiB",
-// "10s", "500ms", "2m". Binary units (KiB, MiB, GiB) are powers of 1024; KB/MB/GB are
-// accepted as the same (as most storage tools do), and said so in the help.
+// Parsing the sizes and durations of the benchmark: "256", "64KiB", "4MB", "1KiB-64MiB",
+// "10s", "500ms", "2m", by the one parser of every flag (src/util/units.ts: KiB, MiB,
+// GiB are powers of 1024, KB, MB, GB powers of 1000).
 
 import { InvalidArgumentError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import {
+  parseDurationMilliseconds as parseUnitsDurationMilliseconds,
+  parseSizeBytes as parseUnitsSizeBytes,
+} from '../util/units.js';
 import { assert, assertInteger } from '../util/assert.js';
 import type { Prng } from '../util/prng.js';
 
-const sizeUnits: Readonly<Record<string, number>> = {
-  '': 1,
-  b: 1,
-  k: 1024,
-  kb: 1024,
-  kib: 1024,
-  m: 1024 ** 2,
-  mb: 1024 ** 2,
-  mib: 1024 ** 2,
-  g: 1024 ** 3,
-  gb: 1024 ** 3,
-  gib: 1024 ** 3,
-};
-
+/** A size by the one parser of sizes (src/util/units.ts), within benchValueBytesMax. */
 export function parseSizeBytes(text: string, what = 'size'): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
-  const unit = sizeUnits[(match?.[2] ?? '').toLowerCase()];
-  if (match === null || unit === undefined)
-    throw new InvalidArgumentError(
-      `${what} "${text}" is not a size (examples: 256, 64KiB, 4MiB, 1GiB)`,
-    );
-  const bytes = Math.round(Number(match[1]) * unit);
-  if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > limits.benchValueBytesMax) {
-    throw new InvalidArgumentError(
-      `${what} "${text}" is outside 0..${limits.benchValueBytesMax} bytes (benchValueBytesMax)`,
-    );
-  }
-  return bytes;
+  return parseUnitsSizeBytes(text, {
+    flag: what,
+    perSecond: false,
+    minimumBytes: 0,
+    maximumBytes: limits.benchValueBytesMax,
+  });
 }
 
 export interface SizeRange {
@@ -75,29 +59,14 @@ export function logUniformSizeBytes(range: SizeRange, prng: Prng): number {
   return clamped;
 }
 
-const durationUnits: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  '': 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/** "10s", "500ms", "2m", "1h"; a bare number is seconds. */
+/** "10s", "500ms", "2m", "1h"; a bare number is seconds (src/util/units.ts). */
 export function parseDurationMilliseconds(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|)\s*$/.exec(text);
-  const unit = durationUnits[match?.[2] ?? 'x'];
-  if (match === null || unit === undefined)
-    throw new InvalidArgumentError(
-      `--duration "${text}" is not a duration (examples: 10s, 500ms, 2m)`,
-    );
-  const milliseconds = Math.round(Number(match[1]) * unit);
-  if (milliseconds < 1 || milliseconds > limits.benchDurationMillisecondsMax) {
-    throw new InvalidArgumentError(
-      `--duration "${text}" is outside 1 ms..${limits.benchDurationMillisecondsMax} ms (benchDurationMillisecondsMax)`,
-    );
-  }
-  return milliseconds;
+  return parseUnitsDurationMilliseconds(text, {
+    flag: '--duration',
+    plainUnit: 's',
+    minimumMilliseconds: 1,
+    maximumMilliseconds: limits.benchDurationMillisecondsMax,
+  });
 }
 
 export function mebibytes(bytes: number): number {

@@ -8,6 +8,7 @@ import type { Operation, Outcome } from '../check/index.js';
 import { CairnError } from '../util/errors.js';
 import { assert } from '../util/assert.js';
 import { limits } from '../util/limits.js';
+import { type AvailabilitySample, type SizeClass, sizeClassOf } from './availability.js';
 
 export type ObjectOperationKind = 'put' | 'get' | 'delete';
 
@@ -24,6 +25,8 @@ export interface ObjectOperation {
   /** put: the content seed, so the bytes can be regenerated. */
   readonly contentSeed?: number | undefined;
   readonly error?: string | undefined;
+  /** The stable code of the error a failed operation met. */
+  readonly errorCode?: string | undefined;
 }
 
 export interface FaultRecord {
@@ -46,6 +49,10 @@ export class HistoryRecorder {
   readonly objectOperations: ObjectOperation[] = [];
   readonly faults: FaultRecord[] = [];
   readonly counts: OperationCounts = { ok: 0, failed: 0, unknown: 0 };
+  /** Every operation as availability sees it (src/chaos/availability.ts). */
+  readonly samples: AvailabilitySample[] = [];
+  /** The size class of each object key's latest put, to classify its gets and deletes. */
+  private readonly sizeClassOfKey = new Map<string, SizeClass>();
   private readonly startMilliseconds = performance.now();
   private readonly historyStream: WriteStream | null;
   private readonly faultStream: WriteStream | null;
@@ -68,17 +75,46 @@ export class HistoryRecorder {
     );
   }
 
-  recordRegister(operation: Operation): void {
+  /** `errorCode`: the stable code of the error a failed operation met. */
+  recordRegister(operation: Operation, errorCode?: string): void {
     assert(!this.full, 'the history is bounded');
+    assert(operation.outcome !== 'ok' || errorCode === undefined, 'a success has no error');
     this.registerOperations.push(operation);
     this.counts[operation.outcome]++;
-    this.historyStream?.write(`${JSON.stringify({ workload: 'register', ...operation })}\n`);
+    this.samples.push({
+      kind: operation.kind === 'get' ? 'read' : 'write',
+      sizeClass: 'register',
+      invokedAt: operation.invokedAt,
+      completedAt: operation.completedAt,
+      outcome: operation.outcome,
+      errorCode,
+    });
+    const line = { workload: 'register', ...operation, ...(errorCode ? { errorCode } : {}) };
+    this.historyStream?.write(`${JSON.stringify(line)}\n`);
   }
 
   recordObject(operation: ObjectOperation): void {
     assert(!this.full, 'the history is bounded');
+    assert(
+      operation.outcome === 'ok' || operation.errorCode !== undefined,
+      'a failed object operation keeps its error code',
+    );
     this.objectOperations.push(operation);
     this.counts[operation.outcome]++;
+    if (operation.kind === 'put' && operation.size !== undefined)
+      this.sizeClassOfKey.set(operation.key, sizeClassOf(operation.size));
+    const sizeClass =
+      operation.kind === 'get' && operation.outcome === 'ok' && operation.size !== undefined
+        ? sizeClassOf(operation.size)
+        : (this.sizeClassOfKey.get(operation.key) ?? 'inline');
+    this.samples.push({
+      kind: operation.kind === 'get' ? 'read' : 'write',
+      sizeClass,
+      invokedAt: operation.invokedAt,
+      completedAt: operation.completedAt,
+      outcome: operation.outcome,
+      errorCode: operation.outcome === 'ok' ? undefined : operation.errorCode,
+    });
     this.historyStream?.write(`${JSON.stringify({ workload: 'objects', ...operation })}\n`);
   }
 
@@ -125,6 +161,11 @@ export function writeOutcomeOf(error: unknown): Outcome {
         ? 'unknown'
         : 'unknown';
   return 'unknown';
+}
+
+/** The stable code of an error, for the history and the availability report. */
+export function errorCodeOf(error: unknown): string {
+  return error instanceof CairnError ? error.code : 'UNCLASSIFIED_ERROR';
 }
 
 export function errorText(error: unknown): string {

@@ -11,6 +11,7 @@ import { CairnClient } from '../client/index.js';
 import { assert } from '../util/assert.js';
 import { limits } from '../util/limits.js';
 import { ChaosCluster, tmpfsAvailable, type ChaosClusterOptions } from './cluster.js';
+import { measureAvailability } from './availability.js';
 import { runFault } from './faults.js';
 import { HistoryRecorder, errorText } from './history.js';
 import { planFaults, type FaultKind } from './nemesis.js';
@@ -183,6 +184,10 @@ async function runAndCheck(
     registerCheck,
     objectProblems,
     recoveryProblem: problem,
+    // The nemesis runs one fault at a time and never takes a majority down or apart
+    // (kill, pause and disk faults hit one node; partitions cut off a minority), so
+    // every operation counts: no degraded intervals.
+    availability: measureAvailability(recorder.samples, []),
     notes,
     runDirectory: null,
   });

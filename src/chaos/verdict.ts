@@ -2,6 +2,7 @@
 // Pure: built from the run's results, rendered as text or returned as JSON.
 
 import { describeOperation, type CheckResult, type Operation } from '../check/index.js';
+import { type AvailabilityReport, renderAvailability } from './availability.js';
 import type { FaultRecord, OperationCounts } from './history.js';
 import type { ObjectProblem } from './objects-check.js';
 
@@ -35,6 +36,8 @@ export interface Verdict {
   readonly objectsDiffering: readonly ObjectProblem[];
   /** Empty when the healed cluster served again in time; else why not. */
   readonly recoveryProblem: string;
+  /** Failed operations while a majority was healthy, and the longest write outage. */
+  readonly availability: AvailabilityReport;
   readonly notes: readonly string[];
   readonly runDirectory: string | null;
   readonly replayCommand: string;
@@ -48,6 +51,7 @@ export interface VerdictInput {
   readonly registerCheck: CheckResult | null;
   readonly objectProblems: readonly ObjectProblem[];
   readonly recoveryProblem: string;
+  readonly availability: AvailabilityReport;
   readonly notes: readonly string[];
   readonly runDirectory: string | null;
 }
@@ -78,7 +82,8 @@ export function buildVerdict(input: VerdictInput): Verdict {
     anomalies.length === 0 &&
     lostWrites.length === 0 &&
     objectsDiffering.length === 0 &&
-    input.recoveryProblem === '';
+    input.recoveryProblem === '' &&
+    input.availability.ok;
   return {
     ok,
     settings: input.settings,
@@ -91,6 +96,7 @@ export function buildVerdict(input: VerdictInput): Verdict {
     lostWrites,
     objectsDiffering,
     recoveryProblem: input.recoveryProblem,
+    availability: input.availability,
     notes: input.notes,
     runDirectory: input.runDirectory,
     replayCommand: replayCommand(input.settings),
@@ -142,6 +148,7 @@ export function renderVerdict(verdict: Verdict): string {
   for (const problem of verdict.objectsDiffering.slice(0, problemsShownMax))
     lines.push(`  ${problem.key}: ${problem.detail}`);
   if (verdict.recoveryProblem !== '') lines.push(`recovery: ${verdict.recoveryProblem}`);
+  lines.push(...renderAvailability(verdict.availability));
   for (const note of verdict.notes) lines.push(`note: ${note}`);
   if (verdict.runDirectory !== null)
     lines.push(`history, fault log and node logs kept in ${verdict.runDirectory}`);

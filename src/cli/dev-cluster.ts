@@ -2,6 +2,8 @@
 // trying cairn out and for its own tests. The first start bootstraps it; later starts
 // reuse the data. Stopping (Ctrl-C) sends SIGTERM to every node and waits for them.
 
+import { routes } from '../api/index.js';
+import { baseUrl } from '../net/index.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -96,7 +98,7 @@ export async function waitForHealth(
         `the node at ${address} exited with code ${child.exitCode}; see its log`,
       );
     try {
-      const response = await request(`http://${address}/health`, {
+      const response = await request(`${baseUrl(address)}${routes.health.path}`, {
         headersTimeout: 1_000,
         bodyTimeout: 1_000,
       });

@@ -5,7 +5,8 @@
 
 import { Errors } from '@oclif/core';
 import { AssertionFailure } from '../util/assert.js';
-import { CairnError, type ErrorDetails } from '../util/errors.js';
+import { closestCommand, unknownWords } from './command-suggestion.js';
+import { CairnError, type ErrorDetails, errorRow } from '../util/errors.js';
 
 export interface ErrorReport {
   readonly code: string;
@@ -15,14 +16,23 @@ export interface ErrorReport {
   readonly hint?: string;
 }
 
+const usageExitCode = errorRow('CAIRN_ERR_USAGE').exitCode;
 const commandNotFoundPattern = /^command (.+) not found$/;
+// oclif rewrites the message of an error thrown by a flag's parser (src/cli/flags.ts)
+// as "Parsing --NAME \n\t<message>\nSee more help with --help"; ours names the flag.
+const flagParsingWrapperPattern = /^Parsing --\S+ \n\t([\s\S]*)\nSee more help with --help$/;
 
-export function errorReport(error: unknown): ErrorReport {
+function withoutFlagParsingWrapper(message: string): string {
+  return flagParsingWrapperPattern.exec(message)?.[1] ?? message;
+}
+
+/** `knownCommandIds` (oclif ids, "a:b") let an unknown command be named and corrected. */
+export function errorReport(error: unknown, knownCommandIds: readonly string[] = []): ErrorReport {
   if (error instanceof CairnError) {
     return {
       code: error.code,
-      message: error.message,
-      exitCode: error.exitCode,
+      message: withoutFlagParsingWrapper(error.message),
+      exitCode: errorRow(error.code).exitCode,
       details: error.details,
     };
   }
@@ -38,7 +48,7 @@ export function errorReport(error: unknown): ErrorReport {
     return { code: 'CAIRN_ERR_EXIT', message: '', exitCode: error.oclif.exit ?? 1, details: {} };
   }
   if (error instanceof Errors.CLIError) {
-    return cliErrorReport(error);
+    return cliErrorReport(error, knownCommandIds);
   }
   const message = error instanceof Error ? error.message : String(error);
   return {
@@ -49,25 +59,32 @@ export function errorReport(error: unknown): ErrorReport {
   };
 }
 
-function cliErrorReport(error: Errors.CLIError): ErrorReport {
+function cliErrorReport(error: Errors.CLIError, knownCommandIds: readonly string[]): ErrorReport {
   const firstLine = (error.message.split('\n')[0] ?? '').trim();
   const notFound = commandNotFoundPattern.exec(firstLine);
   if (notFound) {
+    const typed = unknownWords(notFound[1] ?? '', knownCommandIds);
+    const suggestion = closestCommand(typed, knownCommandIds);
     return {
       code: 'CAIRN_ERR_USAGE',
-      message: `unknown command "${notFound[1] ?? ''}"`,
-      exitCode: 2,
-      details: {},
-      hint: "run 'cairn --help' for the list of commands",
+      message: `unknown command "${typed}"`,
+      exitCode: usageExitCode,
+      details: suggestion === undefined ? { command: typed } : { command: typed, suggestion },
+      hint:
+        suggestion === undefined
+          ? "run 'cairn --help' for the list of commands"
+          : `did you mean "cairn ${suggestion}"? run 'cairn --help' for the list of commands`,
     };
   }
-  const exitCode = error.oclif.exit ?? 2;
+  const exitCode = error.oclif.exit ?? usageExitCode;
   return {
-    code: exitCode === 2 ? 'CAIRN_ERR_USAGE' : 'CAIRN_ERR_FAILED',
+    code: exitCode === usageExitCode ? 'CAIRN_ERR_USAGE' : 'CAIRN_ERR_FAILED',
     message: firstLine.replace(/^Error:\s*/, ''),
     exitCode,
     details: {},
-    ...(exitCode === 2 ? { hint: 'add --help to the command for its flags and examples' } : {}),
+    ...(exitCode === usageExitCode
+      ? { hint: 'add --help to the command for its flags and examples' }
+      : {}),
   };
 }
 

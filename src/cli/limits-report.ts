@@ -16,6 +16,7 @@ const unitSuffixes: readonly [string, string][] = [
   ['Keys', 'keys'],
   ['Entries', 'entries'],
   ['Attempts', 'attempts'],
+  ['Days', 'days'],
 ];
 
 function unitOf(name: string): string {

@@ -2,16 +2,22 @@
 // the CLI contract. Returns the exit code instead of calling process.exit, so output
 // streams drain and a long-running command (serve) decides when the process ends.
 
-import { flush, run } from '@oclif/core';
+import { Config, flush, run } from '@oclif/core';
 import { errorReport, formatErrorJson, formatErrorLine } from './error-report.js';
 
 export async function main(argv: readonly string[], entryUrl: string): Promise<number> {
+  let config: Config | undefined;
   try {
-    await run([...argv], entryUrl);
+    config = await Config.load(entryUrl);
+    await run([...argv], config);
     await flush();
     return 0;
   } catch (error) {
-    const report = errorReport(error);
+    const visible = config?.commands.filter((command) => command.hidden !== true) ?? [];
+    const report = errorReport(
+      error,
+      visible.map((command) => command.id),
+    );
     if (report.code === 'CAIRN_ERR_EXIT') return report.exitCode;
     if (argv.includes('--json')) process.stdout.write(`${formatErrorJson(report)}\n`);
     process.stderr.write(`${formatErrorLine(report)}\n`);

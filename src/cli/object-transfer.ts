@@ -73,11 +73,21 @@ export async function getObjectTo(
   destination: string,
   consistency: Consistency,
   stdout: Writable = process.stdout,
+  progressStream: NodeJS.WriteStream = process.stderr,
 ): Promise<GetResult> {
   // Verified here (and the file renamed into place only then), so the client need not hash too.
   const { metadata, body } = await client.getObject(key, { consistency, verify: false });
   const hash = createHash('sha256');
-  const progress = new ProgressLine({ label: `get ${key}`, unit: 'bytes', total: metadata.size });
+  // A body written to the terminal shares the screen with the bar: the two would mix
+  // on one line, so the bar is drawn only when the body goes elsewhere.
+  const bodyToTerminal = destination === '-' && (stdout as { isTTY?: boolean }).isTTY === true;
+  const progress = new ProgressLine({
+    label: `get ${key}`,
+    unit: 'bytes',
+    total: metadata.size,
+    stream: progressStream,
+    ...(bodyToTerminal ? { enabled: false } : {}),
+  });
   let received = 0;
   const verify = new Transform({
     transform(chunk: Buffer, _encoding, callback) {

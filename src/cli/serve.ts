@@ -45,8 +45,8 @@ export async function serveNode(options: ServeOptions): Promise<void> {
     );
   };
   // Loaded here, not at the top: LMDB's native addon is only needed by a node.
-  const { CairnNode } = await import('../node/node.js');
-  const node = await CairnNode.start({
+  const { startNode } = await import('../server/assemble.js');
+  const node = await startNode({
     name: options.name,
     dataDirectory: options.dataDirectory,
     clientListen: parseHostPort(options.listen, '--listen'),

@@ -3,6 +3,7 @@
 // endpoint of each request, bounded retries with backoff, and leader redirects.
 // Object bodies stream both ways; nothing holds a whole object in memory.
 
+import { routePath, routes } from '../api/index.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -331,11 +332,17 @@ export class CairnClient {
         `list limit must be an integer in [1, ${limits.listPageKeysMax}], got ${limit}`,
       );
     }
-    const query = new URLSearchParams({ prefix: options.prefix ?? '', limit: String(limit) });
-    if (options.after !== undefined) query.set('after', options.after);
     const answer = await this.send({
       method: 'GET',
-      path: `/v1/objects?${query.toString()}`,
+      path: routePath(
+        routes.listObjects,
+        {},
+        {
+          prefix: options.prefix ?? '',
+          limit,
+          after: options.after,
+        },
+      ),
       headers: {},
       body: undefined,
       key: undefined,
@@ -611,7 +618,7 @@ export class CairnClient {
 const requestIdHeader = 'x-cairn-request-id';
 
 function objectPath(key: string): string {
-  return `/v1/objects/${encodeURIComponent(key)}`;
+  return routePath(routes.getObject, { key });
 }
 
 /** Parses the answer to a mutation the server acknowledged: a malformed one leaves the outcome unknown. */

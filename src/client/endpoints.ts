@@ -3,6 +3,7 @@
 // Parsing is strict so that a typo fails at once with the item named, instead of
 // surfacing later as a connection error to a strange host.
 
+import { baseUrl } from '../net/index.js';
 import { assert } from '../util/assert.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
@@ -47,7 +48,7 @@ export function parseEndpoint(text: string): Endpoint {
   if (!Number.isInteger(port) || port < 1 || port > 65_535)
     throw invalid(`port ${match[3]} is not in 1..65535`);
   const name = `${host}:${port}`;
-  const endpoint: Endpoint = { host, port, name, origin: `http://${name}` };
+  const endpoint: Endpoint = { host, port, name, origin: baseUrl(name) };
   assert(endpoint.port >= 1 && endpoint.port <= 65_535, 'port in range');
   return endpoint;
 }

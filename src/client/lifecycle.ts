@@ -4,37 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { CairnError, InvalidArgumentError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import { routePath, routes, type ClusterStatus, type NodeInfo } from '../api/index.js';
 import { CairnClient } from './client.js';
 import { parseEndpoints, type Endpoint } from './endpoints.js';
 
-export interface NodeInfo {
-  readonly id: string;
-  readonly clientAddress: string;
-  readonly peerAddress: string;
-  readonly zone: string;
-  readonly weight: number;
-  readonly clusterId: string | null;
-  readonly version: string;
-}
-
-export interface MemberStatus extends NodeInfo {
-  readonly membership: string;
-  readonly role: string;
-  readonly term: number;
-  readonly leaderId: string | null;
-  readonly commitIndex: number;
-  readonly appliedIndex: number;
-  readonly lastIndex: number;
-  readonly diskUsedBytes: number;
-  readonly chunks: number;
-  readonly health: string;
-}
-
-export interface ClusterStatus {
-  readonly clusterId: string | null;
-  readonly leaderId: string | null;
-  readonly members: readonly MemberStatus[];
-}
+export type { ClusterStatus, MemberStatus, NodeInfo } from '../api/index.js';
 
 const waitStepMilliseconds = 200;
 
@@ -65,12 +39,12 @@ async function withClient<T>(
 export async function nodeInfo(endpoint: Endpoint): Promise<NodeInfo> {
   return withClient(
     singleNodeClient(endpoint),
-    async (client) => (await client.requestJson('GET', '/v1/node/info')) as NodeInfo,
+    async (client) => (await client.requestJson('GET', routePath(routes.nodeInfo))) as NodeInfo,
   );
 }
 
 export async function clusterStatus(client: CairnClient): Promise<ClusterStatus> {
-  return (await client.requestJson('GET', '/v1/cluster/status')) as ClusterStatus;
+  return (await client.requestJson('GET', routePath(routes.clusterStatus))) as ClusterStatus;
 }
 
 export interface BootstrapResult {
@@ -116,7 +90,7 @@ export async function bootstrapCluster(
     await withClient(singleNodeClient(endpoint), (client) =>
       client.requestJson(
         'POST',
-        '/v1/node/bootstrap',
+        routePath(routes.bootstrap),
         { clusterId, members, replicationFactor: factor },
         { idempotent: true },
       ),
@@ -186,7 +160,9 @@ export async function joinNode(
   if (nodeEndpoint === undefined)
     throw new InvalidArgumentError('--node needs the address (host:port) of the node to add');
   const info = await nodeInfo(nodeEndpoint);
-  await client.requestJson('POST', '/v1/cluster/members', { address: endpointText(nodeEndpoint) });
+  await client.requestJson('POST', routePath(routes.addMember), {
+    address: endpointText(nodeEndpoint),
+  });
   const clusterEndpoints = client.endpoints.map(endpointText).join(',');
   const status = await waitForCluster(clusterEndpoints, timeoutMilliseconds, (candidate) =>
     candidate.members.some(
@@ -204,7 +180,7 @@ export async function joinNode(
 }
 
 export async function removeMember(client: CairnClient, id: string): Promise<{ removed: string }> {
-  return (await client.requestJson('DELETE', `/v1/cluster/members/${encodeURIComponent(id)}`)) as {
+  return (await client.requestJson('DELETE', routePath(routes.removeMember, { id }))) as {
     removed: string;
   };
 }

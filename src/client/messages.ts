@@ -3,31 +3,18 @@
 // error than a version of NaN travelling on into a script.
 
 import type { IncomingHttpHeaders } from 'node:http';
+import type { DeletedObject, ListObjectsPage, ObjectInfo, ReadConsistency } from '../api/index.js';
 import { CairnError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import type { Endpoint } from './endpoints.js';
 
-export type Consistency = 'linearizable' | 'serializable';
-
-export interface ObjectMetadata {
-  readonly key: string;
-  /** The meta group's revision at the commit of this object. */
-  readonly version: number;
-  readonly size: number;
-  /** SHA-256 of the whole object, 64 lower-case hex digits. */
-  readonly sha256: string;
-}
-
-export interface DeleteResult {
-  readonly key: string;
-  readonly version: number;
-}
-
-export interface ObjectListPage {
-  readonly items: readonly ObjectMetadata[];
-  /** Pass as `after` for the next page; null when this is the last page. */
-  readonly nextAfter: string | null;
-}
+// The wire types, defined once in src/api (the server answers with the same ones).
+export type Consistency = ReadConsistency;
+/** An object's key, version (the meta group's revision at its commit), size and SHA-256. */
+export type ObjectMetadata = ObjectInfo;
+export type DeleteResult = DeletedObject;
+/** `nextAfter`: pass as `after` for the next page; null when this is the last page. */
+export type ObjectListPage = ListObjectsPage;
 
 const sha256Pattern = /^[0-9a-f]{64}$/;
 
@@ -35,7 +22,6 @@ const sha256Pattern = /^[0-9a-f]{64}$/;
 export function validateKey(key: string): void {
   const invalid = (why: string): CairnError =>
     new CairnError('CAIRN_ERR_INVALID_KEY', `invalid key: ${why}`, {
-      exitCode: 2,
       details: { key: key.slice(0, 200) },
     });
   if (typeof key !== 'string' || key.length === 0) throw invalid('empty');

@@ -4,79 +4,29 @@
 
 import { STATUS_CODES } from 'node:http';
 import { assert } from '../util/assert.js';
-import { CairnError, type ErrorCode, type ErrorDetails } from '../util/errors.js';
+import {
+  CairnError,
+  codeForStatus,
+  codeFromWire,
+  type ErrorCode,
+  type ErrorDetails,
+  errorRow,
+} from '../util/errors.js';
 import { type Endpoint, parseEndpoint } from './endpoints.js';
 
 /** Whether a failed mutation was surely not applied ('failed') or may have been ('unknown'). */
 export type Outcome = 'failed' | 'unknown';
 
-// The server codes the client knows, as sent on the wire ("NOT_FOUND"); each maps to
-// CAIRN_ERR_<code>. An unknown code (a newer server) falls back to the HTTP status.
-const knownServerCodes: readonly string[] = [
-  'USAGE',
-  'INVALID_ARGUMENT',
-  'INVALID_KEY',
-  'LIMIT_EXCEEDED',
-  'NOT_FOUND',
-  'NOT_LEADER',
-  'NO_ENDPOINT',
-  'UNAVAILABLE',
-  'CONFLICT',
-  'CORRUPTION',
-  'DISK_FULL',
-  'IO',
-  'TIMEOUT',
-  'INTERNAL',
-  'PRECONDITION_FAILED',
-  'NOT_IN_CLUSTER',
-  'BAD_RESPONSE',
-  'PROPOSAL_DROPPED',
-  'CLUSTER_MISMATCH',
-  'ALREADY_IN_CLUSTER',
-];
-
-const retryableCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'CAIRN_ERR_NOT_LEADER',
-  'CAIRN_ERR_UNAVAILABLE',
-  'CAIRN_ERR_PROPOSAL_DROPPED',
-]);
-
-// Codes after which a mutation may have been applied even though the server said
-// "error": it timed out waiting for the commit, or failed after it.
-const outcomeUnknownCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'CAIRN_ERR_TIMEOUT',
-  'CAIRN_ERR_INTERNAL',
-  'CAIRN_ERR_IO',
-  'CAIRN_ERR_BAD_RESPONSE',
-]);
-
 const detailsKeysMax = 32;
 const detailStringCharactersMax = 512;
 
-/** CAIRN_ERR_<code> for a known server code ("NOT_FOUND" or "CAIRN_ERR_NOT_FOUND"). */
-function knownErrorCode(serverCode: string | undefined): ErrorCode | undefined {
-  if (serverCode === undefined) return undefined;
-  const bare = serverCode.startsWith('CAIRN_ERR_')
-    ? serverCode.slice('CAIRN_ERR_'.length)
-    : serverCode;
-  return knownServerCodes.includes(bare) ? (`CAIRN_ERR_${bare}` as ErrorCode) : undefined;
-}
-
+/**
+ * The code of a server error: the one its body names when it is in the error table
+ * (src/util/errors.ts), else the one the table declares for its status.
+ */
 export function errorCodeFor(serverCode: string | undefined, status: number): ErrorCode {
-  const known = knownErrorCode(serverCode);
-  if (known !== undefined) return known;
-  if (status === 400) return 'CAIRN_ERR_INVALID_ARGUMENT';
-  if (status === 404) return 'CAIRN_ERR_NOT_FOUND';
-  if (status === 409) return 'CAIRN_ERR_CONFLICT';
-  if (status === 412) return 'CAIRN_ERR_PRECONDITION_FAILED';
-  if (status === 413) return 'CAIRN_ERR_LIMIT_EXCEEDED';
-  if (status === 421) return 'CAIRN_ERR_NOT_LEADER';
-  if (status === 503) return 'CAIRN_ERR_UNAVAILABLE';
-  if (status === 504) return 'CAIRN_ERR_TIMEOUT';
-  if (status === 507) return 'CAIRN_ERR_DISK_FULL';
-  if (status >= 400 && status < 500) return 'CAIRN_ERR_INVALID_ARGUMENT';
-  if (status >= 500 && status < 600) return 'CAIRN_ERR_INTERNAL';
-  return 'CAIRN_ERR_BAD_RESPONSE';
+  const known = serverCode === undefined ? undefined : codeFromWire(serverCode);
+  return known ?? codeForStatus(status);
 }
 
 /** A server error response as a CairnError; bodyText may be empty (HEAD) or not JSON (a proxy). */
@@ -91,16 +41,14 @@ export function errorFromResponse(
   const details: Record<string, string | number | boolean | null> = { ...parsed.details };
   details['status'] = status;
   details['endpoint'] = endpoint.name;
-  if (parsed.serverCode !== undefined && knownErrorCode(parsed.serverCode) === undefined) {
+  if (parsed.serverCode !== undefined && codeFromWire(parsed.serverCode) === undefined) {
     details['serverCode'] = parsed.serverCode.slice(0, detailStringCharactersMax);
   }
   const statusText = STATUS_CODES[status] === undefined ? '' : ` ${STATUS_CODES[status]}`;
   const message =
     parsed.message ??
     `HTTP ${status}${statusText} from ${endpoint.name}${parsed.rawPreview ? `: ${parsed.rawPreview}` : ''}`;
-  const exitCode =
-    code === 'CAIRN_ERR_INVALID_ARGUMENT' || code === 'CAIRN_ERR_INVALID_KEY' ? 2 : 1;
-  return new CairnError(code, message, { exitCode, details });
+  return new CairnError(code, message, { details });
 }
 
 interface ParsedErrorBody {
@@ -151,7 +99,7 @@ export function flattenDetails(value: unknown): ErrorDetails {
 }
 
 export function isRetryableServerError(error: CairnError): boolean {
-  return retryableCodes.has(error.code);
+  return errorRow(error.code).retryable;
 }
 
 /** Whether a mutation that got this server error may nevertheless have been applied. */
@@ -159,7 +107,8 @@ export function serverErrorOutcome(error: CairnError): Outcome {
   const declared = error.details['outcome'];
   if (declared === 'unknown') return 'unknown';
   if (declared === 'failed') return 'failed';
-  return outcomeUnknownCodes.has(error.code) ? 'unknown' : 'failed';
+  // 'none' (a code the client raises itself, never a server's answer): claim nothing.
+  return errorRow(error.code).outcome === 'failed' ? 'failed' : 'unknown';
 }
 
 /** The leader named by a NOT_LEADER error, if it names one we can parse. */

@@ -172,7 +172,6 @@ function withOutcome(error: CairnError, mutation: boolean, outcome: Outcome): Ca
 
 export function withDetails(error: CairnError, message: string, extra: ErrorDetails): CairnError {
   return new CairnError(error.code, message, {
-    exitCode: error.exitCode,
     details: { ...error.details, ...extra },
     cause: error.cause ?? error,
   });

@@ -3,10 +3,12 @@
 // uses its own connection pools, so a large transfer never queues behind or ahead of
 // Raft heartbeats on the same connection.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Pool } from 'undici';
+import { routePath, routes } from '../api/index.js';
+import { baseUrl } from '../net/index.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { isSha256 } from '../storage/chunk-store.js';
 import type { HintsStore } from '../storage/hints-store.js';
@@ -19,53 +21,58 @@ import {
 } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 
-const chunkPathPrefix = '/peer/v1/chunks/';
+function chunkPath(sha256: string): string {
+  return routePath(routes.chunkPut, { sha256 });
+}
+
 /** On a chunk PUT: the copy stands in for this home member, which did not answer. */
 export const hintHeader = 'x-cairn-hint-for';
 
+export interface ServeChunkHint {
+  /** This node's hints store (without it a stand-in copy is stored but not hinted). */
+  readonly hints?: HintsStore;
+  /** The PUT's `x-cairn-hint-for` header, when it had one. */
+  readonly homeMemberId?: string;
+}
+
 /**
- * Peer-port routes for chunks; returns false for paths it does not own. With `hints`,
- * a PUT carrying the hint header records the hint (durably, before the chunk is stored,
- * so a stored stand-in copy always has its hint; a hint whose chunk never arrived is
- * dropped by the hand-off).
+ * Peer-port chunk routes (PUT stores durably, GET streams verified, HEAD asks). A PUT
+ * standing in for a home node records its hint (durably, before the chunk is stored, so
+ * a stored stand-in copy always has its hint; the hand-off drops a hint whose chunk never
+ * arrived).
  */
-export async function handleChunkRoute(
+export async function serveChunk(
   store: ChunkStore,
-  request: IncomingMessage,
+  method: 'PUT' | 'GET' | 'HEAD',
+  sha256: string,
+  request: AsyncIterable<Uint8Array>,
   response: ServerResponse,
-  hints?: HintsStore,
-): Promise<boolean> {
-  const url = request.url ?? '';
-  if (!url.startsWith(chunkPathPrefix)) return false;
-  const sha256 = url.slice(chunkPathPrefix.length);
+  hint: ServeChunkHint = {},
+): Promise<void> {
   if (!isSha256(sha256))
     throw new InvalidArgumentError(`"${sha256}" is not a lowercase hex SHA-256`);
-  if (request.method === 'PUT') {
-    const homeMemberId = request.headers[hintHeader];
+  if (method === 'PUT') {
+    const { hints, homeMemberId } = hint;
     let hinted = false;
-    if (typeof homeMemberId === 'string' && hints !== undefined) {
+    if (homeMemberId !== undefined && hints !== undefined) {
       if (!isHintHomeMemberId(homeMemberId))
         throw new InvalidArgumentError(`${hintHeader} "${homeMemberId}" is not a member id`);
       await hints.add({ sha256, homeMemberId });
       hinted = true;
     }
-    const result = await store.write(request as AsyncIterable<Uint8Array>, sha256);
+    const result = await store.write(request, sha256);
     response
       .writeHead(200, { 'content-type': 'application/json' })
       .end(JSON.stringify({ ...result, hinted }));
-    return true;
+    return;
   }
-  if (request.method === 'GET' || request.method === 'HEAD') {
-    if (!(await store.has(sha256))) throw new NotFoundError(`chunk ${sha256}`);
-    if (request.method === 'HEAD') {
-      response.writeHead(200).end();
-      return true;
-    }
-    response.writeHead(200, { 'content-type': 'application/octet-stream' });
-    await pipeline(Readable.from(store.readStream(sha256)), response);
-    return true;
+  if (!(await store.has(sha256))) throw new NotFoundError(`chunk ${sha256}`);
+  if (method === 'HEAD') {
+    response.writeHead(200).end();
+    return;
   }
-  throw new InvalidArgumentError(`${request.method ?? ''} is not allowed on a chunk`);
+  response.writeHead(200, { 'content-type': 'application/octet-stream' });
+  await pipeline(Readable.from(store.readStream(sha256)), response);
 }
 
 export class ChunkTransport {
@@ -74,7 +81,7 @@ export class ChunkTransport {
   private pool(peerAddress: string): Pool {
     let pool = this.pools.get(peerAddress);
     if (pool === undefined) {
-      pool = new Pool(`http://${peerAddress}`, {
+      pool = new Pool(baseUrl(peerAddress), {
         connections: 4,
         keepAliveTimeout: 30_000,
         connectTimeout: limits.peerConnectTimeoutMilliseconds,
@@ -97,7 +104,7 @@ export class ChunkTransport {
     const response = await unreachableAsUnavailable(peerAddress, 'store', sha256, () =>
       this.pool(peerAddress).request({
         method: 'PUT',
-        path: `${chunkPathPrefix}${sha256}`,
+        path: chunkPath(sha256),
         body: bytes,
         headers: {
           'content-type': 'application/octet-stream',
@@ -126,7 +133,7 @@ export class ChunkTransport {
     const response = await unreachableAsUnavailable(peerAddress, 'read', sha256, () =>
       this.pool(peerAddress).request({
         method: 'GET',
-        path: `${chunkPathPrefix}${sha256}`,
+        path: chunkPath(sha256),
         headersTimeout:
           options.headersTimeoutMilliseconds ?? limits.clientRequestTimeoutMilliseconds,
         bodyTimeout: limits.clientRequestTimeoutMilliseconds,
@@ -147,7 +154,7 @@ export class ChunkTransport {
     const response = await unreachableAsUnavailable(peerAddress, 'look up', sha256, () =>
       this.pool(peerAddress).request({
         method: 'HEAD',
-        path: `${chunkPathPrefix}${sha256}`,
+        path: chunkPath(sha256),
         headersTimeout: limits.clientRequestTimeoutMilliseconds,
       }),
     );

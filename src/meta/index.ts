@@ -1,63 +1,81 @@
-// The replicated state machine of the meta group (DESIGN.md sections 1, 5, 6).
+// The replicated state machine of the meta group (DESIGN.md sections 1, 5, 6), by
+// families: cluster/ (identity and settings, members, rings and epochs) and objects/
+// (object index, manifests, chunk references, request-id bookkeeping). This file is
+// the public face: other layers import from here only.
+
+export type {
+  AddMemberCommand,
+  BootstrapClusterCommand,
+  ClusterCommand,
+  ClusterIdentity,
+  MemberRecord,
+  MemberRole,
+  MemberSpec,
+  MembershipCommand,
+  RemoveMemberCommand,
+  RingState,
+  SettleEpochCommand,
+  UpdateMemberCommand,
+} from './cluster/index.js';
+export {
+  currentRing,
+  memberRoles,
+  members,
+  readIdentity,
+  readMembers,
+  readRingState,
+  ringAt,
+  settledRing,
+} from './cluster/index.js';
+export type {
+  DeleteObjectCommand,
+  ListObjectsOptions,
+  ListObjectsPage,
+  ManifestChunk,
+  ObjectCommand,
+  ObjectInfo,
+  ObjectRecord,
+  ObjectStatistics,
+  ObjectSummary,
+  ObjectValue,
+  PutObjectCommand,
+  WriteCondition,
+} from './objects/index.js';
+export {
+  chunkReferenceCount,
+  getObject,
+  listObjects,
+  readObject,
+  readObjectStatistics,
+} from './objects/index.js';
 export {
   commandChangesMembership,
   commandProblem,
   decodeCommand,
   encodeCommand,
-  memberRoles,
 } from './commands.js';
-export type {
-  ManifestChunk,
-  MemberRole,
-  MemberSpec,
-  MetaCommand,
-  MetaCommandType,
-  ObjectValue,
-  WriteCondition,
-} from './commands.js';
+export type { BatchCommand, FamilyCommand, MetaCommand, MetaCommandType } from './commands.js';
+export type { ConfChangeInEntry, FamilyName, MetaChange } from './family.js';
 export {
   compareUtf8,
   InvalidKeyError,
-  metaKeys,
   objectKeyProblem,
   validateObjectKey,
 } from './keys.js';
-export type {
-  ClusterIdentity,
-  MemberRecord,
-  MetaProgress,
-  MetaResult,
-  ObjectRecord,
-  RingState,
-} from './records.js';
+export type { GroupProgress, MetaProgress } from './progress.js';
+export { readProgress } from './progress.js';
+export { clusterInfo } from './queries.js';
+export type { ClusterInfo } from './queries.js';
+export { families, metaKeys, ownerOfKey } from './registry.js';
+export type { MetaResult } from './results.js';
 export {
   applyCommand,
+  applyCommandReporting,
   applyEntryData,
-  readIdentity,
-  readMembers,
-  readObject,
-  readProgress,
-  readRingState,
+  applyEntryDataReporting,
+  previewCommand,
 } from './state-machine.js';
-export { MemoryMetaStore, rangeEntriesMax } from './store.js';
+export type { AppliedCommand, ApplyOptions } from './state-machine.js';
+export { BufferedTransaction, MemoryMetaStore, rangeEntriesMax } from './store.js';
 export type { MetaEntry, MetaReader, MetaTransaction } from './store.js';
-export {
-  chunkReferenceCount,
-  clusterInfo,
-  currentRing,
-  getObject,
-  listObjects,
-  members,
-  ringAt,
-  settledRing,
-  unreferencedChunks,
-} from './queries.js';
-export type {
-  ClusterInfo,
-  ListObjectsOptions,
-  ListObjectsPage,
-  ObjectInfo,
-  ObjectSummary,
-  UnreferencedChunk,
-} from './queries.js';
 export { MetaSnapshotRestorer, restoreSnapshot, snapshotPieces } from './snapshot.js';

@@ -1,39 +1,16 @@
-// Object keys (DESIGN.md section 5) and the layout of the meta key space.
+// Object keys (DESIGN.md section 5) and what every family's key layout shares.
 //
 // Object keys: UTF-8, 1 to keyLengthBytesMax bytes, no NUL; '/' is an ordinary
 // character used for prefix listing. Keys order by their UTF-8 bytes everywhere
 // (LMDB compares bytes; MemoryMetaStore compares code points, the same order).
 //
-// Meta key space: a one-letter family, '/', then the family's own key. Each family
-// is a contiguous, order-preserving range, so listing one is a prefix scan.
-//   c/identity        cluster identity: id, R, vnodes per weight unit
-//   c/progress        applied index, revision, object count and bytes
-//   c/ring            current ring epoch and settled epoch
-//   m/<member id>     a member: addresses, zone, weight, role, state
-//   r/<epoch, 16 hex> the ring description of an epoch (current and unsettled ones)
-//   o/<object key>    object metadata: version, created revision, size, SHA-256, chunks
-//   v/<object key>    inline object bytes (apart from o/ so listing never reads values)
-//   k/<chunk sha256>  reference count of a chunk
-//   g/<chunk sha256>  an unreferenced chunk: revision at which it became unreferenced
-//   q/<request id>    the result of an object command, for retries (deduplication)
-//   x/<index, 16 hex> the request id applied at that index (expiry order of q/)
+// Meta key space: a one-letter family prefix, '/', then the family's own key. Each
+// family owns its keys (cluster/keys.ts, objects/keys.ts; the registry checks that
+// no two overlap), each a contiguous, order-preserving range, so listing one is a
+// prefix scan.
 
 import { InvalidArgumentError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
-
-export const metaKeys = {
-  identity: 'c/identity',
-  progress: 'c/progress',
-  ringState: 'c/ring',
-  memberPrefix: 'm/',
-  ringPrefix: 'r/',
-  objectPrefix: 'o/',
-  inlineValuePrefix: 'v/',
-  chunkReferencePrefix: 'k/',
-  garbagePrefix: 'g/',
-  requestPrefix: 'q/',
-  requestExpiryPrefix: 'x/',
-} as const;
 
 const fixedWidthHexDigits = 16;
 
@@ -47,16 +24,6 @@ export function parseFixedWidthHex(text: string): number | undefined {
   const value = parseInt(text, 16);
   return Number.isSafeInteger(value) ? value : undefined;
 }
-
-export const memberKey = (id: string): string => metaKeys.memberPrefix + id;
-export const ringKey = (epoch: number): string => metaKeys.ringPrefix + fixedWidthHex(epoch);
-export const objectKey = (key: string): string => metaKeys.objectPrefix + key;
-export const inlineValueKey = (key: string): string => metaKeys.inlineValuePrefix + key;
-export const chunkReferenceKey = (sha256: string): string => metaKeys.chunkReferencePrefix + sha256;
-export const garbageKey = (sha256: string): string => metaKeys.garbagePrefix + sha256;
-export const requestKey = (requestId: string): string => metaKeys.requestPrefix + requestId;
-export const requestExpiryKey = (index: number): string =>
-  metaKeys.requestExpiryPrefix + fixedWidthHex(index);
 
 /**
  * Why `key` is not a valid object key, or undefined when it is. One function for

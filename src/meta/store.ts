@@ -148,3 +148,91 @@ function lowerBound(keys: readonly string[], key: string): number {
   }
   return low;
 }
+
+/**
+ * Writes held in memory over another transaction until `commit()`: reads see them,
+ * the target sees nothing before commit, and a discarded buffer leaves the target as
+ * it was. Every family of one entry writes through the same buffer, so an entry's
+ * changes to several families reach the store together or not at all.
+ */
+export class BufferedTransaction implements MetaTransaction {
+  /** A buffered value, or null for a buffered delete. */
+  private readonly writes = new Map<string, Uint8Array | null>();
+  private committed = false;
+
+  constructor(private readonly target: MetaTransaction | MetaReader) {}
+
+  get writeCount(): number {
+    return this.writes.size;
+  }
+
+  get(key: string): Uint8Array | undefined {
+    const buffered = this.writes.get(key);
+    if (buffered === null) return undefined;
+    return buffered ?? this.target.get(key);
+  }
+
+  put(key: string, value: Uint8Array): void {
+    assert(!this.committed, 'no write after commit');
+    assert(value instanceof Uint8Array, 'a value is bytes');
+    assert(
+      value.length <= limits.metaStoredValueBytesMax,
+      'a stored value within metaStoredValueBytesMax',
+    );
+    this.writes.set(key, value);
+  }
+
+  delete(key: string): void {
+    assert(!this.committed, 'no write after commit');
+    this.writes.set(key, null);
+  }
+
+  rangeEntries(prefix: string, after: string | undefined, limit: number): MetaEntry[] {
+    assertInteger(limit, 'range limit', 0, rangeEntriesMax);
+    const isAfterStart = (key: string): boolean =>
+      key.startsWith(prefix) && (after === undefined || compareUtf8(key, after) > 0);
+    const buffered = [...this.writes.keys()].filter(isAfterStart).sort(compareUtf8);
+    // The target's page may lose up to one entry per buffered key (deleted or replaced),
+    // so a page cut short still holds `limit` survivors before its last key.
+    const fetchLimit = limit + buffered.length;
+    assert(fetchLimit <= rangeEntriesMax, 'a buffered range within rangeEntriesMax');
+    const stored = this.target.rangeEntries(prefix, after, fetchLimit);
+    const merged: MetaEntry[] = [];
+    let storedAt = 0;
+    let bufferedAt = 0;
+    const stepsMax = stored.length + buffered.length + 1;
+    for (let steps = 0; steps < stepsMax && merged.length < limit; steps++) {
+      const storedKey = stored[storedAt]?.key;
+      const bufferedKey = buffered[bufferedAt];
+      if (storedKey === undefined && bufferedKey === undefined) break;
+      const order =
+        storedKey === undefined
+          ? 1
+          : bufferedKey === undefined
+            ? -1
+            : compareUtf8(storedKey, bufferedKey);
+      if (order < 0) {
+        merged.push(stored[storedAt] as MetaEntry);
+        storedAt++;
+        continue;
+      }
+      if (order === 0) storedAt++; // the buffered write replaces the stored entry
+      const value = this.writes.get(bufferedKey as string);
+      bufferedAt++;
+      if (value !== null && value !== undefined) merged.push({ key: bufferedKey as string, value });
+    }
+    return merged;
+  }
+
+  /** Writes every buffered change to the target, in the order first written (deterministic). */
+  commit(): void {
+    assert(!this.committed, 'a buffer commits once');
+    assert('put' in this.target, 'a buffer over a read-only view is never committed');
+    this.committed = true;
+    const target = this.target as MetaTransaction;
+    for (const [key, value] of this.writes) {
+      if (value === null) target.delete(key);
+      else target.put(key, value);
+    }
+  }
+}

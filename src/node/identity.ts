@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { CairnError } from '../util/errors.js';
-import type { MemberAddressing } from './api.js';
+import type { MemberAddressing } from '../api/index.js';
 
 export interface FoundingConfiguration {
   readonly members: readonly MemberAddressing[];
@@ -94,7 +94,6 @@ export function lockDataDirectory(dataDirectory: string): () => void {
     throw new CairnError(
       'CAIRN_ERR_USAGE',
       `the data directory ${dataDirectory} is in use by process ${holder}; stop it first or pick another --data-dir`,
-      { exitCode: 2 },
     );
   }
   writeFileSync(path, String(process.pid));

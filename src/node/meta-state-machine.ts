@@ -2,13 +2,22 @@
 // meta commands (src/meta), confChange entries update the Raft configuration kept in
 // the same store, so a snapshot of the store carries both (its index, term and the
 // configuration at that index).
+//
+// A conf change may carry a meta command as its context (the member record of a join,
+// the role of a promotion, the removal of a member): the configuration and the meta
+// state change in the one transaction of that entry, so no crash or leader change can
+// leave one without the other. Raft's core applies a conf change whenever Raft's rules
+// allow it, so the context follows the same rule here: applied when the change is,
+// skipped (result `rejected`) when the change does not fit the configuration.
 
-import type { ConfState, Entry, Snapshot } from '../raft/index.js';
-import { applyConfChange, decodeConfChange } from '../raft/index.js';
+import type { ConfChange, ConfState, Entry, Snapshot } from '../raft/index.js';
+import { applyConfChange, confChangeProblem, decodeConfChange } from '../raft/index.js';
 import {
-  applyEntryData,
+  applyEntryDataReporting,
+  type MetaChange,
   type MetaEntry,
   type MetaReader,
+  type MetaResult,
   type MetaTransaction,
 } from '../meta/index.js';
 import type { StateStore, StateWriter } from '../storage/state-store.js';
@@ -21,21 +30,40 @@ import type { AppliedStateMachine } from './raft-driver.js';
 const raftConfigurationKey = 'z/raft-configuration';
 const snapshotBytesMax = limits.requestPeerSnapshotBodyBytesMax - 64 * 1024;
 
-export class MetaStateMachine implements AppliedStateMachine {
-  constructor(private readonly store: StateStore) {}
+export interface MetaStateMachineOptions {
+  /**
+   * Called with the changes of each applied entry that changed meta state, in index
+   * order, once the batch is written (the feed of a later watch).
+   */
+  readonly onChanges?: (index: number, changes: readonly MetaChange[]) => void;
+}
 
+export class MetaStateMachine implements AppliedStateMachine {
+  constructor(
+    private readonly store: StateStore,
+    private readonly options: MetaStateMachineOptions = {},
+  ) {}
+
+  /** Applies committed entries; the result of each meta command (a normal entry or a conf change's context) by index. */
   async apply(entries: readonly Entry[]): Promise<Map<number, unknown>> {
     const results = new Map<number, unknown>();
+    const changed: { index: number; changes: readonly MetaChange[] }[] = [];
     await this.store.applyBatch(entries, (entry, writer) => {
       const transaction = metaTransactionOver(writer);
-      if (entry.type === 'confChange') {
-        const next = applyConfChange(readConfState(transaction), decodeConfChange(entry.data));
-        transaction.put(raftConfigurationKey, new TextEncoder().encode(JSON.stringify(next)));
-        return;
-      }
-      if (entry.data.length === 0) return; // a new leader's empty entry
-      results.set(entry.index, applyEntryData(entry.data, entry.index, transaction));
+      const applied =
+        entry.type === 'confChange'
+          ? applyConfChangeEntry(entry, transaction)
+          : entry.data.length === 0
+            ? undefined // a new leader's empty entry
+            : applyEntryDataReporting(entry.data, entry.index, transaction);
+      if (applied === undefined) return;
+      results.set(entry.index, applied.result);
+      if (applied.changes.length > 0)
+        changed.push({ index: entry.index, changes: applied.changes });
     });
+    const { onChanges } = this.options;
+    if (onChanges !== undefined)
+      for (const { index, changes } of changed) onChanges(index, changes);
     return results;
   }
 
@@ -97,6 +125,31 @@ export class MetaStateMachine implements AppliedStateMachine {
   reader(): MetaReader {
     return metaReaderOver(this.store);
   }
+}
+
+/**
+ * The configuration change of one entry and, in the same transaction, its context (a
+ * meta command); the context's result, or undefined when the change carries none.
+ */
+function applyConfChangeEntry(
+  entry: Entry,
+  transaction: MetaTransaction,
+): { result: MetaResult; changes: readonly MetaChange[] } | undefined {
+  const change: ConfChange = decodeConfChange(entry.data);
+  const before = readConfState(transaction);
+  // The same rule as the core's (applyConfChange leaves an invalid change out).
+  const problem = confChangeProblem(before, change);
+  if (problem === null) {
+    const next = applyConfChange(before, change);
+    transaction.put(raftConfigurationKey, new TextEncoder().encode(JSON.stringify(next)));
+  }
+  if (change.context === undefined) return undefined;
+  if (problem !== null) {
+    const message = `the membership change does not apply: ${problem}`;
+    return { result: { type: 'rejected', message }, changes: [] };
+  }
+  const confChange = { type: change.type, nodeId: change.nodeId };
+  return applyEntryDataReporting(change.context, entry.index, transaction, { confChange });
 }
 
 function readConfState(reader: MetaReader): ConfState {

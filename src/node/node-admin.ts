@@ -1,403 +1,307 @@
-// Cluster lifecycle on the node: bootstrap, join, remove, status (DESIGN.md section 6,
-// endpoints under /v1/node/... and /v1/cluster/...). Lifecycle writes run on the
-// leader; the client server forwards them there.
+// Cluster lifecycle on the node: bootstrap, join, add and remove members, status
+// (DESIGN.md section 6). Lifecycle writes run on the leader; a follower's server
+// forwards them there. Also the two leader duties of membership: record the cluster
+// at bootstrap, promote caught-up learners.
 
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { callMember } from './member-calls.js';
-import { limits } from '../util/limits.js';
+import type {
+  AddMemberAnswer,
+  BootstrapRequest,
+  ClusterStatus,
+  JoinRequest,
+  MemberAddressing,
+  MembershipAnswer,
+  NodeInfo,
+  NodeStatus,
+  RemoveMemberAnswer,
+} from '../api/index.js';
+import { type MetaCommand, type MetaResult, previewCommand } from '../meta/index.js';
+import type { MetaReader } from '../meta/store.js';
 import { CairnError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
-import type { MemberAddressing, NodeInfo } from './api.js';
-import type { CairnNode } from './node.js';
+import { limits } from '../util/limits.js';
+import { diskUsage } from './disk-usage.js';
+import type { NodeIdentity } from './identity.js';
+import { leaderHint, notLeaderError, type LeaderSource } from './leader-gate.js';
+import type { MemberCalls } from './member-calls.js';
+import type { ConfChange, RaftStatus } from './meta-group.js';
 
-export interface NodeStatus extends NodeInfo {
-  readonly membership: 'voter' | 'learner' | 'none';
-  readonly role: string;
-  readonly term: number;
-  readonly leaderId: string | null;
-  readonly commitIndex: number;
-  readonly appliedIndex: number;
-  readonly lastIndex: number;
-  readonly diskUsedBytes: number;
-  readonly chunks: number;
-  readonly health: string;
+/** What cluster admin needs of the meta group. */
+export interface AdminGroup extends LeaderSource {
+  identity(): NodeIdentity | undefined;
+  adoptIdentity(identity: NodeIdentity): Promise<void>;
+  status(): RaftStatus | undefined;
+  appliedIndex(): number;
+  clusterRecorded(): boolean;
+  propose(command: MetaCommand): Promise<MetaResult>;
+  /** `command` rides in the change's context: both apply in one entry (its result). */
+  proposeConfChange(change: ConfChange, command?: MetaCommand): Promise<MetaResult | undefined>;
+  reader(): MetaReader;
+  transferLeader(to: string): void;
+  /** The routed peer address of a member (a test proxy, maybe). */
+  peerAddressOf(memberId: string): string | undefined;
+  routeOf(memberId: string, advertised: string): string;
 }
 
-const peerCallTimeoutMilliseconds = 3_000;
-
-export async function handleAdmin(
-  node: CairnNode,
-  method: string,
-  path: string,
-  body: unknown,
-): Promise<unknown> {
-  const url = new URL(path, 'http://cairn');
-  const route = `${method} ${url.pathname}`;
-  if (route === 'GET /v1/node/info') return node.info();
-  if (route === 'GET /v1/node/status') return nodeStatus(node);
-  if (route === 'POST /v1/node/bootstrap') return acceptBootstrap(node, body);
-  if (route === 'POST /v1/node/join') return acceptJoin(node, body);
-  if (route === 'GET /v1/cluster/status') return clusterStatus(node);
-  if (route === 'POST /v1/cluster/members') return addMember(node, body);
-  if (method === 'DELETE' && url.pathname.startsWith('/v1/cluster/members/')) {
-    return removeMember(
-      node,
-      decodeURIComponent(url.pathname.slice('/v1/cluster/members/'.length)),
-    );
-  }
-  const maintained = node.maintenance.handle(method, url, body); // rebalance, repair, scrub, gc: src/node/node-maintenance.ts
-  if (maintained !== undefined) return maintained;
-  throw new CairnError('CAIRN_ERR_NOT_FOUND', `no endpoint ${route}`);
-}
-
-function asMembers(value: unknown): MemberAddressing[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > limits.raftMembersMax)
-    throw new InvalidArgumentError('members must be a non-empty list');
-  return value.map((item: unknown) => {
-    const member = item as Partial<MemberAddressing>;
-    if (
-      typeof member.id !== 'string' ||
-      typeof member.clientAddress !== 'string' ||
-      typeof member.peerAddress !== 'string' ||
-      typeof member.zone !== 'string' ||
-      typeof member.weight !== 'number'
-    ) {
-      throw new InvalidArgumentError(
-        'each member needs id, clientAddress, peerAddress, zone and weight',
-      );
-    }
-    return {
-      id: member.id,
-      clientAddress: member.clientAddress,
-      peerAddress: member.peerAddress,
-      zone: member.zone,
-      weight: member.weight,
-    };
-  });
-}
-
-async function acceptBootstrap(node: CairnNode, body: unknown): Promise<unknown> {
-  const request = body as { clusterId?: unknown; members?: unknown; replicationFactor?: unknown };
-  if (typeof request.clusterId !== 'string' || request.clusterId === '')
-    throw new InvalidArgumentError('clusterId is required');
-  const members = asMembers(request.members);
-  const replicationFactor = Number(request.replicationFactor);
-  if (
-    !Number.isSafeInteger(replicationFactor) ||
-    replicationFactor < 1 ||
-    replicationFactor > Math.min(members.length, limits.replicationFactorMax)
-  ) {
-    throw new InvalidArgumentError(
-      `the replication factor must be between 1 and ${Math.min(members.length, limits.replicationFactorMax)} (the number of nodes), got ${String(request.replicationFactor)}`,
-    );
-  }
-  if (!members.some((member) => member.id === node.config.name))
-    throw new InvalidArgumentError(`node ${node.config.name} is not among the founding members`);
-  if (node.identity?.clusterId === request.clusterId)
-    return { clusterId: request.clusterId, alreadyMember: true };
-  await node.adoptIdentity({
-    formatVersion: 1,
-    clusterId: request.clusterId,
-    nodeId: node.config.name,
-    founding: { members, replicationFactor },
-  });
-  return { clusterId: request.clusterId, alreadyMember: false };
-}
-
-async function acceptJoin(node: CairnNode, body: unknown): Promise<unknown> {
-  const request = body as { clusterId?: unknown; members?: unknown };
-  if (typeof request.clusterId !== 'string' || request.clusterId === '')
-    throw new InvalidArgumentError('clusterId is required');
-  if (node.identity?.clusterId === request.clusterId)
-    return { clusterId: request.clusterId, alreadyMember: true };
-  await node.adoptIdentity({
-    formatVersion: 1,
-    clusterId: request.clusterId,
-    nodeId: node.config.name,
-    joinedWith: asMembers(request.members),
-  });
-  return { clusterId: request.clusterId, alreadyMember: false };
-}
-
-function requireLeader(node: CairnNode): void {
-  if (!node.isLeader()) {
-    const hint = node.leader();
-    throw new CairnError('CAIRN_ERR_NOT_LEADER', 'membership changes run on the leader', {
-      details: { leaderId: hint.leaderId, leaderClientAddress: hint.leaderClientAddress },
-    });
-  }
-}
-
-function callNode(
-  address: string,
-  method: 'GET' | 'POST',
-  path: string,
-  body?: unknown,
-): Promise<unknown> {
-  return callMember(address, method, path, body, peerCallTimeoutMilliseconds);
-}
-
-async function addMember(node: CairnNode, body: unknown): Promise<unknown> {
-  requireLeader(node);
-  const address = (body as { address?: unknown }).address;
-  if (typeof address !== 'string' || address === '')
-    throw new InvalidArgumentError(
-      "address (the new node's client address, host:port) is required",
-    );
-  const info = (await callNode(address, 'GET', '/v1/node/info')) as NodeInfo;
-  const clusterId = node.identity?.clusterId as string;
-  if (info.clusterId !== null && info.clusterId !== clusterId) {
-    throw new CairnError(
-      'CAIRN_ERR_CLUSTER_MISMATCH',
-      `node ${info.id} at ${address} belongs to another cluster (${info.clusterId}); give it an empty --data-dir to join this one`,
-    );
-  }
-  const existing = node.memberAddressing();
-  if (existing.some((member) => member.id === info.id))
-    throw new CairnError(
-      'CAIRN_ERR_CONFLICT',
-      `a member named ${info.id} already exists; give the new node another --name`,
-    );
-  const member: MemberAddressing = {
-    id: info.id,
-    clientAddress: info.clientAddress,
-    peerAddress: info.peerAddress,
-    zone: info.zone,
-    weight: info.weight,
-  };
-  if (info.clusterId === null)
-    await callNode(address, 'POST', '/v1/node/join', { clusterId, members: [...existing, member] });
-  const added = await node.proposeCommand({ type: 'addMember', ...member, role: 'learner' });
-  if (added.type !== 'ok')
-    throw new CairnError(
-      'CAIRN_ERR_CONFLICT',
-      `the member could not be added: ${added.type === 'rejected' ? added.message : added.type}`,
-    );
-  await node.driver?.proposeConfChange({ type: 'addLearner', nodeId: member.id });
-  return { added: member, role: 'learner' };
-}
-
-async function removeMember(node: CairnNode, id: string): Promise<unknown> {
-  requireLeader(node);
-  const status = node.raft?.status();
-  const inConfiguration =
-    status !== undefined &&
-    (status.confState.voters.includes(id) || status.confState.learners.includes(id));
-  const recorded = node.memberAddressing().some((member) => member.id === id);
-  if (!inConfiguration && !recorded) throw new NotFoundError(`member ${id}`);
-  if (
-    status !== undefined &&
-    status.confState.voters.length === 1 &&
-    status.confState.voters[0] === id
-  ) {
-    throw new CairnError(
-      'CAIRN_ERR_CONFLICT',
-      `${id} is the last voter; removing it would leave the cluster without a quorum`,
-    );
-  }
-  // A leader never removes itself: if it crashed between committing its removal and
-  // handing over, the remaining voters could wait forever for its vote (test/sim
-  // FINDINGS.md, F3). It hands leadership to the most caught-up voter first; the client
-  // retries the removal there.
-  if (id === node.config.name && status !== undefined) await handOverLeadership(node, status);
-  if (recorded) {
-    const result = await node.proposeCommand({ type: 'removeMember', id });
-    if (result.type === 'rejected') throw new CairnError('CAIRN_ERR_CONFLICT', result.message);
-  }
-  if (inConfiguration) await node.driver?.proposeConfChange({ type: 'removeNode', nodeId: id });
-  return { removed: id };
-}
-
-// Leader duties run on a timer and on every leadership change; these keep one of each
-// in flight per node.
-const dutiesInFlight = new WeakMap<CairnNode, Set<string>>();
-
-function startDuty(node: CairnNode, duty: string): boolean {
-  const running = dutiesInFlight.get(node) ?? new Set<string>();
-  dutiesInFlight.set(node, running);
-  if (running.has(duty)) return false;
-  running.add(duty);
-  return true;
-}
-
-function endDuty(node: CairnNode, duty: string): void {
-  dutiesInFlight.get(node)?.delete(duty);
-}
-
-async function handOverLeadership(
-  node: CairnNode,
-  status: NonNullable<CairnNode['raft']>['status'] extends () => infer S ? S : never,
-): Promise<never> {
-  const candidates = status.confState.voters.filter((voter) => voter !== status.id);
-  const transferee = candidates.sort(
-    (left, right) => (status.progress[right]?.match ?? 0) - (status.progress[left]?.match ?? 0),
-  )[0];
-  if (transferee === undefined)
-    throw new CairnError('CAIRN_ERR_CONFLICT', `${status.id} is the only voter; it cannot leave`);
-  node.raft?.transferLeader(transferee);
-  node.driver?.schedule();
-  const deadline = performance.now() + handOverTimeoutMilliseconds;
-  for (
-    let attempt = 0;
-    node.isLeader() && performance.now() < deadline && attempt < 10_000;
-    attempt++
-  ) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new CairnError(
-    'CAIRN_ERR_NOT_LEADER',
-    `${status.id} handed leadership to ${transferee} before its own removal; retry there`,
-    {
-      details: {
-        leaderId: transferee,
-        leaderClientAddress:
-          node.memberAddressing().find((member) => member.id === transferee)?.clientAddress ?? null,
-      },
-    },
-  );
+export interface AdminOptions {
+  readonly selfId: string;
+  readonly dataDirectory: string;
+  readonly group: AdminGroup;
+  readonly info: () => NodeInfo;
+  readonly healthReason: () => string;
+  readonly calls: Pick<MemberCalls, 'nodeInfoByClientAddress' | 'join' | 'nodeStatus'>;
 }
 
 const handOverTimeoutMilliseconds = 5_000;
+const handOverPollMilliseconds = 20;
 
-/** Leader duty at bootstrap: record the cluster (identity, members, ring) in the meta state. */
-export async function ensureClusterRecorded(node: CairnNode): Promise<void> {
-  const founding = node.identity?.founding;
-  if (
-    founding === undefined ||
-    !node.isLeader() ||
-    node.clusterRecorded() ||
-    !startDuty(node, 'record')
-  )
-    return;
-  try {
-    await node.proposeCommand({
+export class ClusterAdmin {
+  constructor(private readonly options: AdminOptions) {}
+
+  private get group(): AdminGroup {
+    return this.options.group;
+  }
+
+  async acceptBootstrap(request: BootstrapRequest): Promise<MembershipAnswer> {
+    const self = this.options.selfId;
+    if (!request.members.some((member) => member.id === self))
+      throw new InvalidArgumentError(`node ${self} is not among the founding members`);
+    if (this.group.identity()?.clusterId === request.clusterId)
+      return { clusterId: request.clusterId, alreadyMember: true };
+    await this.group.adoptIdentity({
+      formatVersion: 1,
+      clusterId: request.clusterId,
+      nodeId: self,
+      founding: { members: request.members, replicationFactor: request.replicationFactor },
+    });
+    return { clusterId: request.clusterId, alreadyMember: false };
+  }
+
+  async acceptJoin(request: JoinRequest): Promise<MembershipAnswer> {
+    if (this.group.identity()?.clusterId === request.clusterId)
+      return { clusterId: request.clusterId, alreadyMember: true };
+    await this.group.adoptIdentity({
+      formatVersion: 1,
+      clusterId: request.clusterId,
+      nodeId: this.options.selfId,
+      joinedWith: request.members,
+    });
+    return { clusterId: request.clusterId, alreadyMember: false };
+  }
+
+  private requireLeader(): void {
+    if (!this.group.isLeader())
+      throw notLeaderError(this.group, 'membership changes run on the leader');
+  }
+
+  async addMember(address: string): Promise<AddMemberAnswer> {
+    this.requireLeader();
+    const info = await this.options.calls.nodeInfoByClientAddress(address);
+    const clusterId = this.group.identity()?.clusterId as string;
+    if (info.clusterId !== null && info.clusterId !== clusterId) {
+      throw new CairnError(
+        'CAIRN_ERR_CLUSTER_MISMATCH',
+        `node ${info.id} at ${address} belongs to another cluster (${info.clusterId}); give it an empty --data-dir to join this one`,
+      );
+    }
+    const existing = this.group.members();
+    if (existing.some((member) => member.id === info.id))
+      throw new CairnError(
+        'CAIRN_ERR_CONFLICT',
+        `a member named ${info.id} already exists; give the new node another --name`,
+      );
+    const member: MemberAddressing = {
+      id: info.id,
+      clientAddress: info.clientAddress,
+      peerAddress: info.peerAddress,
+      zone: info.zone,
+      weight: info.weight,
+    };
+    if (info.clusterId === null)
+      await this.options.calls.join(this.group.routeOf(info.id, info.peerAddress), {
+        clusterId,
+        members: [...existing, member],
+      });
+    await this.proposeMembershipChange(
+      { type: 'addLearner', nodeId: member.id },
+      { type: 'addMember', ...member, role: 'learner' },
+      'the member could not be added',
+    );
+    return { added: member, role: 'learner' };
+  }
+
+  async removeMember(id: string): Promise<RemoveMemberAnswer> {
+    this.requireLeader();
+    const status = this.group.status();
+    const inConfiguration =
+      status !== undefined &&
+      (status.confState.voters.includes(id) || status.confState.learners.includes(id));
+    const recorded = this.group.members().some((member) => member.id === id);
+    if (!inConfiguration && !recorded) throw new NotFoundError(`member ${id}`);
+    if (status?.confState.voters.length === 1 && status.confState.voters[0] === id) {
+      throw new CairnError(
+        'CAIRN_ERR_CONFLICT',
+        `${id} is the last voter; removing it would leave the cluster without a quorum`,
+      );
+    }
+    // A leader never removes itself: if it crashed between committing its removal and
+    // handing over, the remaining voters could wait forever for its vote (test/sim
+    // FINDINGS.md, F3). It hands leadership to the most caught-up voter first; the client
+    // retries the removal there.
+    if (id === this.options.selfId && status !== undefined) await this.handOverLeadership(status);
+    const removal: MetaCommand | undefined = recorded ? { type: 'removeMember', id } : undefined;
+    if (inConfiguration) {
+      const change: ConfChange = { type: 'removeNode', nodeId: id };
+      await this.proposeMembershipChange(change, removal, 'the member could not be removed');
+    } else if (removal !== undefined) {
+      const result = await this.group.propose(removal);
+      if (result.type === 'rejected') throw new CairnError('CAIRN_ERR_CONFLICT', result.message);
+    }
+    return { removed: id };
+  }
+
+  /**
+   * One proposal for a Raft membership change and the meta command that records it: the
+   * command rides in the change's context and both apply in the same entry
+   * (src/node/meta-state-machine.ts). The command is checked against the applied state
+   * first, so a change the meta state would refuse is not proposed.
+   */
+  private async proposeMembershipChange(
+    change: ConfChange,
+    command: MetaCommand | undefined,
+    failure: string,
+  ): Promise<void> {
+    if (command !== undefined) {
+      const preview = previewCommand(this.group.reader(), command);
+      if (preview.type === 'rejected')
+        throw new CairnError('CAIRN_ERR_CONFLICT', `${failure}: ${preview.message}`);
+    }
+    const result = await this.group.proposeConfChange(change, command);
+    if (result?.type === 'rejected')
+      throw new CairnError('CAIRN_ERR_CONFLICT', `${failure}: ${result.message}`);
+  }
+
+  private async handOverLeadership(status: RaftStatus): Promise<never> {
+    const candidates = status.confState.voters.filter((voter) => voter !== status.id);
+    const transferee = candidates.sort(
+      (left, right) => (status.progress[right]?.match ?? 0) - (status.progress[left]?.match ?? 0),
+    )[0];
+    if (transferee === undefined)
+      throw new CairnError('CAIRN_ERR_CONFLICT', `${status.id} is the only voter; it cannot leave`);
+    this.group.transferLeader(transferee);
+    const deadline = performance.now() + handOverTimeoutMilliseconds;
+    const attemptsMax = handOverTimeoutMilliseconds / handOverPollMilliseconds + 1;
+    for (let attempt = 0; attempt < attemptsMax; attempt++) {
+      if (!this.group.isLeader() || performance.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, handOverPollMilliseconds));
+    }
+    const clientAddress = this.group.members().find((member) => member.id === transferee);
+    throw new CairnError(
+      'CAIRN_ERR_NOT_LEADER',
+      `${status.id} handed leadership to ${transferee} before its own removal; retry there`,
+      {
+        details: {
+          leaderId: transferee,
+          leaderClientAddress: clientAddress?.clientAddress ?? null,
+        },
+      },
+    );
+  }
+
+  /** Leader duty at bootstrap: record the cluster (identity, members, ring) in the meta state. */
+  async recordClusterDuty(): Promise<void> {
+    const identity = this.group.identity();
+    const founding = identity?.founding;
+    if (founding === undefined || !this.group.isLeader() || this.group.clusterRecorded()) return;
+    await this.group.propose({
       type: 'bootstrapCluster',
-      clusterId: node.identity?.clusterId as string,
+      clusterId: identity?.clusterId as string,
       replicationFactor: founding.replicationFactor,
       vnodesPerWeightUnit: limits.placementVirtualNodesPerWeightUnitDefault,
       members: founding.members.map((member) => ({ ...member, role: 'voter' as const })),
     });
-  } finally {
-    endDuty(node, 'record');
   }
-}
 
-/** Leader duty: promote a learner that has caught up, while there are fewer than raftVotersMax voters. */
-export async function promoteCaughtUpLearners(node: CairnNode): Promise<void> {
-  const status = node.raft?.status();
-  if (
-    status === undefined ||
-    status.role !== 'leader' ||
-    status.confState.voters.length >= limits.raftVotersMax
-  )
-    return;
-  const candidate = status.confState.learners.find(
-    (id) => (status.progress[id]?.match ?? 0) >= status.commit,
-  );
-  if (candidate === undefined || !startDuty(node, 'promote')) return;
-  try {
-    await node.driver?.proposeConfChange({ type: 'promoteLearner', nodeId: candidate });
-    await node.proposeCommand({ type: 'updateMember', id: candidate, role: 'voter' });
-  } finally {
-    endDuty(node, 'promote');
+  /** Leader duty: promote a caught-up learner, while there are fewer than raftVotersMax voters. */
+  async promoteLearnersDuty(): Promise<void> {
+    const status = this.group.status();
+    if (
+      status === undefined ||
+      status.role !== 'leader' ||
+      status.confState.voters.length >= limits.raftVotersMax
+    )
+      return;
+    const candidate = status.confState.learners.find(
+      (id) => (status.progress[id]?.match ?? 0) >= status.commit,
+    );
+    if (candidate === undefined) return;
+    await this.proposeMembershipChange(
+      { type: 'promoteLearner', nodeId: candidate },
+      { type: 'updateMember', id: candidate, role: 'voter' },
+      `${candidate} could not be promoted`,
+    );
   }
-}
 
-export function nodeStatus(node: CairnNode): NodeStatus {
-  const status = node.raft?.status();
-  const self = node.config.name;
-  const membership =
-    status === undefined
-      ? 'none'
-      : status.confState.voters.includes(self)
-        ? 'voter'
-        : status.confState.learners.includes(self)
-          ? 'learner'
-          : 'none';
-  const usage = diskUsage(node.config.dataDirectory);
-  return {
-    ...node.info(),
-    membership,
-    role: status?.role ?? 'none',
-    term: status?.term ?? 0,
-    leaderId: status?.leaderId ?? null,
-    commitIndex: status?.commit ?? 0,
-    appliedIndex: node.driver?.appliedIndex ?? 0,
-    lastIndex: status?.lastIndex ?? 0,
-    diskUsedBytes: usage.bytes,
-    chunks: usage.chunks,
-    health: node.health().reason,
-  };
-}
+  nodeStatus(): NodeStatus {
+    const status = this.group.status();
+    const self = this.options.selfId;
+    const membership =
+      status === undefined
+        ? 'none'
+        : status.confState.voters.includes(self)
+          ? 'voter'
+          : status.confState.learners.includes(self)
+            ? 'learner'
+            : 'none';
+    const usage = diskUsage(this.options.dataDirectory);
+    return {
+      ...this.options.info(),
+      membership,
+      role: status?.role ?? 'none',
+      term: status?.term ?? 0,
+      leaderId: status?.leaderId ?? null,
+      commitIndex: status?.commit ?? 0,
+      appliedIndex: this.group.appliedIndex(),
+      lastIndex: status?.lastIndex ?? 0,
+      diskUsedBytes: usage.bytes,
+      chunks: usage.chunks,
+      health: this.options.healthReason(),
+    };
+  }
 
-async function clusterStatus(node: CairnNode): Promise<unknown> {
-  const members = node.memberAddressing();
-  const statuses = await Promise.all(
-    members.map(async (member) => {
-      if (member.id === node.config.name) return nodeStatus(node);
-      try {
-        return (await callNode(member.clientAddress, 'GET', '/v1/node/status')) as NodeStatus;
-      } catch (error) {
-        return {
-          ...member,
-          clusterId: node.identity?.clusterId ?? null,
-          version: '',
-          membership: 'unknown',
-          role: 'unreachable',
-          term: 0,
-          leaderId: null,
-          commitIndex: 0,
-          appliedIndex: 0,
-          lastIndex: 0,
-          diskUsedBytes: 0,
-          chunks: 0,
-          health: error instanceof Error ? error.message : 'unreachable',
-        };
-      }
-    }),
-  );
-  return {
-    clusterId: node.identity?.clusterId ?? null,
-    leaderId: node.leader().leaderId,
-    members: statuses,
-  };
-}
-
-const usageCache = new Map<string, { at: number; bytes: number; chunks: number }>();
-const usageCacheMilliseconds = 5_000;
-const usageFilesMax = 2_000_000;
-
-/** Bytes under the data directory and chunk files, cached for a few seconds (a walk is not free). */
-function diskUsage(directory: string): { bytes: number; chunks: number } {
-  const cached = usageCache.get(directory);
-  if (cached !== undefined && performance.now() - cached.at < usageCacheMilliseconds) return cached;
-  let bytes = 0;
-  let chunks = 0;
-  const pending = [directory];
-  for (let visited = 0; pending.length > 0 && visited < usageFilesMax; visited++) {
-    const current = pending.pop() as string;
-    let names: string[];
-    try {
-      names = readdirSync(current);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      const path = join(current, name);
-      try {
-        const stat = statSync(path);
-        if (stat.isDirectory()) pending.push(path);
-        else {
-          bytes += stat.size;
-          if (/^[0-9a-f]{64}$/.test(name) && path.includes(`${join(directory, 'chunks')}`))
-            chunks++;
+  async clusterStatus(): Promise<ClusterStatus> {
+    const clusterId = this.group.identity()?.clusterId ?? null;
+    const statuses = await Promise.all(
+      this.group.members().map(async (member): Promise<NodeStatus> => {
+        if (member.id === this.options.selfId) return this.nodeStatus();
+        try {
+          const address = this.group.peerAddressOf(member.id) ?? member.peerAddress;
+          return await this.options.calls.nodeStatus(address);
+        } catch (error) {
+          return unreachableStatus(member, clusterId, error);
         }
-      } catch {
-        // removed while walking
-      }
-    }
+      }),
+    );
+    return { clusterId, leaderId: leaderHint(this.group).leaderId, members: statuses };
   }
-  const result = { at: performance.now(), bytes, chunks };
-  usageCache.set(directory, result);
-  return result;
+}
+
+function unreachableStatus(
+  member: MemberAddressing,
+  clusterId: string | null,
+  error: unknown,
+): NodeStatus {
+  return {
+    ...member,
+    clusterId,
+    version: '',
+    membership: 'unknown',
+    role: 'unreachable',
+    term: 0,
+    leaderId: null,
+    commitIndex: 0,
+    appliedIndex: 0,
+    lastIndex: 0,
+    diskUsedBytes: 0,
+    chunks: 0,
+    health: error instanceof Error ? error.message : 'unreachable',
+  };
 }

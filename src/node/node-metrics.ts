@@ -1,7 +1,21 @@
 // Prometheus text exposition for /metrics: counters and latency sums per operation,
 // plus the Raft and storage gauges an operator watches.
 
-import type { CairnNode } from './node.js';
+import type { RaftDriver } from './raft-driver.js';
+import type { RaftStatus } from './meta-group.js';
+
+/** What the metrics read: the group's gauges and the peer transport's counters. */
+export interface MetricsSource {
+  status(): RaftStatus | undefined;
+  appliedIndex(): number;
+  isLeader(): boolean;
+  driverStatistics(): RaftDriver['statistics'] | undefined;
+}
+
+export interface TransportCounters {
+  readonly requestsSent: number;
+  readonly messagesDropped: number;
+}
 
 interface OperationTotals {
   count: number;
@@ -20,7 +34,7 @@ export class NodeMetrics {
     this.operations.set(operation, totals);
   }
 
-  render(node: CairnNode): string {
+  render(node: MetricsSource, transport: TransportCounters): string {
     const lines: string[] = [];
     const gauge = (name: string, help: string, value: number): void => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
@@ -37,20 +51,16 @@ export class NodeMetrics {
     );
     for (const [operation, totals] of this.operations)
       lines.push(`cairn_operation_bytes_total{operation="${operation}"} ${totals.bytes}`);
-    const status = node.raft?.status();
+    const status = node.status();
     gauge('cairn_raft_term', 'Current Raft term of the meta group.', status?.term ?? 0);
     gauge('cairn_raft_commit_index', 'Commit index of the meta group.', status?.commit ?? 0);
-    gauge(
-      'cairn_raft_applied_index',
-      'Applied index of the meta group.',
-      node.driver?.appliedIndex ?? 0,
-    );
+    gauge('cairn_raft_applied_index', 'Applied index of the meta group.', node.appliedIndex());
     gauge(
       'cairn_raft_is_leader',
       '1 when this node leads the meta group.',
       node.isLeader() ? 1 : 0,
     );
-    const driver = node.driver?.statistics;
+    const driver = node.driverStatistics();
     gauge(
       'cairn_wal_syncs_total',
       'fdatasync calls of the WAL (group commits).',
@@ -66,7 +76,6 @@ export class NodeMetrics {
       'ReadIndex rounds (each serves a batch of reads).',
       driver?.readRounds ?? 0,
     );
-    const transport = node.peerTransport.statistics;
     gauge(
       'cairn_peer_requests_total',
       'Raft message batches sent to peers.',

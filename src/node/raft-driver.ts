@@ -20,6 +20,7 @@ import type { MemoryLogStorage } from '../raft/index.js';
 import type { RaftLog } from '../storage/raft-log.js';
 import { assert } from '../util/assert.js';
 import { CairnError } from '../util/errors.js';
+import { callRaft } from './raft-errors.js';
 
 export interface AppliedStateMachine {
   /** Applies committed entries durably; returns each normal entry's result by index. */
@@ -106,7 +107,7 @@ export class RaftDriver {
   }
 
   proposeConfChange(change: Parameters<RaftNode['proposeConfChange']>[0]): Promise<unknown> {
-    const position = this.options.raft.proposeConfChange(change);
+    const position = callRaft(() => this.options.raft.proposeConfChange(change));
     return this.waitForProposal(position.index, position.term);
   }
 

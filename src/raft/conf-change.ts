@@ -8,14 +8,61 @@ import type { ConfChange, ConfChangeType, ConfState, NodeId } from './types.js';
 const changeTypes: readonly ConfChangeType[] = ['addLearner', 'promoteLearner', 'removeNode'];
 const nodeIdLengthBytesMax = 256;
 
+// Binary form: format byte, type tag, node id (u16 length, UTF-8), context (u32 length,
+// opaque bytes). Entries written before the context existed are JSON (first byte '{').
+const confChangeFormatVersion = 2;
+const legacyJsonFirstByte = 0x7b;
+const headerBytes = 2;
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The data of a confChange entry. The context is opaque to Raft: the application
+ * applies it in the same entry as the change (etcd's ConfChange.Context).
+ */
 export function encodeConfChange(change: ConfChange): Uint8Array {
-  assert(changeTypes.includes(change.type), 'known conf change type');
-  return new TextEncoder().encode(JSON.stringify({ type: change.type, nodeId: change.nodeId }));
+  const tag = changeTypes.indexOf(change.type);
+  assert(tag >= 0, 'known conf change type');
+  const nodeId = textEncoder.encode(change.nodeId);
+  assert(nodeId.length > 0 && nodeId.length <= 0xffff, 'a node id fits its length field');
+  const context = change.context ?? new Uint8Array(0);
+  assert(context instanceof Uint8Array, 'a conf change context is bytes');
+  assert(context.length <= limits.raftEntryBytesMax, 'a conf change context within an entry');
+  const bytes = new Uint8Array(headerBytes + 2 + nodeId.length + 4 + context.length);
+  const view = new DataView(bytes.buffer);
+  bytes[0] = confChangeFormatVersion;
+  bytes[1] = tag;
+  view.setUint16(headerBytes, nodeId.length, true);
+  bytes.set(nodeId, headerBytes + 2);
+  const contextAt = headerBytes + 2 + nodeId.length;
+  view.setUint32(contextAt, context.length, true);
+  bytes.set(context, contextAt + 4);
+  return bytes;
 }
 
 /** Decode a confChange entry's data; an assertion failure on malformed data (entries are written by raft itself). */
 export function decodeConfChange(data: Uint8Array): ConfChange {
-  const parsed: unknown = JSON.parse(new TextDecoder().decode(data));
+  if (data[0] === legacyJsonFirstByte) return decodeLegacyConfChange(data);
+  assert(
+    data.length >= headerBytes + 2 && data[0] === confChangeFormatVersion,
+    'conf change format',
+  );
+  const type = changeTypes[data[1] as number];
+  assert(type !== undefined, 'conf change type is known');
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const nodeIdLength = view.getUint16(headerBytes, true);
+  const contextAt = headerBytes + 2 + nodeIdLength;
+  assert(nodeIdLength > 0 && data.length >= contextAt + 4, 'conf change names a node');
+  const nodeId = textDecoder.decode(data.subarray(headerBytes + 2, contextAt));
+  const contextLength = view.getUint32(contextAt, true);
+  assert(data.length === contextAt + 4 + contextLength, 'conf change context fills the entry');
+  if (contextLength === 0) return { type, nodeId };
+  // A copy: whoever keeps the context must not hold the entry's buffer.
+  return { type, nodeId, context: data.slice(contextAt + 4) };
+}
+
+function decodeLegacyConfChange(data: Uint8Array): ConfChange {
+  const parsed: unknown = JSON.parse(textDecoder.decode(data));
   assert(typeof parsed === 'object' && parsed !== null, 'conf change is an object');
   const { type, nodeId } = parsed as { type: unknown; nodeId: unknown };
   assert(

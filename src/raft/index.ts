@@ -2,6 +2,7 @@
 
 export * from './types.js';
 export { RaftNode } from './raft.js';
+export { RaftError, isRaftError, type RaftErrorReason } from './raft-error.js';
 export { MemoryLogStorage } from './memory-storage.js';
 export {
   encodeConfChange,

@@ -134,7 +134,12 @@ export class UnstableLog {
   }
 }
 
-export class RaftLog {
+/**
+ * The core's view of its log (etcd's raftLog): the stable entries in storage, the
+ * unstable ones not yet persisted, and the commit and applied indexes. Not the
+ * durable log on disk (that is src/storage/raft-log.ts, RaftLog).
+ */
+export class RaftLogView {
   readonly storage: RaftLogReader;
   readonly unstable: UnstableLog;
   /** Highest index known committed. Never decreases. */

@@ -8,13 +8,14 @@ import { assert, assertInteger } from '../util/assert.js';
 import { CairnError, LimitExceededError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import type { Prng } from '../util/prng.js';
+import { RaftError } from './raft-error.js';
 import {
   applyConfChange,
   confChangeProblem,
   decodeConfChange,
   encodeConfChange,
 } from './conf-change.js';
-import { RaftLog, entriesSizeBytes, entrySizeBytes } from './log.js';
+import { RaftLogView, entriesSizeBytes, entrySizeBytes } from './log.js';
 import { Progress } from './progress.js';
 import { committedIndex, hasQuorum, voteResult } from './quorum.js';
 import { ReadOnlyQueue, decodeReadSequence, encodeReadSequence } from './read-only.js';
@@ -91,7 +92,7 @@ export class RaftNode {
   readonly groupId: string;
   private readonly config: RaftConfig;
   private readonly prng: Prng;
-  private readonly log: RaftLog;
+  private readonly log: RaftLogView;
 
   private term = 0;
   private vote: NodeId | null = null;
@@ -134,7 +135,7 @@ export class RaftNode {
     this.id = config.id;
     this.groupId = config.groupId;
     this.prng = config.prng;
-    this.log = new RaftLog(config.storage);
+    this.log = new RaftLogView(config.storage);
     const { hardState, confState } = config.storage.initialState();
     this.confState = confState;
     assert(
@@ -952,8 +953,7 @@ export class RaftNode {
 
   /**
    * Propose a membership change. Rejected (CAIRN_ERR_CONFLICT) while an earlier change is
-   * not yet applied, and (CAIRN_ERR_INVALID_ARGUMENT) when it does not fit the
-   * current configuration. The change takes effect on each node when applied.
+   * not yet applied, and (RaftError) when it does not fit the current configuration. The change takes effect on each node when applied.
    */
   proposeConfChange(change: ConfChange): ProposalPosition {
     const data = encodeConfChange(change);
@@ -968,16 +968,14 @@ export class RaftNode {
       );
     }
     const problem = confChangeProblem(this.confState, change);
-    if (problem !== null)
-      throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', problem, { exitCode: 2 });
+    if (problem !== null) throw new RaftError('conf-change-invalid', problem);
     // A leader that commits its own removal and crashes before handing off can leave
     // the remaining voters waiting forever for its vote (test/sim FINDINGS.md, F3):
     // it must transfer leadership first, and the new leader removes it.
     if (change.type === 'removeNode' && change.nodeId === this.id) {
-      throw new CairnError(
-        'CAIRN_ERR_INVALID_ARGUMENT',
+      throw new RaftError(
+        'removes-leader',
         `leader ${this.id} cannot remove itself; transfer leadership first`,
-        { exitCode: 2 },
       );
     }
     if (change.type === 'promoteLearner') this.checkLearnerCaughtUp(change.nodeId);
@@ -1028,7 +1026,7 @@ export class RaftNode {
   /** Hand leadership to `toId` (a voter). A follower forwards the request to the leader. */
   transferLeader(toId: NodeId): void {
     if (!this.confState.voters.includes(toId))
-      throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', `${toId} is not a voter`, { exitCode: 2 });
+      throw new RaftError('transferee-not-voter', `${toId} is not a voter`);
     if (this.role === 'leader') this.handleTransferLeader(toId);
     else if (this.leaderId !== null)
       this.send(this.leaderId, 'transferLeader', { context: new TextEncoder().encode(toId) });

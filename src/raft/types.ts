@@ -51,6 +51,11 @@ export type ConfChangeType = 'addLearner' | 'promoteLearner' | 'removeNode';
 export interface ConfChange {
   readonly type: ConfChangeType;
   readonly nodeId: NodeId;
+  /**
+   * Opaque to Raft, applied by the state machine in the same entry as the change
+   * (cairn: the encoded meta command that records the member). Absent = empty.
+   */
+  readonly context?: Uint8Array;
 }
 
 export type Role = 'follower' | 'preCandidate' | 'candidate' | 'leader';

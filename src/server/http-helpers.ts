@@ -3,33 +3,11 @@
 // (DESIGN.md section 6). Codes on the wire drop the CAIRN_ERR_ prefix.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CairnError, LimitExceededError, type ErrorCode } from '../util/errors.js';
+import { CairnError, errorRow, LimitExceededError, wireCode } from '../util/errors.js';
 
-const statusByCode: Partial<Record<ErrorCode, number>> = {
-  CAIRN_ERR_USAGE: 400,
-  CAIRN_ERR_INVALID_ARGUMENT: 400,
-  CAIRN_ERR_INVALID_KEY: 400,
-  CAIRN_ERR_LIMIT_EXCEEDED: 413,
-  CAIRN_ERR_NOT_FOUND: 404,
-  CAIRN_ERR_CONFLICT: 409,
-  CAIRN_ERR_NOT_LEADER: 421,
-  CAIRN_ERR_UNAVAILABLE: 503,
-  CAIRN_ERR_TIMEOUT: 504,
-  CAIRN_ERR_DISK_FULL: 507,
-  CAIRN_ERR_CORRUPTION: 500,
-  CAIRN_ERR_PRECONDITION_FAILED: 412,
-  CAIRN_ERR_NOT_IN_CLUSTER: 503,
-  CAIRN_ERR_PROPOSAL_DROPPED: 503,
-  CAIRN_ERR_CLUSTER_MISMATCH: 403,
-  CAIRN_ERR_ALREADY_IN_CLUSTER: 409,
-};
-
+/** The status of the code's row in the error table (src/util/errors.ts). */
 export function statusForError(error: CairnError): number {
-  return statusByCode[error.code] ?? 500;
-}
-
-export function wireCode(code: string): string {
-  return code.replace(/^CAIRN_ERR_/, '');
+  return errorRow(error.code).status;
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
@@ -95,8 +73,6 @@ export async function readJsonBody(
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
-    throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', 'the request body is not valid JSON', {
-      exitCode: 2,
-    });
+    throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', 'the request body is not valid JSON');
   }
 }

@@ -1,39 +1,81 @@
-// The peer port: Raft message batches from other members (and, later, snapshot
-// streams and chunk transfer). A batch from another cluster is refused with 403, so
-// two clusters can never mix their logs.
+// The peer port: Raft message batches, chunk copies, the maintenance calls between
+// members, and client requests forwarded by a follower to the leader. Dispatched by
+// the route table. A Raft batch from another cluster is refused with 403, so two
+// clusters can never mix their logs.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { forwardedByHeader, forwardPathPrefix, routesOf } from '../api/index.js';
+import { createListener } from '../net/index.js';
 import type { Message } from '../raft/index.js';
 import { CairnError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import { serveClientRequest, type ClientPort } from './client-server.js';
+import {
+  findRoute,
+  readRouteBody,
+  runRoute,
+  type HandlersFor,
+  type RouteInput,
+} from './dispatch.js';
 import { readBody, sendError } from './http-helpers.js';
-import { peerRaftPath, snapshotHeader } from './peer-transport.js';
+import { snapshotHeader } from './peer-transport.js';
 import { decodeMessageBatch } from './raft-message-codec.js';
 
-export interface PeerHandlers {
-  /** The cluster this node belongs to, or undefined before bootstrap or join. */
-  readonly clusterId: () => string | undefined;
-  readonly onMessages: (messages: readonly Message[]) => void;
-  /** Extra routes (chunk transfer, snapshots); return false when the route is unknown. */
-  readonly route?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+const peerRoutes = routesOf('peer');
+
+export interface PeerPort {
+  readonly handlers: HandlersFor<'peer'>;
+  /** Where forwarded client requests are served (this node's client routes). */
+  readonly clientPort: ClientPort;
 }
 
-export function createPeerServer(handlers: PeerHandlers): Server {
-  const server = createServer((request, response) => {
-    void handlePeerRequest(handlers, request, response).catch((error: unknown) =>
-      sendError(response, error),
-    );
+export function createPeerServer(port: PeerPort): Server {
+  const server = createListener((request, response) => {
+    void servePeerRequest(port, request, response).catch((error: unknown) => {
+      request.resume();
+      sendError(response, error);
+    });
   });
   server.keepAliveTimeout = 60_000;
+  server.requestTimeout = 0; // forwarded puts stream for as long as they need
   return server;
 }
 
-async function handlePeerRequest(
-  handlers: PeerHandlers,
+async function servePeerRequest(
+  port: PeerPort,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  if (request.method === 'POST' && request.url === peerRaftPath) {
+  const url = new URL(request.url ?? '/', 'http://cairn');
+  if (url.pathname.startsWith(`${forwardPathPrefix}/`)) {
+    const forwardedBy = request.headers[forwardedByHeader];
+    request.url = (request.url ?? '').slice(forwardPathPrefix.length);
+    return serveClientRequest(
+      port.clientPort,
+      request,
+      response,
+      typeof forwardedBy === 'string' ? forwardedBy : 'a peer',
+    );
+  }
+  const matched = findRoute(peerRoutes, request.method ?? 'GET', url.pathname);
+  const handler = port.handlers[matched.route.name as keyof HandlersFor<'peer'>] as (
+    input: RouteInput<unknown, unknown>,
+  ) => unknown;
+  const rawBody = await readRouteBody(matched.route, request);
+  await runRoute(matched, handler, url, rawBody, request, response);
+}
+
+export interface RaftMessagesOptions {
+  /** The cluster this node belongs to, or undefined before bootstrap or join. */
+  readonly clusterId: () => string | undefined;
+  readonly onMessages: (messages: readonly Message[]) => void;
+}
+
+/** The handler of POST /peer/v1/raft: a binary batch, refused from another cluster. */
+export function raftMessagesHandler(
+  options: RaftMessagesOptions,
+): (input: RouteInput<unknown, unknown>) => Promise<void> {
+  return async ({ request, response }) => {
     const carriesSnapshot = request.headers[snapshotHeader] === '1';
     const body = carriesSnapshot
       ? await readBody(
@@ -47,7 +89,7 @@ async function handlePeerRequest(
           'requestPeerBatchBodyBytesMax',
         );
     const batch = decodeMessageBatch(body);
-    const ownCluster = handlers.clusterId();
+    const ownCluster = options.clusterId();
     if (ownCluster === undefined || batch.clusterId !== ownCluster) {
       throw new CairnError(
         'CAIRN_ERR_CLUSTER_MISMATCH',
@@ -56,13 +98,7 @@ async function handlePeerRequest(
           : `this node belongs to cluster ${ownCluster}; refusing raft messages of cluster ${batch.clusterId}`,
       );
     }
-    handlers.onMessages(batch.messages);
+    options.onMessages(batch.messages);
     response.writeHead(204).end();
-    return;
-  }
-  if (handlers.route && (await handlers.route(request, response))) return;
-  throw new CairnError(
-    'CAIRN_ERR_NOT_FOUND',
-    `no peer endpoint ${request.method ?? ''} ${request.url ?? ''}`,
-  );
+  };
 }

@@ -5,12 +5,14 @@
 // unreachable, so the leader probes it instead of streaming into the void.
 
 import { Pool } from 'undici';
+import { routes } from '../api/index.js';
+import { baseUrl } from '../net/index.js';
 import type { Message, NodeId } from '../raft/index.js';
 import { assert } from '../util/assert.js';
 import { limits } from '../util/limits.js';
 import { encodeMessageBatch } from './raft-message-codec.js';
 
-export const peerRaftPath = '/peer/v1/raft';
+export const peerRaftPath = routes.raftMessages.path;
 /** Marks a request whose batch holds a snapshot: the peer accepts a larger body for it. */
 export const snapshotHeader = 'x-cairn-snapshot';
 
@@ -58,7 +60,7 @@ export class PeerTransport {
     if (existing) void existing.pool.close();
     this.channels.set(peer, {
       address,
-      pool: new Pool(`http://${address}`, {
+      pool: new Pool(baseUrl(address), {
         connections: 2,
         pipelining: 1,
         keepAliveTimeout: 30_000,

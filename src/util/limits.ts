@@ -84,6 +84,7 @@ export const limits = {
   metaRingEpochsUnsettledMax: 64,
   metaRequestDeduplicationIndexWindow: 200_000,
   metaRequestExpiriesPerApplyMax: 4,
+  metaBatchCommandsMax: 64, // commands in one batch entry (applied together or not at all)
   metaStoredValueBytesMax: 2 * MiB,
   metaRejectionMessageBytesMax: 1024,
 
@@ -126,6 +127,8 @@ export const limits = {
   chaosRecoveryMillisecondsMax: 60_000, // wait for a healed cluster to serve again
   chaosObjectBytesMax: 8 * MiB,
   chaosDiskFillBytesMax: 1024 * MiB, // the filler file of the disk-full fault
+  // a run fails when writes of a size class stayed unavailable this long with a healthy majority
+  chaosWriteOutageMillisecondsMax: 10_000,
   chaosTmpfsBytes: 512 * MiB, // each node's data file system when the disk fault is on
   // Maintenance (src/data/maintenance, src/node/node-maintenance.ts): rebalance, repair, scrub, gc.
   maintenanceTransfersParallelDefault: 4, // chunk copies in flight during a rebalance or repair
@@ -143,6 +146,14 @@ export const limits = {
   scrubIntervalMilliseconds: 60 * 60 * 1000, // a node starts a background scrub pass this long after the last one
   garbageGracePeriodMillisecondsDefault: 60 * 60 * 1000, // an unreferenced chunk file younger than this is kept (a put may still commit it)
   garbageIntervalMilliseconds: 10 * 60 * 1000, // leader's background garbage collection pass
+
+  // Certificates (src/net/certificates.ts, cairn cert).
+  certificateNameBytesMax: 64, // a CN, node name or user (X.509's upper bound for a CN)
+  certificateHostsMax: 64, // IP addresses and DNS names of one node certificate
+  certificateHostBytesMax: 253, // one DNS name
+  certificateValidityDaysMax: 10_950, // 30 years
+  certificateFileBytesMax: 64 * KiB, // a certificate or key file read from disk
+  certificateDirectoryEntriesMax: 10_000, // entries of a certificate directory cairn cert list reads
 } as const;
 
 export type Limits = typeof limits;

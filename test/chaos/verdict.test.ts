@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkHistory, type Operation } from '../../src/check/index.js';
+import { measureAvailability } from '../../src/chaos/availability.js';
 import type { FaultRecord } from '../../src/chaos/history.js';
 import { buildVerdict, renderVerdict, type VerdictInput } from '../../src/chaos/verdict.js';
 
@@ -35,6 +36,7 @@ function input(overrides: Partial<VerdictInput>): VerdictInput {
     registerCheck: { ok: true, keysChecked: 1, statesExplored: 3 },
     objectProblems: [],
     recoveryProblem: '',
+    availability: measureAvailability([], []),
     notes: [],
     runDirectory: null,
     ...overrides,

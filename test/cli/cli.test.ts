@@ -46,6 +46,39 @@ test('an unknown command prints one line and exits 2', () => {
   assert.not.match(result.stderr, /\s+at\s/); // no stack trace
 });
 
+test('an unknown command names the word typed, not the joined id, and exits 2', () => {
+  const result = cairn('lock', 'deploy', '--', 'make', 'release');
+  assert.is(result.code, 2);
+  assert.is(result.stderr.trim().split('\n').length, 1);
+  assert.match(result.stderr, /CAIRN_ERR_USAGE.*unknown command "lock"/);
+  assert.not.match(result.stderr, /lock:deploy/);
+});
+
+test('a mistyped command suggests the closest one', () => {
+  const result = cairn('stauts');
+  assert.is(result.code, 2);
+  assert.match(result.stderr, /unknown command "stauts" \(did you mean "cairn status"\?/);
+  const json = cairn('gte', 'some-key', '--json');
+  assert.is(json.code, 2);
+  const parsed = JSON.parse(json.stdout) as { error: { details: { suggestion?: string } } };
+  assert.is(parsed.error.details.suggestion, 'get');
+});
+
+test('a duration or size flag takes units; a bad one names the flag and exits 2', () => {
+  const bad = cairn('join', '--node', '127.0.0.1:1', '--timeout', 'soon');
+  assert.is(bad.code, 2);
+  assert.is(bad.stderr.trim().split('\n').length, 1);
+  assert.match(
+    bad.stderr,
+    /CAIRN_ERR_INVALID_ARGUMENT.*--timeout must be a duration like 30s, 500ms, 2m, 1h/,
+  );
+  const rate = cairn('scrub', '--rate', 'fast', '--endpoints', '127.0.0.1:1');
+  assert.is(rate.code, 2);
+  assert.match(rate.stderr, /--rate must be a size like 50MiB, 1GiB, 512KiB, 100MB/);
+  const help = cairn('rebalance', '--help');
+  assert.match(help.stdout, /--timeout=DURATION\s+\[default: 1h\]/);
+});
+
 test('a bad flag prints one line and exits 2', () => {
   const result = cairn('limits', '--no-such-flag');
   assert.is(result.code, 2);

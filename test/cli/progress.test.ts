@@ -1,6 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { getObjectTo } from '../../src/cli/object-transfer.js';
 import { formatDuration, ProgressLine } from '../../src/cli/progress.js';
+import type { CairnClient } from '../../src/client/index.js';
 
 function fakeStream(isTTY: boolean): NodeJS.WriteStream & { written: string[] } {
   const written: string[] = [];
@@ -78,6 +85,60 @@ test('formatDuration', () => {
 test('progress never moves backwards', () => {
   const progress = new ProgressLine({ label: 'x', unit: 'items', stream: fakeStream(false) });
   assert.throws(() => progress.advance(-1), /forward/);
+});
+
+/** A stdout that records what it gets; a terminal or a pipe. */
+function fakeStdout(isTTY: boolean): Writable & { isTTY: boolean; text: () => string } {
+  const parts: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      parts.push(chunk);
+      callback();
+    },
+  });
+  return Object.assign(stream, { isTTY, text: () => Buffer.concat(parts).toString('utf8') });
+}
+
+/** A client whose one object is `body`, in pieces (as a network would deliver it). */
+function fakeClient(body: string): CairnClient {
+  const bytes = Buffer.from(body);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const pieces = [bytes.subarray(0, 5), bytes.subarray(5)];
+  return {
+    getObject: async (key: string) => ({
+      metadata: { key, version: 7, size: bytes.length, sha256 },
+      body: Readable.from(pieces),
+    }),
+  } as unknown as CairnClient;
+}
+
+const body = 'hello, terminal\n';
+
+test('cairn get to a terminal draws no bar: the body alone goes to the screen', async () => {
+  const stdout = fakeStdout(true);
+  const stderr = fakeStream(true);
+  await getObjectTo(fakeClient(body), 'greeting', '-', 'linearizable', stdout, stderr);
+  assert.is(stdout.text(), body);
+  assert.equal(stderr.written, [], 'nothing drawn on the terminal beside the body');
+});
+
+test('cairn get piped or to a file draws the bar on a terminal stderr and clears it', async () => {
+  const piped = fakeStdout(false);
+  const stderr = fakeStream(true);
+  await getObjectTo(fakeClient(body), 'greeting', '-', 'linearizable', piped, stderr);
+  assert.is(piped.text(), body);
+  assert.match(stderr.written[0] ?? '', /get greeting \[/);
+  assert.is(stderr.written.at(-1), '\r\u001b[2K', 'the bar line is cleared at the end');
+  const directory = mkdtempSync(join(tmpdir(), 'cairn-get-'));
+  try {
+    const file = join(directory, 'greeting.txt');
+    const toFile = fakeStream(true);
+    await getObjectTo(fakeClient(body), 'greeting', file, 'linearizable', fakeStdout(true), toFile);
+    assert.is(readFileSync(file, 'utf8'), body);
+    assert.ok(toFile.written.length >= 2, 'drawn and cleared while writing a file');
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 });
 
 test.run();

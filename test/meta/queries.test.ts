@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { listObjects, getObject } from '../../src/meta/queries.js';
-import { applyCommand, readProgress } from '../../src/meta/state-machine.js';
+import { listObjects, getObject } from '../../src/meta/index.js';
+import { applyCommand, readProgress } from '../../src/meta/index.js';
 import type { MemoryMetaStore } from '../../src/meta/store.js';
 import { InvalidKeyError } from '../../src/meta/keys.js';
 import { CorruptionError, InvalidArgumentError } from '../../src/util/errors.js';

@@ -3,20 +3,25 @@ import * as assert from 'uvu/assert';
 import {
   decodeIdentity,
   decodeMember,
-  decodeObject,
-  decodeProgress,
-  decodeRequest,
   decodeRing,
   decodeRingState,
   encodeIdentity,
   encodeMember,
-  encodeObject,
-  encodeProgress,
-  encodeRequest,
   encodeRing,
   encodeRingState,
-} from '../../src/meta/records.js';
-import type { MemberRecord, ObjectRecord, RequestRecord } from '../../src/meta/records.js';
+} from '../../src/meta/cluster/records.js';
+import type { MemberRecord } from '../../src/meta/cluster/records.js';
+import {
+  decodeObject,
+  decodeRequest,
+  encodeObject,
+  encodeRequest,
+} from '../../src/meta/objects/records.js';
+import type { ObjectRecord, RequestRecord } from '../../src/meta/objects/records.js';
+import {
+  decodeGroupProgress as decodeProgress,
+  encodeGroupProgress as encodeProgress,
+} from '../../src/meta/progress.js';
 import { createRingDescription } from '../../src/placement/index.js';
 import { CorruptionError } from '../../src/util/errors.js';
 import { Prng } from '../../src/util/prng.js';
@@ -84,9 +89,9 @@ const samples: readonly [string, Uint8Array, (bytes: Uint8Array) => unknown, unk
   ],
   [
     'progress',
-    encodeProgress({ appliedIndex: 90, revision: 80, objectCount: 3, objectBytesTotal: 2 ** 45 }),
+    encodeProgress({ appliedIndex: 90, revision: 2 ** 45, revisionBase: 2 ** 44 }),
     decodeProgress,
-    { appliedIndex: 90, revision: 80, objectCount: 3, objectBytesTotal: 2 ** 45 },
+    { appliedIndex: 90, revision: 2 ** 45, revisionBase: 2 ** 44 },
   ],
   [
     'ring state',
@@ -139,18 +144,13 @@ for (const [name, bytes, decode, expected] of samples) {
 }
 
 test('record invariants are checked on decode', () => {
-  // settled epoch after the current one, revision after the applied index, created after version.
+  // settled epoch after the current one, revision below its base, created after version.
   const badRingState = encodeRingState({ currentEpoch: 4, settledEpoch: 4 });
   badRingState[badRingState.length - 1] = 5;
   assert.throws(() => decodeRingState(badRingState), /settledEpoch 5 outside \[1, 4\]/);
-  const badProgress = encodeProgress({
-    appliedIndex: 5,
-    revision: 5,
-    objectCount: 0,
-    objectBytesTotal: 0,
-  });
-  badProgress[1] = 4;
-  assert.throws(() => decodeProgress(badProgress), /revision after the applied index/);
+  const badProgress = encodeProgress({ appliedIndex: 5, revision: 5, revisionBase: 5 });
+  badProgress[2] = 4;
+  assert.throws(() => decodeProgress(badProgress), /revision below its base/);
   const badObject = encodeObject({ ...inlineObject, createdRevision: 12 });
   badObject[2] = 13;
   assert.throws(() => decodeObject(badObject), /createdRevision 13 outside \[1, 12\]/);

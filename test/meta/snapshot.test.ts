@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MetaCommand } from '../../src/meta/commands.js';
-import { clusterInfo, getObject, listObjects } from '../../src/meta/queries.js';
+import { clusterInfo, getObject, listObjects } from '../../src/meta/index.js';
 import { MetaSnapshotRestorer, restoreSnapshot, snapshotPieces } from '../../src/meta/snapshot.js';
-import { applyCommand } from '../../src/meta/state-machine.js';
+import { applyCommand } from '../../src/meta/index.js';
 import { MemoryMetaStore } from '../../src/meta/store.js';
 import { AssertionFailure } from '../../src/util/assert.js';
 import { CorruptionError } from '../../src/util/errors.js';

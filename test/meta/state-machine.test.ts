@@ -11,10 +11,14 @@ import {
   members,
   ringAt,
   settledRing,
-  unreferencedChunks,
-} from '../../src/meta/queries.js';
-import type { MetaResult } from '../../src/meta/records.js';
-import { applyCommand, applyEntryData, readProgress } from '../../src/meta/state-machine.js';
+} from '../../src/meta/index.js';
+import type { MetaResult } from '../../src/meta/index.js';
+import {
+  applyCommand,
+  applyCommandReporting,
+  applyEntryData,
+  readProgress,
+} from '../../src/meta/index.js';
 import { MemoryMetaStore } from '../../src/meta/store.js';
 import { snapshotPieces } from '../../src/meta/snapshot.js';
 import { AssertionFailure } from '../../src/util/assert.js';
@@ -65,6 +69,7 @@ test('bootstrap records identity, members, ring epoch 1 settled, and refuses a s
   assert.equal(info.progress, {
     appliedIndex: 1,
     revision: 1,
+    revisionBase: 0,
     objectCount: 0,
     objectBytesTotal: 0,
   });
@@ -87,7 +92,7 @@ test('bootstrap records identity, members, ring epoch 1 settled, and refuses a s
   assert.match((again as { message: string }).message, /already bootstrapped as "cluster-1"/);
   assert.equal(
     readProgress(store),
-    { appliedIndex: 2, revision: 1, objectCount: 0, objectBytesTotal: 0 },
+    { appliedIndex: 2, revision: 1, revisionBase: 0, objectCount: 0, objectBytesTotal: 0 },
     'a rejection moves only the applied index',
   );
 });
@@ -125,25 +130,25 @@ test('bootstrap with fewer active members than R is rejected (the ring could not
 });
 
 // Compare-and-set table: [what, setup commands, command, expected result (with V = version of the setup put)]
-type Expected = MetaResult | ((setupVersion: number, index: number) => MetaResult);
+type Expected = MetaResult | ((setupVersion: number, revision: number) => MetaResult);
 const casCases: readonly [string, MetaCommand[], MetaCommand, Expected][] = [
   [
     'put unconditionally on absent',
     [],
     put('k', 'v'),
-    (_, index) => ({ type: 'ok', version: index }),
+    (_, revision) => ({ type: 'ok', version: revision }),
   ],
   [
     'put unconditionally on existing',
     [put('k', 'a')],
     put('k', 'v'),
-    (_, index) => ({ type: 'ok', version: index }),
+    (_, revision) => ({ type: 'ok', version: revision }),
   ],
   [
     'put ifAbsent on absent',
     [],
     put('k', 'v', { ifAbsent: true }),
-    (_, index) => ({ type: 'ok', version: index }),
+    (_, revision) => ({ type: 'ok', version: revision }),
   ],
   [
     'put ifAbsent on existing',
@@ -155,7 +160,7 @@ const casCases: readonly [string, MetaCommand[], MetaCommand, Expected][] = [
     'put ifVersion 0 on absent',
     [],
     put('k', 'v', { ifVersion: 0 }),
-    (_, index) => ({ type: 'ok', version: index }),
+    (_, revision) => ({ type: 'ok', version: revision }),
   ],
   [
     'put ifVersion 0 on existing',
@@ -167,7 +172,7 @@ const casCases: readonly [string, MetaCommand[], MetaCommand, Expected][] = [
     'put ifVersion match',
     [put('k', 'a')],
     put('k', 'v', { ifVersion: 2 }),
-    (_, index) => ({ type: 'ok', version: index }),
+    (_, revision) => ({ type: 'ok', version: revision }),
   ],
   [
     'put ifVersion mismatch',
@@ -187,13 +192,18 @@ const casCases: readonly [string, MetaCommand[], MetaCommand, Expected][] = [
     put('k', 'v', { ifVersion: 2 }),
     { type: 'conflict', currentVersion: 0 },
   ],
-  ['delete existing', [put('k', 'a')], del('k'), (_, index) => ({ type: 'ok', version: index })],
+  [
+    'delete existing',
+    [put('k', 'a')],
+    del('k'),
+    (_, revision) => ({ type: 'ok', version: revision }),
+  ],
   ['delete absent', [], del('k'), { type: 'notFound' }],
   [
     'delete ifVersion match',
     [put('k', 'a')],
     del('k', { ifVersion: 2 }),
-    (_, index) => ({ type: 'ok', version: index }),
+    (_, revision) => ({ type: 'ok', version: revision }),
   ],
   [
     'delete ifVersion mismatch',
@@ -218,7 +228,7 @@ const casCases: readonly [string, MetaCommand[], MetaCommand, Expected][] = [
     'other keys do not interfere',
     [put('k2', 'a')],
     put('k', 'v', { ifAbsent: true }),
-    (_, index) => ({ type: 'ok', version: index }),
+    (_, revision) => ({ type: 'ok', version: revision }),
   ],
 ];
 
@@ -228,44 +238,46 @@ for (const [what, setup, command, expected] of casCases) {
     applyAll(store, setup);
     const before = dump(store).filter(([key]) => key.startsWith('o/') || key.startsWith('v/'));
     const index = readProgress(store).appliedIndex + 1;
+    const revision = readProgress(store).revision + 1;
     const result = applyCommand(command, index, store);
-    const wanted = typeof expected === 'function' ? expected(2, index) : expected;
+    const wanted = typeof expected === 'function' ? expected(2, revision) : expected;
     assert.equal(result, wanted);
     const after = dump(store).filter(([key]) => key.startsWith('o/') || key.startsWith('v/'));
     if (result.type !== 'ok') assert.equal(after, before, 'a failed condition changes no object');
     const object = getObject(store, 'k');
-    if (result.type === 'ok' && command.type === 'putObject') assert.is(object?.version, index);
+    if (result.type === 'ok' && command.type === 'putObject') assert.is(object?.version, revision);
     if (result.type === 'ok' && command.type === 'deleteObject') assert.is(object, undefined);
   });
 }
 
-test('versions are the log index of the write; createdRevision survives overwrites; revision tracks mutations only', () => {
-  const store = bootstrappedStore();
-  assert.equal(applyCommand(put('k', 'one'), 5, store), { type: 'ok', version: 5 });
-  assert.equal(applyCommand({ type: 'noop' }, 6, store), { type: 'ok', version: 5 });
-  assert.equal(applyCommand(put('k', 'two!'), 9, store), { type: 'ok', version: 9 });
+test('versions are revisions, not log indexes; createdRevision survives overwrites; only changes advance the revision', () => {
+  const store = bootstrappedStore(); // revision 1 at index 1
+  assert.equal(applyCommand(put('k', 'one'), 5, store), { type: 'ok', version: 2 });
+  assert.equal(applyCommand({ type: 'noop' }, 6, store), { type: 'ok', version: 2 });
+  assert.equal(applyCommand(put('k', 'two!'), 9, store), { type: 'ok', version: 3 });
   const object = getObject(store, 'k');
-  assert.is(object?.version, 9);
-  assert.is(object?.createdRevision, 5);
+  assert.is(object?.version, 3);
+  assert.is(object?.createdRevision, 2);
   assert.is(object?.size, 4);
   assert.is(object?.sha256, createHash('sha256').update('two!').digest('hex'));
   assert.equal(object?.body, { kind: 'inline', bytes: new TextEncoder().encode('two!') });
-  assert.equal(applyCommand(put('k', 'x', { ifVersion: 5 }), 10, store), {
+  assert.equal(applyCommand(put('k', 'x', { ifVersion: 2 }), 10, store), {
     type: 'conflict',
-    currentVersion: 9,
+    currentVersion: 3,
   });
   assert.equal(readProgress(store), {
     appliedIndex: 10,
-    revision: 9,
+    revision: 3,
+    revisionBase: 0,
     objectCount: 1,
     objectBytesTotal: 4,
   });
   applyCommand(del('k'), 11, store);
   applyCommand(put('k', 'z'), 12, store);
-  assert.is(getObject(store, 'k')?.createdRevision, 12, 'a re-created key starts a new life');
+  assert.is(getObject(store, 'k')?.createdRevision, 5, 'a re-created key starts a new life');
 });
 
-test('versions and the revision increase monotonically over a random workload', () => {
+test('the revision advances by one per entry that changes state, over a random workload', () => {
   const prng = new Prng(21);
   const store = bootstrappedStore();
   let index = 1;
@@ -273,15 +285,14 @@ test('versions and the revision increase monotonically over a random workload', 
   const keys = ['a', 'b', 'c'];
   for (let round = 0; round < 1500; round++) {
     index += prng.nextIntegerInclusive(1, 3); // indexes may skip (conf changes, empty entries)
-    const result = applyCommand(randomCommand(prng, keys), index, store);
+    const applied = applyCommandReporting(randomCommand(prng, keys), index, store);
     const progress = readProgress(store);
     assert.is(progress.appliedIndex, index);
-    assert.ok(
-      progress.revision >= lastRevision && progress.revision <= index,
-      'revision monotonic, never ahead',
-    );
-    if (result.type === 'ok' && progress.revision === index)
-      assert.ok(result.version === index || result.version < index);
+    assert.is(progress.revision, applied.revision);
+    const changed = applied.changes.length > 0;
+    assert.is(progress.revision, lastRevision + (changed ? 1 : 0), 'one revision per change');
+    if (changed) assert.equal(applied.result, { type: 'ok', version: progress.revision });
+    for (const change of applied.changes) assert.is(change.revision, progress.revision);
     lastRevision = progress.revision;
     for (const key of keys) {
       const object = getObject(store, key);
@@ -310,7 +321,7 @@ test('a malformed entry is a CorruptionError; a well-formed one applies like the
     () => applyEntryData(new Uint8Array([1, 200]), 2, store),
     (error: unknown) => error instanceof CorruptionError,
   );
-  assert.equal(applyEntryData(encodeCommand(put('k', 'v')), 3, store), { type: 'ok', version: 3 });
+  assert.equal(applyEntryData(encodeCommand(put('k', 'v')), 3, store), { type: 'ok', version: 2 });
   assert.is(getObject(store, 'k')?.size, 1);
 });
 
@@ -406,7 +417,7 @@ test('settling an epoch drops older ring descriptions; unsettled epochs are boun
   );
   assert.equal(applyCommand({ type: 'settleEpoch', epoch: 3 }, ++index, store), {
     type: 'ok',
-    version: index,
+    version: 5, // bootstrap and three weight changes before it; the rejection is no change
   });
   assert.equal(clusterInfo(store).ring, { currentEpoch: 4, settledEpoch: 3 });
   assert.is(ringAt(store, 1), undefined);
@@ -428,7 +439,7 @@ test('settling an epoch drops older ring descriptions; unsettled epochs are boun
   }
 });
 
-test('chunk references: overwrite and delete record unreferenced chunks with their revision; shared chunks stay', () => {
+test('chunk references: overwrite and delete drop references; a count of 0 leaves no key; shared chunks stay', () => {
   const store = bootstrappedStore();
   const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(sha256Of) as [string, string, string, string];
   applyCommand(
@@ -441,47 +452,24 @@ test('chunk references: overwrite and delete record unreferenced chunks with the
     3,
     store,
   );
-  assert.equal(
-    [a, b, c, d].map((sha) => chunkReferenceCount(store, sha)),
-    [1, 1, 3, 0],
-  );
-  assert.equal(unreferencedChunks(store, undefined, 100), []);
-  // Overwrite x: a and b lose their last reference at revision 4; c keeps references from y.
+  const counts = (): number[] => [a, b, c, d].map((sha) => chunkReferenceCount(store, sha));
+  assert.equal(counts(), [1, 1, 3, 0]);
+  // Overwrite x: a and b lose their last reference; c keeps references from y.
   applyCommand(
     { type: 'putObject', key: 'x', value: manifest(['c', 'd']), requestId: '' },
     4,
     store,
   );
-  assert.equal(
-    [a, b, c, d].map((sha) => chunkReferenceCount(store, sha)),
-    [0, 0, 3, 1],
-  );
-  const expected = [a, b].sort().map((sha) => ({ sha256: sha, unreferencedRevision: 4 }));
-  assert.equal(unreferencedChunks(store, undefined, 100), expected);
+  assert.equal(counts(), [0, 0, 3, 1]);
   // Overwriting with inline bytes and deleting drops the rest.
   applyCommand(put('x', 'small'), 5, store);
   applyCommand(del('y'), 6, store);
-  const all = unreferencedChunks(store, undefined, 100);
-  assert.equal(
-    new Map(all.map((chunk) => [chunk.sha256, chunk.unreferencedRevision])),
-    new Map([
-      [a, 4],
-      [b, 4],
-      [c, 6],
-      [d, 5],
-    ]),
-  );
-  // A garbage chunk referenced again is live: it leaves the unreferenced list.
+  assert.equal(counts(), [0, 0, 0, 0]);
+  assert.equal(store.rangeEntries('k/', undefined, 10), [], 'no count is stored at 0');
+  assert.equal(store.rangeEntries('g/', undefined, 10), [], 'no unreferenced-chunk index');
+  // A chunk referenced again counts from 1.
   applyCommand({ type: 'putObject', key: 'z', value: manifest(['a']), requestId: '' }, 7, store);
   assert.is(chunkReferenceCount(store, a), 1);
-  assert.not.ok(unreferencedChunks(store, undefined, 100).some((chunk) => chunk.sha256 === a));
-  // Pagination of the unreferenced list.
-  const first = unreferencedChunks(store, undefined, 2);
-  const rest = unreferencedChunks(store, first[first.length - 1]?.sha256, 2);
-  assert.equal(
-    [...first, ...rest].map((chunk) => chunk.sha256),
-    [b, c, d].sort(),
-  );
 });
 
 test('rewriting the same manifest keeps its chunks referenced (no transient garbage)', () => {
@@ -496,7 +484,6 @@ test('rewriting the same manifest keeps its chunks referenced (no transient garb
     3,
     store,
   );
-  assert.equal(unreferencedChunks(store, undefined, 10), []);
   assert.is(chunkReferenceCount(store, sha256Of('a')), 1);
 });
 
@@ -528,10 +515,10 @@ test('a retried request (same requestId) returns the first result without a seco
     type: 'conflict',
     currentVersion: 2,
   });
-  assert.equal(applyCommand(del('k', undefined, 'req-3'), 5, store), { type: 'ok', version: 5 });
+  assert.equal(applyCommand(del('k', undefined, 'req-3'), 5, store), { type: 'ok', version: 3 });
   assert.equal(
     applyCommand(del('k', undefined, 'req-3'), 6, store),
-    { type: 'ok', version: 5 },
+    { type: 'ok', version: 3 },
     'a retried delete is not notFound',
   );
   assert.equal(
@@ -562,13 +549,13 @@ test('request results expire after the deduplication window, a bounded number pe
   });
   assert.equal(applyCommand(put('k', 'again', undefined, 'old-1'), index + 1, store), {
     type: 'ok',
-    version: index + 1,
+    version: 4, // the window counts Raft indexes; the revision counts changes
   });
   // By index + 1, old-2 expired too; old-1 is a fresh request again.
   const requestKeys = dump(store)
     .filter(([key]) => key.startsWith('q/') || key.startsWith('x/'))
     .map(([key]) => key);
-  assert.equal(requestKeys, ['q/old-1', `x/${(index + 1).toString(16).padStart(16, '0')}`]);
+  assert.equal(requestKeys, ['q/old-1', `x/${(index + 1).toString(16).padStart(16, '0')}/old-1`]);
 });
 
 test('expiry removes at most metaRequestExpiriesPerApplyMax old requests per apply', () => {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RaftLog, UnstableLog, limitSize } from '../../src/raft/log.js';
+import { RaftLogView, UnstableLog, limitSize } from '../../src/raft/log.js';
 import { MemoryLogStorage } from '../../src/raft/memory-storage.js';
 import type { Entry } from '../../src/raft/types.js';
 
@@ -9,13 +9,13 @@ function entry(index: number, term: number, size = 0): Entry {
 }
 
 /** A log whose storage holds entries 1..terms.length with the given terms (stable). */
-function logWith(terms: number[]): RaftLog {
+function logWith(terms: number[]): RaftLogView {
   const storage = new MemoryLogStorage();
   storage.append(terms.map((term, i) => entry(i + 1, term)));
-  return new RaftLog(storage);
+  return new RaftLogView(storage);
 }
 
-function terms(log: RaftLog): number[] {
+function terms(log: RaftLogView): number[] {
   const result: number[] = [];
   for (let index = log.firstIndex(); index <= log.lastIndex(); index++)
     result.push(log.term(index) ?? -1);
@@ -105,7 +105,7 @@ test('term, matchTerm and bounds after compaction', () => {
   storage.setHardState({ term: 3, vote: null, commit: 3 });
   storage.createSnapshot(2, { voters: ['a'], learners: [] }, new Uint8Array(0));
   storage.compact(2);
-  const log = new RaftLog(storage);
+  const log = new RaftLogView(storage);
   assert.is(log.firstIndex(), 3);
   assert.is(log.lastIndex(), 4);
   const table: [number, number | undefined][] = [

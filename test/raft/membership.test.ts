@@ -3,11 +3,14 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { decodeConfChange, encodeConfChange } from '../../src/raft/conf-change.js';
 import { MemoryLogStorage } from '../../src/raft/memory-storage.js';
-import { Network, appliedTexts, bytes } from './network.js';
+import { Network, appliedTexts, bytes, text } from './network.js';
 
+/** A CairnError's code, or a RaftError's reason (the core's own refusals). */
 function code(error: unknown): string | undefined {
-  return (error as { code?: string }).code;
+  const fields = error as { code?: string; reason?: string };
+  return fields.code ?? fields.reason;
 }
 
 function throwsCode(run: () => unknown, expected: string): void {
@@ -56,6 +59,35 @@ test('a new node joins as a learner from empty storage, catches up, then is prom
   network.node('a').propose(bytes('no-quorum'));
   network.tickAndSettle(3, ['a', 'd']);
   assert.is(network.node('a').status().commit, commit);
+});
+
+test('a conf change carries an opaque context in its one entry, to every member', () => {
+  const network = new Network(['a', 'b', 'c'], { seed: 7 });
+  network.campaign('a');
+  network.settle();
+  network.addMember('d', new MemoryLogStorage());
+  const context = bytes('member d: 127.0.0.4, zone-b, weight 2');
+  network.node('a').proposeConfChange({ type: 'addLearner', nodeId: 'd', context });
+  network.tickAndSettle(3);
+  for (const id of ['a', 'b', 'c']) {
+    const entries = network.member(id).applied.filter((entry) => entry.type === 'confChange');
+    assert.is(entries.length, 1, id);
+    const change = decodeConfChange((entries[0] as { data: Uint8Array }).data);
+    assert.equal(change.type, 'addLearner');
+    assert.is(text(change.context ?? new Uint8Array(0)), text(context), id);
+    assert.equal(network.node(id).status().confState.learners, ['d'], id);
+  }
+});
+
+test('conf change encoding: round trip with and without context; older JSON entries still decode', () => {
+  const plain = { type: 'removeNode', nodeId: 'n-é' } as const;
+  assert.equal(decodeConfChange(encodeConfChange(plain)), plain);
+  const withContext = { type: 'promoteLearner', nodeId: 'n2', context: bytes('x') } as const;
+  assert.equal(decodeConfChange(encodeConfChange(withContext)), withContext);
+  const legacy = bytes(JSON.stringify({ type: 'addLearner', nodeId: 'n9' }));
+  assert.equal(decodeConfChange(legacy), { type: 'addLearner', nodeId: 'n9' });
+  const truncated = encodeConfChange(withContext).subarray(0, 8);
+  assert.throws(() => decodeConfChange(truncated));
 });
 
 test('a learner far behind the commit index is not promoted until it catches up', () => {
@@ -143,7 +175,7 @@ test('membership changes that do not fit the configuration are rejected', () => 
     } catch (error) {
       caught = error;
     }
-    assert.is(code(caught), 'CAIRN_ERR_INVALID_ARGUMENT', what);
+    assert.is(code(caught), 'conf-change-invalid', what);
   }
 });
 
@@ -156,7 +188,7 @@ test('a leader refuses to remove itself; after a transfer the new leader removes
   } catch (error) {
     caught = error;
   }
-  assert.is(code(caught), 'CAIRN_ERR_INVALID_ARGUMENT', 'self-removal is refused (FINDINGS.md F3)');
+  assert.is(code(caught), 'removes-leader', 'self-removal is refused (FINDINGS.md F3)');
   network.node('a').transferLeader('b');
   network.settle();
   for (let i = 0; i < 20 && !network.leaders().includes('b'); i++) network.tickAndSettle(1);
@@ -227,7 +259,7 @@ test('leader transfer is abandoned after an election timeout when the target is 
   network.node('a').propose(bytes('accepted-again'));
   network.tickAndSettle(1, ['a', 'c']);
   assert.equal(appliedTexts(network.member('c')), ['accepted-again']);
-  throwsCode(() => network.node('a').transferLeader('nobody'), 'CAIRN_ERR_INVALID_ARGUMENT');
+  throwsCode(() => network.node('a').transferLeader('nobody'), 'transferee-not-voter');
 });
 
 test.run();

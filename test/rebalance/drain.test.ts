@@ -26,7 +26,7 @@ async function inventory(address: string): Promise<string[]> {
   });
   try {
     return (
-      (await client.requestJson('GET', '/v1/node/maintenance/inventory')) as { chunks: string[] }
+      (await client.requestJson('GET', '/peer/v1/maintenance/inventory')) as { chunks: string[] }
     ).chunks;
   } finally {
     await client.close();
@@ -57,7 +57,7 @@ test('remove drains a live member first; afterwards the others hold R copies of 
   }
   const leader = await cluster.waitForLeader();
   const leaving = ['n4', 'n3'].find((name) => name !== leader) as string;
-  const before = (await inventory(cluster.node(leaving).clientAddress)).filter((id) =>
+  const before = (await inventory(cluster.node(leaving).peerAddress)).filter((id) =>
     chunkIds.has(id),
   );
   assert.ok(before.length > 10, `the leaving node holds data (${before.length} chunks)`);
@@ -80,7 +80,7 @@ test('remove drains a live member first; afterwards the others hold R copies of 
   const remaining = cluster.running();
   const counts = new Map([...chunkIds].map((id) => [id, 0]));
   for (const node of remaining)
-    for (const id of await inventory(node.clientAddress))
+    for (const id of await inventory(node.peerAddress))
       if (counts.has(id)) counts.set(id, (counts.get(id) as number) + 1);
   assert.ok(
     [...counts.values()].every((count) => count === 3),

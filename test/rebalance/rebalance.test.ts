@@ -76,7 +76,7 @@ async function nodeJson(
 }
 
 async function inventory(address: string): Promise<Set<string>> {
-  const page = (await nodeJson(address, 'GET', '/v1/node/maintenance/inventory')) as {
+  const page = (await nodeJson(address, 'GET', '/peer/v1/maintenance/inventory')) as {
     chunks: string[];
     nextAfter: string | null;
   };
@@ -143,7 +143,7 @@ async function copiesPerChunk(
 ): Promise<Map<string, number>> {
   const counts = new Map([...referencedChunkIds(written)].map((id) => [id, 0]));
   for (const name of nodes)
-    for (const sha of await inventory(cluster.node(name).clientAddress))
+    for (const sha of await inventory(cluster.node(name).peerAddress))
       if (counts.has(sha)) counts.set(sha, (counts.get(sha) as number) + 1);
   return counts;
 }
@@ -299,7 +299,7 @@ test('rebalance under read/write traffic, leader killed and restarted mid-way: z
   const perNode = await Promise.all(
     ['n1', 'n2', 'n3', 'n4'].map(
       async (name) =>
-        [...(await inventory(cluster.node(name).clientAddress))].filter((id) => counts.has(id))
+        [...(await inventory(cluster.node(name).peerAddress))].filter((id) => counts.has(id))
           .length,
     ),
   );

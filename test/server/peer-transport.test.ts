@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Message } from '../../src/raft/index.js';
-import { createPeerServer } from '../../src/server/peer-server.js';
+import { raftPeerServer } from './stand-in-ports.js';
 import { PeerTransport } from '../../src/server/peer-transport.js';
 import { closeServer, listenOn, waitFor } from '../helpers/wait.js';
 
@@ -25,7 +25,7 @@ function heartbeat(to: string, term: number): Message {
 
 test('messages reach the peer, in order, batched while a request is in flight', async () => {
   const received: Message[] = [];
-  const server = createPeerServer({
+  const server = raftPeerServer({
     clusterId: () => 'c1',
     onMessages: (messages) => received.push(...messages),
   });
@@ -56,7 +56,7 @@ test('messages reach the peer, in order, batched while a request is in flight', 
 
 test('a peer of another cluster refuses the batch and is reported unreachable', async () => {
   const received: Message[] = [];
-  const server = createPeerServer({
+  const server = raftPeerServer({
     clusterId: () => 'other-cluster',
     onMessages: (messages) => received.push(...messages),
   });
@@ -79,7 +79,7 @@ test('a peer of another cluster refuses the batch and is reported unreachable', 
 });
 
 test('a peer that is down is reported unreachable and its messages dropped', async () => {
-  const server = createPeerServer({ clusterId: () => 'c1', onMessages: () => undefined });
+  const server = raftPeerServer({ clusterId: () => 'c1', onMessages: () => undefined });
   const address = await listenOn(server);
   await closeServer(server); // the port is now closed
   const unreachable: string[] = [];
@@ -101,7 +101,7 @@ test('a peer that is down is reported unreachable and its messages dropped', asy
 
 test('a snapshot above the batch body limit travels alone and is accepted', async () => {
   const received: Message[] = [];
-  const server = createPeerServer({
+  const server = raftPeerServer({
     clusterId: () => 'c1',
     onMessages: (messages) => received.push(...messages),
   });

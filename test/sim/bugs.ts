@@ -1,17 +1,17 @@
 // Known bugs the simulator can inject, to show that it catches them. Chosen with
 // CAIRN_SIM_INJECT_BUG=<name>[,<name>] (or --inject-bug). Bugs inside the Raft
-// core are injected by patching a method of RaftLog for the duration of a run;
+// core are injected by patching a method of RaftLogView for the duration of a run;
 // bugs of the driver are switches the simulated driver reads. src/raft is never
 // edited.
 
-import { RaftLog } from '../../src/raft/log.js';
+import { RaftLogView } from '../../src/raft/log.js';
 import { assert } from '../../src/util/assert.js';
 
 export const knownBugs = {
   'vote-without-log-check':
-    'grant votes without checking that the candidate log is up to date (RaftLog.isUpToDate always true)',
+    'grant votes without checking that the candidate log is up to date (RaftLogView.isUpToDate always true)',
   'commit-previous-term':
-    'commit an entry of an earlier term by counting replicas (RaftLog.maybeCommit without the term check)',
+    'commit an entry of an earlier term by counting replicas (RaftLogView.maybeCommit without the term check)',
   'ack-before-sync':
     'the driver ignores mustSync: votes and append acknowledgements leave before the disk sync',
   'reply-before-commit':
@@ -36,7 +36,7 @@ export function parseBugs(text: string | undefined): Set<BugName> {
 
 /** Patch the Raft core for the bugs that live there; returns the function that undoes it. */
 export function installCoreBugs(bugs: ReadonlySet<BugName>): () => void {
-  const prototype = RaftLog.prototype as unknown as Record<string, unknown>;
+  const prototype = RaftLogView.prototype as unknown as Record<string, unknown>;
   const originals = { isUpToDate: prototype['isUpToDate'], maybeCommit: prototype['maybeCommit'] };
   if (bugs.has('vote-without-log-check')) {
     prototype['isUpToDate'] = function isUpToDateInjected(): boolean {
@@ -44,7 +44,10 @@ export function installCoreBugs(bugs: ReadonlySet<BugName>): () => void {
     };
   }
   if (bugs.has('commit-previous-term')) {
-    prototype['maybeCommit'] = function maybeCommitInjected(this: RaftLog, index: number): boolean {
+    prototype['maybeCommit'] = function maybeCommitInjected(
+      this: RaftLogView,
+      index: number,
+    ): boolean {
       if (index > this.committed && this.term(index) !== undefined) {
         this.commitTo(index);
         return true;

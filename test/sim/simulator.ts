@@ -8,6 +8,7 @@
 
 import { checkHistory } from '../../src/check/index.js';
 import { MemoryLogStorage } from '../../src/raft/memory-storage.js';
+import { isRaftError } from '../../src/raft/raft-error.js';
 import type { ConfChange, Message, NodeId, RaftStatus } from '../../src/raft/types.js';
 import { assert } from '../../src/util/assert.js';
 import { isCairnError } from '../../src/util/errors.js';
@@ -561,7 +562,7 @@ class Simulation implements NodeHost {
     try {
       leader.raft.transferLeader(target);
     } catch (error) {
-      if (!isCairnError(error)) throw error;
+      if (!isCairnError(error) && !isRaftError(error)) throw error;
     }
     leader.processReady();
   }
@@ -584,7 +585,7 @@ class Simulation implements NodeHost {
     try {
       leader.raft.proposeConfChange(change);
     } catch (error) {
-      if (!isCairnError(error)) throw error;
+      if (!isCairnError(error) && !isRaftError(error)) throw error;
       this.traceLine(`refused: ${(error as Error).message}`);
       return;
     }

@@ -10,7 +10,7 @@ import { assert } from '../../util/assert.js';
 import { CairnError } from '../../util/errors.js';
 import { limits } from '../../util/limits.js';
 import { Prng } from '../../util/prng.js';
-import { errorText, writeOutcomeOf, type HistoryRecorder } from '../history.js';
+import { errorCodeOf, errorText, writeOutcomeOf, type HistoryRecorder } from '../history.js';
 
 export interface ObjectsWorkloadOptions {
   readonly clients: readonly CairnClient[];
@@ -156,6 +156,7 @@ async function putObject(
       size,
       contentSeed,
       error: errorText(error),
+      errorCode: errorCodeOf(error),
     });
   }
 }
@@ -212,6 +213,7 @@ async function getObject(
       completedAt: recorder.now(),
       outcome: 'failed',
       error: errorText(error),
+      errorCode: errorCodeOf(error),
     });
   }
 }
@@ -243,6 +245,7 @@ async function deleteObject(
       completedAt: recorder.now(),
       outcome: absent ? 'failed' : writeOutcomeOf(error),
       error: errorText(error),
+      errorCode: errorCodeOf(error),
     });
   }
 }

@@ -11,7 +11,7 @@ import type { CairnClient } from '../../client/index.js';
 import type { Operation } from '../../check/index.js';
 import { CairnError } from '../../util/errors.js';
 import { Prng } from '../../util/prng.js';
-import { writeOutcomeOf, type HistoryRecorder } from '../history.js';
+import { errorCodeOf, writeOutcomeOf, type HistoryRecorder } from '../history.js';
 
 export interface RegisterWorkloadOptions {
   readonly clients: readonly CairnClient[];
@@ -85,17 +85,20 @@ export async function get(
       output: { value: read.value },
     });
     return read;
-  } catch {
+  } catch (error) {
     // A failed read observed nothing; the checker drops it.
-    recorder.recordRegister({
-      clientId,
-      kind: 'get',
-      key,
-      input: {},
-      invokedAt,
-      completedAt: recorder.now(),
-      outcome: 'failed',
-    });
+    recorder.recordRegister(
+      {
+        clientId,
+        kind: 'get',
+        key,
+        input: {},
+        invokedAt,
+        completedAt: recorder.now(),
+        outcome: 'failed',
+      },
+      errorCodeOf(error),
+    );
     return null;
   }
 }
@@ -122,20 +125,25 @@ async function put(
 ): Promise<void> {
   const invokedAt = recorder.now();
   let outcome: Operation['outcome'] = 'ok';
+  let errorCode: string | undefined;
   try {
     await client.putObject(key, Buffer.from(value, 'utf8'));
   } catch (error) {
     outcome = writeOutcomeOf(error);
+    errorCode = errorCodeOf(error);
   }
-  recorder.recordRegister({
-    clientId,
-    kind: 'put',
-    key,
-    input: { value },
-    invokedAt,
-    completedAt: recorder.now(),
-    outcome,
-  });
+  recorder.recordRegister(
+    {
+      clientId,
+      kind: 'put',
+      key,
+      input: { value },
+      invokedAt,
+      completedAt: recorder.now(),
+      outcome,
+    },
+    errorCode,
+  );
 }
 
 async function compareAndSet(
@@ -150,6 +158,7 @@ async function compareAndSet(
   const invokedAt = recorder.now();
   let outcome: Operation['outcome'] = 'ok';
   let success = true;
+  let errorCode: string | undefined;
   try {
     await client.putObject(
       key,
@@ -159,18 +168,24 @@ async function compareAndSet(
   } catch (error) {
     if (error instanceof CairnError && error.code === 'CAIRN_ERR_PRECONDITION_FAILED')
       success = false;
-    else outcome = writeOutcomeOf(error);
+    else {
+      outcome = writeOutcomeOf(error);
+      errorCode = errorCodeOf(error);
+    }
   }
-  recorder.recordRegister({
-    clientId,
-    kind: 'cas',
-    key,
-    input: { value, expected: read.value },
-    invokedAt,
-    completedAt: recorder.now(),
-    outcome,
-    ...(outcome === 'ok' ? { output: { success } } : {}),
-  });
+  recorder.recordRegister(
+    {
+      clientId,
+      kind: 'cas',
+      key,
+      input: { value, expected: read.value },
+      invokedAt,
+      completedAt: recorder.now(),
+      outcome,
+      ...(outcome === 'ok' ? { output: { success } } : {}),
+    },
+    errorCode,
+  );
 }
 
 async function remove(
@@ -181,6 +196,7 @@ async function remove(
 ): Promise<void> {
   const invokedAt = recorder.now();
   let outcome: Operation['outcome'] = 'ok';
+  let errorCode: string | undefined;
   try {
     await client.deleteObject(key);
   } catch (error) {
@@ -189,14 +205,18 @@ async function remove(
       error instanceof CairnError && error.code === 'CAIRN_ERR_NOT_FOUND'
         ? 'failed'
         : writeOutcomeOf(error);
+    errorCode = errorCodeOf(error);
   }
-  recorder.recordRegister({
-    clientId,
-    kind: 'delete',
-    key,
-    input: {},
-    invokedAt,
-    completedAt: recorder.now(),
-    outcome,
-  });
+  recorder.recordRegister(
+    {
+      clientId,
+      kind: 'delete',
+      key,
+      input: {},
+      invokedAt,
+      completedAt: recorder.now(),
+      outcome,
+    },
+    errorCode,
+  );
 }

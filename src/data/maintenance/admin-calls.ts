@@ -3,8 +3,7 @@
 // CairnClient), so src/data does not import src/client.
 
 import { CairnError } from '../../util/errors.js';
-import type { CopyFailure } from './copy-runner.js';
-import type { RefusedTarget } from './reconcile.js';
+import { routePath, routes, type RebalanceStatusView } from '../../api/index.js';
 
 export interface JsonRequester {
   requestJson(
@@ -15,36 +14,20 @@ export interface JsonRequester {
   ): Promise<unknown>;
 }
 
-/** The leader's rebalance state, as GET /v1/cluster/rebalance answers it (src/node/node-maintenance.ts builds it). */
-export interface RebalanceStatusView {
-  readonly leaderId: string;
-  readonly currentEpoch: number;
-  readonly settledEpoch: number;
-  /** idle: nothing to move; running: a pass is copying; paused; waiting: a pass ended with work left (it retries). */
-  readonly state: 'idle' | 'running' | 'paused' | 'waiting';
-  readonly paused: boolean;
-  readonly rateBytesPerSecond: number;
-  readonly parallel: number;
-  readonly passes: number;
-  readonly chunksPlanned: number;
-  readonly bytesPlanned: number;
-  readonly chunksCopied: number;
-  readonly bytesCopied: number;
-  readonly bytesPerSecond: number;
-  readonly failedCount: number;
-  readonly failures: readonly CopyFailure[];
-  readonly refused: readonly RefusedTarget[];
-  readonly lostChunkCount: number;
-  readonly surplusRemoved: number;
-  readonly lastError: string | null;
-}
+export type { RebalanceStatusView };
 
 export function rebalanceStatus(client: JsonRequester): Promise<RebalanceStatusView> {
-  return client.requestJson('GET', '/v1/cluster/rebalance') as Promise<RebalanceStatusView>;
+  return client.requestJson(
+    'GET',
+    routePath(routes.rebalanceStatus),
+  ) as Promise<RebalanceStatusView>;
 }
 
 export function rebalancePlan(client: JsonRequester, rateBytesPerSecond: number): Promise<unknown> {
-  return client.requestJson('GET', `/v1/cluster/rebalance/plan?rate=${rateBytesPerSecond}`);
+  return client.requestJson(
+    'GET',
+    routePath(routes.rebalancePlan, {}, { rate: rateBytesPerSecond }),
+  );
 }
 
 export function configureRebalance(
@@ -52,7 +35,13 @@ export function configureRebalance(
   action: 'start' | 'pause' | 'resume',
   settings: { rateBytesPerSecond?: number; parallel?: number },
 ): Promise<RebalanceStatusView> {
-  const path = action === 'start' ? '/v1/cluster/rebalance' : `/v1/cluster/rebalance/${action}`;
+  const route =
+    action === 'start'
+      ? routes.rebalanceStart
+      : action === 'pause'
+        ? routes.rebalancePause
+        : routes.rebalanceResume;
+  const path = routePath(route);
   return client.requestJson(
     'POST',
     path,
@@ -102,7 +91,7 @@ export async function waitForSettled(
 }
 
 export function repairCluster(client: JsonRequester): Promise<unknown> {
-  return client.requestJson('POST', '/v1/cluster/repair', {}, { idempotent: true });
+  return client.requestJson('POST', routePath(routes.repair), {}, { idempotent: true });
 }
 
 export function collectGarbage(
@@ -111,7 +100,7 @@ export function collectGarbage(
 ): Promise<unknown> {
   return client.requestJson(
     'POST',
-    '/v1/cluster/gc',
+    routePath(routes.collectGarbage),
     graceMilliseconds === undefined ? {} : { graceMilliseconds },
     { idempotent: true },
   );
@@ -120,7 +109,7 @@ export function collectGarbage(
 export function scrubNode(nodeClient: JsonRequester, rateBytesPerSecond: number): Promise<unknown> {
   return nodeClient.requestJson(
     'POST',
-    '/v1/node/scrub',
+    routePath(routes.scrubNode),
     { rateBytesPerSecond },
     { idempotent: true },
   );
@@ -134,7 +123,7 @@ export async function drainMember(
 ): Promise<RebalanceStatusView> {
   const { epoch } = (await client.requestJson(
     'POST',
-    '/v1/cluster/drain',
+    routePath(routes.drain),
     { id },
     { idempotent: true },
   )) as { epoch: number };

@@ -1,0 +1,522 @@
+// The route table of both ports (DESIGN.md section 6). The servers dispatch by it, the
+// client builds its paths from it, and src/client/API.md documents it. The client port
+// serves clients and operators; the peer port serves the other members only.
+
+import { InvalidArgumentError, LimitExceededError } from '../util/errors.js';
+import { limits } from '../util/limits.js';
+import {
+  identityHeaders,
+  jsonBody,
+  noBody,
+  noQuery,
+  streamBody,
+  type Method,
+  type Permission,
+  type Port,
+  type ResponseKind,
+  type Route,
+  type RouteBody,
+} from './route.js';
+import {
+  chunkIdList,
+  consistency,
+  fields,
+  integerHeader,
+  isChunkId,
+  memberList,
+  optionalBoolean,
+  optionalInteger,
+  queryInteger,
+  requiredString,
+  type QueryValues,
+} from './validate.js';
+import type * as Wire from './wire.js';
+
+interface RouteSpec<Q, B> {
+  readonly port: Port;
+  readonly method: Method;
+  readonly path: string;
+  readonly query?: (query: QueryValues, headers: QueryValues) => Q;
+  readonly body?: RouteBody<B>;
+  readonly response?: ResponseKind;
+  readonly headers?: readonly string[];
+  readonly permission: Permission;
+  readonly runsOn?: 'any' | 'leader';
+}
+
+function route<R, Q = Record<string, never>, B = undefined>(
+  name: string,
+  spec: RouteSpec<Q, B>,
+): Route<Q, B, R> {
+  const own = spec.headers ?? [];
+  return {
+    name,
+    port: spec.port,
+    method: spec.method,
+    path: spec.path,
+    query: spec.query ?? (noQuery as unknown as (query: QueryValues) => Q),
+    body: spec.body ?? (noBody as RouteBody<B>),
+    response: spec.response ?? 'json',
+    headers: spec.port === 'client' ? [...own, ...identityHeaders] : own,
+    permission: spec.permission,
+    runsOn: spec.runsOn ?? 'any',
+  };
+}
+
+const yearMilliseconds = 365 * 24 * 3600 * 1000;
+
+export interface ObjectReadInput {
+  readonly consistency: Wire.ReadConsistency;
+}
+
+export interface ObjectWriteInput {
+  readonly sizeBytes?: number;
+  readonly ifVersion?: number;
+  readonly ifAbsent?: boolean;
+  readonly requestId?: string;
+}
+
+function objectRead(query: QueryValues): ObjectReadInput {
+  return { consistency: consistency(query['consistency']) };
+}
+
+function objectWrite(_query: QueryValues, headers: QueryValues): ObjectWriteInput {
+  const sizeBytes = integerHeader(headers['content-length'], 'content-length');
+  const ifVersion = integerHeader(headers['if-match-version'], 'if-match-version');
+  const requestId = headers['x-cairn-request-id'];
+  return {
+    ...(sizeBytes === undefined ? {} : { sizeBytes }),
+    ...(ifVersion === undefined ? {} : { ifVersion }),
+    ...(headers['if-none-match'] === '*' ? { ifAbsent: true } : {}),
+    ...(requestId === undefined || requestId === '' ? {} : { requestId }),
+  };
+}
+
+export interface ListInput {
+  readonly prefix: string;
+  readonly after: string;
+  readonly limit: number;
+  readonly consistency: Wire.ReadConsistency;
+}
+
+function listQuery(query: QueryValues): ListInput {
+  const limitText = query['limit'];
+  const limit = limitText === undefined ? limits.listPageKeysMax : Number(limitText);
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new InvalidArgumentError(`limit must be a positive integer, got "${limitText ?? ''}"`);
+  if (limit > limits.listPageKeysMax)
+    throw new LimitExceededError('listPageKeysMax', limits.listPageKeysMax, limit, 'keys');
+  return {
+    prefix: query['prefix'] ?? '',
+    after: query['after'] ?? '',
+    limit,
+    consistency: consistency(query['consistency']),
+  };
+}
+
+function bootstrapBody(value: unknown): Wire.BootstrapRequest {
+  const input = fields(value);
+  const clusterId = requiredString(input['clusterId'], 'clusterId is required');
+  const members = memberList(input['members']);
+  const replicationFactor = Number(input['replicationFactor']);
+  const factorMax = Math.min(members.length, limits.replicationFactorMax);
+  if (
+    !Number.isSafeInteger(replicationFactor) ||
+    replicationFactor < 1 ||
+    replicationFactor > factorMax
+  )
+    throw new InvalidArgumentError(
+      `the replication factor must be between 1 and ${factorMax} (the number of nodes), got ${String(input['replicationFactor'])}`,
+    );
+  return { clusterId, members, replicationFactor };
+}
+
+function joinBody(value: unknown): Wire.JoinRequest {
+  const input = fields(value);
+  const clusterId = requiredString(input['clusterId'], 'clusterId is required');
+  return { clusterId, members: memberList(input['members']) };
+}
+
+function addMemberBody(value: unknown): Wire.AddMemberRequest {
+  const address = requiredString(
+    fields(value)['address'],
+    "address (the new node's client address, host:port) is required",
+  );
+  return { address };
+}
+
+function rebalanceBody(value: unknown): Wire.RebalanceRequest {
+  const input = fields(value);
+  const rate = optionalInteger(
+    input['rateBytesPerSecond'],
+    'rateBytesPerSecond',
+    0,
+    limits.maintenanceRateBytesPerSecondMax,
+  );
+  const parallel = optionalInteger(
+    input['parallel'],
+    'parallel',
+    1,
+    limits.maintenanceTransfersParallelMax,
+  );
+  return {
+    ...(rate === undefined ? {} : { rateBytesPerSecond: rate }),
+    ...(parallel === undefined ? {} : { parallel }),
+    ...(input['start'] === true ? { start: true } : {}),
+    ...(input['resume'] === true ? { resume: true } : {}),
+  };
+}
+
+function settingsBody(value: unknown): Wire.MaintenanceSettingsChange {
+  const { rateBytesPerSecond, parallel } = rebalanceBody(value);
+  const paused = optionalBoolean(fields(value)['paused'], 'paused');
+  return {
+    ...(rateBytesPerSecond === undefined ? {} : { rateBytesPerSecond }),
+    ...(parallel === undefined ? {} : { parallel }),
+    ...(paused === undefined ? {} : { paused }),
+  };
+}
+
+function graceOf(value: unknown): number {
+  return (
+    optionalInteger(value, 'graceMilliseconds', 0, yearMilliseconds) ??
+    limits.garbageGracePeriodMillisecondsDefault
+  );
+}
+
+function removeBody(value: unknown): Required<Wire.RemoveChunksRequest> {
+  const input = fields(value);
+  const sha256s = chunkIdList(input['sha256s'], limits.maintenanceRemoveBatchChunksMax);
+  const reason = input['reason'];
+  if (reason !== 'surplus' && reason !== 'garbage')
+    throw new InvalidArgumentError('reason must be surplus or garbage');
+  return { reason, sha256s, graceMilliseconds: graceOf(input['graceMilliseconds']) };
+}
+
+function inventoryQuery(query: QueryValues): { after: string | null; limit: number } {
+  const pageMax = limits.maintenanceInventoryPageChunksMax;
+  const limit = queryInteger(query['limit'], 'limit', pageMax, 1, pageMax);
+  const after = query['after'] ?? null;
+  if (after !== null && !isChunkId(after))
+    throw new InvalidArgumentError('after must be a chunk id');
+  return { after, limit };
+}
+
+/** The client port: clients and operators. */
+export const clientRoutes = {
+  health: route<Wire.HealthAnswer>('health', {
+    port: 'client',
+    method: 'GET',
+    path: '/health',
+    permission: 'none',
+  }),
+  ready: route<Wire.ReadyAnswer>('ready', {
+    port: 'client',
+    method: 'GET',
+    path: '/ready',
+    permission: 'none',
+  }),
+  metrics: route<string>('metrics', {
+    port: 'client',
+    method: 'GET',
+    path: '/metrics',
+    response: 'text',
+    permission: 'monitor',
+  }),
+  listObjects: route<Wire.ListObjectsPage, ListInput>('listObjects', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/objects',
+    query: listQuery,
+    permission: 'list',
+  }),
+  getObject: route<Wire.ObjectAnswer, ObjectReadInput>('getObject', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/objects/*key',
+    query: objectRead,
+    response: 'object',
+    permission: 'read',
+  }),
+  headObject: route<Wire.ObjectAnswer, ObjectReadInput>('headObject', {
+    port: 'client',
+    method: 'HEAD',
+    path: '/v1/objects/*key',
+    query: objectRead,
+    response: 'object',
+    permission: 'read',
+  }),
+  putObject: route<Wire.ObjectInfo, ObjectWriteInput>('putObject', {
+    port: 'client',
+    method: 'PUT',
+    path: '/v1/objects/*key',
+    query: objectWrite,
+    body: streamBody('the object bytes'),
+    permission: 'write',
+    runsOn: 'leader',
+    headers: [
+      'content-type',
+      'content-length',
+      'if-match-version',
+      'if-none-match',
+      'x-cairn-request-id',
+    ],
+  }),
+  deleteObject: route<Wire.DeletedObject, ObjectWriteInput>('deleteObject', {
+    port: 'client',
+    method: 'DELETE',
+    path: '/v1/objects/*key',
+    query: objectWrite,
+    permission: 'delete',
+    runsOn: 'leader',
+    headers: ['if-match-version', 'x-cairn-request-id'],
+  }),
+  nodeInfo: route<Wire.NodeInfo>('nodeInfo', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/node/info',
+    permission: 'monitor',
+  }),
+  nodeStatus: route<Wire.NodeStatus>('nodeStatus', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/node/status',
+    permission: 'monitor',
+  }),
+  bootstrap: route<Wire.MembershipAnswer, Record<string, never>, Wire.BootstrapRequest>(
+    'bootstrap',
+    {
+      port: 'client',
+      method: 'POST',
+      path: '/v1/node/bootstrap',
+      body: jsonBody(bootstrapBody),
+      permission: 'admin',
+    },
+  ),
+  scrubNode: route<Wire.NodeScrubReport, Record<string, never>, { rateBytesPerSecond: number }>(
+    'scrubNode',
+    {
+      port: 'client',
+      method: 'POST',
+      path: '/v1/node/scrub',
+      permission: 'admin',
+      body: jsonBody((value) => ({
+        rateBytesPerSecond:
+          optionalInteger(
+            fields(value)['rateBytesPerSecond'],
+            'rateBytesPerSecond',
+            0,
+            limits.maintenanceRateBytesPerSecondMax,
+          ) ?? 0,
+      })),
+    },
+  ),
+  clusterStatus: route<Wire.ClusterStatus>('clusterStatus', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/cluster/status',
+    permission: 'monitor',
+  }),
+  addMember: route<Wire.AddMemberAnswer, Record<string, never>, Wire.AddMemberRequest>(
+    'addMember',
+    {
+      port: 'client',
+      method: 'POST',
+      path: '/v1/cluster/members',
+      body: jsonBody(addMemberBody),
+      permission: 'admin',
+      runsOn: 'leader',
+    },
+  ),
+  removeMember: route<Wire.RemoveMemberAnswer>('removeMember', {
+    port: 'client',
+    method: 'DELETE',
+    path: '/v1/cluster/members/:id',
+    permission: 'admin',
+    runsOn: 'leader',
+  }),
+  rebalanceStatus: route<Wire.RebalanceStatusView>('rebalanceStatus', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/cluster/rebalance',
+    permission: 'monitor',
+    runsOn: 'leader',
+  }),
+  rebalancePlan: route<unknown, { rateBytesPerSecond: number }>('rebalancePlan', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/cluster/rebalance/plan',
+    permission: 'monitor',
+    runsOn: 'leader',
+    query: (query) => ({
+      rateBytesPerSecond: queryInteger(query['rate'], 'rate', 0, 0, Number.MAX_SAFE_INTEGER),
+    }),
+  }),
+  rebalanceStart: route<Wire.RebalanceStatusView, Record<string, never>, Wire.RebalanceRequest>(
+    'rebalanceStart',
+    {
+      port: 'client',
+      method: 'POST',
+      path: '/v1/cluster/rebalance',
+      body: jsonBody(rebalanceBody),
+      permission: 'admin',
+      runsOn: 'leader',
+    },
+  ),
+  rebalancePause: route<Wire.RebalanceStatusView, Record<string, never>, Wire.RebalanceRequest>(
+    'rebalancePause',
+    {
+      port: 'client',
+      method: 'POST',
+      path: '/v1/cluster/rebalance/pause',
+      body: jsonBody(rebalanceBody),
+      permission: 'admin',
+      runsOn: 'leader',
+    },
+  ),
+  rebalanceResume: route<Wire.RebalanceStatusView, Record<string, never>, Wire.RebalanceRequest>(
+    'rebalanceResume',
+    {
+      port: 'client',
+      method: 'POST',
+      path: '/v1/cluster/rebalance/resume',
+      body: jsonBody(rebalanceBody),
+      permission: 'admin',
+      runsOn: 'leader',
+    },
+  ),
+  repair: route<Wire.RepairReport>('repair', {
+    port: 'client',
+    method: 'POST',
+    path: '/v1/cluster/repair',
+    body: jsonBody(() => undefined),
+    permission: 'admin',
+    runsOn: 'leader',
+  }),
+  drain: route<Wire.DrainAnswer, Record<string, never>, { id: string }>('drain', {
+    port: 'client',
+    method: 'POST',
+    path: '/v1/cluster/drain',
+    permission: 'admin',
+    runsOn: 'leader',
+    body: jsonBody((value) => ({
+      id: requiredString(fields(value)['id'], 'id (the member to drain) is required'),
+    })),
+  }),
+  collectGarbage: route<Wire.GarbageReport, Record<string, never>, { graceMilliseconds: number }>(
+    'collectGarbage',
+    {
+      port: 'client',
+      method: 'POST',
+      path: '/v1/cluster/gc',
+      permission: 'admin',
+      runsOn: 'leader',
+      body: jsonBody((value) => ({
+        graceMilliseconds: graceOf(fields(value)['graceMilliseconds']),
+      })),
+    },
+  ),
+} as const;
+
+/** The peer port: the other members only. */
+export const peerRoutes = {
+  raftMessages: route<void>('raftMessages', {
+    port: 'peer',
+    method: 'POST',
+    path: '/peer/v1/raft',
+    body: streamBody('a binary raft message batch'),
+    response: 'raw',
+    headers: ['x-cairn-snapshot'],
+    permission: 'peer',
+  }),
+  chunkPut: route<void>('chunkPut', {
+    port: 'peer',
+    method: 'PUT',
+    path: '/peer/v1/chunks/:sha256',
+    body: streamBody('the chunk bytes'),
+    response: 'raw',
+    permission: 'peer',
+  }),
+  chunkGet: route<void>('chunkGet', {
+    port: 'peer',
+    method: 'GET',
+    path: '/peer/v1/chunks/:sha256',
+    response: 'raw',
+    permission: 'peer',
+  }),
+  chunkHead: route<void>('chunkHead', {
+    port: 'peer',
+    method: 'HEAD',
+    path: '/peer/v1/chunks/:sha256',
+    response: 'raw',
+    permission: 'peer',
+  }),
+  peerNodeInfo: route<Wire.NodeInfo>('peerNodeInfo', {
+    port: 'peer',
+    method: 'GET',
+    path: '/peer/v1/node/info',
+    permission: 'peer',
+  }),
+  peerNodeStatus: route<Wire.NodeStatus>('peerNodeStatus', {
+    port: 'peer',
+    method: 'GET',
+    path: '/peer/v1/node/status',
+    permission: 'peer',
+  }),
+  peerJoin: route<Wire.MembershipAnswer, Record<string, never>, Wire.JoinRequest>('peerJoin', {
+    port: 'peer',
+    method: 'POST',
+    path: '/peer/v1/node/join',
+    body: jsonBody(joinBody),
+    permission: 'peer',
+  }),
+  inventory: route<Wire.InventoryPage, { after: string | null; limit: number }>('inventory', {
+    port: 'peer',
+    method: 'GET',
+    path: '/peer/v1/maintenance/inventory',
+    query: inventoryQuery,
+    permission: 'peer',
+  }),
+  removeChunks: route<
+    Wire.RemoveChunksAnswer,
+    Record<string, never>,
+    Required<Wire.RemoveChunksRequest>
+  >('removeChunks', {
+    port: 'peer',
+    method: 'POST',
+    path: '/peer/v1/maintenance/remove',
+    body: jsonBody(removeBody),
+    permission: 'peer',
+  }),
+  maintenanceSettings: route<
+    Wire.MaintenanceSettings,
+    Record<string, never>,
+    Wire.MaintenanceSettingsChange
+  >('maintenanceSettings', {
+    port: 'peer',
+    method: 'POST',
+    path: '/peer/v1/maintenance/settings',
+    body: jsonBody(settingsBody),
+    permission: 'peer',
+  }),
+} as const;
+
+export const routes = { ...clientRoutes, ...peerRoutes } as const;
+
+export type ClientRoutes = typeof clientRoutes;
+export type PeerRoutes = typeof peerRoutes;
+export type Routes = typeof routes;
+export type RouteName = keyof Routes;
+
+/** Where a follower sends a client request that must run on the leader (same method). */
+export const forwardPathPrefix = '/peer/v1/forward';
+/** Set on a forwarded request: the node that forwarded it (a forward is never forwarded again). */
+export const forwardedByHeader = 'x-cairn-forwarded-by';
+/** Set on a forwarded request: the original caller's address as the follower saw it. */
+export const callerHeader = 'x-cairn-caller';
+/** Set on answers to writes: the leader's client address, so clients go there directly. */
+export const leaderHeader = 'x-cairn-leader';
+
+export function routesOf(port: Port): Route[] {
+  return Object.values(port === 'client' ? clientRoutes : peerRoutes) as Route[];
+}

@@ -1,0 +1,232 @@
+// Objects (DESIGN.md section 5): put, get, head, delete, list. Chunks first, manifest
+// through Raft; reads after a ReadIndex barrier unless serializable.
+
+import { createHash } from 'node:crypto';
+import type { DeletedObject, ListObjectsPage, ObjectInfo, ReadConsistency } from '../api/index.js';
+import { ChunkBufferPool } from '../data/chunk-buffer-pool.js';
+import { readChunks, writeChunks, type ChunkPlacementContext } from '../data/object-data.js';
+import {
+  getObject,
+  listObjects,
+  validateObjectKey,
+  type MetaCommand,
+  type MetaReader,
+  type MetaResult,
+  type ObjectValue,
+} from '../meta/index.js';
+import { CairnError, NotFoundError } from '../util/errors.js';
+import { limits } from '../util/limits.js';
+
+const chunksInflightMax = 3;
+
+/** What the object service needs of the meta group. */
+export interface ObjectGroup {
+  propose(command: MetaCommand): Promise<MetaResult>;
+  readBarrier(consistency: ReadConsistency): Promise<void>;
+  reader(): MetaReader;
+  /** Throws NOT_IN_CLUSTER before bootstrap or join. */
+  requireMember(): void;
+}
+
+export interface ObjectServiceOptions {
+  readonly group: ObjectGroup;
+  readonly placement: () => ChunkPlacementContext;
+  readonly refuseWritesWhenLow: () => void;
+  readonly observe: (operation: string, milliseconds: number, bytes: number) => void;
+}
+
+export interface PutObjectOptions {
+  /** Declared body length (content-length), when the client knows it. */
+  readonly sizeBytes?: number;
+  readonly ifVersion?: number;
+  readonly ifAbsent?: boolean;
+  /** Retries of one logical put share a request id, so it applies at most once. */
+  readonly requestId?: string;
+}
+
+export interface DeleteObjectOptions {
+  readonly ifVersion?: number;
+  readonly requestId?: string;
+}
+
+export class ObjectService {
+  /** Every put's chunk buffers together: bounds memory however many puts arrive at once. */
+  private readonly chunkBuffers = new ChunkBufferPool(
+    limits.chunkSizeBytes,
+    limits.chunkBuffersPerNodeMax,
+  );
+
+  constructor(private readonly options: ObjectServiceOptions) {}
+
+  async put(
+    key: string,
+    body: AsyncIterable<Uint8Array>,
+    options: PutObjectOptions,
+  ): Promise<ObjectInfo> {
+    validateObjectKey(key);
+    this.options.group.requireMember();
+    const started = performance.now();
+    const iterator = body[Symbol.asyncIterator]();
+    const { prefix, leftover } = await readPrefix(iterator, limits.objectInlineBytesMax + 1);
+    const { value, size, sha256 } =
+      prefix.length <= limits.objectInlineBytesMax
+        ? inlineValue(prefix)
+        : await this.chunkedValue(prefix, remaining(leftover, iterator));
+    if (options.sizeBytes !== undefined && options.sizeBytes !== size) {
+      throw new CairnError(
+        'CAIRN_ERR_INVALID_ARGUMENT',
+        `the body had ${size} bytes but content-length said ${options.sizeBytes}`,
+      );
+    }
+    const condition =
+      options.ifAbsent === true
+        ? { ifAbsent: true as const }
+        : options.ifVersion !== undefined
+          ? { ifVersion: options.ifVersion }
+          : undefined;
+    this.options.group.requireMember();
+    this.options.refuseWritesWhenLow();
+    const result = await this.options.group.propose({
+      type: 'putObject',
+      key,
+      value,
+      requestId: options.requestId ?? '',
+      ...(condition === undefined ? {} : { condition }),
+    });
+    this.options.observe('put', performance.now() - started, size);
+    return { key, version: versionOrThrow(result, key), size, sha256 };
+  }
+
+  private async chunkedValue(
+    prefix: Uint8Array,
+    rest: AsyncIterable<Uint8Array>,
+  ): Promise<{ value: ObjectValue; size: number; sha256: string }> {
+    const written = await writeChunks(this.options.placement(), rest, prefix, {
+      chunkSizeBytes: limits.chunkSizeBytes,
+      inflightChunksMax: chunksInflightMax,
+      bufferPool: this.chunkBuffers,
+      objectSizeBytesMax: limits.chunkSizeBytes * limits.metaManifestChunksMax,
+    });
+    const { size, sha256 } = written;
+    return {
+      value: {
+        kind: 'manifest',
+        size,
+        sha256,
+        chunkSizeBytes: limits.chunkSizeBytes,
+        chunks: written.chunks,
+      },
+      size,
+      sha256,
+    };
+  }
+
+  async get(
+    key: string,
+    consistency: ReadConsistency,
+  ): Promise<{ info: ObjectInfo; body: AsyncIterable<Uint8Array> }> {
+    validateObjectKey(key);
+    await this.options.group.readBarrier(consistency);
+    const object = getObject(this.options.group.reader(), key);
+    if (object === undefined) throw new NotFoundError(`object "${key}"`);
+    const info = { key, version: object.version, size: object.size, sha256: object.sha256 };
+    this.options.observe('get', 0, object.size);
+    if (object.body.kind === 'inline') return { info, body: inlineBody(object.body.bytes) };
+    return { info, body: readChunks(this.options.placement(), object.body.chunks) };
+  }
+
+  async head(key: string, consistency: ReadConsistency): Promise<ObjectInfo> {
+    validateObjectKey(key);
+    await this.options.group.readBarrier(consistency);
+    const object = getObject(this.options.group.reader(), key);
+    if (object === undefined) throw new NotFoundError(`object "${key}"`);
+    return { key, version: object.version, size: object.size, sha256: object.sha256 };
+  }
+
+  async delete(key: string, options: DeleteObjectOptions): Promise<DeletedObject> {
+    validateObjectKey(key);
+    const result = await this.options.group.propose({
+      type: 'deleteObject',
+      key,
+      requestId: options.requestId ?? '',
+      ...(options.ifVersion === undefined ? {} : { condition: { ifVersion: options.ifVersion } }),
+    });
+    return { key, version: versionOrThrow(result, key) };
+  }
+
+  async list(request: {
+    prefix: string;
+    after: string;
+    limit: number;
+    consistency: ReadConsistency;
+  }): Promise<ListObjectsPage> {
+    await this.options.group.readBarrier(request.consistency);
+    const page = listObjects(this.options.group.reader(), {
+      prefix: request.prefix,
+      limit: request.limit,
+      ...(request.after === '' ? {} : { after: request.after }),
+    });
+    return { items: page.items, nextAfter: page.nextAfter ?? null };
+  }
+}
+
+async function* inlineBody(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield Buffer.from(bytes);
+}
+
+function inlineValue(prefix: Uint8Array): { value: ObjectValue; size: number; sha256: string } {
+  return {
+    value: { kind: 'inline', bytes: prefix },
+    size: prefix.length,
+    sha256: createHash('sha256').update(prefix).digest('hex'),
+  };
+}
+
+function versionOrThrow(result: MetaResult, key: string): number {
+  switch (result.type) {
+    case 'ok':
+      return result.version;
+    case 'conflict':
+      throw new CairnError(
+        'CAIRN_ERR_PRECONDITION_FAILED',
+        result.currentVersion === 0
+          ? `object "${key}" does not exist`
+          : `object "${key}" is at version ${result.currentVersion}`,
+        { details: { currentVersion: result.currentVersion } },
+      );
+    case 'notFound':
+      throw new NotFoundError(`object "${key}"`);
+    case 'rejected':
+      throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', result.message);
+  }
+}
+
+/** Reads at least `bytesMax` bytes (or to the end); what came beyond is the leftover. */
+async function readPrefix(
+  iterator: AsyncIterator<Uint8Array>,
+  bytesMax: number,
+): Promise<{ prefix: Uint8Array; leftover: Uint8Array }> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  while (total < bytesMax) {
+    const next = await iterator.next();
+    if (next.done === true) break;
+    parts.push(next.value);
+    total += next.value.length;
+  }
+  const joined = Buffer.concat(parts, total);
+  if (total <= bytesMax) return { prefix: joined, leftover: new Uint8Array(0) };
+  return { prefix: joined.subarray(0, bytesMax), leftover: joined.subarray(bytesMax) };
+}
+
+async function* remaining(
+  leftover: Uint8Array,
+  iterator: AsyncIterator<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  if (leftover.length > 0) yield leftover;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done === true) return;
+    yield next.value;
+  }
+}

@@ -1,0 +1,146 @@
+// A cairn storage node assembled: storage from its data directory, the meta group, the
+// services around it, the two servers. The group's tick drives Raft and every duty.
+
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import type { NodeInfo } from '../api/index.js';
+import { ChunkTransport } from '../data/chunk-transfer.js';
+import { closeListener, listen } from '../net/index.js';
+import { lockDataDirectory, readIdentity } from '../node/identity.js';
+import { MetaGroup } from '../node/meta-group.js';
+import { MetaStateMachine } from '../node/meta-state-machine.js';
+import { createNodeServices, type NodeServices } from '../node/node-services.js';
+import { readTestHooks } from '../node/test-hooks.js';
+import { ChunkStore } from '../storage/chunk-store.js';
+import { RaftLog } from '../storage/raft-log.js';
+import { RealDisk } from '../storage/real-disk.js';
+import { StateStore } from '../storage/state-store.js';
+import { createClientServer } from './client-server.js';
+import { clientHandlers, peerHandlers } from './node-handlers.js';
+import { PeerTransport } from './peer-transport.js';
+import { createPeerServer } from './peer-server.js';
+import { leaderLocator } from './leader-locator.js';
+
+export interface NodeConfig {
+  readonly name: string;
+  readonly dataDirectory: string;
+  readonly clientListen: { readonly host: string; readonly port: number };
+  readonly peerListen: { readonly host: string; readonly port: number };
+  readonly zone: string;
+  readonly weight: number;
+  readonly version: string;
+  readonly tickMilliseconds: number;
+  /** Applied entries between two snapshots of the meta state (and log compactions). */
+  readonly snapshotIntervalEntries: number;
+  readonly log: (event: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface RunningNode {
+  readonly services: NodeServices;
+  info(): NodeInfo;
+  stop(): Promise<void>;
+}
+
+const fatalExitDelayMilliseconds = 5_000;
+
+export async function startNode(config: NodeConfig): Promise<RunningNode> {
+  mkdirSync(config.dataDirectory, { recursive: true });
+  const releaseLock = lockDataDirectory(config.dataDirectory);
+  const closers: (() => Promise<unknown>)[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      for (const close of closers.reverse()) await close().catch(() => undefined);
+      releaseLock();
+      config.log('stopped');
+    })();
+    return stopping;
+  };
+  try {
+    const disk = new RealDisk();
+    const stateStore = StateStore.open(join(config.dataDirectory, 'state'));
+    closers.push(() => stateStore.close());
+    const chunkStore = await ChunkStore.open(disk, config.dataDirectory, {
+      onQuarantine: (report) =>
+        config.log('chunk-quarantined', { sha256: report.sha256, reason: report.reason }),
+    });
+    const opened = await RaftLog.open(disk, join(config.dataDirectory, 'wal'));
+    closers.push(() => opened.log.close());
+    const testHooks = readTestHooks();
+    const addresses = { client: '', peer: '' };
+    let group: MetaGroup | undefined;
+    const peerTransport = new PeerTransport({
+      clusterId: () => group?.identity()?.clusterId ?? '',
+      onUnreachable: (peer) => group?.reportUnreachable(peer),
+      onSnapshotReport: (peer, delivered) => group?.reportSnapshot(peer, delivered),
+    });
+    const chunkTransport = new ChunkTransport();
+    closers.push(() => Promise.allSettled([peerTransport.close(), chunkTransport.close()]));
+    group = new MetaGroup({
+      nodeId: config.name,
+      dataDirectory: config.dataDirectory,
+      snapshotIntervalEntries: config.snapshotIntervalEntries,
+      stateMachine: new MetaStateMachine(stateStore),
+      storedAppliedIndex: () => stateStore.appliedIndex(),
+      durableLog: opened.log,
+      replayed: opened.replayed,
+      identity: readIdentity(config.dataDirectory),
+      transport: peerTransport,
+      testHooks,
+      log: config.log,
+      onFatal: () => {
+        // Exit with 1 even if a part of stop() never settles after the failure.
+        setTimeout(() => process.exit(1), fatalExitDelayMilliseconds);
+        void stop().finally(() => process.exit(1));
+      },
+    });
+    const info = (): NodeInfo => ({
+      id: config.name,
+      clientAddress: addresses.client,
+      peerAddress: addresses.peer,
+      zone: config.zone,
+      weight: config.weight,
+      clusterId: group?.identity()?.clusterId ?? null,
+      version: config.version,
+    });
+    const services = createNodeServices({
+      ...config,
+      group,
+      chunkStore,
+      chunkTransport,
+      testHooks,
+      info,
+    });
+    const metricsText = () => services.metrics.render(services.group, peerTransport.statistics);
+    const clientPort = {
+      handlers: clientHandlers(services, metricsText),
+      leadership: leaderLocator(services.group, info),
+    };
+    const activeGroup = group;
+    const peerPort = peerHandlers(services, chunkStore, {
+      clusterId: () => activeGroup.identity()?.clusterId,
+      onMessages: (messages) => activeGroup.step(messages),
+    });
+    const servers: Server[] = [
+      createClientServer(clientPort),
+      createPeerServer({ handlers: peerPort, clientPort }),
+    ];
+    closers.push(() => Promise.allSettled(servers.map((server) => closeListener(server))));
+    const [clientServer, peerServer] = servers as [Server, Server];
+    addresses.client = await listen(clientServer, config.clientListen);
+    addresses.peer = await listen(peerServer, config.peerListen);
+    config.log('listening', { client: addresses.client, peer: addresses.peer });
+    const ticker = setInterval(() => activeGroup.tick(), config.tickMilliseconds);
+    closers.push(async () => {
+      clearInterval(ticker);
+      services.stop();
+      await activeGroup.stop();
+    });
+    if (group.identity() !== undefined) await group.start();
+    return { services, info, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
