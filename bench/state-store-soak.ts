@@ -129,6 +129,7 @@ async function main(): Promise<void> {
   let lastSnapshotAt = 0;
   let puts = 0;
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   let failure = '';
   try {
     while (puts < putsTotal) {
@@ -164,6 +165,8 @@ async function main(): Promise<void> {
     failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const appliedIndex = store.appliedIndex();
   await store.close().catch(() => undefined);
   if (flags.directory === undefined) rmSync(base, { recursive: true, force: true });
@@ -175,6 +178,9 @@ async function main(): Promise<void> {
       appliedIndex,
       seconds: Number(seconds.toFixed(1)),
       putsPerSecond: Math.round(puts / seconds),
+      // CPU time is what the speed work can compare on a shared machine.
+      cpuSeconds: Number(cpuSeconds.toFixed(1)),
+      putsPerCpuSecond: Math.round(puts / cpuSeconds),
       snapshots: figures.snapshots,
       lastSnapshotBytes: figures.snapshotBytes,
       snapshotMillisecondsMax: Math.round(figures.snapshotMillisecondsMax),
