@@ -59,7 +59,7 @@ function requestIdOf(prng: Prng): string {
   ].join('-');
 }
 
-function valueOf(prng: Prng): Uint8Array {
+function randomValue(prng: Prng): Uint8Array {
   const value = new Uint8Array(valueBytes);
   for (let b = 0; b < valueBytes; b += 4) {
     const word = prng.nextUint32();
@@ -98,7 +98,7 @@ test('putObject batches with snapshot reads and flushes: every commit succeeds, 
       for (let i = 0; i < size; i++) {
         const fresh = keysCreated === 0 || prng.chance(newKeyProbability);
         const key = keyOf(fresh ? keysCreated++ : prng.nextIntegerInclusive(0, keysCreated - 1));
-        const value = { kind: 'inline', bytes: valueOf(prng) } as const;
+        const value = { kind: 'inline', bytes: randomValue(prng) } as const;
         const requestId = requestIdOf(prng);
         batch.push(entry({ type: 'putObject', key, value, requestId }));
         versions.set(key, index);
