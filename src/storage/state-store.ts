@@ -16,7 +16,13 @@
 // LMDB does its own file I/O (memory map, its own fsync), so it does not go through
 // `Disk`; the simulator keeps state stores in a per-node temporary directory.
 
-import { open, TransactionFlags, type Database, type RootDatabase } from 'lmdb';
+import {
+  open,
+  TransactionFlags,
+  type Database,
+  type RootDatabase,
+  type RootDatabaseOptionsWithPath,
+} from 'lmdb';
 import { statfsSync } from 'node:fs';
 import { AssertionFailure, assert, assertInteger } from '../util/assert.js';
 import { CairnError, CorruptionError, LimitExceededError } from '../util/errors.js';
@@ -55,6 +61,9 @@ export interface StateStoreOptions {
 
 type Side = 'a' | 'b';
 
+/** LMDB free-page entries kept in memory between write transactions: none (see open). */
+export const freeSpaceEntriesRetainedMax = 0;
+
 const abortableCommitFlags =
   TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH;
 type BinaryDatabase = Database<Buffer, Buffer>;
@@ -75,7 +84,22 @@ export class StateStore {
   }
 
   static open(path: string, options: StateStoreOptions = {}): StateStore {
-    const root = open({ path, maxDbs: 4, mapSize: options.mapSizeBytes ?? 8 * 1024 ** 3 });
+    const environmentOptions: RootDatabaseOptionsWithPath & { maxFreeSpaceToRetain: number } = {
+      path,
+      maxDbs: 4,
+      mapSize: options.mapSizeBytes ?? 8 * 1024 ** 3,
+      // Never carry LMDB's in-memory free-page list from one write transaction to the
+      // next (the default keeps up to 75,000 entries). lmdb-js's freelist save skips
+      // rewriting the parts of a carried-over list it believes unchanged, and then looks
+      // the skipped records up; when one is missing it reads an uninitialised size and,
+      // if that happens to be 0, fails the commit with MDB_BAD_TXN "reserved freelist
+      // had a data entry with zero-size" (issue 13; src/storage/README.md, "the LMDB
+      // freelist failure"). With nothing retained, every transaction that uses the free
+      // list loads it itself, so every record is reserved and written before the lookup.
+      // lmdb-js reads this option (src/env.cpp) but its types do not declare it.
+      maxFreeSpaceToRetain: freeSpaceEntriesRetainedMax,
+    };
+    const root = open(environmentOptions);
     const meta = root.openDB<number | string, string>({ name: 'meta', encoding: 'msgpack' });
     const databases = {
       a: root.openDB<Buffer, Buffer>({
