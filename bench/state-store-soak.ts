@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodeCommand, type MemberSpec, type MetaCommand } from '../src/meta/commands.js';
-import { readObject } from '../src/meta/state-machine.js';
+import { readObject } from '../src/meta/index.js';
 import { MetaStateMachine } from '../src/node/meta-state-machine.js';
 import type { Entry } from '../src/raft/index.js';
 import { StateStore } from '../src/storage/state-store.js';

@@ -14,7 +14,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeCommand, type MemberSpec, type MetaCommand } from '../../src/meta/commands.js';
-import { readObject } from '../../src/meta/state-machine.js';
+import { readObject } from '../../src/meta/index.js';
 import { MetaStateMachine } from '../../src/node/meta-state-machine.js';
 import type { Entry } from '../../src/raft/index.js';
 import { freeSpaceEntriesRetainedMax, StateStore } from '../../src/storage/state-store.js';
