@@ -202,18 +202,49 @@ function inventoryQuery(query: QueryValues): { after: string | null; limit: numb
   return { after, limit };
 }
 
+export interface HealthQuery {
+  /** `?verbose` lists every check, not only the failing ones. */
+  readonly verbose: boolean;
+}
+
+function healthQuery(query: QueryValues): HealthQuery {
+  const verbose = query['verbose'];
+  return { verbose: verbose !== undefined && verbose !== 'false' && verbose !== '0' };
+}
+
 /** The client port: clients and operators. */
 export const clientRoutes = {
-  health: route<Wire.HealthAnswer>('health', {
+  // Liveness and readiness as text (Kubernetes style); /health and /ready are aliases.
+  livez: route<string, HealthQuery>('livez', {
+    port: 'client',
+    method: 'GET',
+    path: '/livez',
+    query: healthQuery,
+    response: 'text',
+    permission: 'none',
+  }),
+  readyz: route<string, HealthQuery>('readyz', {
+    port: 'client',
+    method: 'GET',
+    path: '/readyz',
+    query: healthQuery,
+    response: 'text',
+    permission: 'none',
+  }),
+  health: route<string, HealthQuery>('health', {
     port: 'client',
     method: 'GET',
     path: '/health',
+    query: healthQuery,
+    response: 'text',
     permission: 'none',
   }),
-  ready: route<Wire.ReadyAnswer>('ready', {
+  ready: route<string, HealthQuery>('ready', {
     port: 'client',
     method: 'GET',
     path: '/ready',
+    query: healthQuery,
+    response: 'text',
     permission: 'none',
   }),
   metrics: route<string>('metrics', {

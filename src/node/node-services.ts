@@ -15,9 +15,10 @@ import { MaintenanceControl } from './maintenance-control.js';
 import { MaintenanceCoordinator } from './maintenance-coordinator.js';
 import { MaintenanceSettingsState } from './maintenance-settings.js';
 import { memberCalls } from './member-calls.js';
-import type { MetaGroup } from './meta-group.js';
+import type { GroupObserver, MetaGroup } from './meta-group.js';
+import type { MetricsSource, NodeMetrics } from './metrics/registry.js';
+import type { ReadinessSource } from './metrics/readiness.js';
 import { ClusterAdmin } from './node-admin.js';
-import { NodeMetrics } from './node-metrics.js';
 import { ObjectService } from './object-service.js';
 import type { TestHooks } from './test-hooks.js';
 
@@ -32,6 +33,7 @@ export interface NodeServicesOptions {
   readonly chunkStore: ChunkStore;
   readonly chunkTransport: ChunkTransport;
   readonly testHooks: TestHooks;
+  readonly metrics: NodeMetrics;
   readonly info: () => NodeInfo;
   readonly log: (event: string, fields?: Record<string, unknown>) => void;
 }
@@ -44,6 +46,10 @@ export interface NodeServices {
   readonly settings: MaintenanceSettingsState;
   readonly maintenance: MaintenanceControl;
   readonly metrics: NodeMetrics;
+  readonly diskGuard: DiskGuard;
+  /** What /livez and /readyz check. */
+  readonly readiness: ReadinessSource;
+  readonly coordinator: MaintenanceCoordinator;
   readonly info: () => NodeInfo;
   stop(): void;
 }
@@ -63,13 +69,13 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     onBadCopy: (memberId, sha256, reason) =>
       log('bad-chunk-copy', { member: memberId, sha256, reason }),
   });
-  const metrics = new NodeMetrics();
+  const metrics = options.metrics;
   const diskGuard = new DiskGuard(options.name, options.dataDirectory);
   const objects = new ObjectService({
     group,
     placement,
     refuseWritesWhenLow: () => diskGuard.refuseWritesWhenLow(),
-    observe: (operation, milliseconds, bytes) => metrics.observe(operation, milliseconds, bytes),
+    observe: (operation, _milliseconds, bytes) => metrics.observeObjectBytes(operation, bytes),
   });
   const chunks = new ChunkService({
     selfId: options.name,
@@ -151,10 +157,79 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     settings,
     maintenance,
     metrics,
+    diskGuard,
+    readiness: readinessSourceOf(group, diskGuard, chunks),
+    coordinator,
     info: options.info,
     stop: () => {
       coordinator.stop();
       chunks.stop();
     },
+  };
+}
+
+function readinessSourceOf(
+  group: MetaGroup,
+  diskGuard: DiskGuard,
+  chunks: ChunkService,
+): ReadinessSource {
+  return {
+    fatalError: () => {
+      const health = group.health();
+      return health.ok ? undefined : health.reason;
+    },
+    inCluster: () => group.isMember(),
+    hasLeader: () => group.leaderId() !== null,
+    linearizableRead: () => group.readBarrier('linearizable'),
+    diskFreeBytes: () => diskGuard.freeBytes(),
+    diskReserveBytes: () => diskGuard.reserveBytes,
+    probeChunkStore: () => chunks.probeWritable(),
+  };
+}
+
+/** The transport's totals the metrics read (PeerTransport.statistics). */
+export interface TransportTotals {
+  readonly requestsSent: number;
+  readonly messagesDropped: number;
+}
+
+/**
+ * What /metrics reads, late-bound: the metrics exist before the group and the services
+ * (the group and the transport report into them), so each figure is looked up when read.
+ */
+export function metricsSourceOf(
+  group: () => MetaGroup | undefined,
+  services: () => NodeServices | undefined,
+  transport: () => TransportTotals | undefined,
+): MetricsSource {
+  const status = () => group()?.status();
+  const driver = () => group()?.driverStatistics();
+  return {
+    raftTerm: () => status()?.term ?? 0,
+    raftCommitIndex: () => status()?.commit ?? 0,
+    raftAppliedIndex: () => group()?.appliedIndex() ?? 0,
+    isLeader: () => group()?.isLeader() ?? false,
+    hasLeader: () => (group()?.leaderId() ?? null) !== null,
+    proposalsPending: () => group()?.proposalsPending() ?? 0,
+    walSyncs: () => driver()?.syncs ?? 0,
+    entriesPersisted: () => driver()?.entriesPersisted ?? 0,
+    readRounds: () => driver()?.readRounds ?? 0,
+    peerBatchesSent: () => transport()?.requestsSent ?? 0,
+    peerMessagesDropped: () => transport()?.messagesDropped ?? 0,
+    // Known on the leader from its last reconcile pass; 0 before the first pass and on
+    // followers (only the leader plans, so one member reports the cluster's figure).
+    chunksUnderReplicated: () => services()?.coordinator.progress.chunksUnderReplicated ?? 0,
+    diskFreeBytes: () => services()?.diskGuard.freeBytes() ?? 0,
+  };
+}
+
+/** The group's durations and events, reported into the node's metrics. */
+export function groupObserverOf(metrics: NodeMetrics): GroupObserver {
+  return {
+    walSynced: (seconds) => metrics.observeWalSync(seconds),
+    applied: (seconds) => metrics.observeApply(seconds),
+    committed: (seconds) => metrics.observeCommit(seconds),
+    proposalFailed: (reason) => metrics.proposalFailed(reason),
+    leaderSeen: (leaderId) => metrics.leaderSeen(leaderId),
   };
 }

@@ -41,6 +41,13 @@ export interface DriverOptions {
   readonly onSnapshotInstalled?: () => void;
   readonly onFatal: (error: unknown) => void;
   readonly readyPerIterationMax?: number;
+  /** Durations for /metrics (seconds). */
+  readonly observer?: DriverObserver;
+}
+
+export interface DriverObserver {
+  walSynced(seconds: number): void;
+  applied(seconds: number): void;
 }
 
 /** Two election timeouts of the default configuration. */
@@ -84,6 +91,11 @@ export class RaftDriver {
 
   get appliedIndex(): number {
     return this.appliedIndexValue;
+  }
+
+  /** Proposals waiting for their result. */
+  get proposalsPending(): number {
+    return this.proposals.size;
   }
 
   tick(): void {
@@ -201,7 +213,9 @@ export class RaftDriver {
       durableLog.setHardState(ready.hardState);
     }
     if (ready.mustSync || ready.snapshot !== undefined) {
+      const syncStarted = performance.now();
       await durableLog.sync();
+      this.options.observer?.walSynced((performance.now() - syncStarted) / 1000);
       this.statistics.syncs++;
     }
     // Votes and acknowledgements leave only now, after what they vouch for is on disk.
@@ -212,7 +226,9 @@ export class RaftDriver {
   }
 
   private async applyCommitted(entries: readonly Entry[]): Promise<void> {
+    const applyStarted = performance.now();
     const results = await this.options.stateMachine.apply(entries);
+    this.options.observer?.applied((performance.now() - applyStarted) / 1000);
     const last = entries[entries.length - 1] as Entry;
     this.appliedIndexValue = last.index;
     this.statistics.entriesApplied += entries.length;

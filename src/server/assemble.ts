@@ -10,7 +10,13 @@ import { closeListener, listen } from '../net/index.js';
 import { lockDataDirectory, readIdentity } from '../node/identity.js';
 import { MetaGroup } from '../node/meta-group.js';
 import { MetaStateMachine } from '../node/meta-state-machine.js';
-import { createNodeServices, type NodeServices } from '../node/node-services.js';
+import { NodeMetrics } from '../node/metrics/registry.js';
+import {
+  createNodeServices,
+  groupObserverOf,
+  metricsSourceOf,
+  type NodeServices,
+} from '../node/node-services.js';
 import { readTestHooks } from '../node/test-hooks.js';
 import { ChunkStore } from '../storage/chunk-store.js';
 import { RaftLog } from '../storage/raft-log.js';
@@ -70,7 +76,18 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const testHooks = readTestHooks();
     const addresses = { client: '', peer: '' };
     let group: MetaGroup | undefined;
+    let services: NodeServices | undefined;
+    // Read when scraped, so they may name what is built below.
+    const metrics = new NodeMetrics(
+      config.name,
+      metricsSourceOf(
+        () => group,
+        () => services,
+        () => peerTransport.statistics,
+      ),
+    );
     const peerTransport = new PeerTransport({
+      onRoundTrip: (peer, seconds) => metrics.observePeerRoundTrip(peer, seconds),
       clusterId: () => group?.identity()?.clusterId ?? '',
       onUnreachable: (peer) => group?.reportUnreachable(peer),
       onSnapshotReport: (peer, delivered) => group?.reportSnapshot(peer, delivered),
@@ -89,6 +106,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       transport: peerTransport,
       testHooks,
       log: config.log,
+      observer: groupObserverOf(metrics),
       onFatal: () => {
         // Exit with 1 even if a part of stop() never settles after the failure.
         setTimeout(() => process.exit(1), fatalExitDelayMilliseconds);
@@ -104,21 +122,24 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       clusterId: group?.identity()?.clusterId ?? null,
       version: config.version,
     });
-    const services = createNodeServices({
+    const built = createNodeServices({
       ...config,
       group,
       chunkStore,
       chunkTransport,
       testHooks,
+      metrics,
       info,
     });
-    const metricsText = () => services.metrics.render(services.group, peerTransport.statistics);
+    services = built;
     const clientPort = {
-      handlers: clientHandlers(services, metricsText),
-      leadership: leaderLocator(services.group, info),
+      handlers: clientHandlers(built, () => metrics.render()),
+      leadership: leaderLocator(built.group, info),
+      observeRequest: (operation: string, code: string, seconds: number) =>
+        metrics.observeRequest(operation, code, seconds),
     };
     const activeGroup = group;
-    const peerPort = peerHandlers(services, chunkStore, {
+    const peerPort = peerHandlers(built, chunkStore, {
       clusterId: () => activeGroup.identity()?.clusterId,
       onMessages: (messages) => activeGroup.step(messages),
     });
@@ -134,11 +155,11 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const ticker = setInterval(() => activeGroup.tick(), config.tickMilliseconds);
     closers.push(async () => {
       clearInterval(ticker);
-      services.stop();
+      built.stop();
       await activeGroup.stop();
     });
     if (group.identity() !== undefined) await group.start();
-    return { services, info, stop };
+    return { services: built, info, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -4,23 +4,20 @@
 import { serveChunk } from '../data/chunk-transfer.js';
 import type { NodeServices } from '../node/node-services.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
+import { liveness, readiness, renderHealth } from '../node/metrics/readiness.js';
 import { StatusAnswer, type HandlersFor } from './dispatch.js';
 import { raftMessagesHandler, type RaftMessagesOptions } from './peer-server.js';
 
 export function clientHandlers(
   services: NodeServices,
-  metricsText: () => string,
+  metricsText: () => Promise<string>,
 ): HandlersFor<'client'> {
   const { objects, admin, maintenance, chunks } = services;
   return {
-    health: () => ({ status: 'ok', node: services.info().id }),
-    ready: () => {
-      const health = services.group.health();
-      return new StatusAnswer(health.ready ? 200 : 503, {
-        ready: health.ready,
-        reason: health.reason,
-      });
-    },
+    livez: ({ query }) => livez(services, query.verbose),
+    readyz: ({ query }) => readyz(services, query.verbose),
+    health: ({ query }) => livez(services, query.verbose),
+    ready: ({ query }) => readyz(services, query.verbose),
     metrics: metricsText,
     listObjects: ({ query }) => objects.list(query),
     getObject: ({ params, query }) => objects.get(params['key'] as string, query.consistency),
@@ -68,4 +65,14 @@ export function peerHandlers(
     removeChunks: ({ body }) => chunks.removeLocal(body),
     maintenanceSettings: ({ body }) => services.settings.apply(body),
   };
+}
+
+function livez(services: NodeServices, verbose: boolean): StatusAnswer {
+  const report = liveness(services.readiness);
+  return new StatusAnswer(report.ok ? 200 : 503, renderHealth(report, verbose, 'livez'));
+}
+
+async function readyz(services: NodeServices, verbose: boolean): Promise<StatusAnswer> {
+  const report = await readiness(services.readiness);
+  return new StatusAnswer(report.ok ? 200 : 503, renderHealth(report, verbose, 'readyz'));
 }
