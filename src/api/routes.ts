@@ -212,6 +212,43 @@ function healthQuery(query: QueryValues): HealthQuery {
   return { verbose: verbose !== undefined && verbose !== 'false' && verbose !== '0' };
 }
 
+const settingsRateMax = limits.maintenanceRateBytesPerSecondMax;
+
+function settingsChangeBody(value: unknown): Wire.ClusterSettingsChange {
+  const input = fields(value);
+  const change = {
+    writeQuorum: optionalInteger(
+      input['writeQuorum'],
+      'writeQuorum',
+      1,
+      limits.replicationFactorMax,
+    ),
+    downAfterMilliseconds: optionalInteger(
+      input['downAfterMilliseconds'],
+      'downAfterMilliseconds',
+      1_000,
+      7 * 24 * 3_600_000,
+    ),
+    repairRateBytesPerSecond: optionalInteger(
+      input['repairRateBytesPerSecond'],
+      'repairRateBytesPerSecond',
+      0,
+      settingsRateMax,
+    ),
+    rebalanceRateBytesPerSecond: optionalInteger(
+      input['rebalanceRateBytesPerSecond'],
+      'rebalanceRateBytesPerSecond',
+      0,
+      settingsRateMax,
+    ),
+    allowWriteQuorumOne: optionalBoolean(input['allowWriteQuorumOne'], 'allowWriteQuorumOne'),
+  };
+  const present = Object.entries(change).filter(([, field]) => field !== undefined);
+  if (present.every(([name]) => name === 'allowWriteQuorumOne'))
+    throw new InvalidArgumentError('the settings change names no setting');
+  return Object.fromEntries(present) as Wire.ClusterSettingsChange;
+}
+
 /** The client port: clients and operators. */
 export const clientRoutes = {
   // Liveness and readiness as text (Kubernetes style); /health and /ready are aliases.
@@ -447,6 +484,25 @@ export const clientRoutes = {
       })),
     },
   ),
+  // Issue 13: the cluster's settings, changed through the meta group.
+  clusterSettings: route<Wire.ClusterSettingsView>('clusterSettings', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/cluster/settings',
+    permission: 'monitor',
+  }),
+  updateClusterSettings: route<
+    Wire.ClusterSettingsView,
+    Record<string, never>,
+    Wire.ClusterSettingsChange
+  >('updateClusterSettings', {
+    port: 'client',
+    method: 'PUT',
+    path: '/v1/cluster/settings',
+    body: jsonBody(settingsChangeBody),
+    permission: 'admin',
+    runsOn: 'leader',
+  }),
 } as const;
 
 /** The peer port: the other members only. */

@@ -63,6 +63,8 @@ export interface ClusterStatus {
   readonly clusterId: string | null;
   readonly leaderId: string | null;
   readonly members: readonly NodeStatus[];
+  /** The cluster's settings and down members, once the cluster is recorded (issue 13). */
+  readonly settings?: ClusterSettingsView;
 }
 
 export interface HealthAnswer {
@@ -227,4 +229,23 @@ export interface ErrorAnswer {
     readonly message: string;
     readonly details: Readonly<Record<string, string | number | boolean | null>>;
   };
+}
+
+// Issue 13: cluster settings and down members (GET/PUT /v1/cluster/settings).
+export interface ClusterSettingsView {
+  readonly replicationFactor: number;
+  readonly writeQuorum: number;
+  readonly downAfterMilliseconds: number;
+  readonly repairRateBytesPerSecond: number;
+  readonly rebalanceRateBytesPerSecond: number;
+  /** Members marked down (unreachable longer than down-after), with when last heard. */
+  readonly downMembers: readonly { readonly id: string; readonly lastHeardAt: string }[];
+}
+
+export interface ClusterSettingsChange {
+  readonly writeQuorum?: number;
+  readonly downAfterMilliseconds?: number;
+  readonly repairRateBytesPerSecond?: number;
+  readonly rebalanceRateBytesPerSecond?: number;
+  readonly allowWriteQuorumOne?: boolean;
 }

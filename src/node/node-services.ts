@@ -19,6 +19,7 @@ import type { GroupObserver, MetaGroup } from './meta-group.js';
 import type { MetricsSource, NodeMetrics } from './metrics/registry.js';
 import type { ReadinessSource } from './metrics/readiness.js';
 import { ClusterAdmin } from './node-admin.js';
+import { ClusterSettingsService } from './cluster-settings.js';
 import { ObjectService } from './object-service.js';
 import type { TestHooks } from './test-hooks.js';
 
@@ -46,6 +47,8 @@ export interface NodeServices {
   readonly settings: MaintenanceSettingsState;
   readonly maintenance: MaintenanceControl;
   readonly metrics: NodeMetrics;
+  /** The cluster's settings through the meta group (write quorum, down-after, rates). */
+  readonly clusterSettings: ClusterSettingsService;
   readonly diskGuard: DiskGuard;
   /** What /livez and /readyz check. */
   readonly readiness: ReadinessSource;
@@ -157,6 +160,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     settings,
     maintenance,
     metrics,
+    clusterSettings: new ClusterSettingsService(group),
     diskGuard,
     readiness: readinessSourceOf(group, diskGuard, chunks),
     coordinator,

@@ -30,7 +30,12 @@ export function clientHandlers(
     nodeStatus: () => admin.nodeStatus(),
     bootstrap: ({ body }) => admin.acceptBootstrap(body),
     scrubNode: ({ body }) => chunks.scrubNow(body.rateBytesPerSecond),
-    clusterStatus: () => admin.clusterStatus(),
+    clusterStatus: async () => ({
+      ...(await admin.clusterStatus()),
+      ...(services.clusterSettings.current() === undefined
+        ? {}
+        : { settings: services.clusterSettings.view() }),
+    }),
     addMember: ({ body }) => admin.addMember(body.address),
     removeMember: ({ params }) => admin.removeMember(params['id'] as string),
     rebalanceStatus: () => maintenance.status(),
@@ -41,6 +46,11 @@ export function clientHandlers(
     repair: () => maintenance.repair(),
     drain: ({ body }) => maintenance.drain(body.id),
     collectGarbage: ({ body }) => maintenance.collectGarbage(body.graceMilliseconds),
+    clusterSettings: async () => {
+      await services.group.readBarrier('linearizable');
+      return services.clusterSettings.view();
+    },
+    updateClusterSettings: ({ body }) => services.clusterSettings.update(body),
   };
 }
 

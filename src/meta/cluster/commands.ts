@@ -22,6 +22,8 @@ import {
   writeMemberSpec,
 } from './records.js';
 
+import type { SetClusterSettingsCommand, SetMemberDownCommand } from './settings.js';
+
 const what = 'meta command';
 
 export type BootstrapClusterCommand = {
@@ -47,7 +49,12 @@ export type RemoveMemberCommand = { readonly type: 'removeMember'; readonly id: 
 export type SettleEpochCommand = { readonly type: 'settleEpoch'; readonly epoch: number };
 
 export type MembershipCommand = AddMemberCommand | UpdateMemberCommand | RemoveMemberCommand;
-export type ClusterCommand = BootstrapClusterCommand | MembershipCommand | SettleEpochCommand;
+export type ClusterCommand =
+  | BootstrapClusterCommand
+  | MembershipCommand
+  | SettleEpochCommand
+  | SetClusterSettingsCommand
+  | SetMemberDownCommand;
 
 export function writeBootstrap(writer: BinaryWriter, command: BootstrapClusterCommand): void {
   writer.writeString(command.clusterId);

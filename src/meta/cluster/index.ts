@@ -33,6 +33,20 @@ import {
 } from './commands.js';
 import { clusterKeys } from './keys.js';
 import type { ApplyContext } from '../family.js';
+import {
+  applySetMemberDown,
+  applySetSettings,
+  downPrefix,
+  readSetMemberDown,
+  readSetSettings,
+  type SetClusterSettingsCommand,
+  type SetMemberDownCommand,
+  setMemberDownProblem,
+  setSettingsProblem,
+  settingsKey,
+  writeSetMemberDown,
+  writeSetSettings,
+} from './settings.js';
 
 function applyMembership(context: ApplyContext, command: MembershipCommand) {
   const { confChange } = context;
@@ -51,6 +65,8 @@ export const clusterFamily: MetaFamily = {
     clusterKeys.ringState,
     clusterKeys.memberPrefix,
     clusterKeys.ringPrefix,
+    settingsKey,
+    downPrefix,
   ],
   commands: [
     defineCommand<BootstrapClusterCommand>({
@@ -98,6 +114,26 @@ export const clusterFamily: MetaFamily = {
       problem: (command) => integerProblem(command.epoch, 'epoch', 1, Number.MAX_SAFE_INTEGER),
       apply: (context, command) => applySettleEpoch(context, command.epoch),
     }),
+    // Issue 13: cluster settings and down members (tags 60-69).
+    defineCommand<SetClusterSettingsCommand>({
+      type: 'setClusterSettings',
+      tag: 60,
+      changesMembership: false,
+      encode: writeSetSettings,
+      decode: readSetSettings,
+      problem: setSettingsProblem,
+      apply: applySetSettings,
+    }),
+    defineCommand<SetMemberDownCommand>({
+      type: 'setMemberDown',
+      tag: 61,
+      // Placement skips down members: nodes rebuild their caches.
+      changesMembership: true,
+      encode: writeSetMemberDown,
+      decode: readSetMemberDown,
+      problem: setMemberDownProblem,
+      apply: applySetMemberDown,
+    }),
   ],
 };
 
@@ -128,3 +164,16 @@ export type {
   RingState,
 } from './records.js';
 export { memberRoles } from './records.js';
+export type {
+  ClusterSettings,
+  DownMember,
+  SetClusterSettingsCommand,
+  SetMemberDownCommand,
+} from './settings.js';
+export {
+  defaultSettings,
+  majorityOf,
+  readClusterSettings,
+  readDownMembers,
+  writeQuorumProblem,
+} from './settings.js';
