@@ -20,11 +20,14 @@ import type { MetricsSource, NodeMetrics } from './metrics/registry.js';
 import type { ReadinessSource } from './metrics/readiness.js';
 import { ClusterAdmin } from './node-admin.js';
 import { ClusterSettingsService } from './cluster-settings.js';
+import { DownMemberTracker } from './down-members.js';
 import { ObjectService } from './object-service.js';
 import type { TestHooks } from './test-hooks.js';
 
 /** Leader duties of membership run this often (and at once on becoming leader). */
 const membershipDutyTicks = 10;
+/** How often the leader checks for members silent longer than down-after. */
+const downMembersDutyMilliseconds = 1_000;
 
 export interface NodeServicesOptions {
   readonly name: string;
@@ -49,6 +52,8 @@ export interface NodeServices {
   readonly metrics: NodeMetrics;
   /** The cluster's settings through the meta group (write quorum, down-after, rates). */
   readonly clusterSettings: ClusterSettingsService;
+  /** When the leader last heard from each member; marks members down and up. */
+  readonly downMembers: DownMemberTracker;
   readonly diskGuard: DiskGuard;
   /** What /livez and /readyz check. */
   readonly readiness: ReadinessSource;
@@ -119,6 +124,13 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
   });
   const every = (milliseconds: number) => ticksFor(milliseconds, options.tickMilliseconds);
   const duties = group.duties;
+  const downMembers = new DownMemberTracker(group, log);
+  duties.add({
+    name: 'down-members',
+    everyTicks: every(downMembersDutyMilliseconds),
+    runsOn: 'leader',
+    run: () => downMembers.duty(),
+  });
   duties.add({
     name: 'record-cluster',
     everyTicks: membershipDutyTicks,
@@ -161,6 +173,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     maintenance,
     metrics,
     clusterSettings: new ClusterSettingsService(group),
+    downMembers,
     diskGuard,
     readiness: readinessSourceOf(group, diskGuard, chunks),
     coordinator,

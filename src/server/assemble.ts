@@ -87,7 +87,10 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       ),
     );
     const peerTransport = new PeerTransport({
-      onRoundTrip: (peer, seconds) => metrics.observePeerRoundTrip(peer, seconds),
+      onRoundTrip: (peer, seconds) => {
+        metrics.observePeerRoundTrip(peer, seconds);
+        services?.downMembers.heard(peer);
+      },
       clusterId: () => group?.identity()?.clusterId ?? '',
       onUnreachable: (peer) => group?.reportUnreachable(peer),
       onSnapshotReport: (peer, delivered) => group?.reportSnapshot(peer, delivered),

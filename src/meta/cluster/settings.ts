@@ -18,11 +18,12 @@ import { finishRecord, recordReader, recordWriter, safeIntegerMax } from '../rec
 import { type MetaResult, notBootstrapped, rejected } from '../results.js';
 import type { MetaReader } from '../store.js';
 import { identifierProblem, integerProblem } from '../validation.js';
-import { memberKey } from './keys.js';
-import { readIdentity } from './queries.js';
+import { commitRingEpoch } from './apply.js';
+import { clusterKeys, memberKey } from './keys.js';
+import { readIdentity, readMembers, readRingState } from './queries.js';
 
-export const settingsKey = 'c/settings';
-export const downPrefix = 'c/down/';
+export const settingsKey = clusterKeys.settings;
+export const downPrefix = clusterKeys.downPrefix;
 export const downKey = (id: string): string => downPrefix + id;
 
 export interface ClusterSettings {
@@ -226,20 +227,36 @@ export function setMemberDownProblem(command: SetMemberDownCommand): string | un
   );
 }
 
+/**
+ * Marks a member down or up and commits a ring epoch that places around it (or with it
+ * again), so the rebalance passes re-replicate its chunks onto the next members and,
+ * once it is back, return them and remove the surplus only after the epoch settles.
+ * With too few members left for R the mark stands without a new ring.
+ */
 export function applySetMemberDown(
   context: ApplyContext,
   command: SetMemberDownCommand,
 ): MetaResult {
-  if (readIdentity(context.transaction) === undefined) return notBootstrapped();
+  const identity = readIdentity(context.transaction);
+  if (identity === undefined) return notBootstrapped();
   if (context.transaction.get(memberKey(command.id)) === undefined)
     return rejected(`no member "${command.id}"`);
   const key = downKey(command.id);
   const marked = context.transaction.get(key) !== undefined;
-  if (command.down && !marked) {
+  if (marked === command.down) return { type: 'ok', version: context.revision };
+  const ringState = readRingState(context.transaction);
+  if (ringState === undefined) return notBootstrapped();
+  if (ringState.currentEpoch - ringState.settledEpoch >= limits.metaRingEpochsUnsettledMax)
+    return rejected(
+      `${limits.metaRingEpochsUnsettledMax} ring epochs are not settled yet; ${command.id} is marked once they are`,
+    );
+  if (command.down) {
     const out = recordWriter(16);
     out.writeVarint(command.lastHeardAtMilliseconds);
     putReported(context, 'cluster', key, finishRecord(out));
-  } else if (!command.down && marked) deleteReported(context, 'cluster', key);
+  } else deleteReported(context, 'cluster', key);
+  // A problem here means no valid ring without the member (fewer than R left): no epoch.
+  commitRingEpoch(context, identity, ringState, readMembers(context.transaction));
   return { type: 'ok', version: context.revision };
 }
 
