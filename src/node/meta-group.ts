@@ -326,6 +326,11 @@ export class MetaGroup {
     }
   }
 
+  /** Why the loop is stalled on a full disk (and since when), or undefined. */
+  persistingStalled(): { readonly at: number; readonly error: string } | undefined {
+    return this.driver?.stalled;
+  }
+
   proposalsPending(): number {
     return this.driver?.proposalsPending ?? 0;
   }

@@ -201,6 +201,12 @@ function readinessSourceOf(
     diskFreeBytes: () => diskGuard.freeBytes(),
     diskReserveBytes: () => diskGuard.reserveBytes,
     probeChunkStore: () => chunks.probeWritable(),
+    persistingStalled: () => {
+      const stalled = group.persistingStalled();
+      return stalled === undefined
+        ? undefined
+        : `${stalled.error} (since ${new Date(stalled.at).toISOString()})`;
+    },
   };
 }
 

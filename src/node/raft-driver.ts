@@ -5,7 +5,11 @@
 // so proposals that arrive while a sync is running share the next sync.
 //
 // A storage failure inside the loop is fatal: the node stops rather than go on with a
-// state it cannot vouch for (the supervisor restarts it from disk).
+// state it cannot vouch for (the supervisor restarts it from disk). Except a full disk
+// (issue 13): the WAL keeps unwritten records for the next sync and an LMDB batch is
+// all or nothing, so the loop stalls on the same Ready (not advanced, nothing
+// acknowledged beyond what is durable), retries it every diskFullRetryMilliseconds and
+// goes on by itself once space frees; the leader's flow control bounds what piles up.
 
 import type {
   Entry,
@@ -50,6 +54,29 @@ export interface DriverObserver {
   applied(seconds: number): void;
 }
 
+/** How often a loop stalled on a full disk tries its Ready again. */
+const diskFullRetryMilliseconds = 1_000;
+
+/** The steps of one Ready done so far, so a retry after a full disk repeats none. */
+interface PendingReady {
+  readonly ready: Ready;
+  softStateSeen: boolean;
+  snapshotInstalled: boolean;
+  buffered: boolean;
+  synced: boolean;
+  sent: boolean;
+  applied: boolean;
+}
+
+const notDone = {
+  softStateSeen: false,
+  snapshotInstalled: false,
+  buffered: false,
+  synced: false,
+  sent: false,
+  applied: false,
+};
+
 /** Two election timeouts of the default configuration. */
 const readRoundTimeoutTicks = 20;
 
@@ -77,6 +104,10 @@ export class RaftDriver {
   private readRoundCounter = 0;
   /** Reads whose index is known, waiting for apply to reach it. */
   private readonly readsAwaitingApply: { index: number; waiters: ReadWaiter[] }[] = [];
+  /** A Ready whose persist or apply met a full disk: retried before any other. */
+  private pending: PendingReady | undefined;
+  private stalledSince: { at: number; error: string } | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   readonly statistics = {
     iterations: 0,
     syncs: 0,
@@ -91,6 +122,11 @@ export class RaftDriver {
 
   get appliedIndex(): number {
     return this.appliedIndexValue;
+  }
+
+  /** Why the loop is stalled (a full disk) and since when; undefined while it runs. */
+  get stalled(): { readonly at: number; readonly error: string } | undefined {
+    return this.stalledSince;
   }
 
   /** Proposals waiting for their result. */
@@ -151,19 +187,17 @@ export class RaftDriver {
   }
 
   private async iterate(): Promise<void> {
-    if (this.running || this.stopped) return;
+    if (this.running || this.stopped || this.retryTimer !== undefined) return;
     this.running = true;
     try {
       this.startReadRound();
       const readyMax = this.options.readyPerIterationMax ?? 64;
-      for (
-        let count = 0;
-        count < readyMax && this.options.raft.hasReady() && !this.stopped;
-        count++
-      ) {
-        const ready = this.options.raft.ready();
-        await this.handleReady(ready);
-        this.options.raft.advance(ready);
+      for (let count = 0; count < readyMax && !this.stopped; count++) {
+        if (this.pending === undefined && !this.options.raft.hasReady()) break;
+        this.pending ??= { ready: this.options.raft.ready(), ...notDone };
+        if (!(await this.runPending(this.pending))) return;
+        this.options.raft.advance(this.pending.ready);
+        this.pending = undefined;
       }
       this.statistics.iterations++;
     } catch (error) {
@@ -173,6 +207,24 @@ export class RaftDriver {
       this.running = false;
     }
     if (this.options.raft.hasReady() || this.queuedReads.length > 0) this.schedule();
+  }
+
+  /** Runs what is left of a Ready; false when a full disk stalled it (retried later). */
+  private async runPending(pending: PendingReady): Promise<boolean> {
+    try {
+      await this.handleReady(pending);
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      this.stalledSince ??= { at: Date.now(), error: message };
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.schedule();
+      }, diskFullRetryMilliseconds);
+      return false;
+    }
+    this.stalledSince = undefined;
+    return true;
   }
 
   private startReadRound(): void {
@@ -189,20 +241,57 @@ export class RaftDriver {
     }
   }
 
-  private async handleReady(ready: Ready): Promise<void> {
-    const { memory, durableLog } = this.options;
-    if (ready.softState !== undefined) this.onSoftState(ready.softState);
-    if (ready.snapshot !== undefined) {
-      await this.options.stateMachine.installSnapshot(ready.snapshot);
-      memory.applySnapshot(ready.snapshot);
-      durableLog.installSnapshot({
-        index: ready.snapshot.metadata.index,
-        term: ready.snapshot.metadata.term,
-      });
-      this.appliedIndexValue = Math.max(this.appliedIndexValue, ready.snapshot.metadata.index);
-      this.failProposalsUpTo(ready.snapshot.metadata.index);
-      this.options.onSnapshotInstalled?.();
+  private async handleReady(pending: PendingReady): Promise<void> {
+    const { ready } = pending;
+    if (!pending.softStateSeen) {
+      if (ready.softState !== undefined) this.onSoftState(ready.softState);
+      pending.softStateSeen = true;
     }
+    if (!pending.snapshotInstalled) {
+      if (ready.snapshot !== undefined) await this.installSnapshot(ready.snapshot);
+      pending.snapshotInstalled = true;
+    }
+    if (!pending.buffered) {
+      this.bufferReady(ready);
+      pending.buffered = true;
+    }
+    if (!pending.synced) {
+      if (ready.mustSync || ready.snapshot !== undefined) {
+        const syncStarted = performance.now();
+        await this.options.durableLog.sync();
+        this.options.observer?.walSynced((performance.now() - syncStarted) / 1000);
+        this.statistics.syncs++;
+      }
+      pending.synced = true;
+    }
+    // Votes and acknowledgements leave only now, after what they vouch for is on disk.
+    if (!pending.sent) {
+      if (ready.messages.length > 0) this.options.send(ready.messages);
+      pending.sent = true;
+    }
+    if (!pending.applied) {
+      if (ready.committedEntries.length > 0) await this.applyCommitted(ready.committedEntries);
+      pending.applied = true;
+    }
+    for (const readState of ready.readStates) this.onReadState(readState);
+    this.releaseReads();
+  }
+
+  private async installSnapshot(snapshot: Snapshot): Promise<void> {
+    await this.options.stateMachine.installSnapshot(snapshot);
+    this.options.memory.applySnapshot(snapshot);
+    this.options.durableLog.installSnapshot({
+      index: snapshot.metadata.index,
+      term: snapshot.metadata.term,
+    });
+    this.appliedIndexValue = Math.max(this.appliedIndexValue, snapshot.metadata.index);
+    this.failProposalsUpTo(snapshot.metadata.index);
+    this.options.onSnapshotInstalled?.();
+  }
+
+  /** The in-memory steps of a Ready and the WAL appends (buffered until the sync). */
+  private bufferReady(ready: Ready): void {
+    const { memory, durableLog } = this.options;
     if (ready.entries.length > 0) {
       memory.append(ready.entries);
       durableLog.append(ready.entries);
@@ -212,17 +301,6 @@ export class RaftDriver {
       memory.setHardState(ready.hardState);
       durableLog.setHardState(ready.hardState);
     }
-    if (ready.mustSync || ready.snapshot !== undefined) {
-      const syncStarted = performance.now();
-      await durableLog.sync();
-      this.options.observer?.walSynced((performance.now() - syncStarted) / 1000);
-      this.statistics.syncs++;
-    }
-    // Votes and acknowledgements leave only now, after what they vouch for is on disk.
-    if (ready.messages.length > 0) this.options.send(ready.messages);
-    if (ready.committedEntries.length > 0) await this.applyCommitted(ready.committedEntries);
-    for (const readState of ready.readStates) this.onReadState(readState);
-    this.releaseReads();
   }
 
   private async applyCommitted(entries: readonly Entry[]): Promise<void> {
@@ -310,6 +388,7 @@ export class RaftDriver {
   /** Fails every waiter (shutdown or fatal error). */
   stop(reason: CairnError): void {
     this.stopped = true;
+    clearTimeout(this.retryTimer);
     for (const waiter of this.proposals.values()) waiter.reject(reason);
     this.proposals.clear();
     for (const waiter of this.queuedReads) waiter.reject(reason);
@@ -355,6 +434,7 @@ export class RaftDriver {
   }
 
   private fail(error: unknown): void {
+    clearTimeout(this.retryTimer);
     this.stop(
       new CairnError('CAIRN_ERR_UNAVAILABLE', 'the node stopped after a storage failure', {
         details: { outcome: 'unknown' },
@@ -362,4 +442,13 @@ export class RaftDriver {
     );
     this.options.onFatal(error);
   }
+}
+
+/** ENOSPC or EDQUOT from the WAL (CAIRN_ERR_DISK_FULL) or LMDB (its message). */
+function isDiskFull(error: unknown): boolean {
+  if (error instanceof CairnError) return error.code === 'CAIRN_ERR_DISK_FULL';
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+  const message = error instanceof Error ? error.message : '';
+  return /ENOSPC|No space left on device|MDB_MAP_FULL/.test(message);
 }

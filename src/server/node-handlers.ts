@@ -62,8 +62,11 @@ export function peerHandlers(
   const { admin, chunks } = services;
   return {
     raftMessages: raftMessagesHandler(raft),
-    chunkPut: ({ params, request, response }) =>
-      serveChunk(store, 'PUT', params['sha256'] as string, request, response),
+    chunkPut: ({ params, request, response }) => {
+      // Below the disk reserve a copy is refused (DISK_FULL), so the writer picks another.
+      services.diskGuard.refuseWritesWhenLow();
+      return serveChunk(store, 'PUT', params['sha256'] as string, request, response);
+    },
     chunkGet: ({ params, request, response }) =>
       serveChunk(store, 'GET', params['sha256'] as string, request, response),
     chunkHead: ({ params, request, response }) =>
