@@ -52,6 +52,8 @@ export interface NodeStatus extends NodeInfo {
   readonly appliedIndex: number;
   readonly lastIndex: number;
   readonly diskUsedBytes: number;
+  /** Free bytes of its data directory's file system (issue 13; absent from older nodes). */
+  readonly diskFreeBytes?: number;
   readonly chunks: number;
   readonly health: string;
 }

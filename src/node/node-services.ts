@@ -21,6 +21,7 @@ import type { ReadinessSource } from './metrics/readiness.js';
 import { ClusterAdmin } from './node-admin.js';
 import { ClusterSettingsService } from './cluster-settings.js';
 import { DownMemberTracker } from './down-members.js';
+import { LowDiskLeadership } from './low-disk-leadership.js';
 import { ObjectService } from './object-service.js';
 import type { TestHooks } from './test-hooks.js';
 
@@ -28,6 +29,8 @@ import type { TestHooks } from './test-hooks.js';
 const membershipDutyTicks = 10;
 /** How often the leader checks for members silent longer than down-after. */
 const downMembersDutyMilliseconds = 1_000;
+/** How often a leader checks its disk against the reserve (and hands over when low). */
+const lowDiskDutyMilliseconds = 5_000;
 
 export interface NodeServicesOptions {
   readonly name: string;
@@ -79,10 +82,16 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
   });
   const metrics = options.metrics;
   const diskGuard = new DiskGuard(options.name, options.dataDirectory);
+  const lowDisk = new LowDiskLeadership({
+    group,
+    diskGuard,
+    nodeStatus: (address) => memberCalls.nodeStatus(address),
+    log,
+  });
   const objects = new ObjectService({
     group,
     placement,
-    refuseWritesWhenLow: () => diskGuard.refuseWritesWhenLow(),
+    refuseWritesWhenLow: () => lowDisk.refuseWriteWhenLow(),
     observe: (operation, _milliseconds, bytes) => metrics.observeObjectBytes(operation, bytes),
   });
   const chunks = new ChunkService({
@@ -125,6 +134,12 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
   const every = (milliseconds: number) => ticksFor(milliseconds, options.tickMilliseconds);
   const duties = group.duties;
   const downMembers = new DownMemberTracker(group, log);
+  duties.add({
+    name: 'low-disk-leadership',
+    everyTicks: every(lowDiskDutyMilliseconds),
+    runsOn: 'leader',
+    run: () => lowDisk.duty(),
+  });
   duties.add({
     name: 'down-members',
     everyTicks: every(downMembersDutyMilliseconds),
