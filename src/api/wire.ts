@@ -67,6 +67,17 @@ export interface ClusterStatus {
   readonly members: readonly NodeStatus[];
   /** The cluster's settings and down members, once the cluster is recorded (issue 13). */
   readonly settings?: ClusterSettingsView;
+  /** The leader's last or running maintenance pass (present when the leader answered). */
+  readonly repair?: RepairProgressView;
+}
+
+export interface RepairProgressView {
+  /** Chunks short of a copy when the last pass was planned (null: no pass yet). */
+  readonly chunksUnderReplicated: number | null;
+  readonly running: boolean;
+  readonly chunksPlanned: number;
+  readonly chunksCopied: number;
+  readonly bytesCopied: number;
 }
 
 export interface HealthAnswer {

@@ -105,8 +105,19 @@ export function statusHeadline(status: ClusterStatus): string {
   const settings = status.settings;
   if (settings === undefined) return head;
   const down = settings.downMembers.map((member) => member.id);
+  const repair = status.repair;
+  const repairLine =
+    repair === undefined
+      ? []
+      : [
+          `under-replicated chunks: ${repair.chunksUnderReplicated ?? 'not known yet (no pass yet)'}` +
+            (repair.running
+              ? `, repair running: ${repair.chunksCopied} of ${repair.chunksPlanned} copies made (${formatBytes(repair.bytesCopied)})`
+              : ''),
+        ];
   return [
     `${head}, write quorum ${settings.writeQuorum} of ${settings.replicationFactor}`,
     `down members: ${down.length === 0 ? 'none' : down.join(', ')} (down after ${formatDuration(settings.downAfterMilliseconds)} unreachable)`,
+    ...repairLine,
   ].join('\n');
 }

@@ -35,6 +35,7 @@ export function clientHandlers(
       ...(services.clusterSettings.current() === undefined
         ? {}
         : { settings: services.clusterSettings.view() }),
+      ...(services.group.isLeader() ? { repair: repairProgress(services) } : {}),
     }),
     addMember: ({ body }) => admin.addMember(body.address),
     removeMember: ({ params }) => admin.removeMember(params['id'] as string),
@@ -88,4 +89,15 @@ function livez(services: NodeServices, verbose: boolean): StatusAnswer {
 async function readyz(services: NodeServices, verbose: boolean): Promise<StatusAnswer> {
   const report = await readiness(services.readiness);
   return new StatusAnswer(report.ok ? 200 : 503, renderHealth(report, verbose, 'readyz'));
+}
+
+function repairProgress(services: NodeServices) {
+  const progress = services.coordinator.progress;
+  return {
+    chunksUnderReplicated: progress.chunksUnderReplicated ?? null,
+    running: progress.running,
+    chunksPlanned: progress.chunksPlanned,
+    chunksCopied: progress.chunksCopied,
+    bytesCopied: progress.bytesCopied,
+  };
 }
