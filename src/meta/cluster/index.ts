@@ -33,14 +33,13 @@ import {
 } from './commands.js';
 import { clusterKeys } from './keys.js';
 import type { ApplyContext } from '../family.js';
+import type { SetClusterSettingsCommand, SetMemberDownCommand } from './commands.js';
 import {
   applySetMemberDown,
   applySetSettings,
   downPrefix,
   readSetMemberDown,
   readSetSettings,
-  type SetClusterSettingsCommand,
-  type SetMemberDownCommand,
   setMemberDownProblem,
   setSettingsProblem,
   settingsKey,
@@ -164,12 +163,8 @@ export type {
   RingState,
 } from './records.js';
 export { memberRoles } from './records.js';
-export type {
-  ClusterSettings,
-  DownMember,
-  SetClusterSettingsCommand,
-  SetMemberDownCommand,
-} from './settings.js';
+export type { ClusterSettings, DownMember } from './settings.js';
+export type { SetClusterSettingsCommand, SetMemberDownCommand } from './commands.js';
 export {
   defaultSettings,
   majorityOf,

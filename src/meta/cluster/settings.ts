@@ -19,6 +19,7 @@ import { type MetaResult, notBootstrapped, rejected } from '../results.js';
 import type { MetaReader } from '../store.js';
 import { identifierProblem, integerProblem } from '../validation.js';
 import { commitRingEpoch } from './apply.js';
+import type { SetClusterSettingsCommand, SetMemberDownCommand } from './commands.js';
 import { clusterKeys, memberKey } from './keys.js';
 import { readIdentity, readMembers, readRingState } from './queries.js';
 
@@ -55,25 +56,6 @@ export function defaultSettings(replicationFactor: number): ClusterSettings {
     rebalanceRateBytesPerSecond: 0,
   };
 }
-
-export type SetClusterSettingsCommand = {
-  readonly type: 'setClusterSettings';
-  readonly writeQuorum?: number;
-  readonly downAfterMilliseconds?: number;
-  readonly repairRateBytesPerSecond?: number;
-  readonly rebalanceRateBytesPerSecond?: number;
-  /** The operator's explicit consent to W = 1 while R >= 2 (one copy acknowledged). */
-  readonly allowWriteQuorumOne?: boolean;
-};
-
-/** Marks a member down (`down`) or up again; the leader proposes it (down-members duty). */
-export type SetMemberDownCommand = {
-  readonly type: 'setMemberDown';
-  readonly id: string;
-  readonly down: boolean;
-  /** Wall-clock milliseconds when the leader last heard from it (shown by status). */
-  readonly lastHeardAtMilliseconds: number;
-};
 
 const what = 'meta command';
 const settingBits = { writeQuorum: 1, downAfter: 2, repairRate: 4, rebalanceRate: 8, allow: 16 };
