@@ -301,38 +301,14 @@ export class MetaGroup {
 
   /** Proposes a meta command and waits for its result, bounded in time. */
   async propose(command: MetaCommand): Promise<MetaResult> {
-    const driver = this.requireDriver();
-    const result = await this.observed(() =>
-      withTimeout(
-        driver.propose(encodeCommand(command)),
-        proposalTimeoutMilliseconds,
-        'the write was not committed in time; its outcome is unknown',
-      ),
-    );
-    return result as MetaResult;
+    const proposal = this.requireDriver().propose(encodeCommand(command));
+    const message = 'the write was not committed in time; its outcome is unknown';
+    return (await observedProposal(this.options.observer, proposal, message)) as MetaResult;
   }
 
-  /** Times a proposal from here to its result; a failure counts by its error code. */
-  private async observed<T>(proposal: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    try {
-      const result = await proposal();
-      this.options.observer?.committed((performance.now() - started) / 1000);
-      return result;
-    } catch (error) {
-      const reason = error instanceof CairnError ? error.code : 'CAIRN_ERR_INTERNAL';
-      this.options.observer?.proposalFailed(reason);
-      throw error;
-    }
-  }
-
-  /** Why the loop is stalled on a full disk (and since when), or undefined. */
-  persistingStalled(): { readonly at: number; readonly error: string } | undefined {
-    return this.driver?.stalled;
-  }
-
-  proposalsPending(): number {
-    return this.driver?.proposalsPending ?? 0;
+  /** Proposals waiting for their result, and why the loop is stalled (a full disk). */
+  loopState(): { proposalsPending: number; stalled: RaftDriver['stalled'] } {
+    return { proposalsPending: this.driver?.proposalsPending ?? 0, stalled: this.driver?.stalled };
   }
 
   /** `command` rides in the change's context: both apply in one entry; its result. */
@@ -342,13 +318,9 @@ export class MetaGroup {
   ): Promise<MetaResult | undefined> {
     const driver = this.requireDriver();
     const context = command === undefined ? {} : { context: encodeCommand(command) };
-    const result = await this.observed(() =>
-      withTimeout(
-        driver.proposeConfChange({ ...change, ...context }),
-        proposalTimeoutMilliseconds,
-        'the membership change was not committed in time; its outcome is unknown',
-      ),
-    );
+    const proposal = driver.proposeConfChange({ ...change, ...context });
+    const message = 'the membership change was not committed in time; its outcome is unknown';
+    const result = await observedProposal(this.options.observer, proposal, message);
     return result as MetaResult | undefined;
   }
 
@@ -383,6 +355,23 @@ export class MetaGroup {
     this.duties.stop();
     this.driver?.stop(new CairnError('CAIRN_ERR_UNAVAILABLE', 'the node is shutting down'));
     await this.driver?.idle(stopIdleMilliseconds);
+  }
+}
+
+/** Waits for a proposal, bounded in time; reports its latency or its failure's code. */
+async function observedProposal(
+  observer: GroupObserver | undefined,
+  proposal: Promise<unknown>,
+  timeoutMessage: string,
+): Promise<unknown> {
+  const started = performance.now();
+  try {
+    const result = await withTimeout(proposal, proposalTimeoutMilliseconds, timeoutMessage);
+    observer?.committed((performance.now() - started) / 1000);
+    return result;
+  } catch (error) {
+    observer?.proposalFailed(error instanceof CairnError ? error.code : 'CAIRN_ERR_INTERNAL');
+    throw error;
   }
 }
 

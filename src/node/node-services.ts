@@ -16,7 +16,7 @@ import { MaintenanceCoordinator } from './maintenance-coordinator.js';
 import { MaintenanceSettingsState } from './maintenance-settings.js';
 import { memberCalls } from './member-calls.js';
 import type { GroupObserver, MetaGroup } from './meta-group.js';
-import type { MetricsSource, NodeMetrics } from './metrics/registry.js';
+import { type MetricsSource, NodeMetrics } from './metrics/registry.js';
 import type { ReadinessSource } from './metrics/readiness.js';
 import { ClusterAdmin } from './node-admin.js';
 import { ClusterSettingsService } from './cluster-settings.js';
@@ -217,7 +217,7 @@ function readinessSourceOf(
     diskReserveBytes: () => diskGuard.reserveBytes,
     probeChunkStore: () => chunks.probeWritable(),
     persistingStalled: () => {
-      const stalled = group.persistingStalled();
+      const stalled = group.loopState().stalled;
       return stalled === undefined
         ? undefined
         : `${stalled.error} (since ${new Date(stalled.at).toISOString()})`;
@@ -248,7 +248,7 @@ export function metricsSourceOf(
     raftAppliedIndex: () => group()?.appliedIndex() ?? 0,
     isLeader: () => group()?.isLeader() ?? false,
     hasLeader: () => (group()?.leaderId() ?? null) !== null,
-    proposalsPending: () => group()?.proposalsPending() ?? 0,
+    proposalsPending: () => group()?.loopState().proposalsPending ?? 0,
     walSyncs: () => driver()?.syncs ?? 0,
     entriesPersisted: () => driver()?.entriesPersisted ?? 0,
     readRounds: () => driver()?.readRounds ?? 0,
@@ -269,5 +269,36 @@ export function groupObserverOf(metrics: NodeMetrics): GroupObserver {
     committed: (seconds) => metrics.observeCommit(seconds),
     proposalFailed: (reason) => metrics.proposalFailed(reason),
     leaderSeen: (leaderId) => metrics.leaderSeen(leaderId),
+  };
+}
+
+/**
+ * The node's metrics, built before the group and the services (which report into
+ * them): what they read is looked up late, when /metrics is scraped.
+ */
+export function nodeMetrics(
+  name: string,
+  parts: () => {
+    group: MetaGroup | undefined;
+    services: NodeServices | undefined;
+    transport: { readonly statistics: TransportTotals } | undefined;
+  },
+): NodeMetrics {
+  const source = metricsSourceOf(
+    () => parts().group,
+    () => parts().services,
+    () => parts().transport?.statistics,
+  );
+  return new NodeMetrics(name, source);
+}
+
+/** A peer answered a Raft batch: its round trip, and the leader heard from it. */
+export function peerAnswered(
+  metrics: NodeMetrics,
+  services: () => NodeServices | undefined,
+): (peer: string, seconds: number) => void {
+  return (peer, seconds) => {
+    metrics.observePeerRoundTrip(peer, seconds);
+    services()?.downMembers.heard(peer);
   };
 }

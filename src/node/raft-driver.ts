@@ -11,20 +11,13 @@
 // acknowledged beyond what is durable), retries it every diskFullRetryMilliseconds and
 // goes on by itself once space frees; the leader's flow control bounds what piles up.
 
-import type {
-  Entry,
-  Message,
-  RaftNode,
-  Ready,
-  ReadState,
-  Snapshot,
-  SoftState,
-} from '../raft/index.js';
+import type { Entry, Message, RaftNode, Ready, Snapshot, SoftState } from '../raft/index.js';
 import type { MemoryLogStorage } from '../raft/index.js';
 import type { RaftLog } from '../storage/raft-log.js';
 import { assert } from '../util/assert.js';
 import { CairnError } from '../util/errors.js';
 import { callRaft } from './raft-errors.js';
+import { ReadRounds } from './read-rounds.js';
 
 export interface AppliedStateMachine {
   /** Applies committed entries durably; returns each normal entry's result by index. */
@@ -77,17 +70,9 @@ const notDone = {
   applied: false,
 };
 
-/** Two election timeouts of the default configuration. */
-const readRoundTimeoutTicks = 20;
-
 interface ProposalWaiter {
   readonly term: number;
   readonly resolve: (result: unknown) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-interface ReadWaiter {
-  readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -97,13 +82,8 @@ export class RaftDriver {
   private stopped = false;
   private appliedIndexValue: number;
   private readonly proposals = new Map<number, ProposalWaiter>();
-  /** Reads waiting for their round: all of them share the next ReadIndex request. */
-  private queuedReads: ReadWaiter[] = [];
-  private readonly readRounds = new Map<string, { waiters: ReadWaiter[]; startedTick: number }>();
+  private readonly reads = new ReadRounds();
   private ticks = 0;
-  private readRoundCounter = 0;
-  /** Reads whose index is known, waiting for apply to reach it. */
-  private readonly readsAwaitingApply: { index: number; waiters: ReadWaiter[] }[] = [];
   /** A Ready whose persist or apply met a full disk: retried before any other. */
   private pending: PendingReady | undefined;
   private stalledSince: { at: number; error: string } | undefined;
@@ -137,7 +117,7 @@ export class RaftDriver {
   tick(): void {
     if (this.stopped) return;
     this.ticks++;
-    this.expireReadRounds();
+    this.reads.expire(this.ticks);
     this.options.raft.tick();
     this.schedule();
   }
@@ -170,9 +150,7 @@ export class RaftDriver {
 
   /** Resolves when a linearizable read may be served from local state. */
   readBarrier(): Promise<void> {
-    const promise = new Promise<void>((resolve, reject) =>
-      this.queuedReads.push({ resolve, reject }),
-    );
+    const promise = this.reads.enqueue();
     this.schedule();
     return promise;
   }
@@ -190,7 +168,9 @@ export class RaftDriver {
     if (this.running || this.stopped || this.retryTimer !== undefined) return;
     this.running = true;
     try {
-      this.startReadRound();
+      const raft = this.options.raft;
+      if (this.reads.start((context) => raft.readIndex(context), this.ticks))
+        this.statistics.readRounds++;
       const readyMax = this.options.readyPerIterationMax ?? 64;
       for (let count = 0; count < readyMax && !this.stopped; count++) {
         if (this.pending === undefined && !this.options.raft.hasReady()) break;
@@ -206,7 +186,7 @@ export class RaftDriver {
     } finally {
       this.running = false;
     }
-    if (this.options.raft.hasReady() || this.queuedReads.length > 0) this.schedule();
+    if (this.options.raft.hasReady() || this.reads.hasQueued) this.schedule();
   }
 
   /** Runs what is left of a Ready; false when a full disk stalled it (retried later). */
@@ -225,20 +205,6 @@ export class RaftDriver {
     }
     this.stalledSince = undefined;
     return true;
-  }
-
-  private startReadRound(): void {
-    if (this.queuedReads.length === 0) return;
-    const context = new TextEncoder().encode(`r${++this.readRoundCounter}`);
-    const waiters = this.queuedReads;
-    this.queuedReads = [];
-    try {
-      this.options.raft.readIndex(context);
-      this.readRounds.set(`r${this.readRoundCounter}`, { waiters, startedTick: this.ticks });
-      this.statistics.readRounds++;
-    } catch (error) {
-      for (const waiter of waiters) waiter.reject(error);
-    }
   }
 
   private async handleReady(pending: PendingReady): Promise<void> {
@@ -273,8 +239,8 @@ export class RaftDriver {
       if (ready.committedEntries.length > 0) await this.applyCommitted(ready.committedEntries);
       pending.applied = true;
     }
-    for (const readState of ready.readStates) this.onReadState(readState);
-    this.releaseReads();
+    for (const readState of ready.readStates) this.reads.onReadState(readState);
+    this.reads.release(this.appliedIndexValue);
   }
 
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
@@ -329,46 +295,8 @@ export class RaftDriver {
   }
 
   private onSoftState(state: SoftState): void {
-    if (state.role !== 'leader') {
-      // Read rounds of a former leader may never be answered.
-      for (const [key, round] of this.readRounds) {
-        this.readRounds.delete(key);
-        for (const waiter of round.waiters)
-          waiter.reject(
-            new CairnError('CAIRN_ERR_NOT_LEADER', 'leadership changed during a read; retry'),
-          );
-      }
-    }
+    if (state.role !== 'leader') this.reads.leadershipLost();
     this.options.onSoftState?.(state);
-  }
-
-  private onReadState(readState: ReadState): void {
-    const key = new TextDecoder().decode(readState.requestContext);
-    const round = this.readRounds.get(key);
-    if (round === undefined) return;
-    this.readRounds.delete(key);
-    this.readsAwaitingApply.push({ index: readState.index, waiters: round.waiters });
-  }
-
-  private releaseReads(): void {
-    for (let position = this.readsAwaitingApply.length - 1; position >= 0; position--) {
-      const pending = this.readsAwaitingApply[position] as { index: number; waiters: ReadWaiter[] };
-      if (pending.index > this.appliedIndexValue) continue;
-      this.readsAwaitingApply.splice(position, 1);
-      for (const waiter of pending.waiters) waiter.resolve();
-    }
-  }
-
-  /** A round whose answer was lost (a dropped message, a partition) fails so the client can retry. */
-  private expireReadRounds(): void {
-    for (const [key, round] of this.readRounds) {
-      if (this.ticks - round.startedTick < readRoundTimeoutTicks) continue;
-      this.readRounds.delete(key);
-      for (const waiter of round.waiters)
-        waiter.reject(
-          new CairnError('CAIRN_ERR_TIMEOUT', 'the leader did not confirm the read in time; retry'),
-        );
-    }
   }
 
   private failProposalsUpTo(index: number): void {
@@ -391,14 +319,7 @@ export class RaftDriver {
     clearTimeout(this.retryTimer);
     for (const waiter of this.proposals.values()) waiter.reject(reason);
     this.proposals.clear();
-    for (const waiter of this.queuedReads) waiter.reject(reason);
-    this.queuedReads = [];
-    for (const round of this.readRounds.values())
-      for (const waiter of round.waiters) waiter.reject(reason);
-    this.readRounds.clear();
-    for (const pending of this.readsAwaitingApply)
-      for (const waiter of pending.waiters) waiter.reject(reason);
-    this.readsAwaitingApply.length = 0;
+    this.reads.rejectAll(reason);
   }
 
   /**
