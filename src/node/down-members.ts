@@ -18,6 +18,8 @@ import { assert } from '../util/assert.js';
 
 /** A member heard from within this long is up (several heartbeats' worth). */
 const heardRecentlyMilliseconds = 3_000;
+/** An answer after this much silence means the member is back (it may lack copies). */
+const returnedAfterSilenceMilliseconds = 5_000;
 
 export interface DownMembersGroup {
   readonly nodeId: string;
@@ -44,11 +46,20 @@ export class DownMemberTracker {
       monotonic: performance.now(),
       wallClock: Date.now(),
     }),
+    /** A member answered after a silence: a repair pass may owe it copies. */
+    private readonly onReturned: (memberId: string) => void = () => undefined,
   ) {}
 
   /** A peer answered (a Raft batch round trip). */
   heard(memberId: string): void {
-    this.heardFrom.set(memberId, this.now());
+    const now = this.now();
+    const previous = this.heardFrom.get(memberId);
+    this.heardFrom.set(memberId, now);
+    if (
+      previous !== undefined &&
+      now.monotonic - previous.monotonic > returnedAfterSilenceMilliseconds
+    )
+      this.onReturned(memberId);
   }
 
   /** When the member was last heard from, or undefined if never since this node started. */

@@ -133,7 +133,11 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
   });
   const every = (milliseconds: number) => ticksFor(milliseconds, options.tickMilliseconds);
   const duties = group.duties;
-  const downMembers = new DownMemberTracker(group, log);
+  // A member back after a silence may lack copies of chunks written meanwhile.
+  const downMembers = new DownMemberTracker(group, log, undefined, (memberId) => {
+    log('member-returned', { member: memberId });
+    coordinator.requestSweep();
+  });
   duties.add({
     name: 'low-disk-leadership',
     everyTicks: every(lowDiskDutyMilliseconds),

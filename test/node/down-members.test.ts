@@ -118,4 +118,27 @@ test('with fewer than R members left, the mark stands and the ring stays', () =>
   assert.is(readRingState(store)?.currentEpoch, before, 'no valid ring without n3');
 });
 
+test('a member answering after a silence is reported back (a repair pass may owe it copies)', () => {
+  let clock = 0;
+  const returned: string[] = [];
+  const tracker = new DownMemberTracker(
+    {
+      nodeId: 'n1',
+      isLeader: () => true,
+      reader: () => bootstrappedStore(),
+      propose: async () => ({ type: 'ok', version: 1 }),
+    },
+    () => undefined,
+    () => ({ monotonic: clock, wallClock: clock }),
+    (id) => returned.push(id),
+  );
+  tracker.heard('n2');
+  clock += 1_000;
+  tracker.heard('n2');
+  assert.equal(returned, [], 'heartbeats a second apart: not a return');
+  clock += 6_000;
+  tracker.heard('n2');
+  assert.equal(returned, ['n2']);
+});
+
 test.run();
