@@ -2,12 +2,11 @@
 // than a short down-after is marked down in the meta group (shown by `cairn status`),
 // its chunks reach R copies on the other nodes, and once it is back it is marked up and
 // the surplus copies go, leaving exactly R; every object reads back byte-identical.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { DevNode } from '../../src/cli/dev-cluster.js';
 import { waitFor } from '../helpers/wait.js';
+import { copiesByChunk } from './chunk-copies.js';
 import { deterministicBytes, TestCluster } from './harness.js';
 
 const test = suite<{ cluster?: TestCluster }>('keep-working');
@@ -22,27 +21,6 @@ test.before(async (context) => {
 test.after(async (context) => {
   await context.cluster?.destroy();
 });
-
-/** sha256 -> the nodes holding a copy, from the nodes' chunk directories. */
-function copiesByChunk(nodes: readonly DevNode[]): Map<string, string[]> {
-  const holders = new Map<string, string[]>();
-  for (const node of nodes) {
-    const root = join(node.dataDirectory, 'chunks');
-    for (const first of safeList(root))
-      for (const second of safeList(join(root, first)))
-        for (const name of safeList(join(root, first, second)))
-          holders.set(name, [...(holders.get(name) ?? []), node.name]);
-  }
-  return holders;
-}
-
-function safeList(directory: string): string[] {
-  try {
-    return readdirSync(directory);
-  } catch {
-    return [];
-  }
-}
 
 function downMembers(cluster: TestCluster): string[] | undefined {
   const status = cluster.cli(['status', '--json']);
