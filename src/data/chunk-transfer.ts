@@ -11,6 +11,8 @@ import { routePath, routes } from '../api/index.js';
 import { baseUrl } from '../net/index.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { isSha256 } from '../storage/chunk-store.js';
+import type { HintsStore } from '../storage/hints-store.js';
+import { isHintHomeMemberId } from '../storage/hints-store.js';
 import {
   CairnError,
   CorruptionError,
@@ -23,19 +25,45 @@ function chunkPath(sha256: string): string {
   return routePath(routes.chunkPut, { sha256 });
 }
 
-/** Peer-port chunk routes (PUT stores durably, GET streams verified, HEAD asks). */
+/** On a chunk PUT: the copy stands in for this home member, which did not answer. */
+export const hintHeader = 'x-cairn-hint-for';
+
+export interface ServeChunkHint {
+  /** This node's hints store (without it a stand-in copy is stored but not hinted). */
+  readonly hints?: HintsStore;
+  /** The PUT's `x-cairn-hint-for` header, when it had one. */
+  readonly homeMemberId?: string;
+}
+
+/**
+ * Peer-port chunk routes (PUT stores durably, GET streams verified, HEAD asks). A PUT
+ * standing in for a home node records its hint (durably, before the chunk is stored, so
+ * a stored stand-in copy always has its hint; the hand-off drops a hint whose chunk never
+ * arrived).
+ */
 export async function serveChunk(
   store: ChunkStore,
   method: 'PUT' | 'GET' | 'HEAD',
   sha256: string,
   request: AsyncIterable<Uint8Array>,
   response: ServerResponse,
+  hint: ServeChunkHint = {},
 ): Promise<void> {
   if (!isSha256(sha256))
     throw new InvalidArgumentError(`"${sha256}" is not a lowercase hex SHA-256`);
   if (method === 'PUT') {
+    const { hints, homeMemberId } = hint;
+    let hinted = false;
+    if (homeMemberId !== undefined && hints !== undefined) {
+      if (!isHintHomeMemberId(homeMemberId))
+        throw new InvalidArgumentError(`${hintHeader} "${homeMemberId}" is not a member id`);
+      await hints.add({ sha256, homeMemberId });
+      hinted = true;
+    }
     const result = await store.write(request, sha256);
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+    response
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ ...result, hinted }));
     return;
   }
   if (!(await store.has(sha256))) throw new NotFoundError(`chunk ${sha256}`);
@@ -53,14 +81,26 @@ export class ChunkTransport {
   private pool(peerAddress: string): Pool {
     let pool = this.pools.get(peerAddress);
     if (pool === undefined) {
-      pool = new Pool(baseUrl(peerAddress), { connections: 4, keepAliveTimeout: 30_000 });
+      pool = new Pool(baseUrl(peerAddress), {
+        connections: 4,
+        keepAliveTimeout: 30_000,
+        connectTimeout: limits.peerConnectTimeoutMilliseconds,
+      });
       this.pools.set(peerAddress, pool);
     }
     return pool;
   }
 
-  /** Stores `bytes` as chunk `sha256` on the peer; resolves once it is durable there. */
-  async put(peerAddress: string, sha256: string, bytes: Uint8Array): Promise<void> {
+  /**
+   * Stores `bytes` as chunk `sha256` on the peer; resolves once it is durable there.
+   * `homeMemberId`: the copy stands in for that member (the peer records a hint).
+   */
+  async put(
+    peerAddress: string,
+    sha256: string,
+    bytes: Uint8Array,
+    options: { readonly homeMemberId?: string; readonly signal?: AbortSignal } = {},
+  ): Promise<void> {
     const response = await unreachableAsUnavailable(peerAddress, 'store', sha256, () =>
       this.pool(peerAddress).request({
         method: 'PUT',
@@ -69,9 +109,11 @@ export class ChunkTransport {
         headers: {
           'content-type': 'application/octet-stream',
           'content-length': String(bytes.length),
+          ...(options.homeMemberId === undefined ? {} : { [hintHeader]: options.homeMemberId }),
         },
         headersTimeout: limits.clientRequestTimeoutMilliseconds,
         bodyTimeout: limits.clientRequestTimeoutMilliseconds,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
       }),
     );
     const text = await response.body.text();
@@ -79,13 +121,21 @@ export class ChunkTransport {
       throw peerError(peerAddress, 'store', sha256, response.statusCode, text);
   }
 
-  /** The chunk's bytes from the peer, verified by the caller. */
-  async get(peerAddress: string, sha256: string): Promise<Uint8Array> {
+  /**
+   * The chunk's bytes from the peer, verified by the caller. `headersTimeoutMilliseconds`:
+   * a peer that has not begun to answer by then is given up (a reader tries the next).
+   */
+  async get(
+    peerAddress: string,
+    sha256: string,
+    options: { readonly headersTimeoutMilliseconds?: number } = {},
+  ): Promise<Uint8Array> {
     const response = await unreachableAsUnavailable(peerAddress, 'read', sha256, () =>
       this.pool(peerAddress).request({
         method: 'GET',
         path: chunkPath(sha256),
-        headersTimeout: limits.clientRequestTimeoutMilliseconds,
+        headersTimeout:
+          options.headersTimeoutMilliseconds ?? limits.clientRequestTimeoutMilliseconds,
         bodyTimeout: limits.clientRequestTimeoutMilliseconds,
       }),
     );
@@ -97,6 +147,21 @@ export class ChunkTransport {
         `chunk ${sha256} from ${peerAddress} is ${bytes.length} bytes, above chunkSizeBytes`,
       );
     return bytes;
+  }
+
+  /** Whether the peer holds chunk `sha256` (HEAD; existence, not a re-hash). */
+  async has(peerAddress: string, sha256: string): Promise<boolean> {
+    const response = await unreachableAsUnavailable(peerAddress, 'look up', sha256, () =>
+      this.pool(peerAddress).request({
+        method: 'HEAD',
+        path: chunkPath(sha256),
+        headersTimeout: limits.clientRequestTimeoutMilliseconds,
+      }),
+    );
+    const text = await response.body.text();
+    if (response.statusCode === 200) return true;
+    if (response.statusCode === 404) return false;
+    throw peerError(peerAddress, 'look up', sha256, response.statusCode, text);
   }
 
   async close(): Promise<void> {

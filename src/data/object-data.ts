@@ -1,34 +1,78 @@
-// The bulk-data half of put and get (DESIGN.md section 5). Put: cut the stream into
-// fixed-size chunks, hash each, store it durably on its R placement nodes in parallel
-// (a bounded number of chunks in flight), and only then hand back the manifest for
-// Raft. Get: stream chunks in order from the nearest healthy replica, verifying each;
-// a bad or missing copy is reported and the next replica tried.
+// The bulk-data half of put and get (DESIGN.md sections 5 and 6a). Put: cut the stream
+// into fixed-size chunks, hash each, store it durably on the first R healthy members of
+// its preference list in parallel (a bounded number of chunks in flight; see
+// chunk-quorum.ts: acknowledged at W copies, stand-ins hinted), and only then hand back
+// the manifest for Raft. Get: stream chunks in order, verifying each, from the home
+// nodes first, then the rest of the preference list (hinted copies), then older rings;
+// a bad or missing copy is reported and the next member tried.
 
 import { createHash } from 'node:crypto';
 import type { ManifestChunk } from '../meta/commands.js';
 import type { Ring } from '../placement/index.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
+import type { HintsStore } from '../storage/hints-store.js';
 import { assert } from '../util/assert.js';
 import { CairnError } from '../util/errors.js';
+import { limits } from '../util/limits.js';
 import type { ChunkBufferPool } from './chunk-buffer-pool.js';
+import { type ChunkQuorumSettings, storeChunkCopies } from './chunk-quorum.js';
 import type { ChunkTransport } from './chunk-transfer.js';
+import { MemberSuspicion } from './member-suspicion.js';
 
 export interface ChunkPlacementContext {
   readonly selfId: string;
   readonly store: ChunkStore;
   readonly transport: ChunkTransport;
+  /** This node's hints store: a stand-in copy written locally records its hint here. */
+  readonly hints?: HintsStore;
+  /**
+   * Peers that failed lately, one per node (shared by all puts and gets): a put gives a
+   * suspected home node's copy to a stand-in at once, a get tries it last.
+   */
+  readonly suspicion?: MemberSuspicion;
   /** Rings to read from, newest first (an epoch still migrating falls back to older ones). */
   readonly rings: () => readonly Ring[];
   readonly peerAddressOf: (memberId: string) => string | undefined;
   readonly onBadCopy?: (memberId: string, sha256: string, reason: string) => void;
   /** Test-only planted bug (CAIRN_TEST_INJECT_BUG=early-put-ack): store one copy, not R. */
   readonly firstReplicaOnly?: boolean;
+  /**
+   * Test-only planted bug (the behaviour before the write quorum): every chunk needs all
+   * R home nodes, no stand-ins; one node down fails every large put.
+   */
+  readonly waitForAllCopies?: boolean;
 }
 
 export interface WrittenChunks {
   readonly chunks: ManifestChunk[];
   readonly size: number;
   readonly sha256: string;
+  /** The fewest durable copies any chunk had when acknowledged (R when there are no chunks). */
+  readonly copiesMin: number;
+  /** Copies wanted per chunk: the ring's R. copiesMin below it means repair has work. */
+  readonly copiesWanted: number;
+}
+
+const suspicionByTransport = new WeakMap<ChunkTransport, MemberSuspicion>();
+
+/**
+ * The context with its suspicion: the given one, or else one per transport (a node has
+ * one transport, so this is one per node without any wiring).
+ */
+function withSuspicion(context: ChunkPlacementContext): ChunkPlacementContext {
+  if (context.suspicion !== undefined) return context;
+  let suspicion = suspicionByTransport.get(context.transport);
+  if (suspicion === undefined) {
+    suspicion = new MemberSuspicion();
+    suspicionByTransport.set(context.transport, suspicion);
+  }
+  return { ...context, suspicion };
+}
+
+/** The default write quorum: a majority of R (2 of 3, 2 of 2, 3 of 5). */
+export function majorityOf(replicationFactor: number): number {
+  assert(Number.isSafeInteger(replicationFactor) && replicationFactor >= 1, 'R >= 1');
+  return Math.floor(replicationFactor / 2) + 1;
 }
 
 export interface WriteChunksOptions {
@@ -43,9 +87,15 @@ export interface WriteChunksOptions {
    * with the number of concurrent puts (issue 8: 64 puts of 64 MiB).
    */
   readonly bufferPool?: ChunkBufferPool;
+  /** Durable copies before a chunk is acknowledged, 1..R; default a majority of R. */
+  readonly writeQuorum?: number;
+  /** A copy unanswered this long gets a stand-in (default chunkCopyHedgeDelayMillisecondsDefault). */
+  readonly hedgeDelayMilliseconds?: number;
+  /** Once W copies are durable, the longest wait for the rest (default chunkCopyStragglerWait...). */
+  readonly stragglerWaitMilliseconds?: number;
 }
 
-/** Stores every chunk of `source` on its R nodes; `prefix` is data already read. */
+/** Stores every chunk of `source` on W..R members; `prefix` is data already read. */
 export async function writeChunks(
   context: ChunkPlacementContext,
   source: AsyncIterable<Uint8Array>,
@@ -53,6 +103,7 @@ export async function writeChunks(
   options: WriteChunksOptions,
 ): Promise<WrittenChunks> {
   assert(options.inflightChunksMax >= 1, 'at least one chunk in flight');
+  const copyContext = withSuspicion(context);
   const objectHash = createHash('sha256');
   const chunks: ManifestChunk[] = [];
   const inflight: Promise<void>[] = [];
@@ -63,6 +114,9 @@ export async function writeChunks(
   const pool = options.bufferPool;
   if (pool !== undefined)
     assert(pool.chunkSizeBytes === options.chunkSizeBytes, 'pool buffers are chunk-sized');
+  const settings = quorumSettingsFor(context, ring.replicationFactor, options);
+  const copiesWanted = settings.replicationFactor;
+  let copiesMin = copiesWanted;
   const storeChunk = async (bytes: Uint8Array): Promise<void> => {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     chunks.push({ sha256, size: bytes.length });
@@ -74,17 +128,26 @@ export async function writeChunks(
         `the object exceeds ${options.objectSizeBytesMax} bytes`,
       );
     if (inflight.length >= options.inflightChunksMax) await inflight.shift();
-    const replicas =
+    const candidates =
       context.firstReplicaOnly === true
         ? ring.replicasFor(sha256).slice(0, 1)
-        : ring.replicasFor(sha256);
-    const copies = replicas.map((memberId) => storeCopy(context, memberId, sha256, bytes));
-    const stored = Promise.all(copies).then(() => options.onProgress?.(bytes.length));
+        : context.waitForAllCopies === true
+          ? ring.replicasFor(sha256)
+          : ring.preferenceListFor(sha256);
+    const copies = storeChunkCopies(copyContext, candidates, sha256, bytes, settings);
+    const stored = copies.then((result) => {
+      copiesMin = Math.min(copiesMin, result.holders.length);
+      options.onProgress?.(bytes.length);
+    });
     stored.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     inflight.push(stored);
     handedOver = true;
-    // The buffer is reused only once no copy can still be reading it, failed ones included.
-    void Promise.allSettled(copies).then(() => pool?.release(bytes));
+    // The buffer is reused only once no copy can still be reading it, failed ones included
+    // (storeChunkCopies settles a failure only after every attempt has).
+    void copies.then(
+      (result) => result.settled.then(() => pool?.release(bytes)),
+      () => pool?.release(bytes),
+    );
   };
   // Whether the buffer of the chunk being handled has passed to its copies.
   let handedOver = true;
@@ -97,23 +160,32 @@ export async function writeChunks(
     }
   }
   await Promise.all(inflight);
-  return { chunks, size, sha256: objectHash.digest('hex') };
+  return { chunks, size, sha256: objectHash.digest('hex'), copiesMin, copiesWanted };
 }
 
-async function storeCopy(
+/** R, W and the waits of one put (planted test bugs included). */
+function quorumSettingsFor(
   context: ChunkPlacementContext,
-  memberId: string,
-  sha256: string,
-  bytes: Uint8Array,
-): Promise<void> {
-  if (memberId === context.selfId) {
-    await context.store.write(bytes, sha256);
-    return;
-  }
-  const address = context.peerAddressOf(memberId);
-  if (address === undefined)
-    throw new CairnError('CAIRN_ERR_UNAVAILABLE', `no peer address known for member ${memberId}`);
-  await context.transport.put(address, sha256, bytes);
+  ringReplicationFactor: number,
+  options: WriteChunksOptions,
+): ChunkQuorumSettings {
+  const copiesWanted = context.firstReplicaOnly === true ? 1 : ringReplicationFactor;
+  const settings = {
+    replicationFactor: copiesWanted,
+    writeQuorum:
+      context.waitForAllCopies === true
+        ? copiesWanted
+        : Math.min(copiesWanted, options.writeQuorum ?? majorityOf(ringReplicationFactor)),
+    hedgeDelayMilliseconds:
+      options.hedgeDelayMilliseconds ?? limits.chunkCopyHedgeDelayMillisecondsDefault,
+    stragglerWaitMilliseconds:
+      options.stragglerWaitMilliseconds ?? limits.chunkCopyStragglerWaitMillisecondsDefault,
+  };
+  assert(
+    Number.isSafeInteger(settings.writeQuorum) && settings.writeQuorum >= 1,
+    `write quorum ${settings.writeQuorum} is an integer in 1..R`,
+  );
+  return settings;
 }
 
 /**
@@ -169,9 +241,10 @@ async function* withPrefix(
 
 /** Streams the object's chunks in order, each verified; prefetches one chunk ahead. */
 export async function* readChunks(
-  context: ChunkPlacementContext,
+  given: ChunkPlacementContext,
   chunks: readonly ManifestChunk[],
 ): AsyncGenerator<Uint8Array> {
+  const context = withSuspicion(given);
   let next: Promise<Uint8Array> | undefined =
     chunks[0] === undefined ? undefined : readChunk(context, chunks[0]);
   for (let index = 0; index < chunks.length; index++) {
@@ -189,20 +262,28 @@ async function readChunk(
 ): Promise<Uint8Array> {
   const candidates = replicaCandidates(context, chunk.sha256);
   const failures: string[] = [];
-  for (const memberId of candidates) {
+  for (let index = 0; index < candidates.length; index++) {
+    const { memberId, expected } = candidates[index] as ReadCandidate;
+    // A quick give-up only while another member is left to try; the last gets the full time.
+    const last = index === candidates.length - 1;
     try {
       const bytes =
         memberId === context.selfId
           ? await context.store.read(chunk.sha256)
-          : await fetchRemote(context, memberId, chunk.sha256);
+          : await fetchRemote(context, memberId, chunk.sha256, last);
       const actual = createHash('sha256').update(bytes).digest('hex');
       if (actual !== chunk.sha256 || bytes.length !== chunk.size)
         throw new Error(`content hashes to ${actual.slice(0, 12)}…, ${bytes.length} bytes`);
+      context.suspicion?.noteSuccess(memberId);
       return bytes;
     } catch (error) {
+      if (error instanceof CairnError && error.code === 'CAIRN_ERR_UNAVAILABLE')
+        context.suspicion?.noteFailure(memberId);
       const reason = error instanceof Error ? error.message : String(error);
       failures.push(`${memberId}: ${reason}`);
-      context.onBadCopy?.(memberId, chunk.sha256, reason);
+      // Beyond the home nodes a copy is only a maybe (a hinted stand-in): its absence is
+      // no fault; anything else (a wrong copy, an unreachable member) is reported.
+      if (expected || !isNotFound(error)) context.onBadCopy?.(memberId, chunk.sha256, reason);
     }
   }
   throw new CairnError(
@@ -215,20 +296,56 @@ async function fetchRemote(
   context: ChunkPlacementContext,
   memberId: string,
   sha256: string,
+  last: boolean,
 ): Promise<Uint8Array> {
   const address = context.peerAddressOf(memberId);
   if (address === undefined) throw new Error('no peer address known');
-  return context.transport.get(address, sha256);
+  if (last) return context.transport.get(address, sha256);
+  return context.transport.get(address, sha256, {
+    headersTimeoutMilliseconds: limits.chunkReadHeadersTimeoutMilliseconds,
+  });
 }
 
-/** Replicas of the newest ring first, then older epochs' (migration fallback); self first within each. */
-function replicaCandidates(context: ChunkPlacementContext, sha256: string): string[] {
-  const ordered: string[] = [];
-  for (const ring of context.rings()) {
-    const replicas = ring.replicasFor(sha256);
-    if (replicas.includes(context.selfId) && !ordered.includes(context.selfId))
-      ordered.push(context.selfId);
-    for (const memberId of replicas) if (!ordered.includes(memberId)) ordered.push(memberId);
+function isNotFound(error: unknown): boolean {
+  return error instanceof CairnError && error.code === 'CAIRN_ERR_NOT_FOUND';
+}
+
+interface ReadCandidate {
+  readonly memberId: string;
+  /** A home node of some ring: it should hold the chunk. */
+  readonly expected: boolean;
+}
+
+/**
+ * Where to look, in order: the newest ring's home nodes (self first among them), the
+ * rest of its preference list (where stand-in copies land; self first), then older
+ * epochs' home nodes (migration fallback). Each member once.
+ */
+function replicaCandidates(context: ChunkPlacementContext, sha256: string): ReadCandidate[] {
+  const ordered: ReadCandidate[] = [];
+  const seen = new Set<string>();
+  const add = (memberIds: readonly string[], expected: boolean): void => {
+    if (memberIds.includes(context.selfId) && !seen.has(context.selfId)) {
+      seen.add(context.selfId);
+      ordered.push({ memberId: context.selfId, expected });
+    }
+    for (const memberId of memberIds) {
+      if (seen.has(memberId)) continue;
+      seen.add(memberId);
+      ordered.push({ memberId, expected });
+    }
+  };
+  const rings = context.rings();
+  const newest = rings[0];
+  if (newest !== undefined) {
+    const preferenceList = newest.preferenceListFor(sha256);
+    add(preferenceList.slice(0, newest.replicationFactor), true);
+    add(preferenceList.slice(newest.replicationFactor), false);
   }
-  return ordered;
+  for (const ring of rings.slice(1)) add(ring.replicasFor(sha256), true);
+  const suspicion = context.suspicion;
+  if (suspicion === undefined) return ordered;
+  // Members that failed lately go last (a hanging one would cost a request timeout).
+  const suspected = ordered.filter((candidate) => suspicion.isSuspect(candidate.memberId));
+  return [...ordered.filter((candidate) => !suspected.includes(candidate)), ...suspected];
 }

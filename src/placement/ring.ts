@@ -10,6 +10,10 @@
 // outcome, so adding (removing) a member only changes the placement of keys whose
 // new (old) replica set contains that member: minimal movement.
 //
+// The preference list of a key continues the same walk past R (passes R+1, R+2, ...
+// keep spreading over zones), so its first R entries are exactly the replicas: the
+// home nodes. A sloppy-quorum write takes the first R healthy members of that list.
+//
 // Pure and deterministic: built only from the description (canonical member order,
 // ties between equal positions broken by member order), no clock, no randomness.
 
@@ -29,7 +33,10 @@ export class Ring {
   private readonly memberIds: readonly string[];
   /** Per member index: its zone index among active zones, or -1 when not active. */
   private readonly zoneOfMember: Int32Array;
-  /** Per pass k (1..R): the most replicas passes 1..k can place, sum over zones of min(k, members). */
+  /**
+   * Per pass k (1..active members): the most members passes 1..k can place, the sum over
+   * zones of min(k, members in the zone).
+   */
   private readonly passCapacity: Int32Array;
   private readonly positions: Uint32Array;
   private readonly positionMembers: Int32Array;
@@ -42,10 +49,7 @@ export class Ring {
     const zones = indexActiveZones(description.members);
     this.zoneOfMember = zones.zoneOfMember;
     this.zoneCountScratch = new Int32Array(zones.membersPerZone.length);
-    this.passCapacity = computePassCapacity(
-      zones.membersPerZone,
-      description.settings.replicationFactor,
-    );
+    this.passCapacity = computePassCapacity(zones.membersPerZone);
     this.activeIds = description.members
       .filter((member) => member.state === 'active')
       .map((member) => member.id);
@@ -56,6 +60,7 @@ export class Ring {
       this.positions.length >= description.settings.replicationFactor,
       'at least R virtual nodes',
     );
+    assert(this.activeIds.length >= description.settings.replicationFactor, 'R active members');
   }
 
   /** Builds a ring; the description is validated (and canonicalised) again here. */
@@ -97,7 +102,21 @@ export class Ring {
   /** As replicasFor, but member indexes into `description.members` (no string work; for bulk scans). */
   replicaIndexesFor(placementKey: string): number[] {
     const start = this.firstPositionAtOrAfter(murmurHash3String(placementKey));
-    return this.walk(start);
+    return this.walk(start, this.description.settings.replicationFactor);
+  }
+
+  /**
+   * The key's preference list: `length` distinct active members (default: all of them,
+   * at most placementPreferenceListLengthMax), the R home nodes first (exactly
+   * replicasFor), then the members that follow on the ring, spread over zones as the
+   * replicas are. Where a home node does not answer, a write goes to the next one.
+   */
+  preferenceListFor(placementKey: string, length?: number): string[] {
+    const count =
+      length ?? Math.min(this.activeIds.length, limits.placementPreferenceListLengthMax);
+    assertInteger(count, 'preference list length', 1, this.activeIds.length);
+    const start = this.firstPositionAtOrAfter(murmurHash3String(placementKey));
+    return this.walk(start, count).map((memberIndex) => this.memberIds[memberIndex] as string);
   }
 
   /**
@@ -130,7 +149,7 @@ export class Ring {
           : (this.positions[index - 1] as number);
       const arc = (this.positions[index] as number) - previous;
       if (arc === 0) continue;
-      for (const memberIndex of this.walk(index))
+      for (const memberIndex of this.walk(index, this.description.settings.replicationFactor))
         shares[memberIndex] = (shares[memberIndex] as number) + arc;
     }
     const copiesTotal = circle * this.description.settings.replicationFactor;
@@ -157,13 +176,19 @@ export class Ring {
     return low === this.positions.length ? 0 : low;
   }
 
-  private walk(start: number): number[] {
-    const replicationFactor = this.description.settings.replicationFactor;
+  /**
+   * The first `count` members of the walk from virtual node `start`. Prefix-stable: the
+   * first k members for any count >= k are the same (a pass stops at its capacity or
+   * at `count`, whichever is lower, and the order within a pass does not depend on it).
+   */
+  private walk(start: number, count: number): number[] {
+    assert(count >= 1 && count <= this.activeIds.length, 'walk length within active members');
     const positionCount = this.positions.length;
     const chosen: number[] = [];
     const zoneCounts = this.zoneCountScratch;
-    for (let pass = 1; pass <= replicationFactor && chosen.length < replicationFactor; pass++) {
-      const target = Math.min(replicationFactor, this.passCapacity[pass] as number);
+    // Pass `count` always reaches `count`: every zone then admits all its members.
+    for (let pass = 1; pass <= count && chosen.length < count; pass++) {
+      const target = Math.min(count, this.passCapacity[pass] as number);
       // Bounded: one pass visits each virtual node at most once.
       for (let step = 0; step < positionCount && chosen.length < target; step++) {
         let index = start + step;
@@ -178,7 +203,7 @@ export class Ring {
       assertEqual(chosen.length, target, 'a full pass reaches its capacity');
     }
     for (const memberIndex of chosen) zoneCounts[this.zoneOfMember[memberIndex] as number] = 0;
-    assertEqual(chosen.length, replicationFactor, 'replica count');
+    assertEqual(chosen.length, count, 'walk length');
     return chosen;
   }
 }
@@ -209,17 +234,15 @@ function indexActiveZones(members: readonly RingMember[]): {
   return { zoneOfMember, membersPerZone };
 }
 
-function computePassCapacity(
-  membersPerZone: readonly number[],
-  replicationFactor: number,
-): Int32Array {
-  const capacity = new Int32Array(replicationFactor + 1);
-  for (let pass = 1; pass <= replicationFactor; pass++) {
+function computePassCapacity(membersPerZone: readonly number[]): Int32Array {
+  let activeCount = 0;
+  for (const members of membersPerZone) activeCount += members;
+  const capacity = new Int32Array(activeCount + 1);
+  for (let pass = 1; pass <= activeCount; pass++) {
     let total = 0;
     for (const members of membersPerZone) total += Math.min(pass, members);
     capacity[pass] = total;
   }
-  assert((capacity[replicationFactor] as number) >= replicationFactor, 'R active members exist');
   return capacity;
 }
 

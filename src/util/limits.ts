@@ -12,6 +12,18 @@ export const limits = {
   chunkBuffersPerNodeMax: 16, // chunk buffers of all puts on one node together (16 x 4 MiB)
   replicationFactorDefault: 3,
   replicationFactorMax: 7,
+  // Write quorum and hinted copies (DESIGN.md section 6a).
+  placementPreferenceListLengthMax: 16, // members a chunk write or read may try, home nodes first
+  chunkCopyHedgeDelayMillisecondsDefault: 3_000, // a copy unanswered this long gets a stand-in on the next node
+  chunkCopyStragglerWaitMillisecondsDefault: 8_000, // once W copies are durable, the longest wait for the rest (above the hedge delay, so a stand-in has time)
+  memberSuspectMillisecondsDefault: 15_000, // a chunk peer that failed this recently gets a stand-in at once
+  memberSuspectsMax: 1_024, // members a node remembers as failed lately
+  chunkReadHeadersTimeoutMilliseconds: 2_000, // a chunk peer that has not begun to answer a read by then: the next copy is tried
+  peerConnectTimeoutMilliseconds: 3_000, // a chunk peer that does not accept a connection in this time is skipped
+  hintsStoredMax: 100_000, // hinted copies one node records, kept in memory too (a write beyond it goes to another node)
+  hintedHandoffHintsPerRunMax: 1_000, // hints one hand-off run examines
+  hintedHandoffBytesPerRunMax: 256 * MiB, // chunk bytes one hand-off run sends home
+  hintedHandoffIntervalMillisecondsDefault: 10_000, // how often a node runs its hand-off
   listPageKeysMax: 1000,
 
   // Raft (DESIGN.md section 3 and 8).
