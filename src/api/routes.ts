@@ -523,6 +523,8 @@ export const peerRoutes = {
     body: streamBody('the chunk bytes'),
     response: 'raw',
     permission: 'peer',
+    // A stand-in copy names its home node (hinted hand-off, src/data/hinted-handoff.ts).
+    headers: ['x-cairn-hint-for'],
   }),
   chunkGet: route<void>('chunkGet', {
     port: 'peer',

@@ -8,6 +8,11 @@ export interface ObjectInfo {
   readonly version: number;
   readonly size: number;
   readonly sha256: string;
+  /**
+   * A chunked put's copies: the fewest durable copies any chunk had when the put was
+   * acknowledged, and R. Fewer than R means repair will add the rest (issue 13).
+   */
+  readonly copies?: { readonly made: number; readonly wanted: number };
 }
 
 /** What GET and HEAD of an object answer: its headers and (GET) its bytes, streamed. */

@@ -6,6 +6,9 @@ import type { NodeInfo } from '../api/index.js';
 import type { ChunkTransport } from '../data/chunk-transfer.js';
 import type { ChunkPlacementContext } from '../data/object-data.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
+import { join } from 'node:path';
+import type { Disk } from '../storage/disk.js';
+import { HintsStore } from '../storage/hints-store.js';
 import { limits } from '../util/limits.js';
 import { ChunkService } from './chunk-service.js';
 import { DiskGuard } from './disk-guard.js';
@@ -21,6 +24,7 @@ import type { ReadinessSource } from './metrics/readiness.js';
 import { ClusterAdmin } from './node-admin.js';
 import { ClusterSettingsService } from './cluster-settings.js';
 import { DownMemberTracker } from './down-members.js';
+import { HandOff } from './hand-off.js';
 import { LowDiskLeadership } from './low-disk-leadership.js';
 import { ObjectService } from './object-service.js';
 import type { TestHooks } from './test-hooks.js';
@@ -39,6 +43,8 @@ export interface NodeServicesOptions {
   readonly group: MetaGroup;
   readonly chunkStore: ChunkStore;
   readonly chunkTransport: ChunkTransport;
+  /** This node's hints (stand-in copies it holds for another home node). */
+  readonly hints: HintsStore;
   readonly testHooks: TestHooks;
   readonly metrics: NodeMetrics;
   readonly info: () => NodeInfo;
@@ -57,6 +63,8 @@ export interface NodeServices {
   readonly clusterSettings: ClusterSettingsService;
   /** When the leader last heard from each member; marks members down and up. */
   readonly downMembers: DownMemberTracker;
+  /** Stand-in copies this node holds for other home nodes (recorded by the chunk route). */
+  readonly hints: HintsStore;
   readonly diskGuard: DiskGuard;
   /** What /livez and /readyz check. */
   readonly readiness: ReadinessSource;
@@ -76,12 +84,14 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     transport: options.chunkTransport,
     rings,
     peerAddressOf: (memberId) => group.peerAddressOf(memberId),
+    hints: options.hints,
     ...(options.testHooks.injectedBug === 'early-put-ack' ? { firstReplicaOnly: true } : {}),
     onBadCopy: (memberId, sha256, reason) =>
       log('bad-chunk-copy', { member: memberId, sha256, reason }),
   });
   const metrics = options.metrics;
   const diskGuard = new DiskGuard(options.name, options.dataDirectory);
+  const clusterSettings = new ClusterSettingsService(group);
   const lowDisk = new LowDiskLeadership({
     group,
     diskGuard,
@@ -93,6 +103,9 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     placement,
     refuseWritesWhenLow: () => lowDisk.refuseWriteWhenLow(),
     observe: (operation, _milliseconds, bytes) => metrics.observeObjectBytes(operation, bytes),
+    writeQuorum: () => clusterSettings.current()?.writeQuorum,
+    // Some chunk has fewer than R copies: a sweep brings it to R (fewest copies first).
+    onUnderReplicated: () => coordinator.requestSweep(),
   });
   const chunks = new ChunkService({
     selfId: options.name,
@@ -137,6 +150,21 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
   const downMembers = new DownMemberTracker(group, log, undefined, (memberId) => {
     log('member-returned', { member: memberId });
     coordinator.requestSweep();
+  });
+  const handOff = new HandOff({
+    selfId: options.name,
+    store: options.chunkStore,
+    hints: options.hints,
+    transport: options.chunkTransport,
+    rings,
+    peerAddressOf: (memberId) => group.peerAddressOf(memberId),
+    log,
+  });
+  duties.add({
+    name: 'hinted-handoff',
+    everyTicks: every(limits.hintedHandoffIntervalMillisecondsDefault),
+    runsOn: 'every',
+    run: () => handOff.duty(),
   });
   duties.add({
     name: 'low-disk-leadership',
@@ -191,8 +219,9 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     settings,
     maintenance,
     metrics,
-    clusterSettings: new ClusterSettingsService(group),
+    clusterSettings,
     downMembers,
+    hints: options.hints,
     diskGuard,
     readiness: readinessSourceOf(group, diskGuard, chunks),
     coordinator,
@@ -305,4 +334,9 @@ export function peerAnswered(
     metrics.observePeerRoundTrip(peer, seconds);
     services()?.downMembers.heard(peer);
   };
+}
+
+/** This node's hints store, next to its chunk store. */
+export function openHintsStore(disk: Disk, dataDirectory: string): Promise<HintsStore> {
+  return HintsStore.open(disk, join(dataDirectory, 'hints'));
 }

@@ -65,6 +65,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       onQuarantine: (report) =>
         config.log('chunk-quarantined', { sha256: report.sha256, reason: report.reason }),
     });
+    const hints = await node.openHintsStore(disk, config.dataDirectory);
     const opened = await RaftLog.open(disk, join(config.dataDirectory, 'wal'));
     closers.push(() => opened.log.close());
     const testHooks = readTestHooks();
@@ -110,7 +111,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     });
     const running = node.createNodeServices({
       ...config,
-      ...{ group, chunkStore, chunkTransport, testHooks, metrics, info },
+      ...{ group, chunkStore, chunkTransport, hints, testHooks, metrics, info },
     });
     services = running;
     const clientPort: ClientPort = {

@@ -63,10 +63,15 @@ export function peerHandlers(
   const { admin, chunks } = services;
   return {
     raftMessages: raftMessagesHandler(raft),
-    chunkPut: ({ params, request, response }) => {
+    chunkPut: ({ params, headers, request, response }) => {
       // Below the disk reserve a copy is refused (DISK_FULL), so the writer picks another.
       services.diskGuard.refuseWritesWhenLow();
-      return serveChunk(store, 'PUT', params['sha256'] as string, request, response);
+      const homeMemberId = headers['x-cairn-hint-for'];
+      const hint = {
+        hints: services.hints,
+        ...(homeMemberId === undefined ? {} : { homeMemberId }),
+      };
+      return serveChunk(store, 'PUT', params['sha256'] as string, request, response, hint);
     },
     chunkGet: ({ params, request, response }) =>
       serveChunk(store, 'GET', params['sha256'] as string, request, response),
