@@ -21,6 +21,7 @@ import Repair from './repair.js';
 import Rm from './rm.js';
 import Scrub from './scrub.js';
 import Serve from './serve.js';
+import Settings from './settings.js';
 import Stat from './stat.js';
 import Status from './status.js';
 
@@ -46,6 +47,7 @@ export const COMMANDS = {
   rm: Rm,
   scrub: Scrub,
   serve: Serve,
+  settings: Settings,
   stat: Stat,
   status: Status,
 };

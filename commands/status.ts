@@ -2,6 +2,7 @@ import { CairnCommand } from '../src/cli/base-command.js';
 import { clientFlags } from '../src/cli/flags.js';
 import { formatBytes, paint } from '../src/cli/output.js';
 import { clusterStatus, type ClusterStatus } from '../src/client/lifecycle.js';
+import { statusHeadline } from '../src/cli/cluster-settings.js';
 
 export default class Status extends CairnCommand {
   static override summary = 'Show every member: role, term, indexes, disk and health.';
@@ -25,8 +26,7 @@ export default class Status extends CairnCommand {
     try {
       const status = await clusterStatus(client);
       const colour = paint();
-      if (!this.jsonEnabled())
-        this.log(`cluster ${status.clusterId ?? '(none)'}, leader ${status.leaderId ?? 'none'}`);
+      if (!this.jsonEnabled()) this.log(statusHeadline(status));
       this.printTable(
         [
           'node',
@@ -44,9 +44,11 @@ export default class Status extends CairnCommand {
           member.id,
           member.clientAddress,
           member.zone,
-          member.role === 'unreachable'
-            ? colour.red('unreachable')
-            : `${member.membership}/${member.role}`,
+          status.settings?.downMembers.some((down) => down.id === member.id)
+            ? colour.red(member.role === 'unreachable' ? 'down' : `down/${member.role}`)
+            : member.role === 'unreachable'
+              ? colour.red('unreachable')
+              : `${member.membership}/${member.role}`,
           String(member.term),
           String(member.commitIndex),
           String(member.appliedIndex),

@@ -202,18 +202,86 @@ function inventoryQuery(query: QueryValues): { after: string | null; limit: numb
   return { after, limit };
 }
 
+export interface HealthQuery {
+  /** `?verbose` lists every check, not only the failing ones. */
+  readonly verbose: boolean;
+}
+
+function healthQuery(query: QueryValues): HealthQuery {
+  const verbose = query['verbose'];
+  return { verbose: verbose !== undefined && verbose !== 'false' && verbose !== '0' };
+}
+
+const settingsRateMax = limits.maintenanceRateBytesPerSecondMax;
+
+function settingsChangeBody(value: unknown): Wire.ClusterSettingsChange {
+  const input = fields(value);
+  const change = {
+    writeQuorum: optionalInteger(
+      input['writeQuorum'],
+      'writeQuorum',
+      1,
+      limits.replicationFactorMax,
+    ),
+    downAfterMilliseconds: optionalInteger(
+      input['downAfterMilliseconds'],
+      'downAfterMilliseconds',
+      1_000,
+      7 * 24 * 3_600_000,
+    ),
+    repairRateBytesPerSecond: optionalInteger(
+      input['repairRateBytesPerSecond'],
+      'repairRateBytesPerSecond',
+      0,
+      settingsRateMax,
+    ),
+    rebalanceRateBytesPerSecond: optionalInteger(
+      input['rebalanceRateBytesPerSecond'],
+      'rebalanceRateBytesPerSecond',
+      0,
+      settingsRateMax,
+    ),
+    allowWriteQuorumOne: optionalBoolean(input['allowWriteQuorumOne'], 'allowWriteQuorumOne'),
+  };
+  const present = Object.entries(change).filter(([, field]) => field !== undefined);
+  if (present.every(([name]) => name === 'allowWriteQuorumOne'))
+    throw new InvalidArgumentError('the settings change names no setting');
+  return Object.fromEntries(present) as Wire.ClusterSettingsChange;
+}
+
 /** The client port: clients and operators. */
 export const clientRoutes = {
-  health: route<Wire.HealthAnswer>('health', {
+  // Liveness and readiness as text (Kubernetes style); /health and /ready are aliases.
+  livez: route<string, HealthQuery>('livez', {
+    port: 'client',
+    method: 'GET',
+    path: '/livez',
+    query: healthQuery,
+    response: 'text',
+    permission: 'none',
+  }),
+  readyz: route<string, HealthQuery>('readyz', {
+    port: 'client',
+    method: 'GET',
+    path: '/readyz',
+    query: healthQuery,
+    response: 'text',
+    permission: 'none',
+  }),
+  health: route<string, HealthQuery>('health', {
     port: 'client',
     method: 'GET',
     path: '/health',
+    query: healthQuery,
+    response: 'text',
     permission: 'none',
   }),
-  ready: route<Wire.ReadyAnswer>('ready', {
+  ready: route<string, HealthQuery>('ready', {
     port: 'client',
     method: 'GET',
     path: '/ready',
+    query: healthQuery,
+    response: 'text',
     permission: 'none',
   }),
   metrics: route<string>('metrics', {
@@ -416,6 +484,25 @@ export const clientRoutes = {
       })),
     },
   ),
+  // Issue 13: the cluster's settings, changed through the meta group.
+  clusterSettings: route<Wire.ClusterSettingsView>('clusterSettings', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/cluster/settings',
+    permission: 'monitor',
+  }),
+  updateClusterSettings: route<
+    Wire.ClusterSettingsView,
+    Record<string, never>,
+    Wire.ClusterSettingsChange
+  >('updateClusterSettings', {
+    port: 'client',
+    method: 'PUT',
+    path: '/v1/cluster/settings',
+    body: jsonBody(settingsChangeBody),
+    permission: 'admin',
+    runsOn: 'leader',
+  }),
 } as const;
 
 /** The peer port: the other members only. */
@@ -436,6 +523,8 @@ export const peerRoutes = {
     body: streamBody('the chunk bytes'),
     response: 'raw',
     permission: 'peer',
+    // A stand-in copy names its home node (hinted hand-off, src/data/hinted-handoff.ts).
+    headers: ['x-cairn-hint-for'],
   }),
   chunkGet: route<void>('chunkGet', {
     port: 'peer',

@@ -8,6 +8,11 @@ export interface ObjectInfo {
   readonly version: number;
   readonly size: number;
   readonly sha256: string;
+  /**
+   * A chunked put's copies: the fewest durable copies any chunk had when the put was
+   * acknowledged, and R. Fewer than R means repair will add the rest (issue 13).
+   */
+  readonly copies?: { readonly made: number; readonly wanted: number };
 }
 
 /** What GET and HEAD of an object answer: its headers and (GET) its bytes, streamed. */
@@ -52,6 +57,8 @@ export interface NodeStatus extends NodeInfo {
   readonly appliedIndex: number;
   readonly lastIndex: number;
   readonly diskUsedBytes: number;
+  /** Free bytes of its data directory's file system (issue 13; absent from older nodes). */
+  readonly diskFreeBytes?: number;
   readonly chunks: number;
   readonly health: string;
 }
@@ -63,6 +70,19 @@ export interface ClusterStatus {
   readonly clusterId: string | null;
   readonly leaderId: string | null;
   readonly members: readonly NodeStatus[];
+  /** The cluster's settings and down members, once the cluster is recorded (issue 13). */
+  readonly settings?: ClusterSettingsView;
+  /** The leader's last or running maintenance pass (present when the leader answered). */
+  readonly repair?: RepairProgressView;
+}
+
+export interface RepairProgressView {
+  /** Chunks short of a copy when the last pass was planned (null: no pass yet). */
+  readonly chunksUnderReplicated: number | null;
+  readonly running: boolean;
+  readonly chunksPlanned: number;
+  readonly chunksCopied: number;
+  readonly bytesCopied: number;
 }
 
 export interface HealthAnswer {
@@ -227,4 +247,23 @@ export interface ErrorAnswer {
     readonly message: string;
     readonly details: Readonly<Record<string, string | number | boolean | null>>;
   };
+}
+
+// Issue 13: cluster settings and down members (GET/PUT /v1/cluster/settings).
+export interface ClusterSettingsView {
+  readonly replicationFactor: number;
+  readonly writeQuorum: number;
+  readonly downAfterMilliseconds: number;
+  readonly repairRateBytesPerSecond: number;
+  readonly rebalanceRateBytesPerSecond: number;
+  /** Members marked down (unreachable longer than down-after), with when last heard. */
+  readonly downMembers: readonly { readonly id: string; readonly lastHeardAt: string }[];
+}
+
+export interface ClusterSettingsChange {
+  readonly writeQuorum?: number;
+  readonly downAfterMilliseconds?: number;
+  readonly repairRateBytesPerSecond?: number;
+  readonly rebalanceRateBytesPerSecond?: number;
+  readonly allowWriteQuorumOne?: boolean;
 }

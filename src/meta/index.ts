@@ -17,6 +17,19 @@ export type {
   SettleEpochCommand,
   UpdateMemberCommand,
 } from './cluster/index.js';
+export type {
+  ClusterSettings,
+  DownMember,
+  SetClusterSettingsCommand,
+  SetMemberDownCommand,
+} from './cluster/index.js';
+export {
+  defaultSettings,
+  majorityOf,
+  readClusterSettings,
+  readDownMembers,
+  writeQuorumProblem,
+} from './cluster/index.js';
 export {
   currentRing,
   memberRoles,

@@ -4,6 +4,8 @@
 // copies this node should hold but lacks.
 
 import { statfsSync, statSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import type {
   InventoryPage,
   NodeScrubReport,
@@ -29,6 +31,9 @@ export interface ChunkServiceOptions {
   readonly placement: () => ChunkPlacementContext;
   readonly log: (event: string, fields?: Record<string, unknown>) => void;
 }
+
+/** Size of the readiness probe's write: one file system block. */
+const readinessProbeBytes = 4096;
 
 export class ChunkService {
   private scrubRunning: Promise<NodeScrubReport> | undefined;
@@ -62,6 +67,22 @@ export class ChunkService {
     const used = stats.blocks - stats.bfree;
     const usable = used + stats.bavail;
     return usable <= 0 ? 1 : used / usable;
+  }
+
+  /**
+   * Readiness: writes, syncs and removes a small file in the chunk store's tmp directory
+   * (ChunkStore.open clears it), so a read-only or full file system shows before a put.
+   */
+  async probeWritable(): Promise<void> {
+    const path = join(this.options.dataDirectory, 'tmp', `readiness-probe-${process.pid}`);
+    const file = await open(path, 'w');
+    try {
+      await file.write(new Uint8Array(readinessProbeBytes));
+      await file.datasync();
+    } finally {
+      await file.close();
+      await unlink(path).catch(() => undefined);
+    }
   }
 
   /** Removes local copies the rules allow (chunk-removal-rules.ts); keeps the others. */

@@ -10,19 +10,29 @@ const diskCheckIntervalMilliseconds = 1_000;
 
 export class DiskGuard {
   private lastCheck: { at: number; freeBytes: number } | undefined;
+  readonly reserveBytes = diskReserveBytes;
 
   constructor(
     private readonly nodeId: string,
     private readonly dataDirectory: string,
   ) {}
 
-  refuseWritesWhenLow(): void {
+  /** Free bytes of the data directory's file system, read at most once a second. */
+  freeBytes(): number {
     const now = performance.now();
     if (this.lastCheck === undefined || now - this.lastCheck.at > diskCheckIntervalMilliseconds) {
       const stats = statfsSync(this.dataDirectory);
       this.lastCheck = { at: now, freeBytes: stats.bavail * stats.bsize };
     }
-    const freeBytes = this.lastCheck.freeBytes;
+    return this.lastCheck.freeBytes;
+  }
+
+  isLow(): boolean {
+    return this.freeBytes() < diskReserveBytes;
+  }
+
+  refuseWritesWhenLow(): void {
+    const freeBytes = this.freeBytes();
     if (freeBytes < diskReserveBytes) {
       throw new CairnError(
         'CAIRN_ERR_DISK_FULL',

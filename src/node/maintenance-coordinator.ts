@@ -212,7 +212,7 @@ export class MaintenanceCoordinator {
     });
     const settings = this.options.settings;
     try {
-      const copy = await runCopies(plan.copies, {
+      const copy = await runCopies(fewestCopiesFirst(plan.copies), {
         parallel: settings.parallel,
         bucket: settings.bucket,
         now: () => performance.now(),
@@ -335,4 +335,21 @@ export class MaintenanceCoordinator {
 
 function countRefused(refused: readonly RefusedTarget[]): number {
   return refused.reduce((sum, target) => sum + target.chunks, 0);
+}
+
+/**
+ * Chunks with the fewest copies left go first (issue 13): after a member is marked
+ * down, a chunk down to one copy is one failure from loss; one with two can wait.
+ * Stable, so the plan's order holds among equals.
+ */
+function fewestCopiesFirst<T extends { readonly sourceIds: readonly string[] }>(
+  copies: readonly T[],
+): T[] {
+  return copies
+    .map((task, position) => ({ task, position }))
+    .sort(
+      (left, right) =>
+        left.task.sourceIds.length - right.task.sourceIds.length || left.position - right.position,
+    )
+    .map((entry) => entry.task);
 }

@@ -23,7 +23,7 @@ import { writeIdentity, type NodeIdentity } from './identity.js';
 import { MembershipView } from './membership-view.js';
 import type { MetaStateMachine } from './meta-state-machine.js';
 import { buildMemoryLog, createRaftNode, writeFoundingState } from './raft-group.js';
-import { RaftDriver } from './raft-driver.js';
+import { RaftDriver, type DriverObserver } from './raft-driver.js';
 import type { TestHooks } from './test-hooks.js';
 import { withTimeout } from './timeouts.js';
 
@@ -55,6 +55,14 @@ export interface MetaGroupOptions {
   readonly testHooks: TestHooks;
   readonly log: Log;
   readonly onFatal: (error: unknown) => void;
+  /** Durations and events for /metrics. */
+  readonly observer?: GroupObserver;
+}
+
+export interface GroupObserver extends DriverObserver {
+  committed(seconds: number): void;
+  proposalFailed(reason: string): void;
+  leaderSeen(leaderId: string | null): void;
 }
 
 export class MetaGroup {
@@ -131,6 +139,7 @@ export class MetaGroup {
       onApplied: (entries) => this.onApplied(entries),
       onSnapshotInstalled: () => this.onMembershipMayHaveChanged(),
       onFatal: (error) => this.onFatal(error),
+      ...(this.options.observer === undefined ? {} : { observer: this.options.observer }),
     });
     this.driver = driver;
     this.snapshotter = new Snapshotter({
@@ -189,6 +198,7 @@ export class MetaGroup {
   private onSoftState(state: SoftState): void {
     const previous = this.softState;
     this.softState = state;
+    this.options.observer?.leaderSeen(state.leaderId);
     if (state.leaderId !== previous.leaderId || state.role !== previous.role)
       this.options.log('raft-role', {
         role: state.role,
@@ -291,13 +301,14 @@ export class MetaGroup {
 
   /** Proposes a meta command and waits for its result, bounded in time. */
   async propose(command: MetaCommand): Promise<MetaResult> {
-    const driver = this.requireDriver();
-    const result = await withTimeout(
-      driver.propose(encodeCommand(command)),
-      proposalTimeoutMilliseconds,
-      'the write was not committed in time; its outcome is unknown',
-    );
-    return result as MetaResult;
+    const proposal = this.requireDriver().propose(encodeCommand(command));
+    const message = 'the write was not committed in time; its outcome is unknown';
+    return (await observedProposal(this.options.observer, proposal, message)) as MetaResult;
+  }
+
+  /** Proposals waiting for their result, and why the loop is stalled (a full disk). */
+  loopState(): { proposalsPending: number; stalled: RaftDriver['stalled'] } {
+    return { proposalsPending: this.driver?.proposalsPending ?? 0, stalled: this.driver?.stalled };
   }
 
   /** `command` rides in the change's context: both apply in one entry; its result. */
@@ -307,11 +318,9 @@ export class MetaGroup {
   ): Promise<MetaResult | undefined> {
     const driver = this.requireDriver();
     const context = command === undefined ? {} : { context: encodeCommand(command) };
-    const result = await withTimeout(
-      driver.proposeConfChange({ ...change, ...context }),
-      proposalTimeoutMilliseconds,
-      'the membership change was not committed in time; its outcome is unknown',
-    );
+    const proposal = driver.proposeConfChange({ ...change, ...context });
+    const message = 'the membership change was not committed in time; its outcome is unknown';
+    const result = await observedProposal(this.options.observer, proposal, message);
     return result as MetaResult | undefined;
   }
 
@@ -346,6 +355,23 @@ export class MetaGroup {
     this.duties.stop();
     this.driver?.stop(new CairnError('CAIRN_ERR_UNAVAILABLE', 'the node is shutting down'));
     await this.driver?.idle(stopIdleMilliseconds);
+  }
+}
+
+/** Waits for a proposal, bounded in time; reports its latency or its failure's code. */
+async function observedProposal(
+  observer: GroupObserver | undefined,
+  proposal: Promise<unknown>,
+  timeoutMessage: string,
+): Promise<unknown> {
+  const started = performance.now();
+  try {
+    const result = await withTimeout(proposal, proposalTimeoutMilliseconds, timeoutMessage);
+    observer?.committed((performance.now() - started) / 1000);
+    return result;
+  } catch (error) {
+    observer?.proposalFailed(error instanceof CairnError ? error.code : 'CAIRN_ERR_INTERNAL');
+    throw error;
   }
 }
 

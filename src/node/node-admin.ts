@@ -18,6 +18,7 @@ import { type MetaCommand, type MetaResult, previewCommand } from '../meta/index
 import type { MetaReader } from '../meta/store.js';
 import { CairnError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import { statfsSync } from 'node:fs';
 import { diskUsage } from './disk-usage.js';
 import type { NodeIdentity } from './identity.js';
 import { leaderHint, notLeaderError, type LeaderSource } from './leader-gate.js';
@@ -262,6 +263,7 @@ export class ClusterAdmin {
       appliedIndex: this.group.appliedIndex(),
       lastIndex: status?.lastIndex ?? 0,
       diskUsedBytes: usage.bytes,
+      diskFreeBytes: diskFreeBytesOf(this.options.dataDirectory),
       chunks: usage.chunks,
       health: this.options.healthReason(),
     };
@@ -304,4 +306,9 @@ function unreachableStatus(
     chunks: 0,
     health: error instanceof Error ? error.message : 'unreachable',
   };
+}
+
+function diskFreeBytesOf(directory: string): number {
+  const stats = statfsSync(directory);
+  return stats.bavail * stats.bsize;
 }

@@ -6,6 +6,9 @@ import type { NodeInfo } from '../api/index.js';
 import type { ChunkTransport } from '../data/chunk-transfer.js';
 import type { ChunkPlacementContext } from '../data/object-data.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
+import { join } from 'node:path';
+import type { Disk } from '../storage/disk.js';
+import { HintsStore } from '../storage/hints-store.js';
 import { limits } from '../util/limits.js';
 import { ChunkService } from './chunk-service.js';
 import { DiskGuard } from './disk-guard.js';
@@ -15,14 +18,23 @@ import { MaintenanceControl } from './maintenance-control.js';
 import { MaintenanceCoordinator } from './maintenance-coordinator.js';
 import { MaintenanceSettingsState } from './maintenance-settings.js';
 import { memberCalls } from './member-calls.js';
-import type { MetaGroup } from './meta-group.js';
+import type { GroupObserver, MetaGroup } from './meta-group.js';
+import { type MetricsSource, NodeMetrics } from './metrics/registry.js';
+import type { ReadinessSource } from './metrics/readiness.js';
 import { ClusterAdmin } from './node-admin.js';
-import { NodeMetrics } from './node-metrics.js';
+import { ClusterSettingsService } from './cluster-settings.js';
+import { DownMemberTracker } from './down-members.js';
+import { HandOff } from './hand-off.js';
+import { LowDiskLeadership } from './low-disk-leadership.js';
 import { ObjectService } from './object-service.js';
 import type { TestHooks } from './test-hooks.js';
 
 /** Leader duties of membership run this often (and at once on becoming leader). */
 const membershipDutyTicks = 10;
+/** How often the leader checks for members silent longer than down-after. */
+const downMembersDutyMilliseconds = 1_000;
+/** How often a leader checks its disk against the reserve (and hands over when low). */
+const lowDiskDutyMilliseconds = 5_000;
 
 export interface NodeServicesOptions {
   readonly name: string;
@@ -31,7 +43,10 @@ export interface NodeServicesOptions {
   readonly group: MetaGroup;
   readonly chunkStore: ChunkStore;
   readonly chunkTransport: ChunkTransport;
+  /** This node's hints (stand-in copies it holds for another home node). */
+  readonly hints: HintsStore;
   readonly testHooks: TestHooks;
+  readonly metrics: NodeMetrics;
   readonly info: () => NodeInfo;
   readonly log: (event: string, fields?: Record<string, unknown>) => void;
 }
@@ -44,6 +59,16 @@ export interface NodeServices {
   readonly settings: MaintenanceSettingsState;
   readonly maintenance: MaintenanceControl;
   readonly metrics: NodeMetrics;
+  /** The cluster's settings through the meta group (write quorum, down-after, rates). */
+  readonly clusterSettings: ClusterSettingsService;
+  /** When the leader last heard from each member; marks members down and up. */
+  readonly downMembers: DownMemberTracker;
+  /** Stand-in copies this node holds for other home nodes (recorded by the chunk route). */
+  readonly hints: HintsStore;
+  readonly diskGuard: DiskGuard;
+  /** What /livez and /readyz check. */
+  readonly readiness: ReadinessSource;
+  readonly coordinator: MaintenanceCoordinator;
   readonly info: () => NodeInfo;
   stop(): void;
 }
@@ -59,17 +84,28 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     transport: options.chunkTransport,
     rings,
     peerAddressOf: (memberId) => group.peerAddressOf(memberId),
+    hints: options.hints,
     ...(options.testHooks.injectedBug === 'early-put-ack' ? { firstReplicaOnly: true } : {}),
     onBadCopy: (memberId, sha256, reason) =>
       log('bad-chunk-copy', { member: memberId, sha256, reason }),
   });
-  const metrics = new NodeMetrics();
+  const metrics = options.metrics;
   const diskGuard = new DiskGuard(options.name, options.dataDirectory);
+  const clusterSettings = new ClusterSettingsService(group);
+  const lowDisk = new LowDiskLeadership({
+    group,
+    diskGuard,
+    nodeStatus: (address) => memberCalls.nodeStatus(address),
+    log,
+  });
   const objects = new ObjectService({
     group,
     placement,
-    refuseWritesWhenLow: () => diskGuard.refuseWritesWhenLow(),
-    observe: (operation, milliseconds, bytes) => metrics.observe(operation, milliseconds, bytes),
+    refuseWritesWhenLow: () => lowDisk.refuseWriteWhenLow(),
+    observe: (operation, _milliseconds, bytes) => metrics.observeObjectBytes(operation, bytes),
+    writeQuorum: () => clusterSettings.current()?.writeQuorum,
+    // Some chunk has fewer than R copies: a sweep brings it to R (fewest copies first).
+    onUnderReplicated: () => coordinator.requestSweep(),
   });
   const chunks = new ChunkService({
     selfId: options.name,
@@ -110,6 +146,38 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
   });
   const every = (milliseconds: number) => ticksFor(milliseconds, options.tickMilliseconds);
   const duties = group.duties;
+  // A member back after a silence may lack copies of chunks written meanwhile.
+  const downMembers = new DownMemberTracker(group, log, undefined, (memberId) => {
+    log('member-returned', { member: memberId });
+    coordinator.requestSweep();
+  });
+  const handOff = new HandOff({
+    selfId: options.name,
+    store: options.chunkStore,
+    hints: options.hints,
+    transport: options.chunkTransport,
+    rings,
+    peerAddressOf: (memberId) => group.peerAddressOf(memberId),
+    log,
+  });
+  duties.add({
+    name: 'hinted-handoff',
+    everyTicks: every(limits.hintedHandoffIntervalMillisecondsDefault),
+    runsOn: 'every',
+    run: () => handOff.duty(),
+  });
+  duties.add({
+    name: 'low-disk-leadership',
+    everyTicks: every(lowDiskDutyMilliseconds),
+    runsOn: 'leader',
+    run: () => lowDisk.duty(),
+  });
+  duties.add({
+    name: 'down-members',
+    everyTicks: every(downMembersDutyMilliseconds),
+    runsOn: 'leader',
+    run: () => downMembers.duty(),
+  });
   duties.add({
     name: 'record-cluster',
     everyTicks: membershipDutyTicks,
@@ -151,10 +219,124 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     settings,
     maintenance,
     metrics,
+    clusterSettings,
+    downMembers,
+    hints: options.hints,
+    diskGuard,
+    readiness: readinessSourceOf(group, diskGuard, chunks),
+    coordinator,
     info: options.info,
     stop: () => {
       coordinator.stop();
       chunks.stop();
     },
   };
+}
+
+function readinessSourceOf(
+  group: MetaGroup,
+  diskGuard: DiskGuard,
+  chunks: ChunkService,
+): ReadinessSource {
+  return {
+    fatalError: () => {
+      const health = group.health();
+      return health.ok ? undefined : health.reason;
+    },
+    inCluster: () => group.isMember(),
+    hasLeader: () => group.leaderId() !== null,
+    linearizableRead: () => group.readBarrier('linearizable'),
+    diskFreeBytes: () => diskGuard.freeBytes(),
+    diskReserveBytes: () => diskGuard.reserveBytes,
+    probeChunkStore: () => chunks.probeWritable(),
+    persistingStalled: () => {
+      const stalled = group.loopState().stalled;
+      return stalled === undefined
+        ? undefined
+        : `${stalled.error} (since ${new Date(stalled.at).toISOString()})`;
+    },
+  };
+}
+
+/** The transport's totals the metrics read (PeerTransport.statistics). */
+export interface TransportTotals {
+  readonly requestsSent: number;
+  readonly messagesDropped: number;
+}
+
+/**
+ * What /metrics reads, late-bound: the metrics exist before the group and the services
+ * (the group and the transport report into them), so each figure is looked up when read.
+ */
+export function metricsSourceOf(
+  group: () => MetaGroup | undefined,
+  services: () => NodeServices | undefined,
+  transport: () => TransportTotals | undefined,
+): MetricsSource {
+  const status = () => group()?.status();
+  const driver = () => group()?.driverStatistics();
+  return {
+    raftTerm: () => status()?.term ?? 0,
+    raftCommitIndex: () => status()?.commit ?? 0,
+    raftAppliedIndex: () => group()?.appliedIndex() ?? 0,
+    isLeader: () => group()?.isLeader() ?? false,
+    hasLeader: () => (group()?.leaderId() ?? null) !== null,
+    proposalsPending: () => group()?.loopState().proposalsPending ?? 0,
+    walSyncs: () => driver()?.syncs ?? 0,
+    entriesPersisted: () => driver()?.entriesPersisted ?? 0,
+    readRounds: () => driver()?.readRounds ?? 0,
+    peerBatchesSent: () => transport()?.requestsSent ?? 0,
+    peerMessagesDropped: () => transport()?.messagesDropped ?? 0,
+    // Known on the leader from its last reconcile pass; 0 before the first pass and on
+    // followers (only the leader plans, so one member reports the cluster's figure).
+    chunksUnderReplicated: () => services()?.coordinator.progress.chunksUnderReplicated ?? 0,
+    diskFreeBytes: () => services()?.diskGuard.freeBytes() ?? 0,
+  };
+}
+
+/** The group's durations and events, reported into the node's metrics. */
+export function groupObserverOf(metrics: NodeMetrics): GroupObserver {
+  return {
+    walSynced: (seconds) => metrics.observeWalSync(seconds),
+    applied: (seconds) => metrics.observeApply(seconds),
+    committed: (seconds) => metrics.observeCommit(seconds),
+    proposalFailed: (reason) => metrics.proposalFailed(reason),
+    leaderSeen: (leaderId) => metrics.leaderSeen(leaderId),
+  };
+}
+
+/**
+ * The node's metrics, built before the group and the services (which report into
+ * them): what they read is looked up late, when /metrics is scraped.
+ */
+export function nodeMetrics(
+  name: string,
+  parts: () => {
+    group: MetaGroup | undefined;
+    services: NodeServices | undefined;
+    transport: { readonly statistics: TransportTotals } | undefined;
+  },
+): NodeMetrics {
+  const source = metricsSourceOf(
+    () => parts().group,
+    () => parts().services,
+    () => parts().transport?.statistics,
+  );
+  return new NodeMetrics(name, source);
+}
+
+/** A peer answered a Raft batch: its round trip, and the leader heard from it. */
+export function peerAnswered(
+  metrics: NodeMetrics,
+  services: () => NodeServices | undefined,
+): (peer: string, seconds: number) => void {
+  return (peer, seconds) => {
+    metrics.observePeerRoundTrip(peer, seconds);
+    services()?.downMembers.heard(peer);
+  };
+}
+
+/** This node's hints store, next to its chunk store. */
+export function openHintsStore(disk: Disk, dataDirectory: string): Promise<HintsStore> {
+  return HintsStore.open(disk, join(dataDirectory, 'hints'));
 }

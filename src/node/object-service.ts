@@ -19,6 +19,8 @@ import { limits } from '../util/limits.js';
 
 const chunksInflightMax = 3;
 
+type CopiesMade = NonNullable<ObjectInfo['copies']>;
+
 /** What the object service needs of the meta group. */
 export interface ObjectGroup {
   propose(command: MetaCommand): Promise<MetaResult>;
@@ -33,6 +35,10 @@ export interface ObjectServiceOptions {
   readonly placement: () => ChunkPlacementContext;
   readonly refuseWritesWhenLow: () => void;
   readonly observe: (operation: string, milliseconds: number, bytes: number) => void;
+  /** W from the cluster settings (undefined: a majority of R). */
+  readonly writeQuorum?: () => number | undefined;
+  /** A put was acknowledged with fewer than R copies of some chunk: repair has work. */
+  readonly onUnderReplicated?: (copiesMade: number, copiesWanted: number) => void;
 }
 
 export interface PutObjectOptions {
@@ -68,7 +74,7 @@ export class ObjectService {
     const started = performance.now();
     const iterator = body[Symbol.asyncIterator]();
     const { prefix, leftover } = await readPrefix(iterator, limits.objectInlineBytesMax + 1);
-    const { value, size, sha256 } =
+    const { value, size, sha256, copies } =
       prefix.length <= limits.objectInlineBytesMax
         ? inlineValue(prefix)
         : await this.chunkedValue(prefix, remaining(leftover, iterator));
@@ -94,20 +100,25 @@ export class ObjectService {
       ...(condition === undefined ? {} : { condition }),
     });
     this.options.observe('put', performance.now() - started, size);
-    return { key, version: versionOrThrow(result, key), size, sha256 };
+    const version = versionOrThrow(result, key);
+    return { key, version, size, sha256, ...(copies === undefined ? {} : { copies }) };
   }
 
   private async chunkedValue(
     prefix: Uint8Array,
     rest: AsyncIterable<Uint8Array>,
-  ): Promise<{ value: ObjectValue; size: number; sha256: string }> {
+  ): Promise<{ value: ObjectValue; size: number; sha256: string; copies: CopiesMade }> {
+    const writeQuorum = this.options.writeQuorum?.();
     const written = await writeChunks(this.options.placement(), rest, prefix, {
       chunkSizeBytes: limits.chunkSizeBytes,
       inflightChunksMax: chunksInflightMax,
       bufferPool: this.chunkBuffers,
       objectSizeBytesMax: limits.chunkSizeBytes * limits.metaManifestChunksMax,
+      ...(writeQuorum === undefined ? {} : { writeQuorum }),
     });
     const { size, sha256 } = written;
+    if (written.copiesMin < written.copiesWanted)
+      this.options.onUnderReplicated?.(written.copiesMin, written.copiesWanted);
     return {
       value: {
         kind: 'manifest',
@@ -118,6 +129,7 @@ export class ObjectService {
       },
       size,
       sha256,
+      copies: { made: written.copiesMin, wanted: written.copiesWanted },
     };
   }
 
@@ -174,7 +186,12 @@ async function* inlineBody(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield Buffer.from(bytes);
 }
 
-function inlineValue(prefix: Uint8Array): { value: ObjectValue; size: number; sha256: string } {
+function inlineValue(prefix: Uint8Array): {
+  value: ObjectValue;
+  size: number;
+  sha256: string;
+  copies?: CopiesMade;
+} {
   return {
     value: { kind: 'inline', bytes: prefix },
     size: prefix.length,

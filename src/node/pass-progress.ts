@@ -3,7 +3,7 @@
 import type { CopyFailureView, RefusedTargetView } from '../api/index.js';
 
 export interface PassPlanSummary {
-  readonly copies: readonly unknown[];
+  readonly copies: readonly { readonly sha256: string }[];
   readonly copyBytes: number;
   readonly refused: readonly RefusedTargetView[];
   readonly lostChunkCount: number;
@@ -22,6 +22,8 @@ export class PassProgress {
   failures: readonly CopyFailureView[] = [];
   refused: readonly RefusedTargetView[] = [];
   lostChunkCount = 0;
+  /** Chunks the last planned pass found short of a target copy (undefined: no pass yet). */
+  chunksUnderReplicated: number | undefined;
   surplusRemoved = 0;
   lastError: string | null = null;
 
@@ -34,6 +36,9 @@ export class PassProgress {
     this.bytesCopied = 0;
     this.refused = plan.refused;
     this.lostChunkCount = plan.lostChunkCount;
+    // A chunk counts once however many copies it lacks; lost chunks have no copy left.
+    const short = new Set(plan.copies.map((copy) => copy.sha256));
+    this.chunksUnderReplicated = short.size + plan.lostChunkCount;
     this.running = true;
   }
 

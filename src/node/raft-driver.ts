@@ -5,22 +5,19 @@
 // so proposals that arrive while a sync is running share the next sync.
 //
 // A storage failure inside the loop is fatal: the node stops rather than go on with a
-// state it cannot vouch for (the supervisor restarts it from disk).
+// state it cannot vouch for (the supervisor restarts it from disk). Except a full disk
+// (issue 13): the WAL keeps unwritten records for the next sync and an LMDB batch is
+// all or nothing, so the loop stalls on the same Ready (not advanced, nothing
+// acknowledged beyond what is durable), retries it every diskFullRetryMilliseconds and
+// goes on by itself once space frees; the leader's flow control bounds what piles up.
 
-import type {
-  Entry,
-  Message,
-  RaftNode,
-  Ready,
-  ReadState,
-  Snapshot,
-  SoftState,
-} from '../raft/index.js';
+import type { Entry, Message, RaftNode, Ready, Snapshot, SoftState } from '../raft/index.js';
 import type { MemoryLogStorage } from '../raft/index.js';
 import type { RaftLog } from '../storage/raft-log.js';
 import { assert } from '../util/assert.js';
 import { CairnError } from '../util/errors.js';
 import { callRaft } from './raft-errors.js';
+import { ReadRounds } from './read-rounds.js';
 
 export interface AppliedStateMachine {
   /** Applies committed entries durably; returns each normal entry's result by index. */
@@ -41,19 +38,41 @@ export interface DriverOptions {
   readonly onSnapshotInstalled?: () => void;
   readonly onFatal: (error: unknown) => void;
   readonly readyPerIterationMax?: number;
+  /** Durations for /metrics (seconds). */
+  readonly observer?: DriverObserver;
 }
 
-/** Two election timeouts of the default configuration. */
-const readRoundTimeoutTicks = 20;
+export interface DriverObserver {
+  walSynced(seconds: number): void;
+  applied(seconds: number): void;
+}
+
+/** How often a loop stalled on a full disk tries its Ready again. */
+const diskFullRetryMilliseconds = 1_000;
+
+/** The steps of one Ready done so far, so a retry after a full disk repeats none. */
+interface PendingReady {
+  readonly ready: Ready;
+  softStateSeen: boolean;
+  snapshotInstalled: boolean;
+  buffered: boolean;
+  synced: boolean;
+  sent: boolean;
+  applied: boolean;
+}
+
+const notDone = {
+  softStateSeen: false,
+  snapshotInstalled: false,
+  buffered: false,
+  synced: false,
+  sent: false,
+  applied: false,
+};
 
 interface ProposalWaiter {
   readonly term: number;
   readonly resolve: (result: unknown) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-interface ReadWaiter {
-  readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -63,13 +82,12 @@ export class RaftDriver {
   private stopped = false;
   private appliedIndexValue: number;
   private readonly proposals = new Map<number, ProposalWaiter>();
-  /** Reads waiting for their round: all of them share the next ReadIndex request. */
-  private queuedReads: ReadWaiter[] = [];
-  private readonly readRounds = new Map<string, { waiters: ReadWaiter[]; startedTick: number }>();
+  private readonly reads = new ReadRounds();
   private ticks = 0;
-  private readRoundCounter = 0;
-  /** Reads whose index is known, waiting for apply to reach it. */
-  private readonly readsAwaitingApply: { index: number; waiters: ReadWaiter[] }[] = [];
+  /** A Ready whose persist or apply met a full disk: retried before any other. */
+  private pending: PendingReady | undefined;
+  private stalledSince: { at: number; error: string } | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   readonly statistics = {
     iterations: 0,
     syncs: 0,
@@ -86,10 +104,20 @@ export class RaftDriver {
     return this.appliedIndexValue;
   }
 
+  /** Why the loop is stalled (a full disk) and since when; undefined while it runs. */
+  get stalled(): { readonly at: number; readonly error: string } | undefined {
+    return this.stalledSince;
+  }
+
+  /** Proposals waiting for their result. */
+  get proposalsPending(): number {
+    return this.proposals.size;
+  }
+
   tick(): void {
     if (this.stopped) return;
     this.ticks++;
-    this.expireReadRounds();
+    this.reads.expire(this.ticks);
     this.options.raft.tick();
     this.schedule();
   }
@@ -122,9 +150,7 @@ export class RaftDriver {
 
   /** Resolves when a linearizable read may be served from local state. */
   readBarrier(): Promise<void> {
-    const promise = new Promise<void>((resolve, reject) =>
-      this.queuedReads.push({ resolve, reject }),
-    );
+    const promise = this.reads.enqueue();
     this.schedule();
     return promise;
   }
@@ -139,19 +165,19 @@ export class RaftDriver {
   }
 
   private async iterate(): Promise<void> {
-    if (this.running || this.stopped) return;
+    if (this.running || this.stopped || this.retryTimer !== undefined) return;
     this.running = true;
     try {
-      this.startReadRound();
+      const raft = this.options.raft;
+      if (this.reads.start((context) => raft.readIndex(context), this.ticks))
+        this.statistics.readRounds++;
       const readyMax = this.options.readyPerIterationMax ?? 64;
-      for (
-        let count = 0;
-        count < readyMax && this.options.raft.hasReady() && !this.stopped;
-        count++
-      ) {
-        const ready = this.options.raft.ready();
-        await this.handleReady(ready);
-        this.options.raft.advance(ready);
+      for (let count = 0; count < readyMax && !this.stopped; count++) {
+        if (this.pending === undefined && !this.options.raft.hasReady()) break;
+        this.pending ??= { ready: this.options.raft.ready(), ...notDone };
+        if (!(await this.runPending(this.pending))) return;
+        this.options.raft.advance(this.pending.ready);
+        this.pending = undefined;
       }
       this.statistics.iterations++;
     } catch (error) {
@@ -160,37 +186,78 @@ export class RaftDriver {
     } finally {
       this.running = false;
     }
-    if (this.options.raft.hasReady() || this.queuedReads.length > 0) this.schedule();
+    if (this.options.raft.hasReady() || this.reads.hasQueued) this.schedule();
   }
 
-  private startReadRound(): void {
-    if (this.queuedReads.length === 0) return;
-    const context = new TextEncoder().encode(`r${++this.readRoundCounter}`);
-    const waiters = this.queuedReads;
-    this.queuedReads = [];
+  /** Runs what is left of a Ready; false when a full disk stalled it (retried later). */
+  private async runPending(pending: PendingReady): Promise<boolean> {
     try {
-      this.options.raft.readIndex(context);
-      this.readRounds.set(`r${this.readRoundCounter}`, { waiters, startedTick: this.ticks });
-      this.statistics.readRounds++;
+      await this.handleReady(pending);
     } catch (error) {
-      for (const waiter of waiters) waiter.reject(error);
+      if (!isDiskFull(error)) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      this.stalledSince ??= { at: Date.now(), error: message };
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.schedule();
+      }, diskFullRetryMilliseconds);
+      return false;
     }
+    this.stalledSince = undefined;
+    return true;
   }
 
-  private async handleReady(ready: Ready): Promise<void> {
-    const { memory, durableLog } = this.options;
-    if (ready.softState !== undefined) this.onSoftState(ready.softState);
-    if (ready.snapshot !== undefined) {
-      await this.options.stateMachine.installSnapshot(ready.snapshot);
-      memory.applySnapshot(ready.snapshot);
-      durableLog.installSnapshot({
-        index: ready.snapshot.metadata.index,
-        term: ready.snapshot.metadata.term,
-      });
-      this.appliedIndexValue = Math.max(this.appliedIndexValue, ready.snapshot.metadata.index);
-      this.failProposalsUpTo(ready.snapshot.metadata.index);
-      this.options.onSnapshotInstalled?.();
+  private async handleReady(pending: PendingReady): Promise<void> {
+    const { ready } = pending;
+    if (!pending.softStateSeen) {
+      if (ready.softState !== undefined) this.onSoftState(ready.softState);
+      pending.softStateSeen = true;
     }
+    if (!pending.snapshotInstalled) {
+      if (ready.snapshot !== undefined) await this.installSnapshot(ready.snapshot);
+      pending.snapshotInstalled = true;
+    }
+    if (!pending.buffered) {
+      this.bufferReady(ready);
+      pending.buffered = true;
+    }
+    if (!pending.synced) {
+      if (ready.mustSync || ready.snapshot !== undefined) {
+        const syncStarted = performance.now();
+        await this.options.durableLog.sync();
+        this.options.observer?.walSynced((performance.now() - syncStarted) / 1000);
+        this.statistics.syncs++;
+      }
+      pending.synced = true;
+    }
+    // Votes and acknowledgements leave only now, after what they vouch for is on disk.
+    if (!pending.sent) {
+      if (ready.messages.length > 0) this.options.send(ready.messages);
+      pending.sent = true;
+    }
+    if (!pending.applied) {
+      if (ready.committedEntries.length > 0) await this.applyCommitted(ready.committedEntries);
+      pending.applied = true;
+    }
+    for (const readState of ready.readStates) this.reads.onReadState(readState);
+    this.reads.release(this.appliedIndexValue);
+  }
+
+  private async installSnapshot(snapshot: Snapshot): Promise<void> {
+    await this.options.stateMachine.installSnapshot(snapshot);
+    this.options.memory.applySnapshot(snapshot);
+    this.options.durableLog.installSnapshot({
+      index: snapshot.metadata.index,
+      term: snapshot.metadata.term,
+    });
+    this.appliedIndexValue = Math.max(this.appliedIndexValue, snapshot.metadata.index);
+    this.failProposalsUpTo(snapshot.metadata.index);
+    this.options.onSnapshotInstalled?.();
+  }
+
+  /** The in-memory steps of a Ready and the WAL appends (buffered until the sync). */
+  private bufferReady(ready: Ready): void {
+    const { memory, durableLog } = this.options;
     if (ready.entries.length > 0) {
       memory.append(ready.entries);
       durableLog.append(ready.entries);
@@ -200,19 +267,12 @@ export class RaftDriver {
       memory.setHardState(ready.hardState);
       durableLog.setHardState(ready.hardState);
     }
-    if (ready.mustSync || ready.snapshot !== undefined) {
-      await durableLog.sync();
-      this.statistics.syncs++;
-    }
-    // Votes and acknowledgements leave only now, after what they vouch for is on disk.
-    if (ready.messages.length > 0) this.options.send(ready.messages);
-    if (ready.committedEntries.length > 0) await this.applyCommitted(ready.committedEntries);
-    for (const readState of ready.readStates) this.onReadState(readState);
-    this.releaseReads();
   }
 
   private async applyCommitted(entries: readonly Entry[]): Promise<void> {
+    const applyStarted = performance.now();
     const results = await this.options.stateMachine.apply(entries);
+    this.options.observer?.applied((performance.now() - applyStarted) / 1000);
     const last = entries[entries.length - 1] as Entry;
     this.appliedIndexValue = last.index;
     this.statistics.entriesApplied += entries.length;
@@ -235,46 +295,8 @@ export class RaftDriver {
   }
 
   private onSoftState(state: SoftState): void {
-    if (state.role !== 'leader') {
-      // Read rounds of a former leader may never be answered.
-      for (const [key, round] of this.readRounds) {
-        this.readRounds.delete(key);
-        for (const waiter of round.waiters)
-          waiter.reject(
-            new CairnError('CAIRN_ERR_NOT_LEADER', 'leadership changed during a read; retry'),
-          );
-      }
-    }
+    if (state.role !== 'leader') this.reads.leadershipLost();
     this.options.onSoftState?.(state);
-  }
-
-  private onReadState(readState: ReadState): void {
-    const key = new TextDecoder().decode(readState.requestContext);
-    const round = this.readRounds.get(key);
-    if (round === undefined) return;
-    this.readRounds.delete(key);
-    this.readsAwaitingApply.push({ index: readState.index, waiters: round.waiters });
-  }
-
-  private releaseReads(): void {
-    for (let position = this.readsAwaitingApply.length - 1; position >= 0; position--) {
-      const pending = this.readsAwaitingApply[position] as { index: number; waiters: ReadWaiter[] };
-      if (pending.index > this.appliedIndexValue) continue;
-      this.readsAwaitingApply.splice(position, 1);
-      for (const waiter of pending.waiters) waiter.resolve();
-    }
-  }
-
-  /** A round whose answer was lost (a dropped message, a partition) fails so the client can retry. */
-  private expireReadRounds(): void {
-    for (const [key, round] of this.readRounds) {
-      if (this.ticks - round.startedTick < readRoundTimeoutTicks) continue;
-      this.readRounds.delete(key);
-      for (const waiter of round.waiters)
-        waiter.reject(
-          new CairnError('CAIRN_ERR_TIMEOUT', 'the leader did not confirm the read in time; retry'),
-        );
-    }
   }
 
   private failProposalsUpTo(index: number): void {
@@ -294,16 +316,10 @@ export class RaftDriver {
   /** Fails every waiter (shutdown or fatal error). */
   stop(reason: CairnError): void {
     this.stopped = true;
+    clearTimeout(this.retryTimer);
     for (const waiter of this.proposals.values()) waiter.reject(reason);
     this.proposals.clear();
-    for (const waiter of this.queuedReads) waiter.reject(reason);
-    this.queuedReads = [];
-    for (const round of this.readRounds.values())
-      for (const waiter of round.waiters) waiter.reject(reason);
-    this.readRounds.clear();
-    for (const pending of this.readsAwaitingApply)
-      for (const waiter of pending.waiters) waiter.reject(reason);
-    this.readsAwaitingApply.length = 0;
+    this.reads.rejectAll(reason);
   }
 
   /**
@@ -339,6 +355,7 @@ export class RaftDriver {
   }
 
   private fail(error: unknown): void {
+    clearTimeout(this.retryTimer);
     this.stop(
       new CairnError('CAIRN_ERR_UNAVAILABLE', 'the node stopped after a storage failure', {
         details: { outcome: 'unknown' },
@@ -346,4 +363,13 @@ export class RaftDriver {
     );
     this.options.onFatal(error);
   }
+}
+
+/** ENOSPC or EDQUOT from the WAL (CAIRN_ERR_DISK_FULL) or LMDB (its message). */
+function isDiskFull(error: unknown): boolean {
+  if (error instanceof CairnError) return error.code === 'CAIRN_ERR_DISK_FULL';
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+  const message = error instanceof Error ? error.message : '';
+  return /ENOSPC|No space left on device|MDB_MAP_FULL/.test(message);
 }

@@ -10,13 +10,13 @@ import { closeListener, listen } from '../net/index.js';
 import { lockDataDirectory, readIdentity } from '../node/identity.js';
 import { MetaGroup } from '../node/meta-group.js';
 import { MetaStateMachine } from '../node/meta-state-machine.js';
-import { createNodeServices, type NodeServices } from '../node/node-services.js';
+import * as node from '../node/node-services.js';
 import { readTestHooks } from '../node/test-hooks.js';
 import { ChunkStore } from '../storage/chunk-store.js';
 import { RaftLog } from '../storage/raft-log.js';
 import { RealDisk } from '../storage/real-disk.js';
 import { StateStore } from '../storage/state-store.js';
-import { createClientServer } from './client-server.js';
+import { type ClientPort, createClientServer } from './client-server.js';
 import { clientHandlers, peerHandlers } from './node-handlers.js';
 import { PeerTransport } from './peer-transport.js';
 import { createPeerServer } from './peer-server.js';
@@ -37,7 +37,7 @@ export interface NodeConfig {
 }
 
 export interface RunningNode {
-  readonly services: NodeServices;
+  readonly services: node.NodeServices;
   info(): NodeInfo;
   stop(): Promise<void>;
 }
@@ -65,18 +65,22 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       onQuarantine: (report) =>
         config.log('chunk-quarantined', { sha256: report.sha256, reason: report.reason }),
     });
+    const hints = await node.openHintsStore(disk, config.dataDirectory);
     const opened = await RaftLog.open(disk, join(config.dataDirectory, 'wal'));
     closers.push(() => opened.log.close());
     const testHooks = readTestHooks();
     const addresses = { client: '', peer: '' };
     let group: MetaGroup | undefined;
-    const peerTransport = new PeerTransport({
+    let services: node.NodeServices | undefined;
+    const metrics = node.nodeMetrics(config.name, () => ({ group, services, transport }));
+    const transport = new PeerTransport({
+      onRoundTrip: node.peerAnswered(metrics, () => services),
       clusterId: () => group?.identity()?.clusterId ?? '',
       onUnreachable: (peer) => group?.reportUnreachable(peer),
       onSnapshotReport: (peer, delivered) => group?.reportSnapshot(peer, delivered),
     });
     const chunkTransport = new ChunkTransport();
-    closers.push(() => Promise.allSettled([peerTransport.close(), chunkTransport.close()]));
+    closers.push(() => Promise.allSettled([transport.close(), chunkTransport.close()]));
     group = new MetaGroup({
       nodeId: config.name,
       dataDirectory: config.dataDirectory,
@@ -86,9 +90,10 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       durableLog: opened.log,
       replayed: opened.replayed,
       identity: readIdentity(config.dataDirectory),
-      transport: peerTransport,
+      transport,
       testHooks,
       log: config.log,
+      observer: node.groupObserverOf(metrics),
       onFatal: () => {
         // Exit with 1 even if a part of stop() never settles after the failure.
         setTimeout(() => process.exit(1), fatalExitDelayMilliseconds);
@@ -104,21 +109,18 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       clusterId: group?.identity()?.clusterId ?? null,
       version: config.version,
     });
-    const services = createNodeServices({
+    const running = node.createNodeServices({
       ...config,
-      group,
-      chunkStore,
-      chunkTransport,
-      testHooks,
-      info,
+      ...{ group, chunkStore, chunkTransport, hints, testHooks, metrics, info },
     });
-    const metricsText = () => services.metrics.render(services.group, peerTransport.statistics);
-    const clientPort = {
-      handlers: clientHandlers(services, metricsText),
-      leadership: leaderLocator(services.group, info),
+    services = running;
+    const clientPort: ClientPort = {
+      handlers: clientHandlers(running, () => metrics.render()),
+      leadership: leaderLocator(running.group, info),
+      observeRequest: (...request) => metrics.observeRequest(...request),
     };
     const activeGroup = group;
-    const peerPort = peerHandlers(services, chunkStore, {
+    const peerPort = peerHandlers(running, chunkStore, {
       clusterId: () => activeGroup.identity()?.clusterId,
       onMessages: (messages) => activeGroup.step(messages),
     });
@@ -134,11 +136,11 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const ticker = setInterval(() => activeGroup.tick(), config.tickMilliseconds);
     closers.push(async () => {
       clearInterval(ticker);
-      services.stop();
+      running.stop();
       await activeGroup.stop();
     });
     if (group.identity() !== undefined) await group.start();
-    return { services, info, stop };
+    return { services: running, info, stop };
   } catch (error) {
     await stop();
     throw error;

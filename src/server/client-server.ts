@@ -9,9 +9,11 @@ import { createListener } from '../net/index.js';
 import { CairnError } from '../util/errors.js';
 import {
   findRoute,
+  observeRequest,
   readRouteBody,
   runRoute,
   type HandlersFor,
+  type RequestObserver,
   type RouteInput,
 } from './dispatch.js';
 import { forwardToLeader, type LeaderLocator } from './forward.js';
@@ -22,6 +24,8 @@ const clientRoutes = routesOf('client');
 export interface ClientPort {
   readonly handlers: HandlersFor<'client'>;
   readonly leadership: LeaderLocator;
+  /** Request durations by route and status, for /metrics. */
+  readonly observeRequest?: RequestObserver;
 }
 
 export function createClientServer(port: ClientPort): Server {
@@ -49,6 +53,7 @@ export async function serveClientRequest(
   const url = new URL(request.url ?? '/', 'http://cairn');
   const matched = findRoute(clientRoutes, request.method ?? 'GET', url.pathname);
   const { route } = matched;
+  observeRequest(route, response, port.observeRequest);
   const handler = port.handlers[route.name as keyof HandlersFor<'client'>] as (
     input: RouteInput<unknown, unknown>,
   ) => unknown;

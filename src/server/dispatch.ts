@@ -95,6 +95,26 @@ export async function readRouteBody(route: Route, request: IncomingMessage): Pro
   return raw;
 }
 
+/** Observes a request's duration once its answer is sent (or the connection closed). */
+export type RequestObserver = (operation: string, code: string, seconds: number) => void;
+
+/**
+ * Reports the request's route, HTTP status and duration when the response ends; the
+ * code is the status sent, so errors written later by the server's catch count too.
+ */
+export function observeRequest(
+  route: Route,
+  response: ServerResponse,
+  observer: RequestObserver | undefined,
+): void {
+  if (observer === undefined) return;
+  const started = performance.now();
+  response.once('close', () => {
+    const code = response.writableFinished ? String(response.statusCode) : 'aborted';
+    observer(route.name, code, (performance.now() - started) / 1000);
+  });
+}
+
 /** Runs the handler of a matched route with validated input and writes its answer. */
 export async function runRoute(
   matched: Matched,
@@ -118,8 +138,10 @@ async function writeAnswer(route: Route, answer: unknown, response: ServerRespon
     case 'raw':
       return;
     case 'text': {
-      const text = answer as string;
-      response.writeHead(200, {
+      // A StatusAnswer holding text: /readyz answers 503 naming the failing check.
+      const status = answer instanceof StatusAnswer ? answer.status : 200;
+      const text = (answer instanceof StatusAnswer ? answer.value : answer) as string;
+      response.writeHead(status, {
         'content-type': 'text/plain; version=0.0.4',
         'content-length': Buffer.byteLength(text),
       });

@@ -4,23 +4,20 @@
 import { serveChunk } from '../data/chunk-transfer.js';
 import type { NodeServices } from '../node/node-services.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
+import { liveness, readiness, renderHealth } from '../node/metrics/readiness.js';
 import { StatusAnswer, type HandlersFor } from './dispatch.js';
 import { raftMessagesHandler, type RaftMessagesOptions } from './peer-server.js';
 
 export function clientHandlers(
   services: NodeServices,
-  metricsText: () => string,
+  metricsText: () => Promise<string>,
 ): HandlersFor<'client'> {
   const { objects, admin, maintenance, chunks } = services;
   return {
-    health: () => ({ status: 'ok', node: services.info().id }),
-    ready: () => {
-      const health = services.group.health();
-      return new StatusAnswer(health.ready ? 200 : 503, {
-        ready: health.ready,
-        reason: health.reason,
-      });
-    },
+    livez: ({ query }) => livez(services, query.verbose),
+    readyz: ({ query }) => readyz(services, query.verbose),
+    health: ({ query }) => livez(services, query.verbose),
+    ready: ({ query }) => readyz(services, query.verbose),
     metrics: metricsText,
     listObjects: ({ query }) => objects.list(query),
     getObject: ({ params, query }) => objects.get(params['key'] as string, query.consistency),
@@ -33,7 +30,13 @@ export function clientHandlers(
     nodeStatus: () => admin.nodeStatus(),
     bootstrap: ({ body }) => admin.acceptBootstrap(body),
     scrubNode: ({ body }) => chunks.scrubNow(body.rateBytesPerSecond),
-    clusterStatus: () => admin.clusterStatus(),
+    clusterStatus: async () => ({
+      ...(await admin.clusterStatus()),
+      ...(services.clusterSettings.current() === undefined
+        ? {}
+        : { settings: services.clusterSettings.view() }),
+      ...(services.group.isLeader() ? { repair: repairProgress(services) } : {}),
+    }),
     addMember: ({ body }) => admin.addMember(body.address),
     removeMember: ({ params }) => admin.removeMember(params['id'] as string),
     rebalanceStatus: () => maintenance.status(),
@@ -44,6 +47,11 @@ export function clientHandlers(
     repair: () => maintenance.repair(),
     drain: ({ body }) => maintenance.drain(body.id),
     collectGarbage: ({ body }) => maintenance.collectGarbage(body.graceMilliseconds),
+    clusterSettings: async () => {
+      await services.group.readBarrier('linearizable');
+      return services.clusterSettings.view();
+    },
+    updateClusterSettings: ({ body }) => services.clusterSettings.update(body),
   };
 }
 
@@ -55,8 +63,16 @@ export function peerHandlers(
   const { admin, chunks } = services;
   return {
     raftMessages: raftMessagesHandler(raft),
-    chunkPut: ({ params, request, response }) =>
-      serveChunk(store, 'PUT', params['sha256'] as string, request, response),
+    chunkPut: ({ params, headers, request, response }) => {
+      // Below the disk reserve a copy is refused (DISK_FULL), so the writer picks another.
+      services.diskGuard.refuseWritesWhenLow();
+      const homeMemberId = headers['x-cairn-hint-for'];
+      const hint = {
+        hints: services.hints,
+        ...(homeMemberId === undefined ? {} : { homeMemberId }),
+      };
+      return serveChunk(store, 'PUT', params['sha256'] as string, request, response, hint);
+    },
     chunkGet: ({ params, request, response }) =>
       serveChunk(store, 'GET', params['sha256'] as string, request, response),
     chunkHead: ({ params, request, response }) =>
@@ -67,5 +83,26 @@ export function peerHandlers(
     inventory: ({ query }) => chunks.inventoryPage(query.after, query.limit),
     removeChunks: ({ body }) => chunks.removeLocal(body),
     maintenanceSettings: ({ body }) => services.settings.apply(body),
+  };
+}
+
+function livez(services: NodeServices, verbose: boolean): StatusAnswer {
+  const report = liveness(services.readiness);
+  return new StatusAnswer(report.ok ? 200 : 503, renderHealth(report, verbose, 'livez'));
+}
+
+async function readyz(services: NodeServices, verbose: boolean): Promise<StatusAnswer> {
+  const report = await readiness(services.readiness);
+  return new StatusAnswer(report.ok ? 200 : 503, renderHealth(report, verbose, 'readyz'));
+}
+
+function repairProgress(services: NodeServices) {
+  const progress = services.coordinator.progress;
+  return {
+    chunksUnderReplicated: progress.chunksUnderReplicated ?? null,
+    running: progress.running,
+    chunksPlanned: progress.chunksPlanned,
+    chunksCopied: progress.chunksCopied,
+    bytesCopied: progress.bytesCopied,
   };
 }

@@ -24,6 +24,8 @@ export interface PeerTransportOptions {
   /** Queued messages per peer beyond which new ones are dropped (Raft resends). */
   readonly queuedMessagesPerPeerMax?: number;
   readonly requestTimeoutMilliseconds?: number;
+  /** A batch was answered: its round trip in seconds (for /metrics). */
+  readonly onRoundTrip?: (peer: NodeId, seconds: number) => void;
 }
 
 interface PeerChannel {
@@ -129,6 +131,7 @@ export class PeerTransport {
   private async post(peer: NodeId, channel: PeerChannel, batch: Message[]): Promise<void> {
     const body = encodeMessageBatch({ clusterId: this.options.clusterId(), messages: batch });
     this.statistics.requestsSent++;
+    const started = performance.now();
     try {
       const response = await channel.pool.request({
         method: 'POST',
@@ -146,6 +149,7 @@ export class PeerTransport {
       await response.body.dump();
       if (response.statusCode !== 204) throw new Error(`peer answered ${response.statusCode}`);
       this.statistics.messagesSent += batch.length;
+      this.options.onRoundTrip?.(peer, (performance.now() - started) / 1000);
       this.reportSnapshots(peer, batch, true);
     } catch {
       this.statistics.requestsFailed++;

@@ -18,7 +18,7 @@ import { deleteReported, putReported } from '../family.js';
 import { type MetaResult, notBootstrapped, rejected } from '../results.js';
 import type { BootstrapClusterCommand, MembershipCommand } from './commands.js';
 import { clusterKeys, memberKey, ringKey } from './keys.js';
-import { readIdentity, readMembers, readRingState } from './queries.js';
+import { readDownIds, readIdentity, readMembers, readRingState } from './queries.js';
 import type { ClusterIdentity, MemberRecord } from './records.js';
 import {
   encodeIdentity,
@@ -50,7 +50,7 @@ export function applyBootstrap(
     addedRevision: revision,
     updatedRevision: revision,
   }));
-  const ring = buildRing(identity, 1, members);
+  const ring = buildRing(identity, 1, members, new Set());
   if (typeof ring === 'string') return rejected(ring);
   putReported(context, family, clusterKeys.identity, encodeIdentity(identity));
   for (const member of members)
@@ -61,17 +61,22 @@ export function applyBootstrap(
   return { type: 'ok', version: revision };
 }
 
-/** The canonical ring of these members, or why it cannot be built (R too high, too many vnodes...). */
+/**
+ * The canonical ring of these members, or why it cannot be built (R too high, too many
+ * vnodes...). Members marked down (issue 13) are placed as gone: their chunks go to the
+ * next members of the ring walk until they are marked up again.
+ */
 function buildRing(
   identity: ClusterIdentity,
   epoch: number,
   members: readonly MemberRecord[],
+  downIds: ReadonlySet<string>,
 ): RingDescription | string {
   const ringMembers: RingMember[] = members.map((member) => ({
     id: member.id,
     zone: member.zone,
     weight: member.weight,
-    state: member.state,
+    state: downIds.has(member.id) && member.state === 'active' ? 'gone' : member.state,
   }));
   try {
     return createRingDescription({
@@ -180,7 +185,7 @@ export function applyMembershipChange(
  * epoch when no valid ring exists (the ring then changes with the next change that
  * makes one valid).
  */
-function commitRingEpoch(
+export function commitRingEpoch(
   context: ApplyContext,
   identity: ClusterIdentity,
   ringState: RingState,
@@ -194,7 +199,7 @@ function commitRingEpoch(
     return `${limits.metaRingEpochsUnsettledMax} ring epochs are not settled yet (metaRingEpochsUnsettledMax); rebalance before changing membership again`;
   }
   const newEpoch = ringState.currentEpoch + 1;
-  const ring = buildRing(identity, newEpoch, after);
+  const ring = buildRing(identity, newEpoch, after, readDownIds(context.transaction));
   if (typeof ring === 'string') return forced ? undefined : ring;
   putReported(context, family, ringKey(newEpoch), encodeRing(ring));
   const nextState = encodeRingState({ ...ringState, currentEpoch: newEpoch });

@@ -46,8 +46,33 @@ export type RemoveMemberCommand = { readonly type: 'removeMember'; readonly id: 
 /** Rebalance finished moving data to `epoch`: older placements are no longer read. */
 export type SettleEpochCommand = { readonly type: 'settleEpoch'; readonly epoch: number };
 
+// Issue 13: cluster settings and down members (applied in settings.ts).
+export type SetClusterSettingsCommand = {
+  readonly type: 'setClusterSettings';
+  readonly writeQuorum?: number;
+  readonly downAfterMilliseconds?: number;
+  readonly repairRateBytesPerSecond?: number;
+  readonly rebalanceRateBytesPerSecond?: number;
+  /** The operator's explicit consent to W = 1 while R >= 2 (one copy acknowledged). */
+  readonly allowWriteQuorumOne?: boolean;
+};
+
+/** Marks a member down (`down`) or up again; the leader proposes it (down-members duty). */
+export type SetMemberDownCommand = {
+  readonly type: 'setMemberDown';
+  readonly id: string;
+  readonly down: boolean;
+  /** Wall-clock milliseconds when the leader last heard from it (shown by status). */
+  readonly lastHeardAtMilliseconds: number;
+};
+
 export type MembershipCommand = AddMemberCommand | UpdateMemberCommand | RemoveMemberCommand;
-export type ClusterCommand = BootstrapClusterCommand | MembershipCommand | SettleEpochCommand;
+export type ClusterCommand =
+  | BootstrapClusterCommand
+  | MembershipCommand
+  | SettleEpochCommand
+  | SetClusterSettingsCommand
+  | SetMemberDownCommand;
 
 export function writeBootstrap(writer: BinaryWriter, command: BootstrapClusterCommand): void {
   writer.writeString(command.clusterId);

@@ -33,6 +33,19 @@ import {
 } from './commands.js';
 import { clusterKeys } from './keys.js';
 import type { ApplyContext } from '../family.js';
+import type { SetClusterSettingsCommand, SetMemberDownCommand } from './commands.js';
+import {
+  applySetMemberDown,
+  applySetSettings,
+  downPrefix,
+  readSetMemberDown,
+  readSetSettings,
+  setMemberDownProblem,
+  setSettingsProblem,
+  settingsKey,
+  writeSetMemberDown,
+  writeSetSettings,
+} from './settings.js';
 
 function applyMembership(context: ApplyContext, command: MembershipCommand) {
   const { confChange } = context;
@@ -51,6 +64,8 @@ export const clusterFamily: MetaFamily = {
     clusterKeys.ringState,
     clusterKeys.memberPrefix,
     clusterKeys.ringPrefix,
+    settingsKey,
+    downPrefix,
   ],
   commands: [
     defineCommand<BootstrapClusterCommand>({
@@ -98,6 +113,26 @@ export const clusterFamily: MetaFamily = {
       problem: (command) => integerProblem(command.epoch, 'epoch', 1, Number.MAX_SAFE_INTEGER),
       apply: (context, command) => applySettleEpoch(context, command.epoch),
     }),
+    // Issue 13: cluster settings and down members (tags 60-69).
+    defineCommand<SetClusterSettingsCommand>({
+      type: 'setClusterSettings',
+      tag: 60,
+      changesMembership: false,
+      encode: writeSetSettings,
+      decode: readSetSettings,
+      problem: setSettingsProblem,
+      apply: applySetSettings,
+    }),
+    defineCommand<SetMemberDownCommand>({
+      type: 'setMemberDown',
+      tag: 61,
+      // Placement skips down members: nodes rebuild their caches.
+      changesMembership: true,
+      encode: writeSetMemberDown,
+      decode: readSetMemberDown,
+      problem: setMemberDownProblem,
+      apply: applySetMemberDown,
+    }),
   ],
 };
 
@@ -128,3 +163,12 @@ export type {
   RingState,
 } from './records.js';
 export { memberRoles } from './records.js';
+export type { ClusterSettings, DownMember } from './settings.js';
+export type { SetClusterSettingsCommand, SetMemberDownCommand } from './commands.js';
+export {
+  defaultSettings,
+  majorityOf,
+  readClusterSettings,
+  readDownMembers,
+  writeQuorumProblem,
+} from './settings.js';

@@ -11,6 +11,9 @@ export const clusterKeys = {
   ringState: 'c/ring',
   memberPrefix: 'm/',
   ringPrefix: 'r/',
+  /** Issue 13: the cluster's settings and the members marked down (settings.ts). */
+  settings: 'c/settings',
+  downPrefix: 'c/down/',
 } as const;
 
 export const memberKey = (id: string): string => clusterKeys.memberPrefix + id;

@@ -49,3 +49,13 @@ export function ringAt(reader: MetaReader, epoch: number): RingDescription | und
   const bytes = reader.get(ringKey(epoch));
   return bytes === undefined ? undefined : decodeRing(bytes);
 }
+
+/** Ids of the members marked down (placement leaves them out of new rings). */
+export function readDownIds(reader: MetaReader): Set<string> {
+  const entries = reader.rangeEntries(
+    clusterKeys.downPrefix,
+    undefined,
+    limits.placementMembersMax,
+  );
+  return new Set(entries.map((entry) => entry.key.slice(clusterKeys.downPrefix.length)));
+}

@@ -18,6 +18,8 @@ export interface ReadinessSource {
   diskReserveBytes(): number;
   /** Writes, syncs and removes a probe file in the chunk store. */
   probeChunkStore(): Promise<void>;
+  /** Why the Raft loop is stalled (a full disk), or undefined while it persists. */
+  persistingStalled?(): string | undefined;
 }
 
 export interface CheckOutcome {
@@ -74,6 +76,12 @@ export async function readiness(source: ReadinessSource): Promise<HealthReport> 
     name: 'disk-space',
     ok: free >= reserve,
     detail: free >= reserve ? 'ok' : `${free} bytes free, below the reserve of ${reserve}`,
+  });
+  const stalled = source.persistingStalled?.();
+  checks.push({
+    name: 'log-persisting',
+    ok: stalled === undefined,
+    detail: stalled === undefined ? 'ok' : `the log cannot be persisted: ${stalled}`,
   });
   checks.push(
     await timed('chunk-store-writable', probeTimeoutMilliseconds, () => source.probeChunkStore()),

@@ -171,6 +171,12 @@ export class NodeMetrics {
     if (bytes > 0) this.objectBytes.inc({ operation }, bytes);
   }
 
+  /** Object bytes put or got (the request's duration is observed by the dispatch). */
+  observeObjectBytes(operation: string, bytes: number): void {
+    assert(bytes >= 0, 'sizes are not negative');
+    if (bytes > 0) this.objectBytes.inc({ operation }, bytes);
+  }
+
   observeWalSync(seconds: number): void {
     this.walSyncDuration.observe(Math.max(0, seconds));
   }
