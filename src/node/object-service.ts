@@ -198,6 +198,8 @@ function versionOrThrow(result: MetaResult, key: string): number {
       throw new NotFoundError(`object "${key}"`);
     case 'rejected':
       throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', result.message);
+    case 'transaction':
+      throw new CairnError('CAIRN_ERR_INTERNAL', 'an object command answered as a transaction');
   }
 }
 
