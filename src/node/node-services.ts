@@ -20,6 +20,7 @@ import { ClusterAdmin } from './node-admin.js';
 import { NodeMetrics } from './node-metrics.js';
 import { ObjectService } from './object-service.js';
 import type { TestHooks } from './test-hooks.js';
+import { TxnService } from './txn-service.js';
 
 /** Leader duties of membership run this often (and at once on becoming leader). */
 const membershipDutyTicks = 10;
@@ -44,6 +45,7 @@ export interface NodeServices {
   readonly settings: MaintenanceSettingsState;
   readonly maintenance: MaintenanceControl;
   readonly metrics: NodeMetrics;
+  readonly txn: TxnService;
   readonly info: () => NodeInfo;
   stop(): void;
 }
@@ -71,6 +73,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     refuseWritesWhenLow: () => diskGuard.refuseWritesWhenLow(),
     observe: (operation, milliseconds, bytes) => metrics.observe(operation, milliseconds, bytes),
   });
+  const txn = new TxnService({ group, chunks: objects, log });
   const chunks = new ChunkService({
     selfId: options.name,
     dataDirectory: options.dataDirectory,
@@ -143,9 +146,16 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     runsOn: 'leader',
     run: () => maintenance.garbageDuty(),
   });
+  duties.add({
+    name: 'expire-staging',
+    everyTicks: every(limits.stagingExpiryIntervalMilliseconds),
+    runsOn: 'leader',
+    run: () => txn.expireStagingDuty(),
+  });
   return {
     group,
     objects,
+    txn,
     admin,
     chunks,
     settings,

@@ -44,6 +44,10 @@ export function clientHandlers(
     repair: () => maintenance.repair(),
     drain: ({ body }) => maintenance.drain(body.id),
     collectGarbage: ({ body }) => maintenance.collectGarbage(body.graceMilliseconds),
+    txn: ({ body }) => services.txn.txn(body),
+    txnOutcome: ({ params, query }) =>
+      services.txn.outcome(params['requestId'] as string, query.sentAfterRevision),
+    stage: ({ request, query }) => services.txn.stage(request, query),
   };
 }
 
