@@ -23,6 +23,7 @@ import Scrub from './scrub.js';
 import Serve from './serve.js';
 import Stat from './stat.js';
 import Status from './status.js';
+import Txn from './txn.js';
 
 export const COMMANDS = {
   bench: Bench,
@@ -48,4 +49,5 @@ export const COMMANDS = {
   serve: Serve,
   stat: Stat,
   status: Status,
+  txn: Txn,
 };
