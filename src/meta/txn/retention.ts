@@ -44,8 +44,12 @@ export function expireOutcomes(
 ): TxnFamilyState {
   const { transaction } = context;
   let state = before;
-  const oldest = transaction.rangeEntries(txnKeys.outcomeExpiryPrefix, undefined, countMax);
-  for (const entry of oldest) {
+  let after: string | undefined;
+  // One entry per range call: the usual answer is "the oldest is not due", read cheaply.
+  for (let count = 0; count < countMax; count++) {
+    const [entry] = transaction.rangeEntries(txnKeys.outcomeExpiryPrefix, after, 1);
+    if (entry === undefined) break;
+    after = entry.key;
     const { order: revision, name: requestId } = splitExpiryKey(
       txnKeys.outcomeExpiryPrefix,
       entry.key,
@@ -73,9 +77,12 @@ export function expireOutcomes(
 /** Drops staged uploads whose expiry is at or before the clock; releases their chunks. */
 export function expireStaged(context: ApplyContext, clock: number, countMax: number): number {
   const { transaction } = context;
-  const due = transaction.rangeEntries(txnKeys.stagedExpiryPrefix, undefined, countMax);
   let expired = 0;
-  for (const entry of due) {
+  let after: string | undefined;
+  for (let count = 0; count < countMax; count++) {
+    const [entry] = transaction.rangeEntries(txnKeys.stagedExpiryPrefix, after, 1);
+    if (entry === undefined) break;
+    after = entry.key;
     const { order: expiresAt, name: handle } = splitExpiryKey(
       txnKeys.stagedExpiryPrefix,
       entry.key,
