@@ -77,7 +77,7 @@ export class TxnService {
       const path = pathPattern.exec(problem)?.[1];
       throw new InvalidArgumentError(problem, path === undefined ? {} : { path });
     }
-    const encodedBytes = encodeCommand(command).length;
+    const encodedBytes = encodedSizeBytes(command);
     if (encodedBytes > limits.txnBytesMax)
       throw new LimitExceededError('txnBytesMax', limits.txnBytesMax, encodedBytes, 'bytes');
     const result = await this.options.group.propose(command);
@@ -150,6 +150,17 @@ export class TxnService {
     if (first === undefined || first > now) return;
     const result = await group.propose({ type: 'expireStaging', nowMilliseconds: now });
     this.options.log?.('staging-expired', { result: result.type });
+  }
+}
+
+/** The encoded size; past raftEntryBytesMax the encoder stops, still over txnBytesMax. */
+function encodedSizeBytes(command: TransactionCommand): number {
+  try {
+    return encodeCommand(command).length;
+  } catch (error) {
+    if (error instanceof LimitExceededError && typeof error.details['actualValue'] === 'number')
+      return error.details['actualValue'];
+    throw error;
   }
 }
 
