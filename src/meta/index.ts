@@ -100,6 +100,7 @@ export {
   compareTargets,
   deletePrefixLimitMessage,
   firstStagedExpiry,
+  listStagedUploads,
   lookUpTxnOutcome,
   readStagedUpload,
   transactionProblem,

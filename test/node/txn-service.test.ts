@@ -9,6 +9,7 @@ import {
   type MetaCommand,
   MemoryMetaStore,
 } from '../../src/meta/index.js';
+import { referencedChunks } from '../../src/data/maintenance/index.js';
 import { TxnService } from '../../src/node/txn-service.js';
 import { CairnError } from '../../src/util/errors.js';
 import { limits } from '../../src/util/limits.js';
@@ -102,11 +103,14 @@ test('a staged upload references its chunks until the expiry duty drops it', asy
   const staged = await txn.stage((async function* () {})(), { lifetimeMilliseconds: 5_000 });
   assert.is(staged.expiresAtMilliseconds, 15_000);
   assert.is(chunkReferenceCount(store, sha256Of('s1')), 1);
+  const placed = () => referencedChunks(store).map((chunk) => chunk.sha256);
+  assert.ok(placed().includes(sha256Of('s2')), 'rebalance and repair see staged chunks');
   await txn.expireStagingDuty();
   assert.is(chunkReferenceCount(store, sha256Of('s1')), 1, 'not yet due');
   clock.now = 15_000;
   await txn.expireStagingDuty();
   assert.is(chunkReferenceCount(store, sha256Of('s1')), 0, 'expired: its chunks are garbage');
+  assert.not.ok(placed().includes(sha256Of('s2')));
   const late = await codeOf(
     txn.txn({
       requestId: '',

@@ -78,7 +78,13 @@ export type {
   TxnOperationResult,
   TxnOutcome,
 } from './outcome.js';
-export { firstStagedExpiry, lookUpTxnOutcome, readStagedUpload, txnRetention } from './queries.js';
+export {
+  firstStagedExpiry,
+  listStagedUploads,
+  lookUpTxnOutcome,
+  readStagedUpload,
+  txnRetention,
+} from './queries.js';
 export type { TxnOutcomeLookup, TxnRetention } from './queries.js';
 export type { StagedRecord } from './records.js';
 export { transactionProblem } from './validate.js';

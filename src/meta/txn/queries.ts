@@ -58,3 +58,23 @@ export interface TxnRetention {
 export function txnRetention(reader: MetaReader): TxnRetention {
   return readTxnFamilyState(reader);
 }
+
+/**
+ * Up to `limit` staged uploads after `after` (a handle), in handle order: their chunks
+ * are references too, for rebalance and repair (src/data/maintenance).
+ */
+export function listStagedUploads(
+  reader: MetaReader,
+  after: string | undefined,
+  limit: number,
+): { handle: string; record: StagedRecord }[] {
+  const entries = reader.rangeEntries(
+    txnKeys.stagedPrefix,
+    after === undefined ? undefined : stagedKey(after),
+    limit,
+  );
+  return entries.map((entry) => ({
+    handle: entry.key.slice(txnKeys.stagedPrefix.length),
+    record: decodeStagedRecord(entry.value),
+  }));
+}
