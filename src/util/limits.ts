@@ -85,7 +85,7 @@ export const limits = {
   txnReadKeysMax: 10_000, // keys the gets and list pages of one txn may return together
   txnOutcomesRetainedRevisions: 3_000_000, // outcomes kept by request id: the last this many revisions...
   txnOutcomesRetainedMilliseconds: 15 * 60 * 1000, // ...or this long, whichever keeps more...
-  txnOutcomesBytesMax: 768 * MiB, // ...but never more than this many bytes of outcome records
+  txnOutcomesBytesMax: 256 * MiB, // ...but never more than this many bytes (records and keys; the meta snapshot must fit requestPeerSnapshotBodyBytesMax)
   txnExpiriesPerApplyMax: 16, // outcomes and staged handles one entry may expire
   stagingLifetimeMillisecondsDefault: 60 * 60 * 1000, // a staged upload not committed by then is dropped
   stagingLifetimeMillisecondsMax: 24 * 60 * 60 * 1000,

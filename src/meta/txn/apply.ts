@@ -41,7 +41,8 @@ export function applyTransaction(context: ApplyContext, command: TransactionComm
           `requestId "${command.requestId}" was already used for another transaction body`,
         );
       writeState(context, state);
-      return { type: 'transaction', outcome: { ...record.outcome, replayed: true } };
+      const outcome = { ...record.outcome, requestId: command.requestId, replayed: true as const };
+      return { type: 'transaction', outcome };
     }
   }
   const failed = failedCompares(context.transaction, command.compare);
@@ -97,16 +98,20 @@ function keep(
     outcome: keptOutcome(outcome),
   });
   const expiry = outcomeExpiryKey(outcome.revision, outcome.requestId);
-  context.transaction.put(outcomeKey(outcome.requestId), record);
-  // The expiry entry carries the time and size, so expiring reads only the index.
+  const key = outcomeKey(outcome.requestId);
+  context.transaction.put(key, record);
+  // What the outcome costs in the store, keys included (an estimate of the entry size
+  // in bytes: keys are mostly ASCII). The expiry entry carries it and the time, so
+  // expiring reads only the index.
+  const entriesBytes = record.length + key.length + expiry.length * 2 + 24;
   context.transaction.put(
     expiry,
-    new TextEncoder().encode(`${state.clockMilliseconds} ${record.length}`),
+    new TextEncoder().encode(`${state.clockMilliseconds} ${entriesBytes}`),
   );
   return {
     ...state,
     outcomeCount: state.outcomeCount + 1,
-    outcomeBytesTotal: state.outcomeBytesTotal + record.length,
+    outcomeBytesTotal: state.outcomeBytesTotal + entriesBytes,
   };
 }
 

@@ -135,7 +135,8 @@ function writeTransactionBody(writer: BinaryWriter, command: TransactionCommand)
 export function transactionFingerprint(command: TransactionCommand): string {
   const writer = new BinaryWriter(256);
   writeTransactionBody(writer, command);
-  return createHash('sha256').update(writer.finish()).digest('hex');
+  // 128 bits are plenty to tell two bodies apart; kept per outcome, so short.
+  return createHash('sha256').update(writer.finish()).digest().subarray(0, 16).toString('base64');
 }
 
 function writeCompareValue(writer: BinaryWriter, value: CompareValue): void {

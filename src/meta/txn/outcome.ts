@@ -72,13 +72,16 @@ export interface TxnOutcome {
   readonly replayed?: true;
 }
 
+/** An outcome as kept: without its request id (the key it is kept under). */
+export type KeptOutcome = Omit<TxnOutcome, 'requestId' | 'replayed'>;
+
 /** The outcome as kept: read results reduced to what they read. */
-export function keptOutcome(outcome: TxnOutcome): TxnOutcome {
+export function keptOutcome(outcome: TxnOutcome): KeptOutcome {
   const results = outcome.results.map((result): TxnOperationResult => {
     if (result.type === 'get') return { type: 'get', key: result.key, replayed: true };
     if (result.type === 'list') return { type: 'list', prefix: result.prefix, replayed: true };
     return result;
   });
-  const { replayed: _replayed, ...rest } = outcome;
+  const { replayed: _replayed, requestId: _requestId, ...rest } = outcome;
   return { ...rest, results };
 }

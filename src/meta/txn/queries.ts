@@ -28,7 +28,10 @@ export function lookUpTxnOutcome(
 ): TxnOutcomeLookup {
   const bytes = reader.get(outcomeKey(requestId));
   if (bytes !== undefined)
-    return { state: 'found', outcome: { ...decodeOutcomeRecord(bytes).outcome, replayed: true } };
+    return {
+      state: 'found',
+      outcome: { ...decodeOutcomeRecord(bytes).outcome, requestId, replayed: true },
+    };
   const { droppedThroughRevision } = readTxnFamilyState(reader);
   if (droppedThroughRevision > 0 && sentAfterRevision <= droppedThroughRevision)
     return { state: 'expired', droppedThroughRevision };

@@ -6,7 +6,7 @@ import { CorruptionError } from '../../util/errors.js';
 import { limits } from '../../util/limits.js';
 import type { ManifestChunk } from '../objects/records.js';
 import { decodeText, encodeText } from '../record-format.js';
-import type { TxnOutcome } from './outcome.js';
+import type { KeptOutcome } from './outcome.js';
 
 export interface TxnFamilyState {
   /** The group clock: the largest proposer time seen, never lowered. */
@@ -28,7 +28,7 @@ export interface OutcomeRecord {
   /** transactionFingerprint of the txn: a retry must carry the same body. */
   readonly fingerprint: string;
   readonly appliedAtMilliseconds: number;
-  readonly outcome: TxnOutcome;
+  readonly outcome: KeptOutcome;
 }
 
 export interface StagedRecord {
