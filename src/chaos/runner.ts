@@ -245,7 +245,12 @@ async function runBank(
       injectBug: options.injectBug,
     });
   } catch (error) {
-    return { transfers: [], reads: 0, problems: [`the bank did not open: ${errorText(error)}`] };
+    return {
+      transfers: [],
+      reads: 0,
+      badReads: 0,
+      problems: [`the bank did not open: ${errorText(error)}`],
+    };
   }
 }
 
