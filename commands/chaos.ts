@@ -49,8 +49,9 @@ export default class Chaos extends CairnCommand {
       default: 'kill,pause,partition,membership,disk',
     }),
     workload: Flags.option({
-      options: ['register', 'objects', 'mixed'] as const,
-      description: 'register (linearizability), objects (durability, integrity) or both',
+      options: ['register', 'objects', 'mixed', 'bank'] as const,
+      description:
+        'register (linearizability), objects (durability, integrity), both (mixed), or bank (txn transfers: sums, exactly once)',
       default: 'mixed' as const,
     })(),
     keep: Flags.boolean({
@@ -68,7 +69,7 @@ export default class Chaos extends CairnCommand {
       maximumBytes: 8 * 1024 * 1024,
     }),
     'inject-bug': Flags.option({
-      options: ['stale-reads', 'early-put-ack'] as const,
+      options: ['stale-reads', 'early-put-ack', 'bank-skip-compare'] as const,
       description:
         'TEST ONLY: start every node with CAIRN_TEST_INJECT_BUG (a known bug chaos must catch)',
       hidden: true,

@@ -24,6 +24,7 @@ import Serve from './serve.js';
 import Settings from './settings.js';
 import Stat from './stat.js';
 import Status from './status.js';
+import Txn from './txn.js';
 
 export const COMMANDS = {
   bench: Bench,
@@ -50,4 +51,5 @@ export const COMMANDS = {
   settings: Settings,
   stat: Stat,
   status: Status,
+  txn: Txn,
 };

@@ -1,8 +1,10 @@
 import { Args, Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { clientFlags } from '../src/cli/flags.js';
+import { clientFlags, durationFlag } from '../src/cli/flags.js';
 import { putObjectFrom } from '../src/cli/object-transfer.js';
 import type { ObjectMetadata } from '../src/client/index.js';
+import { stageObjectFrom, type StagedPut } from '../src/cli/stage-transfer.js';
+import { limits } from '../src/util/limits.js';
 
 export default class Put extends CairnCommand {
   static override summary = 'Store an object from a file or stdin.';
@@ -25,6 +27,10 @@ export default class Put extends CairnCommand {
       description: 'Compare-and-set on the version',
       command: '<%= config.bin %> <%= command.id %> config.json ./config.json --if-version 42',
     },
+    {
+      description: 'Stage a large object; print the handle a txn commits (putStaged)',
+      command: '<%= config.bin %> <%= command.id %> --stage videos/a.mp4 ./a.mp4',
+    },
   ];
   static override args = {
     key: Args.string({ description: 'object key (UTF-8, 1 to 1024 bytes)', required: true }),
@@ -41,12 +47,32 @@ export default class Put extends CairnCommand {
       description: 'write only if the key does not exist',
       exclusive: ['if-version'],
     }),
+    stage: Flags.boolean({
+      description:
+        'store the bytes as a staged upload and print its handle; a txn commits it under KEY with {"type":"putStaged","key":KEY,"handle":...}',
+      exclusive: ['if-version', 'if-absent'],
+    }),
+    'stage-lifetime': durationFlag({
+      description: 'with --stage: drop the upload if no txn commits it within this long',
+      minimumMilliseconds: 1000,
+      maximumMilliseconds: limits.stagingLifetimeMillisecondsMax,
+    }),
   };
 
-  async run(): Promise<ObjectMetadata> {
+  async run(): Promise<ObjectMetadata | StagedPut> {
     const { args, flags } = await this.parse(Put);
     const client = this.makeClient(flags);
     try {
+      if (flags.stage) {
+        const lifetime = flags['stage-lifetime'];
+        const staged = await stageObjectFrom(client, {
+          key: args.key,
+          source: args.file,
+          ...(lifetime === undefined ? {} : { lifetimeMilliseconds: lifetime }),
+        });
+        this.log(staged.handle);
+        return staged;
+      }
       const result = await putObjectFrom(client, {
         key: args.key,
         source: args.file,

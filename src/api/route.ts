@@ -21,7 +21,12 @@ export type Permission =
 /** A JSON body (validated), no body, or a body the handler streams (objects, chunks, raft). */
 export type RouteBody<B> =
   | { readonly kind: 'none' }
-  | { readonly kind: 'json'; readonly validate: Validator<B> }
+  | {
+      readonly kind: 'json';
+      readonly validate: Validator<B>;
+      /** The body's size limit and its name; requestMetadataBodyBytesMax when absent. */
+      readonly bytesMax?: { readonly name: string; readonly value: number };
+    }
   | { readonly kind: 'stream'; readonly what: string };
 
 /**
@@ -56,8 +61,11 @@ export function noQuery(): Record<string, never> {
   return {};
 }
 
-export function jsonBody<B>(validate: Validator<B>): RouteBody<B> {
-  return { kind: 'json', validate };
+export function jsonBody<B>(
+  validate: Validator<B>,
+  bytesMax?: { readonly name: string; readonly value: number },
+): RouteBody<B> {
+  return bytesMax === undefined ? { kind: 'json', validate } : { kind: 'json', validate, bytesMax };
 }
 
 export const noBody: RouteBody<never> = { kind: 'none' };

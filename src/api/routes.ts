@@ -30,6 +30,7 @@ import {
   requiredString,
   type QueryValues,
 } from './validate.js';
+import { parseTxnRequest } from './txn-body.js';
 import type * as Wire from './wire.js';
 
 interface RouteSpec<Q, B> {
@@ -247,6 +248,40 @@ function settingsChangeBody(value: unknown): Wire.ClusterSettingsChange {
   if (present.every(([name]) => name === 'allowWriteQuorumOne'))
     throw new InvalidArgumentError('the settings change names no setting');
   return Object.fromEntries(present) as Wire.ClusterSettingsChange;
+}
+
+export interface TxnOutcomeInput {
+  /** A revision the caller saw before it first sent the txn (0: unknown). */
+  readonly sentAfterRevision: number;
+}
+
+function txnOutcomeQuery(query: QueryValues): TxnOutcomeInput {
+  const revisionMax = Number.MAX_SAFE_INTEGER;
+  const sentAfterRevision = queryInteger(
+    query['sentAfterRevision'],
+    'sentAfterRevision',
+    0,
+    0,
+    revisionMax,
+  );
+  return { sentAfterRevision };
+}
+
+export interface StageInput {
+  readonly sizeBytes?: number;
+  readonly lifetimeMilliseconds: number;
+}
+
+function stageQuery(query: QueryValues, headers: QueryValues): StageInput {
+  const sizeBytes = integerHeader(headers['content-length'], 'content-length');
+  const lifetimeMilliseconds = queryInteger(
+    query['lifetimeMilliseconds'],
+    'lifetimeMilliseconds',
+    limits.stagingLifetimeMillisecondsDefault,
+    1,
+    limits.stagingLifetimeMillisecondsMax,
+  );
+  return { lifetimeMilliseconds, ...(sizeBytes === undefined ? {} : { sizeBytes }) };
 }
 
 /** The client port: clients and operators. */
@@ -502,6 +537,35 @@ export const clientRoutes = {
     body: jsonBody(settingsChangeBody),
     permission: 'admin',
     runsOn: 'leader',
+  }),
+  // Transactions and staged uploads (issue 16).
+  txn: route<Wire.TxnAnswer, Record<string, never>, Wire.TxnRequest>('txn', {
+    port: 'client',
+    method: 'POST',
+    path: '/v1/txn',
+    body: jsonBody(parseTxnRequest, {
+      name: 'txnRequestBodyBytesMax',
+      value: limits.txnRequestBodyBytesMax,
+    }),
+    permission: 'write',
+    runsOn: 'leader',
+  }),
+  txnOutcome: route<Wire.TxnAnswer, TxnOutcomeInput>('txnOutcome', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/txn/:requestId',
+    query: txnOutcomeQuery,
+    permission: 'read',
+  }),
+  stage: route<Wire.StagedUpload, StageInput>('stage', {
+    port: 'client',
+    method: 'POST',
+    path: '/v1/staging',
+    query: stageQuery,
+    body: streamBody('the object bytes'),
+    permission: 'write',
+    runsOn: 'leader',
+    headers: ['content-type', 'content-length'],
   }),
 } as const;
 

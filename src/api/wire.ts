@@ -267,3 +267,85 @@ export interface ClusterSettingsChange {
   readonly rebalanceRateBytesPerSecond?: number;
   readonly allowWriteQuorumOne?: boolean;
 }
+
+// Transactions and staged uploads (POST /v1/txn, GET /v1/txn/{requestId}, POST /v1/staging).
+
+export type TxnCompareTarget =
+  | 'exists'
+  | 'version'
+  | 'createdRevision'
+  | 'sha256'
+  | 'size'
+  | 'lease'
+  | 'lockToken';
+export type TxnCompareOperator = '=' | '!=' | '<' | '>';
+
+export interface TxnCompare {
+  readonly key: string;
+  readonly target: TxnCompareTarget;
+  readonly operator: TxnCompareOperator;
+  /** null is "absent" and sorts below every present value. */
+  readonly value: null | number | string | boolean;
+}
+
+/** An operation as validated (values decoded to bytes). */
+export type TxnOperation =
+  | { readonly type: 'put'; readonly key: string; readonly value: Uint8Array }
+  | { readonly type: 'putStaged'; readonly key: string; readonly handle: string }
+  | { readonly type: 'delete'; readonly key: string }
+  | { readonly type: 'deletePrefix'; readonly prefix: string }
+  | { readonly type: 'get'; readonly key: string }
+  | {
+      readonly type: 'list';
+      readonly prefix: string;
+      readonly after: string;
+      readonly limit: number;
+    };
+
+export interface TxnRequest {
+  /** Retries with the same id return the first outcome; '' = none (not kept). */
+  readonly requestId: string;
+  readonly compare: readonly TxnCompare[];
+  readonly success: readonly TxnOperation[];
+  readonly failure: readonly TxnOperation[];
+}
+
+export interface TxnKeyState {
+  readonly key: string;
+  readonly exists: boolean;
+  readonly version: number | null;
+  readonly createdRevision: number | null;
+  readonly size: number | null;
+  readonly sha256: string | null;
+  readonly lease: number | null;
+}
+
+export interface TxnFailedCompare {
+  readonly index: number;
+  readonly target: string;
+  readonly operator: string;
+  readonly value: null | number | string | boolean;
+  readonly current: TxnKeyState;
+}
+
+/** One operation's result on the wire: a get's inline bytes as base64 `value` (+ `valueText`). */
+export type TxnOperationAnswer = { readonly type: string } & Readonly<Record<string, unknown>>;
+
+export interface TxnAnswer {
+  readonly requestId: string;
+  readonly succeeded: boolean;
+  readonly revision: number;
+  /** True when this is the kept outcome of an earlier application (reads not repeated). */
+  readonly replayed: boolean;
+  readonly results: readonly TxnOperationAnswer[];
+  readonly failedCompares: readonly TxnFailedCompare[];
+}
+
+export interface StagedUpload {
+  readonly handle: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly chunks: number;
+  /** On the group clock (the leaders' wall clocks, never going back). */
+  readonly expiresAtMilliseconds: number;
+}

@@ -50,6 +50,8 @@ export interface VerdictInput {
   readonly faults: readonly FaultRecord[];
   readonly registerCheck: CheckResult | null;
   readonly objectProblems: readonly ObjectProblem[];
+  /** What the bank workload's check found (issue 16); empty or absent when clean. */
+  readonly bankProblems?: readonly string[];
   readonly recoveryProblem: string;
   readonly availability: AvailabilityReport;
   readonly notes: readonly string[];
@@ -74,6 +76,8 @@ export function buildVerdict(input: VerdictInput): Verdict {
     });
   }
   if (check !== null && check.ok === 'unknown') uncheckedKeys.push(check.key);
+  for (const explanation of input.bankProblems ?? [])
+    anomalies.push({ key: 'chaos/bank/', explanation, operations: [] });
   const lostWrites = input.objectProblems.filter((problem) => problem.kind !== 'bytes-differ');
   const objectsDiffering = input.objectProblems.filter(
     (problem) => problem.kind === 'bytes-differ',

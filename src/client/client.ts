@@ -3,14 +3,21 @@
 // endpoint of each request, bounded retries with backoff, and leader redirects.
 // Object bodies stream both ways; nothing holds a whole object in memory.
 
-import { routePath, routes } from '../api/index.js';
+import {
+  routePath,
+  routes,
+  type StagedUpload,
+  type TxnAnswer,
+  type TxnRequest,
+  txnRequestJson,
+} from '../api/index.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { AssertionFailure, assert, assertInteger } from '../util/assert.js';
-import { CairnError, InvalidArgumentError } from '../util/errors.js';
+import { CairnError, InvalidArgumentError, LimitExceededError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import { Prng } from '../util/prng.js';
 import { type Endpoint, parseEndpoint, parseEndpoints } from './endpoints.js';
@@ -36,6 +43,7 @@ import {
 } from './policy.js';
 import { type ObjectBody, RequestBody } from './request-body.js';
 import { classifyTransportError, errorFromResponse, type Outcome } from './response-errors.js';
+import { parseStagedUpload, parseTxnAnswer } from './txn-messages.js';
 import { verifiedBody } from './verified-body.js';
 import {
   type AttemptFailure,
@@ -384,6 +392,99 @@ export class CairnClient {
         details: { limit: 'clientListPagesMax', limitValue: limits.clientListPagesMax },
       },
     );
+  }
+
+  /**
+   * POST /v1/txn: compares, then one branch, in one entry. The request id (a fresh one
+   * unless given) makes retries safe: a retry answers the first outcome (`replayed`).
+   */
+  async txn(
+    request: Omit<TxnRequest, 'requestId'> & { readonly requestId?: string },
+    options: RequestOptions = {},
+  ): Promise<TxnAnswer> {
+    const requestId = request.requestId ?? randomUUID();
+    const text = JSON.stringify(txnRequestJson({ ...request, requestId }));
+    const bytes = Buffer.byteLength(text);
+    if (bytes > limits.txnRequestBodyBytesMax)
+      throw new LimitExceededError(
+        'txnRequestBodyBytesMax',
+        limits.txnRequestBodyBytesMax,
+        bytes,
+        'bytes',
+      );
+    const answer = await this.send({
+      method: 'POST',
+      path: routePath(routes.txn),
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: text,
+      key: undefined,
+      mutation: true,
+      deduplicated: requestId !== '',
+      expect: 'json',
+      signal: options.signal,
+    });
+    return appliedMutationResult(() => parseTxnAnswer(answer.json));
+  }
+
+  /**
+   * GET /v1/txn/{requestId}: the kept outcome; CAIRN_ERR_NOT_APPLIED when no txn with
+   * the id applied after `sentAfterRevision`; CAIRN_ERR_EXPIRED past the window.
+   */
+  async txnOutcome(
+    requestId: string,
+    sentAfterRevision = 0,
+    options: RequestOptions = {},
+  ): Promise<TxnAnswer> {
+    assertInteger(sentAfterRevision, 'sentAfterRevision');
+    const answer = await this.send({
+      method: 'GET',
+      path: routePath(routes.txnOutcome, { requestId }, { sentAfterRevision }),
+      headers: { accept: 'application/json' },
+      body: undefined,
+      key: undefined,
+      mutation: false,
+      deduplicated: false,
+      expect: 'json',
+      signal: options.signal,
+    });
+    return parseTxnAnswer(answer.json);
+  }
+
+  /** POST /v1/staging: stores the bytes as chunks; a txn's putStaged commits the handle. */
+  async stageObject(
+    body: ObjectBody,
+    options: RequestOptions & {
+      readonly size?: number;
+      readonly lifetimeMilliseconds?: number;
+      readonly onProgress?: (bytesSent: number) => void;
+    } = {},
+  ): Promise<StagedUpload> {
+    const requestBody = new RequestBody(body, options.onProgress);
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+    const size = requestBody.knownSize ?? options.size;
+    if (size !== undefined) headers['content-length'] = String(size);
+    const query =
+      options.lifetimeMilliseconds === undefined
+        ? {}
+        : { lifetimeMilliseconds: options.lifetimeMilliseconds };
+    try {
+      // Not retried after an unknown outcome: a second attempt would stage a second
+      // copy (harmless: it expires), but its handle would not be the one answered.
+      const answer = await this.send({
+        method: 'POST',
+        path: routePath(routes.stage, {}, query),
+        headers,
+        body: requestBody,
+        key: undefined,
+        mutation: true,
+        deduplicated: false,
+        expect: 'json',
+        signal: options.signal,
+      });
+      return appliedMutationResult(() => parseStagedUpload(answer.json));
+    } finally {
+      requestBody.dispose();
+    }
   }
 
   /**

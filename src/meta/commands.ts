@@ -23,11 +23,12 @@ import {
   readTag,
 } from './codec.js';
 import type { ObjectCommand } from './objects/index.js';
+import type { TxnCommand } from './txn/index.js';
 import { commandTagMax, definitionForTag, definitionForType, envelopeTags } from './registry.js';
 import { integerProblem } from './validation.js';
 
 /** A command one family applies. */
-export type FamilyCommand = ClusterCommand | ObjectCommand;
+export type FamilyCommand = ClusterCommand | ObjectCommand | TxnCommand;
 
 /**
  * Several family commands applied as one entry, in order, at one revision: every one

@@ -92,3 +92,30 @@ export type { AppliedCommand, ApplyOptions } from './state-machine.js';
 export { BufferedTransaction, MemoryMetaStore, rangeEntriesMax } from './store.js';
 export type { MetaEntry, MetaReader, MetaTransaction } from './store.js';
 export { MetaSnapshotRestorer, restoreSnapshot, snapshotPieces } from './snapshot.js';
+export type {
+  CompareOperator,
+  CompareTarget,
+  CompareValue,
+  StagedRecord,
+  TransactionCommand,
+  TxnCompare,
+  TxnFailedCompare,
+  TxnKeyState,
+  TxnObjectSummary,
+  TxnOperation,
+  TxnOperationResult,
+  TxnOutcome,
+  TxnOutcomeLookup,
+  TxnRetention,
+} from './txn/index.js';
+export {
+  compareOperators,
+  compareTargets,
+  deletePrefixLimitMessage,
+  firstStagedExpiry,
+  listStagedUploads,
+  lookUpTxnOutcome,
+  readStagedUpload,
+  transactionProblem,
+  txnRetention,
+} from './txn/index.js';

@@ -6,8 +6,9 @@ import { clusterFamily, clusterKeys } from './cluster/index.js';
 import type { AnyCommandDefinition, MetaFamily } from './family.js';
 import { objectKeys, objectsFamily } from './objects/index.js';
 import { progressKey } from './progress.js';
+import { txnFamily, txnMetaKeys } from './txn/index.js';
 
-export const families: readonly MetaFamily[] = [clusterFamily, objectsFamily];
+export const families: readonly MetaFamily[] = [clusterFamily, objectsFamily, txnFamily];
 
 /** Tags of the envelope commands the state machine itself applies (commands.ts). */
 export const envelopeTags = { noop: 0, raiseRevisionBase: 8, batch: 9 } as const;
@@ -67,4 +68,5 @@ export const metaKeys = {
   progress: progressKey,
   ...clusterKeys,
   ...objectKeys,
+  txn: txnMetaKeys,
 } as const;

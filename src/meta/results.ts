@@ -1,7 +1,7 @@
 // The result of applying a command (what the proposer's waiter receives) and its
 // stored form (request records keep results for retries).
 
-import { assertNever } from '../util/assert.js';
+import { assert, assertNever } from '../util/assert.js';
 import { limits } from '../util/limits.js';
 import {
   type BinaryReader,
@@ -10,6 +10,7 @@ import {
   readBoundedVarint,
   readTag,
 } from './codec.js';
+import type { TxnOutcome } from './txn/outcome.js';
 
 export type MetaResult =
   /** For writes and deletes: the revision at which the command took effect. */
@@ -18,7 +19,9 @@ export type MetaResult =
   | { readonly type: 'conflict'; readonly currentVersion: number }
   | { readonly type: 'notFound' }
   /** The command is not applicable to the current state (e.g. a duplicate member); nothing changed. */
-  | { readonly type: 'rejected'; readonly message: string };
+  | { readonly type: 'rejected'; readonly message: string }
+  /** A transaction's answer (src/meta/txn); kept by the txn family, never in q/ records. */
+  | { readonly type: 'transaction'; readonly outcome: TxnOutcome };
 
 const rejectionMessageLengthMax = 300;
 
@@ -36,6 +39,8 @@ export const notBootstrapped = (): MetaResult => rejected('the cluster is not bo
 const resultTags = { ok: 0, conflict: 1, notFound: 2, rejected: 3 } as const;
 
 export function writeResult(out: BinaryWriter, result: MetaResult): void {
+  // Object request records keep object results only; a txn keeps its own outcome.
+  assert(result.type !== 'transaction', 'a transaction result is not kept in q/');
   out.writeUint8(resultTags[result.type]);
   switch (result.type) {
     case 'ok':

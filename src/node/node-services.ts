@@ -28,6 +28,7 @@ import { HandOff } from './hand-off.js';
 import { LowDiskLeadership } from './low-disk-leadership.js';
 import { ObjectService } from './object-service.js';
 import type { TestHooks } from './test-hooks.js';
+import { TxnService } from './txn-service.js';
 
 /** Leader duties of membership run this often (and at once on becoming leader). */
 const membershipDutyTicks = 10;
@@ -69,6 +70,7 @@ export interface NodeServices {
   /** What /livez and /readyz check. */
   readonly readiness: ReadinessSource;
   readonly coordinator: MaintenanceCoordinator;
+  readonly txn: TxnService;
   readonly info: () => NodeInfo;
   stop(): void;
 }
@@ -107,6 +109,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     // Some chunk has fewer than R copies: a sweep brings it to R (fewest copies first).
     onUnderReplicated: () => coordinator.requestSweep(),
   });
+  const txn = new TxnService({ group, chunks: objects, log });
   const chunks = new ChunkService({
     selfId: options.name,
     dataDirectory: options.dataDirectory,
@@ -211,9 +214,16 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     runsOn: 'leader',
     run: () => maintenance.garbageDuty(),
   });
+  duties.add({
+    name: 'expire-staging',
+    everyTicks: every(limits.stagingExpiryIntervalMilliseconds),
+    runsOn: 'leader',
+    run: () => txn.expireStagingDuty(),
+  });
   return {
     group,
     objects,
+    txn,
     admin,
     chunks,
     settings,

@@ -104,6 +104,21 @@ export class ObjectService {
     return { key, version, size, sha256, ...(copies === undefined ? {} : { copies }) };
   }
 
+  /**
+   * Stores a whole body as placed, durable chunks and commits nothing: a staged upload
+   * (src/node/txn-service.ts) records the manifest itself. At least one byte.
+   */
+  async writeChunkedValue(
+    body: AsyncIterable<Uint8Array>,
+  ): Promise<{ value: Extract<ObjectValue, { kind: 'manifest' }>; size: number; sha256: string }> {
+    this.options.group.requireMember();
+    this.options.refuseWritesWhenLow();
+    const chunked = await this.chunkedValue(new Uint8Array(0), body);
+    const { value } = chunked;
+    if (value.kind !== 'manifest') throw new CairnError('CAIRN_ERR_INTERNAL', 'chunks expected');
+    return { value, size: chunked.size, sha256: chunked.sha256 };
+  }
+
   private async chunkedValue(
     prefix: Uint8Array,
     rest: AsyncIterable<Uint8Array>,
@@ -215,6 +230,8 @@ function versionOrThrow(result: MetaResult, key: string): number {
       throw new NotFoundError(`object "${key}"`);
     case 'rejected':
       throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', result.message);
+    case 'transaction':
+      throw new CairnError('CAIRN_ERR_INTERNAL', 'an object command answered as a transaction');
   }
 }
 

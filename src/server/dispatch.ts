@@ -89,8 +89,8 @@ export async function readRouteBody(route: Route, request: IncomingMessage): Pro
   if (route.body.kind !== 'json') return undefined;
   const raw = await readJsonBody(
     request,
-    limits.requestMetadataBodyBytesMax,
-    'requestMetadataBodyBytesMax',
+    route.body.bytesMax?.value ?? limits.requestMetadataBodyBytesMax,
+    route.body.bytesMax?.name ?? 'requestMetadataBodyBytesMax',
   );
   return raw;
 }

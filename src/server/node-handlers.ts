@@ -52,6 +52,10 @@ export function clientHandlers(
       return services.clusterSettings.view();
     },
     updateClusterSettings: ({ body }) => services.clusterSettings.update(body),
+    txn: ({ body }) => services.txn.txn(body),
+    txnOutcome: ({ params, query }) =>
+      services.txn.outcome(params['requestId'] as string, query.sentAfterRevision),
+    stage: ({ request, query }) => services.txn.stage(request, query),
   };
 }
 

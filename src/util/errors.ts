@@ -51,6 +51,10 @@ export const errorTable = {
   CAIRN_ERR_PROPOSAL_DROPPED: { status: 503, ...tryAgain },
   CAIRN_ERR_CLUSTER_MISMATCH: { status: 403, ...failure },
   CAIRN_ERR_ALREADY_IN_CLUSTER: { status: 409, ...failure },
+  // A txn outcome asked for by request id is past the retained window (GET /v1/txn/{id}).
+  CAIRN_ERR_EXPIRED: { status: 410, ...failure, statusDefault: true },
+  // No txn with the request id was applied since the revision the caller named.
+  CAIRN_ERR_NOT_APPLIED: { status: 404, ...failure },
   // The caller aborted the request (an AbortSignal, Ctrl-C).
   CAIRN_ERR_ABORTED: { status: 500, exitCode: 1, retryable: false, outcome: 'none' },
 } as const satisfies Record<`CAIRN_ERR_${string}`, ErrorRow>;

@@ -88,6 +88,21 @@ export const limits = {
   metaStoredValueBytesMax: 2 * MiB,
   metaRejectionMessageBytesMax: 1024,
 
+  // Transactions and staged uploads (src/meta/txn, POST /v1/txn, POST /v1/staging).
+  txnComparesMax: 1024, // compares in one txn
+  txnOperationsMax: 1024, // operations of one branch (success or failure) of a txn
+  txnBytesMax: 960 * KiB, // one txn is one Raft entry: its encoded command stays under raftEntryBytesMax
+  txnRequestBodyBytesMax: 2 * MiB, // the JSON body of POST /v1/txn (base64 values grow by 4/3)
+  txnDeletePrefixKeysMax: 1000, // keys all deletePrefix operations of one txn may delete together
+  txnReadKeysMax: 10_000, // keys the gets and list pages of one txn may return together
+  txnOutcomesRetainedRevisions: 3_000_000, // outcomes kept by request id: the last this many revisions...
+  txnOutcomesRetainedMilliseconds: 15 * 60 * 1000, // ...or this long, whichever keeps more...
+  txnOutcomesBytesMax: 256 * MiB, // ...but never more than this many bytes (records and keys; the meta snapshot must fit requestPeerSnapshotBodyBytesMax)
+  txnExpiriesPerApplyMax: 16, // outcomes and staged handles one entry may expire
+  stagingLifetimeMillisecondsDefault: 60 * 60 * 1000, // a staged upload not committed by then is dropped
+  stagingLifetimeMillisecondsMax: 24 * 60 * 60 * 1000,
+  stagingExpiryIntervalMilliseconds: 30_000, // the leader's check for expired staged uploads
+
   // Client.
   clientRetryAttemptsMax: 5,
   clientRequestTimeoutMilliseconds: 30_000,

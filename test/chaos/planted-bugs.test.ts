@@ -86,6 +86,34 @@ test('early-put-ack (one chunk copy only) is caught as lost or corrupted objects
   console.log(`  early-put-ack caught in run ${verdicts.length}: ${summary(verdicts.slice(-1))}`);
 });
 
+test('bank-skip-compare (a transfer leaves out one compare) is caught; the clean bank passes', async () => {
+  const options = {
+    nodes: 3,
+    durationMilliseconds: 15_000,
+    faults: ['kill', 'pause', 'partition'] as const,
+    workload: 'bank' as const,
+    keep: false,
+  };
+  const verdicts = await runUntilCaught(
+    { ...options, faults: [...options.faults], injectBug: 'bank-skip-compare' },
+    (verdict) => verdict.anomalies.length > 0,
+  );
+  const last = verdicts[verdicts.length - 1] as Verdict;
+  assert.ok(!last.ok && last.anomalies.length > 0, `not caught: ${summary(verdicts)}`);
+  const clean = await runOnce({ ...options, faults: [...options.faults], seed: 1 });
+  assert.ok(
+    clean.ok,
+    `the clean bank failed: ${clean.anomalies[0]?.explanation ?? ''} ${clean.recoveryProblem}`,
+  );
+  assert.ok(
+    clean.notes.some((note) => /bank: \d+ reads .* \((?!0 applied)/.test(note)),
+    clean.notes.join('; '),
+  );
+  console.log(
+    `  bank-skip-compare caught in run ${verdicts.length}: ${last.anomalies[0]?.explanation}`,
+  );
+});
+
 test('without a planted bug the same kinds of runs pass', async () => {
   const verdict = await runOnce({
     nodes: 3,

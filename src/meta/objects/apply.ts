@@ -170,3 +170,28 @@ function applyChunkReferences(context: ApplyContext, references: Map<string, num
     else transaction.put(chunkReferenceKey(sha256), encodeCounter(after));
   }
 }
+
+/**
+ * A put or delete applied inside another family's command (a transaction): the same
+ * effect as the command, in the caller's context, without its condition's request-id
+ * bookkeeping (the caller keeps its own outcome).
+ */
+export function applyObjectWrite(
+  context: ApplyContext,
+  command: PutObjectCommand | DeleteObjectCommand,
+): MetaResult {
+  assert(command.requestId === '', 'an object write inside a transaction has no request id');
+  return command.type === 'putObject' ? applyPut(context, command) : applyDelete(context, command);
+}
+
+/** Adds `sign` to the reference count of each chunk (a staged upload holds its chunks). */
+export function adjustChunkReferences(
+  context: ApplyContext,
+  chunks: readonly { readonly sha256: string }[],
+  sign: 1 | -1,
+): void {
+  const references = new Map<string, number>();
+  for (const chunk of chunks)
+    references.set(chunk.sha256, (references.get(chunk.sha256) ?? 0) + sign);
+  applyChunkReferences(context, references);
+}

@@ -93,7 +93,7 @@ export function putSizeEstimateBytes(command: PutObjectCommand): number {
 
 const valueTags = { inline: 1, manifest: 2 } as const;
 
-function writeObjectValue(writer: BinaryWriter, value: ObjectValue): void {
+export function writeObjectValue(writer: BinaryWriter, value: ObjectValue): void {
   if (value.kind === 'inline') {
     writer.writeUint8(valueTags.inline);
     writer.writeBytes(value.bytes);
@@ -110,7 +110,7 @@ function writeObjectValue(writer: BinaryWriter, value: ObjectValue): void {
   }
 }
 
-function readObjectValue(reader: BinaryReader): ObjectValue {
+export function readObjectValue(reader: BinaryReader): ObjectValue {
   const tag = readTag(reader, what, 'value kind', valueTags.manifest);
   if (tag === valueTags.inline) {
     // Copy: the entry buffer must not be retained by whatever keeps the value.
@@ -174,7 +174,7 @@ export function deleteProblem(command: DeleteObjectCommand): string | undefined 
   );
 }
 
-function objectValueProblem(value: ObjectValue): string | undefined {
+export function objectValueProblem(value: ObjectValue): string | undefined {
   if (value.kind === 'inline') {
     if (!(value.bytes instanceof Uint8Array)) return 'an inline value is bytes';
     if (value.bytes.length > limits.objectInlineBytesMax) {
@@ -214,7 +214,7 @@ function conditionProblem(condition: WriteCondition | undefined): string | undef
   return integerProblem(condition.ifVersion, 'ifVersion', 0, Number.MAX_SAFE_INTEGER);
 }
 
-function requestIdProblem(requestId: string): string | undefined {
+export function requestIdProblem(requestId: string): string | undefined {
   if (
     typeof requestId !== 'string' ||
     requestId.length > limits.metaRequestIdBytesMax ||
