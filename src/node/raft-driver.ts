@@ -28,6 +28,22 @@ export interface AppliedStateMachine {
   installSnapshot(snapshot: Snapshot): Promise<void>;
 }
 
+/** Where the driver's deferred work and waits run; the simulator gives its own clock. */
+export interface DriverScheduler {
+  /** Runs `task` after the current call stack (default setImmediate). */
+  defer(task: () => void): void;
+  /** Milliseconds on a monotonic clock (default performance.now). */
+  now(): number;
+  /** Resolves after about `milliseconds` (default setTimeout). */
+  sleep(milliseconds: number): Promise<void>;
+}
+
+const realScheduler: DriverScheduler = {
+  defer: (task) => setImmediate(task),
+  now: () => performance.now(),
+  sleep: (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)),
+};
+
 export interface DriverOptions {
   readonly raft: RaftNode;
   readonly memory: MemoryLogStorage;
@@ -40,6 +56,15 @@ export interface DriverOptions {
   readonly onSnapshotInstalled?: () => void;
   readonly onFatal: (error: unknown) => void;
   readonly readyPerIterationMax?: number;
+  /** Default: the real event loop and clock. */
+  readonly scheduler?: DriverScheduler;
+  /** Observation (the simulator's safety checks): a Ready's entries and hard state are durable. */
+  readonly onReadyPersisted?: (ready: Ready) => void;
+  /**
+   * TEST ONLY, a planted bug for the simulator: a Ready's messages (votes, append
+   * acknowledgements) leave before its fsync. Never set in production.
+   */
+  readonly testOnlySendBeforeSync?: boolean;
 }
 
 /** Two election timeouts of the default configuration. */
@@ -54,6 +79,16 @@ interface ProposalWaiter {
 interface ReadWaiter {
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+}
+
+function proposalDropped(index: number): CairnError {
+  return new CairnError(
+    'CAIRN_ERR_PROPOSAL_DROPPED',
+    'the proposal was lost in a leader change; retry',
+    {
+      details: { index },
+    },
+  );
 }
 
 export class RaftDriver {
@@ -77,8 +112,11 @@ export class RaftDriver {
     readRounds: 0,
   };
 
+  private readonly scheduler: DriverScheduler;
+
   constructor(private readonly options: DriverOptions) {
     this.appliedIndexValue = options.raft.status().applied;
+    this.scheduler = options.scheduler ?? realScheduler;
   }
 
   get appliedIndex(): number {
@@ -111,7 +149,15 @@ export class RaftDriver {
   }
 
   private waitForProposal(index: number, term: number): Promise<unknown> {
-    assert(!this.proposals.has(index), `one waiter per proposal index ${index}`);
+    const replaced = this.proposals.get(index);
+    if (replaced !== undefined) {
+      // Our own earlier proposal at this index, from an earlier term of leadership, was
+      // overwritten before it applied here: a leader of a later term holds every
+      // committed entry, so proposing at this index again proves it never committed.
+      assert(replaced.term < term, `one waiter per proposal index ${index} and term`);
+      this.proposals.delete(index);
+      replaced.reject(proposalDropped(index));
+    }
     const promise = new Promise<unknown>((resolve, reject) =>
       this.proposals.set(index, { term, resolve, reject }),
     );
@@ -131,7 +177,7 @@ export class RaftDriver {
   schedule(): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.scheduler.defer(() => {
       this.scheduled = false;
       void this.iterate();
     });
@@ -199,12 +245,15 @@ export class RaftDriver {
       memory.setHardState(ready.hardState);
       durableLog.setHardState(ready.hardState);
     }
+    const sendEarly = this.options.testOnlySendBeforeSync === true;
+    if (sendEarly && ready.messages.length > 0) this.options.send(ready.messages);
     if (ready.mustSync || ready.snapshot !== undefined) {
       await durableLog.sync();
       this.statistics.syncs++;
     }
+    this.options.onReadyPersisted?.(ready);
     // Votes and acknowledgements leave only now, after what they vouch for is on disk.
-    if (ready.messages.length > 0) this.options.send(ready.messages);
+    if (!sendEarly && ready.messages.length > 0) this.options.send(ready.messages);
     if (ready.committedEntries.length > 0) await this.applyCommitted(ready.committedEntries);
     for (const readState of ready.readStates) this.onReadState(readState);
     this.releaseReads();
@@ -221,14 +270,7 @@ export class RaftDriver {
       this.proposals.delete(entry.index);
       if (waiter.term === entry.term) waiter.resolve(results.get(entry.index));
       // Another leader's entry took this index: ours was never committed; safe to retry.
-      else
-        waiter.reject(
-          new CairnError(
-            'CAIRN_ERR_PROPOSAL_DROPPED',
-            'the proposal was lost in a leader change; retry',
-            { details: { index: entry.index } },
-          ),
-        );
+      else waiter.reject(proposalDropped(entry.index));
     }
     this.options.onApplied?.(entries);
   }
@@ -310,11 +352,11 @@ export class RaftDriver {
    * machine at one applied index. Inputs keep stepping the core meanwhile.
    */
   async runExclusive<T>(task: () => Promise<T>, timeoutMilliseconds: number): Promise<T> {
-    const deadline = performance.now() + timeoutMilliseconds;
+    const deadline = this.scheduler.now() + timeoutMilliseconds;
     for (let attempt = 0; this.running && attempt < 1_000_000; attempt++) {
-      if (performance.now() > deadline)
+      if (this.scheduler.now() > deadline)
         throw new CairnError('CAIRN_ERR_TIMEOUT', 'the raft loop stayed busy');
-      await new Promise((resolve) => setTimeout(resolve, 1));
+      await this.scheduler.sleep(1);
     }
     this.running = true;
     try {
@@ -327,13 +369,13 @@ export class RaftDriver {
 
   /** Resolves when the loop is idle (for a clean shutdown). */
   async idle(timeoutMilliseconds: number): Promise<void> {
-    const deadline = performance.now() + timeoutMilliseconds;
+    const deadline = this.scheduler.now() + timeoutMilliseconds;
     for (
       let attempt = 0;
-      this.running && performance.now() < deadline && attempt < 100_000;
+      this.running && this.scheduler.now() < deadline && attempt < 100_000;
       attempt++
     ) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await this.scheduler.sleep(5);
     }
   }
 

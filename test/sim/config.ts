@@ -6,7 +6,7 @@ import type { NodeId } from '../../src/raft/types.js';
 import { limits } from '../../src/util/limits.js';
 import { Prng } from '../../src/util/prng.js';
 import type { NetworkFaults } from './network.js';
-import type { RaftTuning } from './node.js';
+import type { RaftTuning, StorageTuning } from './node.js';
 
 export interface FaultRates {
   /** Per tick, while no partition is in place: probability of cutting one. */
@@ -44,6 +44,10 @@ export interface SimConfig {
   readonly clockRates: readonly number[];
   readonly faults: FaultRates;
   readonly tuning: RaftTuning;
+  readonly storage: StorageTuning & {
+    /** Per tick and node: the state store's background flush makes every apply durable. */
+    readonly stateFlushProbability: number;
+  };
   /** Let a leader propose its own removal (FINDINGS.md, F1; on unless overridden). */
   readonly removeLeaderAllowed: boolean;
   /** Fault kinds enabled for this seed, for the summary. */
@@ -118,6 +122,12 @@ export function configFromSeed(seed: number, overrides: ConfigOverrides = {}): S
       snapshotEveryEntries: enabled.has('snapshot') ? prng.pick([2, 5, 20]) : 1000,
       compactKeepEntries: prng.pick([0, 2, 20]),
     },
+    storage: {
+      syncLatencyTicksMax: prng.pick([0, 1, 1, 2, 3]),
+      walSegmentBytes: prng.pick([8192, 16384, 65536]),
+      walPreallocate: prng.chance(0.5),
+      stateFlushProbability: prng.pick([0.05, 0.3, 1]),
+    },
     clockRates: nodeIds.map(() => (enabled.has('skew') ? prng.pick([0.5, 0.8, 1, 1, 1.25, 2]) : 1)),
     enabled: [...enabled],
     removeLeaderAllowed: overrides.removeLeaderAllowed ?? true,
@@ -129,5 +139,6 @@ export function describeConfig(config: SimConfig): string {
     `nodes ${config.nodeIds.length} (voters ${config.initialVoters.length}, learners ${config.initialLearners.length})`,
     `clients ${config.clientCount}, keys ${config.keyCount}`,
     `faults [${config.enabled.join(' ')}]`,
+    `fsync 0..${config.storage.syncLatencyTicksMax} ticks, segments ${config.storage.walSegmentBytes} B`,
   ].join(', ');
 }

@@ -72,7 +72,7 @@ const failures: SimResult[] = [];
 let unknownChecks = 0;
 let totalTicks = 0;
 for (let seed = from; seed < from + count; seed++) {
-  const result = runSimulation(seed, { bugs, verbose: values.verbose, overrides });
+  const result = await runSimulation(seed, { bugs, verbose: values.verbose, overrides });
   totalTicks += result.ticks;
   if (result.linearizability === 'unknown') unknownChecks++;
   if (single || values.verbose) {
