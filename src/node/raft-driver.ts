@@ -117,6 +117,12 @@ export class RaftDriver {
   constructor(private readonly options: DriverOptions) {
     this.appliedIndexValue = options.raft.status().applied;
     this.scheduler = options.scheduler ?? realScheduler;
+    // After a crash between installing a leader's snapshot (durable in the state store at
+    // once) and the sync of the log's snapshot record, the state is ahead of the durable
+    // log: record the boundary again, or the next append would leave a gap in the log.
+    const snapshot = options.memory.snapshot().metadata;
+    if (snapshot.index > options.durableLog.lastIndex())
+      options.durableLog.installSnapshot({ index: snapshot.index, term: snapshot.term });
   }
 
   get appliedIndex(): number {

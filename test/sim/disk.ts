@@ -24,6 +24,9 @@ const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
 export class MachineDisk {
   readonly disk: SimulatedDisk;
+  private syncsInFlightCount = 0;
+  /** Data fsyncs of Raft log segments (`*.wal`) started and not yet durable. */
+  logSyncsInFlight = 0;
 
   constructor(
     private readonly prng: Prng,
@@ -35,16 +38,45 @@ export class MachineDisk {
 
   /** Power loss: unsynced writes are lost or torn (SimulatedDisk's model). */
   crash(): void {
+    this.syncsInFlightCount = 0;
+    this.logSyncsInFlight = 0;
     this.disk.crash();
   }
 
   forProcess(owner: SimProcessHandle): Disk {
-    return new ProcessDisk(this.disk, owner, () => this.syncDelay(owner));
+    return new ProcessDisk(this.disk, owner, (path, sync) => this.syncOf(owner, path, sync));
+  }
+
+  /** The simulated time an fsync of `path` takes; `sync` makes it durable at its end. */
+  private async syncOf(
+    owner: SimProcessHandle,
+    path: string,
+    sync: () => Promise<void>,
+  ): Promise<void> {
+    const isLog = path.endsWith('.wal');
+    if (isLog) this.logSyncsInFlight++;
+    try {
+      await this.syncDelay(owner);
+      await sync();
+    } finally {
+      if (isLog && owner.alive) this.logSyncsInFlight--;
+    }
   }
 
   private syncDelay(owner: SimProcessHandle): Promise<void> {
     const ticks = this.prng.nextIntegerInclusive(0, this.syncLatencyTicksMax);
-    return new Promise((resolve) => this.clock.after(owner, ticks, resolve));
+    this.syncsInFlightCount++;
+    return new Promise((resolve) =>
+      this.clock.after(owner, ticks, () => {
+        this.syncsInFlightCount--;
+        resolve();
+      }),
+    );
+  }
+
+  /** fsyncs started and not completed: a crash now loses what they cover. */
+  get syncsInFlight(): number {
+    return this.syncsInFlightCount;
   }
 }
 
@@ -66,13 +98,13 @@ class ProcessDisk implements Disk {
   constructor(
     private readonly inner: SimulatedDisk,
     private readonly owner: SimProcessHandle,
-    private readonly syncDelay: () => Promise<void>,
+    private readonly syncOf: (path: string, sync: () => Promise<void>) => Promise<void>,
   ) {}
 
   open(path: string, mode: OpenMode): Promise<DiskFile> {
     return guarded(this.owner, async () => {
       const file = await this.inner.open(path, mode);
-      return new ProcessFile(file, this.owner, this.syncDelay);
+      return new ProcessFile(file, this.owner, this.syncOf);
     });
   }
 
@@ -92,11 +124,9 @@ class ProcessDisk implements Disk {
     return guarded(this.owner, () => this.inner.mkdir(path));
   }
 
+  /** Instant (a metadata journal commit): only data fsyncs are slow in this model. */
   fsyncDirectory(path: string): Promise<void> {
-    return guarded(this.owner, async () => {
-      await this.syncDelay();
-      await this.inner.fsyncDirectory(path);
-    });
+    return guarded(this.owner, () => this.inner.fsyncDirectory(path));
   }
 
   stat(path: string): Promise<DiskStat | null> {
@@ -108,7 +138,7 @@ class ProcessFile implements DiskFile {
   constructor(
     private readonly inner: DiskFile,
     private readonly owner: SimProcessHandle,
-    private readonly syncDelay: () => Promise<void>,
+    private readonly syncOf: (path: string, sync: () => Promise<void>) => Promise<void>,
   ) {}
 
   get path(): string {
@@ -125,17 +155,11 @@ class ProcessFile implements DiskFile {
 
   /** The data becomes durable when the simulated fsync completes, not when it starts. */
   datasync(): Promise<void> {
-    return guarded(this.owner, async () => {
-      await this.syncDelay();
-      await this.inner.datasync();
-    });
+    return guarded(this.owner, () => this.syncOf(this.path, () => this.inner.datasync()));
   }
 
   sync(): Promise<void> {
-    return guarded(this.owner, async () => {
-      await this.syncDelay();
-      await this.inner.sync();
-    });
+    return guarded(this.owner, () => this.syncOf(this.path, () => this.inner.sync()));
   }
 
   truncate(length: number): Promise<void> {

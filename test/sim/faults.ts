@@ -39,7 +39,15 @@ export class SimFaults {
       this.partitioned = false;
       this.sim.traceLine('partition healed');
     }
-    if (prng.chance(faults.crashProbability)) this.crashRandomNode();
+    if (prng.chance(faults.crashProbability)) {
+      this.crashRandomNode();
+      if (prng.chance(faults.crashTogetherProbability)) this.crashRandomNode();
+    }
+    if (prng.chance(faults.crashAllProbability)) {
+      this.sim.traceLine('power loss of every machine');
+      for (let count = this.sim.nodes.size - this.sim.down.size; count > 0; count--)
+        this.crashRandomNode(false);
+    }
     if (prng.chance(faults.pauseProbability)) this.pauseRandomNode();
     for (const id of [...this.sim.down])
       if (prng.chance(faults.restartProbability)) this.sim.restart(id);
@@ -82,10 +90,15 @@ export class SimFaults {
     this.sim.traceLine(`partition ${shape}: ${network.cutLinks().join(' ')}`);
   }
 
-  private crashRandomNode(): void {
+  private crashRandomNode(preferSyncing = true): void {
     const live = [...this.sim.nodes.keys()].filter((id) => !this.sim.down.has(id));
     if (live.length === 0) return;
-    const id = this.sim.prng.pick(live);
+    // Half the crashes strike a machine with an fsync in flight, where losing the
+    // unsynced writes matters most.
+    const syncing = live.filter((id) => (this.sim.nodes.get(id) as SimNode).disk.syncsInFlight > 0);
+    const targeted = preferSyncing && syncing.length > 0 && this.sim.prng.chance(0.5);
+    const candidates = targeted ? syncing : live;
+    const id = this.sim.prng.pick(candidates);
     this.sim.crash(this.sim.nodes.get(id) as SimNode);
     this.sim.down.add(id);
     this.sim.pausedUntil.delete(id);

@@ -133,6 +133,8 @@ export class SimProcess implements SimProcessHandle {
   readonly pendingRequests = new Set<string>();
   /** Bug reply-before-commit: writes to acknowledge once the leader's log holds them. */
   readonly earlyReplies: { index: number; reply: () => void }[] = [];
+  /** What the log holds durably, for the check that acknowledgements follow fsyncs. */
+  durability: DurabilityTracker | undefined;
   private role = 'follower';
   private leaderTermAtLastReady: number | null = null;
   private commitSeen = 0;
@@ -196,6 +198,7 @@ export class SimProcess implements SimProcessHandle {
     memory: MemoryLogStorage,
   ): void {
     const appliedIndex = store.appliedIndex();
+    this.durability = new DurabilityTracker(log, replayed);
     if (this.host.bugs.has('ack-before-sync')) lieAboutSync(log);
     const raft = new RaftNode({
       id: this.id,
@@ -344,6 +347,75 @@ export class SimProcess implements SimProcessHandle {
 
   private delay(ticks: number): Promise<void> {
     return new Promise((resolve) => this.host.clock.after(this, ticks, resolve));
+  }
+}
+
+interface UnsyncedWrite {
+  readonly sequence: number;
+  /** Entries from this index on are not durable until a sync covers the write. */
+  readonly fromIndex: number;
+  readonly hardState?: { readonly term: number; readonly vote: string | null };
+}
+
+/**
+ * Follows a RaftLog's appends and syncs (by wrapping them) to know what is durable: a
+ * write is durable once a sync that started after it has completed.
+ */
+export class DurabilityTracker {
+  private sequence = 0;
+  private unsynced: UnsyncedWrite[] = [];
+  private durableHardState: { term: number; vote: string | null };
+
+  constructor(
+    private readonly log: RaftLog,
+    replayed: ReplayedLog,
+  ) {
+    this.durableHardState = { term: replayed.hardState.term, vote: replayed.hardState.vote };
+    const append = log.append.bind(log);
+    log.append = (entries) => {
+      append(entries);
+      const first = entries[0];
+      if (first !== undefined) this.record({ fromIndex: first.index });
+    };
+    const setHardState = log.setHardState.bind(log);
+    log.setHardState = (state) => {
+      setHardState(state);
+      this.record({ fromIndex: Number.POSITIVE_INFINITY, hardState: state });
+    };
+    const installSnapshot = log.installSnapshot.bind(log);
+    log.installSnapshot = (boundary) => {
+      installSnapshot(boundary);
+      this.record({ fromIndex: boundary.index });
+    };
+    const sync = log.sync.bind(log);
+    log.sync = async () => {
+      const covered = this.sequence;
+      await sync();
+      this.synced(covered);
+    };
+  }
+
+  /** The highest index up to which the log is durable. */
+  durableIndex(): number {
+    let index = this.log.lastIndex();
+    for (const write of this.unsynced) index = Math.min(index, write.fromIndex - 1);
+    return index;
+  }
+
+  durableVote(): { term: number; vote: string | null } {
+    return this.durableHardState;
+  }
+
+  private record(write: Omit<UnsyncedWrite, 'sequence'>): void {
+    this.sequence++;
+    this.unsynced.push({ ...write, sequence: this.sequence });
+  }
+
+  private synced(covered: number): void {
+    for (const write of this.unsynced)
+      if (write.sequence <= covered && write.hardState !== undefined)
+        this.durableHardState = write.hardState;
+    this.unsynced = this.unsynced.filter((write) => write.sequence > covered);
   }
 }
 

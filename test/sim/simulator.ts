@@ -37,6 +37,11 @@ export interface SimOptions {
   readonly overrides?: ConfigOverrides;
   /** Receives each trace line when verbose. */
   readonly log?: (line: string) => void;
+  /**
+   * false: skip the direct check that acknowledgements follow fsyncs, so that bugs
+   * must be caught through their effects (lost committed entries, linearizability).
+   */
+  readonly checkAcknowledgements?: boolean;
 }
 
 export interface SimResult {
@@ -194,6 +199,7 @@ export class Simulation implements NodeHost {
   private sendOne(from: NodeId, message: Message): void {
     assert(message.groupId === groupId, 'messages carry the group id');
     assert(message.from === from, 'a process sends as itself');
+    this.checkDurableBeforeAcknowledged(message);
     const queued = this.network.send(message, this.tick);
     this.traceLine(
       `send ${message.type} ${message.from}>${message.to} t${message.term} i${message.index} n${message.entries.length} c${message.commit}${queued ? '' : ' dropped'}`,
@@ -205,6 +211,33 @@ export class Simulation implements NodeHost {
       this.report(process, (raft) => raft.reportSnapshot(message.to, queued));
     else if (!queued && this.network.isCut(message.from, message.to))
       this.report(process, (raft) => raft.reportUnreachable(message.to));
+  }
+
+  /**
+   * A granted vote or an accepted append vouches for what the sender persisted: it may
+   * leave only once an fsync covering it completed (the vote, the entries up to the
+   * acknowledged index).
+   */
+  private checkDurableBeforeAcknowledged(message: Message): void {
+    const durability = this.nodes.get(message.from)?.process?.durability;
+    if (message.reject || durability === undefined) return;
+    if (this.options.checkAcknowledgements === false) return;
+    if (message.type === 'appendResponse' && message.index > durability.durableIndex()) {
+      throw new SafetyViolation(
+        'acknowledged before durable',
+        `${message.from} acknowledged index ${message.index} to ${message.to} in term ${message.term}; its log is durable up to ${durability.durableIndex()}`,
+      );
+    }
+    // A node durably in a later term can never vote in this one again: that is as safe.
+    const vote = durability.durableVote();
+    const voteDurable =
+      vote.term > message.term || (vote.term === message.term && vote.vote === message.to);
+    if (message.type === 'voteResponse' && !voteDurable) {
+      throw new SafetyViolation(
+        'acknowledged before durable',
+        `${message.from} granted its term ${message.term} vote to ${message.to}; its durable vote is ${vote.vote} in term ${vote.term}`,
+      );
+    }
   }
 
   private report(process: SimProcess, call: (raft: NonNullable<SimProcess['raft']>) => void): void {
@@ -286,7 +319,14 @@ export class Simulation implements NodeHost {
   }
 
   createNode(id: NodeId): SimNode {
-    const node = new SimNode(id, this.prng.fork(), this, this.config.tuning, this.config.storage);
+    const slot = this.config.nodeIds.indexOf(id.split('.')[0] as string);
+    const storage = {
+      ...this.config.storage,
+      syncLatencyTicksMax:
+        this.config.storage.syncLatencyTicksMaxBySlot[slot] ??
+        this.config.storage.syncLatencyTicksMax,
+    };
+    const node = new SimNode(id, this.prng.fork(), this, this.config.tuning, storage);
     this.nodes.set(id, node);
     return node;
   }
@@ -499,9 +539,15 @@ export class Simulation implements NodeHost {
     const process = node.process as SimProcess;
     const driver = node.driver;
     assert(driver !== undefined, 'submit to a running node');
+    const command = this.commandOf(request);
+    if (command === null) {
+      // A cas on a value whose version no one knows yet: the client cannot send it.
+      this.workload.failed(request.requestId, this.tick);
+      return;
+    }
     let proposal: Promise<unknown>;
     try {
-      proposal = driver.propose(encodeCommand(this.commandOf(request)));
+      proposal = driver.propose(encodeCommand(command));
     } catch (error) {
       if (!isCairnError(error)) throw error;
       // Refused before anything was appended: the request had no effect.
@@ -556,7 +602,7 @@ export class Simulation implements NodeHost {
     else this.workload.unknown(request.requestId, this.tick);
   }
 
-  private commandOf(request: ClientRequest): MetaCommand {
+  private commandOf(request: ClientRequest): MetaCommand | null {
     const requestId = request.requestId;
     switch (request.kind) {
       case 'put':
@@ -566,10 +612,10 @@ export class Simulation implements NodeHost {
       case 'cas': {
         // Values are unique per write, so "holds value v" is "is at the version that wrote v".
         const expected = request.expected ?? null;
+        const version = expected === null ? undefined : this.versionOfValue.get(expected);
+        if (expected !== null && version === undefined) return null;
         const condition =
-          expected === null
-            ? ({ ifAbsent: true } as const)
-            : { ifVersion: this.versionOfValue.get(expected) ?? Number.MAX_SAFE_INTEGER };
+          version === undefined ? ({ ifAbsent: true } as const) : { ifVersion: version };
         return {
           type: 'putObject',
           key: request.key,
