@@ -222,16 +222,19 @@ export class Simulation implements NodeHost {
     const durability = this.nodes.get(message.from)?.process?.durability;
     if (message.reject || durability === undefined) return;
     if (this.options.checkAcknowledgements === false) return;
+    // A node durably in a later term has left this term's leader; its stale acknowledgement
+    // (the core batched it before a newer leader truncated the entries) is harmless: the
+    // later term's election quorum excludes it, and every node in it refuses this term.
+    const vote = durability.durableVote();
+    if (vote.term > message.term) return;
     if (message.type === 'appendResponse' && message.index > durability.durableIndex()) {
       throw new SafetyViolation(
         'acknowledged before durable',
         `${message.from} acknowledged index ${message.index} to ${message.to} in term ${message.term}; its log is durable up to ${durability.durableIndex()}`,
       );
     }
-    // A node durably in a later term can never vote in this one again: that is as safe.
-    const vote = durability.durableVote();
-    const voteDurable =
-      vote.term > message.term || (vote.term === message.term && vote.vote === message.to);
+    // Likewise a node durably in a later term can never vote in this one again.
+    const voteDurable = vote.term === message.term && vote.vote === message.to;
     if (message.type === 'voteResponse' && !voteDurable) {
       throw new SafetyViolation(
         'acknowledged before durable',
