@@ -198,7 +198,7 @@ export class SimProcess implements SimProcessHandle {
     memory: MemoryLogStorage,
   ): void {
     const appliedIndex = store.appliedIndex();
-    this.durability = new DurabilityTracker(log, replayed);
+    this.durability = new DurabilityTracker(log, replayed, appliedIndex);
     if (this.host.bugs.has('ack-before-sync')) lieAboutSync(log);
     const raft = new RaftNode({
       id: this.id,
@@ -366,9 +366,14 @@ export class DurabilityTracker {
   private unsynced: UnsyncedWrite[] = [];
   private durableHardState: { term: number; vote: string | null };
 
+  /**
+   * `durableFloor`: the state store's applied index at open, durable after the crash
+   * that preceded it (a follower never truncates below what it applied).
+   */
   constructor(
     private readonly log: RaftLog,
     replayed: ReplayedLog,
+    private readonly durableFloor: number,
   ) {
     this.durableHardState = { term: replayed.hardState.term, vote: replayed.hardState.vote };
     const append = log.append.bind(log);
@@ -395,11 +400,11 @@ export class DurabilityTracker {
     };
   }
 
-  /** The highest index up to which the log is durable. */
+  /** The highest index up to which the node's state (log or state store) is durable. */
   durableIndex(): number {
     let index = this.log.lastIndex();
     for (const write of this.unsynced) index = Math.min(index, write.fromIndex - 1);
-    return index;
+    return Math.max(index, this.durableFloor);
   }
 
   durableVote(): { term: number; vote: string | null } {
