@@ -20,7 +20,10 @@ import {
   type MetaResult,
   type MetaTransaction,
 } from '../meta/index.js';
-import type { StateStore, StateWriter } from '../storage/state-store.js';
+import type {
+  AppliedStateStore as StateStore,
+  StateWriter,
+} from '../storage/applied-state-store.js';
 import { assert } from '../util/assert.js';
 import { CairnError } from '../util/errors.js';
 import { limits } from '../util/limits.js';

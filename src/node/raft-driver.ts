@@ -26,6 +26,22 @@ export interface AppliedStateMachine {
   installSnapshot(snapshot: Snapshot): Promise<void>;
 }
 
+/** Where the driver's deferred work and waits run; the simulator gives its own clock. */
+export interface DriverScheduler {
+  /** Runs `task` after the current call stack (default setImmediate). */
+  defer(task: () => void): void;
+  /** Milliseconds on a monotonic clock (default performance.now). */
+  now(): number;
+  /** Resolves after about `milliseconds` (default setTimeout). */
+  sleep(milliseconds: number): Promise<void>;
+}
+
+const realScheduler: DriverScheduler = {
+  defer: (task) => setImmediate(task),
+  now: () => performance.now(),
+  sleep: (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)),
+};
+
 export interface DriverOptions {
   readonly raft: RaftNode;
   readonly memory: MemoryLogStorage;
@@ -40,6 +56,15 @@ export interface DriverOptions {
   readonly readyPerIterationMax?: number;
   /** Durations for /metrics (seconds). */
   readonly observer?: DriverObserver;
+  /** Default: the real event loop and clock. */
+  readonly scheduler?: DriverScheduler;
+  /** Observation (the simulator's safety checks): a Ready's entries and hard state are durable. */
+  readonly onReadyPersisted?: (ready: Ready) => void;
+  /**
+   * TEST ONLY, a planted bug for the simulator: a Ready's messages (votes, append
+   * acknowledgements) leave before its fsync. Never set in production.
+   */
+  readonly testOnlySendBeforeSync?: boolean;
 }
 
 export interface DriverObserver {
@@ -76,6 +101,27 @@ interface ProposalWaiter {
   readonly reject: (error: unknown) => void;
 }
 
+/**
+ * After a crash between installing a leader's snapshot (durable in the state store at
+ * once) and the sync of the log's snapshot record, the state is ahead of the durable
+ * log: record the boundary again, or the next append would leave a gap in the log.
+ */
+function recordSnapshotBoundary(options: DriverOptions): void {
+  const snapshot = options.memory.snapshot().metadata;
+  if (snapshot.index > options.durableLog.lastIndex())
+    options.durableLog.installSnapshot({ index: snapshot.index, term: snapshot.term });
+}
+
+function proposalDropped(index: number): CairnError {
+  return new CairnError(
+    'CAIRN_ERR_PROPOSAL_DROPPED',
+    'the proposal was lost in a leader change; retry',
+    {
+      details: { index },
+    },
+  );
+}
+
 export class RaftDriver {
   private scheduled = false;
   private running = false;
@@ -87,7 +133,8 @@ export class RaftDriver {
   /** A Ready whose persist or apply met a full disk: retried before any other. */
   private pending: PendingReady | undefined;
   private stalledSince: { at: number; error: string } | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  /** A full disk stalled the loop: it retries once this wait is over. */
+  private retryWaiting = false;
   readonly statistics = {
     iterations: 0,
     syncs: 0,
@@ -96,8 +143,12 @@ export class RaftDriver {
     readRounds: 0,
   };
 
+  private readonly scheduler: DriverScheduler;
+
   constructor(private readonly options: DriverOptions) {
     this.appliedIndexValue = options.raft.status().applied;
+    this.scheduler = options.scheduler ?? realScheduler;
+    recordSnapshotBoundary(options);
   }
 
   get appliedIndex(): number {
@@ -140,7 +191,15 @@ export class RaftDriver {
   }
 
   private waitForProposal(index: number, term: number): Promise<unknown> {
-    assert(!this.proposals.has(index), `one waiter per proposal index ${index}`);
+    const replaced = this.proposals.get(index);
+    if (replaced !== undefined) {
+      // Our own earlier proposal at this index, from an earlier term of leadership, was
+      // overwritten before it applied here: a leader of a later term holds every
+      // committed entry, so proposing at this index again proves it never committed.
+      assert(replaced.term < term, `one waiter per proposal index ${index} and term`);
+      this.proposals.delete(index);
+      replaced.reject(proposalDropped(index));
+    }
     const promise = new Promise<unknown>((resolve, reject) =>
       this.proposals.set(index, { term, resolve, reject }),
     );
@@ -158,14 +217,14 @@ export class RaftDriver {
   schedule(): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.scheduler.defer(() => {
       this.scheduled = false;
       void this.iterate();
     });
   }
 
   private async iterate(): Promise<void> {
-    if (this.running || this.stopped || this.retryTimer !== undefined) return;
+    if (this.running || this.stopped || this.retryWaiting) return;
     this.running = true;
     try {
       const raft = this.options.raft;
@@ -197,10 +256,11 @@ export class RaftDriver {
       if (!isDiskFull(error)) throw error;
       const message = error instanceof Error ? error.message : String(error);
       this.stalledSince ??= { at: Date.now(), error: message };
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
+      this.retryWaiting = true;
+      void this.scheduler.sleep(diskFullRetryMilliseconds).then(() => {
+        this.retryWaiting = false;
         this.schedule();
-      }, diskFullRetryMilliseconds);
+      });
       return false;
     }
     this.stalledSince = undefined;
@@ -222,13 +282,19 @@ export class RaftDriver {
       pending.buffered = true;
     }
     if (!pending.synced) {
+      // TEST ONLY (the simulator's planted bug): messages leave before their fsync.
+      if (this.options.testOnlySendBeforeSync === true && !pending.sent) {
+        if (ready.messages.length > 0) this.options.send(ready.messages);
+        pending.sent = true;
+      }
       if (ready.mustSync || ready.snapshot !== undefined) {
-        const syncStarted = performance.now();
+        const syncStarted = this.scheduler.now();
         await this.options.durableLog.sync();
-        this.options.observer?.walSynced((performance.now() - syncStarted) / 1000);
+        this.options.observer?.walSynced((this.scheduler.now() - syncStarted) / 1000);
         this.statistics.syncs++;
       }
       pending.synced = true;
+      this.options.onReadyPersisted?.(ready);
     }
     // Votes and acknowledgements leave only now, after what they vouch for is on disk.
     if (!pending.sent) {
@@ -282,14 +348,7 @@ export class RaftDriver {
       this.proposals.delete(entry.index);
       if (waiter.term === entry.term) waiter.resolve(results.get(entry.index));
       // Another leader's entry took this index: ours was never committed; safe to retry.
-      else
-        waiter.reject(
-          new CairnError(
-            'CAIRN_ERR_PROPOSAL_DROPPED',
-            'the proposal was lost in a leader change; retry',
-            { details: { index: entry.index } },
-          ),
-        );
+      else waiter.reject(proposalDropped(entry.index));
     }
     this.options.onApplied?.(entries);
   }
@@ -316,7 +375,6 @@ export class RaftDriver {
   /** Fails every waiter (shutdown or fatal error). */
   stop(reason: CairnError): void {
     this.stopped = true;
-    clearTimeout(this.retryTimer);
     for (const waiter of this.proposals.values()) waiter.reject(reason);
     this.proposals.clear();
     this.reads.rejectAll(reason);
@@ -327,11 +385,11 @@ export class RaftDriver {
    * machine at one applied index. Inputs keep stepping the core meanwhile.
    */
   async runExclusive<T>(task: () => Promise<T>, timeoutMilliseconds: number): Promise<T> {
-    const deadline = performance.now() + timeoutMilliseconds;
+    const deadline = this.scheduler.now() + timeoutMilliseconds;
     for (let attempt = 0; this.running && attempt < 1_000_000; attempt++) {
-      if (performance.now() > deadline)
+      if (this.scheduler.now() > deadline)
         throw new CairnError('CAIRN_ERR_TIMEOUT', 'the raft loop stayed busy');
-      await new Promise((resolve) => setTimeout(resolve, 1));
+      await this.scheduler.sleep(1);
     }
     this.running = true;
     try {
@@ -344,18 +402,17 @@ export class RaftDriver {
 
   /** Resolves when the loop is idle (for a clean shutdown). */
   async idle(timeoutMilliseconds: number): Promise<void> {
-    const deadline = performance.now() + timeoutMilliseconds;
+    const deadline = this.scheduler.now() + timeoutMilliseconds;
     for (
       let attempt = 0;
-      this.running && performance.now() < deadline && attempt < 100_000;
+      this.running && this.scheduler.now() < deadline && attempt < 100_000;
       attempt++
     ) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await this.scheduler.sleep(5);
     }
   }
 
   private fail(error: unknown): void {
-    clearTimeout(this.retryTimer);
     this.stop(
       new CairnError('CAIRN_ERR_UNAVAILABLE', 'the node stopped after a storage failure', {
         details: { outcome: 'unknown' },

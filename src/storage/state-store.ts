@@ -27,6 +27,7 @@ import { statfsSync } from 'node:fs';
 import { AssertionFailure, assert, assertInteger } from '../util/assert.js';
 import { CairnError, CorruptionError, LimitExceededError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import type { AppliedStateStore } from './applied-state-store.js';
 import { SnapshotEncoder, SnapshotParser, type SnapshotIdentity } from './snapshot-format.js';
 
 export interface AppliedEntry {
@@ -68,7 +69,7 @@ const abortableCommitFlags =
   TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH;
 type BinaryDatabase = Database<Buffer, Buffer>;
 
-export class StateStore {
+export class StateStore implements AppliedStateStore {
   private side: Side;
   private installing = false;
   private applying = false;

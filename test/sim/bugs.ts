@@ -1,7 +1,8 @@
 // Known bugs the simulator can inject, to show that it catches them. Chosen with
 // CAIRN_SIM_INJECT_BUG=<name>[,<name>] (or --inject-bug). Bugs inside the Raft
 // core are injected by patching a method of RaftLogView for the duration of a run;
-// bugs of the driver are switches the simulated driver reads. src/raft is never
+// send-before-sync is the real driver's test-only option; the others are switches of
+// the simulated node around the driver (node.ts, simulator.ts). src/raft is never
 // edited.
 
 import { RaftLogView } from '../../src/raft/log.js';
@@ -13,7 +14,9 @@ export const knownBugs = {
   'commit-previous-term':
     'commit an entry of an earlier term by counting replicas (RaftLogView.maybeCommit without the term check)',
   'ack-before-sync':
-    'the driver ignores mustSync: votes and append acknowledgements leave before the disk sync',
+    'the Raft log sync returns at once without writing (as if the driver ignored mustSync); written back every 5 ticks',
+  'send-before-sync':
+    "the real driver sends a Ready's votes and append acknowledgements before its fsync completes (RaftDriver testOnlySendBeforeSync)",
   'reply-before-commit':
     'the driver acknowledges a write once the leader has it on its own disk, before it commits',
   'stale-local-read': 'the driver answers reads from its local state without ReadIndex',

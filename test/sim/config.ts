@@ -6,7 +6,7 @@ import type { NodeId } from '../../src/raft/types.js';
 import { limits } from '../../src/util/limits.js';
 import { Prng } from '../../src/util/prng.js';
 import type { NetworkFaults } from './network.js';
-import type { RaftTuning } from './node.js';
+import type { RaftTuning, StorageTuning } from './node.js';
 
 export interface FaultRates {
   /** Per tick, while no partition is in place: probability of cutting one. */
@@ -14,6 +14,10 @@ export interface FaultRates {
   /** Per tick, while a partition is in place: probability of healing it. */
   healProbability: number;
   crashProbability: number;
+  /** A crash takes a second machine down with it (shared power), this often. */
+  crashTogetherProbability: number;
+  /** Per tick: every machine loses power at once (a data centre outage). */
+  crashAllProbability: number;
   /** Per tick: pause a running process for 3 to 60 ticks. */
   pauseProbability: number;
   /** Per tick and down node. */
@@ -44,6 +48,12 @@ export interface SimConfig {
   readonly clockRates: readonly number[];
   readonly faults: FaultRates;
   readonly tuning: RaftTuning;
+  readonly storage: StorageTuning & {
+    /** Per machine slot (position in nodeIds): its fsyncs take 0 to this many ticks. */
+    readonly syncLatencyTicksMaxBySlot: readonly number[];
+    /** Per tick and node: the state store's background flush makes every apply durable. */
+    readonly stateFlushProbability: number;
+  };
   /** Let a leader propose its own removal (FINDINGS.md, F1; on unless overridden). */
   readonly removeLeaderAllowed: boolean;
   /** Fault kinds enabled for this seed, for the summary. */
@@ -53,9 +63,41 @@ export interface SimConfig {
 export interface ConfigOverrides {
   readonly faultTicks?: number;
   readonly removeLeaderAllowed?: boolean;
+  /**
+   * 'crash-heavy': every seed crashes, often two machines or all at once, and restarts
+   * soon, with fsyncs of up to 3 ticks: a scenario for lost unsynced writes.
+   */
+  readonly scenario?: 'crash-heavy';
 }
 
+export const scenarios = ['crash-heavy'] as const;
+/** Well below the election timeout (10 to 20 ticks), or elections could never finish. */
+const slowDiskLatencyTicksMax = 6;
+
 export function configFromSeed(seed: number, overrides: ConfigOverrides = {}): SimConfig {
+  const config = swarmConfig(seed, overrides);
+  if (overrides.scenario !== 'crash-heavy') return config;
+  return {
+    ...config,
+    faults: {
+      ...config.faults,
+      crashProbability: 0.01,
+      crashTogetherProbability: 0.3,
+      crashAllProbability: 0.04,
+      restartProbability: 0.5,
+    },
+    storage: {
+      ...config.storage,
+      syncLatencyTicksMax: 3,
+      syncLatencyTicksMaxBySlot: config.nodeIds.map((_, index) =>
+        index === 0 ? slowDiskLatencyTicksMax : 3,
+      ),
+    },
+    enabled: [...new Set([...config.enabled, 'crash', 'crash-heavy'])],
+  };
+}
+
+function swarmConfig(seed: number, overrides: ConfigOverrides): SimConfig {
   const prng = new Prng(seed);
   const nodeCount = prng.pick([1, 2, 3, 3, 3, 4, 5, 5, 6, 7]);
   const nodeIds = Array.from({ length: nodeCount }, (_, index) => `n${index + 1}`);
@@ -74,11 +116,15 @@ export function configFromSeed(seed: number, overrides: ConfigOverrides = {}): S
     'snapshot',
     'pause',
     'skew',
+    'slow-disk',
   ]) {
     if (prng.chance(0.5)) enabled.add(kind);
   }
   // Nodes beyond the initial voters are spares (membership on) or learners.
   const initialLearners = enabled.has('membership') ? [] : nodeIds.slice(voterCount);
+  const syncLatencyTicksMax = prng.pick([0, 1, 2, 3]);
+  // One machine's disk is slow: its acknowledgements come late while the others' do not.
+  const slowDiskSlot = enabled.has('slow-disk') ? prng.nextIntegerInclusive(0, nodeCount - 1) : -1;
   const delayTicksMax = enabled.has('delay') ? prng.nextIntegerInclusive(1, 8) : 0;
   return {
     seed,
@@ -102,6 +148,8 @@ export function configFromSeed(seed: number, overrides: ConfigOverrides = {}): S
       partitionProbability: enabled.has('partition') ? prng.pick([0.01, 0.03, 0.08]) : 0,
       healProbability: prng.pick([0.02, 0.05, 0.1]),
       crashProbability: enabled.has('crash') ? prng.pick([0.005, 0.02, 0.05]) : 0,
+      crashTogetherProbability: enabled.has('crash') ? prng.pick([0, 0.3]) : 0,
+      crashAllProbability: enabled.has('crash') ? prng.pick([0, 0.003, 0.01]) : 0,
       pauseProbability: enabled.has('pause') ? prng.pick([0.005, 0.02, 0.05]) : 0,
       restartProbability: prng.pick([0.03, 0.1, 0.3]),
       tornWrites: enabled.has('torn'),
@@ -118,6 +166,15 @@ export function configFromSeed(seed: number, overrides: ConfigOverrides = {}): S
       snapshotEveryEntries: enabled.has('snapshot') ? prng.pick([2, 5, 20]) : 1000,
       compactKeepEntries: prng.pick([0, 2, 20]),
     },
+    storage: {
+      syncLatencyTicksMax,
+      syncLatencyTicksMaxBySlot: nodeIds.map((_, index) =>
+        index === slowDiskSlot ? slowDiskLatencyTicksMax : syncLatencyTicksMax,
+      ),
+      walSegmentBytes: prng.pick([8192, 16384, 65536]),
+      walPreallocate: prng.chance(0.5),
+      stateFlushProbability: prng.pick([0.05, 0.3, 1]),
+    },
     clockRates: nodeIds.map(() => (enabled.has('skew') ? prng.pick([0.5, 0.8, 1, 1, 1.25, 2]) : 1)),
     enabled: [...enabled],
     removeLeaderAllowed: overrides.removeLeaderAllowed ?? true,
@@ -129,5 +186,6 @@ export function describeConfig(config: SimConfig): string {
     `nodes ${config.nodeIds.length} (voters ${config.initialVoters.length}, learners ${config.initialLearners.length})`,
     `clients ${config.clientCount}, keys ${config.keyCount}`,
     `faults [${config.enabled.join(' ')}]`,
+    `fsync 0..[${config.storage.syncLatencyTicksMaxBySlot.join(',')}] ticks, segments ${config.storage.walSegmentBytes} B`,
   ].join(', ');
 }

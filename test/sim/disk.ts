@@ -1,143 +1,176 @@
-// A simulated disk under one node. Raft reads `live` (what the node has written,
-// as the OS page cache would show it). Writes are also queued in a journal; sync()
-// makes them durable. A crash keeps only the durable state plus, when torn writes
-// are enabled, a prefix of the journal (a WAL is written in order, so what
-// survives an unsynced crash is a prefix).
+// The disk of one simulated machine: the real SimulatedDisk (src/storage), seen by each
+// process through a view that (1) makes every fsync take simulated time, so a crash can
+// strike while a sync is in flight, and (2) goes silent once its process died: a call
+// from a crashed process never settles, so no code of a dead process runs again.
 
-import { MemoryLogStorage } from '../../src/raft/memory-storage.js';
-import type { ConfState, Entry, HardState, Snapshot } from '../../src/raft/types.js';
-import { assert } from '../../src/util/assert.js';
+import type { Disk, DiskFile, DiskStat, OpenMode } from '../../src/storage/disk.js';
+import { SimulatedDisk } from '../../src/storage/simulated-disk.js';
+import type { Prng } from '../../src/util/prng.js';
 
-type JournalRecord =
-  | { readonly kind: 'hardState'; readonly hardState: HardState }
-  | { readonly kind: 'entries'; readonly entries: readonly Entry[] }
-  | { readonly kind: 'snapshot'; readonly snapshot: Snapshot };
-
-export interface DiskStats {
-  syncs: number;
-  recordsLost: number;
+/** A process as the simulator's scheduler knows it. */
+export interface SimProcessHandle {
+  /** The node id the process runs as (pauses are per node). */
+  readonly id: string;
+  readonly alive: boolean;
 }
 
-export class SimDisk {
-  live: MemoryLogStorage;
-  private durable: MemoryLogStorage;
-  private journal: JournalRecord[] = [];
-  readonly stats: DiskStats = { syncs: 0, recordsLost: 0 };
+/** The simulator's clock, as processes use it. */
+export interface SimClock {
+  /** Runs `task` for `owner` after `ticks` ticks (0: later in this tick). */
+  after(owner: SimProcessHandle, ticks: number, task: () => void): void;
+}
 
-  constructor(storage: MemoryLogStorage) {
-    this.durable = storage;
-    this.live = copyStorage(storage);
+const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
+
+export class MachineDisk {
+  readonly disk: SimulatedDisk;
+  private syncsInFlightCount = 0;
+  /** Data fsyncs of Raft log segments (`*.wal`) started and not yet durable. */
+  logSyncsInFlight = 0;
+
+  constructor(
+    private readonly prng: Prng,
+    private readonly clock: SimClock,
+    private readonly syncLatencyTicksMax: number,
+  ) {
+    this.disk = new SimulatedDisk(prng.fork());
   }
 
-  /** A disk holding nothing (a node that will join later, or was wiped). */
-  static empty(): SimDisk {
-    return new SimDisk(new MemoryLogStorage());
+  /** Power loss: unsynced writes are lost or torn (SimulatedDisk's model). */
+  crash(): void {
+    this.syncsInFlightCount = 0;
+    this.logSyncsInFlight = 0;
+    this.disk.crash();
   }
 
-  setHardState(hardState: HardState): void {
-    this.live.setHardState(hardState);
-    this.journal.push({ kind: 'hardState', hardState });
+  forProcess(owner: SimProcessHandle): Disk {
+    return new ProcessDisk(this.disk, owner, (path, sync) => this.syncOf(owner, path, sync));
   }
 
-  append(entries: readonly Entry[]): void {
-    if (entries.length === 0) return;
-    this.live.append(entries);
-    this.journal.push({ kind: 'entries', entries });
+  /** The simulated time an fsync of `path` takes; `sync` makes it durable at its end. */
+  private async syncOf(
+    owner: SimProcessHandle,
+    path: string,
+    sync: () => Promise<void>,
+  ): Promise<void> {
+    const isLog = path.endsWith('.wal');
+    if (isLog) this.logSyncsInFlight++;
+    try {
+      await this.syncDelay(owner);
+      await sync();
+    } finally {
+      if (isLog && owner.alive) this.logSyncsInFlight--;
+    }
   }
 
-  applySnapshot(snapshot: Snapshot): void {
-    this.live.applySnapshot(snapshot);
-    this.journal.push({ kind: 'snapshot', snapshot });
+  private syncDelay(owner: SimProcessHandle): Promise<void> {
+    const ticks = this.prng.nextIntegerInclusive(0, this.syncLatencyTicksMax);
+    this.syncsInFlightCount++;
+    return new Promise((resolve) =>
+      this.clock.after(owner, ticks, () => {
+        this.syncsInFlightCount--;
+        resolve();
+      }),
+    );
   }
 
-  sync(): void {
-    for (const record of this.journal) applyRecord(this.durable, record);
-    this.journal = [];
-    this.stats.syncs++;
-  }
-
-  hasUnsynced(): boolean {
-    return this.journal.length > 0;
-  }
-
-  /** The application snapshotted its state at `index`: written and synced at once, then the log compacted to `compactIndex`. */
-  snapshotAndCompact(
-    index: number,
-    confState: ConfState,
-    data: Uint8Array,
-    compactIndex: number,
-  ): void {
-    assert(compactIndex <= index, 'compact only what the snapshot covers');
-    this.sync();
-    this.durable.createSnapshot(index, confState, data);
-    this.durable.compact(compactIndex);
-    this.live.createSnapshot(index, confState, data);
-    this.live.compact(compactIndex);
-  }
-
-  /** Power loss: unsynced records are lost, except a prefix of `survivingRecords`. */
-  crash(survivingRecords: number): void {
-    const surviving = Math.min(survivingRecords, this.journal.length);
-    for (const record of this.journal.slice(0, surviving)) applyRecord(this.durable, record);
-    this.stats.recordsLost += this.journal.length - surviving;
-    this.journal = [];
-    this.live = copyStorage(this.durable);
-  }
-
-  journalLength(): number {
-    return this.journal.length;
+  /** fsyncs started and not completed: a crash now loses what they cover. */
+  get syncsInFlight(): number {
+    return this.syncsInFlightCount;
   }
 }
 
-function applyRecord(storage: MemoryLogStorage, record: JournalRecord): void {
-  switch (record.kind) {
-    case 'hardState':
-      // A snapshot applied later in the journal may already have raised commit.
-      storage.setHardState({
-        ...record.hardState,
-        commit: Math.max(record.hardState.commit, storage.hardStateValue().commit),
-      });
-      return;
-    case 'entries':
-      storage.append(record.entries);
-      return;
-    case 'snapshot':
-      if (record.snapshot.metadata.index >= storage.snapshot().metadata.index)
-        storage.applySnapshot(record.snapshot);
-      return;
+/** Runs `operation` for a live process; a dead process's call never settles. */
+async function guarded<T>(owner: SimProcessHandle, operation: () => Promise<T>): Promise<T> {
+  if (!owner.alive) return never();
+  let result: T;
+  try {
+    result = await operation();
+  } catch (error) {
+    if (!owner.alive) return never();
+    throw error;
   }
+  if (!owner.alive) return never();
+  return result;
 }
 
-/** An independent copy: what a restarted process reads back from disk. */
-export function copyStorage(source: MemoryLogStorage): MemoryLogStorage {
-  const copy = new MemoryLogStorage();
-  const snapshot = source.snapshot();
-  const first = source.firstIndex();
-  const last = source.lastIndex();
-  // Entries kept below the snapshot (compaction lags it) must survive the copy:
-  // start from the compaction point, then record the real snapshot over them.
-  const keptBelowSnapshot = snapshot.metadata.index > 0 && first <= snapshot.metadata.index;
-  if (keptBelowSnapshot) {
-    const compactedTerm = source.term(first - 1);
-    assert(compactedTerm !== undefined, 'the compaction point has a term');
-    copy.applySnapshot({
-      metadata: { ...snapshot.metadata, index: first - 1, term: compactedTerm },
-      data: snapshot.data,
+class ProcessDisk implements Disk {
+  constructor(
+    private readonly inner: SimulatedDisk,
+    private readonly owner: SimProcessHandle,
+    private readonly syncOf: (path: string, sync: () => Promise<void>) => Promise<void>,
+  ) {}
+
+  open(path: string, mode: OpenMode): Promise<DiskFile> {
+    return guarded(this.owner, async () => {
+      const file = await this.inner.open(path, mode);
+      return new ProcessFile(file, this.owner, this.syncOf);
     });
-  } else if (snapshot.metadata.index > 0) {
-    copy.applySnapshot(snapshot);
   }
-  if (last >= first) copy.append(source.entries(first, last + 1, Number.MAX_SAFE_INTEGER));
-  const hardState = source.hardStateValue();
-  copy.setHardState({
-    ...hardState,
-    commit: Math.max(hardState.commit, copy.hardStateValue().commit),
-  });
-  if (keptBelowSnapshot)
-    copy.createSnapshot(snapshot.metadata.index, snapshot.metadata.confState, snapshot.data);
-  assert(
-    copy.firstIndex() === first && copy.lastIndex() === last,
-    'the copy holds the same entries',
-  );
-  return copy;
+
+  rename(from: string, to: string): Promise<void> {
+    return guarded(this.owner, () => this.inner.rename(from, to));
+  }
+
+  unlink(path: string): Promise<void> {
+    return guarded(this.owner, () => this.inner.unlink(path));
+  }
+
+  readdir(path: string): Promise<string[]> {
+    return guarded(this.owner, () => this.inner.readdir(path));
+  }
+
+  mkdir(path: string): Promise<void> {
+    return guarded(this.owner, () => this.inner.mkdir(path));
+  }
+
+  /** Instant (a metadata journal commit): only data fsyncs are slow in this model. */
+  fsyncDirectory(path: string): Promise<void> {
+    return guarded(this.owner, () => this.inner.fsyncDirectory(path));
+  }
+
+  stat(path: string): Promise<DiskStat | null> {
+    return guarded(this.owner, () => this.inner.stat(path));
+  }
+}
+
+class ProcessFile implements DiskFile {
+  constructor(
+    private readonly inner: DiskFile,
+    private readonly owner: SimProcessHandle,
+    private readonly syncOf: (path: string, sync: () => Promise<void>) => Promise<void>,
+  ) {}
+
+  get path(): string {
+    return this.inner.path;
+  }
+
+  write(data: Uint8Array, position: number): Promise<void> {
+    return guarded(this.owner, () => this.inner.write(data, position));
+  }
+
+  read(into: Uint8Array, position: number): Promise<number> {
+    return guarded(this.owner, () => this.inner.read(into, position));
+  }
+
+  /** The data becomes durable when the simulated fsync completes, not when it starts. */
+  datasync(): Promise<void> {
+    return guarded(this.owner, () => this.syncOf(this.path, () => this.inner.datasync()));
+  }
+
+  sync(): Promise<void> {
+    return guarded(this.owner, () => this.syncOf(this.path, () => this.inner.sync()));
+  }
+
+  truncate(length: number): Promise<void> {
+    return guarded(this.owner, () => this.inner.truncate(length));
+  }
+
+  size(): Promise<number> {
+    return guarded(this.owner, () => this.inner.size());
+  }
+
+  close(): Promise<void> {
+    return guarded(this.owner, () => this.inner.close());
+  }
 }

@@ -5,53 +5,72 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkHistory } from '../../src/check/index.js';
-import { MemoryLogStorage } from '../../src/raft/memory-storage.js';
-import type { Entry, Message } from '../../src/raft/types.js';
+import type { Message } from '../../src/raft/types.js';
+import type { Disk } from '../../src/storage/disk.js';
 import { Prng } from '../../src/util/prng.js';
-import { SimDisk } from './disk.js';
-import { decodeCommand, encodeCommand, KvStateMachine } from './kv.js';
+import { MachineDisk, type SimClock, type SimProcessHandle } from './disk.js';
 import { SimNetwork } from './network.js';
 import { Workload } from './workload.js';
 
-const confState = { voters: ['n1'], learners: [] };
-
-function entry(index: number, term: number): Entry {
-  return { index, term, type: 'normal', data: new Uint8Array([index]) };
+interface FakeProcess extends SimProcessHandle {
+  alive: boolean;
 }
 
-test('disk: a crash loses unsynced entries and hard state, keeps synced ones', () => {
-  const disk = new SimDisk(MemoryLogStorage.bootstrap(confState));
-  disk.append([entry(2, 1), entry(3, 1)]);
-  disk.setHardState({ term: 2, vote: 'n1', commit: 3 });
-  disk.sync();
-  disk.append([entry(4, 2)]);
-  disk.setHardState({ term: 3, vote: 'n1', commit: 4 });
-  assert.is(disk.live.lastIndex(), 4);
-  disk.crash(0);
-  assert.is(disk.live.lastIndex(), 3);
-  assert.equal(disk.live.hardStateValue(), { term: 2, vote: 'n1', commit: 3 });
+/** A clock whose tasks the test runs by hand, tick by tick. */
+class ManualClock implements SimClock {
+  tick = 0;
+  private tasks: { at: number; owner: SimProcessHandle; run: () => void }[] = [];
+  after(owner: SimProcessHandle, ticks: number, run: () => void): void {
+    this.tasks.push({ at: this.tick + ticks, owner, run });
+  }
+  async advanceTo(tick: number): Promise<void> {
+    this.tick = tick;
+    const due = this.tasks.filter((task) => task.at <= tick && task.owner.alive);
+    this.tasks = this.tasks.filter((task) => task.at > tick);
+    for (const task of due) task.run();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+async function writeThenSync(disk: Disk, bytes: number[]): Promise<{ synced: boolean }> {
+  const file = await disk.open('/f', 'create');
+  await file.write(new Uint8Array(bytes), 0);
+  const state = { synced: false };
+  void file.datasync().then(() => {
+    state.synced = true;
+  });
+  return state;
+}
+
+test('machine disk: an fsync completes on the simulated clock; a crash before it loses the data', async () => {
+  const clock = new ManualClock();
+  const machine = new MachineDisk(new Prng(4), clock, 0);
+  const process: FakeProcess = { id: 'n1', alive: true };
+  const state = await writeThenSync(machine.forProcess(process), [1, 2, 3]);
+  assert.is(state.synced, false, 'the fsync waits for the clock');
+  await clock.advanceTo(0);
+  assert.is(state.synced, true);
+  process.alive = false;
+  machine.crash();
+  assert.is((await machine.disk.stat('/f'))?.size, undefined, 'the name was never made durable');
 });
 
-test('disk: a torn crash keeps a prefix of the unsynced writes, in order', () => {
-  const disk = new SimDisk(MemoryLogStorage.bootstrap(confState));
-  disk.append([entry(2, 1)]);
-  disk.setHardState({ term: 2, vote: null, commit: 2 });
-  disk.append([entry(3, 2)]);
-  assert.is(disk.journalLength(), 3);
-  disk.crash(2);
-  assert.is(disk.live.lastIndex(), 2);
-  assert.is(disk.live.hardStateValue().term, 2);
-});
-
-test('disk: a snapshot is durable at once and compacts both views', () => {
-  const disk = new SimDisk(MemoryLogStorage.bootstrap(confState));
-  disk.append([entry(2, 1), entry(3, 1), entry(4, 1)]);
-  disk.setHardState({ term: 1, vote: null, commit: 4 });
-  disk.snapshotAndCompact(4, confState, new Uint8Array([9]), 3);
-  disk.crash(0);
-  assert.is(disk.live.snapshot().metadata.index, 4);
-  assert.is(disk.live.firstIndex(), 4);
-  assert.is(disk.live.lastIndex(), 4);
+test('machine disk: a crashed process never hears back; its pending fsync never lands', async () => {
+  const clock = new ManualClock();
+  const machine = new MachineDisk(new Prng(5), clock, 0);
+  const process: FakeProcess = { id: 'n1', alive: true };
+  const disk = machine.forProcess(process);
+  const state = await writeThenSync(disk, [7, 7]);
+  process.alive = false;
+  machine.crash();
+  await clock.advanceTo(10);
+  assert.is(state.synced, false);
+  let settled = false;
+  void disk.stat('/f').finally(() => {
+    settled = true;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.is(settled, false, 'calls of a dead process never settle');
 });
 
 function message(from: string, to: string, index: number): Message {
@@ -109,27 +128,6 @@ test('network: without reordering a link is FIFO; with it, delays reorder messag
     shuffled,
     Array.from({ length: 50 }, (_, i) => i + 1),
   );
-});
-
-test('kv: commands round-trip and cas compares the value', () => {
-  const machine = new KvStateMachine();
-  const put = decodeCommand(encodeCommand({ kind: 'put', requestId: 'r1', key: 'k', value: 'a' }));
-  assert.ok(put !== null);
-  machine.apply(put);
-  assert.is(
-    machine.apply({ kind: 'cas', requestId: 'r2', key: 'k', expected: 'b', value: 'c' }).success,
-    false,
-  );
-  assert.is(
-    machine.apply({ kind: 'cas', requestId: 'r3', key: 'k', expected: 'a', value: 'c' }).success,
-    true,
-  );
-  assert.is(
-    machine.apply({ kind: 'cas', requestId: 'r4', key: 'x', expected: null, value: 'new' }).success,
-    true,
-  );
-  assert.is(KvStateMachine.restore(machine.serialize()).get('k'), 'c');
-  assert.is(decodeCommand(new Uint8Array(0)), null);
 });
 
 test('workload: the recorded history is what the checker needs; a late answer after a timeout changes nothing', () => {

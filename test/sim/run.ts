@@ -5,11 +5,13 @@
 //   --stop-on-failure: stop at the first failing seed
 //   --fault-ticks T: length of the fault phase (default 300)
 //   --forbid-remove-leader: a leader never proposes its own removal (FINDINGS.md, F1)
+//   --effects-only: no direct check that acknowledgements follow fsyncs (FINDINGS.md)
+//   --scenario crash-heavy: frequent crashes, of two machines or all at once (config.ts)
 // Exits 1 when a seed fails, printing the seed, the property and the replay command.
 
 import { parseArgs } from 'node:util';
 import { knownBugs, parseBugs } from './bugs.js';
-import { describeConfig } from './config.js';
+import { describeConfig, scenarios } from './config.js';
 import { runSimulation, type SimResult } from './simulator.js';
 
 const { values } = parseArgs({
@@ -22,13 +24,15 @@ const { values } = parseArgs({
     'stop-on-failure': { type: 'boolean', default: false },
     'fault-ticks': { type: 'string' },
     'forbid-remove-leader': { type: 'boolean', default: false },
+    'effects-only': { type: 'boolean', default: false },
+    scenario: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
   console.log(
-    'usage: npm run sim -- [--seeds N --from S | --seed S] [--verbose] [--inject-bug NAME] [--stop-on-failure]',
+    'usage: npm run sim -- [--seeds N --from S | --seed S] [--verbose] [--inject-bug NAME] [--stop-on-failure] [--fault-ticks T] [--forbid-remove-leader] [--effects-only] [--scenario crash-heavy]',
   );
   console.log(
     `bugs: ${Object.entries(knownBugs)
@@ -59,12 +63,21 @@ const faultTicks =
     : integer(values['fault-ticks'], 300, 'fault-ticks');
 const bugPrefix = bugs.size > 0 ? `CAIRN_SIM_INJECT_BUG=${[...bugs].join(',')} ` : '';
 const forbidRemoveLeader = values['forbid-remove-leader'];
+const effectsOnly = values['effects-only'];
+const scenario = values.scenario;
+if (scenario !== undefined && !(scenarios as readonly string[]).includes(scenario)) {
+  console.error(`--scenario must be one of: ${scenarios.join(', ')}`);
+  process.exit(2);
+}
 const ticksFlag =
   (faultTicks === undefined ? '' : ` --fault-ticks ${faultTicks}`) +
-  (forbidRemoveLeader ? ' --forbid-remove-leader' : '');
+  (forbidRemoveLeader ? ' --forbid-remove-leader' : '') +
+  (effectsOnly ? ' --effects-only' : '') +
+  (scenario === undefined ? '' : ` --scenario ${scenario}`);
 const overrides = {
   ...(faultTicks === undefined ? {} : { faultTicks }),
   ...(forbidRemoveLeader ? { removeLeaderAllowed: false } : {}),
+  ...(scenario === undefined ? {} : { scenario: scenario as (typeof scenarios)[number] }),
 };
 
 const started = performance.now();
@@ -72,7 +85,12 @@ const failures: SimResult[] = [];
 let unknownChecks = 0;
 let totalTicks = 0;
 for (let seed = from; seed < from + count; seed++) {
-  const result = runSimulation(seed, { bugs, verbose: values.verbose, overrides });
+  const result = await runSimulation(seed, {
+    bugs,
+    verbose: values.verbose,
+    overrides,
+    checkAcknowledgements: !effectsOnly,
+  });
   totalTicks += result.ticks;
   if (result.linearizability === 'unknown') unknownChecks++;
   if (single || values.verbose) {

@@ -1,6 +1,6 @@
 // The simulator inside `npm test`: a fixed range of seeds (the same every run, so a
 // failure replays with `npm run sim -- --seed S`), determinism, and proof that
-// the harness catches known bugs. Runtime: about a minute on the 2-core machine.
+// the harness catches known bugs. Runtime: 30 to 60 s on the shared 2-core machine.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,13 +10,13 @@ import { runSimulation, type SimResult } from './simulator.js';
 const seedsFrom = 1;
 const seedCount = 500;
 
-test(`${seedCount} seeds pass every safety, liveness and linearizability check`, () => {
+test(`${seedCount} seeds pass every safety, liveness and linearizability check`, async () => {
   const failures: string[] = [];
   let operations = 0;
   let leaders = 0;
   let crashes = 0;
   for (let seed = seedsFrom; seed < seedsFrom + seedCount; seed++) {
-    const result = runSimulation(seed);
+    const result = await runSimulation(seed);
     operations += (result.stats['ok'] ?? 0) + (result.stats['unknown'] ?? 0);
     leaders += result.stats['leadersObserved'] ?? 0;
     crashes += result.stats['crashes'] ?? 0;
@@ -32,11 +32,11 @@ test(`${seedCount} seeds pass every safety, liveness and linearizability check`,
   assert.ok(crashes > seedCount, `only ${crashes} crashes`);
 });
 
-test('one seed run twice gives the same trace; other seeds give other traces', () => {
+test('one seed run twice gives the same trace; other seeds give other traces', async () => {
   const digests = new Set<string>();
   for (const seed of [5, 42, 4242]) {
-    const first = runSimulation(seed);
-    const second = runSimulation(seed);
+    const first = await runSimulation(seed);
+    const second = await runSimulation(seed);
     assert.is(first.traceHash, second.traceHash, `seed ${seed} is deterministic`);
     assert.is(first.traceEvents, second.traceEvents);
     assert.equal(first.stats, second.stats);
@@ -47,17 +47,19 @@ test('one seed run twice gives the same trace; other seeds give other traces', (
 });
 
 /** Seeds run until the bug is caught; undefined when 300 seeds miss it. */
-function seedsToCatch(bug: BugName): { seeds: number; result: SimResult } | undefined {
+async function seedsToCatch(
+  bug: BugName,
+): Promise<{ seeds: number; result: SimResult } | undefined> {
   for (let seed = 1; seed <= 300; seed++) {
-    const result = runSimulation(seed, { bugs: new Set([bug]) });
+    const result = await runSimulation(seed, { bugs: new Set([bug]) });
     if (!result.ok) return { seeds: seed, result };
   }
   return undefined;
 }
 
 for (const bug of Object.keys(knownBugs) as BugName[]) {
-  test(`an injected bug is caught: ${bug}`, () => {
-    const caught = seedsToCatch(bug);
+  test(`an injected bug is caught: ${bug}`, async () => {
+    const caught = await seedsToCatch(bug);
     assert.ok(caught !== undefined, `${bug} survived 300 seeds`);
   });
 }

@@ -1,25 +1,33 @@
-// The deterministic simulator: N nodes of the real Raft core (src/raft), each
-// under a driver that does what the real driver does (node.ts), on a simulated
-// network (network.ts) and simulated disks (disk.ts), with a simulated clock in
-// ticks. One seed decides everything (config.ts). Safety properties are checked
-// at every Ready (safety.ts); after the fault phase everything heals and a
-// leader must commit a proposal within a bounded number of ticks (liveness);
-// finally the clients' history goes through the linearizability checker.
+// The deterministic simulator: N machines, each running the production meta group
+// (node.ts: the real RaftDriver, durable Raft log and meta state machine) on a
+// simulated network (network.ts), simulated disks (disk.ts over SimulatedDisk) and
+// in-memory state stores that lose unflushed applies, with a simulated clock in
+// ticks. One seed decides everything (config.ts).
+//
+// Asynchrony is deterministic: the driver's deferred work, its waits and every fsync
+// run as tasks on this simulator's queue (tagged with their process, run in order of
+// submission once due), and between tasks the simulator lets every pending promise
+// settle (one macrotask turn drains the microtask queue), so nothing runs on the real
+// clock. Safety properties are checked as the drivers persist and apply (safety.ts);
+// after the fault phase everything heals and a leader must commit a proposal within a
+// bounded number of ticks (liveness); finally the clients' history, gathered through
+// the driver's propose and readBarrier and the meta state machine's results, goes
+// through the linearizability checker.
 
 import { checkHistory } from '../../src/check/index.js';
-import { MemoryLogStorage } from '../../src/raft/memory-storage.js';
-import { isRaftError } from '../../src/raft/raft-error.js';
-import type { ConfChange, Message, NodeId, RaftStatus } from '../../src/raft/types.js';
+import { decodeCommand, encodeCommand, getObject } from '../../src/meta/index.js';
+import type { MetaCommand, MetaResult } from '../../src/meta/index.js';
+import type { Entry, Message, NodeId } from '../../src/raft/types.js';
 import { assert } from '../../src/util/assert.js';
 import { isCairnError } from '../../src/util/errors.js';
 import { Prng } from '../../src/util/prng.js';
 import { installCoreBugs, type BugName } from './bugs.js';
 import { configFromSeed, type ConfigOverrides, type SimConfig } from './config.js';
-import { SimDisk } from './disk.js';
-import { encodeCommand, KvStateMachine, type KvCommand } from './kv.js';
+import type { SimClock, SimProcessHandle } from './disk.js';
 import { reliableNetwork, SimNetwork } from './network.js';
-import { requestContext, SimNode, type NodeHost } from './node.js';
+import { SimNode, writeBack, type Founding, type NodeHost, type SimProcess } from './node.js';
 import { SafetyMonitor, SafetyViolation } from './safety.js';
+import { SimFaults } from './faults.js';
 import { TraceHash } from './trace.js';
 import { Workload, type ClientRequest } from './workload.js';
 
@@ -29,6 +37,11 @@ export interface SimOptions {
   readonly overrides?: ConfigOverrides;
   /** Receives each trace line when verbose. */
   readonly log?: (line: string) => void;
+  /**
+   * false: skip the direct check that acknowledgements follow fsyncs, so that bugs
+   * must be caught through their effects (lost committed entries, linearizability).
+   */
+  readonly checkAcknowledgements?: boolean;
 }
 
 export interface SimResult {
@@ -47,58 +60,62 @@ export interface SimResult {
 }
 
 const groupId = 'sim';
-const livenessKey = '__liveness';
+const livenessKey = 'liveness-probe';
+/** Task rounds within one tick: a driver iteration is a few rounds; this bounds a livelock. */
+const settleRoundsMax = 10_000;
+const bootstrapTicksMax = 100;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
-export function runSimulation(seed: number, options: SimOptions = {}): SimResult {
+export async function runSimulation(seed: number, options: SimOptions = {}): Promise<SimResult> {
   const uninstall = installCoreBugs(options.bugs ?? new Set());
   try {
-    return new Simulation(configFromSeed(seed, options.overrides), options).run();
+    return await new Simulation(configFromSeed(seed, options.overrides), options).run();
   } finally {
     uninstall();
   }
 }
 
-class Simulation implements NodeHost {
+interface ScheduledTask {
+  readonly owner: SimProcessHandle;
+  readonly at: number;
+  readonly sequence: number;
+  readonly run: () => void;
+}
+
+const macrotaskTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class Simulation implements NodeHost {
   readonly groupId = groupId;
   readonly safety = new SafetyMonitor();
   readonly bugs: ReadonlySet<string>;
-  private readonly prng: Prng;
-  private readonly network: SimNetwork;
-  private readonly workload: Workload;
+  readonly clock: SimClock;
+  readonly prng: Prng;
+  readonly network: SimNetwork;
+  readonly workload: Workload;
   /** Live incarnations by Raft id. A wiped node rejoins under a new id (`n3.2`), as etcd gives a re-added member a new id. */
-  private readonly nodes = new Map<NodeId, SimNode>();
-  /** The current Raft id of each machine slot (n1..n7). */
-  private readonly slotIds = new Map<string, NodeId>();
-  private readonly slotIncarnations = new Map<string, number>();
+  readonly nodes = new Map<NodeId, SimNode>();
   /** Nodes that are down and should come back (members and spares alike). */
-  private readonly down = new Set<NodeId>();
-  /** Paused processes (SIGSTOP, a long GC): no ticks, no messages handled, until the tick given. */
-  private readonly pausedUntil = new Map<NodeId, number>();
+  readonly down = new Set<NodeId>();
+  /** Paused processes (SIGSTOP, a long GC): nothing runs, messages queue, until the tick given. */
+  readonly pausedUntil = new Map<NodeId, number>();
+  private readonly faults: SimFaults;
   /** Clock rate per node (skew): ticks owed accumulate by the rate each simulated tick. */
   private readonly clockRate = new Map<NodeId, number>();
   private readonly clockOwed = new Map<NodeId, number>();
   private readonly trace = new TraceHash();
-  private tick = 0;
-  private partitioned = false;
-  private requestNode = new Map<string, NodeId>();
-  private livenessRequest: {
-    requestId: string;
-    nodeId: NodeId;
-    index: number;
-    term: number;
-  } | null = null;
-  private livenessCommitted = false;
+  private tasks: ScheduledTask[] = [];
+  private taskSequence = 0;
+  tick = 0;
+  private failure: unknown = null;
+  /** Every object version seen applied, by the unique value it wrote (cas needs the version). */
+  private readonly versionOfValue = new Map<string, number>();
+  private liveness: { requestId: string; nodeId: NodeId; term: number } | null = null;
+  private livenessTarget: number | null = null;
   private livenessSequence = 0;
-  private readonly counters = {
-    crashes: 0,
-    pauses: 0,
-    partitions: 0,
-    confChangesProposed: 0,
-    transfers: 0,
-  };
 
   constructor(
-    private readonly config: SimConfig,
+    readonly config: SimConfig,
     private readonly options: SimOptions,
   ) {
     this.bugs = options.bugs ?? new Set();
@@ -111,17 +128,22 @@ class Simulation implements NodeHost {
       config.clientTimeoutTicks,
       config.clientIssueProbability,
     );
+    this.clock = {
+      after: (owner, ticks, run) =>
+        this.tasks.push({ owner, at: this.tick + ticks, sequence: ++this.taskSequence, run }),
+    };
+    this.faults = new SimFaults(this);
   }
 
-  run(): SimResult {
+  async run(): Promise<SimResult> {
     let failure: { property: string; message: string } | null = null;
     let linearizability: SimResult['linearizability'] = 'not checked';
     try {
-      this.bootstrap();
-      this.runFaultPhase();
+      await this.bootstrap();
+      await this.runFaultPhase();
       this.healEverything();
-      this.runLivenessPhase();
-      this.runDrainPhase();
+      await this.runLivenessPhase();
+      await this.runDrainPhase();
       const result = checkHistory(this.workload.operations());
       linearizability = result.ok === true ? 'ok' : result.ok === false ? 'violation' : 'unknown';
       if (result.ok === false)
@@ -129,6 +151,8 @@ class Simulation implements NodeHost {
     } catch (error) {
       failure = describeFailure(error);
     }
+    // Whatever is still queued belongs to this run only: drop it.
+    this.tasks = [];
     return this.result(failure, linearizability);
   }
 
@@ -137,15 +161,17 @@ class Simulation implements NodeHost {
     linearizability: SimResult['linearizability'],
   ): SimResult {
     const stats: Record<string, number> = {
-      ...this.counters,
+      ...this.faults.counters,
       ...this.workload.stats,
       ...this.network.stats,
       safetyChecks: this.safety.checks,
       leadersObserved: this.safety.leadersObserved,
     };
     for (const node of this.nodes.values()) {
-      stats['applied'] = (stats['applied'] ?? 0) + node.stats.applied;
       stats['snapshots'] = (stats['snapshots'] ?? 0) + node.stats.snapshots;
+      stats['stateBatchesLost'] =
+        (stats['stateBatchesLost'] ?? 0) + node.volume.statistics.batchesLostInCrashes;
+      stats['fsyncs'] = (stats['fsyncs'] ?? 0) + node.disk.disk.statistics.datasyncs;
     }
     return {
       seed: this.config.seed,
@@ -166,30 +192,77 @@ class Simulation implements NodeHost {
     return this.tick;
   }
 
-  send(message: Message): void {
+  send(from: NodeId, messages: readonly Message[]): void {
+    for (const message of messages) this.sendOne(from, message);
+  }
+
+  private sendOne(from: NodeId, message: Message): void {
     assert(message.groupId === groupId, 'messages carry the group id');
+    assert(message.from === from, 'a process sends as itself');
+    this.checkDurableBeforeAcknowledged(message);
     const queued = this.network.send(message, this.tick);
     this.traceLine(
       `send ${message.type} ${message.from}>${message.to} t${message.term} i${message.index} n${message.entries.length} c${message.commit}${queued ? '' : ' dropped'}`,
     );
-    const sender = this.nodes.get(message.from);
-    if (sender === undefined) return;
-    if (message.type === 'snapshot') sender.reportTransport('snapshot', message.to, queued);
+    const process = this.nodes.get(from)?.process;
+    if (process === null || process === undefined) return;
+    // The transport reports back later, as PeerTransport does, never inside the send.
+    if (message.type === 'snapshot')
+      this.report(process, (raft) => raft.reportSnapshot(message.to, queued));
     else if (!queued && this.network.isCut(message.from, message.to))
-      sender.reportTransport('unreachable', message.to, false);
+      this.report(process, (raft) => raft.reportUnreachable(message.to));
   }
 
-  writeApplied(requestId: string, success: boolean): void {
-    this.traceLine(`applied ${requestId} ${success}`);
-    if (this.livenessRequest?.requestId === requestId) this.livenessCommitted = true;
-    this.requestNode.delete(requestId);
-    this.workload.writeApplied(requestId, success, this.tick);
+  /**
+   * A granted vote or an accepted append vouches for what the sender persisted: it may
+   * leave only once an fsync covering it completed (the vote, the entries up to the
+   * acknowledged index).
+   */
+  private checkDurableBeforeAcknowledged(message: Message): void {
+    const durability = this.nodes.get(message.from)?.process?.durability;
+    if (message.reject || durability === undefined) return;
+    if (this.options.checkAcknowledgements === false) return;
+    // A node durably in a later term has left this term's leader; its stale acknowledgement
+    // (the core batched it before a newer leader truncated the entries) is harmless: the
+    // later term's election quorum excludes it, and every node in it refuses this term.
+    const vote = durability.durableVote();
+    if (vote.term > message.term) return;
+    if (message.type === 'appendResponse' && message.index > durability.durableIndex()) {
+      throw new SafetyViolation(
+        'acknowledged before durable',
+        `${message.from} acknowledged index ${message.index} to ${message.to} in term ${message.term}; its log is durable up to ${durability.durableIndex()}`,
+      );
+    }
+    // Likewise a node durably in a later term can never vote in this one again.
+    const voteDurable = vote.term === message.term && vote.vote === message.to;
+    if (message.type === 'voteResponse' && !voteDurable) {
+      throw new SafetyViolation(
+        'acknowledged before durable',
+        `${message.from} granted its term ${message.term} vote to ${message.to}; its durable vote is ${vote.vote} in term ${vote.term}`,
+      );
+    }
   }
 
-  readAnswered(requestId: string, value: string | null): void {
-    this.traceLine(`read ${requestId} ${value}`);
-    this.requestNode.delete(requestId);
-    this.workload.readAnswered(requestId, value, this.tick);
+  private report(process: SimProcess, call: (raft: NonNullable<SimProcess['raft']>) => void): void {
+    this.clock.after(process, 0, () => {
+      if (process.raft === undefined || process.driver === undefined) return;
+      call(process.raft);
+      process.driver.schedule();
+    });
+  }
+
+  applied(entries: readonly Entry[], results: ReadonlyMap<number, unknown>): void {
+    for (const entry of entries) {
+      const result = results.get(entry.index) as MetaResult | undefined;
+      if (result?.type !== 'ok' || entry.type !== 'normal') continue;
+      const command = decodeCommand(entry.data);
+      if (command.type !== 'putObject' || command.value.kind !== 'inline') continue;
+      this.versionOfValue.set(decoder.decode(command.value.bytes), result.version);
+    }
+  }
+
+  fail(error: unknown): void {
+    if (this.failure === null) this.failure = error;
   }
 
   traceLine(line: string): void {
@@ -197,52 +270,92 @@ class Simulation implements NodeHost {
     if (this.options.verbose === true) (this.options.log ?? console.log)(`[${this.tick}] ${line}`);
   }
 
+  // ------------------------------------------------------------ scheduling
+
+  /** Runs every due task of a running process, letting promises settle between rounds. */
+  private async settle(): Promise<void> {
+    await macrotaskTurn();
+    for (let round = 0; round < settleRoundsMax; round++) {
+      this.throwIfFailed();
+      const due: ScheduledTask[] = [];
+      const later: ScheduledTask[] = [];
+      for (const task of this.tasks) {
+        if (!task.owner.alive) continue; // its process died: it never runs
+        const runnable = task.at <= this.tick && !this.pausedUntil.has(task.owner.id);
+        (runnable ? due : later).push(task);
+      }
+      this.tasks = later;
+      if (due.length === 0) return;
+      due.sort((a, b) => a.at - b.at || a.sequence - b.sequence);
+      for (const task of due) if (task.owner.alive) task.run();
+      await macrotaskTurn();
+    }
+    throw new SafetyViolation('liveness', `tasks kept running within tick ${this.tick}`);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+
   // ------------------------------------------------------------ phases
 
-  private bootstrap(): void {
+  private async bootstrap(): Promise<void> {
     const confState = {
       voters: [...this.config.initialVoters],
       learners: [...this.config.initialLearners],
     };
-    const emptyState = new KvStateMachine().serialize();
+    const founding: Founding = { confState, bootstrapCommand: bootstrapCommand() };
     for (const id of this.config.nodeIds) {
       const isMember = confState.voters.includes(id) || confState.learners.includes(id);
-      const disk = isMember
-        ? new SimDisk(MemoryLogStorage.bootstrap(confState, emptyState))
-        : SimDisk.empty();
-      const node = new SimNode(id, disk, this, this.config.tuning);
-      this.nodes.set(id, node);
-      this.slotIds.set(id, id);
-      this.slotIncarnations.set(id, 1);
+      const node = this.createNode(id);
       this.clockRate.set(id, this.config.clockRates[this.config.nodeIds.indexOf(id)] ?? 1);
-      node.start(this.prng.fork());
+      node.start(this.prng.fork(), isMember ? founding : undefined);
     }
     this.traceLine(
       `bootstrap voters ${confState.voters.join(',')} learners ${confState.learners.join(',')}`,
     );
+    for (let count = 0; ![...this.nodes.values()].every((node) => node.isUp); count++) {
+      assert(count < bootstrapTicksMax, 'every node opens its storage');
+      await this.stepEverything();
+      this.tick++;
+    }
   }
 
-  private runFaultPhase(): void {
+  createNode(id: NodeId): SimNode {
+    const slot = this.config.nodeIds.indexOf(id.split('.')[0] as string);
+    const storage = {
+      ...this.config.storage,
+      syncLatencyTicksMax:
+        this.config.storage.syncLatencyTicksMaxBySlot[slot] ??
+        this.config.storage.syncLatencyTicksMax,
+    };
+    const node = new SimNode(id, this.prng.fork(), this, this.config.tuning, storage);
+    this.nodes.set(id, node);
+    return node;
+  }
+
+  private async runFaultPhase(): Promise<void> {
     this.network.faults = this.config.network;
-    for (; this.tick < this.config.faultTicks; this.tick++) {
-      this.injectFaults();
+    const end = this.tick + this.config.faultTicks;
+    for (; this.tick < end; this.tick++) {
+      this.faults.inject();
       this.issueClientRequests();
-      this.stepEverything();
+      await this.stepEverything();
     }
   }
 
   private healEverything(): void {
     this.network.faults = reliableNetwork;
     this.network.heal();
-    this.partitioned = false;
+    this.faults.healed();
     this.pausedUntil.clear();
     for (const id of [...this.down]) this.restart(id);
     this.traceLine('heal');
   }
 
-  private runLivenessPhase(): void {
+  private async runLivenessPhase(): Promise<void> {
     const deadline = this.tick + this.config.livenessTicksMax;
-    for (; !this.livenessCommitted; this.tick++) {
+    for (; this.livenessTarget === null; this.tick++) {
       if (this.tick >= deadline) {
         throw new SafetyViolation(
           'liveness',
@@ -251,7 +364,7 @@ class Simulation implements NodeHost {
       }
       this.proposeLivenessProbe();
       this.issueClientRequests();
-      this.stepEverything();
+      await this.stepEverything();
     }
   }
 
@@ -260,9 +373,9 @@ class Simulation implements NodeHost {
    * index) within drainTicks, and members at the same applied index must hold
    * the same state.
    */
-  private runDrainPhase(): void {
+  private async runDrainPhase(): Promise<void> {
     const end = this.tick + this.config.drainTicks;
-    const target = this.livenessRequest?.index ?? 0;
+    const target = this.livenessTarget ?? 0;
     for (; ; this.tick++) {
       const lagging = this.laggingMembers(target);
       if (lagging.length === 0 && this.workload.allIdle()) break;
@@ -273,7 +386,7 @@ class Simulation implements NodeHost {
           `members ${lagging.join(', ')} did not apply index ${target} within ${this.config.drainTicks} ticks of healing${this.leaderSummary()}`,
         );
       }
-      this.stepEverything();
+      await this.stepEverything();
     }
     this.checkStatesAgree();
   }
@@ -285,28 +398,33 @@ class Simulation implements NodeHost {
     const { voters, learners } = leader.raft.status().confState;
     return [...voters, ...learners].filter((id) => {
       const node = this.nodes.get(id);
-      return node !== undefined && node.raft !== null && node.appliedIndex < index;
+      return node?.driver !== undefined && node.driver.appliedIndex < index;
     });
   }
 
   private checkStatesAgree(): void {
     const stateAt = new Map<number, { nodeId: NodeId; state: string }>();
     for (const node of this.nodes.values()) {
-      if (node.raft === null) continue;
-      const state = Buffer.from(node.kv.serialize()).toString('utf8');
-      const known = stateAt.get(node.appliedIndex);
-      if (known === undefined) stateAt.set(node.appliedIndex, { nodeId: node.id, state });
+      const stateMachine = node.process?.stateMachine;
+      if (node.driver === undefined || stateMachine === undefined) continue;
+      const entries = stateMachine.reader().rangeEntries('', undefined, 100_000);
+      const state = entries
+        .map((entry) => `${entry.key}=${Buffer.from(entry.value).toString('base64')}`)
+        .join('\n');
+      const applied = node.driver.appliedIndex;
+      const known = stateAt.get(applied);
+      if (known === undefined) stateAt.set(applied, { nodeId: node.id, state });
       else if (known.state !== state) {
         throw new SafetyViolation(
           'state machine safety',
-          `${known.nodeId} and ${node.id} applied up to ${node.appliedIndex} but hold different states`,
+          `${known.nodeId} and ${node.id} applied up to ${applied} but hold different states`,
         );
       }
     }
   }
 
-  /** Deliver due messages, tick every live node, expire client requests. */
-  private stepEverything(): void {
+  /** Deliver due messages, tick every running node, run the tasks, expire client requests. */
+  private async stepEverything(): Promise<void> {
     for (const [id, until] of [...this.pausedUntil]) {
       if (until > this.tick) continue;
       this.pausedUntil.delete(id);
@@ -316,33 +434,44 @@ class Simulation implements NodeHost {
     for (const { message, duplicate } of this.network.takeDue(this.tick, (held) =>
       this.pausedUntil.has(held.to),
     )) {
-      const target = this.nodes.get(message.to);
-      if (target?.raft === undefined || target.raft === null) continue;
+      const driver = this.nodes.get(message.to)?.driver;
+      if (driver === undefined) continue;
       this.traceLine(
         `deliver ${message.type} ${message.from}>${message.to}${duplicate ? ' dup' : ''}`,
       );
-      target.raft.step(message);
-      target.processReady();
+      driver.step([message]);
     }
+    this.tickNodes();
+    this.backgroundWrites();
+    await this.settle();
+    for (const requestId of this.workload.expire(this.tick)) this.traceLine(`expired ${requestId}`);
+  }
+
+  private tickNodes(): void {
     for (const node of this.nodes.values()) {
       if (!this.isRunning(node)) continue;
       const owed = (this.clockOwed.get(node.id) ?? 0) + (this.clockRate.get(node.id) ?? 1);
       const ticks = Math.floor(owed);
       this.clockOwed.set(node.id, owed - ticks);
-      for (let count = 0; count < ticks && node.raft !== null; count++) {
-        node.raft.tick();
-        node.processReady();
-      }
+      for (let count = 0; count < ticks; count++) node.driver?.tick();
     }
-    if (this.bugs.has('ack-before-sync') && this.tick % 5 === 0)
-      for (const node of this.nodes.values()) node.disk.sync();
-    for (const requestId of this.workload.expire(this.tick)) this.forgetRequest(requestId);
   }
 
-  private forgetRequest(requestId: string): void {
-    const nodeId = this.requestNode.get(requestId);
-    if (nodeId !== undefined) this.nodes.get(nodeId)?.forgetRequest(requestId);
-    this.requestNode.delete(requestId);
+  /** LMDB's own flushing, and the page cache writing back a log whose sync lied. */
+  private backgroundWrites(): void {
+    for (const node of this.nodes.values()) {
+      if (this.prng.chance(this.config.storage.stateFlushProbability)) node.volume.flushAll();
+      const process = node.process;
+      if (
+        this.bugs.has('ack-before-sync') &&
+        this.tick % 5 === 0 &&
+        process?.durableLog !== undefined &&
+        process.alive
+      )
+        writeBack(process.durableLog).catch((error: unknown) => {
+          if (process.alive) this.fail(error);
+        });
+    }
   }
 
   // ------------------------------------------------------------ clients
@@ -357,82 +486,187 @@ class Simulation implements NodeHost {
         this.workload.failed(request.requestId, this.tick);
         continue;
       }
-      this.submit(node, request);
-      node.processReady();
+      if (request.kind === 'get') this.submitRead(node, request);
+      else this.submitWrite(node, request);
     }
   }
 
-  /** Usually a node that believes it leads; sometimes any live node (followers refuse writes, forward reads). */
+  /** Usually a node that believes it leads; sometimes any running node (followers refuse writes, forward reads). */
   private chooseNodeFor(): SimNode | null {
-    const live = [...this.nodes.values()].filter((node) => this.isRunning(node));
-    if (live.length === 0) return null;
-    const leaders = live.filter((node) => node.raft?.status().role === 'leader');
+    const running = [...this.nodes.values()].filter((node) => this.isRunning(node));
+    if (running.length === 0) return null;
+    const leaders = running.filter((node) => node.raft?.status().role === 'leader');
     if (leaders.length > 0 && this.prng.chance(0.85)) return this.prng.pick(leaders);
-    return this.prng.pick(live);
+    return this.prng.pick(running);
   }
 
-  private submit(node: SimNode, request: ClientRequest): void {
-    const raft = node.raft;
-    assert(raft !== null, 'submit to a live node');
+  /** A read as the node serves it: the driver's read barrier, then the meta query. */
+  private submitRead(node: SimNode, request: ClientRequest): void {
+    const process = node.process as SimProcess;
+    const driver = node.driver;
+    assert(driver !== undefined, 'submit to a running node');
+    if (this.bugs.has('stale-local-read')) {
+      this.answerRead(process, request);
+      return;
+    }
+    process.pendingRequests.add(request.requestId);
+    driver.readBarrier().then(
+      () => {
+        if (process.alive) this.answerRead(process, request);
+      },
+      (error: unknown) => {
+        if (!process.alive) return;
+        process.pendingRequests.delete(request.requestId);
+        if (!isCairnError(error)) this.fail(error);
+        this.traceLine(`read ${request.requestId} refused: ${(error as Error).message}`);
+        this.workload.failed(request.requestId, this.tick);
+      },
+    );
+  }
+
+  private answerRead(process: SimProcess, request: ClientRequest): void {
+    process.pendingRequests.delete(request.requestId);
+    const reader = (process.stateMachine as NonNullable<SimProcess['stateMachine']>).reader();
+    const info = getObject(reader, request.key);
+    let value: string | null = null;
+    if (info !== undefined) {
+      assert(info.body.kind === 'inline', 'the workload writes inline objects');
+      value = decoder.decode(info.body.bytes);
+    }
+    this.traceLine(`read ${request.requestId} ${value}`);
+    this.workload.readAnswered(request.requestId, value, this.tick);
+  }
+
+  /** A write as the node serves it: a meta command through the driver's propose. */
+  private submitWrite(node: SimNode, request: ClientRequest): void {
+    const process = node.process as SimProcess;
+    const driver = node.driver;
+    assert(driver !== undefined, 'submit to a running node');
+    const command = this.commandOf(request);
+    if (command === null) {
+      // A cas on a value whose version no one knows yet: the client cannot send it.
+      this.workload.failed(request.requestId, this.tick);
+      return;
+    }
+    let proposal: Promise<unknown>;
     try {
-      if (request.kind === 'get') {
-        if (this.bugs.has('stale-local-read')) {
-          node.answerLocally(request.requestId, request.key);
-          return;
-        }
-        node.acceptRead(request.requestId, request.key);
-        this.requestNode.set(request.requestId, node.id);
-        raft.readIndex(requestContext(request.requestId));
-        return;
-      }
-      const position = raft.propose(encodeCommand(commandOf(request)));
-      node.acceptWrite(request.requestId);
-      this.requestNode.set(request.requestId, node.id);
-      if (this.bugs.has('reply-before-commit') && request.kind !== 'cas')
-        this.replyBeforeCommit(node, request.requestId, position.index);
+      proposal = driver.propose(encodeCommand(command));
     } catch (error) {
       if (!isCairnError(error)) throw error;
       // Refused before anything was appended: the request had no effect.
-      node.forgetRequest(request.requestId);
-      this.requestNode.delete(request.requestId);
       this.workload.failed(request.requestId, this.tick);
+      return;
+    }
+    process.pendingRequests.add(request.requestId);
+    if (this.bugs.has('reply-before-commit') && request.kind !== 'cas') {
+      const index = (process.raft as NonNullable<SimProcess['raft']>).status().lastIndex;
+      process.earlyReplies.push({ index, reply: () => this.writeAnswered(request, true) });
+    }
+    proposal.then(
+      (result) => {
+        if (!process.alive) return;
+        process.pendingRequests.delete(request.requestId);
+        this.writeResult(request, result as MetaResult);
+      },
+      (error: unknown) => {
+        if (!process.alive) return;
+        process.pendingRequests.delete(request.requestId);
+        this.writeRefused(request, error);
+      },
+    );
+  }
+
+  private writeResult(request: ClientRequest, result: MetaResult): void {
+    if (result.type === 'rejected') {
+      this.traceLine(`write ${request.requestId} rejected: ${result.message}`);
+      this.workload.failed(request.requestId, this.tick);
+      return;
+    }
+    // conflict: a cas whose expected version did not match; notFound: a delete of nothing.
+    assert(result.type !== 'conflict' || request.kind === 'cas', 'only a cas has a condition');
+    this.writeAnswered(request, result.type !== 'conflict');
+  }
+
+  private writeAnswered(request: ClientRequest, success: boolean): void {
+    this.traceLine(`applied ${request.requestId} ${success}`);
+    this.workload.writeApplied(request.requestId, success, this.tick);
+  }
+
+  /** The driver's errors say whether the write may still take effect. */
+  private writeRefused(request: ClientRequest, error: unknown): void {
+    if (!isCairnError(error)) {
+      this.fail(error);
+      return;
+    }
+    this.traceLine(`write ${request.requestId} ${error.code}`);
+    // Another leader's entry took the proposal's index: it never committed.
+    if (error.code === 'CAIRN_ERR_PROPOSAL_DROPPED')
+      this.workload.failed(request.requestId, this.tick);
+    else this.workload.unknown(request.requestId, this.tick);
+  }
+
+  private commandOf(request: ClientRequest): MetaCommand | null {
+    const requestId = request.requestId;
+    switch (request.kind) {
+      case 'put':
+        return { type: 'putObject', key: request.key, value: inline(request.value), requestId };
+      case 'delete':
+        return { type: 'deleteObject', key: request.key, requestId };
+      case 'cas': {
+        // Values are unique per write, so "holds value v" is "is at the version that wrote v".
+        const expected = request.expected ?? null;
+        const version = expected === null ? undefined : this.versionOfValue.get(expected);
+        if (expected !== null && version === undefined) return null;
+        const condition =
+          version === undefined ? ({ ifAbsent: true } as const) : { ifVersion: version };
+        return {
+          type: 'putObject',
+          key: request.key,
+          value: inline(request.value),
+          condition,
+          requestId,
+        };
+      }
+      case 'get':
+        throw new Error('gets are not commands');
     }
   }
 
-  /** Bug injection: acknowledge once the entry is in the leader's own log. */
-  private replyBeforeCommit(node: SimNode, requestId: string, index: number): void {
-    node.processReady();
-    if (node.disk.live.lastIndex() >= index) this.writeApplied(requestId, true);
-  }
-
   private proposeLivenessProbe(): void {
-    const current =
-      this.livenessRequest === null ? undefined : this.nodes.get(this.livenessRequest.nodeId);
+    const current = this.liveness === null ? undefined : this.nodes.get(this.liveness.nodeId);
     const currentStatus = current?.raft?.status();
     // Only while the leader that took the probe is still leader of that term: a
     // leader re-elected in a later term may have lost the probe's entry.
-    if (currentStatus?.role === 'leader' && currentStatus.term === this.livenessRequest?.term)
-      return;
+    if (currentStatus?.role === 'leader' && currentStatus.term === this.liveness?.term) return;
     const leader = this.currentLeader();
-    if (leader?.raft == null) return;
+    const driver = leader?.driver;
+    if (leader === null || driver === undefined || leader.raft === null) return;
     this.livenessSequence++;
     const requestId = `liveness-${this.livenessSequence}`;
-    let index: number;
+    const term = leader.raft.status().term;
+    let proposal: Promise<unknown>;
     try {
-      index = leader.raft.propose(
-        encodeCommand({ kind: 'put', requestId, key: livenessKey, value: requestId }),
-      ).index;
+      proposal = driver.propose(
+        encodeCommand({ type: 'putObject', key: livenessKey, value: inline(requestId), requestId }),
+      );
     } catch (error) {
       if (!isCairnError(error)) throw error;
       return;
     }
-    leader.acceptWrite(requestId);
-    this.livenessRequest = { requestId, nodeId: leader.id, index, term: leader.raft.status().term };
+    const process = leader.process as SimProcess;
+    proposal.then(
+      () => {
+        if (!process.alive || this.livenessTarget !== null) return;
+        this.livenessTarget = driver.appliedIndex;
+        this.traceLine(`liveness probe ${requestId} applied at ${driver.appliedIndex}`);
+      },
+      () => undefined,
+    );
+    this.liveness = { requestId, nodeId: leader.id, term };
     this.traceLine(`liveness probe ${requestId} at ${leader.id}`);
-    leader.processReady();
   }
 
-  private leaderSummary(): string {
+  leaderSummary(): string {
     const parts = [...this.nodes.values()].map((node) => {
       if (node.raft === null) return `${node.id}:down`;
       const status = node.raft.status();
@@ -441,106 +675,30 @@ class Simulation implements NodeHost {
     return ` (${parts.join(' ')})`;
   }
 
-  // ------------------------------------------------------------ faults
+  // ------------------------------------------------------------ machines
 
-  private injectFaults(): void {
-    const { faults } = this.config;
-    if (!this.partitioned && this.prng.chance(faults.partitionProbability)) this.partition();
-    else if (this.partitioned && this.prng.chance(faults.healProbability)) {
-      this.network.heal();
-      this.partitioned = false;
-      this.traceLine('partition healed');
-    }
-    if (this.prng.chance(faults.crashProbability)) this.crashRandomNode();
-    if (this.prng.chance(faults.pauseProbability)) this.pauseRandomNode();
-    for (const id of [...this.down])
-      if (this.prng.chance(faults.restartProbability)) this.restart(id);
-    if (this.prng.chance(faults.membershipProbability)) this.changeMembership();
-    if (this.prng.chance(faults.transferProbability)) this.transferLeadership();
-  }
-
-  private partition(): void {
-    const ids = this.prng.shuffle([...this.nodes.keys()]);
-    if (ids.length < 2) return;
-    const leader = this.currentLeader();
-    const shape = this.prng.pick([
-      'split',
-      'isolate-leader',
-      'minority',
-      'bridge',
-      'one-way',
-    ] as const);
-    if (shape === 'isolate-leader' && leader !== null) {
-      this.network.separate(
-        [leader.id],
-        ids.filter((id) => id !== leader.id),
-      );
-    } else if (shape === 'minority') {
-      const minoritySize = Math.max(1, Math.floor((ids.length - 1) / 2));
-      this.network.separate(ids.slice(0, minoritySize), ids.slice(minoritySize));
-    } else if (shape === 'bridge' && ids.length >= 3) {
-      // ids[0] talks to both sides; the sides do not talk to each other.
-      const rest = ids.slice(1);
-      const half = Math.ceil(rest.length / 2);
-      this.network.separate(rest.slice(0, half), rest.slice(half));
-    } else if (shape === 'one-way') {
-      const from = ids[0] as NodeId;
-      for (const to of ids.slice(1)) if (this.prng.chance(0.6)) this.network.cutLink(from, to);
-    } else {
-      const cut = this.prng.nextIntegerInclusive(1, ids.length - 1);
-      this.network.separate(ids.slice(0, cut), ids.slice(cut));
-    }
-    this.partitioned = true;
-    this.counters.partitions++;
-    this.traceLine(`partition ${shape}: ${this.network.cutLinks().join(' ')}`);
-  }
-
-  private crashRandomNode(): void {
-    const live = [...this.nodes.keys()].filter((id) => !this.down.has(id));
-    if (live.length === 0) return;
-    const id = this.prng.pick(live);
-    const node = this.nodes.get(id) as SimNode;
-    const surviving = this.config.faults.tornWrites
-      ? this.prng.nextIntegerInclusive(0, node.disk.journalLength())
-      : 0;
+  /** Power loss on `node`: its requests' outcomes become unknown. */
+  crash(node: SimNode): void {
+    const kept = this.prng.nextIntegerInclusive(0, node.volume.unflushedBatches());
     this.traceLine(
-      `crash ${id} keeping ${surviving} of ${node.disk.journalLength()} unsynced records`,
+      `crash ${node.id} keeping ${kept} of ${node.volume.unflushedBatches()} unflushed applies`,
     );
-    for (const requestId of node.crash(surviving)) {
-      this.requestNode.delete(requestId);
-      this.workload.unknown(requestId, this.tick);
-    }
-    this.down.add(id);
-    this.pausedUntil.delete(id);
-    this.counters.crashes++;
+    for (const requestId of node.crash(kept)) this.workload.unknown(requestId, this.tick);
   }
 
-  private pauseRandomNode(): void {
-    const running = [...this.nodes.values()].filter((node) => this.isRunning(node));
-    if (running.length === 0) return;
-    const node = this.prng.pick(running);
-    const ticks = this.prng.nextIntegerInclusive(3, 60);
-    this.pausedUntil.set(node.id, this.tick + ticks);
-    this.counters.pauses++;
-    this.traceLine(`pause ${node.id} for ${ticks} ticks`);
-  }
-
-  private restart(id: NodeId): void {
+  restart(id: NodeId): void {
     const node = this.nodes.get(id) as SimNode;
     this.down.delete(id);
     node.start(this.prng.fork());
-    this.traceLine(
-      `restart ${id} (last ${node.disk.live.lastIndex()}, commit ${node.disk.live.hardStateValue().commit})`,
-    );
-    node.processReady();
+    this.traceLine(`restart ${id}`);
   }
 
-  private isRunning(node: SimNode): boolean {
-    return node.raft !== null && !this.pausedUntil.has(node.id);
+  isRunning(node: SimNode): boolean {
+    return node.isUp && !this.pausedUntil.has(node.id);
   }
 
   /** The running node that leads in the highest term. */
-  private currentLeader(): SimNode | null {
+  currentLeader(): SimNode | null {
     let best: { node: SimNode; term: number } | null = null;
     for (const node of this.nodes.values()) {
       if (!this.isRunning(node)) continue;
@@ -550,125 +708,31 @@ class Simulation implements NodeHost {
     }
     return best?.node ?? null;
   }
-
-  private transferLeadership(): void {
-    const leader = this.currentLeader();
-    if (leader?.raft == null) return;
-    const voters = leader.raft.status().confState.voters.filter((id) => id !== leader.id);
-    if (voters.length === 0) return;
-    const target = this.prng.pick(voters);
-    this.traceLine(`transfer leadership ${leader.id} -> ${target}`);
-    this.counters.transfers++;
-    try {
-      leader.raft.transferLeader(target);
-    } catch (error) {
-      if (!isCairnError(error) && !isRaftError(error)) throw error;
-    }
-    leader.processReady();
-  }
-
-  private changeMembership(): void {
-    const leader = this.currentLeader();
-    if (leader?.raft == null) return;
-    const status = leader.raft.status();
-    // Only on a fully applied leader: its configuration is then every committed change.
-    if (status.applied !== status.commit) return;
-    const chosen = this.chooseConfChange(status);
-    if (chosen === null) return;
-    // A joining machine gets a fresh id; it is wiped only once the proposal is accepted.
-    const change: ConfChange =
-      chosen.type === 'addLearner'
-        ? { type: 'addLearner', nodeId: this.nextIncarnationId(chosen.nodeId) }
-        : chosen;
-    this.traceLine(`propose ${change.type} ${change.nodeId} at ${leader.id}`);
-    this.counters.confChangesProposed++;
-    try {
-      leader.raft.proposeConfChange(change);
-    } catch (error) {
-      if (!isCairnError(error) && !isRaftError(error)) throw error;
-      this.traceLine(`refused: ${(error as Error).message}`);
-      return;
-    }
-    if (change.type === 'addLearner') this.wipeAndStart(chosen.nodeId, change.nodeId);
-    leader.processReady();
-  }
-
-  private chooseConfChange(status: RaftStatus): ConfChange | null {
-    const { voters, learners } = status.confState;
-    const members = new Set([...voters, ...learners]);
-    const outsiders = [...this.slotIds.values()].filter((id) => !members.has(id));
-    const roll = this.prng.nextFloat();
-    if (roll < 0.35 && outsiders.length > 0)
-      return { type: 'addLearner', nodeId: this.prng.pick(outsiders) };
-    if (roll < 0.7 && learners.length > 0) {
-      // A learner whose machine was since wiped (its addition committed late) is a ghost: never promote it.
-      const nodeId = this.prng.pick(learners);
-      return this.nodes.has(nodeId) ? { type: 'promoteLearner', nodeId } : null;
-    }
-    if (members.size > 1) {
-      const removable = voters.length > 1 ? [...members] : [...learners];
-      if (removable.length === 0) return null;
-      const nodeId = this.prng.pick(removable);
-      // A leader removing itself once left the group without a leader (FINDINGS.md, F1).
-      if (nodeId === status.id && !this.config.removeLeaderAllowed) return null;
-      return { type: 'removeNode', nodeId };
-    }
-    return null;
-  }
-
-  /**
-   * The machine behind `id` joins with an empty disk under a new id: a removed
-   * node rejoining is wiped first and gets a new identity, as etcd requires, so
-   * messages still in flight to its old incarnation go nowhere.
-   */
-  private nextIncarnationId(id: NodeId): NodeId {
-    const slot = id.split('.')[0] as string;
-    return `${slot}.${(this.slotIncarnations.get(slot) ?? 1) + 1}`;
-  }
-
-  private wipeAndStart(id: NodeId, newId: NodeId): void {
-    const old = this.nodes.get(id) as SimNode;
-    if (old.raft !== null) {
-      for (const requestId of old.crash(0)) {
-        this.requestNode.delete(requestId);
-        this.workload.unknown(requestId, this.tick);
-      }
-    }
-    this.nodes.delete(id);
-    this.down.delete(id);
-    assert(newId === this.nextIncarnationId(id), 'the id proposed is the next incarnation');
-    const slot = id.split('.')[0] as string;
-    this.slotIncarnations.set(slot, (this.slotIncarnations.get(slot) ?? 1) + 1);
-    this.slotIds.set(slot, newId);
-    const node = new SimNode(newId, SimDisk.empty(), this, this.config.tuning);
-    this.nodes.set(newId, node);
-    node.start(this.prng.fork());
-    this.traceLine(`wiped ${id}, rejoins as ${newId}`);
-  }
 }
 
-function commandOf(request: ClientRequest): KvCommand {
-  switch (request.kind) {
-    case 'put':
-      return {
-        kind: 'put',
-        requestId: request.requestId,
-        key: request.key,
-        value: request.value as string,
-      };
-    case 'delete':
-      return { kind: 'delete', requestId: request.requestId, key: request.key };
-    case 'cas':
-      return {
-        kind: 'cas',
-        requestId: request.requestId,
-        key: request.key,
-        expected: request.expected ?? null,
-        value: request.value as string,
-      };
-    case 'get':
-      throw new Error('gets are not commands');
-  }
+function inline(value: string | undefined): { kind: 'inline'; bytes: Uint8Array } {
+  assert(value !== undefined, 'writes carry a value');
+  return { kind: 'inline', bytes: encoder.encode(value) };
+}
+
+/** The founding members' cluster record; one member is enough for the object commands. */
+function bootstrapCommand(): Uint8Array {
+  return encodeCommand({
+    type: 'bootstrapCluster',
+    clusterId: groupId,
+    replicationFactor: 1,
+    vnodesPerWeightUnit: 16,
+    members: [
+      {
+        id: 'n1',
+        clientAddress: '127.0.0.1:7001',
+        peerAddress: '127.0.0.1:8001',
+        zone: 'zone-a',
+        weight: 1,
+        role: 'voter',
+      },
+    ],
+  });
 }
 
 function describeFailure(error: unknown): { property: string; message: string } {
