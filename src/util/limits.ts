@@ -76,6 +76,18 @@ export const limits = {
   metaStoredValueBytesMax: 2 * MiB,
   metaRejectionMessageBytesMax: 1024,
 
+  // History and watch (src/meta/events, src/node/watch-hub.ts).
+  historyRetentionRevisionsDefault: 10_000, // revisions whose events the meta group keeps
+  historyRetentionBytesDefault: 64 * MiB, // bytes of retained events (records they replaced included)
+  historyCompactionEventsPerApplyMax: 256, // events one entry may drop (the next entries drop the rest)
+  historyCompactionStepRevisions: 64, // revisions beyond the retention before a compaction runs
+  historyEventsPerRevisionMax: 100_000, // events one revision may hold (one read of a revision)
+  watchersPerNodeMax: 10_000,
+  watchBufferBytesMax: 1 * MiB, // unsent bytes per watcher before it waits for its consumer
+  watchSlowConsumerMillisecondsMax: 10_000, // a watcher stuck on a full buffer this long is canceled
+  watchProgressIntervalMilliseconds: 1_000, // an idle watch sends its current revision this often
+  watchEventsPerReadMax: 1_000, // events a watcher reads from the history at once
+
   // Client.
   clientRetryAttemptsMax: 5,
   clientRequestTimeoutMilliseconds: 30_000,
