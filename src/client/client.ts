@@ -107,6 +107,8 @@ export interface ListObjectsOptions extends RequestOptions {
   readonly prefix?: string;
   readonly after?: string;
   readonly limit?: number;
+  /** List the state at this retained revision (a page's `revision` pins the next pages). */
+  readonly atRevision?: number;
 }
 
 export type JsonMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -341,6 +343,7 @@ export class CairnClient {
           prefix: options.prefix ?? '',
           limit,
           after: options.after,
+          atRevision: options.atRevision,
         },
       ),
       headers: {},
@@ -357,16 +360,22 @@ export class CairnClient {
   /** Every page of keys under a prefix, in order; stops after limits.clientListPagesMax pages. */
   async *listAllObjects(
     prefix = '',
-    options: RequestOptions & { readonly pageKeys?: number } = {},
+    options: RequestOptions & { readonly pageKeys?: number; readonly atRevision?: number } = {},
   ): AsyncGenerator<ObjectListPage> {
     let after: string | undefined;
+    // Every page after the first is read at the first page's revision (pinned).
+    let atRevision = options.atRevision;
     for (let pages = 0; pages < limits.clientListPagesMax; pages++) {
-      const base: ListObjectsOptions =
-        options.signal === undefined ? { prefix } : { prefix, signal: options.signal };
+      const base: ListObjectsOptions = {
+        prefix,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(atRevision === undefined ? {} : { atRevision }),
+      };
       const request: ListObjectsOptions = after === undefined ? base : { ...base, after };
       const page = await this.listObjects(
         options.pageKeys === undefined ? request : { ...request, limit: options.pageKeys },
       );
+      atRevision ??= page.revision;
       yield page;
       if (page.nextAfter === null) return;
       if (page.nextAfter === after) {

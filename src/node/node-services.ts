@@ -20,6 +20,7 @@ import { ClusterAdmin } from './node-admin.js';
 import { NodeMetrics } from './node-metrics.js';
 import { ObjectService } from './object-service.js';
 import type { TestHooks } from './test-hooks.js';
+import { WatchHub } from './watch-hub.js';
 
 /** Leader duties of membership run this often (and at once on becoming leader). */
 const membershipDutyTicks = 10;
@@ -44,6 +45,8 @@ export interface NodeServices {
   readonly settings: MaintenanceSettingsState;
   readonly maintenance: MaintenanceControl;
   readonly metrics: NodeMetrics;
+  /** The watches this node serves; notify() after each applied batch. */
+  readonly watches: WatchHub;
   readonly info: () => NodeInfo;
   stop(): void;
 }
@@ -110,6 +113,17 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
   });
   const every = (milliseconds: number) => ticksFor(milliseconds, options.tickMilliseconds);
   const duties = group.duties;
+  const watches = new WatchHub({
+    reader: () => group.reader(),
+    leaderKnown: () => group.leaderId() !== null,
+  });
+  // Every tick: a node without a leader ends its watches well within an election timeout.
+  duties.add({
+    name: 'watches',
+    everyTicks: 1,
+    runsOn: 'every',
+    run: async () => watches.tick(),
+  });
   duties.add({
     name: 'record-cluster',
     everyTicks: membershipDutyTicks,
@@ -151,8 +165,10 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     settings,
     maintenance,
     metrics,
+    watches,
     info: options.info,
     stop: () => {
+      watches.stopAll('shutdown');
       coordinator.stop();
       chunks.stop();
     },

@@ -70,6 +70,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const testHooks = readTestHooks();
     const addresses = { client: '', peer: '' };
     let group: MetaGroup | undefined;
+    let services: NodeServices | undefined;
     const peerTransport = new PeerTransport({
       clusterId: () => group?.identity()?.clusterId ?? '',
       onUnreachable: (peer) => group?.reportUnreachable(peer),
@@ -81,7 +82,9 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       nodeId: config.name,
       dataDirectory: config.dataDirectory,
       snapshotIntervalEntries: config.snapshotIntervalEntries,
-      stateMachine: new MetaStateMachine(stateStore),
+      stateMachine: new MetaStateMachine(stateStore, {
+        onChanges: () => services?.watches.notify(),
+      }),
       storedAppliedIndex: () => stateStore.appliedIndex(),
       durableLog: opened.log,
       replayed: opened.replayed,
@@ -104,7 +107,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       clusterId: group?.identity()?.clusterId ?? null,
       version: config.version,
     });
-    const services = createNodeServices({
+    services = createNodeServices({
       ...config,
       group,
       chunkStore,
@@ -112,13 +115,14 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       testHooks,
       info,
     });
-    const metricsText = () => services.metrics.render(services.group, peerTransport.statistics);
+    const built = services;
+    const metricsText = () => built.metrics.render(built.group, peerTransport.statistics);
     const clientPort = {
-      handlers: clientHandlers(services, metricsText),
-      leadership: leaderLocator(services.group, info),
+      handlers: clientHandlers(built, metricsText),
+      leadership: leaderLocator(built.group, info),
     };
     const activeGroup = group;
-    const peerPort = peerHandlers(services, chunkStore, {
+    const peerPort = peerHandlers(built, chunkStore, {
       clusterId: () => activeGroup.identity()?.clusterId,
       onMessages: (messages) => activeGroup.step(messages),
     });
@@ -134,11 +138,11 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const ticker = setInterval(() => activeGroup.tick(), config.tickMilliseconds);
     closers.push(async () => {
       clearInterval(ticker);
-      services.stop();
+      built.stop();
       await activeGroup.stop();
     });
     if (group.identity() !== undefined) await group.start();
-    return { services, info, stop };
+    return { services: built, info, stop };
   } catch (error) {
     await stop();
     throw error;

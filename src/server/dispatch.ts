@@ -116,6 +116,7 @@ export async function runRoute(
 async function writeAnswer(route: Route, answer: unknown, response: ServerResponse): Promise<void> {
   switch (route.response) {
     case 'raw':
+    case 'ndjson':
       return;
     case 'text': {
       const text = answer as string;

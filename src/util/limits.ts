@@ -87,6 +87,7 @@ export const limits = {
   watchSlowConsumerMillisecondsMax: 10_000, // a watcher stuck on a full buffer this long is canceled
   watchProgressIntervalMilliseconds: 1_000, // an idle watch sends its current revision this often
   watchEventsPerReadMax: 1_000, // events a watcher reads from the history at once
+  watchReadsPerPumpMax: 64, // history reads per wake-up of one watcher (the next wake-up goes on)
 
   // Client.
   clientRetryAttemptsMax: 5,
