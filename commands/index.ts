@@ -22,6 +22,7 @@ import Rm from './rm.js';
 import Scrub from './scrub.js';
 import Serve from './serve.js';
 import Stat from './stat.js';
+import Watch from './watch.js';
 import Status from './status.js';
 
 export const COMMANDS = {
@@ -48,4 +49,5 @@ export const COMMANDS = {
   serve: Serve,
   stat: Stat,
   status: Status,
+  watch: Watch,
 };

@@ -37,6 +37,7 @@ import {
 import { type ObjectBody, RequestBody } from './request-body.js';
 import { classifyTransportError, errorFromResponse, type Outcome } from './response-errors.js';
 import { verifiedBody } from './verified-body.js';
+import { type WatchItem, type WatchOptions, watchItems } from './watch.js';
 import {
   type AttemptFailure,
   attemptOutcome,
@@ -393,6 +394,31 @@ export class CairnClient {
         details: { limit: 'clientListPagesMax', limitValue: limits.clientListPagesMax },
       },
     );
+  }
+
+  /**
+   * Every change under `prefix` as whole revisions in order, and progress marks, from
+   * `fromRevision` (undefined: the next revision; 1: the oldest retained). Resumes by
+   * itself from the last whole revision after a lost stream; throws CAIRN_ERR_COMPACTED
+   * when the start is below the retained history. Break out of the loop to stop.
+   */
+  watch(prefix = '', options: WatchOptions = {}): AsyncGenerator<WatchItem> {
+    const open = async (fromRevision: number | undefined) => {
+      const answer = await this.send({
+        method: 'GET',
+        path: routePath(routes.watch, {}, { prefix, fromRevision }),
+        headers: {},
+        body: undefined,
+        key: undefined,
+        mutation: false,
+        deduplicated: false,
+        expect: 'stream',
+        signal: options.signal,
+      });
+      assert(answer.body !== undefined, 'a streamed answer has a body');
+      return answer.body;
+    };
+    return watchItems(open, options);
   }
 
   /**

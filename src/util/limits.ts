@@ -106,6 +106,9 @@ export const limits = {
   clientBodySliceBytes: 64 * KiB,
   clientBodyEmptyWakeupsMax: 10_000, // wake-ups of a streamed body without data before giving up
   clientListPagesMax: 100_000,
+  clientWatchStreamsMax: 1_000_000, // streams one watch may open (each resume opens one)
+  clientWatchReconnectAttemptsMax: 100, // failed opens in a row before a watch gives up
+  clientWatchLineBytesMax: 64 * KiB,
 
   // cairn bench (src/bench): every knob of a benchmark run is bounded.
   benchClientsMax: 1024,
