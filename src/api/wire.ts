@@ -59,6 +59,16 @@ export interface NodeStatus extends NodeInfo {
   readonly diskUsedBytes: number;
   readonly chunks: number;
   readonly health: string;
+  /** The retained history (watch, listing at a revision); absent when unreachable. */
+  readonly history?: HistoryRangeView;
+}
+
+export interface HistoryRangeView {
+  /** Events of revisions oldestRevision..revision are retained. */
+  readonly oldestRevision: number;
+  readonly revision: number;
+  readonly retainedEvents: number;
+  readonly retainedBytes: number;
 }
 
 /** The name the CLI has used for one member's status. */

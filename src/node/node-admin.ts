@@ -14,7 +14,7 @@ import type {
   NodeStatus,
   RemoveMemberAnswer,
 } from '../api/index.js';
-import { type MetaCommand, type MetaResult, previewCommand } from '../meta/index.js';
+import { historyRange, type MetaCommand, type MetaResult, previewCommand } from '../meta/index.js';
 import type { MetaReader } from '../meta/store.js';
 import { CairnError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
@@ -263,6 +263,7 @@ export class ClusterAdmin {
       lastIndex: status?.lastIndex ?? 0,
       diskUsedBytes: usage.bytes,
       chunks: usage.chunks,
+      history: historyRange(this.group.reader()),
       health: this.options.healthReason(),
     };
   }

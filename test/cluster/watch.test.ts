@@ -101,6 +101,8 @@ test('cairn watch prints JSON lines from the oldest retained and runs a command 
   const table = cluster.cli(['watch', 'w/2', '--from-revision', '1', '--max-events', '1']);
   assert.is(table.code, 0, table.stderr);
   assert.match(table.stdout, /^\d+\tput\t\d+\t[0-9a-f]{12}\tw\/2/);
+  const status = cluster.cli(['status']);
+  assert.match(status.stdout, /history: revisions 1\.\.\d+ retained \(\d+ events/);
 });
 
 test('a node that loses its leader ends its watches with a final line', async (context) => {
