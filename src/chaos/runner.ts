@@ -18,9 +18,15 @@ import { planFaults, type FaultKind } from './nemesis.js';
 import { checkObjects, type FinalRead, type ObjectProblem } from './objects-check.js';
 import { objectKey, readObject, runObjectsWorkload } from './workloads/objects.js';
 import { readRegister, registerKey, runRegisterWorkload } from './workloads/register.js';
+import { checkWatchers, runWatchWorkload, type WatchWorkloadResult } from './workloads/watch.js';
 import { buildVerdict, type Verdict } from './verdict.js';
 
-export type WorkloadName = 'register' | 'objects' | 'mixed';
+export type WorkloadName = 'register' | 'objects' | 'mixed' | 'watch';
+
+/** A planted bug of the watch workload's consumers (client side: the nodes run clean). */
+export const watchDropOnResumeBug = 'watch-drop-on-resume';
+const watchWriters = 2;
+const watchWatchers = 4;
 
 export interface ChaosOptions {
   readonly nodes: number;
@@ -90,7 +96,7 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
       nodes: options.nodes,
       spareNodes: options.faults.includes('membership') ? spareNodes : 0,
       useTmpfs,
-      injectBug: options.injectBug,
+      injectBug: options.injectBug === watchDropOnResumeBug ? undefined : options.injectBug,
       host: '127.0.0.1',
     },
     recorder,
@@ -130,6 +136,18 @@ async function runAndCheck(
   });
   progress.phase = 'running';
   const clients = makeClients(cluster.initialEndpoints(), options);
+  const watchRun =
+    options.workload === 'watch'
+      ? runWatchWorkload({
+          writers: clients.watchWriters,
+          endpoints: cluster.initialEndpoints(),
+          watchers: watchWatchers,
+          seed: options.seed,
+          recorder,
+          stopped,
+          dropOnResume: options.injectBug === watchDropOnResumeBug,
+        })
+      : Promise.resolve(undefined);
   const workloads = runWorkloads(options, clients, recorder, stopped);
   const nemesis = runNemesis(options, cluster, recorder, progress, stop.signal, replicationFactor);
   const interrupt = (): void => stop.abort();
@@ -140,6 +158,10 @@ async function runAndCheck(
   if (options.signal?.aborted === true) notes.push('interrupted: the fault phase ended early');
   await nemesis;
   const objectKeys = await workloads;
+  const watchResult = await watchRun.catch((error: unknown) => {
+    notes.push(`the watch workload failed: ${errorText(error)}`);
+    return undefined;
+  });
   await Promise.all(clients.all.map((client) => client.close()));
   progress.phase = 'healing';
   progress.currentFault = '';
@@ -158,11 +180,14 @@ async function runAndCheck(
       );
   }
   const registerCheck: CheckResult | null =
-    options.workload === 'objects' ? null : checkHistory(recorder.registerOperations);
+    options.workload === 'objects' || options.workload === 'watch'
+      ? null
+      : checkHistory(recorder.registerOperations);
   const objectProblems: ObjectProblem[] =
-    options.workload === 'register'
+    options.workload === 'register' || options.workload === 'watch'
       ? []
       : [...checkObjects(recorder.objectOperations, finalReads).problems];
+  const watchProblems = options.workload === 'watch' ? await watchCheck(cluster, watchResult) : [];
   const problem =
     recoveryProblem !== ''
       ? recoveryProblem
@@ -183,6 +208,7 @@ async function runAndCheck(
     faults: recorder.faults,
     registerCheck,
     objectProblems,
+    watchProblems,
     recoveryProblem: problem,
     // The nemesis runs one fault at a time and never takes a majority down or apart
     // (kill, pause and disk faults hit one node; partitions cut off a minority), so
@@ -219,7 +245,28 @@ async function createCluster(
 interface Clients {
   readonly register: CairnClient[];
   readonly objects: CairnClient[];
+  readonly watchWriters: CairnClient[];
   readonly all: CairnClient[];
+}
+
+/** The watch workload's check after recovery (its problems; one if it could not run). */
+async function watchCheck(
+  cluster: ChaosCluster,
+  result: WatchWorkloadResult | undefined,
+): Promise<string[]> {
+  if (result === undefined) return ['the watch workload did not finish'];
+  const client = new CairnClient({
+    endpoints: cluster.memberEndpoints(),
+    retryAttemptsMax: 3,
+    requestTimeoutMilliseconds: 8_000,
+  });
+  try {
+    return await checkWatchers(client, result);
+  } catch (error) {
+    return [`the committed history could not be read: ${errorText(error)}`];
+  } finally {
+    await client.close();
+  }
 }
 
 function makeClients(endpoints: string, options: ChaosOptions): Clients {
@@ -230,14 +277,21 @@ function makeClients(endpoints: string, options: ChaosOptions): Clients {
       requestTimeoutMilliseconds: clientRequestTimeoutMilliseconds,
       policy: 'random',
     });
+  const watch = options.workload === 'watch';
   const registerCount =
-    options.workload === 'objects'
+    options.workload === 'objects' || watch
       ? 0
       : (options.registerClients ?? (options.workload === 'mixed' ? 3 : 5));
-  const objectCount = options.workload === 'register' ? 0 : (options.objectClients ?? 2);
+  const objectCount = options.workload === 'register' || watch ? 0 : (options.objectClients ?? 2);
   const register = Array.from({ length: registerCount }, make);
   const objects = Array.from({ length: objectCount }, make);
-  return { register, objects, all: [...register, ...objects] };
+  const watchWriterClients = Array.from({ length: watch ? watchWriters : 0 }, make);
+  return {
+    register,
+    objects,
+    watchWriters: watchWriterClients,
+    all: [...register, ...objects, ...watchWriterClients],
+  };
 }
 
 /** Runs both workloads until stopped; returns the number of object keys used. */
