@@ -162,6 +162,13 @@ async function runAndCheck(
     notes.push(`the watch workload failed: ${errorText(error)}`);
     return undefined;
   });
+  if (watchResult !== undefined) {
+    const events = watchResult.watchers.reduce((sum, watcher) => sum + watcher.events.length, 0);
+    const sessions = watchResult.watchers.reduce((sum, watcher) => sum + watcher.sessions, 0);
+    notes.push(
+      `watch: ${watchResult.acknowledged.length} acknowledged writes; ${watchResult.watchers.length} watchers received ${events} events over ${sessions} sessions`,
+    );
+  }
   await Promise.all(clients.all.map((client) => client.close()));
   progress.phase = 'healing';
   progress.currentFault = '';
@@ -404,7 +411,7 @@ async function readEverything(
   const finalReads: FinalRead[] = [];
   const unreadableKeys: string[] = [];
   try {
-    if (options.workload !== 'objects') {
+    if (options.workload !== 'objects' && options.workload !== 'watch') {
       for (let index = 0; index < registerKeys; index++) {
         const key = registerKey(index);
         const invokedAt = recorder.now();
