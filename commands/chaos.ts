@@ -49,9 +49,9 @@ export default class Chaos extends CairnCommand {
       default: 'kill,pause,partition,membership,disk',
     }),
     workload: Flags.option({
-      options: ['register', 'objects', 'mixed', 'bank'] as const,
+      options: ['register', 'objects', 'mixed', 'bank', 'watch'] as const,
       description:
-        'register (linearizability), objects (durability, integrity), both (mixed), or bank (txn transfers: sums, exactly once)',
+        'register (linearizability), objects (durability, integrity), both (mixed), bank (txn transfers: sums, exactly once), or watch (watchers resumed under faults see the committed history exactly)',
       default: 'mixed' as const,
     })(),
     keep: Flags.boolean({
@@ -69,9 +69,14 @@ export default class Chaos extends CairnCommand {
       maximumBytes: 8 * 1024 * 1024,
     }),
     'inject-bug': Flags.option({
-      options: ['stale-reads', 'early-put-ack', 'bank-skip-compare'] as const,
+      options: [
+        'stale-reads',
+        'early-put-ack',
+        'bank-skip-compare',
+        'watch-drop-on-resume',
+      ] as const,
       description:
-        'TEST ONLY: start every node with CAIRN_TEST_INJECT_BUG (a known bug chaos must catch)',
+        'TEST ONLY: start every node with CAIRN_TEST_INJECT_BUG (a known bug chaos must catch); watch-drop-on-resume: the watch workload drops an event on each resumption',
       hidden: true,
     })(),
   };

@@ -23,6 +23,7 @@ import Scrub from './scrub.js';
 import Serve from './serve.js';
 import Settings from './settings.js';
 import Stat from './stat.js';
+import Watch from './watch.js';
 import Status from './status.js';
 import Txn from './txn.js';
 
@@ -52,4 +53,5 @@ export const COMMANDS = {
   stat: Stat,
   status: Status,
   txn: Txn,
+  watch: Watch,
 };

@@ -61,6 +61,12 @@ export default class Status extends CairnCommand {
               : colour.yellow(member.health),
         ]),
       );
+      const answering = status.members.find((member) => member.history !== undefined);
+      const history = answering?.history;
+      if (!this.jsonEnabled() && history !== undefined)
+        this.log(
+          `history: revisions ${history.oldestRevision}..${history.revision} retained (${history.retainedEvents} events, ${formatBytes(history.retainedBytes)}), as ${answering?.id ?? ''} holds it`,
+        );
       return status;
     } finally {
       await client.close();

@@ -31,9 +31,10 @@ export type RouteBody<B> =
 
 /**
  * json: 200 with the handler's value; object: an object's bytes with its headers;
- * text: a text document; raw: the handler writes the response itself (peer streams).
+ * text: a text document; raw: the handler writes the response itself (peer streams);
+ * ndjson: a long-lived stream of JSON lines the handler writes (watch).
  */
-export type ResponseKind = 'json' | 'object' | 'text' | 'raw';
+export type ResponseKind = 'json' | 'object' | 'text' | 'raw' | 'ndjson';
 
 export interface Route<Q = unknown, B = unknown, R = unknown> {
   readonly name: string;

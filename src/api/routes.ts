@@ -98,6 +98,24 @@ export interface ListInput {
   readonly after: string;
   readonly limit: number;
   readonly consistency: Wire.ReadConsistency;
+  /** List the state at this retained revision (undefined: the current state). */
+  readonly atRevision?: number;
+}
+
+export interface WatchInput {
+  readonly prefix: string;
+  /** Undefined: from the next revision; 1: from the oldest retained. */
+  readonly fromRevision?: number;
+}
+
+function watchQuery(query: QueryValues): WatchInput {
+  const from = query['fromRevision'];
+  return {
+    prefix: query['prefix'] ?? '',
+    ...(from === undefined
+      ? {}
+      : { fromRevision: queryInteger(from, 'fromRevision', 1, 1, Number.MAX_SAFE_INTEGER) }),
+  };
 }
 
 function listQuery(query: QueryValues): ListInput {
@@ -112,6 +130,17 @@ function listQuery(query: QueryValues): ListInput {
     after: query['after'] ?? '',
     limit,
     consistency: consistency(query['consistency']),
+    ...(query['atRevision'] === undefined
+      ? {}
+      : {
+          atRevision: queryInteger(
+            query['atRevision'],
+            'atRevision',
+            0,
+            0,
+            Number.MAX_SAFE_INTEGER,
+          ),
+        }),
   };
 }
 
@@ -332,6 +361,14 @@ export const clientRoutes = {
     path: '/v1/objects',
     query: listQuery,
     permission: 'list',
+  }),
+  watch: route<void, WatchInput>('watch', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/watch',
+    query: watchQuery,
+    response: 'ndjson',
+    permission: 'read',
   }),
   getObject: route<Wire.ObjectAnswer, ObjectReadInput>('getObject', {
     port: 'client',

@@ -29,6 +29,11 @@ export interface DeletedObject {
 export interface ListObjectsPage {
   readonly items: readonly ObjectInfo[];
   readonly nextAfter: string | null;
+  /**
+   * The revision the page shows: pass it as atRevision for the next pages (pinned), and
+   * watch from revision + 1 to miss or repeat no change.
+   */
+  readonly revision: number;
 }
 
 export interface MemberAddressing {
@@ -61,6 +66,16 @@ export interface NodeStatus extends NodeInfo {
   readonly diskFreeBytes?: number;
   readonly chunks: number;
   readonly health: string;
+  /** The retained history (watch, listing at a revision); absent when unreachable. */
+  readonly history?: HistoryRangeView;
+}
+
+export interface HistoryRangeView {
+  /** Events of revisions oldestRevision..revision are retained. */
+  readonly oldestRevision: number;
+  readonly revision: number;
+  readonly retainedEvents: number;
+  readonly retainedBytes: number;
 }
 
 /** The name the CLI has used for one member's status. */
@@ -349,3 +364,46 @@ export interface StagedUpload {
   /** On the group clock (the leaders' wall clocks, never going back). */
   readonly expiresAtMilliseconds: number;
 }
+
+// Watch (GET /v1/watch): one JSON object per line.
+
+/** The state an event replaced (null: the key was absent). */
+export interface WatchPreviousState {
+  readonly version: number;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+export type WatchEventLine =
+  | {
+      readonly type: 'put';
+      readonly revision: number;
+      readonly key: string;
+      /** Events of this revision in this watch: a revision is whole after this many. */
+      readonly events: number;
+      readonly version: number;
+      readonly createdRevision: number;
+      readonly size: number;
+      readonly sha256: string;
+      readonly previous: WatchPreviousState | null;
+    }
+  | {
+      readonly type: 'delete';
+      readonly revision: number;
+      readonly key: string;
+      readonly events: number;
+      readonly previous: WatchPreviousState | null;
+    };
+
+export type WatchLine =
+  | WatchEventLine
+  /** After the events of a revision with more than one. */
+  | { readonly type: 'end'; readonly revision: number; readonly events: number }
+  /** Every revision up to `revision` has been sent (first line, and every second when idle). */
+  | { readonly type: 'progress'; readonly revision: number }
+  /** The last line of a watch the node ended: resume from lastRevision + 1. */
+  | {
+      readonly type: 'canceled';
+      readonly reason: 'slow' | 'noLeader' | 'shutdown' | 'closed';
+      readonly lastRevision: number;
+    };

@@ -19,9 +19,15 @@ import { checkObjects, type FinalRead, type ObjectProblem } from './objects-chec
 import { type BankReport, checkBank, runBankWorkload } from './workloads/bank.js';
 import { objectKey, readObject, runObjectsWorkload } from './workloads/objects.js';
 import { readRegister, registerKey, runRegisterWorkload } from './workloads/register.js';
+import { checkWatchers, runWatchWorkload, type WatchWorkloadResult } from './workloads/watch.js';
 import { buildVerdict, type Verdict } from './verdict.js';
 
-export type WorkloadName = 'register' | 'objects' | 'mixed' | 'bank';
+export type WorkloadName = 'register' | 'objects' | 'mixed' | 'bank' | 'watch';
+
+/** A planted bug of the watch workload's consumers (client side: the nodes run clean). */
+export const watchDropOnResumeBug = 'watch-drop-on-resume';
+const watchWriters = 2;
+const watchWatchers = 4;
 
 export interface ChaosOptions {
   readonly nodes: number;
@@ -94,8 +100,11 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
       nodes: options.nodes,
       spareNodes: options.faults.includes('membership') ? spareNodes : 0,
       useTmpfs,
-      // The bank's planted bug is in the workload (a compare left out), not in the nodes.
-      injectBug: options.injectBug === 'bank-skip-compare' ? undefined : options.injectBug,
+      // Planted bugs of the bank and watch workloads live in the clients, not in the nodes.
+      injectBug:
+        options.injectBug === 'bank-skip-compare' || options.injectBug === watchDropOnResumeBug
+          ? undefined
+          : options.injectBug,
       host: '127.0.0.1',
     },
     recorder,
@@ -136,6 +145,18 @@ async function runAndCheck(
   progress.phase = 'running';
   const clients = makeClients(cluster.initialEndpoints(), options);
   const bank = options.workload === 'bank' ? runBank(options, clients.bank, stopped) : undefined;
+  const watchRun =
+    options.workload === 'watch'
+      ? runWatchWorkload({
+          writers: clients.watchWriters,
+          endpoints: cluster.initialEndpoints(),
+          watchers: watchWatchers,
+          seed: options.seed,
+          recorder,
+          stopped,
+          dropOnResume: options.injectBug === watchDropOnResumeBug,
+        })
+      : Promise.resolve(undefined);
   const workloads = runWorkloads(options, clients, recorder, stopped);
   const nemesis = runNemesis(options, cluster, recorder, progress, stop.signal, replicationFactor);
   const interrupt = (): void => stop.abort();
@@ -147,6 +168,17 @@ async function runAndCheck(
   await nemesis;
   const objectKeys = await workloads;
   const bankReport = await bank;
+  const watchResult = await watchRun.catch((error: unknown) => {
+    notes.push(`the watch workload failed: ${errorText(error)}`);
+    return undefined;
+  });
+  if (watchResult !== undefined) {
+    const events = watchResult.watchers.reduce((sum, watcher) => sum + watcher.events.length, 0);
+    const sessions = watchResult.watchers.reduce((sum, watcher) => sum + watcher.sessions, 0);
+    notes.push(
+      `watch: ${watchResult.acknowledged.length} acknowledged writes; ${watchResult.watchers.length} watchers received ${events} events over ${sessions} sessions`,
+    );
+  }
   await Promise.all(clients.all.map((client) => client.close()));
   progress.phase = 'healing';
   progress.currentFault = '';
@@ -165,15 +197,16 @@ async function runAndCheck(
       );
   }
   const registerCheck: CheckResult | null =
-    options.workload === 'objects' || options.workload === 'bank'
+    options.workload === 'objects' || options.workload === 'bank' || options.workload === 'watch'
       ? null
       : checkHistory(recorder.registerOperations);
   const objectProblems: ObjectProblem[] =
-    options.workload === 'register' || options.workload === 'bank'
+    options.workload === 'register' || options.workload === 'bank' || options.workload === 'watch'
       ? []
       : [...checkObjects(recorder.objectOperations, finalReads).problems];
   const bankProblems =
     bankReport === undefined ? [] : await checkBankAfterRecovery(cluster, bankReport, notes);
+  const watchProblems = options.workload === 'watch' ? await watchCheck(cluster, watchResult) : [];
   const problem =
     recoveryProblem !== ''
       ? recoveryProblem
@@ -195,6 +228,7 @@ async function runAndCheck(
     registerCheck,
     objectProblems,
     bankProblems,
+    watchProblems,
     recoveryProblem: problem,
     // The nemesis runs one fault at a time and never takes a majority down or apart
     // (kill, pause and disk faults hit one node; partitions cut off a minority), so
@@ -284,7 +318,28 @@ interface Clients {
   readonly register: CairnClient[];
   readonly objects: CairnClient[];
   readonly bank: CairnClient[];
+  readonly watchWriters: CairnClient[];
   readonly all: CairnClient[];
+}
+
+/** The watch workload's check after recovery (its problems; one if it could not run). */
+async function watchCheck(
+  cluster: ChaosCluster,
+  result: WatchWorkloadResult | undefined,
+): Promise<string[]> {
+  if (result === undefined) return ['the watch workload did not finish'];
+  const client = new CairnClient({
+    endpoints: cluster.memberEndpoints(),
+    retryAttemptsMax: 3,
+    requestTimeoutMilliseconds: 8_000,
+  });
+  try {
+    return await checkWatchers(client, result);
+  } catch (error) {
+    return [`the committed history could not be read: ${errorText(error)}`];
+  } finally {
+    await client.close();
+  }
 }
 
 function makeClients(endpoints: string, options: ChaosOptions): Clients {
@@ -295,18 +350,26 @@ function makeClients(endpoints: string, options: ChaosOptions): Clients {
       requestTimeoutMilliseconds: clientRequestTimeoutMilliseconds,
       policy: 'random',
     });
+  const watch = options.workload === 'watch';
   const registerCount =
-    options.workload === 'objects' || options.workload === 'bank'
+    options.workload === 'objects' || options.workload === 'bank' || watch
       ? 0
       : (options.registerClients ?? (options.workload === 'mixed' ? 3 : 5));
   const objectCount =
-    options.workload === 'register' || options.workload === 'bank'
+    options.workload === 'register' || options.workload === 'bank' || watch
       ? 0
       : (options.objectClients ?? 2);
   const register = Array.from({ length: registerCount }, make);
   const objects = Array.from({ length: objectCount }, make);
   const bank = Array.from({ length: options.workload === 'bank' ? bankClients : 0 }, make);
-  return { register, objects, bank, all: [...register, ...objects, ...bank] };
+  const watchWriterClients = Array.from({ length: watch ? watchWriters : 0 }, make);
+  return {
+    register,
+    objects,
+    bank,
+    watchWriters: watchWriterClients,
+    all: [...register, ...objects, ...bank, ...watchWriterClients],
+  };
 }
 
 /** Runs both workloads until stopped; returns the number of object keys used. */
@@ -419,7 +482,11 @@ async function readEverything(
   const finalReads: FinalRead[] = [];
   const unreadableKeys: string[] = [];
   try {
-    if (options.workload !== 'objects' && options.workload !== 'bank') {
+    if (
+      options.workload !== 'objects' &&
+      options.workload !== 'bank' &&
+      options.workload !== 'watch'
+    ) {
       for (let index = 0; index < registerKeys; index++) {
         const key = registerKey(index);
         const invokedAt = recorder.now();

@@ -34,6 +34,7 @@ export interface Verdict {
   readonly uncheckedKeys: readonly string[];
   readonly lostWrites: readonly ObjectProblem[];
   readonly objectsDiffering: readonly ObjectProblem[];
+  readonly watchProblems: readonly string[];
   /** Empty when the healed cluster served again in time; else why not. */
   readonly recoveryProblem: string;
   /** Failed operations while a majority was healthy, and the longest write outage. */
@@ -52,6 +53,8 @@ export interface VerdictInput {
   readonly objectProblems: readonly ObjectProblem[];
   /** What the bank workload's check found (issue 16); empty or absent when clean. */
   readonly bankProblems?: readonly string[];
+  /** The watch workload's findings (gaps, duplicates, missing acknowledged writes). */
+  readonly watchProblems?: readonly string[];
   readonly recoveryProblem: string;
   readonly availability: AvailabilityReport;
   readonly notes: readonly string[];
@@ -86,6 +89,7 @@ export function buildVerdict(input: VerdictInput): Verdict {
     anomalies.length === 0 &&
     lostWrites.length === 0 &&
     objectsDiffering.length === 0 &&
+    (input.watchProblems ?? []).length === 0 &&
     input.recoveryProblem === '' &&
     input.availability.ok;
   return {
@@ -99,6 +103,7 @@ export function buildVerdict(input: VerdictInput): Verdict {
     uncheckedKeys,
     lostWrites,
     objectsDiffering,
+    watchProblems: input.watchProblems ?? [],
     recoveryProblem: input.recoveryProblem,
     availability: input.availability,
     notes: input.notes,
@@ -151,6 +156,11 @@ export function renderVerdict(verdict: Verdict): string {
   lines.push(`objects whose bytes differ: ${verdict.objectsDiffering.length}`);
   for (const problem of verdict.objectsDiffering.slice(0, problemsShownMax))
     lines.push(`  ${problem.key}: ${problem.detail}`);
+  if (verdict.settings.workload === 'watch' || verdict.watchProblems.length > 0) {
+    lines.push(`watch problems: ${verdict.watchProblems.length}`);
+    for (const problem of verdict.watchProblems.slice(0, problemsShownMax))
+      lines.push(`  ${problem}`);
+  }
   if (verdict.recoveryProblem !== '') lines.push(`recovery: ${verdict.recoveryProblem}`);
   lines.push(...renderAvailability(verdict.availability));
   for (const note of verdict.notes) lines.push(`note: ${note}`);

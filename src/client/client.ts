@@ -45,6 +45,7 @@ import { type ObjectBody, RequestBody } from './request-body.js';
 import { classifyTransportError, errorFromResponse, type Outcome } from './response-errors.js';
 import { parseStagedUpload, parseTxnAnswer } from './txn-messages.js';
 import { verifiedBody } from './verified-body.js';
+import { type WatchItem, type WatchOptions, watchItems } from './watch.js';
 import {
   type AttemptFailure,
   attemptOutcome,
@@ -115,6 +116,8 @@ export interface ListObjectsOptions extends RequestOptions {
   readonly prefix?: string;
   readonly after?: string;
   readonly limit?: number;
+  /** List the state at this retained revision (a page's `revision` pins the next pages). */
+  readonly atRevision?: number;
 }
 
 export type JsonMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -349,6 +352,7 @@ export class CairnClient {
           prefix: options.prefix ?? '',
           limit,
           after: options.after,
+          atRevision: options.atRevision,
         },
       ),
       headers: {},
@@ -365,16 +369,22 @@ export class CairnClient {
   /** Every page of keys under a prefix, in order; stops after limits.clientListPagesMax pages. */
   async *listAllObjects(
     prefix = '',
-    options: RequestOptions & { readonly pageKeys?: number } = {},
+    options: RequestOptions & { readonly pageKeys?: number; readonly atRevision?: number } = {},
   ): AsyncGenerator<ObjectListPage> {
     let after: string | undefined;
+    // Every page after the first is read at the first page's revision (pinned).
+    let atRevision = options.atRevision;
     for (let pages = 0; pages < limits.clientListPagesMax; pages++) {
-      const base: ListObjectsOptions =
-        options.signal === undefined ? { prefix } : { prefix, signal: options.signal };
+      const base: ListObjectsOptions = {
+        prefix,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(atRevision === undefined ? {} : { atRevision }),
+      };
       const request: ListObjectsOptions = after === undefined ? base : { ...base, after };
       const page = await this.listObjects(
         options.pageKeys === undefined ? request : { ...request, limit: options.pageKeys },
       );
+      atRevision ??= page.revision;
       yield page;
       if (page.nextAfter === null) return;
       if (page.nextAfter === after) {
@@ -485,6 +495,31 @@ export class CairnClient {
     } finally {
       requestBody.dispose();
     }
+  }
+
+  /**
+   * Every change under `prefix` as whole revisions in order, and progress marks, from
+   * `fromRevision` (undefined: the next revision; 1: the oldest retained). Resumes by
+   * itself from the last whole revision after a lost stream; throws CAIRN_ERR_COMPACTED
+   * when the start is below the retained history. Break out of the loop to stop.
+   */
+  watch(prefix = '', options: WatchOptions = {}): AsyncGenerator<WatchItem> {
+    const open = async (fromRevision: number | undefined) => {
+      const answer = await this.send({
+        method: 'GET',
+        path: routePath(routes.watch, {}, { prefix, fromRevision }),
+        headers: {},
+        body: undefined,
+        key: undefined,
+        mutation: false,
+        deduplicated: false,
+        expect: 'stream',
+        signal: options.signal,
+      });
+      assert(answer.body !== undefined, 'a streamed answer has a body');
+      return answer.body;
+    };
+    return watchItems(open, options);
   }
 
   /**

@@ -27,3 +27,5 @@ export {
 } from './policy.js';
 export type { ObjectBody } from './request-body.js';
 export type { Outcome } from './response-errors.js';
+export { watchItems } from './watch.js';
+export type { WatchItem, WatchOpener, WatchOptions } from './watch.js';

@@ -14,7 +14,8 @@ export type Consistency = ReadConsistency;
 export type ObjectMetadata = ObjectInfo;
 export type DeleteResult = DeletedObject;
 /** `nextAfter`: pass as `after` for the next page; null when this is the last page. */
-export type ObjectListPage = ListObjectsPage;
+/** A list page; `revision` is absent from a server that predates listings at a revision. */
+export type ObjectListPage = Omit<ListObjectsPage, 'revision'> & { readonly revision?: number };
 
 const sha256Pattern = /^[0-9a-f]{64}$/;
 
@@ -107,7 +108,14 @@ export function parseListPage(value: unknown, endpoint: Endpoint, limit: number)
   if (nextAfter !== null && typeof nextAfter !== 'string') {
     throw badResponse(endpoint, `list page has nextAfter ${JSON.stringify(nextAfter)}`);
   }
-  return { items: items.map((item: unknown) => parseObjectMetadata(item, endpoint)), nextAfter };
+  const revision = record['revision'];
+  if (revision !== undefined && !isCount(revision))
+    throw badResponse(endpoint, `list page has revision ${JSON.stringify(revision)}`);
+  return {
+    items: items.map((item: unknown) => parseObjectMetadata(item, endpoint)),
+    nextAfter,
+    ...(revision === undefined ? {} : { revision }),
+  };
 }
 
 function countHeader(headers: IncomingHttpHeaders, name: string, endpoint: Endpoint): number {

@@ -77,7 +77,25 @@ export {
 } from './keys.js';
 export type { GroupProgress, MetaProgress } from './progress.js';
 export { readProgress } from './progress.js';
-export { clusterInfo } from './queries.js';
+export { chunkRetainedReferenceCount, clusterInfo } from './queries.js';
+export {
+  defaultRetentionPolicy,
+  historyChunkReferenceCount,
+  historyRange,
+  listObjectsAtRevision,
+  readEvents,
+  readRetention,
+} from './events/index.js';
+export type {
+  EventsRead,
+  HistoryRange,
+  HistoryRetention,
+  ListAtRevisionOptions,
+  ListAtRevisionPage,
+  RetentionPolicy,
+  RevisionEvents,
+  StoredEvent,
+} from './events/index.js';
 export type { ClusterInfo } from './queries.js';
 export { families, metaKeys, ownerOfKey } from './registry.js';
 export type { MetaResult } from './results.js';

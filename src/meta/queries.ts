@@ -3,6 +3,8 @@
 
 import { readIdentity, readMembers, readRingState } from './cluster/queries.js';
 import type { ClusterIdentity, RingState } from './cluster/records.js';
+import { historyChunkReferenceCount } from './events/queries.js';
+import { chunkReferenceCount } from './objects/queries.js';
 import { type MetaProgress, readProgress } from './progress.js';
 import type { MetaReader } from './store.js';
 
@@ -20,4 +22,13 @@ export function clusterInfo(reader: MetaReader): ClusterInfo {
     ring: readRingState(reader),
     memberCount: readMembers(reader).length,
   };
+}
+
+/**
+ * References to a chunk from current manifests and from replaced manifests the history
+ * retains: garbage collection keeps the chunk while this is above 0, so a listing or a
+ * backup at a retained revision can still read its objects.
+ */
+export function chunkRetainedReferenceCount(reader: MetaReader, sha256: string): number {
+  return chunkReferenceCount(reader, sha256) + historyChunkReferenceCount(reader, sha256);
 }

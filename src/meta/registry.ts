@@ -3,12 +3,18 @@
 
 import { assert } from '../util/assert.js';
 import { clusterFamily, clusterKeys } from './cluster/index.js';
+import { eventKeys, eventsFamily } from './events/index.js';
 import type { AnyCommandDefinition, MetaFamily } from './family.js';
 import { objectKeys, objectsFamily } from './objects/index.js';
 import { progressKey } from './progress.js';
 import { txnFamily, txnMetaKeys } from './txn/index.js';
 
-export const families: readonly MetaFamily[] = [clusterFamily, objectsFamily, txnFamily];
+export const families: readonly MetaFamily[] = [
+  clusterFamily,
+  objectsFamily,
+  txnFamily,
+  eventsFamily,
+];
 
 /** Tags of the envelope commands the state machine itself applies (commands.ts). */
 export const envelopeTags = { noop: 0, raiseRevisionBase: 8, batch: 9 } as const;
@@ -69,4 +75,5 @@ export const metaKeys = {
   ...clusterKeys,
   ...objectKeys,
   txn: txnMetaKeys,
+  ...eventKeys,
 } as const;

@@ -14,6 +14,7 @@
 import { assert, assertInteger } from '../util/assert.js';
 import type { BatchCommand, FamilyCommand, MetaCommand } from './commands.js';
 import { decodeCommand } from './commands.js';
+import { recordHistory, type RetentionPolicy } from './events/index.js';
 import type { ApplyContext, ConfChangeInEntry, MetaChange } from './family.js';
 import { encodeGroupProgress, progressKey, readGroupProgress } from './progress.js';
 import { definitionForType } from './registry.js';
@@ -23,6 +24,8 @@ import { BufferedTransaction, type MetaReader, type MetaTransaction } from './st
 export interface ApplyOptions {
   /** The Raft conf change this command rides on as its context (one entry for both). */
   readonly confChange?: ConfChangeInEntry;
+  /** How much history to keep (src/meta/events): the same on every replica. */
+  readonly retention?: RetentionPolicy;
 }
 
 export interface AppliedCommand {
@@ -94,6 +97,9 @@ export function applyCommandReporting(
   else result = applyFamilyCommand(context, command);
   if (result.type === 'rejected') changes.length = 0;
   else {
+    // The history reads the replaced records from the state before the entry.
+    if (changes.length > 0 && command.type !== 'raiseRevisionBase')
+      recordHistory(transaction, buffer, changes, context.revision, options.retention);
     buffer.commit();
     if (changes.length > 0 && command.type !== 'raiseRevisionBase') revision = context.revision;
   }

@@ -14,7 +14,7 @@ import type {
 } from '../api/index.js';
 import { referencedChunks, scrubChunks, TokenBucket } from '../data/maintenance/index.js';
 import type { ChunkPlacementContext } from '../data/object-data.js';
-import { chunkReferenceCount, type MetaReader } from '../meta/index.js';
+import { chunkRetainedReferenceCount, type MetaReader } from '../meta/index.js';
 import type { Ring } from '../placement/index.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { assert } from '../util/assert.js';
@@ -97,7 +97,7 @@ export class ChunkService {
         request.reason === 'surplus'
           ? surplusCopyMayBeRemoved(placement, this.options.selfId, sha256)
           : garbageCopyMayBeRemoved({
-              referenceCount: chunkReferenceCount(this.options.reader(), sha256),
+              referenceCount: chunkRetainedReferenceCount(this.options.reader(), sha256),
               ageMilliseconds: this.fileAge(sha256),
               graceMilliseconds: grace,
             });

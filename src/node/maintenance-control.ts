@@ -11,7 +11,7 @@ import type {
 } from '../api/index.js';
 import { planRebalance, referencedChunks, type RebalancePlan } from '../data/maintenance/index.js';
 import {
-  chunkReferenceCount,
+  chunkRetainedReferenceCount,
   members as metaMembers,
   readRingState,
   type MemberRecord,
@@ -190,7 +190,7 @@ export class MaintenanceControl {
         continue;
       }
       const garbage = [...inventory.chunks].filter(
-        (sha256) => chunkReferenceCount(reader, sha256) === 0,
+        (sha256) => chunkRetainedReferenceCount(reader, sha256) === 0,
       );
       candidates += garbage.length;
       for (let start = 0; start < garbage.length; start += batchMax) {

@@ -14,7 +14,7 @@ import type {
   NodeStatus,
   RemoveMemberAnswer,
 } from '../api/index.js';
-import { type MetaCommand, type MetaResult, previewCommand } from '../meta/index.js';
+import { historyRange, type MetaCommand, type MetaResult, previewCommand } from '../meta/index.js';
 import type { MetaReader } from '../meta/store.js';
 import { CairnError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
@@ -265,6 +265,7 @@ export class ClusterAdmin {
       diskUsedBytes: usage.bytes,
       diskFreeBytes: diskFreeBytesOf(this.options.dataDirectory),
       chunks: usage.chunks,
+      history: historyRange(this.group.reader()),
       health: this.options.healthReason(),
     };
   }

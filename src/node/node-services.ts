@@ -29,6 +29,7 @@ import { LowDiskLeadership } from './low-disk-leadership.js';
 import { ObjectService } from './object-service.js';
 import type { TestHooks } from './test-hooks.js';
 import { TxnService } from './txn-service.js';
+import { WatchHub } from './watch-hub.js';
 
 /** Leader duties of membership run this often (and at once on becoming leader). */
 const membershipDutyTicks = 10;
@@ -71,6 +72,8 @@ export interface NodeServices {
   readonly readiness: ReadinessSource;
   readonly coordinator: MaintenanceCoordinator;
   readonly txn: TxnService;
+  /** The watches this node serves; notify() after each applied batch. */
+  readonly watches: WatchHub;
   readonly info: () => NodeInfo;
   stop(): void;
 }
@@ -181,6 +184,17 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     runsOn: 'leader',
     run: () => downMembers.duty(),
   });
+  const watches = new WatchHub({
+    reader: () => group.reader(),
+    leaderKnown: () => group.leaderId() !== null,
+  });
+  // Every tick: a node without a leader ends its watches well within an election timeout.
+  duties.add({
+    name: 'watches',
+    everyTicks: 1,
+    runsOn: 'every',
+    run: async () => watches.tick(),
+  });
   duties.add({
     name: 'record-cluster',
     everyTicks: membershipDutyTicks,
@@ -235,8 +249,10 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     diskGuard,
     readiness: readinessSourceOf(group, diskGuard, chunks),
     coordinator,
+    watches,
     info: options.info,
     stop: () => {
+      watches.stopAll('shutdown');
       coordinator.stop();
       chunks.stop();
     },

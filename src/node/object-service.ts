@@ -8,6 +8,8 @@ import { readChunks, writeChunks, type ChunkPlacementContext } from '../data/obj
 import {
   getObject,
   listObjects,
+  listObjectsAtRevision,
+  readProgress,
   validateObjectKey,
   type MetaCommand,
   type MetaReader,
@@ -181,19 +183,29 @@ export class ObjectService {
     return { key, version: versionOrThrow(result, key) };
   }
 
+  /** A page of the current state, or of a retained revision (`atRevision`, pinned by the caller). */
   async list(request: {
     prefix: string;
     after: string;
     limit: number;
     consistency: ReadConsistency;
+    atRevision?: number;
   }): Promise<ListObjectsPage> {
     await this.options.group.readBarrier(request.consistency);
-    const page = listObjects(this.options.group.reader(), {
+    const reader = this.options.group.reader();
+    const options = {
       prefix: request.prefix,
       limit: request.limit,
       ...(request.after === '' ? {} : { after: request.after }),
-    });
-    return { items: page.items, nextAfter: page.nextAfter ?? null };
+    };
+    // The listing and its revision come from one synchronous read of the applied state.
+    const current = readProgress(reader).revision;
+    if (request.atRevision === undefined || request.atRevision === current) {
+      const page = listObjects(reader, options);
+      return { items: page.items, nextAfter: page.nextAfter ?? null, revision: current };
+    }
+    const page = listObjectsAtRevision(reader, { ...options, revision: request.atRevision });
+    return { items: page.items, nextAfter: page.nextAfter ?? null, revision: page.revision };
   }
 }
 

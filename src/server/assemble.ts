@@ -85,7 +85,9 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       nodeId: config.name,
       dataDirectory: config.dataDirectory,
       snapshotIntervalEntries: config.snapshotIntervalEntries,
-      stateMachine: new MetaStateMachine(stateStore),
+      stateMachine: new MetaStateMachine(stateStore, {
+        onChanges: () => services?.watches.notify(),
+      }),
       storedAppliedIndex: () => stateStore.appliedIndex(),
       durableLog: opened.log,
       replayed: opened.replayed,

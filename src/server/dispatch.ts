@@ -136,6 +136,7 @@ export async function runRoute(
 async function writeAnswer(route: Route, answer: unknown, response: ServerResponse): Promise<void> {
   switch (route.response) {
     case 'raw':
+    case 'ndjson':
       return;
     case 'text': {
       // A StatusAnswer holding text: /readyz answers 503 naming the failing check.

@@ -5,6 +5,7 @@ import { serveChunk } from '../data/chunk-transfer.js';
 import type { NodeServices } from '../node/node-services.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { liveness, readiness, renderHealth } from '../node/metrics/readiness.js';
+import { serveWatch } from '../node/watch-service.js';
 import { StatusAnswer, type HandlersFor } from './dispatch.js';
 import { raftMessagesHandler, type RaftMessagesOptions } from './peer-server.js';
 
@@ -26,6 +27,7 @@ export function clientHandlers(
     }),
     putObject: ({ params, query, request }) => objects.put(params['key'] as string, request, query),
     deleteObject: ({ params, query }) => objects.delete(params['key'] as string, query),
+    watch: ({ query, request, response }) => serveWatch(services.watches, query, request, response),
     nodeInfo: () => services.info(),
     nodeStatus: () => admin.nodeStatus(),
     bootstrap: ({ body }) => admin.acceptBootstrap(body),

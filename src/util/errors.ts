@@ -57,6 +57,9 @@ export const errorTable = {
   CAIRN_ERR_NOT_APPLIED: { status: 404, ...failure },
   // The caller aborted the request (an AbortSignal, Ctrl-C).
   CAIRN_ERR_ABORTED: { status: 500, exitCode: 1, retryable: false, outcome: 'none' },
+  // A revision below the retained history (watch, listing at a revision): details name
+  // the oldest retained revision.
+  CAIRN_ERR_COMPACTED: { status: 410, ...failure, statusDefault: true },
 } as const satisfies Record<`CAIRN_ERR_${string}`, ErrorRow>;
 
 export type ErrorCode = keyof typeof errorTable;
@@ -184,6 +187,17 @@ export class CorruptionError extends CairnError {
   constructor(message: string, details: ErrorDetails = {}) {
     super('CAIRN_ERR_CORRUPTION', message, { details });
     this.name = 'CorruptionError';
+  }
+}
+
+export class CompactedError extends CairnError {
+  constructor(what: string, revision: number, oldestRevision: number) {
+    super(
+      'CAIRN_ERR_COMPACTED',
+      `${what} ${revision} is compacted: the oldest retained revision is ${oldestRevision}`,
+      { details: { revision, oldestRevision } },
+    );
+    this.name = 'CompactedError';
   }
 }
 

@@ -102,6 +102,18 @@ export const limits = {
   stagingLifetimeMillisecondsDefault: 60 * 60 * 1000, // a staged upload not committed by then is dropped
   stagingLifetimeMillisecondsMax: 24 * 60 * 60 * 1000,
   stagingExpiryIntervalMilliseconds: 30_000, // the leader's check for expired staged uploads
+  // History and watch (src/meta/events, src/node/watch-hub.ts).
+  historyRetentionRevisionsDefault: 10_000, // revisions whose events the meta group keeps
+  historyRetentionBytesDefault: 64 * MiB, // bytes of retained events (records they replaced included)
+  historyCompactionEventsPerApplyMax: 256, // events one entry may drop (the next entries drop the rest)
+  historyCompactionStepRevisions: 64, // revisions beyond the retention before a compaction runs
+  historyEventsPerRevisionMax: 100_000, // events one revision may hold (one read of a revision)
+  watchersPerNodeMax: 10_000,
+  watchBufferBytesMax: 1 * MiB, // unsent bytes per watcher before it waits for its consumer
+  watchSlowConsumerMillisecondsMax: 10_000, // a watcher stuck on a full buffer this long is canceled
+  watchProgressIntervalMilliseconds: 1_000, // an idle watch sends its current revision this often
+  watchEventsPerReadMax: 1_000, // events a watcher reads from the history at once
+  watchReadsPerPumpMax: 64, // history reads per wake-up of one watcher (the next wake-up goes on)
 
   // Client.
   clientRetryAttemptsMax: 5,
@@ -120,6 +132,9 @@ export const limits = {
   clientBodySliceBytes: 64 * KiB,
   clientBodyEmptyWakeupsMax: 10_000, // wake-ups of a streamed body without data before giving up
   clientListPagesMax: 100_000,
+  clientWatchStreamsMax: 1_000_000, // streams one watch may open (each resume opens one)
+  clientWatchReconnectAttemptsMax: 100, // failed opens in a row before a watch gives up
+  clientWatchLineBytesMax: 64 * KiB,
 
   // cairn bench (src/bench): every knob of a benchmark run is bounded.
   benchClientsMax: 1024,

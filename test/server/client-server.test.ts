@@ -187,7 +187,7 @@ test('a forwarded write that lands on a node that is no longer leader is refused
 test('the client port validates input by the route table and serves no peer route', async () => {
   const server = createClientServer({
     handlers: standInClientHandlers({
-      listObjects: ({ query }) => ({ items: [], nextAfter: query.prefix }),
+      listObjects: ({ query }) => ({ items: [], nextAfter: query.prefix, revision: 3 }),
     }),
     leadership: standInLeadership(),
   });
@@ -195,7 +195,7 @@ test('the client port validates input by the route table and serves no peer rout
   try {
     const listed = await request(`http://${address}/v1/objects?prefix=p%2F&limit=5`);
     assert.is(listed.statusCode, 200);
-    assert.equal(await listed.body.json(), { items: [], nextAfter: 'p/' });
+    assert.equal(await listed.body.json(), { items: [], nextAfter: 'p/', revision: 3 });
     const badLimit = await request(`http://${address}/v1/objects?limit=zero`);
     assert.is(badLimit.statusCode, 400);
     await badLimit.body.dump();
