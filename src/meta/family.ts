@@ -8,7 +8,7 @@ import type { BinaryReader, BinaryWriter } from './codec.js';
 import type { MetaResult } from './results.js';
 import type { MetaTransaction } from './store.js';
 
-export type FamilyName = 'group' | 'cluster' | 'objects';
+export type FamilyName = 'group' | 'cluster' | 'objects' | 'leases';
 
 /** One key an applied entry changed: what a later watch is fed from. */
 export interface MetaChange {

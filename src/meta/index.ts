@@ -48,6 +48,19 @@ export {
   readObject,
   readObjectStatistics,
 } from './objects/index.js';
+export type {
+  CheckpointLeasesCommand,
+  ExpireLeaseCommand,
+  GrantLeaseCommand,
+  KeepaliveLeaseCommand,
+  LeaseCheckpoint,
+  LeaseCommand,
+  LeaseDeadline,
+  LeaseInfo,
+  LeaseRecord,
+  RevokeLeaseCommand,
+} from './leases/index.js';
+export { LeaseDeadlines, leaseIdOfKey, listLeases, readLease } from './leases/index.js';
 export {
   commandChangesMembership,
   commandProblem,

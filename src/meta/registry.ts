@@ -4,10 +4,11 @@
 import { assert } from '../util/assert.js';
 import { clusterFamily, clusterKeys } from './cluster/index.js';
 import type { AnyCommandDefinition, MetaFamily } from './family.js';
+import { leaseKeys, leasesFamily } from './leases/index.js';
 import { objectKeys, objectsFamily } from './objects/index.js';
 import { progressKey } from './progress.js';
 
-export const families: readonly MetaFamily[] = [clusterFamily, objectsFamily];
+export const families: readonly MetaFamily[] = [clusterFamily, objectsFamily, leasesFamily];
 
 /** Tags of the envelope commands the state machine itself applies (commands.ts). */
 export const envelopeTags = { noop: 0, raiseRevisionBase: 8, batch: 9 } as const;
@@ -67,4 +68,5 @@ export const metaKeys = {
   progress: progressKey,
   ...clusterKeys,
   ...objectKeys,
+  ...leaseKeys,
 } as const;

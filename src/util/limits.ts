@@ -142,6 +142,15 @@ export const limits = {
   certificateValidityDaysMax: 10_950, // 30 years
   certificateFileBytesMax: 64 * KiB, // a certificate or key file read from disk
   certificateDirectoryEntriesMax: 10_000, // entries of a certificate directory cairn cert list reads
+
+  // Leases (src/meta/leases, src/node/lease-service.ts; src/meta/leases/README.md).
+  leaseTtlMillisecondsMin: 2_000, // the TTL floor: above one maximum election timeout (2 s)
+  leaseTtlMillisecondsMax: 7 * 24 * 60 * 60 * 1000,
+  leasesMax: 10_000, // leases that may exist at once (the leader's duty scans them)
+  leaseCheckpointIntervalMilliseconds: 500, // the leader commits time left this often
+  leaseCheckpointsPerEntryMax: 1_000, // leases one checkpoint entry carries
+  leaseExpiriesPerRunMax: 64, // expiries one run of the leader's duty proposes
+  leaseReconcileIntervalMilliseconds: 1_000, // a node re-reads the leases it stores
 } as const;
 
 export type Limits = typeof limits;
