@@ -23,12 +23,13 @@ import {
   readTag,
 } from './codec.js';
 import type { LeaseCommand } from './leases/index.js';
+import type { LockCommand } from './locks/index.js';
 import type { ObjectCommand } from './objects/index.js';
 import { commandTagMax, definitionForTag, definitionForType, envelopeTags } from './registry.js';
 import { integerProblem } from './validation.js';
 
 /** A command one family applies. */
-export type FamilyCommand = ClusterCommand | ObjectCommand | LeaseCommand;
+export type FamilyCommand = ClusterCommand | ObjectCommand | LeaseCommand | LockCommand;
 
 /**
  * Several family commands applied as one entry, in order, at one revision: every one

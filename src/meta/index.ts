@@ -61,6 +61,16 @@ export type {
   RevokeLeaseCommand,
 } from './leases/index.js';
 export { LeaseDeadlines, leaseIdOfKey, listLeases, readLease } from './leases/index.js';
+export type {
+  AcquireLockCommand,
+  CheckFenceCommand,
+  LockCommand,
+  LockEntry,
+  LockMode,
+  LockRecord,
+  ReleaseLockCommand,
+} from './locks/index.js';
+export { fencedMessagePrefix, lockNameProblem, lockStanding, readLock } from './locks/index.js';
 export {
   commandChangesMembership,
   commandProblem,

@@ -5,10 +5,16 @@ import { assert } from '../util/assert.js';
 import { clusterFamily, clusterKeys } from './cluster/index.js';
 import type { AnyCommandDefinition, MetaFamily } from './family.js';
 import { leaseKeys, leasesFamily } from './leases/index.js';
+import { lockKeys, locksFamily } from './locks/index.js';
 import { objectKeys, objectsFamily } from './objects/index.js';
 import { progressKey } from './progress.js';
 
-export const families: readonly MetaFamily[] = [clusterFamily, objectsFamily, leasesFamily];
+export const families: readonly MetaFamily[] = [
+  clusterFamily,
+  objectsFamily,
+  leasesFamily,
+  locksFamily,
+];
 
 /** Tags of the envelope commands the state machine itself applies (commands.ts). */
 export const envelopeTags = { noop: 0, raiseRevisionBase: 8, batch: 9 } as const;
@@ -69,4 +75,5 @@ export const metaKeys = {
   ...clusterKeys,
   ...objectKeys,
   ...leaseKeys,
+  ...lockKeys,
 } as const;

@@ -151,6 +151,12 @@ export const limits = {
   leaseCheckpointsPerEntryMax: 1_000, // leases one checkpoint entry carries
   leaseExpiriesPerRunMax: 64, // expiries one run of the leader's duty proposes
   leaseReconcileIntervalMilliseconds: 1_000, // a node re-reads the leases it stores
+  // Locks (src/meta/locks, src/node/lock-service.ts).
+  lockNameBytesMax: 256,
+  lockHoldersMax: 64, // the largest semaphore
+  lockEntriesMax: 256, // holders and waiters of one lock together
+  locksPerLeaseMax: 64, // locks one lease holds or waits on (its end releases them in one entry)
+  lockWaitMillisecondsMax: 25_000, // one acquire request waits at most this (the CLI asks again)
 } as const;
 
 export type Limits = typeof limits;
