@@ -152,7 +152,10 @@ test('a fenced write applies only while its token holds the lock; a stale one ch
     before.filter(([key]) => key !== 'c/progress'),
   );
   const info = getObject(store, 'count');
-  assert.equal(new TextDecoder().decode((info?.body as { bytes: Uint8Array } | undefined)?.bytes), '1');
+  assert.equal(
+    new TextDecoder().decode((info?.body as { bytes: Uint8Array } | undefined)?.bytes),
+    '1',
+  );
   const tokenB = (lockStanding(store, 'counter', 'b') as { token: number }).token;
   assert.is(fenced('3', tokenB).result.type, 'ok');
 });
