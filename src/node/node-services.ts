@@ -3,6 +3,7 @@
 // group's tick runs. Each service receives the narrow interface it declares.
 
 import type { NodeInfo } from '../api/index.js';
+import type { MetaChange } from '../meta/index.js';
 import type { ChunkTransport } from '../data/chunk-transfer.js';
 import type { ChunkPlacementContext } from '../data/object-data.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
@@ -18,6 +19,8 @@ import { memberCalls } from './member-calls.js';
 import type { MetaGroup } from './meta-group.js';
 import { ClusterAdmin } from './node-admin.js';
 import { NodeMetrics } from './node-metrics.js';
+import { LeaseService } from './lease-service.js';
+import { LockService } from './lock-service.js';
 import { ObjectService } from './object-service.js';
 import type { TestHooks } from './test-hooks.js';
 
@@ -44,7 +47,11 @@ export interface NodeServices {
   readonly settings: MaintenanceSettingsState;
   readonly maintenance: MaintenanceControl;
   readonly metrics: NodeMetrics;
+  readonly leases: LeaseService;
+  readonly locks: LockService;
   readonly info: () => NodeInfo;
+  /** The changes of applied entries, after their batch is written. */
+  onChanges(changes: readonly MetaChange[]): void;
   stop(): void;
 }
 
@@ -65,7 +72,10 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
   });
   const metrics = new NodeMetrics();
   const diskGuard = new DiskGuard(options.name, options.dataDirectory);
+  const leases = new LeaseService({ group, log });
+  const locks = new LockService({ group, leasePast: (leaseId) => leases.isPast(leaseId) });
   const objects = new ObjectService({
+    checkFenceUsable: (fence) => locks.checkFenceUsable(fence),
     group,
     placement,
     refuseWritesWhenLow: () => diskGuard.refuseWritesWhenLow(),
@@ -143,9 +153,29 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     runsOn: 'leader',
     run: () => maintenance.garbageDuty(),
   });
+  // Leases: the leader expires and checkpoints each tick; every node re-reads its store.
+  duties.add({
+    name: 'lease-expiry',
+    everyTicks: 1,
+    runsOn: 'leader',
+    onLeadership: true,
+    run: () => leases.expiryDuty(),
+  });
+  duties.add({
+    name: 'lease-reconcile',
+    everyTicks: every(limits.leaseReconcileIntervalMilliseconds),
+    runsOn: 'every',
+    run: async () => leases.reconcile(),
+  });
   return {
     group,
     objects,
+    leases,
+    locks,
+    onChanges: (changes) => {
+      leases.onChanges(changes);
+      locks.onChanges(changes);
+    },
     admin,
     chunks,
     settings,

@@ -6,6 +6,8 @@ import type { DeletedObject, ListObjectsPage, ObjectInfo, ReadConsistency } from
 import { ChunkBufferPool } from '../data/chunk-buffer-pool.js';
 import { readChunks, writeChunks, type ChunkPlacementContext } from '../data/object-data.js';
 import {
+  type DeleteObjectCommand,
+  fencedMessagePrefix,
   getObject,
   listObjects,
   validateObjectKey,
@@ -13,9 +15,11 @@ import {
   type MetaReader,
   type MetaResult,
   type ObjectValue,
+  type PutObjectCommand,
 } from '../meta/index.js';
 import { CairnError, NotFoundError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import { fencedError } from './lock-service.js';
 
 const chunksInflightMax = 3;
 
@@ -33,6 +37,14 @@ export interface ObjectServiceOptions {
   readonly placement: () => ChunkPlacementContext;
   readonly refuseWritesWhenLow: () => void;
   readonly observe: (operation: string, milliseconds: number, bytes: number) => void;
+  /** Throws FENCED when a fence's lease is past its deadline here (lock service). */
+  readonly checkFenceUsable?: (fence: Fence) => void;
+}
+
+/** x-cairn-fence: the write applies only while `token` holds lock `name`. */
+export interface Fence {
+  readonly name: string;
+  readonly token: number;
 }
 
 export interface PutObjectOptions {
@@ -42,11 +54,13 @@ export interface PutObjectOptions {
   readonly ifAbsent?: boolean;
   /** Retries of one logical put share a request id, so it applies at most once. */
   readonly requestId?: string;
+  readonly fence?: Fence;
 }
 
 export interface DeleteObjectOptions {
   readonly ifVersion?: number;
   readonly requestId?: string;
+  readonly fence?: Fence;
 }
 
 export class ObjectService {
@@ -86,7 +100,7 @@ export class ObjectService {
           : undefined;
     this.options.group.requireMember();
     this.options.refuseWritesWhenLow();
-    const result = await this.options.group.propose({
+    const result = await this.proposeFenced(options.fence, {
       type: 'putObject',
       key,
       value,
@@ -145,13 +159,35 @@ export class ObjectService {
 
   async delete(key: string, options: DeleteObjectOptions): Promise<DeletedObject> {
     validateObjectKey(key);
-    const result = await this.options.group.propose({
+    const result = await this.proposeFenced(options.fence, {
       type: 'deleteObject',
       key,
       requestId: options.requestId ?? '',
       ...(options.ifVersion === undefined ? {} : { condition: { ifVersion: options.ifVersion } }),
     });
     return { key, version: versionOrThrow(result, key) };
+  }
+
+  /**
+   * A fenced write is one batch entry: the lock check, then the write. Both apply or
+   * neither does, so a token that lost its lock changes nothing.
+   */
+  private async proposeFenced(
+    fence: Fence | undefined,
+    command: PutObjectCommand | DeleteObjectCommand,
+  ): Promise<MetaResult> {
+    if (fence === undefined) return this.options.group.propose(command);
+    this.options.checkFenceUsable?.(fence);
+    const check = { type: 'checkFence' as const, name: fence.name, token: fence.token };
+    const result = await this.options.group.propose({ type: 'batch', commands: [check, command] });
+    if (result.type === 'rejected' && result.message.includes(fencedMessagePrefix))
+      throw fencedError(fence);
+    if (result.type !== 'rejected') return result;
+    // The write's own refusal inside the batch: answer as the write alone would.
+    const preview = result.message.match(/conflict, current version (\d+)$/);
+    if (preview !== null) return { type: 'conflict', currentVersion: Number(preview[1]) };
+    if (result.message.endsWith(': notFound')) return { type: 'notFound' };
+    return result;
   }
 
   async list(request: {

@@ -9,6 +9,7 @@ import { ChunkTransport } from '../data/chunk-transfer.js';
 import { closeListener, listen } from '../net/index.js';
 import { lockDataDirectory, readIdentity } from '../node/identity.js';
 import { MetaGroup } from '../node/meta-group.js';
+import type { MetaChange } from '../meta/index.js';
 import { MetaStateMachine } from '../node/meta-state-machine.js';
 import { createNodeServices, type NodeServices } from '../node/node-services.js';
 import { readTestHooks } from '../node/test-hooks.js';
@@ -70,6 +71,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     const testHooks = readTestHooks();
     const addresses = { client: '', peer: '' };
     let group: MetaGroup | undefined;
+    // Applied changes reach the services once they exist (leases measure from apply).
+    let onChanges: ((changes: readonly MetaChange[]) => void) | undefined;
     const peerTransport = new PeerTransport({
       clusterId: () => group?.identity()?.clusterId ?? '',
       onUnreachable: (peer) => group?.reportUnreachable(peer),
@@ -81,7 +84,9 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       nodeId: config.name,
       dataDirectory: config.dataDirectory,
       snapshotIntervalEntries: config.snapshotIntervalEntries,
-      stateMachine: new MetaStateMachine(stateStore),
+      stateMachine: new MetaStateMachine(stateStore, {
+        onChanges: (_index, changes) => onChanges?.(changes),
+      }),
       storedAppliedIndex: () => stateStore.appliedIndex(),
       durableLog: opened.log,
       replayed: opened.replayed,
@@ -112,6 +117,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       testHooks,
       info,
     });
+    onChanges = (changes) => services.onChanges(changes);
     const metricsText = () => services.metrics.render(services.group, peerTransport.statistics);
     const clientPort = {
       handlers: clientHandlers(services, metricsText),

@@ -45,6 +45,8 @@ export const errorTable = {
   CAIRN_ERR_TIMEOUT: { status: 504, ...mayHaveApplied, statusDefault: true },
   CAIRN_ERR_INTERNAL: { status: 500, ...mayHaveApplied, statusDefault: true },
   CAIRN_ERR_PRECONDITION_FAILED: { status: 412, ...failure, statusDefault: true },
+  // A write fenced with a lock token that no longer holds the lock (x-cairn-fence).
+  CAIRN_ERR_FENCED: { status: 412, ...failure },
   CAIRN_ERR_NOT_IN_CLUSTER: { status: 503, ...failure },
   // A response the client could not read: whatever the server did is unknown.
   CAIRN_ERR_BAD_RESPONSE: { status: 500, ...mayHaveApplied },
