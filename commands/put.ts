@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { clientFlags } from '../src/cli/flags.js';
+import { clientFlags, fenceFlag } from '../src/cli/flags.js';
 import { putObjectFrom } from '../src/cli/object-transfer.js';
 import type { ObjectMetadata } from '../src/client/index.js';
 
@@ -32,6 +32,7 @@ export default class Put extends CairnCommand {
   };
   static override flags = {
     ...clientFlags,
+    fence: fenceFlag,
     'if-version': Flags.integer({
       description: 'write only if the object is at this version (0: absent)',
       min: 0,
@@ -52,6 +53,7 @@ export default class Put extends CairnCommand {
         source: args.file,
         ...(flags['if-version'] === undefined ? {} : { ifVersion: flags['if-version'] }),
         ...(flags['if-absent'] ? { ifAbsent: true } : {}),
+        ...(flags.fence === undefined || flags.fence === '' ? {} : { fence: flags.fence }),
       });
       this.log(
         `${result.key} version ${result.version} size ${result.size} sha256 ${result.sha256}`,

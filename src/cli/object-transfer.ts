@@ -15,6 +15,7 @@ export interface PutRequest {
   readonly source: string;
   readonly ifVersion?: number;
   readonly ifAbsent?: boolean;
+  readonly fence?: string;
   readonly stdin?: Readable;
 }
 
@@ -51,6 +52,7 @@ export async function putObjectFrom(
       ...(size === undefined ? {} : { size }),
       ...(request.ifVersion === undefined ? {} : { ifVersion: request.ifVersion }),
       ...(request.ifAbsent === true ? { ifAbsent: true } : {}),
+      ...(request.fence === undefined ? {} : { fence: request.fence }),
       onProgress: (bytesSent) => {
         if (bytesSent < reported) reported = 0; // a retry starts again
         progress.advance(bytesSent - reported);

@@ -65,6 +65,9 @@ export interface CairnClientOptions {
   readonly deduplicateWrites?: boolean;
 }
 
+/** A fenced write names its lock and token (API.md, fencing). */
+const fenceHeader = 'x-cairn-fence';
+
 export interface RequestOptions {
   /** Aborts the request (and the retries still to come) with CAIRN_ERR_ABORTED. */
   readonly signal?: AbortSignal;
@@ -79,6 +82,8 @@ export interface PutObjectOptions extends RequestOptions {
   readonly ifAbsent?: boolean;
   /** Called with the bytes sent so far in the current attempt (a retry starts again at 0). */
   readonly onProgress?: (bytesSent: number) => void;
+  /** NAME=TOKEN (x-cairn-fence): applied only while TOKEN holds lock NAME, else FENCED. */
+  readonly fence?: string;
 }
 
 export interface GetObjectOptions extends RequestOptions {
@@ -101,6 +106,8 @@ export interface GetObjectResult {
 
 export interface DeleteObjectOptions extends RequestOptions {
   readonly ifVersion?: number;
+  /** NAME=TOKEN (x-cairn-fence): applied only while TOKEN holds lock NAME, else FENCED. */
+  readonly fence?: string;
 }
 
 export interface ListObjectsOptions extends RequestOptions {
@@ -228,6 +235,7 @@ export class CairnClient {
       headers['if-match-version'] = String(options.ifVersion);
     }
     if (options.ifAbsent === true) headers['if-none-match'] = '*';
+    if (options.fence !== undefined) headers[fenceHeader] = options.fence;
     if (this.deduplicateWrites) headers[requestIdHeader] = randomUUID();
     try {
       const answer = await this.send({
@@ -310,6 +318,7 @@ export class CairnClient {
       assertInteger(options.ifVersion, 'ifVersion');
       headers['if-match-version'] = String(options.ifVersion);
     }
+    if (options.fence !== undefined) headers[fenceHeader] = options.fence;
     if (this.deduplicateWrites) headers[requestIdHeader] = randomUUID();
     const answer = await this.send({
       method: 'DELETE',

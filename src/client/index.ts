@@ -27,3 +27,4 @@ export {
 } from './policy.js';
 export type { ObjectBody } from './request-body.js';
 export type { Outcome } from './response-errors.js';
+export { type AcquireOptions, CoordinationClient } from './coordination.js';
