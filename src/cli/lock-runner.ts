@@ -96,7 +96,7 @@ class LeaseKeeper {
       if (left <= 0) return this.declareLost('no keepalive was acknowledged within the TTL');
       const attempt = AbortSignal.any([
         this.controller.signal,
-        AbortSignal.timeout(Math.max(50, left)),
+        AbortSignal.timeout(Math.max(50, Math.floor(left))),
       ]);
       try {
         await this.coordination.keepaliveLease(this.leaseId, { signal: attempt });
