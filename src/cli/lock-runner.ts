@@ -164,7 +164,7 @@ export async function runLock(
     keeper.stop();
     // Best effort: the lease's end releases the lock too (or its expiry, if we cannot reach anyone).
     const quick = { signal: AbortSignal.timeout(Math.min(5000, options.ttlMilliseconds)) };
-    await coordination.revokeLease(lease.id, quick).catch(() => undefined);
+    await coordination.revokeLease(lease.id, { ...quick, idempotent: true }).catch(() => undefined);
   }
 }
 

@@ -49,7 +49,14 @@ export class CoordinationClient {
     return leaseView(await this.client.requestJson('GET', path, undefined, options));
   }
 
-  async revokeLease(id: number, options: RequestOptions = {}): Promise<LeaseRevoked> {
+  /**
+   * `idempotent` sends it like a read (any endpoint, retried): a retry after it applied
+   * answers NOT_FOUND, which a caller that only wants the lease gone may ignore.
+   */
+  async revokeLease(
+    id: number,
+    options: RequestOptions & { readonly idempotent?: boolean } = {},
+  ): Promise<LeaseRevoked> {
     const path = routePath(routes.revokeLease, { id: String(id) });
     const answer = await this.client.requestJson('DELETE', path, undefined, options);
     return answer as LeaseRevoked;
