@@ -16,8 +16,13 @@ const entry = new URL('../../bin/run.js', import.meta.url).pathname;
 const node = process.execPath;
 
 test.before(async (context) => {
-  context.cluster = await TestCluster.start('locks', 3);
-  await context.cluster.waitForLeader();
+  try {
+    context.cluster = await TestCluster.start('locks', 3);
+    await context.cluster.waitForLeader();
+  } catch (error) {
+    console.error('the cluster did not start:', error); // uvu would hide why
+    throw error;
+  }
 });
 
 test.after(async (context) => {
