@@ -33,6 +33,10 @@ export default class Put extends CairnCommand {
   static override flags = {
     ...clientFlags,
     fence: fenceFlag,
+    lease: Flags.integer({
+      description: 'delete the object when this lease ends (cairn lease grant)',
+      min: 1,
+    }),
     'if-version': Flags.integer({
       description: 'write only if the object is at this version (0: absent)',
       min: 0,
@@ -54,6 +58,7 @@ export default class Put extends CairnCommand {
         ...(flags['if-version'] === undefined ? {} : { ifVersion: flags['if-version'] }),
         ...(flags['if-absent'] ? { ifAbsent: true } : {}),
         ...(flags.fence === undefined || flags.fence === '' ? {} : { fence: flags.fence }),
+        ...(flags.lease === undefined ? {} : { lease: flags.lease }),
       });
       this.log(
         `${result.key} version ${result.version} size ${result.size} sha256 ${result.sha256}`,

@@ -76,6 +76,8 @@ export interface ObjectWriteInput {
   readonly requestId?: string;
   /** x-cairn-fence NAME=TOKEN: applied only while TOKEN holds lock NAME. */
   readonly fence?: { readonly name: string; readonly token: number };
+  /** x-cairn-lease: the object is deleted when the lease ends. */
+  readonly lease?: number;
 }
 
 /** Parses `NAME=TOKEN` (x-cairn-fence); the name is checked where the command is built. */
@@ -96,7 +98,9 @@ function objectWrite(_query: QueryValues, headers: QueryValues): ObjectWriteInpu
   const ifVersion = integerHeader(headers['if-match-version'], 'if-match-version');
   const requestId = headers['x-cairn-request-id'];
   const fence = headers['x-cairn-fence'];
+  const lease = integerHeader(headers['x-cairn-lease'], 'x-cairn-lease');
   return {
+    ...(lease === undefined || lease === 0 ? {} : { lease }),
     ...(sizeBytes === undefined ? {} : { sizeBytes }),
     ...(ifVersion === undefined ? {} : { ifVersion }),
     ...(headers['if-none-match'] === '*' ? { ifAbsent: true } : {}),
@@ -382,6 +386,7 @@ export const clientRoutes = {
       'if-none-match',
       'x-cairn-request-id',
       'x-cairn-fence',
+      'x-cairn-lease',
     ],
   }),
   deleteObject: route<Wire.DeletedObject, ObjectWriteInput>('deleteObject', {

@@ -16,6 +16,7 @@ export interface PutRequest {
   readonly ifVersion?: number;
   readonly ifAbsent?: boolean;
   readonly fence?: string;
+  readonly lease?: number;
   readonly stdin?: Readable;
 }
 
@@ -53,6 +54,7 @@ export async function putObjectFrom(
       ...(request.ifVersion === undefined ? {} : { ifVersion: request.ifVersion }),
       ...(request.ifAbsent === true ? { ifAbsent: true } : {}),
       ...(request.fence === undefined ? {} : { fence: request.fence }),
+      ...(request.lease === undefined ? {} : { lease: request.lease }),
       onProgress: (bytesSent) => {
         if (bytesSent < reported) reported = 0; // a retry starts again
         progress.advance(bytesSent - reported);

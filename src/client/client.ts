@@ -84,6 +84,8 @@ export interface PutObjectOptions extends RequestOptions {
   readonly onProgress?: (bytesSent: number) => void;
   /** NAME=TOKEN (x-cairn-fence): applied only while TOKEN holds lock NAME, else FENCED. */
   readonly fence?: string;
+  /** The object is deleted when this lease ends (x-cairn-lease). */
+  readonly lease?: number;
 }
 
 export interface GetObjectOptions extends RequestOptions {
@@ -236,6 +238,10 @@ export class CairnClient {
     }
     if (options.ifAbsent === true) headers['if-none-match'] = '*';
     if (options.fence !== undefined) headers[fenceHeader] = options.fence;
+    if (options.lease !== undefined) {
+      assertInteger(options.lease, 'lease', 1);
+      headers['x-cairn-lease'] = String(options.lease);
+    }
     if (this.deduplicateWrites) headers[requestIdHeader] = randomUUID();
     try {
       const answer = await this.send({

@@ -49,6 +49,8 @@ export {
   readObjectStatistics,
 } from './objects/index.js';
 export type {
+  AttachObjectCommand,
+  DeleteLeaseObjectsCommand,
   CheckpointLeasesCommand,
   ExpireLeaseCommand,
   GrantLeaseCommand,
@@ -60,7 +62,13 @@ export type {
   LeaseRecord,
   RevokeLeaseCommand,
 } from './leases/index.js';
-export { LeaseDeadlines, leaseIdOfKey, listLeases, readLease } from './leases/index.js';
+export {
+  LeaseDeadlines,
+  leaseIdOfKey,
+  leaseObjectPrefix,
+  listLeases,
+  readLease,
+} from './leases/index.js';
 export type {
   AcquireLockCommand,
   CheckFenceCommand,

@@ -8,6 +8,7 @@ import type { LeaseList, LeaseRevoked, LeaseView } from '../api/index.js';
 import {
   LeaseDeadlines,
   leaseIdOfKey,
+  leaseObjectPrefix,
   listLeases,
   type MetaChange,
   type MetaCommand,
@@ -84,12 +85,25 @@ export class LeaseService {
       const result = await this.options.group.propose(command);
       if (result.type === 'ok') this.options.log('lease-expired', { lease: lease.id });
     }
+    await this.deleteLeftObjects();
     const now = this.now();
     if (now - this.lastCheckpoint < limits.leaseCheckpointIntervalMilliseconds) return;
     this.lastCheckpoint = now;
     const checkpoints = this.deadlines.checkpoints(now, limits.leaseCheckpointsPerEntryMax);
     if (checkpoints.length > 0)
       await this.options.group.propose({ type: 'checkpointLeases', checkpoints });
+  }
+
+  /** Objects of an ended lease beyond what its last entry deleted: the next batch. */
+  private async deleteLeftObjects(): Promise<void> {
+    const reader = this.options.group.reader();
+    const [first] = reader.rangeEntries(leaseObjectPrefix, undefined, 1);
+    if (first === undefined) return;
+    const id = leaseIdOfKey(
+      `l/${first.key.slice(leaseObjectPrefix.length, leaseObjectPrefix.length + 16)}`,
+    );
+    if (id === undefined || readLease(reader, id) !== undefined) return;
+    await this.options.group.propose({ type: 'deleteLeaseObjects', id });
   }
 
   /** Whether the lease is past its deadline by this node's clock (not usable any more). */

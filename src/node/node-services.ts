@@ -76,6 +76,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
   const locks = new LockService({ group, leasePast: (leaseId) => leases.isPast(leaseId) });
   const objects = new ObjectService({
     checkFenceUsable: (fence) => locks.checkFenceUsable(fence),
+    leasePast: (leaseId) => leases.isPast(leaseId),
     group,
     placement,
     refuseWritesWhenLow: () => diskGuard.refuseWritesWhenLow(),

@@ -7,6 +7,7 @@ import { ChunkBufferPool } from '../data/chunk-buffer-pool.js';
 import { readChunks, writeChunks, type ChunkPlacementContext } from '../data/object-data.js';
 import {
   type DeleteObjectCommand,
+  type FamilyCommand,
   fencedMessagePrefix,
   getObject,
   listObjects,
@@ -39,6 +40,8 @@ export interface ObjectServiceOptions {
   readonly observe: (operation: string, milliseconds: number, bytes: number) => void;
   /** Throws FENCED when a fence's lease is past its deadline here (lock service). */
   readonly checkFenceUsable?: (fence: Fence) => void;
+  /** Whether a lease is past its deadline by this node's clock (lease service). */
+  readonly leasePast?: (leaseId: number) => boolean;
 }
 
 /** x-cairn-fence: the write applies only while `token` holds lock `name`. */
@@ -55,6 +58,8 @@ export interface PutObjectOptions {
   /** Retries of one logical put share a request id, so it applies at most once. */
   readonly requestId?: string;
   readonly fence?: Fence;
+  /** The object is deleted when this lease ends (x-cairn-lease). */
+  readonly lease?: number;
 }
 
 export interface DeleteObjectOptions {
@@ -100,13 +105,19 @@ export class ObjectService {
           : undefined;
     this.options.group.requireMember();
     this.options.refuseWritesWhenLow();
-    const result = await this.proposeFenced(options.fence, {
-      type: 'putObject',
-      key,
-      value,
-      requestId: options.requestId ?? '',
-      ...(condition === undefined ? {} : { condition }),
-    });
+    if (options.lease !== undefined && this.options.leasePast?.(options.lease) === true)
+      throw new CairnError('CAIRN_ERR_NOT_FOUND', `lease ${options.lease} expired`);
+    const result = await this.proposeFenced(
+      options.fence,
+      {
+        type: 'putObject',
+        key,
+        value,
+        requestId: options.requestId ?? '',
+        ...(condition === undefined ? {} : { condition }),
+      },
+      options.lease,
+    );
     this.options.observe('put', performance.now() - started, size);
     return { key, version: versionOrThrow(result, key), size, sha256 };
   }
@@ -175,13 +186,25 @@ export class ObjectService {
   private async proposeFenced(
     fence: Fence | undefined,
     command: PutObjectCommand | DeleteObjectCommand,
+    lease?: number,
   ): Promise<MetaResult> {
-    if (fence === undefined) return this.options.group.propose(command);
-    this.options.checkFenceUsable?.(fence);
-    const check = { type: 'checkFence' as const, name: fence.name, token: fence.token };
-    const result = await this.options.group.propose({ type: 'batch', commands: [check, command] });
-    if (result.type === 'rejected' && result.message.includes(fencedMessagePrefix))
-      throw fencedError(fence);
+    if (fence === undefined && lease === undefined) return this.options.group.propose(command);
+    if (fence !== undefined) this.options.checkFenceUsable?.(fence);
+    const commands: FamilyCommand[] = [];
+    if (fence !== undefined)
+      commands.push({ type: 'checkFence', name: fence.name, token: fence.token });
+    commands.push(command);
+    if (lease !== undefined)
+      commands.push({ type: 'attachObject', leaseId: lease, key: command.key });
+    const result = await this.options.group.propose({ type: 'batch', commands });
+    if (
+      lease !== undefined &&
+      result.type === 'rejected' &&
+      result.message.endsWith('(attachObject) did not apply: notFound')
+    )
+      throw new CairnError('CAIRN_ERR_NOT_FOUND', `lease ${lease} not found`);
+    if (fence !== undefined && result.type === 'rejected')
+      if (result.message.includes(fencedMessagePrefix)) throw fencedError(fence);
     if (result.type !== 'rejected') return result;
     // The write's own refusal inside the batch: answer as the write alone would.
     const preview = result.message.match(/conflict, current version (\d+)$/);

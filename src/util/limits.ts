@@ -151,6 +151,8 @@ export const limits = {
   leaseCheckpointsPerEntryMax: 1_000, // leases one checkpoint entry carries
   leaseExpiriesPerRunMax: 64, // expiries one run of the leader's duty proposes
   leaseReconcileIntervalMilliseconds: 1_000, // a node re-reads the leases it stores
+  leaseObjectsMax: 1_000, // objects put with one lease (cairn put --lease)
+  leaseObjectDeletionsPerEntryMax: 64, // objects of an ended lease one entry deletes (the leader proposes more)
   // Locks (src/meta/locks, src/node/lock-service.ts).
   lockNameBytesMax: 256,
   lockHoldersMax: 64, // the largest semaphore

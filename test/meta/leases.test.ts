@@ -6,7 +6,9 @@ import {
   applyCommandReporting,
   decodeCommand,
   encodeCommand,
+  getObject,
   LeaseDeadlines,
+  listObjects,
   listLeases,
   type MemoryMetaStore,
   type MetaCommand,
@@ -14,7 +16,7 @@ import {
   readProgress,
 } from '../../src/meta/index.js';
 import { limits } from '../../src/util/limits.js';
-import { bootstrappedStore } from './helpers.js';
+import { bootstrappedStore, dump, inline } from './helpers.js';
 
 function applier(store: MemoryMetaStore) {
   let index = 1;
@@ -210,6 +212,47 @@ test('due lists past leases earliest first; checkpoints list the live ones', () 
   deadlines.retainOnly(new Set([3]));
   assert.is(deadlines.size, 1);
   assert.is(deadlines.remaining(1, 0), undefined);
+});
+
+test('objects put with a lease go when it ends, in as many entries as they need', () => {
+  const store = bootstrappedStore();
+  const apply = applier(store);
+  const id = apply({ type: 'grantLease', ttlMilliseconds: 3000 }).revision;
+  const count = limits.leaseObjectDeletionsPerEntryMax + 3;
+  for (let index = 0; index < count; index++) {
+    const key = `leased/${index}`;
+    const put = apply({
+      type: 'batch',
+      commands: [
+        { type: 'putObject', key, value: inline('x'), requestId: '' },
+        { type: 'attachObject', leaseId: id, key },
+      ],
+    });
+    assert.is(put.result.type, 'ok');
+  }
+  // Overwritten without the lease: it stays.
+  apply({ type: 'putObject', key: 'leased/0', value: inline('kept'), requestId: '' });
+  const missing = apply({
+    type: 'batch',
+    commands: [
+      { type: 'putObject', key: 'other', value: inline('x'), requestId: '' },
+      { type: 'attachObject', leaseId: 999_999, key: 'other' },
+    ],
+  });
+  assert.is(missing.result.type, 'rejected');
+  assert.is(getObject(store, 'other'), undefined, 'a put with an unknown lease changes nothing');
+  assert.is(apply({ type: 'deleteLeaseObjects', id }).result.type, 'rejected', 'alive');
+  apply({ type: 'revokeLease', id });
+  const left = () => listObjects(store, { prefix: 'leased/', limit: 1000 }).items.length;
+  // The first entry looks at 64 attachments, leased/0 (kept) among them.
+  assert.is(left(), count - limits.leaseObjectDeletionsPerEntryMax + 1);
+  apply({ type: 'deleteLeaseObjects', id });
+  assert.is(left(), 1);
+  assert.ok(getObject(store, 'leased/0') !== undefined);
+  assert.equal(
+    dump(store).filter(([key]) => key.startsWith('l/')),
+    [],
+  );
 });
 
 test.run();

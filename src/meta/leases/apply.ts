@@ -8,9 +8,12 @@ import { limits } from '../../util/limits.js';
 import { readIdentity } from '../cluster/queries.js';
 import type { ApplyContext } from '../family.js';
 import { deleteReported, putReported } from '../family.js';
-import { encodeCounter } from '../record-format.js';
+import { decodeCounter, encodeCounter } from '../record-format.js';
 import { type MetaResult, notBootstrapped, rejected } from '../results.js';
+import { applyObjectCommand } from '../objects/apply.js';
+import { readObject } from '../objects/queries.js';
 import type {
+  AttachObjectCommand,
   CheckpointLeasesCommand,
   ExpireLeaseCommand,
   GrantLeaseCommand,
@@ -18,7 +21,7 @@ import type {
   LeaseCommand,
   RevokeLeaseCommand,
 } from './commands.js';
-import { leaseCountKey, leaseKey } from './keys.js';
+import { leaseCountKey, leaseKey, leaseObjectKey, leaseObjectsPrefix } from './keys.js';
 import { countLeases, readLease } from './queries.js';
 import { encodeLease } from './records.js';
 
@@ -46,6 +49,13 @@ export function applyLeaseCommand(context: ApplyContext, command: LeaseCommand):
       return applyExpire(context, command);
     case 'checkpointLeases':
       return applyCheckpoints(context, command);
+    case 'attachObject':
+      return applyAttach(context, command);
+    case 'deleteLeaseObjects':
+      if (readLease(context.transaction, command.id) !== undefined)
+        return rejected(`lease ${command.id} is alive; its objects stay`);
+      deleteLeaseObjects(context, command.id);
+      return { type: 'ok', version: context.revision };
   }
 }
 
@@ -96,8 +106,47 @@ function applyExpire(context: ApplyContext, command: ExpireLeaseCommand): MetaRe
   return { type: 'ok', version: context.revision };
 }
 
+function applyAttach(context: ApplyContext, command: AttachObjectCommand): MetaResult {
+  const { transaction } = context;
+  if (readLease(transaction, command.leaseId) === undefined) return { type: 'notFound' };
+  const object = readObject(transaction, command.key);
+  if (object === undefined) return rejected(`object ${command.key} was not written`);
+  const attached = leaseObjectKey(command.leaseId, command.key);
+  if (transaction.get(attached) === undefined) {
+    const prefix = leaseObjectsPrefix(command.leaseId);
+    const count = transaction.rangeEntries(prefix, undefined, limits.leaseObjectsMax).length;
+    if (count >= limits.leaseObjectsMax)
+      return rejected(`a lease holds at most ${limits.leaseObjectsMax} objects (leaseObjectsMax)`);
+  }
+  transaction.put(attached, encodeCounter(object.version));
+  return { type: 'ok', version: object.version };
+}
+
+/**
+ * Deletes up to leaseObjectDeletionsPerEntryMax objects of an ended lease, each only if
+ * unchanged since it was put with the lease (a later put without it keeps the object).
+ */
+function deleteLeaseObjects(context: ApplyContext, id: number): void {
+  const prefix = leaseObjectsPrefix(id);
+  const { transaction } = context;
+  const attached = transaction.rangeEntries(
+    prefix,
+    undefined,
+    limits.leaseObjectDeletionsPerEntryMax,
+  );
+  for (const entry of attached) {
+    const key = entry.key.slice(prefix.length);
+    const version = decodeCounter(entry.value, 'lease object version');
+    transaction.delete(entry.key);
+    if (readObject(transaction, key)?.version !== version) continue;
+    const result = applyObjectCommand(context, { type: 'deleteObject', key, requestId: '' });
+    assert(result.type === 'ok', 'an unchanged object of a lease deletes');
+  }
+}
+
 function endLease(context: ApplyContext, id: number): void {
   for (const hook of leaseEndedHooks) hook(context, id);
+  deleteLeaseObjects(context, id);
   deleteReported(context, family, leaseKey(id));
   const count = countLeases(context.transaction);
   assert(count >= 1, 'the lease count covers a stored lease');

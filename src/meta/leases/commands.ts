@@ -2,7 +2,13 @@
 // to the state is in apply.ts.
 
 import { limits } from '../../util/limits.js';
-import { type BinaryReader, type BinaryWriter, readBoundedVarint } from '../codec.js';
+import {
+  type BinaryReader,
+  type BinaryWriter,
+  readBoundedString,
+  readBoundedVarint,
+} from '../codec.js';
+import { objectKeyProblem } from '../keys.js';
 import { integerProblem } from '../validation.js';
 
 const what = 'meta command';
@@ -33,7 +39,21 @@ export type CheckpointLeasesCommand = {
   readonly checkpoints: readonly LeaseCheckpoint[];
 };
 
+/** Attaches the object just written (in the same batch) to a lease: it goes when the lease does. */
+export type AttachObjectCommand = {
+  readonly type: 'attachObject';
+  readonly leaseId: number;
+  readonly key: string;
+};
+/** Deletes the next objects of a lease that ended (the leader proposes it until none is left). */
+export type DeleteLeaseObjectsCommand = {
+  readonly type: 'deleteLeaseObjects';
+  readonly id: number;
+};
+
 export type LeaseCommand =
+  | AttachObjectCommand
+  | DeleteLeaseObjectsCommand
   | GrantLeaseCommand
   | KeepaliveLeaseCommand
   | RevokeLeaseCommand
@@ -136,4 +156,26 @@ export function checkpointsProblem(command: CheckpointLeasesCommand): string | u
     if (problem !== undefined) return problem;
   }
   return undefined;
+}
+
+export function writeAttach(writer: BinaryWriter, command: AttachObjectCommand): void {
+  writer.writeVarint(command.leaseId);
+  writer.writeString(command.key);
+}
+
+export function readAttach(reader: BinaryReader): AttachObjectCommand {
+  const leaseId = readBoundedVarint(reader, what, 'lease id', 1, safeMax);
+  const key = readBoundedString(reader, what, 'key', limits.keyLengthBytesMax);
+  return { type: 'attachObject', leaseId, key };
+}
+
+export function readDeleteObjects(reader: BinaryReader): DeleteLeaseObjectsCommand {
+  return {
+    type: 'deleteLeaseObjects',
+    id: readBoundedVarint(reader, what, 'lease id', 1, safeMax),
+  };
+}
+
+export function attachProblem(command: AttachObjectCommand): string | undefined {
+  return integerProblem(command.leaseId, 'lease id', 1, safeMax) ?? objectKeyProblem(command.key);
 }

@@ -4,6 +4,12 @@
 import { defineCommand, type MetaFamily } from '../family.js';
 import { applyLeaseCommand } from './apply.js';
 import {
+  type AttachObjectCommand,
+  attachProblem,
+  type DeleteLeaseObjectsCommand,
+  readAttach,
+  readDeleteObjects,
+  writeAttach,
   type CheckpointLeasesCommand,
   checkpointsProblem,
   type ExpireLeaseCommand,
@@ -63,6 +69,22 @@ export const leasesFamily: MetaFamily = {
       decode: readExpire,
       problem: expireProblem,
     }),
+    defineCommand<AttachObjectCommand>({
+      type: 'attachObject',
+      tag: 28,
+      ...common,
+      encode: writeAttach,
+      decode: readAttach,
+      problem: attachProblem,
+    }),
+    defineCommand<DeleteLeaseObjectsCommand>({
+      type: 'deleteLeaseObjects',
+      tag: 29,
+      ...common,
+      encode: writeLeaseId,
+      decode: readDeleteObjects,
+      problem: leaseIdProblem,
+    }),
     defineCommand<CheckpointLeasesCommand>({
       type: 'checkpointLeases',
       tag: 24,
@@ -76,6 +98,8 @@ export const leasesFamily: MetaFamily = {
 };
 
 export type {
+  AttachObjectCommand,
+  DeleteLeaseObjectsCommand,
   CheckpointLeasesCommand,
   ExpireLeaseCommand,
   GrantLeaseCommand,
@@ -86,6 +110,13 @@ export type {
 } from './commands.js';
 export { onLeaseEnded, type LeaseEndedHook } from './apply.js';
 export { LeaseDeadlines, type LeaseDeadline } from './expiry.js';
-export { leaseCountKey, leaseIdOfKey, leaseKey, leaseKeys } from './keys.js';
+export {
+  leaseCountKey,
+  leaseIdOfKey,
+  leaseKey,
+  leaseKeys,
+  leaseObjectPrefix,
+  leaseObjectsPrefix,
+} from './keys.js';
 export { countLeases, listLeases, readLease, type LeaseInfo } from './queries.js';
 export { decodeLease, encodeLease, type LeaseRecord } from './records.js';
