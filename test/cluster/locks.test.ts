@@ -146,4 +146,26 @@ test('76 on loss: the child process group is dead before anyone else gets the lo
   }
 });
 
+test('objects put with a lease vanish once it expires, not before its TTL', async (context) => {
+  const cluster = context.cluster as TestCluster;
+  const started = performance.now();
+  const granted = cluster.cli(['lease', 'grant', '--ttl', '3s', '--json']);
+  assert.is(granted.code, 0, granted.stderr);
+  const id = String(JSON.parse(granted.stdout).id);
+  const put = cluster.cli(['put', 'leased/a', '-', '--lease', id], Buffer.from('a'));
+  assert.is(put.code, 0, put.stderr);
+  const checked = performance.now();
+  const read = cluster.cli(['stat', 'leased/a']);
+  // Anything checked before grant + TTL must still be there (bound 1).
+  if (checked - started < 2_800) assert.is(read.code, 0, 'alive before its TTL');
+  await waitFor('the leased object to vanish', () => cluster.cli(['stat', 'leased/a']).code === 1, {
+    timeoutMilliseconds: 15_000,
+    intervalMilliseconds: 200,
+  });
+  assert.ok(performance.now() - started >= 3_000, 'not before grant + TTL');
+  const unknown = cluster.cli(['put', 'leased/b', '-', '--lease', id], Buffer.from('b'));
+  assert.is(unknown.code, 1);
+  assert.match(unknown.stderr, /NOT_FOUND/);
+});
+
 test.run();
