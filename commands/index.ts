@@ -11,8 +11,13 @@ import Chaos from './chaos.js';
 import Dev from './dev.js';
 import Get from './get.js';
 import Join from './join.js';
+import LeaseGrant from './lease/grant.js';
+import LeaseKeepalive from './lease/keepalive.js';
+import LeaseList from './lease/list.js';
+import LeaseRevoke from './lease/revoke.js';
 import Leave from './leave.js';
 import Limits from './limits.js';
+import Lock from './lock.js';
 import Ls from './ls.js';
 import Put from './put.js';
 import Rebalance from './rebalance.js';
@@ -40,7 +45,12 @@ export const COMMANDS = {
   get: Get,
   join: Join,
   leave: Leave,
+  'lease:grant': LeaseGrant,
+  'lease:keepalive': LeaseKeepalive,
+  'lease:list': LeaseList,
+  'lease:revoke': LeaseRevoke,
   limits: Limits,
+  lock: Lock,
   ls: Ls,
   put: Put,
   rebalance: Rebalance,

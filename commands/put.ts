@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { clientFlags, durationFlag } from '../src/cli/flags.js';
+import { clientFlags, durationFlag, fenceFlag } from '../src/cli/flags.js';
 import { putObjectFrom } from '../src/cli/object-transfer.js';
 import type { ObjectMetadata } from '../src/client/index.js';
 import { stageObjectFrom, type StagedPut } from '../src/cli/stage-transfer.js';
@@ -38,6 +38,11 @@ export default class Put extends CairnCommand {
   };
   static override flags = {
     ...clientFlags,
+    fence: fenceFlag,
+    lease: Flags.integer({
+      description: 'delete the object when this lease ends (cairn lease grant)',
+      min: 1,
+    }),
     'if-version': Flags.integer({
       description: 'write only if the object is at this version (0: absent)',
       min: 0,
@@ -78,6 +83,8 @@ export default class Put extends CairnCommand {
         source: args.file,
         ...(flags['if-version'] === undefined ? {} : { ifVersion: flags['if-version'] }),
         ...(flags['if-absent'] ? { ifAbsent: true } : {}),
+        ...(flags.fence === undefined || flags.fence === '' ? {} : { fence: flags.fence }),
+        ...(flags.lease === undefined ? {} : { lease: flags.lease }),
       });
       this.log(
         `${result.key} version ${result.version} size ${result.size} sha256 ${result.sha256}`,

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { clientFlags } from '../src/cli/flags.js';
+import { clientFlags, fenceFlag } from '../src/cli/flags.js';
 import type { DeleteResult } from '../src/client/index.js';
 
 export default class Rm extends CairnCommand {
@@ -20,6 +20,7 @@ export default class Rm extends CairnCommand {
   static override args = { key: Args.string({ description: 'object key', required: true }) };
   static override flags = {
     ...clientFlags,
+    fence: fenceFlag,
     'if-version': Flags.integer({
       description: 'delete only if the object is at this version',
       min: 1,
@@ -30,10 +31,10 @@ export default class Rm extends CairnCommand {
     const { args, flags } = await this.parse(Rm);
     const client = this.makeClient(flags);
     try {
-      const result = await client.deleteObject(
-        args.key,
-        flags['if-version'] === undefined ? {} : { ifVersion: flags['if-version'] },
-      );
+      const result = await client.deleteObject(args.key, {
+        ...(flags['if-version'] === undefined ? {} : { ifVersion: flags['if-version'] }),
+        ...(flags.fence === undefined || flags.fence === '' ? {} : { fence: flags.fence }),
+      });
       this.log(`${args.key} deleted at version ${result.version}`);
       return result;
     } finally {

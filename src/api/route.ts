@@ -15,6 +15,7 @@ export type Permission =
   | 'list'
   | 'admin'
   | 'monitor'
+  | 'lock'
   | 'peer'
   | 'none';
 

@@ -75,6 +75,19 @@ export interface ObjectWriteInput {
   readonly ifVersion?: number;
   readonly ifAbsent?: boolean;
   readonly requestId?: string;
+  /** x-cairn-fence NAME=TOKEN: applied only while TOKEN holds lock NAME. */
+  readonly fence?: { readonly name: string; readonly token: number };
+  /** x-cairn-lease: the object is deleted when the lease ends. */
+  readonly lease?: number;
+}
+
+/** Parses `NAME=TOKEN` (x-cairn-fence); the name is checked where the command is built. */
+export function parseFence(text: string): { name: string; token: number } {
+  const at = text.lastIndexOf('=');
+  const token = Number(text.slice(at + 1));
+  if (at < 1 || !/^[1-9][0-9]*$/.test(text.slice(at + 1)) || !Number.isSafeInteger(token))
+    throw new InvalidArgumentError(`x-cairn-fence must be NAME=TOKEN, got ${JSON.stringify(text)}`);
+  return { name: text.slice(0, at), token };
 }
 
 function objectRead(query: QueryValues): ObjectReadInput {
@@ -85,11 +98,15 @@ function objectWrite(_query: QueryValues, headers: QueryValues): ObjectWriteInpu
   const sizeBytes = integerHeader(headers['content-length'], 'content-length');
   const ifVersion = integerHeader(headers['if-match-version'], 'if-match-version');
   const requestId = headers['x-cairn-request-id'];
+  const fence = headers['x-cairn-fence'];
+  const lease = integerHeader(headers['x-cairn-lease'], 'x-cairn-lease');
   return {
+    ...(lease === undefined || lease === 0 ? {} : { lease }),
     ...(sizeBytes === undefined ? {} : { sizeBytes }),
     ...(ifVersion === undefined ? {} : { ifVersion }),
     ...(headers['if-none-match'] === '*' ? { ifAbsent: true } : {}),
     ...(requestId === undefined || requestId === '' ? {} : { requestId }),
+    ...(fence === undefined || fence === '' ? {} : { fence: parseFence(fence) }),
   };
 }
 
@@ -313,6 +330,114 @@ function stageQuery(query: QueryValues, headers: QueryValues): StageInput {
   return { lifetimeMilliseconds, ...(sizeBytes === undefined ? {} : { sizeBytes }) };
 }
 
+// ------------------------------------------------------------ leases and locks (issue 15)
+
+function leaseGrantBody(value: unknown): Wire.LeaseGrantRequest {
+  const ttl = optionalInteger(
+    fields(value)['ttlMilliseconds'],
+    'ttlMilliseconds',
+    limits.leaseTtlMillisecondsMin,
+    limits.leaseTtlMillisecondsMax,
+  );
+  if (ttl === undefined) throw new InvalidArgumentError('ttlMilliseconds is required');
+  return { ttlMilliseconds: ttl };
+}
+
+function lockAcquireBody(value: unknown): Required<Wire.LockAcquireRequest> {
+  const input = fields(value);
+  const leaseId = optionalInteger(input['leaseId'], 'leaseId', 1, Number.MAX_SAFE_INTEGER);
+  if (leaseId === undefined) throw new InvalidArgumentError('leaseId is required');
+  const requestId = requiredString(input['requestId'], 'requestId is required');
+  const mode = input['mode'] ?? 'exclusive';
+  if (mode !== 'exclusive' && mode !== 'shared' && mode !== 'semaphore')
+    throw new InvalidArgumentError('mode must be exclusive, shared or semaphore');
+  const limit = optionalInteger(
+    input['semaphoreLimit'],
+    'semaphoreLimit',
+    1,
+    limits.lockHoldersMax,
+  );
+  if ((mode === 'semaphore') !== (limit !== undefined))
+    throw new InvalidArgumentError('semaphoreLimit is given with mode semaphore, and only then');
+  const wait = optionalInteger(
+    input['waitMilliseconds'],
+    'waitMilliseconds',
+    0,
+    limits.lockWaitMillisecondsMax,
+  );
+  return { leaseId, requestId, mode, semaphoreLimit: limit ?? 0, waitMilliseconds: wait ?? 0 };
+}
+
+function lockReleaseQuery(query: QueryValues): { requestId: string } {
+  return { requestId: requiredString(query['requestId'], 'requestId is required') };
+}
+
+const coordinationRoutes = {
+  grantLease: route<Wire.LeaseView, Record<string, never>, Wire.LeaseGrantRequest>('grantLease', {
+    port: 'client',
+    method: 'POST',
+    path: '/v1/leases',
+    body: jsonBody(leaseGrantBody),
+    permission: 'lock',
+    runsOn: 'leader',
+  }),
+  listLeases: route<Wire.LeaseList>('listLeases', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/leases',
+    permission: 'lock',
+    runsOn: 'leader',
+  }),
+  keepaliveLease: route<Wire.LeaseView>('keepaliveLease', {
+    port: 'client',
+    method: 'POST',
+    path: '/v1/leases/:id/keepalive',
+    permission: 'lock',
+    runsOn: 'leader',
+  }),
+  getLease: route<Wire.LeaseView>('getLease', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/leases/:id',
+    permission: 'lock',
+    runsOn: 'leader',
+  }),
+  revokeLease: route<Wire.LeaseRevoked>('revokeLease', {
+    port: 'client',
+    method: 'DELETE',
+    path: '/v1/leases/:id',
+    permission: 'lock',
+    runsOn: 'leader',
+  }),
+  acquireLock: route<
+    Wire.LockAcquireAnswer,
+    Record<string, never>,
+    Required<Wire.LockAcquireRequest>
+  >('acquireLock', {
+    port: 'client',
+    method: 'POST',
+    path: '/v1/locks/:name',
+    body: jsonBody(lockAcquireBody),
+    permission: 'lock',
+    runsOn: 'leader',
+  }),
+  releaseLock: route<Wire.LockReleased, { requestId: string }>('releaseLock', {
+    port: 'client',
+    method: 'DELETE',
+    path: '/v1/locks/:name',
+    query: lockReleaseQuery,
+    permission: 'lock',
+    runsOn: 'leader',
+  }),
+  lockHolders: route<Wire.LockHolders>('lockHolders', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/locks/:name',
+    permission: 'lock',
+    runsOn: 'leader',
+  }),
+} as const;
+
 /** The client port: clients and operators. */
 export const clientRoutes = {
   // Liveness and readiness as text (Kubernetes style); /health and /ready are aliases.
@@ -400,6 +525,8 @@ export const clientRoutes = {
       'if-match-version',
       'if-none-match',
       'x-cairn-request-id',
+      'x-cairn-fence',
+      'x-cairn-lease',
     ],
   }),
   deleteObject: route<Wire.DeletedObject, ObjectWriteInput>('deleteObject', {
@@ -409,7 +536,7 @@ export const clientRoutes = {
     query: objectWrite,
     permission: 'delete',
     runsOn: 'leader',
-    headers: ['if-match-version', 'x-cairn-request-id'],
+    headers: ['if-match-version', 'x-cairn-request-id', 'x-cairn-fence'],
   }),
   nodeInfo: route<Wire.NodeInfo>('nodeInfo', {
     port: 'client',
@@ -604,6 +731,7 @@ export const clientRoutes = {
     runsOn: 'leader',
     headers: ['content-type', 'content-length'],
   }),
+  ...coordinationRoutes,
 } as const;
 
 /** The peer port: the other members only. */

@@ -407,3 +407,76 @@ export type WatchLine =
       readonly reason: 'slow' | 'noLeader' | 'shutdown' | 'closed';
       readonly lastRevision: number;
     };
+
+// ------------------------------------------------------------ leases and locks (issue 15)
+
+export interface LeaseGrantRequest {
+  readonly ttlMilliseconds: number;
+}
+
+export interface LeaseView {
+  /** The revision of the grant: unique, increasing, never reused. */
+  readonly id: number;
+  readonly ttlMilliseconds: number;
+  /** Time left by the leader's clock (at most the TTL; never counted from a new leader's start). */
+  readonly remainingMilliseconds: number;
+}
+
+export interface LeaseList {
+  readonly items: readonly LeaseView[];
+}
+
+export interface LeaseRevoked {
+  readonly id: number;
+  readonly revoked: true;
+}
+
+export type LockModeName = 'exclusive' | 'shared' | 'semaphore';
+
+export interface LockAcquireRequest {
+  readonly leaseId: number;
+  /** Names this acquire: a retry with the same id is the same request. */
+  readonly requestId: string;
+  readonly mode: LockModeName;
+  /** N for a semaphore. */
+  readonly semaphoreLimit?: number;
+  /** How long this request may wait for the grant (0: answer at once). */
+  readonly waitMilliseconds?: number;
+}
+
+export type LockAcquireAnswer =
+  | {
+      readonly name: string;
+      readonly granted: true;
+      /** The fencing token: the revision that granted the lock. */
+      readonly token: number;
+      readonly leaseId: number;
+      /** What a fenced write sends as x-cairn-fence. */
+      readonly fence: string;
+    }
+  | {
+      readonly name: string;
+      readonly granted: false;
+      /** 1 = next in line. */
+      readonly position: number;
+      readonly leaseId: number;
+    };
+
+export interface LockEntryView {
+  readonly requestId: string;
+  readonly leaseId: number;
+  readonly mode: LockModeName;
+  readonly token?: number;
+}
+
+export interface LockHolders {
+  readonly name: string;
+  readonly semaphoreLimit: number;
+  readonly holders: readonly LockEntryView[];
+  readonly waiters: readonly LockEntryView[];
+}
+
+export interface LockReleased {
+  readonly name: string;
+  readonly released: true;
+}

@@ -29,6 +29,14 @@ export const consistencyFlag = Flags.option({
 
 export const clientFlags = { endpoints: endpointsFlag, policy: policyFlag };
 
+/** NAME=TOKEN from cairn lock (CAIRN_FENCE): the write applies only while the token holds. */
+export const fenceFlag = Flags.string({
+  description:
+    'apply only while this lock token still holds its lock (NAME=TOKEN, from cairn lock)',
+  env: 'CAIRN_FENCE',
+  helpGroup: 'CLUSTER',
+});
+
 /** The longest a command waits for a drain, a rebalance or a grace period: a week. */
 export const waitMillisecondsMax = 7 * 24 * 3_600_000;
 /** The highest rate a flag takes (far above any disk or network): 1 TiB/s. */

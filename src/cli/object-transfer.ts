@@ -15,6 +15,8 @@ export interface PutRequest {
   readonly source: string;
   readonly ifVersion?: number;
   readonly ifAbsent?: boolean;
+  readonly fence?: string;
+  readonly lease?: number;
   readonly stdin?: Readable;
 }
 
@@ -51,6 +53,8 @@ export async function putObjectFrom(
       ...(size === undefined ? {} : { size }),
       ...(request.ifVersion === undefined ? {} : { ifVersion: request.ifVersion }),
       ...(request.ifAbsent === true ? { ifAbsent: true } : {}),
+      ...(request.fence === undefined ? {} : { fence: request.fence }),
+      ...(request.lease === undefined ? {} : { lease: request.lease }),
       onProgress: (bytesSent) => {
         if (bytesSent < reported) reported = 0; // a retry starts again
         progress.advance(bytesSent - reported);

@@ -74,6 +74,9 @@ export interface CairnClientOptions {
   readonly deduplicateWrites?: boolean;
 }
 
+/** A fenced write names its lock and token (API.md, fencing). */
+const fenceHeader = 'x-cairn-fence';
+
 export interface RequestOptions {
   /** Aborts the request (and the retries still to come) with CAIRN_ERR_ABORTED. */
   readonly signal?: AbortSignal;
@@ -88,6 +91,10 @@ export interface PutObjectOptions extends RequestOptions {
   readonly ifAbsent?: boolean;
   /** Called with the bytes sent so far in the current attempt (a retry starts again at 0). */
   readonly onProgress?: (bytesSent: number) => void;
+  /** NAME=TOKEN (x-cairn-fence): applied only while TOKEN holds lock NAME, else FENCED. */
+  readonly fence?: string;
+  /** The object is deleted when this lease ends (x-cairn-lease). */
+  readonly lease?: number;
 }
 
 export interface GetObjectOptions extends RequestOptions {
@@ -110,6 +117,8 @@ export interface GetObjectResult {
 
 export interface DeleteObjectOptions extends RequestOptions {
   readonly ifVersion?: number;
+  /** NAME=TOKEN (x-cairn-fence): applied only while TOKEN holds lock NAME, else FENCED. */
+  readonly fence?: string;
 }
 
 export interface ListObjectsOptions extends RequestOptions {
@@ -239,6 +248,11 @@ export class CairnClient {
       headers['if-match-version'] = String(options.ifVersion);
     }
     if (options.ifAbsent === true) headers['if-none-match'] = '*';
+    if (options.fence !== undefined) headers[fenceHeader] = options.fence;
+    if (options.lease !== undefined) {
+      assertInteger(options.lease, 'lease', 1);
+      headers['x-cairn-lease'] = String(options.lease);
+    }
     if (this.deduplicateWrites) headers[requestIdHeader] = randomUUID();
     try {
       const answer = await this.send({
@@ -321,6 +335,7 @@ export class CairnClient {
       assertInteger(options.ifVersion, 'ifVersion');
       headers['if-match-version'] = String(options.ifVersion);
     }
+    if (options.fence !== undefined) headers[fenceHeader] = options.fence;
     if (this.deduplicateWrites) headers[requestIdHeader] = randomUUID();
     const answer = await this.send({
       method: 'DELETE',

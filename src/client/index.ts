@@ -29,3 +29,4 @@ export type { ObjectBody } from './request-body.js';
 export type { Outcome } from './response-errors.js';
 export { watchItems } from './watch.js';
 export type { WatchItem, WatchOpener, WatchOptions } from './watch.js';
+export { type AcquireOptions, CoordinationClient } from './coordination.js';

@@ -22,13 +22,20 @@ import {
   readBoundedVarint,
   readTag,
 } from './codec.js';
+import type { LeaseCommand } from './leases/index.js';
+import type { LockCommand } from './locks/index.js';
 import type { ObjectCommand } from './objects/index.js';
 import type { TxnCommand } from './txn/index.js';
 import { commandTagMax, definitionForTag, definitionForType, envelopeTags } from './registry.js';
 import { integerProblem } from './validation.js';
 
 /** A command one family applies. */
-export type FamilyCommand = ClusterCommand | ObjectCommand | TxnCommand;
+export type FamilyCommand =
+  | ClusterCommand
+  | ObjectCommand
+  | TxnCommand
+  | LeaseCommand
+  | LockCommand;
 
 /**
  * Several family commands applied as one entry, in order, at one revision: every one

@@ -61,6 +61,37 @@ export {
   readObject,
   readObjectStatistics,
 } from './objects/index.js';
+export type {
+  AttachObjectCommand,
+  DeleteLeaseObjectsCommand,
+  CheckpointLeasesCommand,
+  ExpireLeaseCommand,
+  GrantLeaseCommand,
+  KeepaliveLeaseCommand,
+  LeaseCheckpoint,
+  LeaseCommand,
+  LeaseDeadline,
+  LeaseInfo,
+  LeaseRecord,
+  RevokeLeaseCommand,
+} from './leases/index.js';
+export {
+  LeaseDeadlines,
+  leaseIdOfKey,
+  leaseObjectPrefix,
+  listLeases,
+  readLease,
+} from './leases/index.js';
+export type {
+  AcquireLockCommand,
+  CheckFenceCommand,
+  LockCommand,
+  LockEntry,
+  LockMode,
+  LockRecord,
+  ReleaseLockCommand,
+} from './locks/index.js';
+export { fencedMessagePrefix, lockNameProblem, lockStanding, readLock } from './locks/index.js';
 export {
   commandChangesMembership,
   commandProblem,

@@ -5,6 +5,8 @@ import { assert } from '../util/assert.js';
 import { clusterFamily, clusterKeys } from './cluster/index.js';
 import { eventKeys, eventsFamily } from './events/index.js';
 import type { AnyCommandDefinition, MetaFamily } from './family.js';
+import { leaseKeys, leasesFamily } from './leases/index.js';
+import { lockKeys, locksFamily } from './locks/index.js';
 import { objectKeys, objectsFamily } from './objects/index.js';
 import { progressKey } from './progress.js';
 import { txnFamily, txnMetaKeys } from './txn/index.js';
@@ -14,6 +16,8 @@ export const families: readonly MetaFamily[] = [
   objectsFamily,
   txnFamily,
   eventsFamily,
+  leasesFamily,
+  locksFamily,
 ];
 
 /** Tags of the envelope commands the state machine itself applies (commands.ts). */
@@ -76,4 +80,6 @@ export const metaKeys = {
   ...objectKeys,
   txn: txnMetaKeys,
   ...eventKeys,
+  ...leaseKeys,
+  ...lockKeys,
 } as const;

@@ -3,6 +3,7 @@
 // group's tick runs. Each service receives the narrow interface it declares.
 
 import type { NodeInfo } from '../api/index.js';
+import type { MetaChange } from '../meta/index.js';
 import type { ChunkTransport } from '../data/chunk-transfer.js';
 import type { ChunkPlacementContext } from '../data/object-data.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
@@ -26,6 +27,8 @@ import { ClusterSettingsService } from './cluster-settings.js';
 import { DownMemberTracker } from './down-members.js';
 import { HandOff } from './hand-off.js';
 import { LowDiskLeadership } from './low-disk-leadership.js';
+import { LeaseService } from './lease-service.js';
+import { LockService } from './lock-service.js';
 import { ObjectService } from './object-service.js';
 import type { TestHooks } from './test-hooks.js';
 import { TxnService } from './txn-service.js';
@@ -74,7 +77,11 @@ export interface NodeServices {
   readonly txn: TxnService;
   /** The watches this node serves; notify() after each applied batch. */
   readonly watches: WatchHub;
+  readonly leases: LeaseService;
+  readonly locks: LockService;
   readonly info: () => NodeInfo;
+  /** The changes of applied entries, after their batch is written. */
+  onChanges(changes: readonly MetaChange[]): void;
   stop(): void;
 }
 
@@ -103,7 +110,11 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     nodeStatus: (address) => memberCalls.nodeStatus(address),
     log,
   });
+  const leases = new LeaseService({ group, log });
+  const locks = new LockService({ group, leasePast: (leaseId) => leases.isPast(leaseId) });
   const objects = new ObjectService({
+    checkFenceUsable: (fence) => locks.checkFenceUsable(fence),
+    leasePast: (leaseId) => leases.isPast(leaseId),
     group,
     placement,
     refuseWritesWhenLow: () => lowDisk.refuseWriteWhenLow(),
@@ -234,10 +245,31 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     runsOn: 'leader',
     run: () => txn.expireStagingDuty(),
   });
+  // Leases: the leader expires and checkpoints each tick; every node re-reads its store.
+  duties.add({
+    name: 'lease-expiry',
+    everyTicks: 1,
+    runsOn: 'leader',
+    onLeadership: true,
+    run: () => leases.expiryDuty(),
+  });
+  duties.add({
+    name: 'lease-reconcile',
+    everyTicks: every(limits.leaseReconcileIntervalMilliseconds),
+    runsOn: 'every',
+    run: async () => leases.reconcile(),
+  });
   return {
     group,
     objects,
     txn,
+    leases,
+    locks,
+    onChanges: (changes) => {
+      leases.onChanges(changes);
+      locks.onChanges(changes);
+      watches.notify();
+    },
     admin,
     chunks,
     settings,

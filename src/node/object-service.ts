@@ -6,6 +6,9 @@ import type { DeletedObject, ListObjectsPage, ObjectInfo, ReadConsistency } from
 import { ChunkBufferPool } from '../data/chunk-buffer-pool.js';
 import { readChunks, writeChunks, type ChunkPlacementContext } from '../data/object-data.js';
 import {
+  type DeleteObjectCommand,
+  type FamilyCommand,
+  fencedMessagePrefix,
   getObject,
   listObjects,
   listObjectsAtRevision,
@@ -15,9 +18,11 @@ import {
   type MetaReader,
   type MetaResult,
   type ObjectValue,
+  type PutObjectCommand,
 } from '../meta/index.js';
 import { CairnError, NotFoundError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import { fencedError } from './lock-service.js';
 
 const chunksInflightMax = 3;
 
@@ -41,6 +46,16 @@ export interface ObjectServiceOptions {
   readonly writeQuorum?: () => number | undefined;
   /** A put was acknowledged with fewer than R copies of some chunk: repair has work. */
   readonly onUnderReplicated?: (copiesMade: number, copiesWanted: number) => void;
+  /** Throws FENCED when a fence's lease is past its deadline here (lock service). */
+  readonly checkFenceUsable?: (fence: Fence) => void;
+  /** Whether a lease is past its deadline by this node's clock (lease service). */
+  readonly leasePast?: (leaseId: number) => boolean;
+}
+
+/** x-cairn-fence: the write applies only while `token` holds lock `name`. */
+export interface Fence {
+  readonly name: string;
+  readonly token: number;
 }
 
 export interface PutObjectOptions {
@@ -50,11 +65,15 @@ export interface PutObjectOptions {
   readonly ifAbsent?: boolean;
   /** Retries of one logical put share a request id, so it applies at most once. */
   readonly requestId?: string;
+  readonly fence?: Fence;
+  /** The object is deleted when this lease ends (x-cairn-lease). */
+  readonly lease?: number;
 }
 
 export interface DeleteObjectOptions {
   readonly ifVersion?: number;
   readonly requestId?: string;
+  readonly fence?: Fence;
 }
 
 export class ObjectService {
@@ -94,13 +113,19 @@ export class ObjectService {
           : undefined;
     this.options.group.requireMember();
     this.options.refuseWritesWhenLow();
-    const result = await this.options.group.propose({
-      type: 'putObject',
-      key,
-      value,
-      requestId: options.requestId ?? '',
-      ...(condition === undefined ? {} : { condition }),
-    });
+    if (options.lease !== undefined && this.options.leasePast?.(options.lease) === true)
+      throw new CairnError('CAIRN_ERR_NOT_FOUND', `lease ${options.lease} expired`);
+    const result = await this.proposeFenced(
+      options.fence,
+      {
+        type: 'putObject',
+        key,
+        value,
+        requestId: options.requestId ?? '',
+        ...(condition === undefined ? {} : { condition }),
+      },
+      options.lease,
+    );
     this.options.observe('put', performance.now() - started, size);
     const version = versionOrThrow(result, key);
     return { key, version, size, sha256, ...(copies === undefined ? {} : { copies }) };
@@ -174,13 +199,47 @@ export class ObjectService {
 
   async delete(key: string, options: DeleteObjectOptions): Promise<DeletedObject> {
     validateObjectKey(key);
-    const result = await this.options.group.propose({
+    const result = await this.proposeFenced(options.fence, {
       type: 'deleteObject',
       key,
       requestId: options.requestId ?? '',
       ...(options.ifVersion === undefined ? {} : { condition: { ifVersion: options.ifVersion } }),
     });
     return { key, version: versionOrThrow(result, key) };
+  }
+
+  /**
+   * A fenced write is one batch entry: the lock check, then the write. Both apply or
+   * neither does, so a token that lost its lock changes nothing.
+   */
+  private async proposeFenced(
+    fence: Fence | undefined,
+    command: PutObjectCommand | DeleteObjectCommand,
+    lease?: number,
+  ): Promise<MetaResult> {
+    if (fence === undefined && lease === undefined) return this.options.group.propose(command);
+    if (fence !== undefined) this.options.checkFenceUsable?.(fence);
+    const commands: FamilyCommand[] = [];
+    if (fence !== undefined)
+      commands.push({ type: 'checkFence', name: fence.name, token: fence.token });
+    commands.push(command);
+    if (lease !== undefined)
+      commands.push({ type: 'attachObject', leaseId: lease, key: command.key });
+    const result = await this.options.group.propose({ type: 'batch', commands });
+    if (
+      lease !== undefined &&
+      result.type === 'rejected' &&
+      result.message.endsWith('(attachObject) did not apply: notFound')
+    )
+      throw new CairnError('CAIRN_ERR_NOT_FOUND', `lease ${lease} not found`);
+    if (fence !== undefined && result.type === 'rejected')
+      if (result.message.includes(fencedMessagePrefix)) throw fencedError(fence);
+    if (result.type !== 'rejected') return result;
+    // The write's own refusal inside the batch: answer as the write alone would.
+    const preview = result.message.match(/conflict, current version (\d+)$/);
+    if (preview !== null) return { type: 'conflict', currentVersion: Number(preview[1]) };
+    if (result.message.endsWith(': notFound')) return { type: 'notFound' };
+    return result;
   }
 
   /** A page of the current state, or of a retained revision (`atRevision`, pinned by the caller). */

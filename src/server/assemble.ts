@@ -1,5 +1,4 @@
-// A cairn storage node assembled: storage from its data directory, the meta group, the
-// services around it, the two servers. The group's tick drives Raft and every duty.
+// A node assembled: its storage, the meta group, the services, the two servers (ticked).
 
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -86,7 +85,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       dataDirectory: config.dataDirectory,
       snapshotIntervalEntries: config.snapshotIntervalEntries,
       stateMachine: new MetaStateMachine(stateStore, {
-        onChanges: () => services?.watches.notify(),
+        onChanges: (_index, changes) => services?.onChanges(changes),
       }),
       storedAppliedIndex: () => stateStore.appliedIndex(),
       durableLog: opened.log,

@@ -58,6 +58,15 @@ export function clientHandlers(
     txnOutcome: ({ params, query }) =>
       services.txn.outcome(params['requestId'] as string, query.sentAfterRevision),
     stage: ({ request, query }) => services.txn.stage(request, query),
+    grantLease: ({ body }) => services.leases.grant(body.ttlMilliseconds),
+    listLeases: () => services.leases.list(),
+    keepaliveLease: ({ params }) => services.leases.keepalive(params['id'] as string),
+    getLease: ({ params }) => services.leases.get(params['id'] as string),
+    revokeLease: ({ params }) => services.leases.revoke(params['id'] as string),
+    acquireLock: ({ params, body }) => services.locks.acquire(params['name'] as string, body),
+    releaseLock: ({ params, query }) =>
+      services.locks.release(params['name'] as string, query.requestId),
+    lockHolders: ({ params }) => services.locks.holders(params['name'] as string),
   };
 }
 

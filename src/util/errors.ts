@@ -45,6 +45,8 @@ export const errorTable = {
   CAIRN_ERR_TIMEOUT: { status: 504, ...mayHaveApplied, statusDefault: true },
   CAIRN_ERR_INTERNAL: { status: 500, ...mayHaveApplied, statusDefault: true },
   CAIRN_ERR_PRECONDITION_FAILED: { status: 412, ...failure, statusDefault: true },
+  // A write fenced with a lock token that no longer holds the lock (x-cairn-fence).
+  CAIRN_ERR_FENCED: { status: 412, ...failure },
   CAIRN_ERR_NOT_IN_CLUSTER: { status: 503, ...failure },
   // A response the client could not read: whatever the server did is unknown.
   CAIRN_ERR_BAD_RESPONSE: { status: 500, ...mayHaveApplied },
@@ -52,7 +54,7 @@ export const errorTable = {
   CAIRN_ERR_CLUSTER_MISMATCH: { status: 403, ...failure },
   CAIRN_ERR_ALREADY_IN_CLUSTER: { status: 409, ...failure },
   // A txn outcome asked for by request id is past the retained window (GET /v1/txn/{id}).
-  CAIRN_ERR_EXPIRED: { status: 410, ...failure, statusDefault: true },
+  CAIRN_ERR_EXPIRED: { status: 410, ...failure },
   // No txn with the request id was applied since the revision the caller named.
   CAIRN_ERR_NOT_APPLIED: { status: 404, ...failure },
   // The caller aborted the request (an AbortSignal, Ctrl-C).

@@ -184,6 +184,23 @@ export const limits = {
   certificateValidityDaysMax: 10_950, // 30 years
   certificateFileBytesMax: 64 * KiB, // a certificate or key file read from disk
   certificateDirectoryEntriesMax: 10_000, // entries of a certificate directory cairn cert list reads
+
+  // Leases (src/meta/leases, src/node/lease-service.ts; src/meta/leases/README.md).
+  leaseTtlMillisecondsMin: 2_000, // the TTL floor: above one maximum election timeout (2 s)
+  leaseTtlMillisecondsMax: 7 * 24 * 60 * 60 * 1000,
+  leasesMax: 10_000, // leases that may exist at once (the leader's duty scans them)
+  leaseCheckpointIntervalMilliseconds: 500, // the leader commits time left this often
+  leaseCheckpointsPerEntryMax: 1_000, // leases one checkpoint entry carries
+  leaseExpiriesPerRunMax: 64, // expiries one run of the leader's duty proposes
+  leaseReconcileIntervalMilliseconds: 1_000, // a node re-reads the leases it stores
+  leaseObjectsMax: 1_000, // objects put with one lease (cairn put --lease)
+  leaseObjectDeletionsPerEntryMax: 64, // objects of an ended lease one entry deletes (the leader proposes more)
+  // Locks (src/meta/locks, src/node/lock-service.ts).
+  lockNameBytesMax: 256,
+  lockHoldersMax: 64, // the largest semaphore
+  lockEntriesMax: 256, // holders and waiters of one lock together
+  locksPerLeaseMax: 64, // locks one lease holds or waits on (its end releases them in one entry)
+  lockWaitMillisecondsMax: 25_000, // one acquire request waits at most this (the CLI asks again)
 } as const;
 
 export type Limits = typeof limits;

@@ -42,7 +42,8 @@ test(`no class in src/node, src/data or src/server is over ${classLinesMax} line
 });
 
 test(`the node assembler is under ${assemblerLinesMax} lines`, () => {
-  const lines = readFileSync(join(root, 'src/server/assemble.ts'), 'utf8').split('\n').length;
+  const text = readFileSync(join(root, 'src/server/assemble.ts'), 'utf8');
+  const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
   assert.ok(lines < assemblerLinesMax, `src/server/assemble.ts has ${lines} lines`);
 });
 
