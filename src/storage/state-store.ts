@@ -63,7 +63,7 @@ export interface StateStoreOptions {
 type Side = 'a' | 'b';
 
 /** LMDB free-page entries kept in memory between write transactions: none (see open). */
-export const freeSpaceEntriesRetainedMax = 0;
+export const freeSpaceEntriesRetainedMax = 75_000; // lmdb-js's default; see the comment in open()
 
 const abortableCommitFlags =
   TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH;
@@ -89,15 +89,13 @@ export class StateStore implements AppliedStateStore {
       path,
       maxDbs: 4,
       mapSize: options.mapSizeBytes ?? 8 * 1024 ** 3,
-      // Never carry LMDB's in-memory free-page list from one write transaction to the
-      // next (the default keeps up to 75,000 entries). lmdb-js's freelist save skips
-      // rewriting the parts of a carried-over list it believes unchanged, and then looks
-      // the skipped records up; when one is missing it reads an uninitialised size and,
-      // if that happens to be 0, fails the commit with MDB_BAD_TXN "reserved freelist
-      // had a data entry with zero-size" (issue 13; src/storage/README.md, "the LMDB
-      // freelist failure"). With nothing retained, every transaction that uses the free
-      // list loads it itself, so every record is reserved and written before the lookup.
-      // lmdb-js reads this option (src/env.cpp) but its types do not declare it.
+      // lmdb-js's default free-page list carried between write transactions. Setting it
+      // to 0 (the first fix tried for issue 13's MDB_BAD_TXN freelist failure) passed a
+      // 3,000,000-put soak of the state store alone, but real 3-node clusters under 64
+      // clients then lost nodes within 45,000-50,000 puts to "mdb_page_alloc: Invalid
+      // zero size key" (MDB_BAD_VALSIZE), 3 nodes of 6 in two runs, while the default ran
+      // 70,000 puts clean side by side: reverted (src/storage/README.md). The original
+      // rare failure is still open. lmdb-js reads this option but its types lack it.
       maxFreeSpaceToRetain: freeSpaceEntriesRetainedMax,
     };
     const root = open(environmentOptions);
