@@ -27,33 +27,17 @@ import { statfsSync } from 'node:fs';
 import { AssertionFailure, assert, assertInteger } from '../util/assert.js';
 import { CairnError, CorruptionError, LimitExceededError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
-import type { AppliedStateStore } from './applied-state-store.js';
+import type {
+  AppliedEntry,
+  AppliedStateStore,
+  KeyValue,
+  RangeOptions,
+  StateWriter,
+} from './applied-state-store.js';
 import { SnapshotEncoder, SnapshotParser, type SnapshotIdentity } from './snapshot-format.js';
 
-export interface AppliedEntry {
-  readonly index: number;
-  readonly term: number;
-}
-
-export interface KeyValue {
-  readonly key: string;
-  readonly value: Uint8Array;
-}
-
-export interface RangeOptions {
-  /** Start after this key (exclusive), for pagination. */
-  readonly after?: string;
-  /** At most this many results (default and maximum limits.listPageKeysMax). */
-  readonly limit?: number;
-}
-
-/** What `applyBatch`'s function may do; everything lands in the batch's transaction. */
-export interface StateWriter {
-  get(key: string): Uint8Array | undefined;
-  put(key: string, value: Uint8Array): void;
-  delete(key: string): boolean;
-  rangeByPrefix(prefix: string, options?: RangeOptions): KeyValue[];
-}
+// The store's types are declared once, with the interface the state machine needs.
+export type { AppliedEntry, KeyValue, RangeOptions, StateWriter } from './applied-state-store.js';
 
 export interface StateStoreOptions {
   /** LMDB map size: the most the state may grow to (default 8 GiB of address space). */
