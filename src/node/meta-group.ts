@@ -25,7 +25,7 @@ import type { MetaStateMachine } from './meta-state-machine.js';
 import { buildMemoryLog, createRaftNode, writeFoundingState } from './raft-group.js';
 import { RaftDriver, type DriverObserver } from './raft-driver.js';
 import type { TestHooks } from './test-hooks.js';
-import { withTimeout } from './timeouts.js';
+import { whileChangePending, withTimeout } from './timeouts.js';
 
 const proposalTimeoutMilliseconds = 15_000;
 const readTimeoutMilliseconds = 10_000;
@@ -318,9 +318,14 @@ export class MetaGroup {
   ): Promise<MetaResult | undefined> {
     const driver = this.requireDriver();
     const context = command === undefined ? {} : { context: encodeCommand(command) };
-    const proposal = driver.proposeConfChange({ ...change, ...context });
     const message = 'the membership change was not committed in time; its outcome is unknown';
-    const result = await observedProposal(this.options.observer, proposal, message);
+    const result = await whileChangePending(() =>
+      observedProposal(
+        this.options.observer,
+        driver.proposeConfChange({ ...change, ...context }),
+        message,
+      ),
+    );
     return result as MetaResult | undefined;
   }
 
