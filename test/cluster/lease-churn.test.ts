@@ -23,24 +23,36 @@ test.after(async (context) => {
   await context.cluster?.destroy();
 });
 
+const keepaliveIntervalMilliseconds = 300;
+
 test('an idle lease ends between TTL and TTL + an election timeout; a kept one lives', async (context) => {
   const cluster = context.cluster as TestCluster;
   const client = cluster.client();
   const coordination = new CoordinationClient(client);
+  let keeper: NodeJS.Timeout | undefined;
   try {
     const kept = await coordination.grantLease(6_000);
     let keptLost: unknown;
-    let stop = false;
-    const keeper = (async () => {
-      for (let round = 0; round < 10_000 && !stop; round++) {
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        try {
-          await coordination.keepaliveLease(kept.id, { signal: AbortSignal.timeout(2_000) });
-        } catch (error) {
-          if (error instanceof CairnError && error.code === 'CAIRN_ERR_NOT_FOUND') keptLost = error;
-        }
-      }
-    })();
+    // The holder's keepalive cadence (a client's schedule, not a wait on a condition):
+    // one keepalive in flight at a time, every keepaliveIntervalMilliseconds.
+    let inFlight: Promise<void> = Promise.resolve();
+    let busy = false;
+    keeper = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      inFlight = coordination
+        .keepaliveLease(kept.id, { signal: AbortSignal.timeout(2_000) })
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            if (error instanceof CairnError && error.code === 'CAIRN_ERR_NOT_FOUND')
+              keptLost = error;
+          },
+        )
+        .finally(() => {
+          busy = false;
+        });
+    }, keepaliveIntervalMilliseconds);
     const sent = performance.now();
     const idle = await coordination.grantLease(ttlMilliseconds);
     await client.putObject('churn/idle', Buffer.from('x'), { lease: idle.id });
@@ -89,11 +101,12 @@ test('an idle lease ends between TTL and TTL + an election timeout; a kept one l
     await Promise.all(restarts);
     await cluster.waitForLeader();
     console.log(`the kept lease lived through ${killed} leader kills`);
-    stop = true;
-    await keeper;
+    clearInterval(keeper);
+    await inFlight;
     assert.is(keptLost, undefined, 'the lease kept alive through the churn never expired');
     await coordination.getLease(kept.id);
   } finally {
+    clearInterval(keeper);
     await client.close();
   }
 });
