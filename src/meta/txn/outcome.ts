@@ -3,25 +3,10 @@
 // The stored form (for retries and look-ups by request id) keeps the writes' results
 // only: reads are not kept and a replay marks them `replayed`.
 
-/** A key's state as a compare saw it; absent keys have exists false and nulls. */
-export interface TxnKeyState {
-  readonly key: string;
-  readonly exists: boolean;
-  readonly version: number | null;
-  readonly createdRevision: number | null;
-  readonly size: number | null;
-  readonly sha256: string | null;
-  readonly lease: number | null;
-}
+// A key's state as a compare saw it, and a failed compare with it: the wire shapes.
+import type { TxnFailedCompare, TxnKeyState } from '../../api/wire.js';
 
-export interface TxnFailedCompare {
-  /** Its position in `compare`. */
-  readonly index: number;
-  readonly target: string;
-  readonly operator: string;
-  readonly value: null | number | string | boolean;
-  readonly current: TxnKeyState;
-}
+export type { TxnFailedCompare, TxnKeyState };
 
 export interface TxnObjectSummary {
   readonly key: string;
