@@ -295,11 +295,17 @@ export class RaftLog {
       boundary.index >= this.snapshot.index && boundary.index <= this.lastIndexValue,
       'compaction inside the log',
     );
-    this.wal.append(raftRecordType.snapshot, encodeIndex(boundary.index, boundary.term, 0));
+    const snapshotSegment = this.wal.append(
+      raftRecordType.snapshot,
+      encodeIndex(boundary.index, boundary.term, 0),
+    );
     this.wal.append(raftRecordType.hardState, encodeHardState(this.hardState));
     this.snapshot = boundary;
     await this.wal.sync();
-    let removeBefore = this.wal.currentSegment();
+    // Keep the segment holding the snapshot record even when it holds no entry above the
+    // boundary: the hard state after it may have rolled over into the next segment (W1).
+    let removeBefore = snapshotSegment;
+    assert(snapshotSegment <= this.wal.currentSegment(), 'the snapshot record is in the log');
     for (const segment of this.wal.segments()) {
       if ((this.segmentMaxIndex.get(segment) ?? 0) > boundary.index) {
         removeBefore = Math.min(removeBefore, segment);

@@ -228,6 +228,33 @@ test('RaftLog: compaction removes covered segments and keeps the hard state and 
   assert.ok(bytesEqual(replayed.entries[0]!.data, payloadFor(151, 100)));
 });
 
+// Finding W1 (test/sim/FINDINGS.md, seed 90411): when the snapshot record fits at the end
+// of a segment and the hard state after it rolls over to the next one, that segment holds
+// no entry above the boundary, and the compaction removed it with the snapshot record.
+test('RaftLog: a compaction never removes the segment holding its own snapshot record', async () => {
+  const walOptions = { segmentBytes: 4096, recordBytesMax: 1024 } as const;
+  // Entries of 40 B each: around 100 of them fill a 4096 B segment, so one of these counts
+  // puts the snapshot record last in segment 1 and its hard state first in segment 2.
+  for (let count = 90; count <= 110; count++) {
+    const disk = new SimulatedDisk(new Prng(4));
+    const { log } = await RaftLog.open(disk, '/raft', walOptions);
+    for (let index = 1; index <= count; index++)
+      log.append([entry(index, 1, payloadFor(index, 0))]);
+    await log.sync();
+    await log.compact({ index: count, term: 1 });
+    log.append([entry(count + 1, 1)]);
+    await log.sync();
+    disk.crash();
+    const { replayed } = await RaftLog.open(disk, '/raft', walOptions);
+    assert.equal(replayed.snapshot, { index: count, term: 1 }, `${count} entries`);
+    assert.equal(
+      replayed.entries.map((e) => e.index),
+      [count + 1],
+      `${count} entries`,
+    );
+  }
+});
+
 test('RaftLog: an installed snapshot replaces the log', async () => {
   const disk = new SimulatedDisk(new Prng(3));
   const { log } = await RaftLog.open(disk, '/raft', options);
