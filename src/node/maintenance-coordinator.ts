@@ -15,6 +15,8 @@ import {
 import type { ChunkPlacementContext } from '../data/object-data.js';
 import {
   members as metaMembers,
+  readClusterSettings,
+  readIdentity,
   readRingState,
   type MemberRecord,
   type MetaCommand,
@@ -211,10 +213,16 @@ export class MaintenanceCoordinator {
       surplus: plan.surplus.length,
     });
     const settings = this.options.settings;
+    const identity = readIdentity(reader);
+    const ringState = readRingState(reader);
+    const bucket = settings.bucketForPass(
+      readClusterSettings(reader, identity?.replicationFactor ?? 1),
+      ringState !== undefined && ringState.currentEpoch !== ringState.settledEpoch,
+    );
     try {
       const copy = await runCopies(fewestCopiesFirst(plan.copies), {
         parallel: settings.parallel,
-        bucket: settings.bucket,
+        bucket,
         now: () => performance.now(),
         sleep: (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)),
         copy: (task, sourceId) => copyChunk(this.options.placement(), task, sourceId),
