@@ -74,9 +74,10 @@ export default class Chaos extends CairnCommand {
         'early-put-ack',
         'bank-skip-compare',
         'watch-drop-on-resume',
+        'wait-all-copies',
       ] as const,
       description:
-        'TEST ONLY: start every node with CAIRN_TEST_INJECT_BUG (a known bug chaos must catch); watch-drop-on-resume: the watch workload drops an event on each resumption',
+        'TEST ONLY: start every node with CAIRN_TEST_INJECT_BUG (a known bug chaos must catch); watch-drop-on-resume: the watch workload drops an event on each resumption; wait-all-copies: large puts wait for all R copies again (availability must drop)',
       hidden: true,
     })(),
   };

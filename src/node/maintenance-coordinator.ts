@@ -30,6 +30,7 @@ import { copyChunk } from './chunk-copy.js';
 import type { MaintenanceSettingsState } from './maintenance-settings.js';
 import type { MemberCalls } from './member-calls.js';
 import { emptyProgress, type PassProgress } from './pass-progress.js';
+import { PassRetry } from './pass-retry.js';
 
 /** What the coordinator needs of the meta group. */
 export interface CoordinatorGroup {
@@ -73,6 +74,7 @@ export class MaintenanceCoordinator {
   private sweepNeeded = true;
   private wasLeader = false;
   private stopped = false;
+  private readonly retry = new PassRetry();
 
   constructor(readonly options: CoordinatorOptions) {
     options.settings.onChange(() => {
@@ -103,13 +105,16 @@ export class MaintenanceCoordinator {
     if (!leader || this.passRunning !== undefined || this.options.settings.paused) return;
     const sinceLastPass = performance.now() - this.progress.passEndedAt;
     if (sinceLastPass >= limits.maintenanceRepairIntervalMilliseconds) this.sweepNeeded = true;
+    if (this.retry.due(performance.now())) this.sweepNeeded = true;
     const ringState = readRingState(this.options.group.reader());
     if (ringState === undefined) return;
     if (ringState.currentEpoch === ringState.settledEpoch && !this.sweepNeeded) return;
     this.sweepNeeded = false;
     try {
-      await this.runPass('rebalance');
+      const report = await this.runPass('rebalance');
+      this.retry.record(report.failedCount === 0 && report.refused.length === 0, performance.now());
     } catch (error) {
+      this.retry.record(false, performance.now());
       this.progress.lastError = error instanceof Error ? error.message : String(error);
       this.options.log('maintenance-pass-failed', { error: this.progress.lastError });
     }

@@ -98,6 +98,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     peerAddressOf: (memberId) => group.peerAddressOf(memberId),
     hints: options.hints,
     ...(options.testHooks.injectedBug === 'early-put-ack' ? { firstReplicaOnly: true } : {}),
+    ...(options.testHooks.injectedBug === 'wait-all-copies' ? { waitForAllCopies: true } : {}),
     onBadCopy: (memberId, sha256, reason) =>
       log('bad-chunk-copy', { member: memberId, sha256, reason }),
   });

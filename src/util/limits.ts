@@ -172,6 +172,8 @@ export const limits = {
   maintenancePassIntervalMilliseconds: 2_000, // leader's check for an unsettled epoch
   maintenanceSettleDelayMilliseconds: 5_000, // an epoch is settled no sooner than this after the leader saw it (puts in flight under the old ring)
   maintenanceRepairIntervalMilliseconds: 10 * 60 * 1000, // the leader's background repair pass (a settled cluster too)
+  maintenanceRetryMillisecondsMin: 2_000, // first retry of a pass that left copies undone
+  maintenanceRetryMillisecondsMax: 60_000, // its backoff doubles up to this
   scrubRateBytesPerSecondDefault: 16 * MiB, // background scrub re-hash rate per node
   scrubIntervalMilliseconds: 60 * 60 * 1000, // a node starts a background scrub pass this long after the last one
   garbageGracePeriodMillisecondsDefault: 60 * 60 * 1000, // an unreferenced chunk file younger than this is kept (a put may still commit it)

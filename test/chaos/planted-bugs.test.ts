@@ -114,6 +114,29 @@ test('bank-skip-compare (a transfer leaves out one compare) is caught; the clean
   );
 });
 
+test('wait-all-copies (no write quorum) makes chunked writes visibly less available', async () => {
+  const options: ChaosOptions = {
+    nodes: 3,
+    durationMilliseconds: 25_000,
+    seed: 301,
+    faults: ['kill'],
+    workload: 'objects',
+    keep: false,
+    objectBytesMax: 2_000_000,
+  };
+  const chunkedWriteShare = (verdict: Verdict): number =>
+    verdict.availability.rows.find((row) => row.kind === 'write' && row.sizeClass === 'chunked')
+      ?.unavailableShare ?? 0;
+  const clean = await runOnce(options);
+  const planted = await runOnce({ ...options, injectBug: 'wait-all-copies' });
+  const figures = `clean ${chunkedWriteShare(clean)}, planted ${chunkedWriteShare(planted)}`;
+  assert.ok(clean.ok, `the clean run failed: ${summary([clean])}`);
+  // While one of three nodes is down, every chunked put of the planted bug fails.
+  assert.ok(chunkedWriteShare(planted) >= 0.15, figures);
+  assert.ok(chunkedWriteShare(planted) >= 3 * chunkedWriteShare(clean), figures);
+  console.log(`  chunked writes unavailable: ${figures}`);
+});
+
 test('without a planted bug the same kinds of runs pass', async () => {
   const verdict = await runOnce({
     nodes: 3,
