@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Args } from '@oclif/core';
 import type { TxnAnswer } from '../src/api/index.js';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { clientFlags } from '../src/cli/flags.js';
+import { clientFlags, fenceFlag } from '../src/cli/flags.js';
 import { readTxnBody, txnTables } from '../src/cli/txn-report.js';
 
 export default class Txn extends CairnCommand {
@@ -21,6 +21,12 @@ export default class Txn extends CairnCommand {
         'echo \'{"compare":[{"key":"k","target":"exists","value":false}],"success":[{"type":"put","key":"k","valueText":"v"}],"failure":[{"type":"get","key":"k"}]}\' | <%= config.bin %> <%= command.id %> - --json',
     },
     {
+      description:
+        'Under a lock: applied only while its token holds (cairn lock sets CAIRN_FENCE), else FENCED',
+      command:
+        '<%= config.bin %> lock jobs/leader -- <%= config.bin %> <%= command.id %> ./step.json',
+    },
+    {
       description: 'Commit two staged uploads together',
       command: '<%= config.bin %> <%= command.id %> ./commit.json',
     },
@@ -28,7 +34,7 @@ export default class Txn extends CairnCommand {
   static override args = {
     file: Args.string({ description: 'the JSON body, or - for stdin', required: true }),
   };
-  static override flags = { ...clientFlags };
+  static override flags = { ...clientFlags, fence: fenceFlag };
 
   async run(): Promise<TxnAnswer> {
     const { args, flags } = await this.parse(Txn);
@@ -36,10 +42,11 @@ export default class Txn extends CairnCommand {
     const client = this.makeClient(flags);
     let answer: TxnAnswer;
     try {
-      answer = await client.txn({
-        ...request,
-        ...(request.requestId === '' ? {} : { requestId: request.requestId }),
-      });
+      const fence = flags.fence === undefined || flags.fence === '' ? {} : { fence: flags.fence };
+      answer = await client.txn(
+        { ...request, ...(request.requestId === '' ? {} : { requestId: request.requestId }) },
+        fence,
+      );
     } finally {
       await client.close();
     }

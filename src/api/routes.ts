@@ -296,6 +296,16 @@ function settingsChangeBody(value: unknown): Wire.ClusterSettingsChange {
   return Object.fromEntries(present) as Wire.ClusterSettingsChange;
 }
 
+export interface TxnInput {
+  /** x-cairn-fence NAME=TOKEN: applied only while TOKEN holds lock NAME. */
+  readonly fence?: { readonly name: string; readonly token: number };
+}
+
+function txnHeaders(_query: QueryValues, headers: QueryValues): TxnInput {
+  const fence = headers['x-cairn-fence'];
+  return fence === undefined || fence === '' ? {} : { fence: parseFence(fence) };
+}
+
 export interface TxnOutcomeInput {
   /** A revision the caller saw before it first sent the txn (0: unknown). */
   readonly sentAfterRevision: number;
@@ -703,10 +713,12 @@ export const clientRoutes = {
     runsOn: 'leader',
   }),
   // Transactions and staged uploads (issue 16).
-  txn: route<Wire.TxnAnswer, Record<string, never>, Wire.TxnRequest>('txn', {
+  txn: route<Wire.TxnAnswer, TxnInput, Wire.TxnRequest>('txn', {
     port: 'client',
     method: 'POST',
     path: '/v1/txn',
+    query: txnHeaders,
+    headers: ['x-cairn-fence'],
     body: jsonBody(parseTxnRequest, {
       name: 'txnRequestBodyBytesMax',
       value: limits.txnRequestBodyBytesMax,

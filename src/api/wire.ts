@@ -333,6 +333,8 @@ export interface TxnKeyState {
   readonly size: number | null;
   readonly sha256: string | null;
   readonly lease: number | null;
+  /** lockToken compares only (the key is a lock name): its holders' fencing tokens. */
+  readonly lockTokens?: readonly number[];
 }
 
 export interface TxnFailedCompare {
