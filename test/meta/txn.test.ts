@@ -524,4 +524,77 @@ test('a fenced txn applies only while its token holds, in the same entry; a retr
   );
 });
 
+test('past txnOutcomesBytesMax the oldest outcomes go first, inside both windows: EXPIRED', () => {
+  const harness = new Harness();
+  const put = (key: string): TxnOperation => ({ type: 'put', key, value: text('1') });
+  const id = (index: number) => `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`;
+  const sentAfter = harness.revision();
+  harness.txn({ success: [put('a0'), put('b0')] }, id(0));
+  const perOutcome = txnRetention(harness.store).outcomeBytesTotal;
+  assert.ok(perOutcome > 100 && perOutcome < 1000, `${perOutcome} bytes per 2-put outcome`);
+  const original = limits.txnOutcomesBytesMax;
+  (limits as { txnOutcomesBytesMax: number }).txnOutcomesBytesMax = perOutcome * 3;
+  try {
+    for (let index = 1; index <= 8; index++)
+      harness.txn({ success: [put(`a${index}`), put(`b${index}`)] }, id(index));
+    const retention = txnRetention(harness.store);
+    // Checked before each new outcome is kept: at most one record over the cap.
+    assert.ok(retention.outcomeBytesTotal <= perOutcome * 4.5, JSON.stringify(retention));
+    assert.ok(retention.outcomeCount >= 3 && retention.outcomeCount <= 4);
+    const oldest = lookUpTxnOutcome(harness.store, id(0), sentAfter);
+    assert.is(oldest.state, 'expired', 'dropped by bytes although both windows still hold it');
+    assert.ok(
+      oldest.state === 'expired' && oldest.droppedThroughRevision >= sentAfter,
+      'it names how far outcomes were dropped',
+    );
+    assert.is(lookUpTxnOutcome(harness.store, id(8), sentAfter).state, 'found');
+    // Past the window a retry is a new txn: it applies again (documented in API.md).
+    const retry = harness.txn({ success: [put('a0'), put('b0')] }, id(0));
+    assert.not.ok(retry.replayed);
+  } finally {
+    (limits as { txnOutcomesBytesMax: number }).txnOutcomesBytesMax = original;
+  }
+});
+
+test('lease compares: the lease an object was put with, until a put without it or its end', () => {
+  const harness = new Harness();
+  const granted = harness.apply({ type: 'grantLease', ttlMilliseconds: 5000 });
+  assert.is(granted.type, 'ok');
+  const leaseId = harness.revision();
+  const putWithLease = (key: string) =>
+    harness.apply({
+      type: 'batch',
+      commands: [
+        { type: 'putObject', key, value: { kind: 'inline', bytes: text('v') }, requestId: '' },
+        { type: 'attachObject', leaseId, key },
+      ],
+    });
+  assert.is(putWithLease('leased').type, 'ok');
+  assert.is(putWithLease('later-plain').type, 'ok');
+  harness.put('plain');
+  const holds = (key: string, operator: TxnCompare['operator'], value: number | null) =>
+    harness.txn({ compare: [compare(key, 'lease', operator, value)] }).succeeded;
+  assert.ok(holds('leased', '=', leaseId));
+  assert.ok(holds('leased', '>', null));
+  assert.not.ok(holds('leased', '=', null));
+  assert.not.ok(holds('leased', '=', leaseId + 1));
+  assert.ok(holds('plain', '=', null));
+  assert.ok(holds('absent', '=', null));
+  const failed = harness.txn({ compare: [compare('leased', 'lease', '=', null)] });
+  assert.is(failed.failedCompares[0]?.current.lease, leaseId);
+  // A later put without the lease detaches it (its end no longer deletes the object).
+  harness.put('later-plain', 'again');
+  assert.ok(holds('later-plain', '=', null));
+  assert.is(harness.apply({ type: 'revokeLease', id: leaseId }).type, 'ok');
+  assert.not.ok(getObject(harness.store, 'leased'), 'the lease took its object');
+  assert.ok(getObject(harness.store, 'later-plain'));
+  assert.ok(holds('later-plain', '=', null));
+  const leftovers = harness.store.rangeEntries('l/k/', undefined, 10);
+  assert.equal(
+    leftovers.map((entry) => entry.key),
+    [],
+    'the lease end drops its object-to-lease entries',
+  );
+});
+
 test.run();

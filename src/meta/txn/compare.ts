@@ -8,7 +8,7 @@
 // | createdRevision | revision that created the key | null       | 0 is the same as null        |
 // | size            | bytes (0 for an empty object) | null       | an empty object is not absent |
 // | sha256          | 64 lowercase hex digits       | null       | < and > compare the hex text |
-// | lease           | the attached lease, or null   | null       | null: no lease               |
+// | lease           | the lease it was put with     | null       | null: none, or a later put   |
 // | lockToken       | (key = a lock name) the tokens of its holders; = V: V holds it,     |
 // |                 | = null: nobody holds it; = and != only                             |
 //
@@ -19,20 +19,11 @@
 
 import { assertNever } from '../../util/assert.js';
 import type { MetaReader } from '../store.js';
+import { attachedLease } from '../leases/queries.js';
 import { readLock } from '../locks/queries.js';
 import { readObject } from '../objects/queries.js';
-import type { ObjectRecord } from '../objects/records.js';
 import type { CompareValue, TxnCompare } from './commands.js';
 import type { TxnFailedCompare, TxnKeyState } from './outcome.js';
-
-/**
- * The lease attached to an object, when the record has one (the leases family adds
- * the field to object records; until it does, no object has a lease).
- */
-function leaseOf(record: ObjectRecord): number | null {
-  const lease = (record as { readonly leaseId?: unknown }).leaseId;
-  return typeof lease === 'number' && lease > 0 ? lease : null;
-}
 
 export function keyState(reader: MetaReader, key: string): TxnKeyState {
   const record = readObject(reader, key);
@@ -53,7 +44,7 @@ export function keyState(reader: MetaReader, key: string): TxnKeyState {
     createdRevision: record.createdRevision,
     size: record.size,
     sha256: record.sha256,
-    lease: leaseOf(record),
+    lease: attachedLease(reader, key, record.version),
   };
 }
 
