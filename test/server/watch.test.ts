@@ -209,4 +209,69 @@ test('GET /v1/watch streams NDJSON and answers 410 COMPACTED below the history',
   }
 });
 
+test('watchers at one cursor share each read of the history; each gets its prefix, whole', () => {
+  const f = fixture({ bufferBytesMax: 4_000 });
+  let eventReads = 0;
+  const reader = f.store;
+  const counting = new Proxy(reader, {
+    get(target, name, receiver) {
+      if (name !== 'rangeEntries') return Reflect.get(target, name, receiver);
+      return (prefix: string, after?: string, limit?: number) => {
+        if (prefix === 'e/') eventReads++;
+        return target.rangeEntries(prefix, after, limit);
+      };
+    },
+  });
+  const hub = new WatchHub({
+    reader: () => counting,
+    leaderKnown: () => true,
+    now: () => f.clock,
+    bufferBytesMax: 4_000,
+  });
+  const sinks = Array.from({ length: 50 }, () => new ArraySink());
+  const everything = new ArraySink();
+  const slow = new ArraySink();
+  sinks.forEach((sink, index) => hub.add(`p${index}/`, hub.startRevision({ prefix: '' }), sink));
+  hub.add('', hub.startRevision({ prefix: '' }), everything);
+  hub.add('p7/', hub.startRevision({ prefix: '' }), slow);
+  slow.stalled = true;
+  slow.pending = 4_000; // full from the start: it falls behind the others
+  const written: string[] = [];
+  for (let round = 0; round < 20; round++) {
+    const revision = f.apply({
+      type: 'batch',
+      commands: [put(`p${round % 50}/a${round}`), put(`p${(round * 7) % 50}/b${round}`)],
+    });
+    written.push(
+      `${revision} p${round % 50}/a${round}`,
+      `${revision} p${(round * 7) % 50}/b${round}`,
+    );
+    eventReads = 0;
+    hub.notify();
+    assert.ok(
+      eventReads <= 2,
+      `one read of the history per wake-up, not per watcher: ${eventReads}`,
+    );
+  }
+  for (let index = 0; index < sinks.length; index++) {
+    const want = written
+      .filter((line) => line.split(' ')[1]?.startsWith(`p${index}/`))
+      .map((line) => `${line.split(' ')[0]} put ${line.split(' ')[1]}`);
+    assert.equal(eventsOf((sinks[index] as ArraySink).lines), want, `p${index}/`);
+    // A revision with two events under one prefix carries its end marker.
+    for (const line of (sinks[index] as ArraySink).lines)
+      if (line.type === 'put')
+        assert.is(line.events, want.filter((w) => w.startsWith(`${line.revision} `)).length);
+  }
+  assert.is(eventsOf(everything.lines).length, 40);
+  assert.is(eventsOf(slow.lines).length, 0, 'the full one got nothing yet');
+  slow.stalled = false;
+  slow.pending = 0;
+  hub.notify();
+  const wantSlow = written
+    .filter((line) => line.split(' ')[1]?.startsWith('p7/'))
+    .map((line) => `${line.split(' ')[0]} put ${line.split(' ')[1]}`);
+  assert.equal(eventsOf(slow.lines), wantSlow, 'the slow one catches up, no gap');
+});
+
 test.run();
