@@ -88,6 +88,9 @@ const put = (key: string, text = 'v'): MetaCommand => ({
   requestId: '',
 });
 
+const putObject = (key: string) =>
+  ({ type: 'putObject', key, value: inline('v'), requestId: '' }) as const;
+
 function eventsOf(lines: readonly WatchLine[]): string[] {
   return lines
     .filter((line) => line.type === 'put' || line.type === 'delete')
@@ -216,9 +219,9 @@ test('watchers at one cursor share each read of the history; each gets its prefi
   const counting = new Proxy(reader, {
     get(target, name, receiver) {
       if (name !== 'rangeEntries') return Reflect.get(target, name, receiver);
-      return (prefix: string, after?: string, limit?: number) => {
-        if (prefix === 'e/') eventReads++;
-        return target.rangeEntries(prefix, after, limit);
+      return (...args: Parameters<MemoryMetaStore['rangeEntries']>) => {
+        if (args[0] === 'e/') eventReads++;
+        return target.rangeEntries(...args);
       };
     },
   });
@@ -240,7 +243,10 @@ test('watchers at one cursor share each read of the history; each gets its prefi
   for (let round = 0; round < 20; round++) {
     const revision = f.apply({
       type: 'batch',
-      commands: [put(`p${round % 50}/a${round}`), put(`p${(round * 7) % 50}/b${round}`)],
+      commands: [
+        putObject(`p${round % 50}/a${round}`),
+        putObject(`p${(round * 7) % 50}/b${round}`),
+      ],
     });
     written.push(
       `${revision} p${round % 50}/a${round}`,
