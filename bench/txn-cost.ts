@@ -4,7 +4,7 @@
 // request id too), the order rotating each round (the cluster warms up as it runs).
 // Prints, per round and kind: ops/s, keys written/s, p50/p99, the nodes' CPU per op, and
 // the load average; then the medians. About 1 minute per round.
-// Run: npm run build && flock /work/heavy.lock npx tsx bench/txn-cost.ts [ROUNDS]
+// Run: npm run build && flock /work/heavy.lock npx tsx bench/txn-cost.ts [ROUNDS] [KINDS]
 import {
   formatNumber,
   type PlannedOperation,
@@ -20,16 +20,23 @@ const clients = 64;
 const phaseMilliseconds = 6000;
 const valueBytes = 256;
 const keysPerClient = 64;
-const kinds = [
+const allKinds = [
   { name: 'put', keys: 1 },
   { name: 'txn2', keys: 2 },
   { name: 'txn16', keys: 16 },
 ] as const;
-type KindName = (typeof kinds)[number]['name'];
+type KindName = (typeof allKinds)[number]['name'];
+// [KINDS]: a comma-separated subset (put,txn2,txn16), all by default.
+const wanted = (process.argv[3] ?? 'put,txn2,txn16').split(',');
+const kinds = allKinds.filter((kind) => wanted.includes(kind.name));
 
 const value = new Uint8Array(valueBytes).fill(120);
 
-function plan(client: CairnClient, kind: (typeof kinds)[number], ticket: number): PlannedOperation {
+function plan(
+  client: CairnClient,
+  kind: (typeof allKinds)[number],
+  ticket: number,
+): PlannedOperation {
   // Keys of one operation are distinct (a txn may not write a key twice).
   const base = (ticket * kind.keys) % (clients * keysPerClient * 16);
   const keys = Array.from({ length: kind.keys }, (_, index) => `txn-cost/${base + index}`);
@@ -59,7 +66,7 @@ try {
   const client = new CairnClient({ endpoints: local.endpoints, connectionsPerEndpoint: clients });
   for (let round = 0; round < rounds; round++) {
     for (let step = 0; step < kinds.length; step++) {
-      const kind = kinds[(round + step) % kinds.length] as (typeof kinds)[number];
+      const kind = kinds[(round + step) % kinds.length] as (typeof allKinds)[number];
       const before = cpuSecondsOf(pids);
       const phase = await runPhase({
         name: kind.name,
@@ -96,6 +103,6 @@ for (const kind of kinds) {
   if (entry === undefined) continue;
   const rate = median(entry.opsPerSecond);
   console.log(
-    `median ${kind.name.padEnd(5)}: ${formatNumber(rate)} ops/s (${formatNumber(putRate / Math.max(rate, 1))} puts' time each), p99 ${formatNumber(median(entry.p99))} ms, node CPU ${formatNumber(median(entry.cpu))} ms/op`,
+    `median ${kind.name.padEnd(5)}: ${formatNumber(rate)} ops/s${putRate > 0 ? ` (${formatNumber(putRate / Math.max(rate, 1))} puts' time each)` : ''}, p99 ${formatNumber(median(entry.p99))} ms, node CPU ${formatNumber(median(entry.cpu))} ms/op`,
   );
 }

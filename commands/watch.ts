@@ -18,6 +18,10 @@ export default class Watch extends CairnCommand {
       command: '<%= config.bin %> <%= command.id %> "" --from-revision 1 --json',
     },
     {
+      description: 'Config values as they change, as JSON lines with valueText',
+      command: '<%= config.bin %> <%= command.id %> config/ --json --values',
+    },
+    {
       description: 'Run a script per change',
       command: '<%= config.bin %> <%= command.id %> config/ -- ./reload.sh',
     },
@@ -36,6 +40,11 @@ export default class Watch extends CairnCommand {
       description: 'start at this revision (1 = the oldest retained); default: the next one',
     }),
     json: Flags.boolean({ description: 'print one JSON object per event' }),
+    values: Flags.boolean({
+      description:
+        'put events of inline objects carry value (base64) and valueText, while still current; with --json',
+      dependsOn: ['json'],
+    }),
     'max-events': Flags.integer({
       min: 1,
       description: 'stop after the revision that holds this many events',
@@ -58,6 +67,7 @@ export default class Watch extends CairnCommand {
         prefix: args.prefix,
         ...(flags['from-revision'] === undefined ? {} : { fromRevision: flags['from-revision'] }),
         json: flags.json,
+        values: flags.values,
         command,
         ...(flags['max-events'] === undefined ? {} : { maxEvents: flags['max-events'] }),
         signal: abort.signal,

@@ -123,12 +123,18 @@ export interface WatchInput {
   readonly prefix: string;
   /** Undefined: from the next revision; 1: from the oldest retained. */
   readonly fromRevision?: number;
+  /** values=true: put events of inline objects carry the bytes (while still current). */
+  readonly values?: boolean;
 }
 
 function watchQuery(query: QueryValues): WatchInput {
   const from = query['fromRevision'];
+  const values = query['values'];
+  if (values !== undefined && values !== 'true' && values !== 'false')
+    throw new InvalidArgumentError(`values must be true or false, got ${JSON.stringify(values)}`);
   return {
     prefix: query['prefix'] ?? '',
+    ...(values === 'true' ? { values: true } : {}),
     ...(from === undefined
       ? {}
       : { fromRevision: queryInteger(from, 'fromRevision', 1, 1, Number.MAX_SAFE_INTEGER) }),

@@ -388,6 +388,9 @@ export type WatchEventLine =
       readonly size: number;
       readonly sha256: string;
       readonly previous: WatchPreviousState | null;
+      /** values=true: an inline object's bytes, base64 (and as UTF-8 text when they are). */
+      readonly value?: string;
+      readonly valueText?: string;
     }
   | {
       readonly type: 'delete';

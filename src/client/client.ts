@@ -531,7 +531,11 @@ export class CairnClient {
     const open = async (fromRevision: number | undefined) => {
       const answer = await this.send({
         method: 'GET',
-        path: routePath(routes.watch, {}, { prefix, fromRevision }),
+        path: routePath(
+          routes.watch,
+          {},
+          { prefix, fromRevision, ...(options.values === true ? { values: 'true' } : {}) },
+        ),
         headers: {},
         body: undefined,
         key: undefined,

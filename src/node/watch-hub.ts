@@ -11,8 +11,10 @@
 
 import type { WatchEventLine, WatchLine } from '../api/index.js';
 import {
+  getObject,
   type HistoryRange,
   historyRange,
+  type ObjectInfo,
   type MetaReader,
   type RevisionEvents,
   readEvents,
@@ -53,6 +55,8 @@ export type WatchEndReason = 'slow' | 'noLeader' | 'shutdown' | 'closed';
 interface Watcher {
   readonly id: number;
   readonly prefix: string;
+  /** Put events of inline objects carry their bytes (values=true). */
+  readonly values: boolean;
   readonly sink: WatchSink;
   /** The next revision to send: every revision below it has been sent whole. */
   cursor: number;
@@ -105,11 +109,12 @@ export class WatchHub {
   }
 
   /** Adds a watcher from `cursor` (startRevision's answer); returns its id. */
-  add(prefix: string, cursor: number, sink: WatchSink): number {
+  add(prefix: string, cursor: number, sink: WatchSink, options: { values?: boolean } = {}): number {
     const id = this.nextId++;
     const watcher: Watcher = {
       id,
       prefix,
+      values: options.values === true,
       sink,
       cursor,
       lastWriteAt: this.now(),
@@ -201,8 +206,9 @@ export class WatchHub {
         'a group shares its cursor',
       );
       const answer = readEvents(reader, '', cursor, range.revision, limits.watchEventsPerReadMax);
+      const values = new InlineValues(reader);
       for (const watcher of ready) {
-        for (const revision of answer.revisions) this.sendRevision(watcher, revision);
+        for (const revision of answer.revisions) this.sendRevision(watcher, revision, values);
         watcher.cursor = answer.nextRevision;
       }
     }
@@ -228,14 +234,17 @@ export class WatchHub {
   }
 
   /** Sends the revision's events under the watcher's prefix (nothing when none). */
-  private sendRevision(watcher: Watcher, revision: RevisionEvents): void {
+  private sendRevision(watcher: Watcher, revision: RevisionEvents, values: InlineValues): void {
     const events =
       watcher.prefix === ''
         ? revision.events
         : revision.events.filter((event) => event.key.startsWith(watcher.prefix));
     const count = events.length;
     if (count === 0) return;
-    for (const event of events) this.send(watcher, eventLine(revision.revision, event, count));
+    for (const event of events) {
+      const line = eventLine(revision.revision, event, count);
+      this.send(watcher, watcher.values ? values.withValue(line) : line);
+    }
     if (count > 1) this.send(watcher, { type: 'end', revision: revision.revision, events: count });
   }
 }
@@ -265,3 +274,35 @@ function eventLine(revision: number, event: StoredEvent, count: number): WatchEv
     previous,
   };
 }
+
+/**
+ * The bytes of inline objects for values=true, read once per key and round. The history
+ * keeps no bytes: a put event gets them while the object still holds that version (a
+ * live watch: nearly always); an event of a version since overwritten or deleted gets none.
+ */
+class InlineValues {
+  private readonly byKey = new Map<string, ObjectInfo | undefined>();
+
+  constructor(private readonly reader: MetaReader) {}
+
+  withValue(line: WatchEventLine): WatchEventLine {
+    if (line.type !== 'put' || line.size > limits.objectInlineBytesMax) return line;
+    let object = this.byKey.get(line.key);
+    if (!this.byKey.has(line.key)) {
+      object = getObject(this.reader, line.key);
+      this.byKey.set(line.key, object);
+    }
+    if (object === undefined || object.version !== line.version) return line;
+    if (object.body.kind !== 'inline') return line;
+    const value = Buffer.from(object.body.bytes).toString('base64');
+    let valueText: string | undefined;
+    try {
+      valueText = utf8.decode(object.body.bytes);
+    } catch {
+      valueText = undefined;
+    }
+    return valueText === undefined ? { ...line, value } : { ...line, value, valueText };
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });

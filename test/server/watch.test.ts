@@ -280,4 +280,39 @@ test('watchers at one cursor share each read of the history; each gets its prefi
   assert.equal(eventsOf(slow.lines), wantSlow, 'the slow one catches up, no gap');
 });
 
+test('values=true: put events of inline objects carry their bytes while still current', () => {
+  const f = fixture();
+  const withValues = new ArraySink();
+  const without = new ArraySink();
+  const late = new ArraySink();
+  f.hub.add('c/', f.hub.startRevision({ prefix: 'c/' }), withValues, { values: true });
+  f.hub.add('c/', f.hub.startRevision({ prefix: 'c/' }), without);
+  const first = f.apply(put('c/a', 'hello'));
+  f.apply({
+    type: 'putObject',
+    key: 'c/bin',
+    value: { kind: 'inline', bytes: new Uint8Array([0xff, 0xfe]) },
+    requestId: '',
+  });
+  f.apply(put('c/a', 'again'));
+  const puts = (sink: ArraySink) => sink.lines.filter((line) => line.type === 'put');
+  assert.equal(
+    puts(withValues).map((line) => [line.key, line.value, line.valueText]),
+    [
+      ['c/a', Buffer.from('hello').toString('base64'), 'hello'],
+      ['c/bin', Buffer.from([0xff, 0xfe]).toString('base64'), undefined],
+      ['c/a', Buffer.from('again').toString('base64'), 'again'],
+    ],
+  );
+  assert.ok(
+    puts(without).every((line) => line.value === undefined && line.valueText === undefined),
+  );
+  // A watch replaying an overwritten version gets no bytes for it (the history keeps none).
+  f.hub.add('c/', first, late, { values: true });
+  const replayed = puts(late).map((line) => [line.revision, line.valueText]);
+  assert.is(replayed[0]?.[0], first);
+  assert.is(replayed[0]?.[1], undefined, 'version since overwritten: no value');
+  assert.is(replayed.at(-1)?.[1], 'again');
+});
+
 test.run();
