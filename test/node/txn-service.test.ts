@@ -122,4 +122,21 @@ test('a staged upload references its chunks until the expiry duty drops it', asy
   assert.match(late.message, /unknown, expired or already committed/);
 });
 
+test('a fenced txn whose token does not hold is FENCED (412), nothing applied', async () => {
+  const { txn, store } = service({ now: 1 });
+  const body = {
+    requestId: 'f',
+    compare: [],
+    success: [{ type: 'put' as const, key: 'k', value: new Uint8Array(1) }],
+    failure: [],
+  };
+  const fenced = await codeOf(txn.txn(body, { name: 'nobody-holds', token: 5 }));
+  assert.is(fenced.code, 'CAIRN_ERR_FENCED');
+  assert.equal(fenced.details, { lock: 'nobody-holds', token: 5 });
+  assert.is(store.get('o/k'), undefined);
+  const badName = await codeOf(txn.txn(body, { name: 'a b', token: 5 }));
+  assert.is(badName.code, 'CAIRN_ERR_INVALID_ARGUMENT');
+  assert.match(badName.message, /^fence: a lock name/);
+});
+
 test.run();
