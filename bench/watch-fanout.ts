@@ -11,7 +11,7 @@
 //    minus before, over their number).
 // The watchers run in the load generator's process (5 clients of 256 connections: the
 // client's per-endpoint cap), on the same 2 cores as the nodes.
-// Run: npm run build && flock /work/heavy.lock npx tsx bench/watch-fanout.ts [RATE] [SECONDS]
+// Run: npm run build && flock /work/heavy.lock npx tsx bench/watch-fanout.ts [RATE] [SECONDS] [none]
 import { readFileSync } from 'node:fs';
 import {
   formatNumber,
@@ -28,6 +28,8 @@ const rate = Math.min(Math.max(Number(process.argv[2] ?? '1000'), 1), 10_000);
 const seconds = Math.min(Math.max(Number(process.argv[3] ?? '20'), 1), 600);
 const prefixWatchers = 1000;
 const allWatchers = 10;
+// [none]: the same load without watchers (what the watchers cost the puts).
+const watcherCount = process.argv[4] === 'none' ? 0 : prefixWatchers + allWatchers;
 const root = 'watch-bench/';
 const deliveryDeadlineMilliseconds = 60_000;
 const readyDeadlineMilliseconds = 120_000;
@@ -147,13 +149,13 @@ try {
   const pid = watched.process.pid ?? 0;
   const perClient = limits.clientConnectionsPerEndpointMax - 6;
   const watcherClients = Array.from(
-    { length: Math.ceil((prefixWatchers + allWatchers) / perClient) },
+    { length: Math.ceil(watcherCount / perClient) },
     () => new CairnClient({ endpoints: watched.clientAddress }),
   );
   clients.push(...watcherClients);
   const rssBefore = residentBytes(pid);
   const watchers: WatcherRecord[] = [];
-  for (let index = 0; index < prefixWatchers + allWatchers; index++) {
+  for (let index = 0; index < watcherCount; index++) {
     const client = watcherClients[Math.floor(index / perClient)] as CairnClient;
     const prefix = index < prefixWatchers ? prefixOf(index) : root;
     watchers.push(startWatcher(client, prefix, abort.signal));
