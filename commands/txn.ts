@@ -8,7 +8,7 @@ import { readTxnBody, txnTables } from '../src/cli/txn-report.js';
 export default class Txn extends CairnCommand {
   static override summary = 'Run a transaction: compares, then one branch of operations, at once.';
   static override description =
-    'Reads the JSON body of POST /v1/txn ({"compare": [...], "success": [...], "failure": [...]}, see API.md) from FILE or stdin. Every compare is checked against the state before the txn; if all hold the success operations apply, else the failure ones, in one committed entry. A fresh request id makes a retry return the first outcome. Exits 0 when the compares held, 1 when they failed (every failed compare is printed with its key\'s current state), 2 when the body is malformed (the message names the bad field, e.g. success[3].key).';
+    'Reads the JSON body of POST /v1/txn ({"compare": [...], "success": [...], "failure": [...]}, see API.md) from FILE or stdin. Every compare is checked against the state before the txn; if all hold the success operations apply, else the failure ones, in one committed entry. A fresh request id makes a retry return the first outcome. With --fence NAME=TOKEN (or CAIRN_FENCE, set by cairn lock) it applies only while that token holds the lock, else it fails with FENCED and changes nothing. Exits 0 when the compares held, 1 when they failed (every failed compare is printed with its key\'s current state), 2 when the body is malformed (the message names the bad field, e.g. success[3].key).';
   static override examples = [
     {
       description: 'Move 10 from a to b if neither changed since version 7 and 9',

@@ -7,7 +7,7 @@ import { UsageError } from '../src/util/errors.js';
 export default class Watch extends CairnCommand {
   static override summary = 'Print every change under a prefix as it commits.';
   static override description =
-    'Streams puts and deletes under PREFIX in revision order, whole revisions, from the next revision (or --from-revision; 1 = the oldest retained). Resumes by itself after a lost connection from the last revision it printed, so no change is missed or repeated. A line per event: revision, type, size, SHA-256 (first 12 digits), key; --json prints one JSON object per event. After --, runs COMMAND once per event with CAIRN_WATCH_REVISION, CAIRN_WATCH_TYPE and CAIRN_WATCH_KEY set. A start below the retained history fails with COMPACTED.';
+    'Streams puts and deletes under PREFIX in revision order, whole revisions, from the next revision (or --from-revision; 1 = the oldest retained). Resumes by itself after a lost connection from the last revision it printed, so no change is missed or repeated. A line per event: revision, type, size, SHA-256 (first 12 digits), key; --json prints one JSON object per event (--values adds the bytes of an inline object, value and valueText, while that version is current). After --, runs COMMAND once per event with CAIRN_WATCH_REVISION, CAIRN_WATCH_TYPE and CAIRN_WATCH_KEY set. A start below the retained history fails with COMPACTED.';
   static override examples = [
     {
       description: 'Changes under config/',
