@@ -7,7 +7,7 @@ import { UsageError } from '../src/util/errors.js';
 export default class Watch extends CairnCommand {
   static override summary = 'Print every change under a prefix as it commits.';
   static override description =
-    'Streams puts and deletes under PREFIX in revision order, whole revisions, from the next revision (or --from-revision; 1 = the oldest retained). Resumes by itself after a lost connection from the last revision it printed, so no change is missed or repeated. A line per event: revision, type, size, SHA-256 (first 12 digits), key; --json prints one JSON object per event. After --, runs COMMAND once per event with CAIRN_WATCH_REVISION, CAIRN_WATCH_TYPE and CAIRN_WATCH_KEY set. A start below the retained history fails with COMPACTED.';
+    'Streams puts and deletes under PREFIX in revision order, whole revisions, from the next revision (or --from-revision; 1 = the oldest retained). Resumes by itself after a lost connection from the last revision it printed, so no change is missed or repeated. A line per event: revision, type, size, SHA-256 (first 12 digits), key; --json prints one JSON object per event (--values adds the bytes of an inline object, value and valueText, while that version is current). After --, runs COMMAND once per event with CAIRN_WATCH_REVISION, CAIRN_WATCH_TYPE and CAIRN_WATCH_KEY set. A start below the retained history fails with COMPACTED.';
   static override examples = [
     {
       description: 'Changes under config/',
@@ -16,6 +16,10 @@ export default class Watch extends CairnCommand {
     {
       description: 'Everything retained, then live, as JSON lines',
       command: '<%= config.bin %> <%= command.id %> "" --from-revision 1 --json',
+    },
+    {
+      description: 'Config values as they change, as JSON lines with valueText',
+      command: '<%= config.bin %> <%= command.id %> config/ --json --values',
     },
     {
       description: 'Run a script per change',
@@ -36,6 +40,11 @@ export default class Watch extends CairnCommand {
       description: 'start at this revision (1 = the oldest retained); default: the next one',
     }),
     json: Flags.boolean({ description: 'print one JSON object per event' }),
+    values: Flags.boolean({
+      description:
+        'put events of inline objects carry value (base64) and valueText, while still current; with --json',
+      dependsOn: ['json'],
+    }),
     'max-events': Flags.integer({
       min: 1,
       description: 'stop after the revision that holds this many events',
@@ -58,6 +67,7 @@ export default class Watch extends CairnCommand {
         prefix: args.prefix,
         ...(flags['from-revision'] === undefined ? {} : { fromRevision: flags['from-revision'] }),
         json: flags.json,
+        values: flags.values,
         command,
         ...(flags['max-events'] === undefined ? {} : { maxEvents: flags['max-events'] }),
         signal: abort.signal,

@@ -123,12 +123,18 @@ export interface WatchInput {
   readonly prefix: string;
   /** Undefined: from the next revision; 1: from the oldest retained. */
   readonly fromRevision?: number;
+  /** values=true: put events of inline objects carry the bytes (while still current). */
+  readonly values?: boolean;
 }
 
 function watchQuery(query: QueryValues): WatchInput {
   const from = query['fromRevision'];
+  const values = query['values'];
+  if (values !== undefined && values !== 'true' && values !== 'false')
+    throw new InvalidArgumentError(`values must be true or false, got ${JSON.stringify(values)}`);
   return {
     prefix: query['prefix'] ?? '',
+    ...(values === 'true' ? { values: true } : {}),
     ...(from === undefined
       ? {}
       : { fromRevision: queryInteger(from, 'fromRevision', 1, 1, Number.MAX_SAFE_INTEGER) }),
@@ -294,6 +300,16 @@ function settingsChangeBody(value: unknown): Wire.ClusterSettingsChange {
   if (present.every(([name]) => name === 'allowWriteQuorumOne'))
     throw new InvalidArgumentError('the settings change names no setting');
   return Object.fromEntries(present) as Wire.ClusterSettingsChange;
+}
+
+export interface TxnInput {
+  /** x-cairn-fence NAME=TOKEN: applied only while TOKEN holds lock NAME. */
+  readonly fence?: { readonly name: string; readonly token: number };
+}
+
+function txnHeaders(_query: QueryValues, headers: QueryValues): TxnInput {
+  const fence = headers['x-cairn-fence'];
+  return fence === undefined || fence === '' ? {} : { fence: parseFence(fence) };
 }
 
 export interface TxnOutcomeInput {
@@ -703,10 +719,12 @@ export const clientRoutes = {
     runsOn: 'leader',
   }),
   // Transactions and staged uploads (issue 16).
-  txn: route<Wire.TxnAnswer, Record<string, never>, Wire.TxnRequest>('txn', {
+  txn: route<Wire.TxnAnswer, TxnInput, Wire.TxnRequest>('txn', {
     port: 'client',
     method: 'POST',
     path: '/v1/txn',
+    query: txnHeaders,
+    headers: ['x-cairn-fence'],
     body: jsonBody(parseTxnRequest, {
       name: 'txnRequestBodyBytesMax',
       value: limits.txnRequestBodyBytesMax,

@@ -333,6 +333,8 @@ export interface TxnKeyState {
   readonly size: number | null;
   readonly sha256: string | null;
   readonly lease: number | null;
+  /** lockToken compares only (the key is a lock name): its holders' fencing tokens. */
+  readonly lockTokens?: readonly number[];
 }
 
 export interface TxnFailedCompare {
@@ -386,6 +388,9 @@ export type WatchEventLine =
       readonly size: number;
       readonly sha256: string;
       readonly previous: WatchPreviousState | null;
+      /** values=true: an inline object's bytes, base64 (and as UTF-8 text when they are). */
+      readonly value?: string;
+      readonly valueText?: string;
     }
   | {
       readonly type: 'delete';

@@ -11,6 +11,8 @@ export interface WatchRunOptions {
   readonly prefix: string;
   readonly fromRevision?: number;
   readonly json: boolean;
+  /** Put events of inline objects carry their bytes (printed with --json). */
+  readonly values?: boolean;
   /** The command to run per event (program and arguments); empty: none. */
   readonly command: readonly string[];
   /** Stop after the revision holding this many events (undefined: never). */
@@ -35,6 +37,7 @@ export async function runWatch(
   const items: AsyncGenerator<WatchItem> = client.watch(options.prefix, {
     ...(options.fromRevision === undefined ? {} : { fromRevision: options.fromRevision }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.values === true ? { values: true } : {}),
     onResume: (from, reason) => options.warn(`watch resumed from revision ${from}: ${reason}`),
   });
   try {

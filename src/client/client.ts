@@ -121,6 +121,11 @@ export interface DeleteObjectOptions extends RequestOptions {
   readonly fence?: string;
 }
 
+export interface TxnOptions extends RequestOptions {
+  /** NAME=TOKEN (x-cairn-fence): applied only while TOKEN holds lock NAME, else FENCED. */
+  readonly fence?: string;
+}
+
 export interface ListObjectsOptions extends RequestOptions {
   readonly prefix?: string;
   readonly after?: string;
@@ -425,7 +430,7 @@ export class CairnClient {
    */
   async txn(
     request: Omit<TxnRequest, 'requestId'> & { readonly requestId?: string },
-    options: RequestOptions = {},
+    options: TxnOptions = {},
   ): Promise<TxnAnswer> {
     const requestId = request.requestId ?? randomUUID();
     const text = JSON.stringify(txnRequestJson({ ...request, requestId }));
@@ -440,7 +445,11 @@ export class CairnClient {
     const answer = await this.send({
       method: 'POST',
       path: routePath(routes.txn),
-      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/json',
+        ...(options.fence === undefined ? {} : { [fenceHeader]: options.fence }),
+      },
       body: text,
       key: undefined,
       mutation: true,
@@ -522,7 +531,11 @@ export class CairnClient {
     const open = async (fromRevision: number | undefined) => {
       const answer = await this.send({
         method: 'GET',
-        path: routePath(routes.watch, {}, { prefix, fromRevision }),
+        path: routePath(
+          routes.watch,
+          {},
+          { prefix, fromRevision, ...(options.values === true ? { values: 'true' } : {}) },
+        ),
         headers: {},
         body: undefined,
         key: undefined,

@@ -10,6 +10,7 @@ export {
   type ListObjectsOptions,
   type PutObjectOptions,
   type RequestOptions,
+  type TxnOptions,
 } from './client.js';
 export { type Endpoint, parseEndpoint, parseEndpoints } from './endpoints.js';
 export {

@@ -15,6 +15,8 @@ export interface WatchOptions {
   /** Undefined: from the next revision; 1: from the oldest retained; else from this one. */
   readonly fromRevision?: number;
   readonly signal?: AbortSignal;
+  /** Put events of inline objects carry `value` (base64) and `valueText` (values=true). */
+  readonly values?: boolean;
   /** Called when the watch resumes after a lost stream (for logs). */
   readonly onResume?: (fromRevision: number, reason: string) => void;
 }

@@ -148,6 +148,7 @@ export type {
   StagedRecord,
   TransactionCommand,
   TxnCompare,
+  TxnFence,
   TxnFailedCompare,
   TxnKeyState,
   TxnObjectSummary,

@@ -124,7 +124,12 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     // Some chunk has fewer than R copies: a sweep brings it to R (fewest copies first).
     onUnderReplicated: () => coordinator.requestSweep(),
   });
-  const txn = new TxnService({ group, chunks: objects, log });
+  const txn = new TxnService({
+    group,
+    chunks: objects,
+    log,
+    checkFenceUsable: (fence) => locks.checkFenceUsable(fence),
+  });
   const chunks = new ChunkService({
     selfId: options.name,
     dataDirectory: options.dataDirectory,

@@ -28,6 +28,8 @@ import {
   type TxnOutcome,
 } from '../meta/index.js';
 import { CairnError, InvalidArgumentError, LimitExceededError } from '../util/errors.js';
+import { fencedMessagePrefix, type TxnFence } from '../meta/index.js';
+import { fencedError } from './lock-service.js';
 import { limits } from '../util/limits.js';
 
 /** What the txn service needs of the meta group. */
@@ -50,6 +52,8 @@ export interface TxnServiceOptions {
   readonly group: TxnGroup;
   readonly chunks: ChunkWriter;
   readonly now?: () => number;
+  /** Throws FENCED when a fence's lease is past its deadline here (lock service). */
+  readonly checkFenceUsable?: (fence: TxnFence) => void;
   readonly log?: (event: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -62,7 +66,8 @@ export class TxnService {
     this.now = options.now ?? Date.now;
   }
 
-  async txn(request: TxnRequest): Promise<TxnAnswer> {
+  /** `fence` (x-cairn-fence): applied only while its token holds the lock, else FENCED. */
+  async txn(request: TxnRequest, fence?: TxnFence): Promise<TxnAnswer> {
     this.options.group.requireMember();
     const command: TransactionCommand = {
       type: 'transaction',
@@ -71,6 +76,7 @@ export class TxnService {
       compare: request.compare,
       success: request.success,
       failure: request.failure,
+      ...(fence === undefined ? {} : { fence }),
     };
     const problem = transactionProblem(command);
     if (problem !== undefined) {
@@ -80,7 +86,10 @@ export class TxnService {
     const encodedBytes = encodedSizeBytes(command);
     if (encodedBytes > limits.txnBytesMax)
       throw new LimitExceededError('txnBytesMax', limits.txnBytesMax, encodedBytes, 'bytes');
+    if (fence !== undefined) this.options.checkFenceUsable?.(fence);
     const result = await this.options.group.propose(command);
+    if (fence !== undefined && result.type === 'rejected')
+      if (result.message.startsWith(fencedMessagePrefix)) throw fencedError(fence);
     return txnAnswer(outcomeOrThrow(result));
   }
 

@@ -34,15 +34,20 @@ export async function serveWatch(
     response.on('drain', () => {
       if (id !== undefined) hub.notify(id);
     });
-    id = hub.add(input.prefix, cursor, {
-      write: (line) => {
-        if (!response.destroyed) response.write(`${line}\n`);
+    id = hub.add(
+      input.prefix,
+      cursor,
+      {
+        write: (line) => {
+          if (!response.destroyed) response.write(`${line}\n`);
+        },
+        bufferedBytes: () => response.writableLength,
+        end: () => {
+          response.end();
+          finish();
+        },
       },
-      bufferedBytes: () => response.writableLength,
-      end: () => {
-        response.end();
-        finish();
-      },
-    });
+      { values: input.values === true },
+    );
   });
 }

@@ -54,7 +54,7 @@ export function clientHandlers(
       return services.clusterSettings.view();
     },
     updateClusterSettings: ({ body }) => services.clusterSettings.update(body),
-    txn: ({ body }) => services.txn.txn(body),
+    txn: ({ body, query }) => services.txn.txn(body, query.fence),
     txnOutcome: ({ params, query }) =>
       services.txn.outcome(params['requestId'] as string, query.sentAfterRevision),
     stage: ({ request, query }) => services.txn.stage(request, query),

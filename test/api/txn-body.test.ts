@@ -2,7 +2,7 @@
 // named by its path (what `cairn txn` prints before exiting 2).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseTxnRequest, txnRequestJson } from '../../src/api/index.js';
+import { parseTxnRequest, routes, txnRequestJson } from '../../src/api/index.js';
 import { CairnError } from '../../src/util/errors.js';
 import { limits } from '../../src/util/limits.js';
 
@@ -82,6 +82,20 @@ test('more operations than txnOperationsMax is 413 naming the limit', () => {
   const problem = problemOf({ success });
   assert.is(problem.code, 'CAIRN_ERR_LIMIT_EXCEEDED');
   assert.match(problem.message, /txnOperationsMax/);
+});
+
+test('POST /v1/txn reads x-cairn-fence (forwarded with the request); watch reads values', () => {
+  assert.ok(routes.txn.headers.includes('x-cairn-fence'), 'a follower forwards the fence');
+  assert.equal(routes.txn.query({}, { 'x-cairn-fence': 'jobs/leader=42' }), {
+    fence: { name: 'jobs/leader', token: 42 },
+  });
+  assert.equal(routes.txn.query({}, {}), {});
+  assert.throws(() => routes.txn.query({}, { 'x-cairn-fence': 'jobs' }), /NAME=TOKEN/);
+  assert.equal(routes.watch.query({ prefix: 'c/', values: 'true' }, {}), {
+    prefix: 'c/',
+    values: true,
+  });
+  assert.throws(() => routes.watch.query({ values: 'yes' }, {}), /values must be true or false/);
 });
 
 test.run();

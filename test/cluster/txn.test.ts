@@ -1,12 +1,14 @@
 // Issue 16 end to end with real `cairn serve` processes: two large staged objects
 // committed atomically by one txn (CLI), kept through garbage collection while staged;
 // a txn through a follower, retried through another (exactly once); the exit codes of
-// `cairn txn`; outcomes by request id (found, NOT_APPLIED).
+// `cairn txn`; outcomes by request id (found, NOT_APPLIED); a fenced txn (x-cairn-fence)
+// through a follower, refused 412 FENCED once its token lost the lock (client and CLI).
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { CoordinationClient } from '../../src/client/coordination.js';
 import { CairnClient } from '../../src/client/index.js';
 import { CairnError } from '../../src/util/errors.js';
 import { TestCluster, deterministicBytes } from './harness.js';
@@ -143,6 +145,61 @@ test('cairn txn: a malformed body exits 2 naming the field; a duplicate key exit
   );
   assert.is(duplicate.code, 2, duplicate.stderr);
   assert.match(duplicate.stderr, /success\[1\]\.key: the key "dup" is written twice/);
+});
+
+test('a fenced txn applies while its token holds the lock, then is 412 FENCED', async (context) => {
+  const cluster = context.cluster as TestCluster;
+  const leader = await cluster.waitForLeader();
+  const follower = cluster.running().find((node) => node.name !== leader);
+  assert.ok(follower);
+  const client = new CairnClient({ endpoints: follower.clientAddress });
+  const coordination = new CoordinationClient(client);
+  try {
+    const lease = await coordination.grantLease(30_000);
+    const acquired = await coordination.acquireLock('txn-fence', {
+      leaseId: lease.id,
+      requestId: 'fence-a',
+    });
+    assert.ok(acquired.granted);
+    const fence = acquired.granted ? acquired.fence : '';
+    const body = (key: string) => ({
+      compare: [],
+      success: [{ type: 'put' as const, key, value: text('1') }],
+      failure: [],
+    });
+    const held = await client.txn(body('fenced/1'), { fence });
+    assert.ok(held.succeeded, 'forwarded by the follower with its fence');
+    const cliHeld = cluster.cli(
+      ['txn', '-', '--fence', fence, '--json'],
+      Buffer.from(
+        JSON.stringify({ success: [{ type: 'put', key: 'fenced/cli', valueText: 'x' }] }),
+      ),
+    );
+    assert.is(cliHeld.code, 0, cliHeld.stderr);
+    await coordination.revokeLease(lease.id);
+    try {
+      await client.txn(body('fenced/2'), { fence });
+      assert.unreachable('a txn under a lost lock is refused');
+    } catch (error) {
+      assert.instance(error, CairnError);
+      assert.is((error as CairnError).code, 'CAIRN_ERR_FENCED');
+    }
+    const cliFenced = cluster.cli(
+      ['txn', '-', '--fence', fence],
+      Buffer.from(JSON.stringify({ success: [{ type: 'put', key: 'fenced/3', valueText: 'x' }] })),
+    );
+    assert.is(cliFenced.code, 1, cliFenced.stderr);
+    assert.match(cliFenced.stderr, /FENCED|fenced/);
+    for (const key of ['fenced/2', 'fenced/3'])
+      try {
+        await client.headObject(key);
+        assert.unreachable(`${key} was not written`);
+      } catch (error) {
+        assert.is((error as CairnError).code, 'CAIRN_ERR_NOT_FOUND');
+      }
+  } finally {
+    await client.close();
+  }
 });
 
 test.run();

@@ -16,6 +16,7 @@ import {
   chunkReferenceCount,
   getObject,
   lookUpTxnOutcome,
+  readLock,
   readProgress,
   readStagedUpload,
   transactionProblem,
@@ -26,6 +27,13 @@ import { limits } from '../../src/util/limits.js';
 import { bootstrappedStore, manifest, sha256Of } from './helpers.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
+
+interface TxnBody {
+  compare?: TxnCompare[];
+  success?: TxnOperation[];
+  failure?: TxnOperation[];
+  fence?: { name: string; token: number };
+}
 
 class Harness {
   readonly store: MemoryMetaStore = bootstrappedStore();
@@ -38,21 +46,42 @@ class Harness {
     return applyEntryDataReporting(encodeCommand(command), this.index, this.store).result;
   }
 
-  txn(
-    body: { compare?: TxnCompare[]; success?: TxnOperation[]; failure?: TxnOperation[] },
-    requestId = '',
-  ): TxnOutcome {
-    const result = this.apply({
+  txn(body: TxnBody, requestId = ''): TxnOutcome {
+    const result = this.txnResult(body, requestId);
+    if (result.type !== 'transaction')
+      throw new Error(`not a txn result: ${JSON.stringify(result)}`);
+    return result.outcome;
+  }
+
+  txnResult(body: TxnBody, requestId = ''): MetaResult {
+    return this.apply({
       type: 'transaction',
       requestId,
       proposedAtMilliseconds: this.clock,
       compare: body.compare ?? [],
       success: body.success ?? [],
       failure: body.failure ?? [],
+      ...(body.fence === undefined ? {} : { fence: body.fence }),
     });
-    if (result.type !== 'transaction')
-      throw new Error(`not a txn result: ${JSON.stringify(result)}`);
-    return result.outcome;
+  }
+
+  /** A lease and an exclusive lock on it for `owner`: the lock's token. */
+  lock(name: string, owner: string): { token: number; leaseId: number } {
+    const granted = this.apply({ type: 'grantLease', ttlMilliseconds: 5000 });
+    assert.is(granted.type, 'ok');
+    const leaseId = this.revision();
+    const acquired = this.apply({
+      type: 'acquireLock',
+      name,
+      owner,
+      leaseId,
+      mode: 'exclusive',
+      semaphoreLimit: 0,
+    });
+    assert.is(acquired.type, 'ok');
+    const token = readLock(this.store, name)?.holders.find((e) => e.owner === owner)?.token;
+    assert.ok(token !== undefined, `${owner} holds ${name}`);
+    return { token, leaseId };
   }
 
   put(key: string, value = 'v'): number {
@@ -254,9 +283,26 @@ test('problems name the path of the bad field: duplicates, limits, bad compares'
     transactionProblem({ ...base, compare: [compare('a', 'sha256', '=', 'xyz')] }) ?? '',
     /^compare\[0\]\.value/,
   );
+  assert.is(
+    transactionProblem({ ...base, compare: [compare('a/b', 'lockToken', '=', 1)] }),
+    undefined,
+  );
   assert.match(
-    transactionProblem({ ...base, compare: [compare('a', 'lockToken', '=', 1)] }) ?? '',
-    /locks family/,
+    transactionProblem({ ...base, compare: [compare('a', 'lockToken', '<', 1)] }) ?? '',
+    /^compare\[0\]\.operator: a lockToken compare takes = or !=/,
+  );
+  assert.match(
+    transactionProblem({ ...base, compare: [compare('a', 'lockToken', '=', 0)] }) ?? '',
+    /^compare\[0\]\.value/,
+  );
+  assert.match(
+    transactionProblem({ ...base, compare: [compare('a b', 'lockToken', '=', 1)] }) ?? '',
+    /^compare\[0\]\.key: a lock name/,
+  );
+  assert.match(transactionProblem({ ...base, fence: { name: 'x', token: 0 } }) ?? '', /^fence: /);
+  assert.match(
+    transactionProblem({ ...base, fence: { name: '', token: 3 } }) ?? '',
+    /^fence: a lock name/,
   );
   const many = Array.from({ length: limits.txnOperationsMax + 1 }, (_, index) => put(`k${index}`));
   assert.match(transactionProblem({ ...base, success: many }) ?? '', /txnOperationsMax/);
@@ -411,6 +457,144 @@ test('staged uploads hold their chunks until committed or expired; a txn commits
   assert.is(harness.apply({ type: 'expireStaging', nowMilliseconds: harness.clock }).type, 'ok');
   assert.is(readStagedUpload(harness.store, h3), undefined, 'expired');
   assert.is(chunkReferenceCount(harness.store, sha256Of('c4')), 0, 'its chunks are garbage now');
+});
+
+test('lockToken compares: = a holder token, = null when not held; a lock and an object apart', () => {
+  const harness = new Harness();
+  harness.put('deploy', 'an object of the same name');
+  const { token } = harness.lock('deploy', 'a');
+  const cases: [TxnCompare, boolean][] = [
+    [compare('deploy', 'lockToken', '=', token), true],
+    [compare('deploy', 'lockToken', '!=', token), false],
+    [compare('deploy', 'lockToken', '=', token + 1), false],
+    [compare('deploy', 'lockToken', '=', null), false],
+    [compare('free', 'lockToken', '=', null), true],
+    [compare('free', 'lockToken', '=', token), false],
+    [compare('free', 'lockToken', '!=', token), true],
+  ];
+  for (const [each, holds] of cases) {
+    // The object compare of the same name first: each is read from its own family.
+    const outcome = harness.txn({ compare: [compare('deploy', 'exists', '=', true), each] });
+    assert.is(outcome.succeeded, holds, JSON.stringify(each));
+  }
+  const failed = harness.txn({ compare: [compare('deploy', 'lockToken', '=', token + 1)] });
+  assert.equal(failed.failedCompares[0]?.current.lockTokens, [token]);
+  assert.is(failed.failedCompares[0]?.current.exists, true, 'exists: somebody holds it');
+});
+
+test('a fenced txn applies only while its token holds, in the same entry; a retry replays', () => {
+  const harness = new Harness();
+  const first = harness.lock('jobs', 'a');
+  const fence = { name: 'jobs', token: first.token };
+  const put = (key: string): TxnOperation => ({ type: 'put', key, value: text('1') });
+  const held = harness.txn({ success: [put('step/1')], fence }, 'fenced-1');
+  assert.ok(held.succeeded);
+  assert.ok(getObject(harness.store, 'step/1'));
+  // The lock moves on: a's lease ends, b is granted with a newer token.
+  assert.is(harness.apply({ type: 'revokeLease', id: first.leaseId }).type, 'ok');
+  const second = harness.lock('jobs', 'b');
+  assert.ok(second.token > first.token);
+  const before = harness.revision();
+  const fenced = harness.txnResult({ success: [put('step/2')], fence }, 'fenced-2');
+  assert.is(fenced.type, 'rejected');
+  assert.match(
+    (fenced as { message: string }).message,
+    /^fenced: token \d+ no longer holds lock jobs; it is held with token/,
+  );
+  assert.not.ok(getObject(harness.store, 'step/2'), 'nothing of a fenced txn applies');
+  assert.is(harness.revision(), before, 'a fenced txn changes nothing');
+  assert.is(lookUpTxnOutcome(harness.store, 'fenced-2', before).state, 'notApplied');
+  // The failure branch does not run either: the fence is not a compare.
+  const withFailure = harness.txnResult({ failure: [put('step/3')], fence }, 'fenced-3');
+  assert.is(withFailure.type, 'rejected');
+  assert.not.ok(getObject(harness.store, 'step/3'));
+  // A retry of the txn that applied while its token held answers its first outcome.
+  const retry = harness.txn({ success: [put('step/1')], fence }, 'fenced-1');
+  assert.ok(retry.replayed);
+  assert.is(retry.revision, held.revision);
+  // The same body under another fence is another body.
+  const other = harness.txnResult(
+    { success: [put('step/1')], fence: { name: 'jobs', token: second.token } },
+    'fenced-1',
+  );
+  assert.is(other.type, 'rejected');
+  assert.ok(
+    harness.txn({ success: [put('step/4')], fence: { name: 'jobs', token: second.token } })
+      .succeeded,
+  );
+});
+
+test('past txnOutcomesBytesMax the oldest outcomes go first, inside both windows: EXPIRED', () => {
+  const harness = new Harness();
+  const put = (key: string): TxnOperation => ({ type: 'put', key, value: text('1') });
+  const id = (index: number) => `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`;
+  const sentAfter = harness.revision();
+  harness.txn({ success: [put('a0'), put('b0')] }, id(0));
+  const perOutcome = txnRetention(harness.store).outcomeBytesTotal;
+  assert.ok(perOutcome > 100 && perOutcome < 1000, `${perOutcome} bytes per 2-put outcome`);
+  const original = limits.txnOutcomesBytesMax;
+  (limits as { txnOutcomesBytesMax: number }).txnOutcomesBytesMax = perOutcome * 3;
+  try {
+    for (let index = 1; index <= 8; index++)
+      harness.txn({ success: [put(`a${index}`), put(`b${index}`)] }, id(index));
+    const retention = txnRetention(harness.store);
+    // Checked before each new outcome is kept: at most one record over the cap.
+    assert.ok(retention.outcomeBytesTotal <= perOutcome * 4.5, JSON.stringify(retention));
+    assert.ok(retention.outcomeCount >= 3 && retention.outcomeCount <= 4);
+    const oldest = lookUpTxnOutcome(harness.store, id(0), sentAfter);
+    assert.is(oldest.state, 'expired', 'dropped by bytes although both windows still hold it');
+    assert.ok(
+      oldest.state === 'expired' && oldest.droppedThroughRevision >= sentAfter,
+      'it names how far outcomes were dropped',
+    );
+    assert.is(lookUpTxnOutcome(harness.store, id(8), sentAfter).state, 'found');
+    // Past the window a retry is a new txn: it applies again (documented in API.md).
+    const retry = harness.txn({ success: [put('a0'), put('b0')] }, id(0));
+    assert.not.ok(retry.replayed);
+  } finally {
+    (limits as { txnOutcomesBytesMax: number }).txnOutcomesBytesMax = original;
+  }
+});
+
+test('lease compares: the lease an object was put with, until a put without it or its end', () => {
+  const harness = new Harness();
+  const granted = harness.apply({ type: 'grantLease', ttlMilliseconds: 5000 });
+  assert.is(granted.type, 'ok');
+  const leaseId = harness.revision();
+  const putWithLease = (key: string) =>
+    harness.apply({
+      type: 'batch',
+      commands: [
+        { type: 'putObject', key, value: { kind: 'inline', bytes: text('v') }, requestId: '' },
+        { type: 'attachObject', leaseId, key },
+      ],
+    });
+  assert.is(putWithLease('leased').type, 'ok');
+  assert.is(putWithLease('later-plain').type, 'ok');
+  harness.put('plain');
+  const holds = (key: string, operator: TxnCompare['operator'], value: number | null) =>
+    harness.txn({ compare: [compare(key, 'lease', operator, value)] }).succeeded;
+  assert.ok(holds('leased', '=', leaseId));
+  assert.ok(holds('leased', '>', null));
+  assert.not.ok(holds('leased', '=', null));
+  assert.not.ok(holds('leased', '=', leaseId + 1));
+  assert.ok(holds('plain', '=', null));
+  assert.ok(holds('absent', '=', null));
+  const failed = harness.txn({ compare: [compare('leased', 'lease', '=', null)] });
+  assert.is(failed.failedCompares[0]?.current.lease, leaseId);
+  // A later put without the lease detaches it (its end no longer deletes the object).
+  harness.put('later-plain', 'again');
+  assert.ok(holds('later-plain', '=', null));
+  assert.is(harness.apply({ type: 'revokeLease', id: leaseId }).type, 'ok');
+  assert.not.ok(getObject(harness.store, 'leased'), 'the lease took its object');
+  assert.ok(getObject(harness.store, 'later-plain'));
+  assert.ok(holds('later-plain', '=', null));
+  const leftovers = harness.store.rangeEntries('l/k/', undefined, 10);
+  assert.equal(
+    leftovers.map((entry) => entry.key),
+    [],
+    'the lease end drops its object-to-lease entries',
+  );
 });
 
 test.run();

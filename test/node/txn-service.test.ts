@@ -11,7 +11,7 @@ import {
 } from '../../src/meta/index.js';
 import { referencedChunks } from '../../src/data/maintenance/index.js';
 import { TxnService } from '../../src/node/txn-service.js';
-import { CairnError } from '../../src/util/errors.js';
+import { CairnError, errorRow } from '../../src/util/errors.js';
 import { limits } from '../../src/util/limits.js';
 import { bootstrapThree, manifest, sha256Of } from '../meta/helpers.js';
 
@@ -120,6 +120,56 @@ test('a staged upload references its chunks until the expiry duty drops it', asy
     }),
   );
   assert.match(late.message, /unknown, expired or already committed/);
+});
+
+test('a fenced txn whose token does not hold is FENCED (412), nothing applied', async () => {
+  const { txn, store } = service({ now: 1 });
+  const body = {
+    requestId: 'f',
+    compare: [],
+    success: [{ type: 'put' as const, key: 'k', value: new Uint8Array(1) }],
+    failure: [],
+  };
+  const fenced = await codeOf(txn.txn(body, { name: 'nobody-holds', token: 5 }));
+  assert.is(fenced.code, 'CAIRN_ERR_FENCED');
+  assert.equal(fenced.details, { lock: 'nobody-holds', token: 5 });
+  assert.is(store.get('o/k'), undefined);
+  const badName = await codeOf(txn.txn(body, { name: 'a b', token: 5 }));
+  assert.is(badName.code, 'CAIRN_ERR_INVALID_ARGUMENT');
+  assert.match(badName.message, /^fence: a lock name/);
+});
+
+test('an outcome past the window is EXPIRED (410), distinct from NOT_APPLIED', async () => {
+  const clock = { now: 1 };
+  const { txn } = service(clock);
+  const original = limits.txnOutcomesRetainedRevisions;
+  (limits as { txnOutcomesRetainedRevisions: number }).txnOutcomesRetainedRevisions = 2;
+  try {
+    const put = (key: string) => ({ type: 'put' as const, key, value: new Uint8Array(1) });
+    const first = await txn.txn({
+      requestId: 'old',
+      compare: [],
+      success: [put('a')],
+      failure: [],
+    });
+    clock.now += limits.txnOutcomesRetainedMilliseconds + 1;
+    for (let index = 0; index < 4; index++)
+      await txn.txn({
+        requestId: `n${index}`,
+        compare: [],
+        success: [put(`b${index}`)],
+        failure: [],
+      });
+    const expired = await codeOf(txn.outcome('old', first.revision - 1));
+    assert.is(expired.code, 'CAIRN_ERR_EXPIRED');
+    assert.is(errorRow('CAIRN_ERR_EXPIRED').status, 410);
+    assert.ok((expired.details['droppedThroughRevision'] as number) >= first.revision);
+    assert.match(expired.message, /may or may not have applied/);
+    const later = await codeOf(txn.outcome('never', first.revision + 10));
+    assert.is(later.code, 'CAIRN_ERR_NOT_APPLIED', 'sent after the dropped range: exact');
+  } finally {
+    (limits as { txnOutcomesRetainedRevisions: number }).txnOutcomesRetainedRevisions = original;
+  }
 });
 
 test.run();

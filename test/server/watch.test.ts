@@ -88,6 +88,9 @@ const put = (key: string, text = 'v'): MetaCommand => ({
   requestId: '',
 });
 
+const putObject = (key: string) =>
+  ({ type: 'putObject', key, value: inline('v'), requestId: '' }) as const;
+
 function eventsOf(lines: readonly WatchLine[]): string[] {
   return lines
     .filter((line) => line.type === 'put' || line.type === 'delete')
@@ -207,6 +210,109 @@ test('GET /v1/watch streams NDJSON and answers 410 COMPACTED below the history',
   } finally {
     await closeServer(server);
   }
+});
+
+test('watchers at one cursor share each read of the history; each gets its prefix, whole', () => {
+  const f = fixture({ bufferBytesMax: 4_000 });
+  let eventReads = 0;
+  const reader = f.store;
+  const counting = new Proxy(reader, {
+    get(target, name, receiver) {
+      if (name !== 'rangeEntries') return Reflect.get(target, name, receiver);
+      return (...args: Parameters<MemoryMetaStore['rangeEntries']>) => {
+        if (args[0] === 'e/') eventReads++;
+        return target.rangeEntries(...args);
+      };
+    },
+  });
+  const hub = new WatchHub({
+    reader: () => counting,
+    leaderKnown: () => true,
+    now: () => f.clock,
+    bufferBytesMax: 4_000,
+  });
+  const sinks = Array.from({ length: 50 }, () => new ArraySink());
+  const everything = new ArraySink();
+  const slow = new ArraySink();
+  sinks.forEach((sink, index) => hub.add(`p${index}/`, hub.startRevision({ prefix: '' }), sink));
+  hub.add('', hub.startRevision({ prefix: '' }), everything);
+  hub.add('p7/', hub.startRevision({ prefix: '' }), slow);
+  slow.stalled = true;
+  slow.pending = 4_000; // full from the start: it falls behind the others
+  const written: string[] = [];
+  for (let round = 0; round < 20; round++) {
+    const revision = f.apply({
+      type: 'batch',
+      commands: [
+        putObject(`p${round % 50}/a${round}`),
+        putObject(`p${(round * 7) % 50}/b${round}`),
+      ],
+    });
+    written.push(
+      `${revision} p${round % 50}/a${round}`,
+      `${revision} p${(round * 7) % 50}/b${round}`,
+    );
+    eventReads = 0;
+    hub.notify();
+    assert.ok(
+      eventReads <= 2,
+      `one read of the history per wake-up, not per watcher: ${eventReads}`,
+    );
+  }
+  for (let index = 0; index < sinks.length; index++) {
+    const want = written
+      .filter((line) => line.split(' ')[1]?.startsWith(`p${index}/`))
+      .map((line) => `${line.split(' ')[0]} put ${line.split(' ')[1]}`);
+    assert.equal(eventsOf((sinks[index] as ArraySink).lines), want, `p${index}/`);
+    // A revision with two events under one prefix carries its end marker.
+    for (const line of (sinks[index] as ArraySink).lines)
+      if (line.type === 'put')
+        assert.is(line.events, want.filter((w) => w.startsWith(`${line.revision} `)).length);
+  }
+  assert.is(eventsOf(everything.lines).length, 40);
+  assert.is(eventsOf(slow.lines).length, 0, 'the full one got nothing yet');
+  slow.stalled = false;
+  slow.pending = 0;
+  hub.notify();
+  const wantSlow = written
+    .filter((line) => line.split(' ')[1]?.startsWith('p7/'))
+    .map((line) => `${line.split(' ')[0]} put ${line.split(' ')[1]}`);
+  assert.equal(eventsOf(slow.lines), wantSlow, 'the slow one catches up, no gap');
+});
+
+test('values=true: put events of inline objects carry their bytes while still current', () => {
+  const f = fixture();
+  const withValues = new ArraySink();
+  const without = new ArraySink();
+  const late = new ArraySink();
+  f.hub.add('c/', f.hub.startRevision({ prefix: 'c/' }), withValues, { values: true });
+  f.hub.add('c/', f.hub.startRevision({ prefix: 'c/' }), without);
+  const first = f.apply(put('c/a', 'hello'));
+  f.apply({
+    type: 'putObject',
+    key: 'c/bin',
+    value: { kind: 'inline', bytes: new Uint8Array([0xff, 0xfe]) },
+    requestId: '',
+  });
+  f.apply(put('c/a', 'again'));
+  const puts = (sink: ArraySink) => sink.lines.filter((line) => line.type === 'put');
+  assert.equal(
+    puts(withValues).map((line) => [line.key, line.value, line.valueText]),
+    [
+      ['c/a', Buffer.from('hello').toString('base64'), 'hello'],
+      ['c/bin', Buffer.from([0xff, 0xfe]).toString('base64'), undefined],
+      ['c/a', Buffer.from('again').toString('base64'), 'again'],
+    ],
+  );
+  assert.ok(
+    puts(without).every((line) => line.value === undefined && line.valueText === undefined),
+  );
+  // A watch replaying an overwritten version gets no bytes for it (the history keeps none).
+  f.hub.add('c/', first, late, { values: true });
+  const replayed = puts(late).map((line) => [line.revision, line.valueText]);
+  assert.is(replayed[0]?.[0], first);
+  assert.is(replayed[0]?.[1], undefined, 'version since overwritten: no value');
+  assert.is(replayed.at(-1)?.[1], 'again');
 });
 
 test.run();

@@ -21,7 +21,13 @@ import type {
   LeaseCommand,
   RevokeLeaseCommand,
 } from './commands.js';
-import { leaseCountKey, leaseKey, leaseObjectKey, leaseObjectsPrefix } from './keys.js';
+import {
+  leaseCountKey,
+  leaseKey,
+  leaseObjectKey,
+  leaseObjectsPrefix,
+  objectLeaseKey,
+} from './keys.js';
 import { countLeases, readLease } from './queries.js';
 import { encodeLease } from './records.js';
 
@@ -119,6 +125,7 @@ function applyAttach(context: ApplyContext, command: AttachObjectCommand): MetaR
       return rejected(`a lease holds at most ${limits.leaseObjectsMax} objects (leaseObjectsMax)`);
   }
   transaction.put(attached, encodeCounter(object.version));
+  transaction.put(objectLeaseKey(command.key), encodeCounter(command.leaseId));
   return { type: 'ok', version: object.version };
 }
 
@@ -138,6 +145,9 @@ function deleteLeaseObjects(context: ApplyContext, id: number): void {
     const key = entry.key.slice(prefix.length);
     const version = decodeCounter(entry.value, 'lease object version');
     transaction.delete(entry.key);
+    const named = transaction.get(objectLeaseKey(key));
+    if (named !== undefined && decodeCounter(named, 'object lease') === id)
+      transaction.delete(objectLeaseKey(key));
     if (readObject(transaction, key)?.version !== version) continue;
     const result = applyObjectCommand(context, { type: 'deleteObject', key, requestId: '' });
     assert(result.type === 'ok', 'an unchanged object of a lease deletes');

@@ -118,5 +118,11 @@ export {
   leaseObjectPrefix,
   leaseObjectsPrefix,
 } from './keys.js';
-export { countLeases, listLeases, readLease, type LeaseInfo } from './queries.js';
+export {
+  attachedLease,
+  countLeases,
+  listLeases,
+  readLease,
+  type LeaseInfo,
+} from './queries.js';
 export { decodeLease, encodeLease, type LeaseRecord } from './records.js';

@@ -3,7 +3,14 @@
 import { limits } from '../../util/limits.js';
 import type { MetaReader } from '../store.js';
 import { decodeCounter } from '../record-format.js';
-import { leaseCountKey, leaseIdOfKey, leaseKey, leaseKeys } from './keys.js';
+import {
+  leaseCountKey,
+  leaseIdOfKey,
+  leaseKey,
+  leaseKeys,
+  leaseObjectKey,
+  objectLeaseKey,
+} from './keys.js';
 import { decodeLease, type LeaseRecord } from './records.js';
 
 export interface LeaseInfo extends LeaseRecord {
@@ -35,4 +42,18 @@ export function listLeases(reader: MetaReader, afterId = 0, limit = limits.lease
 export function countLeases(reader: MetaReader): number {
   const bytes = reader.get(leaseCountKey);
   return bytes === undefined ? 0 : decodeCounter(bytes, 'lease count');
+}
+
+/**
+ * The lease the object `key` at `version` is attached to: the one it was last put with,
+ * while that put is its current version (a later put without the lease detaches it,
+ * and the lease's end no longer deletes it). Null when none.
+ */
+export function attachedLease(reader: MetaReader, key: string, version: number): number | null {
+  const named = reader.get(objectLeaseKey(key));
+  if (named === undefined) return null;
+  const id = decodeCounter(named, 'object lease');
+  const attached = reader.get(leaseObjectKey(id, key));
+  if (attached === undefined) return null;
+  return decodeCounter(attached, 'lease object version') === version ? id : null;
 }

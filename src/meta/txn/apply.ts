@@ -15,10 +15,12 @@ import {
   type ExpireStagingCommand,
   type StageObjectCommand,
   type TransactionCommand,
+  type TxnFence,
   type TxnOperation,
   transactionFingerprint,
 } from './commands.js';
-import { failedCompares } from './compare.js';
+import { failedCompares, lockState } from './compare.js';
+import { fencedMessagePrefix } from '../locks/apply.js';
 import { outcomeExpiryKey, outcomeKey, stagedExpiryKey, stagedKey, txnKeys } from './keys.js';
 import { keptOutcome, type TxnOperationResult, type TxnOutcome } from './outcome.js';
 import { decodeOutcomeRecord, decodeStagedRecord, encodeOutcomeRecord } from './records.js';
@@ -44,6 +46,11 @@ export function applyTransaction(context: ApplyContext, command: TransactionComm
       const outcome = { ...record.outcome, requestId: command.requestId, replayed: true as const };
       return { type: 'transaction', outcome };
     }
+  }
+  // After the replay: a txn that applied while its token held answers its outcome again.
+  if (command.fence !== undefined) {
+    const problem = fenceProblemNow(context, command.fence);
+    if (problem !== undefined) return rejected(problem);
   }
   const failed = failedCompares(context.transaction, command.compare);
   const succeeded = failed.length === 0;
@@ -71,6 +78,15 @@ export function applyTransaction(context: ApplyContext, command: TransactionComm
   const stateAfter = command.requestId === '' ? state : keep(context, state, fingerprint, outcome);
   writeState(context, stateAfter);
   return { type: 'transaction', outcome };
+}
+
+/** Why the fence does not hold now (the message the service answers 412 FENCED to). */
+function fenceProblemNow(context: ApplyContext, fence: TxnFence): string | undefined {
+  const tokens = lockState(context.transaction, fence.name).lockTokens ?? [];
+  if (tokens.includes(fence.token)) return undefined;
+  const held =
+    tokens.length === 0 ? 'it is not held' : `it is held with token ${tokens.join(', ')}`;
+  return `${fencedMessagePrefix} token ${fence.token} no longer holds lock ${fence.name}; ${held}`;
 }
 
 /** Advances the group clock and expires what is due (bounded per entry). */

@@ -69,7 +69,14 @@ export type TransactionCommand = {
   readonly compare: readonly TxnCompare[];
   readonly success: readonly TxnOperation[];
   readonly failure: readonly TxnOperation[];
+  /** x-cairn-fence: applied only while `token` holds lock `name` (checked in the entry). */
+  readonly fence?: TxnFence;
 };
+
+export interface TxnFence {
+  readonly name: string;
+  readonly token: number;
+}
 
 export type StageObjectCommand = {
   readonly type: 'stageObject';
@@ -125,6 +132,13 @@ function writeTransactionBody(writer: BinaryWriter, command: TransactionCommand)
   for (const branch of [command.success, command.failure]) {
     writer.writeVarint(branch.length);
     for (const operation of branch) writeOperation(writer, operation);
+  }
+  // Part of the body (and so of the fingerprint): a retry carries the same fence.
+  if (command.fence === undefined) writer.writeUint8(0);
+  else {
+    writer.writeUint8(1);
+    writer.writeString(command.fence.name);
+    writer.writeVarint(command.fence.token);
   }
 }
 
@@ -191,7 +205,16 @@ export function readTransaction(reader: BinaryReader): TransactionCommand {
   }
   const success = readBranch(reader);
   const failure = readBranch(reader);
-  return { type: 'transaction', requestId, proposedAtMilliseconds, compare, success, failure };
+  const fence = readFence(reader);
+  const command = { type: 'transaction', requestId, proposedAtMilliseconds, compare } as const;
+  return { ...command, success, failure, ...(fence === undefined ? {} : { fence }) };
+}
+
+function readFence(reader: BinaryReader): TxnFence | undefined {
+  if (readTag(reader, what, 'fence flag', 1) === 0) return undefined;
+  const name = readBoundedString(reader, what, 'fence lock name', limits.lockNameBytesMax);
+  const token = readBoundedVarint(reader, what, 'fence token', 1, timeMax);
+  return { name, token };
 }
 
 function readKey(reader: BinaryReader): string {

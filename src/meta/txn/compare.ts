@@ -8,8 +8,9 @@
 // | createdRevision | revision that created the key | null       | 0 is the same as null        |
 // | size            | bytes (0 for an empty object) | null       | an empty object is not absent |
 // | sha256          | 64 lowercase hex digits       | null       | < and > compare the hex text |
-// | lease           | the attached lease, or null   | null       | null: no lease               |
-// | lockToken       | (locks family: see validate)  |            | refused until it lands       |
+// | lease           | the lease it was put with     | null       | null: none, or a later put   |
+// | lockToken       | (key = a lock name) the tokens of its holders; = V: V holds it,     |
+// |                 | = null: nobody holds it; = and != only                             |
 //
 // Operators on the current value C and the compared value V:
 //   C = V   equal (null = null holds);   C != V  not equal;
@@ -18,19 +19,11 @@
 
 import { assertNever } from '../../util/assert.js';
 import type { MetaReader } from '../store.js';
+import { attachedLease } from '../leases/queries.js';
+import { readLock } from '../locks/queries.js';
 import { readObject } from '../objects/queries.js';
-import type { ObjectRecord } from '../objects/records.js';
 import type { CompareValue, TxnCompare } from './commands.js';
 import type { TxnFailedCompare, TxnKeyState } from './outcome.js';
-
-/**
- * The lease attached to an object, when the record has one (the leases family adds
- * the field to object records; until it does, no object has a lease).
- */
-function leaseOf(record: ObjectRecord): number | null {
-  const lease = (record as { readonly leaseId?: unknown }).leaseId;
-  return typeof lease === 'number' && lease > 0 ? lease : null;
-}
 
 export function keyState(reader: MetaReader, key: string): TxnKeyState {
   const record = readObject(reader, key);
@@ -51,8 +44,18 @@ export function keyState(reader: MetaReader, key: string): TxnKeyState {
     createdRevision: record.createdRevision,
     size: record.size,
     sha256: record.sha256,
-    lease: leaseOf(record),
+    lease: attachedLease(reader, key, record.version),
   };
+}
+
+/**
+ * A lock's state as a lockToken compare sees it (the key is the lock name): `exists`
+ * is whether anyone holds it, `lockTokens` the holders' fencing tokens.
+ */
+export function lockState(reader: MetaReader, name: string): TxnKeyState {
+  const lockTokens = readLock(reader, name)?.holders.map((holder) => holder.token) ?? [];
+  const absent = { version: null, createdRevision: null, size: null, sha256: null, lease: null };
+  return { key: name, exists: lockTokens.length > 0, ...absent, lockTokens };
 }
 
 /** Every compare that does not hold, with its key's current state, in compare order. */
@@ -64,10 +67,13 @@ export function failedCompares(
   const states = new Map<string, TxnKeyState>();
   for (let index = 0; index < compares.length; index++) {
     const compare = compares[index] as TxnCompare;
-    let state = states.get(compare.key);
+    // Lock names and object keys are apart: a lock may share its name with an object.
+    const isLock = compare.target === 'lockToken';
+    const cacheKey = `${isLock ? 'l' : 'o'}${compare.key}`;
+    let state = states.get(cacheKey);
     if (state === undefined) {
-      state = keyState(reader, compare.key);
-      states.set(compare.key, state);
+      state = isLock ? lockState(reader, compare.key) : keyState(reader, compare.key);
+      states.set(cacheKey, state);
     }
     if (compareHolds(compare, state)) continue;
     const { target, operator, value } = compare;
@@ -77,6 +83,7 @@ export function failedCompares(
 }
 
 export function compareHolds(compare: TxnCompare, state: TxnKeyState): boolean {
+  if (compare.target === 'lockToken') return lockCompareHolds(compare, state.lockTokens ?? []);
   const current = currentValue(compare, state);
   const wanted = normalised(compare, compare.value);
   switch (compare.operator) {
@@ -108,10 +115,21 @@ function currentValue(compare: TxnCompare, state: TxnKeyState): CompareValue {
     case 'lease':
       return state.lease;
     case 'lockToken':
-      return null; // refused by validation until the locks family lands
+      return null; // compared by lockCompareHolds
     default:
       return assertNever(compare.target, 'compare target');
   }
+}
+
+/** = V: token V holds the lock (null: nobody holds it); != is its negation. */
+function lockCompareHolds(compare: TxnCompare, tokens: readonly number[]): boolean {
+  const held =
+    compare.value === null
+      ? tokens.length === 0
+      : typeof compare.value === 'number' && tokens.includes(compare.value);
+  if (compare.operator === '=') return held;
+  if (compare.operator === '!=') return !held;
+  return false; // refused by validation: = and != only
 }
 
 /** Revisions start at 1: a version or created revision of 0 means absent. */

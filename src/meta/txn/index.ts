@@ -65,6 +65,7 @@ export type {
   TransactionCommand,
   TxnCommand,
   TxnCompare,
+  TxnFence,
   TxnOperation,
   TxnOperationType,
 } from './commands.js';

@@ -9,10 +9,7 @@ import { compareOperators, compareTargets } from './commands.js';
 import { handleProblem } from './commands.js';
 import { limits } from '../../util/limits.js';
 import { integerProblem } from '../validation.js';
-
-/** The hook of the locks family: undefined once lock tokens can be compared. */
-export const lockTokenCompareProblem: string | undefined =
-  'lockToken compares need the locks family (not in this build)';
+import { lockNameProblem } from '../locks/commands.js';
 
 export function transactionProblem(command: TransactionCommand): string | undefined {
   const problem =
@@ -24,6 +21,13 @@ export function transactionProblem(command: TransactionCommand): string | undefi
       Number.MAX_SAFE_INTEGER,
     );
   if (problem !== undefined) return problem;
+  if (command.fence !== undefined) {
+    const fence = command.fence;
+    const fenceProblem =
+      lockNameProblem(fence.name) ??
+      integerProblem(fence.token, 'token', 1, Number.MAX_SAFE_INTEGER);
+    if (fenceProblem !== undefined) return `fence: ${fenceProblem}`;
+  }
   if (!Array.isArray(command.compare)) return 'compare must be a list';
   if (command.compare.length > limits.txnComparesMax)
     return `compare holds at most ${limits.txnComparesMax} compares (txnComparesMax), got ${command.compare.length}`;
@@ -46,15 +50,23 @@ export function transactionProblem(command: TransactionCommand): string | undefi
 
 /** The problem after the path prefix (`key: ...`, `value: ...`), or undefined. */
 export function txnCompareProblem(compare: TxnCompare): string | undefined {
-  const keyProblem = objectKeyProblem(compare.key);
+  // A lockToken compare names a lock (its key is the lock name), the others an object.
+  const keyProblem =
+    compare.target === 'lockToken' ? lockNameProblem(compare.key) : objectKeyProblem(compare.key);
   if (keyProblem !== undefined) return `key: ${keyProblem}`;
   if (!compareTargets.includes(compare.target))
     return `target: must be one of ${compareTargets.join(', ')}`;
   if (!compareOperators.includes(compare.operator))
     return `operator: must be one of ${compareOperators.join(' ')}`;
   const { value, target } = compare;
-  if (target === 'lockToken' && lockTokenCompareProblem !== undefined)
-    return `target: ${lockTokenCompareProblem}`;
+  if (target === 'lockToken') {
+    if (compare.operator !== '=' && compare.operator !== '!=')
+      return 'operator: a lockToken compare takes = or !=';
+    if (value === null) return undefined;
+    return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1
+      ? undefined
+      : 'value: a lockToken compare takes a token (a positive integer) or null (not held)';
+  }
   if (target === 'exists') {
     if (typeof value !== 'boolean') return 'value: an exists compare takes true or false';
     if (compare.operator !== '=' && compare.operator !== '!=')
