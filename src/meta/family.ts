@@ -59,6 +59,12 @@ export interface CommandDefinition<Command extends { readonly type: string }> {
   /** What is wrong with the command itself, or undefined (state is not consulted). */
   problem(command: Command): string | undefined;
   apply(context: ApplyContext, command: Command): MetaResult;
+  /**
+   * The answer of an earlier application of this very command (a retry, by request id),
+   * or undefined. A batch asks first, so that a retry of a fenced write that applied gets
+   * its first answer even after the fence stopped holding.
+   */
+  replayed?(context: ApplyContext, command: Command): MetaResult | undefined;
   /** Bytes enough for the usual encoding in one allocation (the writer grows if not). */
   sizeEstimateBytes?(command: Command): number;
 }

@@ -173,6 +173,14 @@ function applyFamilyCommand(context: ApplyContext, command: FamilyCommand): Meta
 
 function applyBatch(context: ApplyContext, batch: BatchCommand): MetaResult {
   const count = batch.commands.length;
+  // A batch applies whole or not at all: if one of its commands already applied, this is
+  // a retry of the whole batch, and it gets that command's first answer.
+  for (const command of batch.commands) {
+    const definition = definitionForType(command.type);
+    assert(definition !== undefined, `command ${command.type} has a family`);
+    const replayed = definition.replayed?.(context, command);
+    if (replayed !== undefined) return replayed;
+  }
   for (let index = 0; index < count; index++) {
     const command = batch.commands[index] as FamilyCommand;
     const result = applyFamilyCommand(context, command);

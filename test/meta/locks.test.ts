@@ -160,6 +160,43 @@ test('a fenced write applies only while its token holds the lock; a stale one ch
   assert.is(fenced('3', tokenB).result.type, 'ok');
 });
 
+test('a retry of a fenced write that applied gets its first answer after the lock moved', () => {
+  const { store, apply, lease, acquire, release } = setup();
+  const leaseId = lease();
+  const token = acquire('counter', 'a', leaseId).revision;
+  const fencedWrite: MetaCommand = {
+    type: 'batch',
+    commands: [
+      { type: 'checkFence', name: 'counter', token },
+      { type: 'putObject', key: 'count', value: inline('1'), requestId: 'retry-1' },
+    ],
+  };
+  const first = apply(fencedWrite);
+  assert.is(first.result.type, 'ok');
+  const version = getObject(store, 'count')?.version;
+  acquire('counter', 'b', leaseId);
+  release('counter', 'a');
+  const before = dump(store).filter(([key]) => key !== 'c/progress');
+  // The client lost the first answer and retries with the same request id: it applied,
+  // so the answer is the first one (not FENCED, which would say "not applied").
+  const retry = apply(fencedWrite);
+  assert.is(retry.result.type, 'ok', JSON.stringify(retry.result));
+  assert.equal(
+    dump(store).filter(([key]) => key !== 'c/progress'),
+    before,
+  );
+  assert.is(getObject(store, 'count')?.version, version, 'applied once');
+  // A different write under the stale token is still fenced.
+  const other: MetaCommand = {
+    type: 'batch',
+    commands: [
+      { type: 'checkFence', name: 'counter', token },
+      { type: 'putObject', key: 'count', value: inline('2'), requestId: 'retry-2' },
+    ],
+  };
+  assert.is(apply(other).result.type, 'rejected');
+});
+
 test('lock names and request ids are validated', () => {
   const bad: MetaCommand[] = [
     { type: 'acquireLock', name: '', mode: 'exclusive', semaphoreLimit: 0, leaseId: 1, owner: 'a' },

@@ -31,6 +31,18 @@ import { decodeRequest, encodeObject, encodeObjectStatistics, encodeRequest } fr
 
 const family = 'objects';
 
+/** The recorded answer when this write's request id already applied to the same key. */
+export function replayedObjectCommand(
+  context: ApplyContext,
+  command: ObjectCommand,
+): MetaResult | undefined {
+  if (command.requestId === '') return undefined;
+  const previous = context.transaction.get(requestKey(command.requestId));
+  if (previous === undefined) return undefined;
+  const record = decodeRequest(previous);
+  return record.key === command.key ? record.result : undefined;
+}
+
 export function applyObjectCommand(context: ApplyContext, command: ObjectCommand): MetaResult {
   if (readIdentity(context.transaction) === undefined) return notBootstrapped();
   expireRequests(context);

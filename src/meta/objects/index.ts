@@ -3,7 +3,7 @@
 // src/meta/index.ts.
 
 import { defineCommand, type MetaFamily } from '../family.js';
-import { applyObjectCommand } from './apply.js';
+import { applyObjectCommand, replayedObjectCommand } from './apply.js';
 import {
   type DeleteObjectCommand,
   deleteProblem,
@@ -29,6 +29,7 @@ export const objectsFamily: MetaFamily = {
       decode: readPut,
       problem: putProblem,
       apply: applyObjectCommand,
+      replayed: replayedObjectCommand,
       sizeEstimateBytes: putSizeEstimateBytes,
     }),
     defineCommand<DeleteObjectCommand>({
@@ -39,6 +40,7 @@ export const objectsFamily: MetaFamily = {
       decode: readDelete,
       problem: deleteProblem,
       apply: applyObjectCommand,
+      replayed: replayedObjectCommand,
     }),
   ],
 };
