@@ -60,6 +60,7 @@ export {
   listObjects,
   readObject,
   readObjectStatistics,
+  requestApplied,
 } from './objects/index.js';
 export type {
   AttachObjectCommand,

@@ -13,6 +13,7 @@ import {
   listObjects,
   listObjectsAtRevision,
   readProgress,
+  requestApplied,
   validateObjectKey,
   type MetaCommand,
   type MetaReader,
@@ -218,7 +219,10 @@ export class ObjectService {
     lease?: number,
   ): Promise<MetaResult> {
     if (fence === undefined && lease === undefined) return this.options.group.propose(command);
-    if (fence !== undefined) this.options.checkFenceUsable?.(fence);
+    // A retry of a write that applied skips the lease check: the batch answers it as before.
+    const reader = this.options.group.reader();
+    if (fence !== undefined && !requestApplied(reader, command.requestId, command.key))
+      this.options.checkFenceUsable?.(fence);
     const commands: FamilyCommand[] = [];
     if (fence !== undefined)
       commands.push({ type: 'checkFence', name: fence.name, token: fence.token });

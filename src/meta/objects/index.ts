@@ -59,6 +59,7 @@ export {
   listObjects,
   readObject,
   readObjectStatistics,
+  requestApplied,
 } from './queries.js';
 export type { ListObjectsOptions, ListObjectsPage, ObjectInfo, ObjectSummary } from './queries.js';
 export type { ManifestChunk, ObjectRecord, ObjectStatistics, RequestRecord } from './records.js';

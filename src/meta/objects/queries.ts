@@ -7,9 +7,14 @@ import { limits } from '../../util/limits.js';
 import { objectKeyProblem, validateObjectKey } from '../keys.js';
 import { decodeCounter } from '../record-format.js';
 import type { MetaReader } from '../store.js';
-import { chunkReferenceKey, inlineValueKey, objectKey, objectKeys } from './keys.js';
+import { chunkReferenceKey, inlineValueKey, objectKey, objectKeys, requestKey } from './keys.js';
 import type { ManifestChunk, ObjectRecord, ObjectStatistics } from './records.js';
-import { decodeObject, decodeObjectStatistics, emptyObjectStatistics } from './records.js';
+import {
+  decodeObject,
+  decodeObjectStatistics,
+  decodeRequest,
+  emptyObjectStatistics,
+} from './records.js';
 
 export interface ObjectSummary {
   readonly key: string;
@@ -35,6 +40,13 @@ export interface ObjectInfo extends ObjectSummary {
 export function readObject(reader: MetaReader, key: string): ObjectRecord | undefined {
   const bytes = reader.get(objectKey(key));
   return bytes === undefined ? undefined : decodeObject(bytes);
+}
+
+/** A write with this request id already applied to `key` (its answer is recorded). */
+export function requestApplied(reader: MetaReader, requestId: string, key: string): boolean {
+  if (requestId === '') return false;
+  const recorded = reader.get(requestKey(requestId));
+  return recorded !== undefined && decodeRequest(recorded).key === key;
 }
 
 export function readObjectStatistics(reader: MetaReader): ObjectStatistics {
