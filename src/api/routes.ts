@@ -249,6 +249,35 @@ function inventoryQuery(query: QueryValues): { after: string | null; limit: numb
   return { after, limit };
 }
 
+/** The CRC32C (decimal) of the piece a snapshotPiece request carries. */
+export const snapshotPieceChecksumHeader = 'x-cairn-piece-crc32c';
+
+export interface SnapshotPieceQuery {
+  /** The snapshot file: its index, term, size and SHA-256 (its reference). */
+  readonly reference: { index: number; term: number; bytes: number; sha256: string };
+  /** Where the piece starts (0 for a status call). */
+  readonly offset: number;
+  /** CRC32C of the piece (-1 for a status call). */
+  readonly crc32c: number;
+}
+
+function snapshotPieceQuery(query: QueryValues, headers: QueryValues): SnapshotPieceQuery {
+  const safe = Number.MAX_SAFE_INTEGER;
+  const sha256 = query['sha256'] ?? '';
+  if (!isChunkId(sha256)) throw new InvalidArgumentError('sha256 must be 64 lowercase hex digits');
+  const reference = {
+    index: queryInteger(query['index'], 'index', -1, 1, safe),
+    term: queryInteger(query['term'], 'term', -1, 1, safe),
+    bytes: queryInteger(query['bytes'], 'bytes', -1, 1, safe),
+    sha256,
+  };
+  if (reference.index < 0 || reference.term < 0 || reference.bytes < 0)
+    throw new InvalidArgumentError('index, term and bytes are required');
+  const offset = queryInteger(query['offset'], 'offset', 0, 0, safe);
+  const crc32c = queryInteger(headers[snapshotPieceChecksumHeader], 'crc32c', -1, 0, 2 ** 32 - 1);
+  return { reference, offset, crc32c };
+}
+
 export interface HealthQuery {
   /** `?verbose` lists every check, not only the failing ones. */
   readonly verbose: boolean;
@@ -742,7 +771,6 @@ export const peerRoutes = {
     path: '/peer/v1/raft',
     body: streamBody('a binary raft message batch'),
     response: 'raw',
-    headers: ['x-cairn-snapshot'],
     permission: 'peer',
   }),
   chunkPut: route<void>('chunkPut', {
@@ -815,6 +843,23 @@ export const peerRoutes = {
     method: 'POST',
     path: '/peer/v1/maintenance/settings',
     body: jsonBody(settingsBody),
+    permission: 'peer',
+  }),
+  // Streamed Raft snapshots (issue 18): the file a snapshot message references, in pieces.
+  snapshotStatus: route<Wire.SnapshotReceipt, SnapshotPieceQuery>('snapshotStatus', {
+    port: 'peer',
+    method: 'GET',
+    path: '/peer/v1/snapshot',
+    query: snapshotPieceQuery,
+    permission: 'peer',
+  }),
+  snapshotPiece: route<Wire.SnapshotReceipt, SnapshotPieceQuery>('snapshotPiece', {
+    port: 'peer',
+    method: 'PUT',
+    path: '/peer/v1/snapshot',
+    query: snapshotPieceQuery,
+    body: streamBody('one piece of a snapshot file'),
+    headers: [snapshotPieceChecksumHeader],
     permission: 'peer',
   }),
 } as const;

@@ -480,3 +480,11 @@ export interface LockReleased {
   readonly name: string;
   readonly released: true;
 }
+
+// Streamed Raft snapshots (issue 18): the receiver's answer to a piece or a status call.
+export interface SnapshotReceipt {
+  /** Bytes of the snapshot file the receiver holds (where the next piece must start). */
+  readonly receivedBytes: number;
+  /** The whole file arrived and passed its SHA-256 and stream checksums. */
+  readonly complete: boolean;
+}

@@ -8,6 +8,7 @@ import { liveness, readiness, renderHealth } from '../node/metrics/readiness.js'
 import { serveWatch } from '../node/watch-service.js';
 import { StatusAnswer, type HandlersFor } from './dispatch.js';
 import { raftMessagesHandler, type RaftMessagesOptions } from './peer-server.js';
+import type { NodeSnapshots } from './node-snapshots.js';
 
 export function clientHandlers(
   services: NodeServices,
@@ -74,10 +75,12 @@ export function peerHandlers(
   services: NodeServices,
   store: ChunkStore,
   raft: RaftMessagesOptions,
+  snapshots: NodeSnapshots,
 ): HandlersFor<'peer'> {
   const { admin, chunks } = services;
   return {
-    raftMessages: raftMessagesHandler(raft),
+    raftMessages: raftMessagesHandler({ ...raft, snapshotHeld: snapshots.held }),
+    ...snapshots.handlers,
     chunkPut: ({ params, headers, request, response }) => {
       // Below the disk reserve a copy is refused (DISK_FULL), so the writer picks another.
       services.diskGuard.refuseWritesWhenLow();
