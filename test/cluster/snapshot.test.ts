@@ -23,7 +23,7 @@ test.before(async (context) => {
   );
 });
 
-function valueOf(number: number): string {
+function objectValue(number: number): string {
   return `value-${number}-`.padEnd(valueBytes, 'x');
 }
 
@@ -47,7 +47,7 @@ test('a node joining after compaction catches up from a snapshot and serves ever
     for (let start = 0; start < objectCount; start += batch) {
       await Promise.all(
         Array.from({ length: Math.min(batch, objectCount - start) }, (_, offset) =>
-          client.putObject(`snap/${start + offset}`, Buffer.from(valueOf(start + offset))),
+          client.putObject(`snap/${start + offset}`, Buffer.from(objectValue(start + offset))),
         ),
       );
     }
@@ -82,7 +82,7 @@ test('a node joining after compaction catches up from a snapshot and serves ever
     const { body } = await local.getObject('snap/7', { consistency: 'serializable' });
     let text = '';
     for await (const chunk of body) text += (chunk as Buffer).toString();
-    assert.is(text, valueOf(7));
+    assert.is(text, objectValue(7));
   } finally {
     await local.close();
   }
