@@ -249,6 +249,13 @@ function inventoryQuery(query: QueryValues): { after: string | null; limit: numb
   return { after, limit };
 }
 
+function revisionBaseBody(value: unknown): Wire.RevisionBaseRequest {
+  const body = fields(value);
+  const revision = optionalInteger(body['revision'], 'revision', 1, Number.MAX_SAFE_INTEGER);
+  if (revision === undefined) throw new InvalidArgumentError('revision is required');
+  return { revision };
+}
+
 /** The CRC32C (decimal) of the piece a snapshotPiece request carries. */
 export const snapshotPieceChecksumHeader = 'x-cairn-piece-crc32c';
 
@@ -760,6 +767,37 @@ export const clientRoutes = {
     runsOn: 'leader',
     headers: ['content-type', 'content-length'],
   }),
+  // Backup and restore (issue 18): an export of the objects at one point, one chunk, and
+  // the revision base of a new cluster a backup is restored into.
+  backupExport: route<void, { prefix: string }>('backupExport', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/admin/backup/objects',
+    query: (query) => ({ prefix: query['prefix'] ?? '' }),
+    response: 'ndjson',
+    permission: 'admin',
+  }),
+  backupChunk: route<void, { size: number }>('backupChunk', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/admin/backup/chunks/:sha256',
+    query: (query) => ({
+      size: queryInteger(query['size'], 'size', -1, 0, limits.chunkSizeBytes),
+    }),
+    response: 'raw',
+    permission: 'admin',
+  }),
+  revisionBase: route<Wire.RevisionBaseAnswer, Record<string, never>, Wire.RevisionBaseRequest>(
+    'revisionBase',
+    {
+      port: 'client',
+      method: 'POST',
+      path: '/v1/admin/revision-base',
+      body: jsonBody(revisionBaseBody),
+      permission: 'admin',
+      runsOn: 'leader',
+    },
+  ),
   ...coordinationRoutes,
 } as const;
 

@@ -488,3 +488,13 @@ export interface SnapshotReceipt {
   /** The whole file arrived and passed its SHA-256 and stream checksums. */
   readonly complete: boolean;
 }
+
+// Backup and restore (issue 18).
+export interface RevisionBaseRequest {
+  /** Revisions continue above this one (the highest revision of a restored backup). */
+  readonly revision: number;
+}
+
+export interface RevisionBaseAnswer {
+  readonly revision: number;
+}

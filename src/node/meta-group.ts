@@ -237,6 +237,11 @@ export class MetaGroup {
     return this.options.stateMachine.reader();
   }
 
+  /** The meta state at one applied index, held until closed (backups). */
+  openReadView(): ReturnType<MetaStateMachine['openReadView']> {
+    return this.options.stateMachine.openReadView();
+  }
+
   isLeader(): boolean {
     return this.softState.role === 'leader';
   }

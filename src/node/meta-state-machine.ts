@@ -183,6 +183,19 @@ export class MetaStateMachine implements AppliedStateMachine {
     };
   }
 
+  /** The meta state at one applied index, held until `close` (writes go on beside it). */
+  openReadView(): { reader: MetaReader; appliedIndex: number; close(): void } {
+    const openView = this.store.openReadView?.bind(this.store);
+    if (openView === undefined)
+      throw new CairnError('CAIRN_ERR_UNAVAILABLE', 'this state store has no consistent read view');
+    const view = openView();
+    return {
+      reader: metaReaderOver(view),
+      appliedIndex: view.appliedIndex,
+      close: () => view.close(),
+    };
+  }
+
   confState(): ConfState {
     return readConfState(this.reader());
   }
@@ -262,7 +275,7 @@ function rangeInPages(
   return result;
 }
 
-function metaReaderOver(store: StateStore): MetaReader {
+function metaReaderOver(store: Pick<StateStore, 'get' | 'rangeByPrefix'>): MetaReader {
   return {
     get: (key) => store.get(key),
     rangeEntries: (prefix, after, limit) =>

@@ -9,6 +9,7 @@ import { serveWatch } from '../node/watch-service.js';
 import { StatusAnswer, type HandlersFor } from './dispatch.js';
 import { raftMessagesHandler, type RaftMessagesOptions } from './peer-server.js';
 import type { NodeSnapshots } from './node-snapshots.js';
+import { backupHandlers } from './backup-handlers.js';
 
 export function clientHandlers(
   services: NodeServices,
@@ -29,6 +30,7 @@ export function clientHandlers(
     putObject: ({ params, query, request }) => objects.put(params['key'] as string, request, query),
     deleteObject: ({ params, query }) => objects.delete(params['key'] as string, query),
     watch: ({ query, request, response }) => serveWatch(services.watches, query, request, response),
+    ...backupHandlers(services.backup),
     nodeInfo: () => services.info(),
     nodeStatus: () => admin.nodeStatus(),
     bootstrap: ({ body }) => admin.acceptBootstrap(body),
