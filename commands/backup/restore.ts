@@ -35,26 +35,27 @@ export default class BackupRestore extends CairnCommand {
     const { args, flags } = await this.parse(BackupRestore);
     const client = this.makeClient({ ...flags });
     const progress = new ProgressLine({ label: 'restore', unit: 'items' });
+    let summary: RestoreSummary;
     try {
-      const summary = await restoreBackup(client, args.dest, {
+      summary = await restoreBackup(client, args.dest, {
         ...(flags.backup === undefined ? {} : { id: flags.backup }),
         ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
         onObject: () => progress.advance(1),
       });
-      progress.finish();
-      for (const problem of summary.problems) this.logToStderr(problem);
-      const base =
-        summary.revisionBase === undefined
-          ? ''
-          : `, revisions continue above ${summary.revisionBase}`;
-      this.log(
-        `restored ${summary.objectsWritten} objects (${formatBytes(summary.bytesWritten)}) of backup ${summary.id} (revision ${summary.backupRevision})${base}; ${summary.objectsVerified} verified`,
-      );
-      if (summary.problems.length > 0) process.exitCode = 1;
-      return summary;
     } finally {
       progress.finish();
       await client.close();
     }
+    for (const problem of summary.problems) this.logToStderr(problem);
+    const base =
+      summary.revisionBase === undefined
+        ? ''
+        : `, revisions continue above ${summary.revisionBase}`;
+    this.log(
+      `restored ${summary.objectsWritten} objects (${formatBytes(summary.bytesWritten)}) of backup ${summary.id} (revision ${summary.backupRevision})${base}; ${summary.objectsVerified} verified`,
+    );
+    if (summary.problems.length === 0) return summary;
+    if (this.jsonEnabled()) this.logJson(summary);
+    this.exit(1);
   }
 }

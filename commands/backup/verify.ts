@@ -37,7 +37,9 @@ export default class BackupVerify extends CairnCommand {
     this.log(
       `backup ${report.id}, level ${level}: ${report.filesChecked} files, ${report.objectsChecked} objects, ${report.chunksHashed} chunks re-hashed; ${report.ok ? 'ok' : `${report.problems.length} problems`}`,
     );
-    if (!report.ok) process.exitCode = 1;
-    return report;
+    if (report.ok) return report;
+    // bin/run.js sets the exit code main() returns: a failure must exit through oclif.
+    if (this.jsonEnabled()) this.logJson(report);
+    this.exit(1);
   }
 }

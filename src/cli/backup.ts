@@ -51,10 +51,8 @@ export async function createBackup(
   const started = performance.now();
   const destination = new BackupDestination(destinationPath);
   await destination.prepare();
-  const id = new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
+  // Sortable and unique to the millisecond: 20261204T213802.123Z.
+  const id = new Date().toISOString().replace(/[-:]/g, '');
   const exportPath = `backups/${id}/${objectsFileName}`;
   const stream = await client.requestStream(routePath(routes.backupExport, {}, { prefix: '' }));
   const exported = await destination.writeFile(exportPath, stream);
