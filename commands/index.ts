@@ -4,6 +4,7 @@ import Bench from './bench.js';
 import Bootstrap from './bootstrap.js';
 import BackupCreate from './backup/create.js';
 import BackupList from './backup/list.js';
+import BackupPrune from './backup/prune.js';
 import BackupRestore from './backup/restore.js';
 import BackupVerify from './backup/verify.js';
 import CertCreateCa from './cert/create-ca.js';
@@ -41,6 +42,7 @@ export const COMMANDS = {
   bootstrap: Bootstrap,
   'backup:create': BackupCreate,
   'backup:list': BackupList,
+  'backup:prune': BackupPrune,
   'backup:restore': BackupRestore,
   'backup:verify': BackupVerify,
   'cert:create-ca': CertCreateCa,

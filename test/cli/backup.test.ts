@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { verifyBackup } from '../../src/cli/backup.js';
+import { pruneBackups } from '../../src/cli/backup-prune.js';
 import { BackupDestination, chunkPath, rootHashOf } from '../../src/cli/backup-store.js';
 import { temporaryDirectory } from '../storage/helpers.js';
 
@@ -113,6 +114,52 @@ test('a changed export fails files; a cut one is refused', async () => {
     );
   } finally {
     cut.remove();
+  }
+});
+
+test('prune keeps the newest backups and the chunks they reference, nothing else', async () => {
+  const dest = await destination();
+  try {
+    const store = new BackupDestination(dest.root);
+    const lines = [
+      {
+        format: 'cairn-backup-objects',
+        version: 1,
+        clusterId: 'c',
+        revision: 20,
+        appliedIndex: 30,
+      },
+      { key: 'b', version: 4, size: 2000, sha256: 'y', chunks: [[dest.chunks[1], 2000]] },
+      { end: true, objects: 1, bytes: 2000 },
+    ];
+    const text = `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;
+    const exported = await store.writeFile('backups/b2/objects.ndjson', [text]);
+    const files = [
+      exported,
+      { path: chunkPath(dest.chunks[1] as string), bytes: 2000, sha256: dest.chunks[1] as string },
+    ];
+    const manifest = { format: 'cairn-backup', version: 1, id: 'b2', clusterId: 'c', revision: 20 };
+    writeFileSync(
+      join(dest.root, 'backups/b2/manifest.json'),
+      JSON.stringify({
+        ...manifest,
+        createdAt: '',
+        objects: 1,
+        bytes: 2000,
+        files,
+        rootSha256: rootHashOf(files),
+      }),
+    );
+    const summary = await pruneBackups(dest.root, 1);
+    assert.equal(summary, { kept: ['b2'], removed: ['b1'], chunksRemoved: 1 });
+    assert.is(await store.sizeOf(chunkPath(dest.chunks[0] as string)), null);
+    assert.ok((await verifyBackup(dest.root, 'data')).ok, 'the kept backup is whole');
+    assert.equal(
+      (await store.manifests()).map((kept) => kept.id),
+      ['b2'],
+    );
+  } finally {
+    dest.remove();
   }
 });
 
