@@ -2,6 +2,11 @@
 // executable): every command is listed here by its id.
 import Bench from './bench.js';
 import Bootstrap from './bootstrap.js';
+import BackupCreate from './backup/create.js';
+import BackupList from './backup/list.js';
+import BackupPrune from './backup/prune.js';
+import BackupRestore from './backup/restore.js';
+import BackupVerify from './backup/verify.js';
 import CertCreateCa from './cert/create-ca.js';
 import CertCreateClient from './cert/create-client.js';
 import CertCreateNode from './cert/create-node.js';
@@ -35,6 +40,11 @@ import Txn from './txn.js';
 export const COMMANDS = {
   bench: Bench,
   bootstrap: Bootstrap,
+  'backup:create': BackupCreate,
+  'backup:list': BackupList,
+  'backup:prune': BackupPrune,
+  'backup:restore': BackupRestore,
+  'backup:verify': BackupVerify,
   'cert:create-ca': CertCreateCa,
   'cert:create-client': CertCreateClient,
   'cert:create-node': CertCreateNode,

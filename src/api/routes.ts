@@ -255,6 +255,42 @@ function inventoryQuery(query: QueryValues): { after: string | null; limit: numb
   return { after, limit };
 }
 
+function revisionBaseBody(value: unknown): Wire.RevisionBaseRequest {
+  const body = fields(value);
+  const revision = optionalInteger(body['revision'], 'revision', 1, Number.MAX_SAFE_INTEGER);
+  if (revision === undefined) throw new InvalidArgumentError('revision is required');
+  return { revision };
+}
+
+/** The CRC32C (decimal) of the piece a snapshotPiece request carries. */
+export const snapshotPieceChecksumHeader = 'x-cairn-piece-crc32c';
+
+export interface SnapshotPieceQuery {
+  /** The snapshot file: its index, term, size and SHA-256 (its reference). */
+  readonly reference: { index: number; term: number; bytes: number; sha256: string };
+  /** Where the piece starts (0 for a status call). */
+  readonly offset: number;
+  /** CRC32C of the piece (-1 for a status call). */
+  readonly crc32c: number;
+}
+
+function snapshotPieceQuery(query: QueryValues, headers: QueryValues): SnapshotPieceQuery {
+  const safe = Number.MAX_SAFE_INTEGER;
+  const sha256 = query['sha256'] ?? '';
+  if (!isChunkId(sha256)) throw new InvalidArgumentError('sha256 must be 64 lowercase hex digits');
+  const reference = {
+    index: queryInteger(query['index'], 'index', -1, 1, safe),
+    term: queryInteger(query['term'], 'term', -1, 1, safe),
+    bytes: queryInteger(query['bytes'], 'bytes', -1, 1, safe),
+    sha256,
+  };
+  if (reference.index < 0 || reference.term < 0 || reference.bytes < 0)
+    throw new InvalidArgumentError('index, term and bytes are required');
+  const offset = queryInteger(query['offset'], 'offset', 0, 0, safe);
+  const crc32c = queryInteger(headers[snapshotPieceChecksumHeader], 'crc32c', -1, 0, 2 ** 32 - 1);
+  return { reference, offset, crc32c };
+}
+
 export interface HealthQuery {
   /** `?verbose` lists every check, not only the failing ones. */
   readonly verbose: boolean;
@@ -749,6 +785,37 @@ export const clientRoutes = {
     runsOn: 'leader',
     headers: ['content-type', 'content-length'],
   }),
+  // Backup and restore (issue 18): an export of the objects at one point, one chunk, and
+  // the revision base of a new cluster a backup is restored into.
+  backupExport: route<void, { prefix: string }>('backupExport', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/admin/backup/objects',
+    query: (query) => ({ prefix: query['prefix'] ?? '' }),
+    response: 'ndjson',
+    permission: 'admin',
+  }),
+  backupChunk: route<void, { size: number }>('backupChunk', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/admin/backup/chunks/:sha256',
+    query: (query) => ({
+      size: queryInteger(query['size'], 'size', -1, 0, limits.chunkSizeBytes),
+    }),
+    response: 'raw',
+    permission: 'admin',
+  }),
+  revisionBase: route<Wire.RevisionBaseAnswer, Record<string, never>, Wire.RevisionBaseRequest>(
+    'revisionBase',
+    {
+      port: 'client',
+      method: 'POST',
+      path: '/v1/admin/revision-base',
+      body: jsonBody(revisionBaseBody),
+      permission: 'admin',
+      runsOn: 'leader',
+    },
+  ),
   ...coordinationRoutes,
 } as const;
 
@@ -760,7 +827,6 @@ export const peerRoutes = {
     path: '/peer/v1/raft',
     body: streamBody('a binary raft message batch'),
     response: 'raw',
-    headers: ['x-cairn-snapshot'],
     permission: 'peer',
   }),
   chunkPut: route<void>('chunkPut', {
@@ -833,6 +899,23 @@ export const peerRoutes = {
     method: 'POST',
     path: '/peer/v1/maintenance/settings',
     body: jsonBody(settingsBody),
+    permission: 'peer',
+  }),
+  // Streamed Raft snapshots (issue 18): the file a snapshot message references, in pieces.
+  snapshotStatus: route<Wire.SnapshotReceipt, SnapshotPieceQuery>('snapshotStatus', {
+    port: 'peer',
+    method: 'GET',
+    path: '/peer/v1/snapshot',
+    query: snapshotPieceQuery,
+    permission: 'peer',
+  }),
+  snapshotPiece: route<Wire.SnapshotReceipt, SnapshotPieceQuery>('snapshotPiece', {
+    port: 'peer',
+    method: 'PUT',
+    path: '/peer/v1/snapshot',
+    query: snapshotPieceQuery,
+    body: streamBody('one piece of a snapshot file'),
+    headers: [snapshotPieceChecksumHeader],
     permission: 'peer',
   }),
 } as const;

@@ -485,3 +485,21 @@ export interface LockReleased {
   readonly name: string;
   readonly released: true;
 }
+
+// Streamed Raft snapshots (issue 18): the receiver's answer to a piece or a status call.
+export interface SnapshotReceipt {
+  /** Bytes of the snapshot file the receiver holds (where the next piece must start). */
+  readonly receivedBytes: number;
+  /** The whole file arrived and passed its SHA-256 and stream checksums. */
+  readonly complete: boolean;
+}
+
+// Backup and restore (issue 18).
+export interface RevisionBaseRequest {
+  /** Revisions continue above this one (the highest revision of a restored backup). */
+  readonly revision: number;
+}
+
+export interface RevisionBaseAnswer {
+  readonly revision: number;
+}

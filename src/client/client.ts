@@ -588,6 +588,27 @@ export class CairnClient {
     return answer.json;
   }
 
+  /** A GET whose body the caller reads to the end (admin streams: backup exports, chunks). */
+  async requestStream(path: string, options: RequestOptions = {}): Promise<Readable> {
+    assert(path.startsWith('/') && !/\s/.test(path), `an absolute path without spaces: ${path}`);
+    const answer = await this.send({
+      method: 'GET',
+      path,
+      headers: {},
+      body: undefined,
+      key: undefined,
+      mutation: false,
+      deduplicated: false,
+      expect: 'stream',
+      signal: options.signal,
+    });
+    assert(answer.body !== undefined, 'a streamed answer has a body');
+    const body = answer.body;
+    this.liveBodies.add(body);
+    body.once('close', () => this.liveBodies.delete(body));
+    return body;
+  }
+
   /**
    * Closes every connection once its in-flight requests finish, waiting at most
    * requestTimeoutMilliseconds; then destroys what is left (a body nobody consumed).

@@ -12,8 +12,9 @@ import {
   type MetaReader,
   type MetaResult,
 } from '../meta/index.js';
-import type { Entry, Message, RaftNode, SoftState } from '../raft/index.js';
+import type { Entry, MemoryLogStorage, Message, RaftNode, SoftState } from '../raft/index.js';
 import type { RaftLog } from '../storage/raft-log.js';
+import type { SnapshotFiles } from '../storage/snapshot-files.js';
 import { callRaft } from './raft-errors.js';
 import { assert } from '../util/assert.js';
 import { CairnError } from '../util/errors.js';
@@ -46,6 +47,8 @@ export interface MetaGroupOptions {
   readonly dataDirectory: string;
   readonly snapshotIntervalEntries: number;
   readonly stateMachine: MetaStateMachine;
+  /** Where snapshots are files (the state machine's); absent: snapshots in memory. */
+  readonly snapshotFiles?: SnapshotFiles;
   /** The state store's applied index (durable), read when Raft starts. */
   readonly storedAppliedIndex: () => number;
   readonly durableLog: RaftLog;
@@ -137,20 +140,15 @@ export class MetaGroup {
       send: (messages) => this.options.transport.send(messages),
       onSoftState: (state) => this.onSoftState(state),
       onApplied: (entries) => this.onApplied(entries),
-      onSnapshotInstalled: () => this.onMembershipMayHaveChanged(),
+      onSnapshotInstalled: () => {
+        this.snapshotter?.onInstalled();
+        this.onMembershipMayHaveChanged();
+      },
       onFatal: (error) => this.onFatal(error),
       ...(this.options.observer === undefined ? {} : { observer: this.options.observer }),
     });
     this.driver = driver;
-    this.snapshotter = new Snapshotter({
-      stateMachine,
-      durableLog,
-      memory,
-      driver,
-      intervalEntries: this.options.snapshotIntervalEntries,
-      lastSnapshotIndex: appliedIndex,
-      log: this.options.log,
-    });
+    this.snapshotter = groupSnapshotter(this.options, driver, memory, appliedIndex);
     this.options.log('raft-started', {
       clusterId: identity.clusterId,
       applied: appliedIndex,
@@ -237,6 +235,11 @@ export class MetaGroup {
 
   reader(): MetaReader {
     return this.options.stateMachine.reader();
+  }
+
+  /** The meta state at one applied index, held until closed (backups). */
+  openReadView(): ReturnType<MetaStateMachine['openReadView']> {
+    return this.options.stateMachine.openReadView();
   }
 
   isLeader(): boolean {
@@ -361,6 +364,21 @@ export class MetaGroup {
     this.driver?.stop(new CairnError('CAIRN_ERR_UNAVAILABLE', 'the node is shutting down'));
     await this.driver?.idle(stopIdleMilliseconds);
   }
+}
+
+function groupSnapshotter(
+  options: MetaGroupOptions,
+  driver: RaftDriver,
+  memory: MemoryLogStorage,
+  appliedIndex: number,
+): Snapshotter {
+  const { stateMachine, durableLog, snapshotFiles, log } = options;
+  return new Snapshotter({
+    ...{ stateMachine, durableLog, memory, driver, log },
+    intervalEntries: options.snapshotIntervalEntries,
+    lastSnapshotIndex: appliedIndex,
+    ...(snapshotFiles === undefined ? {} : { files: snapshotFiles }),
+  });
 }
 
 /** Waits for a proposal, bounded in time; reports its latency or its failure's code. */

@@ -24,6 +24,8 @@ import type {
   AppliedStateStore as StateStore,
   StateWriter,
 } from '../storage/applied-state-store.js';
+import type { SnapshotFiles } from '../storage/snapshot-files.js';
+import { decodeSnapshotReference, encodeSnapshotReference } from '../storage/snapshot-reference.js';
 import { assert } from '../util/assert.js';
 import { CairnError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
@@ -31,7 +33,8 @@ import type { AppliedStateMachine } from './raft-driver.js';
 
 /** Outside the meta key families (src/meta/keys.ts), so the two never collide. */
 const raftConfigurationKey = 'z/raft-configuration';
-const snapshotBytesMax = limits.requestPeerSnapshotBodyBytesMax - 64 * 1024;
+/** Without snapshot files (the simulator) a snapshot is held in memory, up to this size. */
+const inlineSnapshotBytesMax = limits.raftSnapshotInMemoryBytesMax;
 
 export interface MetaStateMachineOptions {
   /**
@@ -39,6 +42,21 @@ export interface MetaStateMachineOptions {
    * order, once the batch is written (the feed of a later watch).
    */
   readonly onChanges?: (index: number, changes: readonly MetaChange[]) => void;
+  /**
+   * Where snapshots are written and read, in pieces of `pieceBytes`: a snapshot is then
+   * a file, and the Raft snapshot only references it (snapshot-reference.ts). Without
+   * it (the simulator) a snapshot's state is held in memory.
+   */
+  readonly snapshots?: { readonly files: SnapshotFiles; readonly pieceBytes: number };
+}
+
+/** A snapshot begun at one applied index; `save` writes it (while writes go on). */
+export interface BegunCapture {
+  readonly index: number;
+  readonly term: number;
+  readonly confState: ConfState;
+  /** Writes the snapshot file; resolves with the Raft snapshot data (the reference). */
+  save(): Promise<Uint8Array>;
 }
 
 export class MetaStateMachine implements AppliedStateMachine {
@@ -71,8 +89,16 @@ export class MetaStateMachine implements AppliedStateMachine {
   }
 
   async installSnapshot(snapshot: Snapshot): Promise<void> {
+    const reference = decodeSnapshotReference(snapshot.data);
+    const { snapshots } = this.options;
+    let pieces: AsyncIterable<Uint8Array> = singlePiece(snapshot.data);
+    if (reference !== null) {
+      // The peer server steps a snapshot message only once its file arrived whole.
+      assert(snapshots !== undefined, 'a snapshot reference needs snapshot files');
+      pieces = snapshots.files.read(snapshots.files.pathOf(reference), snapshots.pieceBytes);
+    }
     const identity = await this.store.installSnapshot(
-      singlePiece(snapshot.data),
+      pieces,
       `snapshot ${snapshot.metadata.index}`,
     );
     assert(
@@ -94,22 +120,58 @@ export class MetaStateMachine implements AppliedStateMachine {
     await this.store.flush();
   }
 
-  /** The whole state at the applied index, as one snapshot payload. */
+  /**
+   * Opens a consistent read of the state at the applied index now (call it while no
+   * batch is being applied); the returned `save` streams it to a snapshot file in
+   * pieces, and may run while later batches are applied.
+   */
+  beginCapture(): BegunCapture {
+    const { snapshots } = this.options;
+    assert(snapshots !== undefined, 'a streamed capture needs snapshot files');
+    const { identity, pieces } = this.store.createSnapshot(snapshots.pieceBytes);
+    const confState = this.confState();
+    const save = async (): Promise<Uint8Array> => {
+      const saved = await snapshots.files.save(boundedPieces(pieces, snapshots.pieceBytes));
+      return encodeSnapshotReference(saved.reference);
+    };
+    return { index: identity.index, term: identity.term, confState, save };
+  }
+
+  /** The state at the applied index as a snapshot: a file reference, or inline bytes. */
   async capture(): Promise<{
     index: number;
     term: number;
     confState: ConfState;
     data: Uint8Array;
   }> {
+    const { snapshots } = this.options;
+    if (snapshots !== undefined) {
+      // At a restart the newest file often is the state at the applied index already.
+      const latest = await snapshots.files.latest();
+      const index = this.store.appliedIndex();
+      if (latest !== null && latest.identity.index === index) {
+        const reference = await snapshots.files.describe(latest.path);
+        if (reference.term === this.store.appliedTerm())
+          return {
+            index,
+            term: reference.term,
+            confState: this.confState(),
+            data: encodeSnapshotReference(reference),
+          };
+      }
+      const begun = this.beginCapture();
+      const data = await begun.save();
+      return { index: begun.index, term: begun.term, confState: begun.confState, data };
+    }
     const { identity, pieces } = this.store.createSnapshot();
     const parts: Uint8Array[] = [];
     let total = 0;
     for await (const piece of pieces) {
       total += piece.length;
-      if (total > snapshotBytesMax)
+      if (total > inlineSnapshotBytesMax)
         throw new CairnError(
           'CAIRN_ERR_LIMIT_EXCEEDED',
-          `the meta state exceeds ${snapshotBytesMax} bytes; snapshots of this size are not supported yet`,
+          `the meta state exceeds ${inlineSnapshotBytesMax} bytes, too large for a snapshot in memory`,
         );
       parts.push(piece);
     }
@@ -118,6 +180,19 @@ export class MetaStateMachine implements AppliedStateMachine {
       term: identity.term,
       confState: this.confState(),
       data: Buffer.concat(parts, total),
+    };
+  }
+
+  /** The meta state at one applied index, held until `close` (writes go on beside it). */
+  openReadView(): { reader: MetaReader; appliedIndex: number; close(): void } {
+    const openView = this.store.openReadView?.bind(this.store);
+    if (openView === undefined)
+      throw new CairnError('CAIRN_ERR_UNAVAILABLE', 'this state store has no consistent read view');
+    const view = openView();
+    return {
+      reader: metaReaderOver(view),
+      appliedIndex: view.appliedIndex,
+      close: () => view.close(),
     };
   }
 
@@ -161,6 +236,17 @@ function readConfState(reader: MetaReader): ConfState {
   return JSON.parse(new TextDecoder().decode(bytes)) as ConfState;
 }
 
+/** The pieces as produced, each asserted within the piece limit (the memory bound). */
+async function* boundedPieces(
+  pieces: AsyncIterable<Uint8Array>,
+  pieceBytes: number,
+): AsyncGenerator<Uint8Array> {
+  for await (const piece of pieces) {
+    assert(piece.length <= pieceBytes, `a snapshot piece holds at most ${pieceBytes} bytes`);
+    yield piece;
+  }
+}
+
 async function* singlePiece(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
 }
@@ -189,7 +275,7 @@ function rangeInPages(
   return result;
 }
 
-function metaReaderOver(store: StateStore): MetaReader {
+function metaReaderOver(store: Pick<StateStore, 'get' | 'rangeByPrefix'>): MetaReader {
   return {
     get: (key) => store.get(key),
     rangeEntries: (prefix, after, limit) =>

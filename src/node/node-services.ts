@@ -2,6 +2,7 @@
 // service, the maintenance coordinator and its control, metrics, and the duties the
 // group's tick runs. Each service receives the narrow interface it declares.
 
+import { BackupService } from './backup-service.js';
 import type { NodeInfo } from '../api/index.js';
 import type { MetaChange } from '../meta/index.js';
 import type { ChunkTransport } from '../data/chunk-transfer.js';
@@ -79,6 +80,8 @@ export interface NodeServices {
   readonly watches: WatchHub;
   readonly leases: LeaseService;
   readonly locks: LockService;
+  /** Backup exports, chunk reads and the revision base (issue 18). */
+  readonly backup: BackupService;
   readonly info: () => NodeInfo;
   /** The changes of applied entries, after their batch is written. */
   onChanges(changes: readonly MetaChange[]): void;
@@ -288,6 +291,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     readiness: readinessSourceOf(group, diskGuard, chunks),
     coordinator,
     watches,
+    backup: new BackupService({ group, placement }),
     info: options.info,
     stop: () => {
       watches.stopAll('shutdown');

@@ -3,6 +3,8 @@
 // proxies and (2) plant a known bug that the chaos checker must catch. Never set them
 // in production: CAIRN_TEST_INJECT_BUG makes the node incorrect on purpose.
 
+import { limits } from '../util/limits.js';
+
 export type InjectedBug =
   /** Linearizable reads skip the ReadIndex barrier (stale reads from followers or a deposed leader). */
   | 'stale-reads'
@@ -15,6 +17,8 @@ export interface TestHooks {
   /** Peer id -> HOST:PORT to use instead of the peer's advertised peer address. */
   readonly peerRoutes: ReadonlyMap<string, string>;
   readonly injectedBug: InjectedBug | undefined;
+  /** Bytes per snapshot piece (CAIRN_TEST_SNAPSHOT_PIECE_BYTES): small, to test streaming. */
+  readonly snapshotPieceBytes: number;
 }
 
 const knownBugs: readonly InjectedBug[] = ['stale-reads', 'early-put-ack', 'wait-all-copies'];
@@ -34,5 +38,18 @@ export function readTestHooks(environment: NodeJS.ProcessEnv = process.env): Tes
       `CAIRN_TEST_INJECT_BUG must be one of ${knownBugs.join(', ')}, got "${bugText}"`,
     );
   }
-  return { peerRoutes: routes, injectedBug };
+  const pieceText = environment['CAIRN_TEST_SNAPSHOT_PIECE_BYTES'];
+  const snapshotPieceBytes =
+    pieceText === undefined || pieceText === ''
+      ? limits.raftSnapshotPieceBytesMax
+      : Number(pieceText);
+  if (
+    !Number.isSafeInteger(snapshotPieceBytes) ||
+    snapshotPieceBytes < 64 ||
+    snapshotPieceBytes > limits.raftSnapshotPieceBytesMax
+  )
+    throw new Error(
+      `CAIRN_TEST_SNAPSHOT_PIECE_BYTES must be an integer in [64, ${limits.raftSnapshotPieceBytesMax}]`,
+    );
+  return { peerRoutes: routes, injectedBug, snapshotPieceBytes };
 }

@@ -2,7 +2,6 @@
 
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import type { NodeInfo } from '../api/index.js';
 import { ChunkTransport } from '../data/chunk-transfer.js';
 import { closeListener, listen } from '../net/index.js';
@@ -10,16 +9,12 @@ import { lockDataDirectory, readIdentity } from '../node/identity.js';
 import { MetaGroup } from '../node/meta-group.js';
 import { MetaStateMachine } from '../node/meta-state-machine.js';
 import * as node from '../node/node-services.js';
-import { readTestHooks } from '../node/test-hooks.js';
-import { ChunkStore } from '../storage/chunk-store.js';
-import { RaftLog } from '../storage/raft-log.js';
-import { RealDisk } from '../storage/real-disk.js';
-import { StateStore } from '../storage/state-store.js';
 import { type ClientPort, createClientServer } from './client-server.js';
 import { clientHandlers, peerHandlers } from './node-handlers.js';
 import { PeerTransport } from './peer-transport.js';
 import { createPeerServer } from './peer-server.js';
 import { leaderLocator } from './leader-locator.js';
+import { openNodeStorage } from './node-storage.js';
 
 export interface NodeConfig {
   readonly name: string;
@@ -57,17 +52,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     return stopping;
   };
   try {
-    const disk = new RealDisk();
-    const stateStore = StateStore.open(join(config.dataDirectory, 'state'));
-    closers.push(() => stateStore.close());
-    const chunkStore = await ChunkStore.open(disk, config.dataDirectory, {
-      onQuarantine: (report) =>
-        config.log('chunk-quarantined', { sha256: report.sha256, reason: report.reason }),
-    });
-    const hints = await node.openHintsStore(disk, config.dataDirectory);
-    const opened = await RaftLog.open(disk, join(config.dataDirectory, 'wal'));
-    closers.push(() => opened.log.close());
-    const testHooks = readTestHooks();
+    const storage = await openNodeStorage(config, closers);
+    const { stateStore, chunkStore, hints, opened, testHooks, snapshots } = storage;
     const addresses = { client: '', peer: '' };
     let group: MetaGroup | undefined;
     let services: node.NodeServices | undefined;
@@ -77,6 +63,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       clusterId: () => group?.identity()?.clusterId ?? '',
       onUnreachable: (peer) => group?.reportUnreachable(peer),
       onSnapshotReport: (peer, delivered) => group?.reportSnapshot(peer, delivered),
+      ...{ snapshots, onSnapshotTransfer: snapshots.logTransfer },
     });
     const chunkTransport = new ChunkTransport();
     closers.push(() => Promise.allSettled([transport.close(), chunkTransport.close()]));
@@ -86,7 +73,9 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       snapshotIntervalEntries: config.snapshotIntervalEntries,
       stateMachine: new MetaStateMachine(stateStore, {
         onChanges: (_index, changes) => services?.onChanges(changes),
+        snapshots,
       }),
+      snapshotFiles: snapshots.files,
       storedAppliedIndex: () => stateStore.appliedIndex(),
       durableLog: opened.log,
       replayed: opened.replayed,
@@ -121,10 +110,15 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       observeRequest: (...request) => metrics.observeRequest(...request),
     };
     const activeGroup = group;
-    const peerPort = peerHandlers(running, chunkStore, {
-      clusterId: () => activeGroup.identity()?.clusterId,
-      onMessages: (messages) => activeGroup.step(messages),
-    });
+    const peerPort = peerHandlers(
+      running,
+      chunkStore,
+      {
+        clusterId: () => activeGroup.identity()?.clusterId,
+        onMessages: (messages) => activeGroup.step(messages),
+      },
+      snapshots,
+    );
     const servers: Server[] = [
       createClientServer(clientPort),
       createPeerServer({ handlers: peerPort, clientPort }),

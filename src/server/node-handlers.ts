@@ -8,6 +8,8 @@ import { liveness, readiness, renderHealth } from '../node/metrics/readiness.js'
 import { serveWatch } from '../node/watch-service.js';
 import { StatusAnswer, type HandlersFor } from './dispatch.js';
 import { raftMessagesHandler, type RaftMessagesOptions } from './peer-server.js';
+import type { NodeSnapshots } from './node-snapshots.js';
+import { backupHandlers } from './backup-handlers.js';
 
 export function clientHandlers(
   services: NodeServices,
@@ -28,6 +30,7 @@ export function clientHandlers(
     putObject: ({ params, query, request }) => objects.put(params['key'] as string, request, query),
     deleteObject: ({ params, query }) => objects.delete(params['key'] as string, query),
     watch: ({ query, request, response }) => serveWatch(services.watches, query, request, response),
+    ...backupHandlers(services.backup),
     nodeInfo: () => services.info(),
     nodeStatus: () => admin.nodeStatus(),
     bootstrap: ({ body }) => admin.acceptBootstrap(body),
@@ -74,10 +77,12 @@ export function peerHandlers(
   services: NodeServices,
   store: ChunkStore,
   raft: RaftMessagesOptions,
+  snapshots: NodeSnapshots,
 ): HandlersFor<'peer'> {
   const { admin, chunks } = services;
   return {
-    raftMessages: raftMessagesHandler(raft),
+    raftMessages: raftMessagesHandler({ ...raft, snapshotHeld: snapshots.held }),
+    ...snapshots.handlers,
     chunkPut: ({ params, headers, request, response }) => {
       // Below the disk reserve a copy is refused (DISK_FULL), so the writer picks another.
       services.diskGuard.refuseWritesWhenLow();

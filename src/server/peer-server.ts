@@ -18,7 +18,7 @@ import {
   type RouteInput,
 } from './dispatch.js';
 import { readBody, sendError } from './http-helpers.js';
-import { snapshotHeader } from './peer-transport.js';
+import { decodeSnapshotReference, type SnapshotReference } from '../storage/snapshot-reference.js';
 import { decodeMessageBatch } from './raft-message-codec.js';
 
 const peerRoutes = routesOf('peer');
@@ -69,6 +69,8 @@ export interface RaftMessagesOptions {
   /** The cluster this node belongs to, or undefined before bootstrap or join. */
   readonly clusterId: () => string | undefined;
   readonly onMessages: (messages: readonly Message[]) => void;
+  /** Whether the snapshot file a snapshot message references arrived whole. */
+  readonly snapshotHeld?: (reference: SnapshotReference) => Promise<boolean>;
 }
 
 /** The handler of POST /peer/v1/raft: a binary batch, refused from another cluster. */
@@ -76,18 +78,11 @@ export function raftMessagesHandler(
   options: RaftMessagesOptions,
 ): (input: RouteInput<unknown, unknown>) => Promise<void> {
   return async ({ request, response }) => {
-    const carriesSnapshot = request.headers[snapshotHeader] === '1';
-    const body = carriesSnapshot
-      ? await readBody(
-          request,
-          limits.requestPeerSnapshotBodyBytesMax,
-          'requestPeerSnapshotBodyBytesMax',
-        )
-      : await readBody(
-          request,
-          limits.requestPeerBatchBodyBytesMax,
-          'requestPeerBatchBodyBytesMax',
-        );
+    const body = await readBody(
+      request,
+      limits.requestPeerBatchBodyBytesMax,
+      'requestPeerBatchBodyBytesMax',
+    );
     const batch = decodeMessageBatch(body);
     const ownCluster = options.clusterId();
     if (ownCluster === undefined || batch.clusterId !== ownCluster) {
@@ -98,7 +93,20 @@ export function raftMessagesHandler(
           : `this node belongs to cluster ${ownCluster}; refusing raft messages of cluster ${batch.clusterId}`,
       );
     }
+    for (const message of batch.messages) await requireSnapshotFile(options, message);
     options.onMessages(batch.messages);
     response.writeHead(204).end();
   };
+}
+
+/** A snapshot message is stepped only once the file it references is here, whole. */
+async function requireSnapshotFile(options: RaftMessagesOptions, message: Message): Promise<void> {
+  if (message.snapshot === undefined) return;
+  const reference = decodeSnapshotReference(message.snapshot.data);
+  if (reference === null || options.snapshotHeld === undefined) return;
+  if (await options.snapshotHeld(reference)) return;
+  throw new CairnError(
+    'CAIRN_ERR_UNAVAILABLE',
+    `the file of snapshot ${reference.index} has not arrived whole; send it first`,
+  );
 }

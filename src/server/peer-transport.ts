@@ -3,6 +3,12 @@
 // flight, new messages for it wait and go together in the next (batching without a
 // timer). A failed request drops its messages (Raft retransmits) and reports the peer
 // unreachable, so the leader probes it instead of streaming into the void.
+//
+// A snapshot message references a snapshot file (src/storage/snapshot-reference.ts):
+// the file goes first, in pieces (snapshot-sender.ts), beside the peer's message
+// batches so heartbeats keep flowing; then the message follows alone. One transfer per
+// peer at a time: a snapshot message for a peer with a transfer under way is dropped
+// (Raft asks again if the running one fails).
 
 import { Pool } from 'undici';
 import { routes } from '../api/index.js';
@@ -10,11 +16,11 @@ import { baseUrl } from '../net/index.js';
 import type { Message, NodeId } from '../raft/index.js';
 import { assert } from '../util/assert.js';
 import { limits } from '../util/limits.js';
+import { decodeSnapshotReference } from '../storage/snapshot-reference.js';
 import { encodeMessageBatch } from './raft-message-codec.js';
+import { sendSnapshotFile, type SnapshotSource, type SnapshotTransfer } from './snapshot-sender.js';
 
 export const peerRaftPath = routes.raftMessages.path;
-/** Marks a request whose batch holds a snapshot: the peer accepts a larger body for it. */
-export const snapshotHeader = 'x-cairn-snapshot';
 
 export interface PeerTransportOptions {
   readonly clusterId: () => string;
@@ -26,6 +32,14 @@ export interface PeerTransportOptions {
   readonly requestTimeoutMilliseconds?: number;
   /** A batch was answered: its round trip in seconds (for /metrics). */
   readonly onRoundTrip?: (peer: NodeId, seconds: number) => void;
+  /** Where the files of snapshot messages are read (absent: snapshots travel inline). */
+  readonly snapshots?: SnapshotSource;
+  /** A snapshot file transfer ended: what it sent, or why it failed. */
+  readonly onSnapshotTransfer?: (
+    peer: NodeId,
+    index: number,
+    outcome: SnapshotTransfer | Error,
+  ) => void;
 }
 
 interface PeerChannel {
@@ -45,6 +59,7 @@ export interface PeerTransportStatistics {
 
 export class PeerTransport {
   private readonly channels = new Map<NodeId, PeerChannel>();
+  private readonly transfers = new Set<NodeId>();
   private closed = false;
   readonly statistics: PeerTransportStatistics = {
     requestsSent: 0,
@@ -109,7 +124,13 @@ export class PeerTransport {
     while (channel.queue.length > 0) {
       const next = channel.queue[0] as Message;
       const size = approximateBytes(next);
-      // A snapshot travels alone, under the larger snapshot body limit.
+      if (this.options.snapshots !== undefined && next.snapshot !== undefined) {
+        channel.queue.shift();
+        channel.queuedBytes -= size;
+        this.transferSnapshot(peer, channel, next);
+        continue;
+      }
+      // A snapshot travels alone.
       if (
         batch.length > 0 &&
         (batchBytes + size > limits.raftMessageBatchBytesMax || next.snapshot !== undefined)
@@ -137,12 +158,7 @@ export class PeerTransport {
         method: 'POST',
         path: peerRaftPath,
         body,
-        headers: {
-          'content-type': 'application/octet-stream',
-          ...(batch.some((message) => message.snapshot !== undefined)
-            ? { [snapshotHeader]: '1' }
-            : {}),
-        },
+        headers: { 'content-type': 'application/octet-stream' },
         headersTimeout: this.options.requestTimeoutMilliseconds ?? 5_000,
         bodyTimeout: this.options.requestTimeoutMilliseconds ?? 5_000,
       });
@@ -157,6 +173,31 @@ export class PeerTransport {
       if (!this.closed) this.options.onUnreachable(peer);
       this.reportSnapshots(peer, batch, false);
     }
+  }
+
+  /** The snapshot's file first (in pieces), then the message itself. */
+  private transferSnapshot(peer: NodeId, channel: PeerChannel, message: Message): void {
+    const source = this.options.snapshots as SnapshotSource;
+    const reference = decodeSnapshotReference((message.snapshot as { data: Uint8Array }).data);
+    if (this.transfers.has(peer) || reference === null) {
+      this.statistics.messagesDropped++;
+      if (reference === null) this.reportSnapshots(peer, [message], false);
+      return;
+    }
+    this.transfers.add(peer);
+    void (async () => {
+      try {
+        const sent = await sendSnapshotFile(baseUrl(channel.address), reference, source);
+        this.options.onSnapshotTransfer?.(peer, reference.index, sent);
+        if (!this.closed) await this.post(peer, channel, [message]);
+      } catch (error) {
+        this.options.onSnapshotTransfer?.(peer, reference.index, error as Error);
+        this.statistics.messagesDropped++;
+        this.reportSnapshots(peer, [message], false);
+      } finally {
+        this.transfers.delete(peer);
+      }
+    })();
   }
 
   private reportSnapshots(peer: NodeId, batch: readonly Message[], delivered: boolean): void {

@@ -31,6 +31,14 @@ export interface StateWriter {
   rangeByPrefix(prefix: string, options?: RangeOptions): KeyValue[];
 }
 
+/** A consistent read of the state at one applied index, until closed. */
+export interface StateReadView {
+  readonly appliedIndex: number;
+  get(key: string): Uint8Array | undefined;
+  rangeByPrefix(prefix: string, options?: RangeOptions): KeyValue[];
+  close(): void;
+}
+
 export interface AppliedStateStore {
   appliedIndex(): number;
   appliedTerm(): number;
@@ -56,5 +64,7 @@ export interface AppliedStateStore {
   };
   /** Replaces the whole state with a verified snapshot stream; durable when it resolves. */
   installSnapshot(pieces: AsyncIterable<Uint8Array>, name?: string): Promise<SnapshotIdentity>;
+  /** A consistent read held open (LMDB only: the simulator's store has none). */
+  openReadView?(): StateReadView;
   close(): Promise<void>;
 }

@@ -5,10 +5,12 @@
 // reader (installSnapshot, verify) checks the checksum, and any damage throws
 // CorruptionError naming the file and the stream offset.
 
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Disk, DiskFile } from './disk.js';
 import { makeDirectoryDurable, readFully, toStorageError } from './disk.js';
 import { SnapshotParser, type SnapshotIdentity } from './snapshot-format.js';
+import type { SnapshotReference } from './snapshot-reference.js';
 import { assert, assertInteger } from '../util/assert.js';
 import { limits } from '../util/limits.js';
 
@@ -48,8 +50,13 @@ export class SnapshotFiles {
     return new SnapshotFiles(disk, directory);
   }
 
-  /** Saves a snapshot stream durably; returns the file. Invalid streams are refused. */
-  async save(pieces: AsyncIterable<Uint8Array>): Promise<SnapshotFile> {
+  /**
+   * Saves a snapshot stream durably; returns the file with its size and SHA-256.
+   * Invalid streams are refused.
+   */
+  async save(
+    pieces: AsyncIterable<Uint8Array>,
+  ): Promise<SnapshotFile & { reference: SnapshotReference }> {
     const temporaryPath = posix.join(
       this.directory,
       `incoming-${++this.temporaryCounter}.snap.tmp`,
@@ -58,11 +65,13 @@ export class SnapshotFiles {
     const parser = new SnapshotParser(temporaryPath);
     let identity: SnapshotIdentity | null = null;
     let file: DiskFile | null = null;
+    const hash = createHash('sha256');
+    let size = 0;
     try {
       file = await this.disk.open(temporaryPath, 'createExclusive');
-      let size = 0;
       for await (const piece of pieces) {
         for (const item of parser.push(piece)) if (item.kind === 'header') identity = item.identity;
+        hash.update(piece);
         await file.write(piece, size);
         size += piece.length;
       }
@@ -74,7 +83,11 @@ export class SnapshotFiles {
       const path = posix.join(this.directory, snapshotFileName(identity));
       await this.disk.rename(temporaryPath, path);
       await this.disk.fsyncDirectory(this.directory);
-      return { identity, path };
+      return {
+        identity,
+        path,
+        reference: { ...identity, bytes: size, sha256: hash.digest('hex') },
+      };
     } catch (error) {
       if (file !== null) await file.close().catch(() => undefined);
       await this.disk.unlink(temporaryPath).catch(() => undefined);
@@ -96,18 +109,20 @@ export class SnapshotFiles {
     return (await this.list()).at(-1) ?? null;
   }
 
-  /** The file's bytes in pieces of at most `pieceBytesMax` (not verified here). */
+  /** The file's bytes from `startOffset` in pieces of at most `pieceBytesMax` (not verified here). */
   async *read(
     path: string,
     pieceBytesMax: number = limits.raftSnapshotPieceBytesMax,
+    startOffset = 0,
   ): AsyncGenerator<Uint8Array, void, undefined> {
     assertInteger(pieceBytesMax, 'pieceBytesMax', 1);
+    assertInteger(startOffset, 'startOffset', 0);
     const file = await this.disk.open(path, 'read').catch((error: unknown) => {
       throw toStorageError(error, 'open snapshot', path);
     });
     try {
       const size = await file.size();
-      for (let position = 0; position < size; position += pieceBytesMax) {
+      for (let position = startOffset; position < size; position += pieceBytesMax) {
         const piece = new Uint8Array(Math.min(pieceBytesMax, size - position));
         const count = await readFully(file, piece, position);
         yield piece.subarray(0, count);
@@ -128,6 +143,39 @@ export class SnapshotFiles {
     parser.finish();
     assert(identity !== null, 'a complete snapshot has a header');
     return identity;
+  }
+
+  /** Where the snapshot of `identity` is (or would be) saved. */
+  pathOf(identity: SnapshotIdentity): string {
+    return posix.join(this.directory, snapshotFileName(identity));
+  }
+
+  /** The directory the files are in (a receiver stages incoming files there). */
+  get directoryPath(): string {
+    return this.directory;
+  }
+
+  /** Whether the snapshot file of `reference` is here, whole: its size and SHA-256 match. */
+  async holds(reference: SnapshotReference): Promise<boolean> {
+    const path = this.pathOf(reference);
+    const stat = await this.disk.stat(path);
+    if (stat === null || stat.size !== reference.bytes) return false;
+    return (await this.sha256Of(path)) === reference.sha256;
+  }
+
+  /** Parses a whole file (CorruptionError if damaged) and returns its reference. */
+  async describe(path: string): Promise<SnapshotReference> {
+    const identity = await this.verify(path);
+    const stat = await this.disk.stat(path);
+    assert(stat !== null, 'a verified snapshot file exists');
+    return { ...identity, bytes: stat.size, sha256: await this.sha256Of(path) };
+  }
+
+  /** The SHA-256 of a file, read in bounded pieces. */
+  async sha256Of(path: string): Promise<string> {
+    const hash = createHash('sha256');
+    for await (const piece of this.read(path)) hash.update(piece);
+    return hash.digest('hex');
   }
 
   /** Deletes snapshots older than `index` (keep the newest for followers and restarts). */

@@ -32,6 +32,7 @@ import type {
   AppliedStateStore,
   KeyValue,
   RangeOptions,
+  StateReadView,
   StateWriter,
 } from './applied-state-store.js';
 import { SnapshotEncoder, SnapshotParser, type SnapshotIdentity } from './snapshot-format.js';
@@ -191,6 +192,32 @@ export class StateStore implements AppliedStateStore {
   }
 
   /**
+   * A consistent read of the state as it is now, held until `close` (one LMDB read
+   * transaction: writes go on beside it). For backups; close it promptly.
+   */
+  openReadView(): StateReadView {
+    const transaction = this.root.useReadTransaction();
+    const appliedIndex = Number(this.meta.get('appliedIndex', { transaction }) ?? 0);
+    const database = this.databases[this.meta.get('active', { transaction }) === 'b' ? 'b' : 'a'];
+    let open = true;
+    return {
+      appliedIndex,
+      get: (key) => {
+        assert(open, 'a read view is used before it is closed');
+        return database.get(encodeKey(key), { transaction });
+      },
+      rangeByPrefix: (prefix, options = {}) => {
+        assert(open, 'a read view is used before it is closed');
+        return rangeOf(database, prefix, options, transaction);
+      },
+      close: () => {
+        if (open) transaction.done();
+        open = false;
+      },
+    };
+  }
+
+  /**
    * Replaces the whole state with a snapshot stream. Verified end to end before it
    * takes effect; a bad stream throws CorruptionError and changes nothing.
    */
@@ -286,14 +313,20 @@ async function loadInto(
   return identity;
 }
 
-function rangeOf(database: BinaryDatabase, prefix: string, options: RangeOptions): KeyValue[] {
+function rangeOf(
+  database: BinaryDatabase,
+  prefix: string,
+  options: RangeOptions,
+  transaction?: ReturnType<RootDatabase['useReadTransaction']>,
+): KeyValue[] {
   const limit = options.limit ?? limits.listPageKeysMax;
   assertInteger(limit, 'range limit', 1, limits.listPageKeysMax);
   const prefixBytes = encodeKey(prefix);
   const afterInside = options.after !== undefined && options.after >= prefix;
   const start = afterInside ? encodeKey(options.after!) : prefixBytes;
   // LMDB has no empty key: an empty prefix scans from the first key.
-  const range = start.length === 0 ? {} : { start, exclusiveStart: afterInside };
+  const bounds = start.length === 0 ? {} : { start, exclusiveStart: afterInside };
+  const range = transaction === undefined ? bounds : { ...bounds, transaction };
   const result: KeyValue[] = [];
   for (const { key, value } of database.getRange(range)) {
     if (

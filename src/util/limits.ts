@@ -40,13 +40,15 @@ export const limits = {
   raftUncommittedBytesMax: 64 * MiB,
   raftReadyCommittedBytesMax: 16 * MiB,
   raftLearnerPromotionLagEntriesMax: 256,
+  // A snapshot is a file, written, sent (one piece per request, CRC32C each) and installed
+  // in pieces of at most this size; nothing holds it whole (src/storage/snapshot-*.ts).
   raftSnapshotPieceBytesMax: 1 * MiB,
+  // Only without snapshot files (the simulator) is a snapshot held in memory, up to this.
+  raftSnapshotInMemoryBytesMax: 512 * MiB,
 
   // Request bodies per endpoint.
   requestMetadataBodyBytesMax: 64 * KiB,
   requestPeerBatchBodyBytesMax: 8 * MiB,
-  // A Raft snapshot travels alone in one request (the whole meta state, held in memory).
-  requestPeerSnapshotBodyBytesMax: 512 * MiB,
 
   // Storage (DESIGN.md section 4).
   walSegmentBytesMax: 64 * MiB,
@@ -97,7 +99,7 @@ export const limits = {
   txnReadKeysMax: 10_000, // keys the gets and list pages of one txn may return together
   txnOutcomesRetainedRevisions: 3_000_000, // outcomes kept by request id: the last this many revisions...
   txnOutcomesRetainedMilliseconds: 15 * 60 * 1000, // ...or this long, whichever keeps more...
-  txnOutcomesBytesMax: 256 * MiB, // ...but never more than this many bytes (records and keys; the meta snapshot must fit requestPeerSnapshotBodyBytesMax)
+  txnOutcomesBytesMax: 256 * MiB, // ...but never more than this many bytes (records and keys; a simulator snapshot must fit raftSnapshotInMemoryBytesMax)
   txnExpiriesPerApplyMax: 16, // outcomes and staged handles one entry may expire
   stagingLifetimeMillisecondsDefault: 60 * 60 * 1000, // a staged upload not committed by then is dropped
   stagingLifetimeMillisecondsMax: 24 * 60 * 60 * 1000,

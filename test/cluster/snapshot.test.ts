@@ -1,6 +1,8 @@
 // Snapshots and log compaction on real nodes: after the log is compacted, a node that
 // joins can only catch up from a snapshot (InstallSnapshot), and a restarted node
-// rebuilds from its state store plus the log after it.
+// rebuilds from its state store plus the log after it. Snapshots are streamed files:
+// with a 4 KiB piece (CAIRN_TEST_SNAPSHOT_PIECE_BYTES) the state is well over a hundred
+// pieces, each its own request, and the joining node installs it from its staged file.
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,10 +11,29 @@ import { TestCluster } from './harness.js';
 
 const test = suite<{ cluster?: TestCluster }>('snapshots');
 const objectCount = 450;
+const pieceBytes = 4096;
+const valueBytes = 1024;
 
 test.before(async (context) => {
-  context.cluster = await TestCluster.start('snapshot', 3, {}, ['--snapshot-entries', '200']);
+  context.cluster = await TestCluster.start(
+    'snapshot',
+    3,
+    { CAIRN_TEST_SNAPSHOT_PIECE_BYTES: String(pieceBytes) },
+    ['--snapshot-entries', '200'],
+  );
 });
+
+function objectValue(number: number): string {
+  return `value-${number}-`.padEnd(valueBytes, 'x');
+}
+
+/** The events named `event` in a node's log. */
+function events(logFile: string, event: string): Record<string, unknown>[] {
+  return readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(`"event":"${event}"`))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
 
 test.after(async (context) => {
   await context.cluster?.destroy();
@@ -26,7 +47,7 @@ test('a node joining after compaction catches up from a snapshot and serves ever
     for (let start = 0; start < objectCount; start += batch) {
       await Promise.all(
         Array.from({ length: Math.min(batch, objectCount - start) }, (_, offset) =>
-          client.putObject(`snap/${start + offset}`, Buffer.from(`value-${start + offset}`)),
+          client.putObject(`snap/${start + offset}`, Buffer.from(objectValue(start + offset))),
         ),
       );
     }
@@ -61,10 +82,19 @@ test('a node joining after compaction catches up from a snapshot and serves ever
     const { body } = await local.getObject('snap/7', { consistency: 'serializable' });
     let text = '';
     for await (const chunk of body) text += (chunk as Buffer).toString();
-    assert.is(text, 'value-7');
+    assert.is(text, objectValue(7));
   } finally {
     await local.close();
   }
+  const received = events(fourth.logFile, 'snapshot-received');
+  assert.ok(received.length >= 1, 'n4 received a snapshot file');
+  const bytes = Number(received[0]?.['bytes']);
+  assert.ok(bytes > 100 * pieceBytes, `the state (${bytes} bytes) is many pieces`);
+  const sent = cluster.nodes.flatMap((node) => events(node.logFile, 'snapshot-sent'));
+  const toFourth = sent.filter((line) => line['peer'] === 'n4' && line['alreadyHeld'] === false);
+  assert.ok(toFourth.length >= 1, 'a member streamed the snapshot to n4');
+  const pieces = Number(toFourth[0]?.['pieces']);
+  assert.ok(pieces >= Math.ceil(bytes / pieceBytes), `${pieces} pieces of at most ${pieceBytes}`);
 });
 
 test('a node restarted after compaction rebuilds from its state store and log', async (context) => {

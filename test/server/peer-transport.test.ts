@@ -99,42 +99,4 @@ test('a peer that is down is reported unreachable and its messages dropped', asy
   }
 });
 
-test('a snapshot above the batch body limit travels alone and is accepted', async () => {
-  const received: Message[] = [];
-  const server = raftPeerServer({
-    clusterId: () => 'c1',
-    onMessages: (messages) => received.push(...messages),
-  });
-  const address = await listenOn(server);
-  const reports: boolean[] = [];
-  const transport = new PeerTransport({
-    clusterId: () => 'c1',
-    onUnreachable: () => undefined,
-    onSnapshotReport: (_peer, delivered) => reports.push(delivered),
-  });
-  transport.setPeerAddress('n2', address);
-  const data = new Uint8Array(9 * 1024 * 1024).fill(7);
-  const snapshot: Message = {
-    ...heartbeat('n2', 5),
-    type: 'snapshot',
-    snapshot: {
-      metadata: { index: 10, term: 5, confState: { voters: ['n1', 'n2'], learners: [] } },
-      data,
-    },
-  };
-  try {
-    transport.send([heartbeat('n2', 4), snapshot, heartbeat('n2', 6)]);
-    await waitFor('three messages', () => received.length === 3, { timeoutMilliseconds: 20_000 });
-    assert.equal(
-      received.map((message) => message.type),
-      ['heartbeat', 'snapshot', 'heartbeat'],
-    );
-    assert.is(received[1]?.snapshot?.data.length, data.length);
-    assert.equal(reports, [true]);
-  } finally {
-    await transport.close();
-    await closeServer(server);
-  }
-});
-
 test.run();

@@ -197,7 +197,12 @@ test('snapshot files: save, list, bounded reads, and damage detected with the fi
     const files = await SnapshotFiles.open(disk, '/node/snapshots');
     const saved = await files.save(source.createSnapshot(2048).pieces);
     assert.equal(saved.identity, { index: 300, term: 1 });
-    assert.equal(await files.latest(), saved);
+    assert.equal(await files.latest(), { identity: saved.identity, path: saved.path });
+    assert.is(
+      saved.reference.bytes,
+      (await disk.stat(saved.path))!.size,
+      'the reference names the size',
+    );
     const pieces = await collect(files.read(saved.path, 1000));
     assert.ok(pieces.every((piece) => piece.length <= 1000));
     assert.equal(await files.verify(saved.path), { index: 300, term: 1 });
