@@ -11,7 +11,9 @@ export async function main(argv: readonly string[], entryUrl: string): Promise<n
     config = await Config.load(entryUrl);
     await run([...argv], config);
     await flush();
-    return 0;
+    // A command may end with a failure of its own (scrub or repair that found problems
+    // sets process.exitCode = 1) after printing its report: keep that code.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     const visible = config?.commands.filter((command) => command.hidden !== true) ?? [];
     const report = errorReport(
