@@ -2,7 +2,6 @@
 
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import type { NodeInfo } from '../api/index.js';
 import { ChunkTransport } from '../data/chunk-transfer.js';
 import { closeListener, listen } from '../net/index.js';
@@ -11,15 +10,13 @@ import { MetaGroup } from '../node/meta-group.js';
 import { MetaStateMachine } from '../node/meta-state-machine.js';
 import * as node from '../node/node-services.js';
 import { readTestHooks } from '../node/test-hooks.js';
-import { ChunkStore } from '../storage/chunk-store.js';
-import { RaftLog } from '../storage/raft-log.js';
 import { RealDisk } from '../storage/real-disk.js';
-import { StateStore } from '../storage/state-store.js';
 import { type ClientPort, createClientServer } from './client-server.js';
 import { clientHandlers, peerHandlers } from './node-handlers.js';
 import { PeerTransport } from './peer-transport.js';
 import { createPeerServer } from './peer-server.js';
 import { leaderLocator } from './leader-locator.js';
+import { openNodeStores } from './node-storage.js';
 
 export interface NodeConfig {
   readonly name: string;
@@ -32,6 +29,7 @@ export interface NodeConfig {
   readonly tickMilliseconds: number;
   /** Applied entries between two snapshots of the meta state (and log compactions). */
   readonly snapshotIntervalEntries: number;
+  readonly encryptionKeyFile?: string | undefined;
   readonly log: (event: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -58,15 +56,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   };
   try {
     const disk = new RealDisk();
-    const stateStore = StateStore.open(join(config.dataDirectory, 'state'));
-    closers.push(() => stateStore.close());
-    const chunkStore = await ChunkStore.open(disk, config.dataDirectory, {
-      onQuarantine: (report) =>
-        config.log('chunk-quarantined', { sha256: report.sha256, reason: report.reason }),
-    });
+    const { stateStore, chunkStore, opened } = await openNodeStores(disk, config, closers);
     const hints = await node.openHintsStore(disk, config.dataDirectory);
-    const opened = await RaftLog.open(disk, join(config.dataDirectory, 'wal'));
-    closers.push(() => opened.log.close());
     const testHooks = readTestHooks();
     const addresses = { client: '', peer: '' };
     let group: MetaGroup | undefined;
