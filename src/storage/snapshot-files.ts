@@ -4,13 +4,25 @@
 // saved, so an invalid stream is never saved. Reading yields bounded pieces; the
 // reader (installSnapshot, verify) checks the checksum, and any damage throws
 // CorruptionError naming the file and the stream offset.
+//
+// Encryption at rest (option `sealing`): the file holds the stream sealed in segments
+// (sealing.ts); `read` gives the plain stream back, each segment authenticated first.
 
 import { posix } from 'node:path';
 import type { Disk, DiskFile } from './disk.js';
 import { makeDirectoryDurable, readFully, toStorageError } from './disk.js';
 import { SnapshotParser, type SnapshotIdentity } from './snapshot-format.js';
 import { assert, assertInteger } from '../util/assert.js';
+import { CorruptionError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import { type Keyring, OpeningStream, SealingStream } from './sealing.js';
+
+export interface SnapshotFilesOptions {
+  /** Encryption at rest: files are sealed under this keyring's newest key. */
+  readonly sealing?: Keyring | undefined;
+}
+
+const snapshotSealingContext = 'snapshot-file';
 
 export interface SnapshotFile {
   readonly identity: SnapshotIdentity;
@@ -34,9 +46,14 @@ export class SnapshotFiles {
   private constructor(
     private readonly disk: Disk,
     private readonly directory: string,
+    private readonly sealing: Keyring | undefined,
   ) {}
 
-  static async open(disk: Disk, directory: string): Promise<SnapshotFiles> {
+  static async open(
+    disk: Disk,
+    directory: string,
+    options: SnapshotFilesOptions = {},
+  ): Promise<SnapshotFiles> {
     try {
       await makeDirectoryDurable(disk, directory);
       for (const name of await disk.readdir(directory)) {
@@ -45,7 +62,7 @@ export class SnapshotFiles {
     } catch (error) {
       throw toStorageError(error, 'open snapshots', directory);
     }
-    return new SnapshotFiles(disk, directory);
+    return new SnapshotFiles(disk, directory, options.sealing);
   }
 
   /** Saves a snapshot stream durably; returns the file. Invalid streams are refused. */
@@ -61,12 +78,20 @@ export class SnapshotFiles {
     try {
       file = await this.disk.open(temporaryPath, 'createExclusive');
       let size = 0;
+      const sealer =
+        this.sealing === undefined ? null : new SealingStream(this.sealing, snapshotSealingContext);
       for await (const piece of pieces) {
         for (const item of parser.push(piece)) if (item.kind === 'header') identity = item.identity;
-        await file.write(piece, size);
-        size += piece.length;
+        for (const out of sealer === null ? [piece] : sealer.push(piece)) {
+          await file.write(out, size);
+          size += out.length;
+        }
       }
       parser.finish();
+      for (const out of sealer?.finish() ?? []) {
+        await file.write(out, size);
+        size += out.length;
+      }
       assert(identity !== null, 'a complete snapshot has a header');
       await file.datasync();
       await file.close();
@@ -96,8 +121,31 @@ export class SnapshotFiles {
     return (await this.list()).at(-1) ?? null;
   }
 
-  /** The file's bytes in pieces of at most `pieceBytesMax` (not verified here). */
+  /** The snapshot stream in pieces of at most `pieceBytesMax` (checksum not verified here). */
   async *read(
+    path: string,
+    pieceBytesMax: number = limits.raftSnapshotPieceBytesMax,
+  ): AsyncGenerator<Uint8Array, void, undefined> {
+    if (this.sealing === undefined) {
+      yield* this.readFile(path, pieceBytesMax);
+      return;
+    }
+    const opener = new OpeningStream(this.sealing, snapshotSealingContext);
+    const split = function* (plain: Uint8Array) {
+      for (let at = 0; at < plain.length; at += pieceBytesMax)
+        yield plain.subarray(at, at + pieceBytesMax);
+    };
+    try {
+      for await (const sealed of this.readFile(path, pieceBytesMax))
+        for (const plain of opener.push(sealed)) yield* split(plain);
+      yield* split(opener.finish());
+    } catch (error) {
+      if (!(error instanceof CorruptionError)) throw error;
+      throw new CorruptionError(`snapshot ${path}: ${error.message}`, { file: path, offset: -1 });
+    }
+  }
+
+  private async *readFile(
     path: string,
     pieceBytesMax: number = limits.raftSnapshotPieceBytesMax,
   ): AsyncGenerator<Uint8Array, void, undefined> {

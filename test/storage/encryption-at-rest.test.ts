@@ -12,6 +12,7 @@ import { addKey, createKeyFile, readKeyring } from '../../src/storage/encryption
 import { RaftLog } from '../../src/storage/raft-log.js';
 import { RealDisk } from '../../src/storage/real-disk.js';
 import { Keyring } from '../../src/storage/sealing.js';
+import { SnapshotFiles } from '../../src/storage/snapshot-files.js';
 import { StateStore } from '../../src/storage/state-store.js';
 import { CorruptionError } from '../../src/util/errors.js';
 import { bytesEqual, expectCairnError, temporaryDirectory } from './helpers.js';
@@ -158,6 +159,33 @@ test('raft log: sealed entries on disk, replayed identical; a plain reader refus
       assert.match((error as Error).message, /sealed entry, but no encryption key/);
     }
   } finally {
+    directory.remove();
+  }
+});
+
+test('snapshot files: sealed on disk, the plain stream read back, damage refused', async () => {
+  const directory = temporaryDirectory('sealed-snapshots');
+  const store = StateStore.open(join(directory.path, 'state'));
+  try {
+    const value = markerContent('SNAPSHOT-MARKER-0e77', 200_000);
+    await store.applyBatch([{ index: 1, term: 1 }], (_entry, writer) => writer.put('o/a', value));
+    const files = await SnapshotFiles.open(new RealDisk(), join(directory.path, 'snapshots'), {
+      sealing: keyring,
+    });
+    const saved = await files.save(store.createSnapshot(10_000).pieces);
+    assert.equal(filesHolding(join(directory.path, 'snapshots'), 'SNAPSHOT-MARKER-0e77'), []);
+    const pieces: Uint8Array[] = [];
+    for await (const piece of files.read(saved.path, 1000)) pieces.push(piece);
+    assert.ok(pieces.every((piece) => piece.length <= 1000));
+    assert.ok(Buffer.concat(pieces).includes(Buffer.from('SNAPSHOT-MARKER-0e77')), 'plain stream');
+    assert.equal(await files.verify(saved.path), { index: 1, term: 1 });
+    const bytes = readFileSync(saved.path);
+    bytes[bytes.length - 100]! ^= 0x10;
+    writeFileSync(saved.path, bytes);
+    const error = await expectCairnError(() => files.verify(saved.path), 'CAIRN_ERR_CORRUPTION');
+    assert.is(error.details['file'], saved.path);
+  } finally {
+    await store.close();
     directory.remove();
   }
 });
