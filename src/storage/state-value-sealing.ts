@@ -32,7 +32,7 @@ export class StateValueSealing {
 
   open(key: string | Uint8Array, value: Uint8Array): Buffer {
     const known = typeof key === 'string' ? this.remembered.get(key) : undefined;
-    if (known !== undefined && known.sealed.equals(value)) return Buffer.from(known.plain);
+    if (known?.sealed.equals(value)) return Buffer.from(known.plain);
     const opened = toBuffer(openSealed(this.keyring, context(key), value));
     this.remember(key, value, opened);
     return opened;

@@ -14,6 +14,7 @@ import { RealDisk } from '../../src/storage/real-disk.js';
 import { Keyring } from '../../src/storage/sealing.js';
 import { SnapshotFiles } from '../../src/storage/snapshot-files.js';
 import { StateStore } from '../../src/storage/state-store.js';
+import { StateValueSealing } from '../../src/storage/state-value-sealing.js';
 import { CorruptionError } from '../../src/util/errors.js';
 import { bytesEqual, expectCairnError, temporaryDirectory } from './helpers.js';
 
@@ -123,6 +124,28 @@ test('state store: sealed values on disk, plain snapshot stream, installs under 
     await other.close();
     directory.remove();
   }
+});
+
+test('state values: remembered openings never hide damage or a value moved to another key', () => {
+  const sealing = new StateValueSealing(keyring);
+  const value = Buffer.from('a small state value');
+  const sealed = sealing.seal('o/a', value);
+  assert.ok(sealing.open('o/a', sealed).equals(value), 'a remembered opening');
+  const damaged = Buffer.from(sealed);
+  damaged[damaged.length - 3]! ^= 1;
+  assert.throws(
+    () => sealing.open('o/a', damaged),
+    (error: unknown) => error instanceof CorruptionError,
+  );
+  sealing.seal('o/b', Buffer.from('another value'));
+  assert.throws(
+    () => sealing.open('o/b', sealed),
+    (error: unknown) => error instanceof CorruptionError,
+    'the value of o/a under o/b',
+  );
+  const opened = sealing.open('o/a', sealed);
+  opened[0] = 0;
+  assert.ok(sealing.open('o/a', sealed).equals(value), 'callers get their own copy');
 });
 
 test('raft log: sealed entries on disk, replayed identical; a plain reader refuses them', async () => {
