@@ -34,6 +34,10 @@ export default class Dev extends CairnCommand {
       min: 1,
       max: 7,
     }),
+    'encryption-key-file': Flags.string({
+      description:
+        'start every node with this key file (cairn encryption create-key): data at rest is encrypted',
+    }),
   };
 
   async run(): Promise<void> {
@@ -46,6 +50,7 @@ export default class Dev extends CairnCommand {
       ...(flags['replication-factor'] === undefined
         ? {}
         : { replicationFactor: flags['replication-factor'] }),
+      encryptionKeyFile: flags['encryption-key-file'],
       log: (line) => this.log(line),
     });
     for (const node of cluster.nodes)

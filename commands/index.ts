@@ -14,6 +14,9 @@ import CertInspect from './cert/inspect.js';
 import CertList from './cert/list.js';
 import Chaos from './chaos.js';
 import Dev from './dev.js';
+import EncryptionAddKey from './encryption/add-key.js';
+import EncryptionCreateKey from './encryption/create-key.js';
+import EncryptionListKeys from './encryption/list-keys.js';
 import Get from './get.js';
 import Join from './join.js';
 import LeaseGrant from './lease/grant.js';
@@ -52,6 +55,9 @@ export const COMMANDS = {
   'cert:list': CertList,
   chaos: Chaos,
   dev: Dev,
+  'encryption:add-key': EncryptionAddKey,
+  'encryption:create-key': EncryptionCreateKey,
+  'encryption:list-keys': EncryptionListKeys,
   get: Get,
   join: Join,
   leave: Leave,

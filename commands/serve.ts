@@ -5,7 +5,7 @@ import { serveNode } from '../src/cli/serve.js';
 export default class Serve extends CairnCommand {
   static override summary = 'Run a storage node.';
   static override description =
-    'Runs a cairn node: the client API on --listen, the peer API (Raft and chunk transfer) on --peer-listen, data under --data-dir. A new node belongs to no cluster until `cairn bootstrap` or `cairn join`; a restarted node rejoins its cluster with all its data. SIGTERM or Ctrl-C shuts it down cleanly. Logs are JSON lines on stderr.';
+    'Runs a cairn node: the client API on --listen, the peer API (Raft and chunk transfer) on --peer-listen, data under --data-dir. A new node belongs to no cluster until `cairn bootstrap` or `cairn join`; a restarted node rejoins its cluster with all its data. SIGTERM or Ctrl-C shuts it down cleanly. Logs are JSON lines on stderr.\n\nEncryption at rest: with --encryption-key-file (a file made by `cairn encryption create-key`), chunk files, state store values (inline object contents included), WAL entry payloads and snapshot files are sealed with AES-256-GCM; object keys and other metadata stay plain. The choice is made when the data directory is created: a node refuses to start with a key on a plain data directory, without a key on an encrypted one, or with a wrong key (a key check record, ENCRYPTION, is kept in the data directory). The newest key of the file seals, every key opens: add a key with `cairn encryption add-key` and restart to rotate; never remove a key that sealed data.';
   static override enableJsonFlag = false;
   static override examples = [
     {
@@ -16,6 +16,11 @@ export default class Serve extends CairnCommand {
       description: 'Run a node in zone "rack-a" with twice the default weight',
       command:
         '<%= config.bin %> <%= command.id %> --name n2 --data-dir ./n2 --listen 127.0.0.2:7070 --peer-listen 127.0.0.2:7071 --zone rack-a --weight 2',
+    },
+    {
+      description: 'Run a node that encrypts its data at rest',
+      command:
+        '<%= config.bin %> encryption create-key /etc/cairn/n1.keys && <%= config.bin %> <%= command.id %> --name n1 --data-dir /var/lib/cairn/n1 --encryption-key-file /etc/cairn/n1.keys',
     },
   ];
   static override flags = {
@@ -46,6 +51,11 @@ export default class Serve extends CairnCommand {
       min: 100,
       max: 10_000_000,
     }),
+    'encryption-key-file': Flags.string({
+      description:
+        'encrypt data at rest with the keys in this file (cairn encryption create-key); the data directory must be new or already encrypted with them',
+      env: 'CAIRN_ENCRYPTION_KEY_FILE',
+    }),
   };
 
   async run(): Promise<void> {
@@ -58,6 +68,7 @@ export default class Serve extends CairnCommand {
       zone: flags.zone,
       weight: flags.weight,
       snapshotIntervalEntries: flags['snapshot-entries'],
+      encryptionKeyFile: flags['encryption-key-file'],
       version: this.config.version,
     });
   }

@@ -53,14 +53,17 @@ export async function findFreePortRange(
 export async function startLocalCluster(
   nodes: number,
   log: (line: string) => void,
-  environment: { readonly directory?: string } = {},
+  environment: { readonly directory?: string; readonly encryptionKeyFile?: string } = {},
 ): Promise<LocalCluster> {
   assertInteger(nodes, '--local nodes', 1, limits.benchLocalNodesMax);
   const directory = environment.directory ?? mkdtempSync(join(tmpdir(), 'cairn-bench-'));
   const basePort = await findFreePortRange(2 * nodes);
   let cluster: DevCluster;
   try {
-    cluster = await startDevCluster({ nodes, directory, host: '127.0.0.1', basePort, log });
+    const { encryptionKeyFile } = environment;
+    cluster = await startDevCluster({
+      ...{ nodes, directory, host: '127.0.0.1', basePort, log, encryptionKeyFile },
+    });
   } catch (error) {
     rmSync(directory, { recursive: true, force: true });
     throw error;

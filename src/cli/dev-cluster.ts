@@ -18,6 +18,8 @@ export interface DevClusterOptions {
   readonly host: string;
   readonly basePort: number;
   readonly replicationFactor?: number;
+  /** Encryption at rest: every node is started with this key file. */
+  readonly encryptionKeyFile?: string | undefined;
   readonly log: (line: string) => void;
 }
 
@@ -128,7 +130,14 @@ export async function stopProcess(child: ChildProcess, timeoutMilliseconds: numb
 export async function startDevCluster(options: DevClusterOptions): Promise<DevCluster> {
   const layout = devNodes(options);
   const isNew = !layout.some((node) => existsSync(join(node.dataDirectory, 'identity.json')));
-  const nodes: DevNode[] = layout.map((node) => ({ ...node, process: startNodeProcess(node) }));
+  const serveArguments =
+    options.encryptionKeyFile === undefined
+      ? []
+      : ['--encryption-key-file', resolve(options.encryptionKeyFile)];
+  const nodes: DevNode[] = layout.map((node) => ({
+    ...node,
+    process: startNodeProcess(node, {}, serveArguments),
+  }));
   const stop = async (): Promise<void> => {
     await Promise.all(nodes.map((node) => stopProcess(node.process, stopTimeoutMilliseconds)));
   };

@@ -12,6 +12,8 @@ export interface ServeOptions {
   readonly weight: number;
   readonly version: string;
   readonly snapshotIntervalEntries: number;
+  /** Encryption at rest: the key file (`cairn encryption create-key`). */
+  readonly encryptionKeyFile?: string | undefined;
 }
 
 export interface HostPort {
@@ -56,6 +58,7 @@ export async function serveNode(options: ServeOptions): Promise<void> {
     version: options.version,
     tickMilliseconds: 100,
     snapshotIntervalEntries: options.snapshotIntervalEntries,
+    encryptionKeyFile: options.encryptionKeyFile,
     log,
   });
   await new Promise<void>((resolve) => {

@@ -27,6 +27,7 @@ export interface NodeConfig {
   readonly tickMilliseconds: number;
   /** Applied entries between two snapshots of the meta state (and log compactions). */
   readonly snapshotIntervalEntries: number;
+  readonly encryptionKeyFile?: string | undefined;
   readonly log: (event: string, fields?: Record<string, unknown>) => void;
 }
 

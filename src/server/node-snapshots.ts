@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { SnapshotPieceQuery } from '../api/index.js';
 import type * as Wire from '../api/wire.js';
 import type { Disk } from '../storage/disk.js';
+import type { Keyring } from '../storage/sealing.js';
 import { SnapshotFiles } from '../storage/snapshot-files.js';
 import { SnapshotReceiver } from '../storage/snapshot-receiver.js';
 import type { SnapshotReference } from '../storage/snapshot-reference.js';
@@ -37,8 +38,9 @@ export async function openNodeSnapshots(
   dataDirectory: string,
   pieceBytes: number,
   log: Log,
+  sealing?: Keyring,
 ): Promise<NodeSnapshots> {
-  const files = await SnapshotFiles.open(disk, join(dataDirectory, 'snapshots'));
+  const files = await SnapshotFiles.open(disk, join(dataDirectory, 'snapshots'), { sealing });
   const receiver = new SnapshotReceiver(disk, files, limits.raftSnapshotPieceBytesMax);
   return {
     files,

@@ -83,7 +83,7 @@ async function sendFrom(
 ): Promise<boolean> {
   const path = source.files.pathOf(reference);
   let position = offset;
-  for await (const piece of source.files.read(path, source.pieceBytes, offset)) {
+  for await (const piece of source.files.readStored(path, source.pieceBytes, offset)) {
     // The memory bound: pieces are produced at most this large, and only one is held.
     assert(piece.length <= source.pieceBytes, 'a snapshot piece within the piece size');
     const receipt = await call(pool, 'PUT', reference, position, piece);

@@ -13,6 +13,12 @@
 // `<root>/quarantine/<sha256>.<n>`, reports it (callback and `quarantined()`), and
 // throws CorruptionError. Streaming reads verify at the end: the last piece is only
 // released once the hash matched, so a consumer never completes a read of bad data.
+//
+// Encryption at rest (option `sealing`): the file holds the chunk sealed in segments
+// (sealing.ts); the name stays the SHA-256 of the plaintext. Reads open segment by
+// segment (each authenticated) and verify the hash of the plaintext as before; a
+// segment that fails authentication is corruption (quarantine). Without `sealing` the
+// files are exactly as before.
 
 import { createHash, type Hash } from 'node:crypto';
 import { posix } from 'node:path';
@@ -26,6 +32,7 @@ import {
   LimitExceededError,
 } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import { type Keyring, OpeningStream, SealingStream, sealedLength } from './sealing.js';
 
 export interface QuarantineReport {
   readonly sha256: string;
@@ -38,6 +45,8 @@ export interface ChunkStoreOptions {
   /** Pieces of a streaming read (default 1 MiB). */
   readonly readPieceBytes?: number;
   readonly onQuarantine?: (report: QuarantineReport) => void;
+  /** Encryption at rest: chunk files are sealed under this keyring's newest key. */
+  readonly sealing?: Keyring | undefined;
 }
 
 export interface ChunkWriteResult {
@@ -49,6 +58,8 @@ export interface ChunkWriteResult {
 
 const sha256Pattern = /^[0-9a-f]{64}$/;
 const quarantineCopiesMax = 1000;
+/** The context sealed chunk files are bound to (each file also has its own random id). */
+const chunkSealingContext = 'chunk';
 
 export function isSha256(text: string): boolean {
   return sha256Pattern.test(text);
@@ -60,6 +71,7 @@ export class ChunkStore {
   private readonly quarantineReports: QuarantineReport[] = [];
   private readonly chunkBytesMax: number;
   private readonly readPieceBytes: number;
+  private readonly sealing: Keyring | undefined;
 
   private constructor(
     private readonly disk: Disk,
@@ -69,6 +81,7 @@ export class ChunkStore {
     this.chunkBytesMax = options.chunkBytesMax ?? limits.chunkSizeBytes;
     this.readPieceBytes = options.readPieceBytes ?? 1024 * 1024;
     assert(this.readPieceBytes > 0 && this.chunkBytesMax > 0, 'positive sizes');
+    this.sealing = options.sealing;
   }
 
   static async open(
@@ -143,6 +156,15 @@ export class ChunkStore {
   ): Promise<{ sha256: string; size: number }> {
     const hash = createHash('sha256');
     let size = 0;
+    let position = 0;
+    const sealer =
+      this.sealing === undefined ? null : new SealingStream(this.sealing, chunkSealingContext);
+    const writeOut = async (pieces: Uint8Array[]): Promise<void> => {
+      for (const piece of pieces) {
+        await file.write(piece, position);
+        position += piece.length;
+      }
+    };
     const pieces: AsyncIterable<Uint8Array> =
       source instanceof Uint8Array ? singlePiece(source) : source;
     for await (const piece of pieces) {
@@ -155,9 +177,10 @@ export class ChunkStore {
         );
       }
       hash.update(piece);
-      await file.write(piece, size);
+      await writeOut(sealer === null ? [piece] : sealer.push(piece));
       size += piece.length;
     }
+    if (sealer !== null) await writeOut(sealer.finish());
     return { sha256: hash.digest('hex'), size };
   }
 
@@ -167,6 +190,11 @@ export class ChunkStore {
    * pieces afterwards doubled the memory and copying per chunk.
    */
   async read(sha256: string): Promise<Uint8Array> {
+    if (this.sealing !== undefined) {
+      const pieces: Uint8Array[] = [];
+      for await (const piece of this.verifiedPieces(sha256)) pieces.push(piece);
+      return Buffer.concat(pieces);
+    }
     let whole = new Uint8Array(0);
     for await (const piece of this.verifiedPieces(sha256, (size) => (whole = new Uint8Array(size))))
       void piece;
@@ -192,22 +220,35 @@ export class ChunkStore {
     const hash = createHash('sha256');
     let held: Uint8Array | null = null;
     let failure: string | null = null;
+    const opener =
+      this.sealing === undefined ? null : new OpeningStream(this.sealing, chunkSealingContext);
+    const fileBytesMax = opener === null ? this.chunkBytesMax : sealedLength(this.chunkBytesMax);
     try {
       const size = await file.size();
-      if (size > this.chunkBytesMax) failure = `size ${size} exceeds chunkSizeBytes`;
-      const whole = failure === null ? wholeBuffer?.(size) : undefined;
+      if (size > fileBytesMax) failure = `size ${size} exceeds chunkSizeBytes`;
+      const whole = failure === null && opener === null ? wholeBuffer?.(size) : undefined;
       // Bounded: each piece advances by readPieceBytes.
       for (let position = 0; failure === null && position < size; position += this.readPieceBytes) {
         const end = Math.min(position + this.readPieceBytes, size);
         const piece =
           whole === undefined ? new Uint8Array(end - position) : whole.subarray(position, end);
         if ((await readFully(file, piece, position)) !== piece.length) failure = 'short read';
-        hash.update(piece);
+        for (const plain of opener === null ? [piece] : opener.push(piece)) {
+          hash.update(plain);
+          if (held !== null) yield held;
+          held = plain;
+        }
+      }
+      if (opener !== null && failure === null) {
+        const last = opener.finish();
+        hash.update(last);
         if (held !== null) yield held;
-        held = piece;
+        held = last;
       }
     } catch (error) {
-      throw toStorageError(error, 'read chunk', path);
+      // A sealed segment that fails authentication is damage like a wrong hash.
+      if (opener !== null && error instanceof CorruptionError) failure = error.message;
+      else throw toStorageError(error, 'read chunk', path);
     } finally {
       await file.close().catch(() => undefined);
     }

@@ -10,6 +10,8 @@
 //   truncate  u64 index: entries from index on are removed (new ones follow)
 //   snapshot  u64 index, u64 term, u8 discardLog: entries up to index are compacted;
 //             discardLog 1 (a snapshot installed from the leader) removes all entries
+//   sealedEntry (encryption at rest only) as entry, with data sealed (sealing.ts) and
+//             bound to its index and term; an encrypted log holds no plain entry records
 // Replay rebuilds the log with `LogReplayer` (pure, table tested).
 
 import type { Disk } from './disk.js';
@@ -17,6 +19,7 @@ import { Wal, type ReplayedRecord, type WalOptions, type WalStatistics } from '.
 import { assert, assertInteger } from '../util/assert.js';
 import { CorruptionError, LimitExceededError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import { type Keyring, openSealed, seal, sealedLength } from './sealing.js';
 
 export type LogEntryType = 'normal' | 'confChange';
 
@@ -38,20 +41,39 @@ export interface SnapshotBoundary {
   readonly term: number;
 }
 
-export const raftRecordType = { entry: 1, hardState: 2, truncate: 3, snapshot: 4 } as const;
+export const raftRecordType = {
+  entry: 1,
+  hardState: 2,
+  truncate: 3,
+  snapshot: 4,
+  sealedEntry: 5,
+} as const;
+
+export interface RaftLogOptions extends WalOptions {
+  /** Encryption at rest: entry data is sealed under this keyring's newest key. */
+  readonly sealing?: Keyring | undefined;
+}
+
+function entryContext(index: number, term: number): string {
+  return `raft-entry:${index}:${term}`;
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-export function encodeEntry(entry: LogEntry): Uint8Array {
+export function encodeEntry(entry: LogEntry, sealing?: Keyring): Uint8Array {
   assertInteger(entry.index, 'entry index', 1);
   assertInteger(entry.term, 'entry term', 1);
-  const bytes = new Uint8Array(17 + entry.data.length);
+  const data =
+    sealing === undefined
+      ? entry.data
+      : seal(sealing, entryContext(entry.index, entry.term), entry.data);
+  const bytes = new Uint8Array(17 + data.length);
   const view = new DataView(bytes.buffer);
   view.setBigUint64(0, BigInt(entry.index), true);
   view.setBigUint64(8, BigInt(entry.term), true);
   bytes[16] = entry.type === 'normal' ? 0 : 1;
-  bytes.set(entry.data, 17);
+  bytes.set(data, 17);
   return bytes;
 }
 
@@ -92,6 +114,8 @@ export class LogReplayer {
   /** Highest entry index seen per segment (for compaction). */
   readonly segmentMaxIndex = new Map<number, number>();
 
+  constructor(private readonly sealing?: Keyring) {}
+
   apply(record: ReplayedRecord, file: string): void {
     const view = new DataView(
       record.payload.buffer,
@@ -111,17 +135,24 @@ export class LogReplayer {
       return Number(value);
     };
     switch (record.type) {
+      case raftRecordType.sealedEntry:
       case raftRecordType.entry: {
         const index = u64(0);
         const term = u64(8);
         const kind = record.payload[16];
         if (kind !== 0 && kind !== 1) fail('unknown entry kind');
+        const sealed = record.type === raftRecordType.sealedEntry;
+        if (sealed !== (this.sealing !== undefined))
+          fail(
+            sealed ? 'a sealed entry, but no encryption key' : 'a plain entry in an encrypted log',
+          );
+        const data = record.payload.subarray(17);
         this.addEntry(
           {
             index,
             term,
             type: kind === 0 ? 'normal' : 'confChange',
-            data: record.payload.subarray(17),
+            data: sealed ? openEntry(this.sealing!, index, term, data, fail) : data,
           },
           fail,
         );
@@ -198,6 +229,21 @@ export class LogReplayer {
   }
 }
 
+function openEntry(
+  sealing: Keyring,
+  index: number,
+  term: number,
+  data: Uint8Array,
+  fail: (why: string) => never,
+): Uint8Array {
+  try {
+    return openSealed(sealing, entryContext(index, term), data);
+  } catch (error) {
+    if (error instanceof CorruptionError) return fail(error.message);
+    throw error;
+  }
+}
+
 export interface RaftLogOpened {
   readonly log: RaftLog;
   readonly replayed: ReplayedLog;
@@ -213,6 +259,7 @@ export class RaftLog {
     private readonly wal: Wal,
     private readonly segmentMaxIndex: Map<number, number>,
     replayed: ReplayedLog,
+    private readonly sealing: Keyring | undefined,
   ) {
     this.snapshot = replayed.snapshot;
     this.hardState = replayed.hardState;
@@ -222,17 +269,21 @@ export class RaftLog {
   static async open(
     disk: Disk,
     directory: string,
-    options: WalOptions = {},
+    options: RaftLogOptions = {},
   ): Promise<RaftLogOpened> {
-    const replayer = new LogReplayer();
+    const { sealing, ...walOptions } = options;
+    const replayer = new LogReplayer(sealing);
+    const entryBytesMax =
+      sealing === undefined ? limits.raftEntryBytesMax : sealedLength(limits.raftEntryBytesMax);
     const wal = await Wal.open(
       disk,
       directory,
-      { recordBytesMax: limits.raftEntryBytesMax + 64, ...options },
+      { recordBytesMax: entryBytesMax + 64, ...walOptions },
       (record) => replayer.apply(record, `${directory}/segment ${record.segment}`),
     );
     const replayed = replayer.result(directory);
-    return { log: new RaftLog(wal, replayer.segmentMaxIndex, replayed), replayed };
+    const log = new RaftLog(wal, replayer.segmentMaxIndex, replayed, sealing);
+    return { log, replayed };
   }
 
   lastIndex(): number {
@@ -257,7 +308,10 @@ export class RaftLog {
           entry.data.length,
           'bytes',
         );
-      const segment = this.wal.append(raftRecordType.entry, encodeEntry(entry));
+      const segment =
+        this.sealing === undefined
+          ? this.wal.append(raftRecordType.entry, encodeEntry(entry))
+          : this.wal.append(raftRecordType.sealedEntry, encodeEntry(entry, this.sealing));
       this.segmentMaxIndex.set(
         segment,
         Math.max(this.segmentMaxIndex.get(segment) ?? 0, entry.index),

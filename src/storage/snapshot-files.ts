@@ -4,6 +4,9 @@
 // saved, so an invalid stream is never saved. Reading yields bounded pieces; the
 // reader (installSnapshot, verify) checks the checksum, and any damage throws
 // CorruptionError naming the file and the stream offset.
+//
+// Encryption at rest (option `sealing`): the file holds the stream sealed in segments
+// (sealing.ts); `read` gives the plain stream back, each segment authenticated first.
 
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
@@ -12,7 +15,16 @@ import { makeDirectoryDurable, readFully, toStorageError } from './disk.js';
 import { SnapshotParser, type SnapshotIdentity } from './snapshot-format.js';
 import type { SnapshotReference } from './snapshot-reference.js';
 import { assert, assertInteger } from '../util/assert.js';
+import { CorruptionError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import { type Keyring, OpeningStream, SealingStream } from './sealing.js';
+
+export interface SnapshotFilesOptions {
+  /** Encryption at rest: files are sealed under this keyring's newest key. */
+  readonly sealing?: Keyring | undefined;
+}
+
+const snapshotSealingContext = 'snapshot-file';
 
 export interface SnapshotFile {
   readonly identity: SnapshotIdentity;
@@ -36,9 +48,14 @@ export class SnapshotFiles {
   private constructor(
     private readonly disk: Disk,
     private readonly directory: string,
+    private readonly sealing: Keyring | undefined,
   ) {}
 
-  static async open(disk: Disk, directory: string): Promise<SnapshotFiles> {
+  static async open(
+    disk: Disk,
+    directory: string,
+    options: SnapshotFilesOptions = {},
+  ): Promise<SnapshotFiles> {
     try {
       await makeDirectoryDurable(disk, directory);
       for (const name of await disk.readdir(directory)) {
@@ -47,7 +64,7 @@ export class SnapshotFiles {
     } catch (error) {
       throw toStorageError(error, 'open snapshots', directory);
     }
-    return new SnapshotFiles(disk, directory);
+    return new SnapshotFiles(disk, directory, options.sealing);
   }
 
   /**
@@ -69,13 +86,22 @@ export class SnapshotFiles {
     let size = 0;
     try {
       file = await this.disk.open(temporaryPath, 'createExclusive');
+      const sealer =
+        this.sealing === undefined ? null : new SealingStream(this.sealing, snapshotSealingContext);
       for await (const piece of pieces) {
         for (const item of parser.push(piece)) if (item.kind === 'header') identity = item.identity;
-        hash.update(piece);
-        await file.write(piece, size);
-        size += piece.length;
+        for (const out of sealer === null ? [piece] : sealer.push(piece)) {
+          hash.update(out);
+          await file.write(out, size);
+          size += out.length;
+        }
       }
       parser.finish();
+      for (const out of sealer?.finish() ?? []) {
+        hash.update(out);
+        await file.write(out, size);
+        size += out.length;
+      }
       assert(identity !== null, 'a complete snapshot has a header');
       await file.datasync();
       await file.close();
@@ -109,8 +135,36 @@ export class SnapshotFiles {
     return (await this.list()).at(-1) ?? null;
   }
 
-  /** The file's bytes from `startOffset` in pieces of at most `pieceBytesMax` (not verified here). */
+  /** The snapshot stream in pieces of at most `pieceBytesMax` (checksum not verified here). */
   async *read(
+    path: string,
+    pieceBytesMax: number = limits.raftSnapshotPieceBytesMax,
+  ): AsyncGenerator<Uint8Array, void, undefined> {
+    if (this.sealing === undefined) {
+      yield* this.readStored(path, pieceBytesMax);
+      return;
+    }
+    const opener = new OpeningStream(this.sealing, snapshotSealingContext);
+    const split = function* (plain: Uint8Array) {
+      for (let at = 0; at < plain.length; at += pieceBytesMax)
+        yield plain.subarray(at, at + pieceBytesMax);
+    };
+    try {
+      for await (const sealed of this.readStored(path, pieceBytesMax))
+        for (const plain of opener.push(sealed)) yield* split(plain);
+      yield* split(opener.finish());
+    } catch (error) {
+      if (!(error instanceof CorruptionError)) throw error;
+      throw new CorruptionError(`snapshot ${path}: ${error.message}`, { file: path, offset: -1 });
+    }
+  }
+
+  /**
+   * The file's bytes as stored (sealed when encryption is on) from `startOffset`, in
+   * pieces of at most `pieceBytesMax`: what a sender streams, what a reference describes.
+   * Every node of an encrypted cluster holds the same key file, so a follower opens them.
+   */
+  async *readStored(
     path: string,
     pieceBytesMax: number = limits.raftSnapshotPieceBytesMax,
     startOffset = 0,
@@ -171,10 +225,10 @@ export class SnapshotFiles {
     return { ...identity, bytes: stat.size, sha256: await this.sha256Of(path) };
   }
 
-  /** The SHA-256 of a file, read in bounded pieces. */
+  /** The SHA-256 of a file as stored, read in bounded pieces. */
   async sha256Of(path: string): Promise<string> {
     const hash = createHash('sha256');
-    for await (const piece of this.read(path)) hash.update(piece);
+    for await (const piece of this.readStored(path)) hash.update(piece);
     return hash.digest('hex');
   }
 

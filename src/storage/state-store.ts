@@ -36,6 +36,8 @@ import type {
   StateWriter,
 } from './applied-state-store.js';
 import { SnapshotEncoder, SnapshotParser, type SnapshotIdentity } from './snapshot-format.js';
+import type { Keyring } from './sealing.js';
+import { StateValueSealing } from './state-value-sealing.js';
 
 // The store's types are declared once, with the interface the state machine needs.
 export type { AppliedEntry, KeyValue, RangeOptions, StateWriter } from './applied-state-store.js';
@@ -43,6 +45,8 @@ export type { AppliedEntry, KeyValue, RangeOptions, StateWriter } from './applie
 export interface StateStoreOptions {
   /** LMDB map size: the most the state may grow to (default 8 GiB of address space). */
   readonly mapSizeBytes?: number;
+  /** Encryption at rest: values are sealed (keys stay plain); snapshot streams stay plain. */
+  readonly sealing?: Keyring | undefined;
 }
 
 type Side = 'a' | 'b';
@@ -58,6 +62,7 @@ export class StateStore implements AppliedStateStore {
   private side: Side;
   private installing = false;
   private applying = false;
+  private sealing: StateValueSealing | undefined;
 
   private constructor(
     private readonly root: RootDatabase,
@@ -97,7 +102,9 @@ export class StateStore implements AppliedStateStore {
         keyEncoding: 'binary',
       }),
     };
-    return new StateStore(root, meta, databases, path);
+    const store = new StateStore(root, meta, databases, path);
+    if (options.sealing !== undefined) store.sealing = new StateValueSealing(options.sealing);
+    return store;
   }
 
   appliedIndex(): number {
@@ -109,11 +116,23 @@ export class StateStore implements AppliedStateStore {
   }
 
   get(key: string): Uint8Array | undefined {
-    return this.active().get(encodeKey(key));
+    return this.opened(key, this.active().get(encodeKey(key)));
   }
 
   rangeByPrefix(prefix: string, options: RangeOptions = {}): KeyValue[] {
-    return rangeOf(this.active(), prefix, options);
+    return this.openedRange(rangeOf(this.active(), prefix, options));
+  }
+
+  private opened(key: string, value: Buffer | undefined): Buffer | undefined {
+    return value === undefined || this.sealing === undefined
+      ? value
+      : this.sealing.open(key, value);
+  }
+
+  private openedRange(pairs: KeyValue[]): KeyValue[] {
+    const sealing = this.sealing;
+    if (sealing === undefined) return pairs;
+    return pairs.map(({ key, value }) => ({ key, value: sealing.open(key, value) }));
   }
 
   /**
@@ -176,11 +195,12 @@ export class StateStore implements AppliedStateStore {
     const term = Number(this.meta.get('appliedTerm', { transaction }) ?? 0);
     const database = this.databases[this.meta.get('active', { transaction }) === 'b' ? 'b' : 'a'];
     const identity = { index, term };
+    const sealing = this.sealing;
     async function* pieces(): AsyncGenerator<Uint8Array, void, undefined> {
       try {
         const encoder = new SnapshotEncoder(identity, pieceBytesMax);
         for (const { key, value } of database.getRange({ transaction })) {
-          encoder.add(key, value);
+          encoder.add(key, sealing === undefined ? value : sealing.open(key, value));
           for (const piece of encoder.takePieces()) yield piece;
         }
         for (const piece of encoder.finish()) yield piece;
@@ -231,7 +251,7 @@ export class StateStore implements AppliedStateStore {
     const target = this.databases[targetSide];
     try {
       await target.clearAsync();
-      const identity = await loadInto(target, pieces, name);
+      const identity = await loadInto(target, pieces, name, this.sealing);
       this.root.transactionSync(() => {
         this.meta.putSync('active', targetSide);
         this.meta.putSync('appliedIndex', identity.index);
@@ -260,7 +280,7 @@ export class StateStore implements AppliedStateStore {
 
   private writerFor(database: BinaryDatabase): StateWriter {
     return {
-      get: (key) => database.get(encodeKey(key)),
+      get: (key) => this.opened(key, database.get(encodeKey(key))),
       put: (key, value) => {
         if (value.length > limits.stateValueBytesMax)
           throw new LimitExceededError(
@@ -271,11 +291,14 @@ export class StateStore implements AppliedStateStore {
           );
         database.putSync(
           encodeKey(key),
-          Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+          this.sealing === undefined
+            ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+            : this.sealing.seal(key, value),
         );
       },
       delete: (key) => database.removeSync(encodeKey(key)),
-      rangeByPrefix: (prefix, options) => rangeOf(database, prefix, options ?? {}),
+      rangeByPrefix: (prefix, options) =>
+        this.openedRange(rangeOf(database, prefix, options ?? {})),
     };
   }
 }
@@ -284,6 +307,7 @@ async function loadInto(
   target: BinaryDatabase,
   pieces: AsyncIterable<Uint8Array>,
   name: string,
+  sealing: StateValueSealing | undefined,
 ): Promise<SnapshotIdentity> {
   const parser = new SnapshotParser(name);
   let identity: SnapshotIdentity | null = null;
@@ -303,7 +327,8 @@ async function loadInto(
         });
       }
       previousKey = key;
-      lastWrite = target.put(key, Buffer.from(item.value));
+      const value = Buffer.from(item.value);
+      lastWrite = target.put(key, sealing === undefined ? value : sealing.seal(key, value));
     }
     // Bounded memory: at most one piece's records are waiting to be written.
     if (lastWrite !== null) await lastWrite;

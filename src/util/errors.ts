@@ -62,6 +62,8 @@ export const errorTable = {
   // A revision below the retained history (watch, listing at a revision): details name
   // the oldest retained revision.
   CAIRN_ERR_COMPACTED: { status: 410, ...failure, statusDefault: true },
+  // Encryption at rest: a missing, wrong or unexpected key (--encryption-key-file).
+  CAIRN_ERR_ENCRYPTION_KEY: { status: 500, ...failure },
 } as const satisfies Record<`CAIRN_ERR_${string}`, ErrorRow>;
 
 export type ErrorCode = keyof typeof errorTable;

@@ -189,6 +189,14 @@ export const limits = {
   certificateFileBytesMax: 64 * KiB, // a certificate or key file read from disk
   certificateDirectoryEntriesMax: 10_000, // entries of a certificate directory cairn cert list reads
 
+  // Encryption at rest (src/storage/sealing.ts, --encryption-key-file).
+  encryptionSegmentPlaintextBytes: 64 * KiB, // plaintext of one sealed segment (own nonce and tag)
+  encryptionSegmentPlaintextBytesMax: 4 * MiB, // the largest segment size a sealed header may name
+  encryptionKeysMax: 1_000, // keys one key file may hold (rotation appends one)
+  encryptionKeyFileBytesMax: 256 * KiB, // a key file read from disk
+  encryptionRememberedValuesMax: 2_048, // small state values kept opened in memory (state-value-sealing.ts)
+  encryptionRememberedValueBytesMax: 4 * KiB, // larger values are opened at every read
+
   // Leases (src/meta/leases, src/node/lease-service.ts; src/meta/leases/README.md).
   leaseTtlMillisecondsMin: 2_000, // the TTL floor: above one maximum election timeout (2 s)
   leaseTtlMillisecondsMax: 7 * 24 * 60 * 60 * 1000,
