@@ -7,7 +7,9 @@ export type InjectedBug =
   /** Linearizable reads skip the ReadIndex barrier (stale reads from followers or a deposed leader). */
   | 'stale-reads'
   /** A chunked put commits its manifest after storing only the first replica of each chunk. */
-  | 'early-put-ack';
+  | 'early-put-ack'
+  /** Fenced puts and deletes apply without checking that their token still holds the lock. */
+  | 'fence-unchecked';
 
 export interface TestHooks {
   /** Peer id -> HOST:PORT to use instead of the peer's advertised peer address. */
@@ -15,7 +17,7 @@ export interface TestHooks {
   readonly injectedBug: InjectedBug | undefined;
 }
 
-const knownBugs: readonly InjectedBug[] = ['stale-reads', 'early-put-ack'];
+const knownBugs: readonly InjectedBug[] = ['stale-reads', 'early-put-ack', 'fence-unchecked'];
 
 export function readTestHooks(environment: NodeJS.ProcessEnv = process.env): TestHooks {
   const routesText = environment['CAIRN_TEST_PEER_ROUTES'];

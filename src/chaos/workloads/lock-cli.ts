@@ -1,0 +1,159 @@
+// The lock workload's `cairn lock` holders: real CLI processes contend for one lock,
+// each running a child that records its pid and, when it starts (just after its
+// grant), whether the children of earlier grants are all dead. Some runs reach the
+// cluster through a proxy that is cut while the child runs, so the CLI loses the lock
+// while it keeps running and must kill its child's process group before anyone else
+// can be granted the lock. The check: src/chaos/lock-check.ts (cliChildren).
+
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cairnCommandLine } from '../../cli/self-command.js';
+import { Prng } from '../../util/prng.js';
+import type { CliChildReport } from '../lock-check.js';
+import { LinkProxy } from '../proxy.js';
+
+export interface LockCliOptions {
+  readonly holders: number;
+  readonly endpoints: readonly string[];
+  readonly directory: string;
+  readonly seed: number;
+  readonly stopped: () => boolean;
+  readonly runsPerHolderMax: number;
+}
+
+export interface LockCliReport {
+  readonly exitCodes: Record<string, number>;
+  cuts: number;
+}
+
+export const cliLockName = 'chaos-lock-cli';
+const childMarker = 'cairn-chaos-lock-child';
+const cliTimeoutMilliseconds = 30_000;
+const cutAfterMilliseconds = 300;
+
+// The child: checks that every earlier child (a pid file of the directory whose
+// process still runs this script, not a zombie) is dead, records itself, then works
+// for 0.3 to 1.5 s. argv: marker, directory, run id (its <run id>.started says it runs).
+const childScript = `
+const fs = require('node:fs'); const path = require('node:path');
+const [marker, dir, run] = process.argv.slice(1);
+const alive = [];
+for (const name of fs.readdirSync(dir)) {
+  if (!name.endsWith('.pid')) continue;
+  const pid = Number(name.slice(0, -4));
+  if (pid === process.pid) continue;
+  try {
+    const state = fs.readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1][0];
+    const line = fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8');
+    if (state !== 'Z' && line.includes(marker)) alive.push(pid);
+  } catch {}
+}
+fs.writeFileSync(path.join(dir, process.pid + '.report.json'), JSON.stringify({ pid: process.pid, aliveAtStart: alive }));
+fs.writeFileSync(path.join(dir, process.pid + '.pid'), '');
+fs.writeFileSync(path.join(dir, run + '.started'), '');
+setTimeout(() => process.exit(0), 300 + Math.floor(Math.random() * 1200));
+`;
+
+export async function runLockCliHolders(options: LockCliOptions): Promise<LockCliReport> {
+  mkdirSync(options.directory, { recursive: true });
+  const report: LockCliReport = { exitCodes: {}, cuts: 0 };
+  const root = new Prng(options.seed * 104729 + 15);
+  await Promise.all(
+    Array.from({ length: options.holders }, (_, index) =>
+      runHolder(index, root.fork(), options, report),
+    ),
+  );
+  return report;
+}
+
+async function runHolder(
+  index: number,
+  prng: Prng,
+  options: LockCliOptions,
+  report: LockCliReport,
+): Promise<void> {
+  for (let run = 0; run < options.runsPerHolderMax && !options.stopped(); run++) {
+    const target = options.endpoints[prng.nextIntegerInclusive(0, options.endpoints.length - 1)];
+    const [host, port] = (target as string).split(':') as [string, string];
+    const proxy = await LinkProxy.start(`cli${index}`, 'cluster', host, {
+      host,
+      port: Number(port),
+    });
+    const cut = prng.nextFloat() < 0.3;
+    try {
+      const code = await runOnce(proxy, cut, options, report);
+      report.exitCodes[String(code)] = (report.exitCodes[String(code)] ?? 0) + 1;
+    } finally {
+      await proxy.close();
+    }
+  }
+}
+
+async function runOnce(
+  proxy: LinkProxy,
+  cut: boolean,
+  options: LockCliOptions,
+  report: LockCliReport,
+): Promise<number | null> {
+  const runId = randomUUID();
+  const { command, args } = cairnCommandLine([
+    'lock',
+    cliLockName,
+    '--ttl',
+    '2s',
+    '--timeout',
+    '10s',
+    '--',
+    process.execPath,
+    '-e',
+    childScript,
+    childMarker,
+    options.directory,
+    runId,
+  ]);
+  const child = spawn(command, args, {
+    env: { ...process.env, CAIRN_ENDPOINTS: proxy.address, NO_COLOR: '1', CAIRN_FENCE: '' },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', () => resolve(null));
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), cliTimeoutMilliseconds);
+  let cutTimer: NodeJS.Timeout | undefined;
+  if (cut)
+    cutTimer = setInterval(() => {
+      // Cut once this run's child has started (it holds the lock).
+      if (!existsSync(join(options.directory, `${runId}.started`))) return;
+      clearInterval(cutTimer);
+      report.cuts++;
+      setTimeout(() => proxy.setMode('blackhole'), cutAfterMilliseconds);
+    }, 50);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(killer);
+    clearInterval(cutTimer);
+  }
+}
+
+/** Every child's report (read after the run). */
+export function readCliChildReports(directory: string): CliChildReport[] {
+  const reports: CliChildReport[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return reports;
+  }
+  for (const name of names.filter((entry) => entry.endsWith('.report.json'))) {
+    const parsed = JSON.parse(readFileSync(join(directory, name), 'utf8')) as {
+      pid: number;
+      aliveAtStart: number[];
+    };
+    reports.push({ lock: cliLockName, pid: parsed.pid, aliveAtStart: parsed.aliveAtStart });
+  }
+  return reports;
+}
