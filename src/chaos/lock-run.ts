@@ -104,7 +104,7 @@ export async function checkLockRun(
     `lock: ${workload.acquires.granted} grants (${workload.acquires.notGranted} not granted in time, ${workload.acquires.failed} failed requests), ${workload.holds.length} holds, ${accepted} of ${workload.writes.length} fenced increments accepted; ${stale.length} stale writes sent, ${staleFenced} refused FENCED; final counts ${[...finalCounts.values()].join(', ')}`,
   );
   notes.push(
-    `lock: cairn lock ran ${cliChildren.length} children; exit codes ${JSON.stringify(cli.exitCodes)}; ${cli.cuts} runs had their connections cut`,
+    `lock: cairn lock ran ${cliChildren.length} children; exit codes ${JSON.stringify(cli.exitCodes)}; ${cli.cuts} runs had their connections cut${cli.failures.length > 0 ? `; failures: ${cli.failures.join(' | ')}` : ''}`,
   );
   return problems;
 }

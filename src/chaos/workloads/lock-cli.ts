@@ -10,6 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cairnCommandLine } from '../../cli/self-command.js';
+import { CairnClient } from '../../client/index.js';
+import { clusterStatus } from '../../client/lifecycle.js';
 import { Prng } from '../../util/prng.js';
 import type { CliChildReport } from '../lock-check.js';
 import { LinkProxy } from '../proxy.js';
@@ -26,19 +28,25 @@ export interface LockCliOptions {
 export interface LockCliReport {
   readonly exitCodes: Record<string, number>;
   cuts: number;
+  /** The last stderr line of the first runs that exited neither 0, 75 nor 76. */
+  readonly failures: string[];
 }
 
 export const cliLockName = 'chaos-lock-cli';
 const childMarker = 'cairn-chaos-lock-child';
 const cliTimeoutMilliseconds = 30_000;
 const cutAfterMilliseconds = 300;
+const failuresKeptMax = 3;
+const childMilliseconds = 800;
+const cutChildMilliseconds = 15_000;
 
 // The child: checks that every earlier child (a pid file of the directory whose
 // process still runs this script, not a zombie) is dead, records itself, then works
-// for 0.3 to 1.5 s. argv: marker, directory, run id (its <run id>.started says it runs).
+// for the given milliseconds. argv: marker, directory, run id (its <run id>.started says
+// it runs), milliseconds.
 const childScript = `
 const fs = require('node:fs'); const path = require('node:path');
-const [marker, dir, run] = process.argv.slice(1);
+const [marker, dir, run, milliseconds] = process.argv.slice(1);
 const alive = [];
 for (const name of fs.readdirSync(dir)) {
   if (!name.endsWith('.pid')) continue;
@@ -53,12 +61,12 @@ for (const name of fs.readdirSync(dir)) {
 fs.writeFileSync(path.join(dir, process.pid + '.report.json'), JSON.stringify({ pid: process.pid, aliveAtStart: alive }));
 fs.writeFileSync(path.join(dir, process.pid + '.pid'), '');
 fs.writeFileSync(path.join(dir, run + '.started'), '');
-setTimeout(() => process.exit(0), 300 + Math.floor(Math.random() * 1200));
+setTimeout(() => process.exit(0), Number(milliseconds));
 `;
 
 export async function runLockCliHolders(options: LockCliOptions): Promise<LockCliReport> {
   mkdirSync(options.directory, { recursive: true });
-  const report: LockCliReport = { exitCodes: {}, cuts: 0 };
+  const report: LockCliReport = { exitCodes: {}, cuts: 0, failures: [] };
   const root = new Prng(options.seed * 104729 + 15);
   await Promise.all(
     Array.from({ length: options.holders }, (_, index) =>
@@ -74,9 +82,40 @@ async function runHolder(
   options: LockCliOptions,
   report: LockCliReport,
 ): Promise<void> {
+  const status = new CairnClient({
+    endpoints: options.endpoints.join(','),
+    retryAttemptsMax: 1,
+    requestTimeoutMilliseconds: 1_000,
+  });
+  try {
+    await runHolderRuns(index, prng, options, report, status);
+  } finally {
+    await status.close();
+  }
+}
+
+async function leaderAddress(client: CairnClient): Promise<string | undefined> {
+  try {
+    const status = await clusterStatus(client);
+    return status.members.find((member) => member.id === status.leaderId)?.clientAddress;
+  } catch {
+    return undefined;
+  }
+}
+
+async function runHolderRuns(
+  index: number,
+  prng: Prng,
+  options: LockCliOptions,
+  report: LockCliReport,
+  status: CairnClient,
+): Promise<void> {
   for (let run = 0; run < options.runsPerHolderMax && !options.stopped(); run++) {
-    const target = options.endpoints[prng.nextIntegerInclusive(0, options.endpoints.length - 1)];
-    const [host, port] = (target as string).split(':') as [string, string];
+    // Through the leader: the client sends writes to the leader it learns, which would
+    // bypass a proxy in front of a follower. A leader change during the run can still.
+    const fallback = options.endpoints[prng.nextIntegerInclusive(0, options.endpoints.length - 1)];
+    const target = (await leaderAddress(status)) ?? (fallback as string);
+    const [host, port] = target.split(':') as [string, string];
     const proxy = await LinkProxy.start(`cli${index}`, 'cluster', host, {
       host,
       port: Number(port),
@@ -102,7 +141,7 @@ async function runOnce(
     'lock',
     cliLockName,
     '--ttl',
-    '2s',
+    '5s',
     '--timeout',
     '10s',
     '--',
@@ -112,10 +151,16 @@ async function runOnce(
     childMarker,
     options.directory,
     runId,
+    // A run to be cut works long enough to lose the lock (TTL 5 s) while it runs.
+    String(cut ? cutChildMilliseconds : childMilliseconds),
   ]);
   const child = spawn(command, args, {
     env: { ...process.env, CAIRN_ENDPOINTS: proxy.address, NO_COLOR: '1', CAIRN_FENCE: '' },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr = (stderr + String(chunk)).slice(-600);
   });
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => resolve(code));
@@ -132,7 +177,10 @@ async function runOnce(
       setTimeout(() => proxy.setMode('blackhole'), cutAfterMilliseconds);
     }, 50);
   try {
-    return await exited;
+    const code = await exited;
+    if (code !== 0 && code !== 75 && code !== 76 && report.failures.length < failuresKeptMax)
+      report.failures.push(`exit ${code}: ${stderr.trim().split('\n').pop() ?? ''}`);
+    return code;
   } finally {
     clearTimeout(killer);
     clearInterval(cutTimer);
