@@ -18,6 +18,7 @@ import LeaseRevoke from './lease/revoke.js';
 import Leave from './leave.js';
 import Limits from './limits.js';
 import Lock from './lock.js';
+import Elect from './elect.js';
 import Ls from './ls.js';
 import Put from './put.js';
 import Rebalance from './rebalance.js';
@@ -51,6 +52,7 @@ export const COMMANDS = {
   'lease:revoke': LeaseRevoke,
   limits: Limits,
   lock: Lock,
+  elect: Elect,
   ls: Ls,
   put: Put,
   rebalance: Rebalance,

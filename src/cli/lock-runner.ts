@@ -24,6 +24,18 @@ export interface LockRunOptions {
   readonly command: readonly string[];
   /** Prints what a user reads (the token line, the reason of a loss). */
   readonly report: (event: LockEvent) => void;
+  /**
+   * Runs once the lock is granted, before the command (cairn elect writes its value);
+   * `deadline` is when the lease may be gone at the earliest (performance.now()).
+   * Resolves to a reason when the lock was lost meanwhile.
+   */
+  readonly announce?: (grant: LockGrant, deadline: () => number) => Promise<string | undefined>;
+}
+
+export interface LockGrant {
+  readonly token: number;
+  readonly fence: string;
+  readonly leaseId: number;
 }
 
 export type LockEvent =
@@ -145,6 +157,12 @@ export async function runLock(
       return lockExitCodes.notAcquired;
     }
     const fence = `${options.name}=${acquired}`;
+    const grant = { token: acquired, fence, leaseId: lease.id };
+    const announceLost = await options.announce?.(grant, () => keeper.deadline());
+    if (announceLost !== undefined) {
+      options.report({ event: 'lost', name: options.name, token: acquired, reason: announceLost });
+      return lockExitCodes.lost;
+    }
     options.report({
       event: 'acquired',
       name: options.name,
