@@ -19,6 +19,7 @@ import Leave from './leave.js';
 import Limits from './limits.js';
 import Lock from './lock.js';
 import Elect from './elect.js';
+import LockList from './lock/list.js';
 import Ls from './ls.js';
 import Put from './put.js';
 import Rebalance from './rebalance.js';
@@ -53,6 +54,7 @@ export const COMMANDS = {
   limits: Limits,
   lock: Lock,
   elect: Elect,
+  'lock:list': LockList,
   ls: Ls,
   put: Put,
   rebalance: Rebalance,

@@ -145,6 +145,41 @@ test('leaders in turn, seen by an observer; exit codes 0 / the command’s / 75'
   assert.match(stale.stderr, /FENCED/);
 });
 
+test('cairn lock list shows holders with tokens and waiters in line', async (context) => {
+  const cluster = context.cluster as TestCluster;
+  const holder = started(cluster, ['lock', 'listed/a', '--ttl', '5s']);
+  await waitFor('the holder', () => /token \d+/.test(holder.output.stdout), {
+    timeoutMilliseconds: 20_000,
+  });
+  const waiter = started(cluster, ['lock', 'listed/a', '--timeout', '30s', '--', 'true']);
+  type Listed = { items: { name: string; holders: { token?: number }[]; waiters: unknown[] }[] };
+  const listed = await waitFor(
+    'one holder and one waiter listed',
+    () => {
+      const ran = cluster.cli(['lock', 'list', '--prefix', 'listed/', '--json']);
+      const list = JSON.parse(ran.stdout) as Listed;
+      const lock = list.items[0];
+      return lock?.holders.length === 1 && lock.waiters.length === 1 ? list : undefined;
+    },
+    { timeoutMilliseconds: 20_000, intervalMilliseconds: 300 },
+  );
+  assert.equal(
+    listed.items.map((lock) => lock.name),
+    ['listed/a'],
+  );
+  const token = /token (\d+)/.exec(holder.output.stdout)?.[1];
+  assert.is(String(listed.items[0]?.holders[0]?.token), token);
+  const table = cluster.cli(['lock', 'list']);
+  assert.is(table.code, 0, table.stderr);
+  assert.match(table.stdout, /listed\/a[\s│]+exclusive[\s│]+holds/);
+  assert.match(table.stdout, /listed\/a[\s│]+exclusive[\s│]+waits #1/);
+  holder.child.kill('SIGTERM');
+  assert.is(await holder.exited, 0, holder.output.stderr);
+  assert.is(await waiter.exited, 0, waiter.output.stderr);
+  const after = JSON.parse(cluster.cli(['lock', 'list', '--prefix', 'listed/', '--json']).stdout);
+  assert.equal(after.items, [], 'released locks are not listed');
+});
+
 test('misuse is a usage error', async (context) => {
   const cluster = context.cluster as TestCluster;
   const neither = cluster.cli(['elect', 'scheduler']);
