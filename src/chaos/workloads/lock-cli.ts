@@ -34,11 +34,12 @@ export interface LockCliReport {
 
 export const cliLockName = 'chaos-lock-cli';
 const childMarker = 'cairn-chaos-lock-child';
-const cliTimeoutMilliseconds = 30_000;
+/** Far above a run's longest path (10 s wait, 10 s child, 5 s revoke, start-up). */
+const cliTimeoutMilliseconds = 60_000;
 const cutAfterMilliseconds = 300;
 const failuresKeptMax = 3;
 const childMilliseconds = 800;
-const cutChildMilliseconds = 15_000;
+const cutChildMilliseconds = 10_000;
 
 // The child: checks that every earlier child (a pid file of the directory whose
 // process still runs this script, not a zombie) is dead, records itself, then works
@@ -60,7 +61,7 @@ for (const name of fs.readdirSync(dir)) {
 }
 fs.writeFileSync(path.join(dir, process.pid + '.report.json'), JSON.stringify({ pid: process.pid, aliveAtStart: alive }));
 fs.writeFileSync(path.join(dir, process.pid + '.pid'), '');
-fs.writeFileSync(path.join(dir, run + '.started'), '');
+fs.writeFileSync(path.join(dir, run + '.started'), String(process.pid));
 setTimeout(() => process.exit(0), Number(milliseconds));
 `;
 
@@ -166,7 +167,13 @@ async function runOnce(
     child.once('exit', (code) => resolve(code));
     child.once('error', () => resolve(null));
   });
-  const killer = setTimeout(() => child.kill('SIGKILL'), cliTimeoutMilliseconds);
+  // A CLI that hangs is killed with its child's group (an orphaned child would outlive
+  // the lock and fail the check for a reason that is not the CLI's loss handling).
+  const killer = setTimeout(() => {
+    report.failures.push(`a cairn lock run was killed after ${cliTimeoutMilliseconds} ms`);
+    child.kill('SIGKILL');
+    killGroupOf(join(options.directory, `${runId}.started`));
+  }, cliTimeoutMilliseconds);
   let cutTimer: NodeJS.Timeout | undefined;
   if (cut)
     cutTimer = setInterval(() => {
@@ -184,6 +191,15 @@ async function runOnce(
   } finally {
     clearTimeout(killer);
     clearInterval(cutTimer);
+  }
+}
+
+function killGroupOf(startedFile: string): void {
+  try {
+    const pid = Number(readFileSync(startedFile, 'utf8'));
+    if (Number.isSafeInteger(pid) && pid > 1) process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Not started, or gone already.
   }
 }
 
