@@ -142,7 +142,7 @@ export default class Elect extends CairnCommand {
         return;
       case 'lost':
         process.stderr.write(
-          `cairn elect: leadership of ${name} (token ${event.token}) lost: ${event.reason}; the command's process group was stopped (exit 76)\n`,
+          `cairn elect: leadership of ${name} (token ${event.token}) lost: ${event.reason}; a command that ran was stopped with its process group (exit 76)\n`,
         );
         return;
       case 'released':
