@@ -49,9 +49,9 @@ export default class Chaos extends CairnCommand {
       default: 'kill,pause,partition,membership,disk',
     }),
     workload: Flags.option({
-      options: ['register', 'objects', 'mixed', 'bank', 'watch'] as const,
+      options: ['register', 'objects', 'mixed', 'bank', 'watch', 'lock'] as const,
       description:
-        'register (linearizability), objects (durability, integrity), both (mixed), bank (txn transfers: sums, exactly once), or watch (watchers resumed under faults see the committed history exactly)',
+        'register (linearizability), objects (durability, integrity), both (mixed), bank (txn transfers: sums, exactly once), watch (watchers resumed under faults see the committed history exactly), or lock (contended locks, fenced counters, cairn lock children)',
       default: 'mixed' as const,
     })(),
     keep: Flags.boolean({
@@ -75,9 +75,10 @@ export default class Chaos extends CairnCommand {
         'bank-skip-compare',
         'watch-drop-on-resume',
         'wait-all-copies',
+        'fence-unchecked',
       ] as const,
       description:
-        'TEST ONLY: start every node with CAIRN_TEST_INJECT_BUG (a known bug chaos must catch); watch-drop-on-resume: the watch workload drops an event on each resumption; wait-all-copies: large puts wait for all R copies again (availability must drop)',
+        'TEST ONLY: start every node with CAIRN_TEST_INJECT_BUG (a known bug chaos must catch); watch-drop-on-resume: the watch workload drops an event on each resumption; wait-all-copies: large puts wait for all R copies again (availability must drop); fence-unchecked: fenced writes apply without the lock check',
       hidden: true,
     })(),
   };

@@ -26,6 +26,8 @@ import LeaseRevoke from './lease/revoke.js';
 import Leave from './leave.js';
 import Limits from './limits.js';
 import Lock from './lock.js';
+import Elect from './elect.js';
+import LockList from './lock/list.js';
 import Ls from './ls.js';
 import Put from './put.js';
 import Rebalance from './rebalance.js';
@@ -67,6 +69,8 @@ export const COMMANDS = {
   'lease:revoke': LeaseRevoke,
   limits: Limits,
   lock: Lock,
+  elect: Elect,
+  'lock:list': LockList,
   ls: Ls,
   put: Put,
   rebalance: Rebalance,

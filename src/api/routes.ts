@@ -420,6 +420,23 @@ function lockAcquireBody(value: unknown): Required<Wire.LockAcquireRequest> {
   return { leaseId, requestId, mode, semaphoreLimit: limit ?? 0, waitMilliseconds: wait ?? 0 };
 }
 
+export interface LockListInput {
+  readonly prefix: string;
+  readonly after: string;
+  readonly limit: number;
+}
+
+function lockListQuery(query: QueryValues): LockListInput {
+  const limit = queryInteger(
+    query['limit'],
+    'limit',
+    limits.lockListPageMax,
+    1,
+    limits.lockListPageMax,
+  );
+  return { prefix: query['prefix'] ?? '', after: query['after'] ?? '', limit };
+}
+
 function lockReleaseQuery(query: QueryValues): { requestId: string } {
   return { requestId: requiredString(query['requestId'], 'requestId is required') };
 }
@@ -478,6 +495,14 @@ const coordinationRoutes = {
     method: 'DELETE',
     path: '/v1/locks/:name',
     query: lockReleaseQuery,
+    permission: 'lock',
+    runsOn: 'leader',
+  }),
+  listLocks: route<Wire.LockList, LockListInput>('listLocks', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/locks',
+    query: lockListQuery,
     permission: 'lock',
     runsOn: 'leader',
   }),

@@ -481,6 +481,13 @@ export interface LockHolders {
   readonly waiters: readonly LockEntryView[];
 }
 
+/** GET /v1/locks: locks with holders or waiters, by name; `next` continues the listing. */
+export interface LockList {
+  readonly items: readonly LockHolders[];
+  /** Pass as `after` for the next page; absent on the last one. */
+  readonly next?: string;
+}
+
 export interface LockReleased {
   readonly name: string;
   readonly released: true;

@@ -16,13 +16,14 @@ import { runFault } from './faults.js';
 import { HistoryRecorder, errorText } from './history.js';
 import { planFaults, type FaultKind } from './nemesis.js';
 import { checkObjects, type FinalRead, type ObjectProblem } from './objects-check.js';
+import { checkLockRun, lockWorkloadClients, type LockRunResult, runLockPhase } from './lock-run.js';
 import { type BankReport, checkBank, runBankWorkload } from './workloads/bank.js';
 import { objectKey, readObject, runObjectsWorkload } from './workloads/objects.js';
 import { readRegister, registerKey, runRegisterWorkload } from './workloads/register.js';
 import { checkWatchers, runWatchWorkload, type WatchWorkloadResult } from './workloads/watch.js';
 import { buildVerdict, type Verdict } from './verdict.js';
 
-export type WorkloadName = 'register' | 'objects' | 'mixed' | 'bank' | 'watch';
+export type WorkloadName = 'register' | 'objects' | 'mixed' | 'bank' | 'watch' | 'lock';
 
 /** A planted bug of the watch workload's consumers (client side: the nodes run clean). */
 export const watchDropOnResumeBug = 'watch-drop-on-resume';
@@ -157,6 +158,18 @@ async function runAndCheck(
           dropOnResume: options.injectBug === watchDropOnResumeBug,
         })
       : Promise.resolve(undefined);
+  const lockRun: Promise<LockRunResult | undefined> =
+    options.workload === 'lock'
+      ? runLockPhase({
+          clients: clients.lock,
+          endpoints: cluster.initialEndpoints(),
+          directory,
+          seed: options.seed,
+          recorder,
+          stopped,
+          operationsPerClientMax,
+        })
+      : Promise.resolve(undefined);
   const workloads = runWorkloads(options, clients, recorder, stopped);
   const nemesis = runNemesis(options, cluster, recorder, progress, stop.signal, replicationFactor);
   const interrupt = (): void => stop.abort();
@@ -168,6 +181,10 @@ async function runAndCheck(
   await nemesis;
   const objectKeys = await workloads;
   const bankReport = await bank;
+  const lockResult = await lockRun.catch((error: unknown) => {
+    notes.push(`the lock workload failed: ${errorText(error)}`);
+    return undefined;
+  });
   const watchResult = await watchRun.catch((error: unknown) => {
     notes.push(`the watch workload failed: ${errorText(error)}`);
     return undefined;
@@ -197,16 +214,26 @@ async function runAndCheck(
       );
   }
   const registerCheck: CheckResult | null =
-    options.workload === 'objects' || options.workload === 'bank' || options.workload === 'watch'
+    options.workload === 'objects' ||
+    options.workload === 'bank' ||
+    options.workload === 'watch' ||
+    options.workload === 'lock'
       ? null
       : checkHistory(recorder.registerOperations);
   const objectProblems: ObjectProblem[] =
-    options.workload === 'register' || options.workload === 'bank' || options.workload === 'watch'
+    options.workload === 'register' ||
+    options.workload === 'bank' ||
+    options.workload === 'watch' ||
+    options.workload === 'lock'
       ? []
       : [...checkObjects(recorder.objectOperations, finalReads).problems];
   const bankProblems =
     bankReport === undefined ? [] : await checkBankAfterRecovery(cluster, bankReport, notes);
   const watchProblems = options.workload === 'watch' ? await watchCheck(cluster, watchResult) : [];
+  const lockProblems =
+    options.workload === 'lock'
+      ? await checkLockRun(cluster.memberEndpoints(), directory, lockResult, notes)
+      : [];
   const problem =
     recoveryProblem !== ''
       ? recoveryProblem
@@ -228,6 +255,7 @@ async function runAndCheck(
     registerCheck,
     objectProblems,
     bankProblems,
+    lockProblems,
     watchProblems,
     recoveryProblem: problem,
     // The nemesis runs one fault at a time and never takes a majority down or apart
@@ -319,6 +347,7 @@ interface Clients {
   readonly objects: CairnClient[];
   readonly bank: CairnClient[];
   readonly watchWriters: CairnClient[];
+  readonly lock: CairnClient[];
   readonly all: CairnClient[];
 }
 
@@ -351,24 +380,27 @@ function makeClients(endpoints: string, options: ChaosOptions): Clients {
       policy: 'random',
     });
   const watch = options.workload === 'watch';
+  const lock = options.workload === 'lock';
   const registerCount =
-    options.workload === 'objects' || options.workload === 'bank' || watch
+    options.workload === 'objects' || options.workload === 'bank' || watch || lock
       ? 0
       : (options.registerClients ?? (options.workload === 'mixed' ? 3 : 5));
   const objectCount =
-    options.workload === 'register' || options.workload === 'bank' || watch
+    options.workload === 'register' || options.workload === 'bank' || watch || lock
       ? 0
       : (options.objectClients ?? 2);
   const register = Array.from({ length: registerCount }, make);
   const objects = Array.from({ length: objectCount }, make);
   const bank = Array.from({ length: options.workload === 'bank' ? bankClients : 0 }, make);
   const watchWriterClients = Array.from({ length: watch ? watchWriters : 0 }, make);
+  const lockClients = Array.from({ length: lock ? lockWorkloadClients : 0 }, make);
   return {
     register,
     objects,
     bank,
     watchWriters: watchWriterClients,
-    all: [...register, ...objects, ...bank, ...watchWriterClients],
+    lock: lockClients,
+    all: [...register, ...objects, ...bank, ...watchWriterClients, ...lockClients],
   };
 }
 
@@ -485,7 +517,8 @@ async function readEverything(
     if (
       options.workload !== 'objects' &&
       options.workload !== 'bank' &&
-      options.workload !== 'watch'
+      options.workload !== 'watch' &&
+      options.workload !== 'lock'
     ) {
       for (let index = 0; index < registerKeys; index++) {
         const key = registerKey(index);
@@ -505,7 +538,11 @@ async function readEverything(
         else unreadableKeys.push(`${key} (${read.error})`);
       }
     }
-    if (options.workload !== 'register' && options.workload !== 'bank') {
+    if (
+      options.workload !== 'register' &&
+      options.workload !== 'bank' &&
+      options.workload !== 'lock'
+    ) {
       for (let index = 0; index < objectKeys; index++) {
         const key = objectKey(index);
         const read = await retried(() => readObject(client, key));

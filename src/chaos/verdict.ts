@@ -53,6 +53,8 @@ export interface VerdictInput {
   readonly objectProblems: readonly ObjectProblem[];
   /** What the bank workload's check found (issue 16); empty or absent when clean. */
   readonly bankProblems?: readonly string[];
+  /** What the lock workload's check found (issue 15); empty or absent when clean. */
+  readonly lockProblems?: readonly string[];
   /** The watch workload's findings (gaps, duplicates, missing acknowledged writes). */
   readonly watchProblems?: readonly string[];
   readonly recoveryProblem: string;
@@ -81,6 +83,8 @@ export function buildVerdict(input: VerdictInput): Verdict {
   if (check !== null && check.ok === 'unknown') uncheckedKeys.push(check.key);
   for (const explanation of input.bankProblems ?? [])
     anomalies.push({ key: 'chaos/bank/', explanation, operations: [] });
+  for (const explanation of input.lockProblems ?? [])
+    anomalies.push({ key: 'chaos/lock/', explanation, operations: [] });
   const lostWrites = input.objectProblems.filter((problem) => problem.kind !== 'bytes-differ');
   const objectsDiffering = input.objectProblems.filter(
     (problem) => problem.kind === 'bytes-differ',

@@ -24,6 +24,18 @@ export interface LockRunOptions {
   readonly command: readonly string[];
   /** Prints what a user reads (the token line, the reason of a loss). */
   readonly report: (event: LockEvent) => void;
+  /**
+   * Runs once the lock is granted, before the command (cairn elect writes its value);
+   * `deadline` is when the lease may be gone at the earliest (performance.now()).
+   * Resolves to a reason when the lock was lost meanwhile.
+   */
+  readonly announce?: (grant: LockGrant, deadline: () => number) => Promise<string | undefined>;
+}
+
+export interface LockGrant {
+  readonly token: number;
+  readonly fence: string;
+  readonly leaseId: number;
 }
 
 export type LockEvent =
@@ -130,8 +142,12 @@ export async function runLock(
   coordination: CoordinationClient,
   options: LockRunOptions,
 ): Promise<number> {
-  const grantSent = now();
-  const lease = await coordination.grantLease(options.ttlMilliseconds);
+  const granted = await grantLease(coordination, options);
+  if (typeof granted === 'string') {
+    options.report({ event: 'not-acquired', name: options.name, reason: granted });
+    return lockExitCodes.notAcquired;
+  }
+  const { lease, grantSent } = granted;
   const keeper = new LeaseKeeper(coordination, lease.id, options.ttlMilliseconds, grantSent);
   const requestId = randomUUID();
   try {
@@ -141,6 +157,12 @@ export async function runLock(
       return lockExitCodes.notAcquired;
     }
     const fence = `${options.name}=${acquired}`;
+    const grant = { token: acquired, fence, leaseId: lease.id };
+    const announceLost = await options.announce?.(grant, () => keeper.deadline());
+    if (announceLost !== undefined) {
+      options.report({ event: 'lost', name: options.name, token: acquired, reason: announceLost });
+      return lockExitCodes.lost;
+    }
     options.report({
       event: 'acquired',
       name: options.name,
@@ -166,6 +188,38 @@ export async function runLock(
     const quick = { signal: AbortSignal.timeout(Math.min(5000, options.ttlMilliseconds)) };
     await coordination.revokeLease(lease.id, { ...quick, idempotent: true }).catch(() => undefined);
   }
+}
+
+/** A lease grant's answer lost to these is asked again: an orphan lease only expires. */
+const grantRetryCodes: ReadonlySet<string> = new Set([
+  'CAIRN_ERR_UNAVAILABLE',
+  'CAIRN_ERR_TIMEOUT',
+  'CAIRN_ERR_NOT_LEADER',
+]);
+
+/**
+ * A lease, asked again while --timeout lasts when the cluster cannot answer (a lease
+ * granted for an answer that was lost just expires); or why there is none.
+ */
+async function grantLease(
+  coordination: CoordinationClient,
+  options: LockRunOptions,
+): Promise<{ lease: { id: number }; grantSent: number } | string> {
+  const giveUp = now() + options.timeoutMilliseconds;
+  let lastError = '';
+  for (let attempt = 0; attempt < 1_000; attempt++) {
+    const grantSent = now();
+    try {
+      const lease = await coordination.grantLease(options.ttlMilliseconds);
+      return { lease, grantSent };
+    } catch (error) {
+      if (!(error instanceof CairnError) || !grantRetryCodes.has(error.code)) throw error;
+      lastError = error.message;
+    }
+    if (now() >= giveUp) break;
+    await sleep(Math.min(500, Math.max(0, giveUp - now())));
+  }
+  return `no lease was granted within ${options.timeoutMilliseconds} ms: ${lastError}`;
 }
 
 /** The token, or why it was not acquired. */

@@ -8,6 +8,7 @@ import {
   type LeaseView,
   type LockAcquireAnswer,
   type LockHolders,
+  type LockList,
   type LockModeName,
   type LockReleased,
   routePath,
@@ -108,6 +109,22 @@ export class CoordinationClient {
       idempotent: true,
     });
     return answer as LockReleased;
+  }
+
+  /** One page of the locks with holders or waiters (name order); `after` is a page's `next`. */
+  async listLocks(
+    options: RequestOptions & { prefix?: string; after?: string; limit?: number } = {},
+  ): Promise<LockList> {
+    const query: Record<string, string> = {};
+    if (options.prefix !== undefined) query['prefix'] = options.prefix;
+    if (options.after !== undefined) query['after'] = options.after;
+    if (options.limit !== undefined) query['limit'] = String(options.limit);
+    const path = routePath(routes.listLocks, {}, query);
+    const request = options.signal === undefined ? {} : { signal: options.signal };
+    const answer = await this.client.requestJson('GET', path, undefined, request);
+    const items = (answer as { items?: unknown })?.items;
+    if (!Array.isArray(items)) throw bad('a lock list without items');
+    return answer as LockList;
   }
 
   async lockHolders(name: string, options: RequestOptions = {}): Promise<LockHolders> {

@@ -92,7 +92,13 @@ export type {
   LockRecord,
   ReleaseLockCommand,
 } from './locks/index.js';
-export { fencedMessagePrefix, lockNameProblem, lockStanding, readLock } from './locks/index.js';
+export {
+  fencedMessagePrefix,
+  listLocks,
+  lockNameProblem,
+  lockStanding,
+  readLock,
+} from './locks/index.js';
 export {
   commandChangesMembership,
   commandProblem,

@@ -6,6 +6,8 @@ import type {
   LockAcquireAnswer,
   LockAcquireRequest,
   LockHolders,
+  LockList,
+  LockListInput,
   LockReleased,
 } from '../api/index.js';
 import {
@@ -13,6 +15,8 @@ import {
   type MetaCommand,
   type MetaReader,
   type MetaResult,
+  listLocks,
+  type LockRecord,
   lockNameProblem,
   lockStanding,
   readLock,
@@ -98,24 +102,15 @@ export class LockService {
 
   holders(name: string): LockHolders {
     checkName(name);
-    const record = readLock(this.options.group.reader(), name);
-    const view = (entry: {
-      owner: string;
-      leaseId: number;
-      mode: LockHolders['holders'][0]['mode'];
-      token: number;
-    }) => ({
-      requestId: entry.owner,
-      leaseId: entry.leaseId,
-      mode: entry.mode,
-      ...(entry.token > 0 ? { token: entry.token } : {}),
-    });
-    return {
-      name,
-      semaphoreLimit: record?.semaphoreLimit ?? 0,
-      holders: (record?.holders ?? []).map(view),
-      waiters: (record?.waiters ?? []).map(view),
-    };
+    return holdersView(name, readLock(this.options.group.reader(), name));
+  }
+
+  /** A page of the locks that have holders or waiters, in name order. */
+  list(query: LockListInput): LockList {
+    const page = listLocks(this.options.group.reader(), query.prefix, query.after, query.limit + 1);
+    const items = page.slice(0, query.limit).map((lock) => holdersView(lock.name, lock.record));
+    const last = items[items.length - 1];
+    return page.length > query.limit && last !== undefined ? { items, next: last.name } : { items };
   }
 
   /** Refuses a fence whose holder's lease is past its deadline here (before proposing). */
@@ -146,6 +141,21 @@ export class LockService {
       assert(this.waitingCount <= waitingRequestsMax, 'waiting requests are bounded');
     });
   }
+}
+
+function holdersView(name: string, record: LockRecord | undefined): LockHolders {
+  const view = (entry: LockRecord['holders'][number]) => ({
+    requestId: entry.owner,
+    leaseId: entry.leaseId,
+    mode: entry.mode,
+    ...(entry.token > 0 ? { token: entry.token } : {}),
+  });
+  return {
+    name,
+    semaphoreLimit: record?.semaphoreLimit ?? 0,
+    holders: (record?.holders ?? []).map(view),
+    waiters: (record?.waiters ?? []).map(view),
+  };
 }
 
 export function fencedError(fence: { readonly name: string; readonly token: number }): CairnError {

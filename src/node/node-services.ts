@@ -126,6 +126,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     writeQuorum: () => clusterSettings.current()?.writeQuorum,
     // Some chunk has fewer than R copies: a sweep brings it to R (fewest copies first).
     onUnderReplicated: () => coordinator.requestSweep(),
+    ...(options.testHooks.injectedBug === 'fence-unchecked' ? { ignoreFences: true } : {}),
   });
   const txn = new TxnService({
     group,

@@ -51,6 +51,8 @@ export interface ObjectServiceOptions {
   readonly checkFenceUsable?: (fence: Fence) => void;
   /** Whether a lease is past its deadline by this node's clock (lease service). */
   readonly leasePast?: (leaseId: number) => boolean;
+  /** TEST ONLY (CAIRN_TEST_INJECT_BUG=fence-unchecked): fenced writes apply unchecked. */
+  readonly ignoreFences?: boolean;
 }
 
 /** x-cairn-fence: the write applies only while `token` holds lock `name`. */
@@ -214,10 +216,11 @@ export class ObjectService {
    * neither does, so a token that lost its lock changes nothing.
    */
   private async proposeFenced(
-    fence: Fence | undefined,
+    requestedFence: Fence | undefined,
     command: PutObjectCommand | DeleteObjectCommand,
     lease?: number,
   ): Promise<MetaResult> {
+    const fence = this.options.ignoreFences === true ? undefined : requestedFence;
     if (fence === undefined && lease === undefined) return this.options.group.propose(command);
     // A retry of a write that applied skips the lease check: the batch answers it as before.
     const reader = this.options.group.reader();

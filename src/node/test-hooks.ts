@@ -11,7 +11,9 @@ export type InjectedBug =
   /** A chunked put commits its manifest after storing only the first replica of each chunk. */
   | 'early-put-ack'
   /** Every chunk waits for all R home nodes (no write quorum): availability must drop. */
-  | 'wait-all-copies';
+  | 'wait-all-copies'
+  /** Fenced puts and deletes apply without checking that their token still holds the lock. */
+  | 'fence-unchecked';
 
 export interface TestHooks {
   /** Peer id -> HOST:PORT to use instead of the peer's advertised peer address. */
@@ -21,7 +23,12 @@ export interface TestHooks {
   readonly snapshotPieceBytes: number;
 }
 
-const knownBugs: readonly InjectedBug[] = ['stale-reads', 'early-put-ack', 'wait-all-copies'];
+const knownBugs: readonly InjectedBug[] = [
+  'stale-reads',
+  'early-put-ack',
+  'wait-all-copies',
+  'fence-unchecked',
+];
 
 export function readTestHooks(environment: NodeJS.ProcessEnv = process.env): TestHooks {
   const routesText = environment['CAIRN_TEST_PEER_ROUTES'];

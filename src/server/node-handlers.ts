@@ -70,6 +70,7 @@ export function clientHandlers(
     releaseLock: ({ params, query }) =>
       services.locks.release(params['name'] as string, query.requestId),
     lockHolders: ({ params }) => services.locks.holders(params['name'] as string),
+    listLocks: ({ query }) => services.locks.list(query),
   };
 }
 

@@ -213,6 +213,9 @@ export const limits = {
   lockEntriesMax: 256, // holders and waiters of one lock together
   locksPerLeaseMax: 64, // locks one lease holds or waits on (its end releases them in one entry)
   lockWaitMillisecondsMax: 25_000, // one acquire request waits at most this (the CLI asks again)
+  lockListPageMax: 100, // locks one page of GET /v1/locks lists (cairn lock list)
+  // Elections (cairn elect, src/cli/election.ts): the leader's value is a small object.
+  electionValueBytesMax: 4 * KiB,
 } as const;
 
 export type Limits = typeof limits;

@@ -137,6 +137,29 @@ test('wait-all-copies (no write quorum) makes chunked writes visibly less availa
   console.log(`  chunked writes unavailable: ${figures}`);
 });
 
+test('fence-unchecked (fenced writes applied without the lock check) is caught by the lock workload', async () => {
+  const verdicts = await runUntilCaught(
+    {
+      nodes: 3,
+      durationMilliseconds: 15_000,
+      faults: ['kill', 'pause', 'partition'],
+      workload: 'lock',
+      keep: false,
+      injectBug: 'fence-unchecked',
+    },
+    (verdict) => verdict.anomalies.length > 0,
+  );
+  const last = verdicts[verdicts.length - 1] as Verdict;
+  assert.ok(!last.ok && last.anomalies.length > 0, `not caught: ${summary(verdicts)}`);
+  assert.ok(
+    last.anomalies.some((anomaly) => /token order|increment was lost/.test(anomaly.explanation)),
+    last.anomalies.map((anomaly) => anomaly.explanation).join('\n'),
+  );
+  console.log(
+    `  fence-unchecked caught in run ${verdicts.length}: ${last.anomalies[0]?.explanation}`,
+  );
+});
+
 test('without a planted bug the same kinds of runs pass', async () => {
   const verdict = await runOnce({
     nodes: 3,

@@ -98,7 +98,10 @@ test('75 when not acquired within --timeout; a holder without a command holds un
 
 test('76 on loss: the child process group is dead before anyone else gets the lock', async (context) => {
   const cluster = context.cluster as TestCluster;
-  const target = cluster.nodes[0]?.clientAddress as string;
+  // Through the leader: the CLI sends its writes to the leader it learns, which would
+  // bypass a proxy in front of a follower.
+  const leader = await cluster.waitForLeader();
+  const target = cluster.nodes.find((node) => node.name === leader)?.clientAddress as string;
   const [host, port] = target.split(':') as [string, string];
   const proxy = await LinkProxy.start('cli', 'n1', '127.0.0.1', { host, port: Number(port) });
   const marks = join(cluster.directory, 'lost-group.json');

@@ -8,6 +8,7 @@ import {
   decodeCommand,
   encodeCommand,
   getObject,
+  listLocks,
   type LockMode,
   lockStanding,
   type MemoryMetaStore,
@@ -229,6 +230,24 @@ test('lock names and request ids are validated', () => {
   ];
   for (const command of bad)
     assert.throws(() => encodeCommand(command), undefined, JSON.stringify(command));
+});
+
+test('listLocks: locks with holders or waiters by name, from a prefix, after a name', () => {
+  const { store, lease, acquire, release } = setup();
+  const leaseId = lease();
+  for (const name of ['deploy/b', 'deploy/a', 'build', 'deploy/c'])
+    acquire(name, `o-${name}`, leaseId);
+  acquire('deploy/a', 'waiter', leaseId);
+  release('deploy/c', 'o-deploy/c');
+  const names = (page: { name: string }[]) => page.map((lock) => lock.name);
+  assert.equal(names(listLocks(store, '', '', 10)), ['build', 'deploy/a', 'deploy/b']);
+  assert.equal(names(listLocks(store, 'deploy/', '', 1)), ['deploy/a']);
+  assert.equal(names(listLocks(store, 'deploy/', 'deploy/a', 10)), ['deploy/b']);
+  const first = listLocks(store, 'deploy/', '', 1)[0];
+  assert.equal(
+    first?.record.waiters.map((entry) => entry.owner),
+    ['waiter'],
+  );
 });
 
 test.run();

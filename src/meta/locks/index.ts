@@ -64,5 +64,5 @@ export type {
 } from './commands.js';
 export { lockNameProblem } from './commands.js';
 export { leaseLockKey, lockKey, lockKeys } from './keys.js';
-export { lockStanding, readLock } from './queries.js';
+export { listLocks, lockStanding, readLock } from './queries.js';
 export type { LockEntry, LockMode, LockRecord } from './records.js';

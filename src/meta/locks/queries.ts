@@ -9,6 +9,20 @@ export function readLock(reader: MetaReader, name: string): LockRecord | undefin
   return bytes === undefined ? undefined : decodeLock(bytes);
 }
 
+/** Locks (with holders or waiters) named `prefix`..., after `after`, in name order. */
+export function listLocks(
+  reader: MetaReader,
+  prefix: string,
+  after: string,
+  limit: number,
+): { name: string; record: LockRecord }[] {
+  const start = after === '' ? undefined : lockKey(after);
+  return reader.rangeEntries(lockKey(prefix), start, limit).map((entry) => ({
+    name: entry.key.slice(lockKey('').length),
+    record: decodeLock(entry.value),
+  }));
+}
+
 /** Where `owner` stands in the lock: its token when holding, its place in the queue when waiting. */
 export function lockStanding(
   reader: MetaReader,
