@@ -213,11 +213,16 @@ export interface NodeScrubReport {
   readonly refetchFailures: readonly string[];
 }
 
+/** POST /v1/cluster/gc: what the leader's collection committed (nodes delete afterwards). */
 export interface GarbageReport {
-  readonly graceMilliseconds: number;
+  /** Distinct chunk files some member holds that nothing references. */
   readonly candidates: number;
-  readonly removed: number;
-  readonly keptYoung: number;
+  /** Of those, taken by a collectChunks entry (the rest were referenced again meanwhile). */
+  readonly collected: number;
+  /** collectChunks entries committed. */
+  readonly entries: number;
+  /** The Raft index of the last collection: a node has deleted its copies once past it. */
+  readonly collectionIndex: number;
   readonly unreachable: readonly string[];
 }
 
@@ -236,9 +241,9 @@ export interface InventoryPage {
 
 /** Peer port: the leader asks a member to remove copies (each checked there again). */
 export interface RemoveChunksRequest {
-  readonly reason: 'surplus' | 'garbage';
+  /** Garbage goes through the meta group instead (collectChunks, issue 13). */
+  readonly reason: 'surplus';
   readonly sha256s: readonly string[];
-  readonly graceMilliseconds?: number;
 }
 
 export interface RemoveChunksAnswer {

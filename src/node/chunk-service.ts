@@ -20,7 +20,7 @@ import type { ChunkStore } from '../storage/chunk-store.js';
 import { assert } from '../util/assert.js';
 import { limits } from '../util/limits.js';
 import { copyChunk } from './chunk-copy.js';
-import { garbageCopyMayBeRemoved, surplusCopyMayBeRemoved } from './chunk-removal-rules.js';
+import { surplusCopyMayBeRemoved } from './chunk-removal-rules.js';
 
 export interface ChunkServiceOptions {
   readonly selfId: string;
@@ -85,23 +85,18 @@ export class ChunkService {
     }
   }
 
-  /** Removes local copies the rules allow (chunk-removal-rules.ts); keeps the others. */
+  /**
+   * Removes surplus copies the rules allow (chunk-removal-rules.ts); keeps the others.
+   * Garbage is not removed here: collections go through the meta group (chunk-reclaimer.ts).
+   */
   async removeLocal(request: RemoveChunksRequest): Promise<RemoveChunksAnswer> {
     assert(request.sha256s.length <= limits.maintenanceRemoveBatchChunksMax, 'batch bounded');
-    const grace = request.graceMilliseconds ?? limits.garbageGracePeriodMillisecondsDefault;
+    assert(request.reason === 'surplus', 'only surplus copies are removed on request');
     const placement = { rings: this.options.rings() };
     let removed = 0;
     let kept = 0;
     for (const sha256 of request.sha256s) {
-      const allowed =
-        request.reason === 'surplus'
-          ? surplusCopyMayBeRemoved(placement, this.options.selfId, sha256)
-          : garbageCopyMayBeRemoved({
-              referenceCount: chunkRetainedReferenceCount(this.options.reader(), sha256),
-              ageMilliseconds: this.fileAge(sha256),
-              graceMilliseconds: grace,
-            });
-      if (!allowed) {
+      if (!surplusCopyMayBeRemoved(placement, this.options.selfId, sha256)) {
         kept++;
         continue;
       }
@@ -109,14 +104,6 @@ export class ChunkService {
     }
     if (removed > 0) this.options.log('chunks-removed', { reason: request.reason, removed, kept });
     return { removed, kept };
-  }
-
-  private fileAge(sha256: string): number | undefined {
-    try {
-      return Date.now() - statSync(this.options.store.chunkPath(sha256)).mtimeMs;
-    } catch {
-      return undefined;
-    }
   }
 
   /** The scrub duty of every node: at the default rate, once the cluster has a ring. */

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Disk } from '../storage/disk.js';
 import { HintsStore } from '../storage/hints-store.js';
 import { limits } from '../util/limits.js';
+import { ChunkReclaimer, reclaimerProgressPath } from './chunk-reclaimer.js';
 import { ChunkService } from './chunk-service.js';
 import { DiskGuard } from './disk-guard.js';
 import { ticksFor } from './duty-scheduler.js';
@@ -71,6 +72,8 @@ export interface NodeServices {
   /** Stand-in copies this node holds for other home nodes (recorded by the chunk route). */
   readonly hints: HintsStore;
   readonly diskGuard: DiskGuard;
+  /** Deletes the chunks of applied collections; gates every chunk write (issue 13). */
+  readonly reclaimer: ChunkReclaimer;
   /** What /livez and /readyz check. */
   readonly readiness: ReadinessSource;
   readonly coordinator: MaintenanceCoordinator;
@@ -102,6 +105,15 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     onBadCopy: (memberId, sha256, reason) =>
       log('bad-chunk-copy', { member: memberId, sha256, reason }),
   });
+  // Issue 13: garbage reclaimed on evidence; every chunk write waits on the reclaimer.
+  const reclaimer = ChunkReclaimer.load({
+    reader: () => group.reader(),
+    store: options.chunkStore,
+    progressPath: reclaimerProgressPath(options.dataDirectory),
+    log,
+  });
+  options.chunkStore.setWriteGate(() => reclaimer.admit(0));
+  options.chunkTransport.collectionIndex = () => reclaimer.appliedCollectionIndex();
   const metrics = options.metrics;
   const diskGuard = new DiskGuard(options.name, options.dataDirectory);
   const clusterSettings = new ClusterSettingsService(group);
@@ -241,6 +253,12 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     run: () => maintenance.garbageDuty(),
   });
   duties.add({
+    name: 'garbage-reclaim',
+    everyTicks: every(limits.garbageReclaimIntervalMilliseconds),
+    runsOn: 'every',
+    run: () => reclaimer.duty(),
+  });
+  duties.add({
     name: 'expire-staging',
     everyTicks: every(limits.stagingExpiryIntervalMilliseconds),
     runsOn: 'leader',
@@ -280,6 +298,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     downMembers,
     hints: options.hints,
     diskGuard,
+    reclaimer,
     readiness: readinessSourceOf(group, diskGuard, chunks),
     coordinator,
     watches,

@@ -6,6 +6,7 @@ import type { DeletedObject, ListObjectsPage, ObjectInfo, ReadConsistency } from
 import { ChunkBufferPool } from '../data/chunk-buffer-pool.js';
 import { readChunks, writeChunks, type ChunkPlacementContext } from '../data/object-data.js';
 import {
+  chunksCollectedMessagePrefix,
   type DeleteObjectCommand,
   type FamilyCommand,
   fencedMessagePrefix,
@@ -52,6 +53,14 @@ export interface ObjectServiceOptions {
   readonly leasePast?: (leaseId: number) => boolean;
 }
 
+/** A large body's chunks, stored and placed, with the index their writes began at. */
+export interface ChunkedValue {
+  readonly value: Extract<ObjectValue, { kind: 'manifest' }>;
+  readonly size: number;
+  readonly sha256: string;
+  readonly writeStartIndex: number;
+}
+
 /** x-cairn-fence: the write applies only while `token` holds lock `name`. */
 export interface Fence {
   readonly name: string;
@@ -95,7 +104,7 @@ export class ObjectService {
     const started = performance.now();
     const iterator = body[Symbol.asyncIterator]();
     const { prefix, leftover } = await readPrefix(iterator, limits.objectInlineBytesMax + 1);
-    const { value, size, sha256, copies } =
+    const { value, size, sha256, copies, writeStartIndex } =
       prefix.length <= limits.objectInlineBytesMax
         ? inlineValue(prefix)
         : await this.chunkedValue(prefix, remaining(leftover, iterator));
@@ -123,6 +132,7 @@ export class ObjectService {
         value,
         requestId: options.requestId ?? '',
         ...(condition === undefined ? {} : { condition }),
+        ...(writeStartIndex === undefined ? {} : { writeStartIndex }),
       },
       options.lease,
     );
@@ -137,20 +147,28 @@ export class ObjectService {
    */
   async writeChunkedValue(
     body: AsyncIterable<Uint8Array>,
-  ): Promise<{ value: Extract<ObjectValue, { kind: 'manifest' }>; size: number; sha256: string }> {
+  ): Promise<ChunkedValue> {
     this.options.group.requireMember();
     this.options.refuseWritesWhenLow();
     const chunked = await this.chunkedValue(new Uint8Array(0), body);
-    const { value } = chunked;
+    const { value, writeStartIndex } = chunked;
     if (value.kind !== 'manifest') throw new CairnError('CAIRN_ERR_INTERNAL', 'chunks expected');
-    return { value, size: chunked.size, sha256: chunked.sha256 };
+    return { value, size: chunked.size, sha256: chunked.sha256, writeStartIndex };
   }
 
   private async chunkedValue(
     prefix: Uint8Array,
     rest: AsyncIterable<Uint8Array>,
-  ): Promise<{ value: ObjectValue; size: number; sha256: string; copies: CopiesMade }> {
+  ): Promise<{
+    value: ObjectValue;
+    size: number;
+    sha256: string;
+    copies: CopiesMade;
+    writeStartIndex: number;
+  }> {
     const writeQuorum = this.options.writeQuorum?.();
+    // Read before the first chunk is stored: a collection after it refuses the commit.
+    const writeStartIndex = readProgress(this.options.group.reader()).appliedIndex;
     const written = await writeChunks(this.options.placement(), rest, prefix, {
       chunkSizeBytes: limits.chunkSizeBytes,
       inflightChunksMax: chunksInflightMax,
@@ -172,6 +190,7 @@ export class ObjectService {
       size,
       sha256,
       copies: { made: written.copiesMin, wanted: written.copiesWanted },
+      writeStartIndex,
     };
   }
 
@@ -277,6 +296,7 @@ function inlineValue(prefix: Uint8Array): {
   size: number;
   sha256: string;
   copies?: CopiesMade;
+  writeStartIndex?: number;
 } {
   return {
     value: { kind: 'inline', bytes: prefix },
@@ -300,10 +320,17 @@ function versionOrThrow(result: MetaResult, key: string): number {
     case 'notFound':
       throw new NotFoundError(`object "${key}"`);
     case 'rejected':
-      throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', result.message);
+      throw rejectionError(result.message);
     case 'transaction':
       throw new CairnError('CAIRN_ERR_INTERNAL', 'an object command answered as a transaction');
   }
+}
+
+/** A refused commit: retryable when a collection took its chunks (the client writes again). */
+export function rejectionError(message: string): CairnError {
+  if (message.includes(chunksCollectedMessagePrefix))
+    return new CairnError('CAIRN_ERR_CHUNKS_COLLECTED', message);
+  return new CairnError('CAIRN_ERR_INVALID_ARGUMENT', message);
 }
 
 /** Reads at least `bytesMax` bytes (or to the end); what came beyond is the leftover. */

@@ -12,6 +12,7 @@ import type {
   TxnRequest,
 } from '../api/index.js';
 import {
+  chunksCollectedMessagePrefix,
   deletePrefixLimitMessage,
   encodeCommand,
   firstStagedExpiry,
@@ -41,9 +42,13 @@ export interface TxnGroup {
 
 /** What it needs of the object service: the chunk write path, nothing committed. */
 export interface ChunkWriter {
-  writeChunkedValue(
-    body: AsyncIterable<Uint8Array>,
-  ): Promise<{ value: Extract<ObjectValue, { kind: 'manifest' }>; size: number; sha256: string }>;
+  writeChunkedValue(body: AsyncIterable<Uint8Array>): Promise<{
+    value: Extract<ObjectValue, { kind: 'manifest' }>;
+    size: number;
+    sha256: string;
+    /** The Raft index applied before the first chunk (the garbage rule, src/meta/garbage). */
+    writeStartIndex: number;
+  }>;
 }
 
 export interface TxnServiceOptions {
@@ -124,7 +129,10 @@ export class TxnService {
       proposedAtMilliseconds,
       lifetimeMilliseconds: input.lifetimeMilliseconds,
       value: written.value,
+      writeStartIndex: written.writeStartIndex,
     });
+    if (result.type === 'rejected' && result.message.includes(chunksCollectedMessagePrefix))
+      throw new CairnError('CAIRN_ERR_CHUNKS_COLLECTED', result.message);
     if (result.type !== 'ok')
       throw new CairnError(
         'CAIRN_ERR_INVALID_ARGUMENT',

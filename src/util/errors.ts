@@ -62,6 +62,9 @@ export const errorTable = {
   // A revision below the retained history (watch, listing at a revision): details name
   // the oldest retained revision.
   CAIRN_ERR_COMPACTED: { status: 410, ...failure, statusDefault: true },
+  // Issue 13: a collection took chunks of a put (or staged upload) still in flight; the
+  // commit changed nothing and the client sends the whole write again.
+  CAIRN_ERR_CHUNKS_COLLECTED: { status: 503, ...tryAgain },
 } as const satisfies Record<`CAIRN_ERR_${string}`, ErrorRow>;
 
 export type ErrorCode = keyof typeof errorTable;

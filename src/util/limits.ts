@@ -176,8 +176,12 @@ export const limits = {
   maintenanceRetryMillisecondsMax: 60_000, // its backoff doubles up to this
   scrubRateBytesPerSecondDefault: 16 * MiB, // background scrub re-hash rate per node
   scrubIntervalMilliseconds: 60 * 60 * 1000, // a node starts a background scrub pass this long after the last one
-  garbageGracePeriodMillisecondsDefault: 60 * 60 * 1000, // an unreferenced chunk file younger than this is kept (a put may still commit it)
-  garbageIntervalMilliseconds: 10 * 60 * 1000, // leader's background garbage collection pass
+  // Garbage (src/meta/garbage, src/node/chunk-reclaimer.ts): reclaimed on evidence, no clock.
+  garbageIntervalMilliseconds: 10_000, // leader's background pass: inventories, then collectChunks entries
+  garbageCollectChunksPerEntryMax: 500, // chunks one collectChunks entry takes (one node's removal page)
+  garbageCollectionsRetainedMax: 256, // collections whose tombstones meta keeps; a write begun before them is refused
+  garbageReclaimIntervalMilliseconds: 1_000, // every node deletes the chunks of collections it applied
+  garbageChunkWriteWaitMillisecondsMax: 5_000, // a chunk write waits this long for the node to apply and reclaim the collections its writer saw
 
   // Certificates (src/net/certificates.ts, cairn cert).
   certificateNameBytesMax: 64, // a CN, node name or user (X.509's upper bound for a CN)
