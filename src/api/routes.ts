@@ -64,8 +64,6 @@ function route<R, Q = Record<string, never>, B = undefined>(
   };
 }
 
-const yearMilliseconds = 365 * 24 * 3600 * 1000;
-
 export interface ObjectReadInput {
   readonly consistency: Wire.ReadConsistency;
 }

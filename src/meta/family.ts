@@ -8,7 +8,7 @@ import type { BinaryReader, BinaryWriter } from './codec.js';
 import type { MetaResult } from './results.js';
 import type { MetaTransaction } from './store.js';
 
-export type FamilyName = 
+export type FamilyName =
   | 'group'
   | 'cluster'
   | 'objects'

@@ -14,7 +14,7 @@ import type {
 } from '../api/index.js';
 import { referencedChunks, scrubChunks, TokenBucket } from '../data/maintenance/index.js';
 import type { ChunkPlacementContext } from '../data/object-data.js';
-import { chunkRetainedReferenceCount, type MetaReader } from '../meta/index.js';
+import type { MetaReader } from '../meta/index.js';
 import type { Ring } from '../placement/index.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { assert } from '../util/assert.js';

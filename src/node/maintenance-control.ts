@@ -204,8 +204,9 @@ export class MaintenanceControl {
         throw new CairnError('CAIRN_ERR_INTERNAL', `collectChunks answered ${result.type}`);
       entries++;
       const after = this.options.group.reader();
-      collected += sha256s.filter((sha256) => chunkTombstoneIndex(after, sha256) !== undefined)
-        .length;
+      collected += sha256s.filter(
+        (sha256) => chunkTombstoneIndex(after, sha256) !== undefined,
+      ).length;
     }
     return {
       candidates: candidates.length,

@@ -145,9 +145,7 @@ export class ObjectService {
    * Stores a whole body as placed, durable chunks and commits nothing: a staged upload
    * (src/node/txn-service.ts) records the manifest itself. At least one byte.
    */
-  async writeChunkedValue(
-    body: AsyncIterable<Uint8Array>,
-  ): Promise<ChunkedValue> {
+  async writeChunkedValue(body: AsyncIterable<Uint8Array>): Promise<ChunkedValue> {
     this.options.group.requireMember();
     this.options.refuseWritesWhenLow();
     const chunked = await this.chunkedValue(new Uint8Array(0), body);

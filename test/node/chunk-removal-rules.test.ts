@@ -56,12 +56,20 @@ test('a collected copy goes once its node applied the collection and nothing ref
 test('a collected chunk referenced again (a later put, a staged upload, history) is kept', () => {
   assert.not.ok(chunkIsUnreferenced({ referenceCount: 1 }));
   assert.not.ok(
-    collectedCopyMayBeRemoved({ referenceCount: 2, collectionIndex: 7, appliedCollectionIndex: 90 }),
+    collectedCopyMayBeRemoved({
+      referenceCount: 2,
+      collectionIndex: 7,
+      appliedCollectionIndex: 90,
+    }),
   );
 });
 
 test('a chunk write waits until the node reclaimed what its writer and it applied', () => {
-  const write = { writerCollectionIndex: 50, appliedCollectionIndex: 50, reclaimedThroughIndex: 50 };
+  const write = {
+    writerCollectionIndex: 50,
+    appliedCollectionIndex: 50,
+    reclaimedThroughIndex: 50,
+  };
   assert.ok(chunkWriteMayBeStored(write));
   assert.not.ok(
     chunkWriteMayBeStored({ ...write, reclaimedThroughIndex: 49 }),

@@ -9,7 +9,6 @@ import {
   readCollect,
   writeCollect,
 } from './commands.js';
-import { garbageKeys } from './keys.js';
 
 export const garbageFamily: MetaFamily = {
   name: 'garbage',

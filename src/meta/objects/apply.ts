@@ -165,7 +165,9 @@ export function writeStartRefusal(
   writeStartIndex: number,
 ): MetaResult | undefined {
   if (writeStartIndex >= context.index)
-    return rejected(`writeStartIndex ${writeStartIndex} is not below this entry's ${context.index}`);
+    return rejected(
+      `writeStartIndex ${writeStartIndex} is not below this entry's ${context.index}`,
+    );
   const problem = chunksCollectedProblem(context.transaction, chunks, writeStartIndex);
   return problem === undefined ? undefined : rejected(problem);
 }
