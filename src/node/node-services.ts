@@ -30,8 +30,8 @@ import { HandOff } from './hand-off.js';
 import { LowDiskLeadership } from './low-disk-leadership.js';
 import { LeaseService } from './lease-service.js';
 import { LockService } from './lock-service.js';
-import { ObjectService } from './object-service.js';
-import type { TestHooks } from './test-hooks.js';
+import { ObjectService, type ObjectServiceOptions } from './object-service.js';
+import { holdPutCommit, type TestHooks } from './test-hooks.js';
 import { TxnService } from './txn-service.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -135,6 +135,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     writeQuorum: () => clusterSettings.current()?.writeQuorum,
     // Some chunk has fewer than R copies: a sweep brings it to R (fewest copies first).
     onUnderReplicated: () => coordinator.requestSweep(),
+    ...heldCommitsOf(options.testHooks),
   });
   const txn = new TxnService({ group, chunks: objects, log });
   const chunks = new ChunkService({
@@ -309,6 +310,12 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
       chunks.stop();
     },
   };
+}
+
+/** Test only: CAIRN_TEST_HOLD_PUT_COMMIT (test-hooks.ts). */
+function heldCommitsOf(hooks: TestHooks): Pick<ObjectServiceOptions, 'beforeChunkedCommit'> {
+  const file = hooks.holdPutCommitUntilFile;
+  return file === undefined ? {} : { beforeChunkedCommit: (key) => holdPutCommit(file, key) };
 }
 
 function readinessSourceOf(

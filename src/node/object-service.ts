@@ -51,6 +51,8 @@ export interface ObjectServiceOptions {
   readonly checkFenceUsable?: (fence: Fence) => void;
   /** Whether a lease is past its deadline by this node's clock (lease service). */
   readonly leasePast?: (leaseId: number) => boolean;
+  /** Test only (CAIRN_TEST_HOLD_PUT_COMMIT): runs after a chunked put's chunks are stored. */
+  readonly beforeChunkedCommit?: (key: string) => Promise<void>;
 }
 
 /** A large body's chunks, stored and placed, with the index their writes began at. */
@@ -120,6 +122,7 @@ export class ObjectService {
         : options.ifVersion !== undefined
           ? { ifVersion: options.ifVersion }
           : undefined;
+    if (writeStartIndex !== undefined) await this.options.beforeChunkedCommit?.(key);
     this.options.group.requireMember();
     this.options.refuseWritesWhenLow();
     if (options.lease !== undefined && this.options.leasePast?.(options.lease) === true)
