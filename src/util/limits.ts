@@ -4,6 +4,19 @@
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
+// The chaos disks (issue 13 item 7): sized from the workload's bounds, so only the disk
+// fault can fill them. Every byte a node stores for objects is a file of one chunk some
+// put sent (content-addressed: at most one live file per chunk per node, whatever R, the
+// number of nodes, hinted copies, repair or rebalance), plus at most one quarantined file
+// per chunk per node (the corruption fault damages each node's copy at most once), so
+//   chunk bytes on a node <= 2 x chunked bytes the objects workload puts in the run,
+// and the rest (WAL segments between snapshots, two snapshot files, the LMDB state, inline
+// values of every workload) fits the metadata allowance. This holds with no garbage
+// collected at all; collection only keeps the real use far below it.
+const chaosObjectChunkedBytesPerRunMax = 1024 * MiB;
+const chaosNodeMetadataBytesAllowance = 256 * MiB;
+const chaosTmpfsBytes = 2 * chaosObjectChunkedBytesPerRunMax + chaosNodeMetadataBytesAllowance;
+
 export const limits = {
   // Data model (DESIGN.md section 5 and 8).
   keyLengthBytesMax: 1024,
@@ -156,10 +169,13 @@ export const limits = {
   chaosProxyConnectionsMax: 1024, // open connections per link proxy
   chaosRecoveryMillisecondsMax: 60_000, // wait for a healed cluster to serve again
   chaosObjectBytesMax: 8 * MiB,
-  chaosDiskFillBytesMax: 1024 * MiB, // the filler file of the disk-full fault
+  // bytes the objects workload puts in chunked objects per run (then only inline sizes)
+  chaosObjectChunkedBytesPerRunMax,
+  chaosNodeMetadataBytesAllowance, // WAL, snapshots, state and inline values of one node
+  chaosDiskFillBytesMax: chaosTmpfsBytes, // the filler file of the disk-full fault: the whole disk
   // a run fails when writes of a size class stayed unavailable this long with a healthy majority
   chaosWriteOutageMillisecondsMax: 10_000,
-  chaosTmpfsBytes: 512 * MiB, // each node's data file system when the disk fault is on
+  chaosTmpfsBytes, // each node's data file system when the disk fault is on (formula above)
   // Maintenance (src/data/maintenance, src/node/node-maintenance.ts): rebalance, repair, scrub, gc.
   maintenanceTransfersParallelDefault: 4, // chunk copies in flight during a rebalance or repair
   maintenanceTransfersParallelMax: 64,
