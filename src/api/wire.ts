@@ -224,6 +224,8 @@ export interface GarbageReport {
   /** The Raft index of the last collection: a node has deleted its copies once past it. */
   readonly collectionIndex: number;
   readonly unreachable: readonly string[];
+  /** True when a member had more chunks in flight than it could list: nothing collected. */
+  readonly skipped: boolean;
 }
 
 export interface DrainAnswer {
@@ -237,6 +239,10 @@ export interface InventoryPage {
   readonly fillRatio: number;
   readonly chunks: readonly string[];
   readonly nextAfter: string | null;
+  /** Chunks of this member's puts in flight (issue 13: garbage collection leaves them). */
+  readonly inFlightChunks?: readonly string[];
+  /** False when the member had more in flight than garbageInFlightChunksReportedMax. */
+  readonly inFlightComplete?: boolean;
 }
 
 /** Peer port: the leader asks a member to remove copies (each checked there again). */

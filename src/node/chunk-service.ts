@@ -30,6 +30,8 @@ export interface ChunkServiceOptions {
   readonly rings: () => readonly Ring[];
   readonly placement: () => ChunkPlacementContext;
   readonly log: (event: string, fields?: Record<string, unknown>) => void;
+  /** Chunks of this node's puts in flight, reported with every inventory page (issue 13). */
+  readonly inFlight?: () => { chunks: string[]; complete: boolean };
 }
 
 /** Size of the readiness probe's write: one file system block. */
@@ -51,11 +53,15 @@ export class ChunkService {
     const start = after === null ? 0 : upperBound(all, after);
     const chunks = all.slice(start, start + limit);
     const more = start + limit < all.length;
+    const inFlight = this.options.inFlight?.();
     return {
       memberId: this.options.selfId,
       fillRatio: this.fillRatio(),
       chunks,
       nextAfter: more ? (chunks[chunks.length - 1] as string) : null,
+      ...(inFlight === undefined
+        ? {}
+        : { inFlightChunks: inFlight.chunks, inFlightComplete: inFlight.complete }),
     };
   }
 

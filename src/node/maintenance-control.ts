@@ -5,6 +5,7 @@
 import type {
   DrainAnswer,
   GarbageReport,
+  InventoryPage,
   RebalanceRequest,
   RebalanceStatusView,
   RepairReport,
@@ -21,6 +22,8 @@ import {
 import { CairnError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import type { MaintenanceCoordinator } from './maintenance-coordinator.js';
+
+const emptyReport = { candidates: 0, collected: 0, entries: 0, collectionIndex: 0 } as const;
 
 /** What the control needs of the meta group beyond the coordinator's view. */
 export interface ControlGroup {
@@ -193,6 +196,11 @@ export class MaintenanceControl {
         for (const sha256 of inventory.chunks)
           if (chunkRetainedReferenceCount(reader, sha256) === 0) garbage.add(sha256);
     }
+    // Asked after the inventories: a put registers a chunk before storing its first copy,
+    // so every chunk of a put still in flight that an inventory showed is named here.
+    const inFlight = await this.inFlightChunks(inventories);
+    if (inFlight === undefined) return { ...emptyReport, unreachable, skipped: true };
+    for (const sha256 of inFlight) garbage.delete(sha256);
     const candidates = [...garbage].sort();
     let collected = 0;
     let entries = 0;
@@ -214,6 +222,26 @@ export class MaintenanceControl {
       entries,
       collectionIndex: readGarbageState(this.options.group.reader()).lastCollectionIndex,
       unreachable,
+      skipped: false,
     };
+  }
+
+  /** The union of the reachable members' chunks in flight; undefined if one could not say all. */
+  private async inFlightChunks(
+    inventories: readonly { memberId: string; reachable: boolean }[],
+  ): Promise<Set<string> | undefined> {
+    const union = new Set<string>();
+    for (const inventory of inventories) {
+      if (!inventory.reachable) continue;
+      let page: InventoryPage;
+      try {
+        page = await this.coordinator.inventoryPageOf(inventory.memberId, null, 1);
+      } catch {
+        continue; // gone since its inventory: its puts fail or are refused at their commit
+      }
+      if (page.inFlightComplete === false) return undefined;
+      for (const sha256 of page.inFlightChunks ?? []) union.add(sha256);
+    }
+    return union;
   }
 }

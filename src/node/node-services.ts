@@ -13,6 +13,7 @@ import { HintsStore } from '../storage/hints-store.js';
 import { limits } from '../util/limits.js';
 import { ChunkReclaimer, reclaimerProgressPath } from './chunk-reclaimer.js';
 import { ChunkService } from './chunk-service.js';
+import { InFlightChunks } from './in-flight-chunks.js';
 import { DiskGuard } from './disk-guard.js';
 import { ticksFor } from './duty-scheduler.js';
 import { requireLeader } from './leader-gate.js';
@@ -113,6 +114,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     log,
   });
   options.chunkStore.setWriteGate(() => reclaimer.admit(0));
+  const inFlight = new InFlightChunks();
   options.chunkTransport.collectionIndex = () => reclaimer.appliedCollectionIndex();
   const metrics = options.metrics;
   const diskGuard = new DiskGuard(options.name, options.dataDirectory);
@@ -136,6 +138,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     // Some chunk has fewer than R copies: a sweep brings it to R (fewest copies first).
     onUnderReplicated: () => coordinator.requestSweep(),
     ...heldCommitsOf(options.testHooks),
+    inFlight,
   });
   const txn = new TxnService({ group, chunks: objects, log });
   const chunks = new ChunkService({
@@ -146,6 +149,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     rings,
     placement,
     log,
+    inFlight: () => inFlight.report(),
   });
   const settings = new MaintenanceSettingsState(log);
   const coordinator = new MaintenanceCoordinator({

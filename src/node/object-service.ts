@@ -23,6 +23,7 @@ import {
 } from '../meta/index.js';
 import { CairnError, NotFoundError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import type { InFlightChunks } from './in-flight-chunks.js';
 import { fencedError } from './lock-service.js';
 
 const chunksInflightMax = 3;
@@ -51,6 +52,8 @@ export interface ObjectServiceOptions {
   readonly checkFenceUsable?: (fence: Fence) => void;
   /** Whether a lease is past its deadline by this node's clock (lease service). */
   readonly leasePast?: (leaseId: number) => boolean;
+  /** Chunks of puts in flight, which the leader's garbage collection leaves (liveness). */
+  readonly inFlight?: InFlightChunks;
   /** Test only (CAIRN_TEST_HOLD_PUT_COMMIT): runs after a chunked put's chunks are stored. */
   readonly beforeChunkedCommit?: (key: string) => Promise<void>;
 }
@@ -61,6 +64,8 @@ export interface ChunkedValue {
   readonly size: number;
   readonly sha256: string;
   readonly writeStartIndex: number;
+  /** Ends the chunks' in-flight hold: call once the manifest committed or failed. */
+  readonly release: () => void;
 }
 
 /** x-cairn-fence: the write applies only while `token` holds lock `name`. */
@@ -104,12 +109,27 @@ export class ObjectService {
     validateObjectKey(key);
     this.options.group.requireMember();
     const started = performance.now();
+    const held: string[] = [];
+    try {
+      return await this.putHolding(key, body, options, started, held);
+    } finally {
+      this.options.inFlight?.release(held);
+    }
+  }
+
+  private async putHolding(
+    key: string,
+    body: AsyncIterable<Uint8Array>,
+    options: PutObjectOptions,
+    started: number,
+    held: string[],
+  ): Promise<ObjectInfo> {
     const iterator = body[Symbol.asyncIterator]();
     const { prefix, leftover } = await readPrefix(iterator, limits.objectInlineBytesMax + 1);
     const { value, size, sha256, copies, writeStartIndex } =
       prefix.length <= limits.objectInlineBytesMax
         ? inlineValue(prefix)
-        : await this.chunkedValue(prefix, remaining(leftover, iterator));
+        : await this.chunkedValue(prefix, remaining(leftover, iterator), held);
     if (options.sizeBytes !== undefined && options.sizeBytes !== size) {
       throw new CairnError(
         'CAIRN_ERR_INVALID_ARGUMENT',
@@ -122,7 +142,12 @@ export class ObjectService {
         : options.ifVersion !== undefined
           ? { ifVersion: options.ifVersion }
           : undefined;
-    if (writeStartIndex !== undefined) await this.options.beforeChunkedCommit?.(key);
+    if (writeStartIndex !== undefined && this.options.beforeChunkedCommit !== undefined) {
+      // The held put forgets its in-flight chunks first, as a coordinator that restarted
+      // with its proposal still in the log would: the collector may then take them.
+      this.options.inFlight?.release(held.splice(0));
+      await this.options.beforeChunkedCommit(key);
+    }
     this.options.group.requireMember();
     this.options.refuseWritesWhenLow();
     if (options.lease !== undefined && this.options.leasePast?.(options.lease) === true)
@@ -151,15 +176,23 @@ export class ObjectService {
   async writeChunkedValue(body: AsyncIterable<Uint8Array>): Promise<ChunkedValue> {
     this.options.group.requireMember();
     this.options.refuseWritesWhenLow();
-    const chunked = await this.chunkedValue(new Uint8Array(0), body);
-    const { value, writeStartIndex } = chunked;
-    if (value.kind !== 'manifest') throw new CairnError('CAIRN_ERR_INTERNAL', 'chunks expected');
-    return { value, size: chunked.size, sha256: chunked.sha256, writeStartIndex };
+    const held: string[] = [];
+    const release = () => this.options.inFlight?.release(held.splice(0));
+    try {
+      const chunked = await this.chunkedValue(new Uint8Array(0), body, held);
+      const { value, writeStartIndex } = chunked;
+      if (value.kind !== 'manifest') throw new CairnError('CAIRN_ERR_INTERNAL', 'chunks expected');
+      return { value, size: chunked.size, sha256: chunked.sha256, writeStartIndex, release };
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
 
   private async chunkedValue(
     prefix: Uint8Array,
     rest: AsyncIterable<Uint8Array>,
+    held: string[],
   ): Promise<{
     value: ObjectValue;
     size: number;
@@ -175,6 +208,10 @@ export class ObjectService {
       inflightChunksMax: chunksInflightMax,
       bufferPool: this.chunkBuffers,
       objectSizeBytesMax: limits.chunkSizeBytes * limits.metaManifestChunksMax,
+      onChunkHashed: (sha256) => {
+        this.options.inFlight?.add(sha256);
+        held.push(sha256);
+      },
       ...(writeQuorum === undefined ? {} : { writeQuorum }),
     });
     const { size, sha256 } = written;

@@ -20,8 +20,9 @@ export interface TestHooks {
   readonly injectedBug: InjectedBug | undefined;
   /**
    * CAIRN_TEST_HOLD_PUT_COMMIT=<file>: a chunked put of a key under `hold/` stores its
-   * chunks, then waits (bounded) until the file exists before it proposes its manifest,
-   * so a test can run the garbage collector in between (test/cluster/garbage.test.ts).
+   * chunks, forgets they are in flight, then waits (bounded) until the file exists before it
+   * proposes its manifest, so a test can run the garbage collector in between and have it
+   * take them (test/cluster/garbage.test.ts).
    */
   readonly holdPutCommitUntilFile: string | undefined;
 }

@@ -48,6 +48,8 @@ export interface ChunkWriter {
     sha256: string;
     /** The Raft index applied before the first chunk (the garbage rule, src/meta/garbage). */
     writeStartIndex: number;
+    /** Ends the in-flight hold of the chunks (after the commit or its failure). */
+    release?: () => void;
   }>;
 }
 
@@ -115,6 +117,17 @@ export class TxnService {
   ): Promise<StagedUpload> {
     this.options.group.requireMember();
     const written = await this.options.chunks.writeChunkedValue(body);
+    try {
+      return await this.recordStaged(written, input);
+    } finally {
+      written.release?.();
+    }
+  }
+
+  private async recordStaged(
+    written: Awaited<ReturnType<ChunkWriter['writeChunkedValue']>>,
+    input: { sizeBytes?: number; lifetimeMilliseconds: number },
+  ): Promise<StagedUpload> {
     if (written.size === 0)
       throw new InvalidArgumentError('a staged upload holds at least 1 byte (put it inline)');
     if (input.sizeBytes !== undefined && input.sizeBytes !== written.size)

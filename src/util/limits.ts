@@ -197,6 +197,7 @@ export const limits = {
   garbageCollectChunksPerEntryMax: 500, // chunks one collectChunks entry takes (one node's removal page)
   garbageCollectionsRetainedMax: 256, // collections whose tombstones meta keeps; a write begun before them is refused
   garbageReclaimIntervalMilliseconds: 1_000, // every node deletes the chunks of collections it applied
+  garbageInFlightChunksReportedMax: 100_000, // chunks of puts in flight a node reports; beyond, the leader skips the pass
   garbageChunkWriteWaitMillisecondsMax: 5_000, // a chunk write waits this long for the node to apply and reclaim the collections its writer saw
 
   // Certificates (src/net/certificates.ts, cairn cert).
