@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { clientFlags, durationFlag, waitMillisecondsMax } from '../src/cli/flags.js';
+import { clientFlags } from '../src/cli/flags.js';
 import { formatBytes } from '../src/cli/output.js';
 import { collectGarbage, repairCluster } from '../src/data/maintenance/index.js';
 
@@ -19,28 +19,21 @@ interface RepairResult {
 export default class Repair extends CairnCommand {
   static override summary = 'Bring every chunk of every object back to R healthy copies.';
   static override description =
-    'The leader reads every manifest, asks each node which chunks it holds, and copies each missing copy from a surviving one (verified by SHA-256). Run `cairn scrub` first to find copies that rotted on disk. Reports what it fixed; exit code 1 if some copies could not be restored. With --gc it also deletes unreferenced chunk files older than the grace period.';
+    'The leader reads every manifest, asks each node which chunks it holds, and copies each missing copy from a surviving one (verified by SHA-256). Run `cairn scrub` first to find copies that rotted on disk. Reports what it fixed; exit code 1 if some copies could not be restored. With --gc the leader also commits a collection of the chunk files nothing references (no manifest, staged upload or retained revision); every node deletes them once it applied it, and a put still in flight whose chunks were taken is refused at its commit and retried by its client.';
   static override examples = [
     {
       description: 'Repair after a disk or node loss',
       command: '<%= config.bin %> <%= command.id %>',
     },
     {
-      description: 'Repair, then collect garbage older than an hour',
+      description: 'Repair, then collect unreferenced chunks',
       command: '<%= config.bin %> <%= command.id %> --gc',
     },
   ];
   static override flags = {
     ...clientFlags,
     gc: Flags.boolean({
-      description: 'also delete unreferenced chunks older than the grace period',
-    }),
-    'gc-grace': durationFlag({
-      description:
-        'grace period for --gc (a put in flight stores chunks before it commits; keep this above the longest put)',
-      fallback: '1h',
-      minimumMilliseconds: 0,
-      maximumMilliseconds: waitMillisecondsMax,
+      description: 'also collect unreferenced chunks (through the meta group; no grace period)',
     }),
   };
 
@@ -49,7 +42,7 @@ export default class Repair extends CairnCommand {
     const client = this.makeClient({ ...flags });
     try {
       const report = (await repairCluster(client)) as RepairResult;
-      const garbage = flags.gc ? await collectGarbage(client, flags['gc-grace']) : undefined;
+      const garbage = flags.gc ? await collectGarbage(client) : undefined;
       this.log(
         `examined ${report.chunksExamined} chunks: ${report.copiesMissing} copies missing, ${report.copiesRestored} restored (${formatBytes(report.bytesRestored)}), ${report.failedCount} failed, ${report.lostChunkCount} chunks with no surviving copy; ${report.surplusRemoved} surplus copies removed`,
       );

@@ -64,8 +64,6 @@ function route<R, Q = Record<string, never>, B = undefined>(
   };
 }
 
-const yearMilliseconds = 365 * 24 * 3600 * 1000;
-
 export interface ObjectReadInput {
   readonly consistency: Wire.ReadConsistency;
 }
@@ -230,20 +228,13 @@ function settingsBody(value: unknown): Wire.MaintenanceSettingsChange {
   };
 }
 
-function graceOf(value: unknown): number {
-  return (
-    optionalInteger(value, 'graceMilliseconds', 0, yearMilliseconds) ??
-    limits.garbageGracePeriodMillisecondsDefault
-  );
-}
-
 function removeBody(value: unknown): Required<Wire.RemoveChunksRequest> {
   const input = fields(value);
   const sha256s = chunkIdList(input['sha256s'], limits.maintenanceRemoveBatchChunksMax);
   const reason = input['reason'];
-  if (reason !== 'surplus' && reason !== 'garbage')
-    throw new InvalidArgumentError('reason must be surplus or garbage');
-  return { reason, sha256s, graceMilliseconds: graceOf(input['graceMilliseconds']) };
+  if (reason !== 'surplus')
+    throw new InvalidArgumentError('reason must be surplus (garbage goes through collectChunks)');
+  return { reason, sha256s };
 }
 
 function inventoryQuery(query: QueryValues): { after: string | null; limit: number } {
@@ -747,19 +738,13 @@ export const clientRoutes = {
       id: requiredString(fields(value)['id'], 'id (the member to drain) is required'),
     })),
   }),
-  collectGarbage: route<Wire.GarbageReport, Record<string, never>, { graceMilliseconds: number }>(
-    'collectGarbage',
-    {
-      port: 'client',
-      method: 'POST',
-      path: '/v1/cluster/gc',
-      permission: 'admin',
-      runsOn: 'leader',
-      body: jsonBody((value) => ({
-        graceMilliseconds: graceOf(fields(value)['graceMilliseconds']),
-      })),
-    },
-  ),
+  collectGarbage: route<Wire.GarbageReport>('collectGarbage', {
+    port: 'client',
+    method: 'POST',
+    path: '/v1/cluster/gc',
+    permission: 'admin',
+    runsOn: 'leader',
+  }),
   // Issue 13: the cluster's settings, changed through the meta group.
   clusterSettings: route<Wire.ClusterSettingsView>('clusterSettings', {
     port: 'client',
@@ -861,8 +846,9 @@ export const peerRoutes = {
     body: streamBody('the chunk bytes'),
     response: 'raw',
     permission: 'peer',
-    // A stand-in copy names its home node (hinted hand-off, src/data/hinted-handoff.ts).
-    headers: ['x-cairn-hint-for'],
+    // A stand-in copy names its home node (hinted hand-off, src/data/hinted-handoff.ts);
+    // every copy names the last garbage collection its writer applied (issue 13).
+    headers: ['x-cairn-hint-for', 'x-cairn-collected-through'],
   }),
   chunkGet: route<void>('chunkGet', {
     port: 'peer',

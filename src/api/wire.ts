@@ -213,12 +213,19 @@ export interface NodeScrubReport {
   readonly refetchFailures: readonly string[];
 }
 
+/** POST /v1/cluster/gc: what the leader's collection committed (nodes delete afterwards). */
 export interface GarbageReport {
-  readonly graceMilliseconds: number;
+  /** Distinct chunk files some member holds that nothing references. */
   readonly candidates: number;
-  readonly removed: number;
-  readonly keptYoung: number;
+  /** Of those, taken by a collectChunks entry (the rest were referenced again meanwhile). */
+  readonly collected: number;
+  /** collectChunks entries committed. */
+  readonly entries: number;
+  /** The Raft index of the last collection: a node has deleted its copies once past it. */
+  readonly collectionIndex: number;
   readonly unreachable: readonly string[];
+  /** True when a member had more chunks in flight than it could list: nothing collected. */
+  readonly skipped: boolean;
 }
 
 export interface DrainAnswer {
@@ -232,13 +239,17 @@ export interface InventoryPage {
   readonly fillRatio: number;
   readonly chunks: readonly string[];
   readonly nextAfter: string | null;
+  /** Chunks of this member's puts in flight (issue 13: garbage collection leaves them). */
+  readonly inFlightChunks?: readonly string[];
+  /** False when the member had more in flight than garbageInFlightChunksReportedMax. */
+  readonly inFlightComplete?: boolean;
 }
 
 /** Peer port: the leader asks a member to remove copies (each checked there again). */
 export interface RemoveChunksRequest {
-  readonly reason: 'surplus' | 'garbage';
+  /** Garbage goes through the meta group instead (collectChunks, issue 13). */
+  readonly reason: 'surplus';
   readonly sha256s: readonly string[];
-  readonly graceMilliseconds?: number;
 }
 
 export interface RemoveChunksAnswer {

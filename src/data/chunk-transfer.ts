@@ -28,6 +28,12 @@ function chunkPath(sha256: string): string {
 /** On a chunk PUT: the copy stands in for this home member, which did not answer. */
 export const hintHeader = 'x-cairn-hint-for';
 
+/**
+ * On a chunk PUT: the last garbage collection (its Raft index) the writer had applied; the
+ * receiver stores the copy only once it reclaimed through it (src/node/chunk-reclaimer.ts).
+ */
+export const collectedThroughHeader = 'x-cairn-collected-through';
+
 export interface ServeChunkHint {
   /** This node's hints store (without it a stand-in copy is stored but not hinted). */
   readonly hints?: HintsStore;
@@ -77,6 +83,11 @@ export async function serveChunk(
 
 export class ChunkTransport {
   private readonly pools = new Map<string, Pool>();
+  /**
+   * The last collection this node applied, sent with every PUT. A node sets it from its
+   * meta state (src/node/node-services.ts); 0 is right only for a writer with no state.
+   */
+  collectionIndex: () => number = () => 0;
 
   private pool(peerAddress: string): Pool {
     let pool = this.pools.get(peerAddress);
@@ -109,6 +120,7 @@ export class ChunkTransport {
         headers: {
           'content-type': 'application/octet-stream',
           'content-length': String(bytes.length),
+          [collectedThroughHeader]: String(this.collectionIndex()),
           ...(options.homeMemberId === undefined ? {} : { [hintHeader]: options.homeMemberId }),
         },
         headersTimeout: limits.clientRequestTimeoutMilliseconds,

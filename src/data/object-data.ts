@@ -81,6 +81,8 @@ export interface WriteChunksOptions {
   readonly inflightChunksMax: number;
   readonly objectSizeBytesMax: number;
   readonly onProgress?: (bytes: number) => void;
+  /** Called with each chunk's SHA-256 before any copy of it is stored (puts in flight). */
+  readonly onChunkHashed?: (sha256: string) => void;
   /**
    * Node-wide chunk buffers, shared by every put: a chunk's buffer is taken before it
    * is filled and given back once all its copies are stored. Without it, memory grows
@@ -119,6 +121,7 @@ export async function writeChunks(
   let copiesMin = copiesWanted;
   const storeChunk = async (bytes: Uint8Array): Promise<void> => {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
+    options.onChunkHashed?.(sha256);
     chunks.push({ sha256, size: bytes.length });
     objectHash.update(bytes);
     size += bytes.length;

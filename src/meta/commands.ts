@@ -22,6 +22,7 @@ import {
   readBoundedVarint,
   readTag,
 } from './codec.js';
+import type { GarbageCommand } from './garbage/index.js';
 import type { LeaseCommand } from './leases/index.js';
 import type { LockCommand } from './locks/index.js';
 import type { ObjectCommand } from './objects/index.js';
@@ -35,7 +36,8 @@ export type FamilyCommand =
   | ObjectCommand
   | TxnCommand
   | LeaseCommand
-  | LockCommand;
+  | LockCommand
+  | GarbageCommand;
 
 /**
  * Several family commands applied as one entry, in order, at one revision: every one

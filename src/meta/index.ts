@@ -176,3 +176,17 @@ export {
   transactionProblem,
   txnRetention,
 } from './txn/index.js';
+// Issue 13: garbage reclaimed on evidence (src/meta/garbage).
+export {
+  chunksCollectedMessagePrefix,
+  chunksCollectedProblem,
+  chunkTombstoneIndex,
+  nextCollection,
+  readGarbageState,
+} from './garbage/index.js';
+export type {
+  CollectChunksCommand,
+  Collection,
+  GarbageCommand,
+  GarbageState,
+} from './garbage/index.js';

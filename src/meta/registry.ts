@@ -5,6 +5,7 @@ import { assert } from '../util/assert.js';
 import { clusterFamily, clusterKeys } from './cluster/index.js';
 import { eventKeys, eventsFamily } from './events/index.js';
 import type { AnyCommandDefinition, MetaFamily } from './family.js';
+import { garbageFamily, garbageKeys } from './garbage/index.js';
 import { leaseKeys, leasesFamily } from './leases/index.js';
 import { lockKeys, locksFamily } from './locks/index.js';
 import { objectKeys, objectsFamily } from './objects/index.js';
@@ -18,6 +19,7 @@ export const families: readonly MetaFamily[] = [
   eventsFamily,
   leasesFamily,
   locksFamily,
+  garbageFamily,
 ];
 
 /** Tags of the envelope commands the state machine itself applies (commands.ts). */
@@ -82,4 +84,5 @@ export const metaKeys = {
   ...eventKeys,
   ...leaseKeys,
   ...lockKeys,
+  garbage: garbageKeys,
 } as const;

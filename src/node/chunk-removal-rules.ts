@@ -29,27 +29,42 @@ export function surplusCopyMayBeRemoved(
   return placementIsSettled(placement) && !nodeIsReplica(placement, nodeId, sha256);
 }
 
-export interface GarbageCopy {
-  /** Manifests referencing the chunk in this node's meta state. */
+/** A copy of a chunk some collection took (src/meta/garbage), as its node sees it. */
+export interface CollectedCopy {
+  /** References to the chunk in this node's meta state (k/ and h/k/). */
   readonly referenceCount: number;
-  /** Age of the chunk file (now minus its modification time); undefined if it is gone. */
-  readonly ageMilliseconds: number | undefined;
-  readonly graceMilliseconds: number;
+  /** The Raft index of the collection that took it. */
+  readonly collectionIndex: number;
+  /** The last collection this node applied. */
+  readonly appliedCollectionIndex: number;
 }
 
-/** No manifest references the chunk here: only then is it garbage at all. */
-export function chunkIsUnreferenced(copy: Pick<GarbageCopy, 'referenceCount'>): boolean {
+/** No manifest, staged upload or retained revision references the chunk here. */
+export function chunkIsUnreferenced(copy: Pick<CollectedCopy, 'referenceCount'>): boolean {
   return copy.referenceCount === 0;
 }
 
 /**
- * An unreferenced copy may go once its file is older than the grace period: a put
- * stores chunks first and commits after, so a young unreferenced chunk may be in flight.
+ * A collected copy may go once the node applied the collection and nothing references
+ * the chunk in its state (a put begun after the collection may have referenced it again).
+ * No clock: a put still in flight is refused at its commit instead.
  */
-export function garbageCopyMayBeRemoved(copy: GarbageCopy): boolean {
+export function collectedCopyMayBeRemoved(copy: CollectedCopy): boolean {
+  return copy.collectionIndex <= copy.appliedCollectionIndex && chunkIsUnreferenced(copy);
+}
+
+/**
+ * A chunk write may be stored once the node deleted the chunks of every collection its
+ * writer had applied and of every one it applied itself: no later deletion of an
+ * earlier collection can then remove the copy of a put the commit check lets through.
+ */
+export function chunkWriteMayBeStored(write: {
+  readonly writerCollectionIndex: number;
+  readonly appliedCollectionIndex: number;
+  readonly reclaimedThroughIndex: number;
+}): boolean {
   return (
-    chunkIsUnreferenced(copy) &&
-    copy.ageMilliseconds !== undefined &&
-    copy.ageMilliseconds >= copy.graceMilliseconds
+    write.reclaimedThroughIndex >= write.writerCollectionIndex &&
+    write.reclaimedThroughIndex >= write.appliedCollectionIndex
   );
 }

@@ -14,13 +14,13 @@ import type {
 } from '../api/index.js';
 import { referencedChunks, scrubChunks, TokenBucket } from '../data/maintenance/index.js';
 import type { ChunkPlacementContext } from '../data/object-data.js';
-import { chunkRetainedReferenceCount, type MetaReader } from '../meta/index.js';
+import type { MetaReader } from '../meta/index.js';
 import type { Ring } from '../placement/index.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { assert } from '../util/assert.js';
 import { limits } from '../util/limits.js';
 import { copyChunk } from './chunk-copy.js';
-import { garbageCopyMayBeRemoved, surplusCopyMayBeRemoved } from './chunk-removal-rules.js';
+import { surplusCopyMayBeRemoved } from './chunk-removal-rules.js';
 
 export interface ChunkServiceOptions {
   readonly selfId: string;
@@ -30,6 +30,8 @@ export interface ChunkServiceOptions {
   readonly rings: () => readonly Ring[];
   readonly placement: () => ChunkPlacementContext;
   readonly log: (event: string, fields?: Record<string, unknown>) => void;
+  /** Chunks of this node's puts in flight, reported with every inventory page (issue 13). */
+  readonly inFlight?: () => { chunks: string[]; complete: boolean };
 }
 
 /** Size of the readiness probe's write: one file system block. */
@@ -51,11 +53,15 @@ export class ChunkService {
     const start = after === null ? 0 : upperBound(all, after);
     const chunks = all.slice(start, start + limit);
     const more = start + limit < all.length;
+    const inFlight = this.options.inFlight?.();
     return {
       memberId: this.options.selfId,
       fillRatio: this.fillRatio(),
       chunks,
       nextAfter: more ? (chunks[chunks.length - 1] as string) : null,
+      ...(inFlight === undefined
+        ? {}
+        : { inFlightChunks: inFlight.chunks, inFlightComplete: inFlight.complete }),
     };
   }
 
@@ -85,23 +91,18 @@ export class ChunkService {
     }
   }
 
-  /** Removes local copies the rules allow (chunk-removal-rules.ts); keeps the others. */
+  /**
+   * Removes surplus copies the rules allow (chunk-removal-rules.ts); keeps the others.
+   * Garbage is not removed here: collections go through the meta group (chunk-reclaimer.ts).
+   */
   async removeLocal(request: RemoveChunksRequest): Promise<RemoveChunksAnswer> {
     assert(request.sha256s.length <= limits.maintenanceRemoveBatchChunksMax, 'batch bounded');
-    const grace = request.graceMilliseconds ?? limits.garbageGracePeriodMillisecondsDefault;
+    assert(request.reason === 'surplus', 'only surplus copies are removed on request');
     const placement = { rings: this.options.rings() };
     let removed = 0;
     let kept = 0;
     for (const sha256 of request.sha256s) {
-      const allowed =
-        request.reason === 'surplus'
-          ? surplusCopyMayBeRemoved(placement, this.options.selfId, sha256)
-          : garbageCopyMayBeRemoved({
-              referenceCount: chunkRetainedReferenceCount(this.options.reader(), sha256),
-              ageMilliseconds: this.fileAge(sha256),
-              graceMilliseconds: grace,
-            });
-      if (!allowed) {
+      if (!surplusCopyMayBeRemoved(placement, this.options.selfId, sha256)) {
         kept++;
         continue;
       }
@@ -109,14 +110,6 @@ export class ChunkService {
     }
     if (removed > 0) this.options.log('chunks-removed', { reason: request.reason, removed, kept });
     return { removed, kept };
-  }
-
-  private fileAge(sha256: string): number | undefined {
-    try {
-      return Date.now() - statSync(this.options.store.chunkPath(sha256)).mtimeMs;
-    } catch {
-      return undefined;
-    }
   }
 
   /** The scrub duty of every node: at the default rate, once the cluster has a ring. */

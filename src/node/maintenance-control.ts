@@ -5,6 +5,7 @@
 import type {
   DrainAnswer,
   GarbageReport,
+  InventoryPage,
   RebalanceRequest,
   RebalanceStatusView,
   RepairReport,
@@ -12,13 +13,17 @@ import type {
 import { planRebalance, referencedChunks, type RebalancePlan } from '../data/maintenance/index.js';
 import {
   chunkRetainedReferenceCount,
+  chunkTombstoneIndex,
   members as metaMembers,
+  readGarbageState,
   readRingState,
   type MemberRecord,
 } from '../meta/index.js';
 import { CairnError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import type { MaintenanceCoordinator } from './maintenance-coordinator.js';
+
+const emptyReport = { candidates: 0, collected: 0, entries: 0, collectionIndex: 0 } as const;
 
 /** What the control needs of the meta group beyond the coordinator's view. */
 export interface ControlGroup {
@@ -158,16 +163,16 @@ export class MaintenanceControl {
     });
   }
 
-  collectGarbage(graceMilliseconds: number): Promise<GarbageReport> {
-    return this.leaderOnly(() => this.collectGarbageNow(graceMilliseconds));
+  collectGarbage(): Promise<GarbageReport> {
+    return this.leaderOnly(() => this.collectGarbageNow());
   }
 
   /** The garbage duty of the leader (every garbageIntervalMilliseconds). */
   async garbageDuty(): Promise<void> {
     if (!this.options.group.isLeader()) return;
     try {
-      const report = await this.collectGarbage(limits.garbageGracePeriodMillisecondsDefault);
-      if (report.removed > 0) this.options.log('garbage-collected', { ...report });
+      const report = await this.collectGarbage();
+      if (report.collected > 0) this.options.log('garbage-collected', { ...report });
     } catch (error) {
       this.options.log('garbage-collection-failed', {
         error: error instanceof Error ? error.message : String(error),
@@ -175,34 +180,68 @@ export class MaintenanceControl {
     }
   }
 
-  /** Asks every member to delete its unreferenced chunk files older than the grace period. */
-  private async collectGarbageNow(graceMilliseconds: number): Promise<GarbageReport> {
+  /**
+   * Commits collectChunks entries for the chunk files some member holds and nothing
+   * references here (src/meta/garbage); every node deletes its copies once it applied
+   * them (chunk-reclaimer.ts). No clock: a put in flight is refused at its commit instead.
+   */
+  private async collectGarbageNow(): Promise<GarbageReport> {
     const reader = this.options.group.reader();
     const inventories = await this.coordinator.inventories(metaMembers(reader));
-    let candidates = 0;
-    let removed = 0;
-    let keptYoung = 0;
     const unreachable: string[] = [];
-    const batchMax = limits.maintenanceRemoveBatchChunksMax;
+    const garbage = new Set<string>();
     for (const inventory of inventories) {
-      if (!inventory.reachable) {
-        unreachable.push(inventory.memberId);
-        continue;
-      }
-      const garbage = [...inventory.chunks].filter(
-        (sha256) => chunkRetainedReferenceCount(reader, sha256) === 0,
-      );
-      candidates += garbage.length;
-      for (let start = 0; start < garbage.length; start += batchMax) {
-        const answer = await this.coordinator.removeOn(inventory.memberId, {
-          reason: 'garbage',
-          sha256s: garbage.slice(start, start + batchMax),
-          graceMilliseconds,
-        });
-        removed += answer.removed;
-        keptYoung += answer.kept;
-      }
+      if (!inventory.reachable) unreachable.push(inventory.memberId);
+      else
+        for (const sha256 of inventory.chunks)
+          if (chunkRetainedReferenceCount(reader, sha256) === 0) garbage.add(sha256);
     }
-    return { graceMilliseconds, candidates, removed, keptYoung, unreachable };
+    // Asked after the inventories: a put registers a chunk before storing its first copy,
+    // so every chunk of a put still in flight that an inventory showed is named here.
+    const inFlight = await this.inFlightChunks(inventories);
+    if (inFlight === undefined) return { ...emptyReport, unreachable, skipped: true };
+    for (const sha256 of inFlight) garbage.delete(sha256);
+    const candidates = [...garbage].sort();
+    let collected = 0;
+    let entries = 0;
+    const batchMax = limits.garbageCollectChunksPerEntryMax;
+    for (let start = 0; start < candidates.length; start += batchMax) {
+      const sha256s = candidates.slice(start, start + batchMax);
+      const result = await this.options.group.propose({ type: 'collectChunks', sha256s });
+      if (result.type !== 'ok')
+        throw new CairnError('CAIRN_ERR_INTERNAL', `collectChunks answered ${result.type}`);
+      entries++;
+      const after = this.options.group.reader();
+      collected += sha256s.filter(
+        (sha256) => chunkTombstoneIndex(after, sha256) !== undefined,
+      ).length;
+    }
+    return {
+      candidates: candidates.length,
+      collected,
+      entries,
+      collectionIndex: readGarbageState(this.options.group.reader()).lastCollectionIndex,
+      unreachable,
+      skipped: false,
+    };
+  }
+
+  /** The union of the reachable members' chunks in flight; undefined if one could not say all. */
+  private async inFlightChunks(
+    inventories: readonly { memberId: string; reachable: boolean }[],
+  ): Promise<Set<string> | undefined> {
+    const union = new Set<string>();
+    for (const inventory of inventories) {
+      if (!inventory.reachable) continue;
+      let page: InventoryPage;
+      try {
+        page = await this.coordinator.inventoryPageOf(inventory.memberId, null, 1);
+      } catch {
+        continue; // gone since its inventory: its puts fail or are refused at their commit
+      }
+      if (page.inFlightComplete === false) return undefined;
+      for (const sha256 of page.inFlightChunks ?? []) union.add(sha256);
+    }
+    return union;
   }
 }

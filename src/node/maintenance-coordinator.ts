@@ -44,9 +44,8 @@ export interface CoordinatorGroup {
 export interface LocalChunks {
   inventoryPage(after: string | null, limit: number): Promise<InventoryPage>;
   removeLocal(request: {
-    reason: 'surplus' | 'garbage';
+    reason: 'surplus';
     sha256s: readonly string[];
-    graceMilliseconds?: number;
   }): Promise<{ removed: number; kept: number }>;
 }
 
@@ -318,7 +317,7 @@ export class MaintenanceCoordinator {
 
   removeOn(
     memberId: string,
-    request: { reason: 'surplus' | 'garbage'; sha256s: string[]; graceMilliseconds?: number },
+    request: { reason: 'surplus'; sha256s: string[] },
   ): Promise<{ removed: number; kept: number }> {
     if (memberId === this.options.selfId) return this.options.local.removeLocal(request);
     return this.options.calls.removeChunks(this.addressOf(memberId), request);

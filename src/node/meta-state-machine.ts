@@ -19,6 +19,7 @@ import {
   type MetaReader,
   type MetaResult,
   type MetaTransaction,
+  type RetentionPolicy,
 } from '../meta/index.js';
 import type {
   AppliedStateStore as StateStore,
@@ -30,6 +31,7 @@ import { assert } from '../util/assert.js';
 import { CairnError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import type { AppliedStateMachine } from './raft-driver.js';
+import { testHistoryRetention } from './test-hooks.js';
 
 /** Outside the meta key families (src/meta/keys.ts), so the two never collide. */
 const raftConfigurationKey = 'z/raft-configuration';
@@ -48,6 +50,8 @@ export interface MetaStateMachineOptions {
    * it (the simulator) a snapshot's state is held in memory.
    */
   readonly snapshots?: { readonly files: SnapshotFiles; readonly pieceBytes: number };
+  /** How much history apply keeps (default: the limits', or CAIRN_TEST_HISTORY_REVISIONS). */
+  readonly retention?: RetentionPolicy;
 }
 
 /** A snapshot begun at one applied index; `save` writes it (while writes go on). */
@@ -60,10 +64,18 @@ export interface BegunCapture {
 }
 
 export class MetaStateMachine implements AppliedStateMachine {
+  private readonly retention: RetentionPolicy | undefined;
+
   constructor(
     private readonly store: StateStore,
     private readonly options: MetaStateMachineOptions = {},
-  ) {}
+  ) {
+    this.retention = options.retention ?? testHistoryRetention();
+  }
+
+  private applyOptions(): { retention?: RetentionPolicy } {
+    return this.retention === undefined ? {} : { retention: this.retention };
+  }
 
   /** Applies committed entries; the result of each meta command (a normal entry or a conf change's context) by index. */
   async apply(entries: readonly Entry[]): Promise<Map<number, unknown>> {
@@ -73,10 +85,10 @@ export class MetaStateMachine implements AppliedStateMachine {
       const transaction = metaTransactionOver(writer);
       const applied =
         entry.type === 'confChange'
-          ? applyConfChangeEntry(entry, transaction)
+          ? applyConfChangeEntry(entry, transaction, this.retention)
           : entry.data.length === 0
             ? undefined // a new leader's empty entry
-            : applyEntryDataReporting(entry.data, entry.index, transaction);
+            : applyEntryDataReporting(entry.data, entry.index, transaction, this.applyOptions());
       if (applied === undefined) return;
       results.set(entry.index, applied.result);
       if (applied.changes.length > 0)
@@ -212,6 +224,7 @@ export class MetaStateMachine implements AppliedStateMachine {
 function applyConfChangeEntry(
   entry: Entry,
   transaction: MetaTransaction,
+  retention: RetentionPolicy | undefined,
 ): { result: MetaResult; changes: readonly MetaChange[] } | undefined {
   const change: ConfChange = decodeConfChange(entry.data);
   const before = readConfState(transaction);
@@ -227,7 +240,10 @@ function applyConfChangeEntry(
     return { result: { type: 'rejected', message }, changes: [] };
   }
   const confChange = { type: change.type, nodeId: change.nodeId };
-  return applyEntryDataReporting(change.context, entry.index, transaction, { confChange });
+  return applyEntryDataReporting(change.context, entry.index, transaction, {
+    confChange,
+    ...(retention === undefined ? {} : { retention }),
+  });
 }
 
 function readConfState(reader: MetaReader): ConfState {

@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import type { Disk } from '../storage/disk.js';
 import { HintsStore } from '../storage/hints-store.js';
 import { limits } from '../util/limits.js';
+import { ChunkReclaimer, reclaimerProgressPath } from './chunk-reclaimer.js';
 import { ChunkService } from './chunk-service.js';
+import { InFlightChunks } from './in-flight-chunks.js';
 import { DiskGuard } from './disk-guard.js';
 import { ticksFor } from './duty-scheduler.js';
 import { requireLeader } from './leader-gate.js';
@@ -30,8 +32,8 @@ import { HandOff } from './hand-off.js';
 import { LowDiskLeadership } from './low-disk-leadership.js';
 import { LeaseService } from './lease-service.js';
 import { LockService } from './lock-service.js';
-import { ObjectService } from './object-service.js';
-import type { TestHooks } from './test-hooks.js';
+import { ObjectService, type ObjectServiceOptions } from './object-service.js';
+import { holdPutCommit, type TestHooks } from './test-hooks.js';
 import { TxnService } from './txn-service.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -72,6 +74,8 @@ export interface NodeServices {
   /** Stand-in copies this node holds for other home nodes (recorded by the chunk route). */
   readonly hints: HintsStore;
   readonly diskGuard: DiskGuard;
+  /** Deletes the chunks of applied collections; gates every chunk write (issue 13). */
+  readonly reclaimer: ChunkReclaimer;
   /** What /livez and /readyz check. */
   readonly readiness: ReadinessSource;
   readonly coordinator: MaintenanceCoordinator;
@@ -105,6 +109,16 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     onBadCopy: (memberId, sha256, reason) =>
       log('bad-chunk-copy', { member: memberId, sha256, reason }),
   });
+  // Issue 13: garbage reclaimed on evidence; every chunk write waits on the reclaimer.
+  const reclaimer = ChunkReclaimer.load({
+    reader: () => group.reader(),
+    store: options.chunkStore,
+    progressPath: reclaimerProgressPath(options.dataDirectory),
+    log,
+  });
+  options.chunkStore.setWriteGate(() => reclaimer.admit(0));
+  const inFlight = new InFlightChunks();
+  options.chunkTransport.collectionIndex = () => reclaimer.appliedCollectionIndex();
   const metrics = options.metrics;
   const diskGuard = new DiskGuard(options.name, options.dataDirectory);
   const clusterSettings = new ClusterSettingsService(group);
@@ -127,6 +141,8 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     // Some chunk has fewer than R copies: a sweep brings it to R (fewest copies first).
     onUnderReplicated: () => coordinator.requestSweep(),
     ...(options.testHooks.injectedBug === 'fence-unchecked' ? { ignoreFences: true } : {}),
+    ...heldCommitsOf(options.testHooks),
+    inFlight,
   });
   const txn = new TxnService({
     group,
@@ -142,6 +158,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     rings,
     placement,
     log,
+    inFlight: () => inFlight.report(),
   });
   const settings = new MaintenanceSettingsState(log);
   const coordinator = new MaintenanceCoordinator({
@@ -250,6 +267,12 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     run: () => maintenance.garbageDuty(),
   });
   duties.add({
+    name: 'garbage-reclaim',
+    everyTicks: every(limits.garbageReclaimIntervalMilliseconds),
+    runsOn: 'every',
+    run: () => reclaimer.duty(),
+  });
+  duties.add({
     name: 'expire-staging',
     everyTicks: every(limits.stagingExpiryIntervalMilliseconds),
     runsOn: 'leader',
@@ -289,6 +312,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     downMembers,
     hints: options.hints,
     diskGuard,
+    reclaimer,
     readiness: readinessSourceOf(group, diskGuard, chunks),
     coordinator,
     watches,
@@ -300,6 +324,12 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
       chunks.stop();
     },
   };
+}
+
+/** Test only: CAIRN_TEST_HOLD_PUT_COMMIT (test-hooks.ts). */
+function heldCommitsOf(hooks: TestHooks): Pick<ObjectServiceOptions, 'beforeChunkedCommit'> {
+  const file = hooks.holdPutCommitUntilFile;
+  return file === undefined ? {} : { beforeChunkedCommit: (key) => holdPutCommit(file, key) };
 }
 
 function readinessSourceOf(

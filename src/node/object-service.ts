@@ -6,6 +6,7 @@ import type { DeletedObject, ListObjectsPage, ObjectInfo, ReadConsistency } from
 import { ChunkBufferPool } from '../data/chunk-buffer-pool.js';
 import { readChunks, writeChunks, type ChunkPlacementContext } from '../data/object-data.js';
 import {
+  chunksCollectedMessagePrefix,
   type DeleteObjectCommand,
   type FamilyCommand,
   fencedMessagePrefix,
@@ -23,6 +24,7 @@ import {
 } from '../meta/index.js';
 import { CairnError, NotFoundError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import type { InFlightChunks } from './in-flight-chunks.js';
 import { fencedError } from './lock-service.js';
 
 const chunksInflightMax = 3;
@@ -53,6 +55,20 @@ export interface ObjectServiceOptions {
   readonly leasePast?: (leaseId: number) => boolean;
   /** TEST ONLY (CAIRN_TEST_INJECT_BUG=fence-unchecked): fenced writes apply unchecked. */
   readonly ignoreFences?: boolean;
+  /** Chunks of puts in flight, which the leader's garbage collection leaves (liveness). */
+  readonly inFlight?: InFlightChunks;
+  /** Test only (CAIRN_TEST_HOLD_PUT_COMMIT): runs after a chunked put's chunks are stored. */
+  readonly beforeChunkedCommit?: (key: string) => Promise<void>;
+}
+
+/** A large body's chunks, stored and placed, with the index their writes began at. */
+export interface ChunkedValue {
+  readonly value: Extract<ObjectValue, { kind: 'manifest' }>;
+  readonly size: number;
+  readonly sha256: string;
+  readonly writeStartIndex: number;
+  /** Ends the chunks' in-flight hold: call once the manifest committed or failed. */
+  readonly release: () => void;
 }
 
 /** x-cairn-fence: the write applies only while `token` holds lock `name`. */
@@ -96,12 +112,27 @@ export class ObjectService {
     validateObjectKey(key);
     this.options.group.requireMember();
     const started = performance.now();
+    const held: string[] = [];
+    try {
+      return await this.putHolding(key, body, options, started, held);
+    } finally {
+      this.options.inFlight?.release(held);
+    }
+  }
+
+  private async putHolding(
+    key: string,
+    body: AsyncIterable<Uint8Array>,
+    options: PutObjectOptions,
+    started: number,
+    held: string[],
+  ): Promise<ObjectInfo> {
     const iterator = body[Symbol.asyncIterator]();
     const { prefix, leftover } = await readPrefix(iterator, limits.objectInlineBytesMax + 1);
-    const { value, size, sha256, copies } =
+    const { value, size, sha256, copies, writeStartIndex } =
       prefix.length <= limits.objectInlineBytesMax
         ? inlineValue(prefix)
-        : await this.chunkedValue(prefix, remaining(leftover, iterator));
+        : await this.chunkedValue(prefix, remaining(leftover, iterator), held);
     if (options.sizeBytes !== undefined && options.sizeBytes !== size) {
       throw new CairnError(
         'CAIRN_ERR_INVALID_ARGUMENT',
@@ -114,6 +145,12 @@ export class ObjectService {
         : options.ifVersion !== undefined
           ? { ifVersion: options.ifVersion }
           : undefined;
+    if (writeStartIndex !== undefined && this.options.beforeChunkedCommit !== undefined) {
+      // The held put forgets its in-flight chunks first, as a coordinator that restarted
+      // with its proposal still in the log would: the collector may then take them.
+      this.options.inFlight?.release(held.splice(0));
+      await this.options.beforeChunkedCommit(key);
+    }
     this.options.group.requireMember();
     this.options.refuseWritesWhenLow();
     if (options.lease !== undefined && this.options.leasePast?.(options.lease) === true)
@@ -126,6 +163,7 @@ export class ObjectService {
         value,
         requestId: options.requestId ?? '',
         ...(condition === undefined ? {} : { condition }),
+        ...(writeStartIndex === undefined ? {} : { writeStartIndex }),
       },
       options.lease,
     );
@@ -138,27 +176,45 @@ export class ObjectService {
    * Stores a whole body as placed, durable chunks and commits nothing: a staged upload
    * (src/node/txn-service.ts) records the manifest itself. At least one byte.
    */
-  async writeChunkedValue(
-    body: AsyncIterable<Uint8Array>,
-  ): Promise<{ value: Extract<ObjectValue, { kind: 'manifest' }>; size: number; sha256: string }> {
+  async writeChunkedValue(body: AsyncIterable<Uint8Array>): Promise<ChunkedValue> {
     this.options.group.requireMember();
     this.options.refuseWritesWhenLow();
-    const chunked = await this.chunkedValue(new Uint8Array(0), body);
-    const { value } = chunked;
-    if (value.kind !== 'manifest') throw new CairnError('CAIRN_ERR_INTERNAL', 'chunks expected');
-    return { value, size: chunked.size, sha256: chunked.sha256 };
+    const held: string[] = [];
+    const release = () => this.options.inFlight?.release(held.splice(0));
+    try {
+      const chunked = await this.chunkedValue(new Uint8Array(0), body, held);
+      const { value, writeStartIndex } = chunked;
+      if (value.kind !== 'manifest') throw new CairnError('CAIRN_ERR_INTERNAL', 'chunks expected');
+      return { value, size: chunked.size, sha256: chunked.sha256, writeStartIndex, release };
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
 
   private async chunkedValue(
     prefix: Uint8Array,
     rest: AsyncIterable<Uint8Array>,
-  ): Promise<{ value: ObjectValue; size: number; sha256: string; copies: CopiesMade }> {
+    held: string[],
+  ): Promise<{
+    value: ObjectValue;
+    size: number;
+    sha256: string;
+    copies: CopiesMade;
+    writeStartIndex: number;
+  }> {
     const writeQuorum = this.options.writeQuorum?.();
+    // Read before the first chunk is stored: a collection after it refuses the commit.
+    const writeStartIndex = readProgress(this.options.group.reader()).appliedIndex;
     const written = await writeChunks(this.options.placement(), rest, prefix, {
       chunkSizeBytes: limits.chunkSizeBytes,
       inflightChunksMax: chunksInflightMax,
       bufferPool: this.chunkBuffers,
       objectSizeBytesMax: limits.chunkSizeBytes * limits.metaManifestChunksMax,
+      onChunkHashed: (sha256) => {
+        this.options.inFlight?.add(sha256);
+        held.push(sha256);
+      },
       ...(writeQuorum === undefined ? {} : { writeQuorum }),
     });
     const { size, sha256 } = written;
@@ -175,6 +231,7 @@ export class ObjectService {
       size,
       sha256,
       copies: { made: written.copiesMin, wanted: written.copiesWanted },
+      writeStartIndex,
     };
   }
 
@@ -284,6 +341,7 @@ function inlineValue(prefix: Uint8Array): {
   size: number;
   sha256: string;
   copies?: CopiesMade;
+  writeStartIndex?: number;
 } {
   return {
     value: { kind: 'inline', bytes: prefix },
@@ -307,10 +365,17 @@ function versionOrThrow(result: MetaResult, key: string): number {
     case 'notFound':
       throw new NotFoundError(`object "${key}"`);
     case 'rejected':
-      throw new CairnError('CAIRN_ERR_INVALID_ARGUMENT', result.message);
+      throw rejectionError(result.message);
     case 'transaction':
       throw new CairnError('CAIRN_ERR_INTERNAL', 'an object command answered as a transaction');
   }
+}
+
+/** A refused commit: retryable when a collection took its chunks (the client writes again). */
+export function rejectionError(message: string): CairnError {
+  if (message.includes(chunksCollectedMessagePrefix))
+    return new CairnError('CAIRN_ERR_CHUNKS_COLLECTED', message);
+  return new CairnError('CAIRN_ERR_INVALID_ARGUMENT', message);
 }
 
 /** Reads at least `bytesMax` bytes (or to the end); what came beyond is the leftover. */

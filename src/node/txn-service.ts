@@ -12,6 +12,7 @@ import type {
   TxnRequest,
 } from '../api/index.js';
 import {
+  chunksCollectedMessagePrefix,
   deletePrefixLimitMessage,
   encodeCommand,
   firstStagedExpiry,
@@ -43,9 +44,15 @@ export interface TxnGroup {
 
 /** What it needs of the object service: the chunk write path, nothing committed. */
 export interface ChunkWriter {
-  writeChunkedValue(
-    body: AsyncIterable<Uint8Array>,
-  ): Promise<{ value: Extract<ObjectValue, { kind: 'manifest' }>; size: number; sha256: string }>;
+  writeChunkedValue(body: AsyncIterable<Uint8Array>): Promise<{
+    value: Extract<ObjectValue, { kind: 'manifest' }>;
+    size: number;
+    sha256: string;
+    /** The Raft index applied before the first chunk (the garbage rule, src/meta/garbage). */
+    writeStartIndex: number;
+    /** Ends the in-flight hold of the chunks (after the commit or its failure). */
+    release?: () => void;
+  }>;
 }
 
 export interface TxnServiceOptions {
@@ -119,6 +126,17 @@ export class TxnService {
   ): Promise<StagedUpload> {
     this.options.group.requireMember();
     const written = await this.options.chunks.writeChunkedValue(body);
+    try {
+      return await this.recordStaged(written, input);
+    } finally {
+      written.release?.();
+    }
+  }
+
+  private async recordStaged(
+    written: Awaited<ReturnType<ChunkWriter['writeChunkedValue']>>,
+    input: { sizeBytes?: number; lifetimeMilliseconds: number },
+  ): Promise<StagedUpload> {
     if (written.size === 0)
       throw new InvalidArgumentError('a staged upload holds at least 1 byte (put it inline)');
     if (input.sizeBytes !== undefined && input.sizeBytes !== written.size)
@@ -133,7 +151,10 @@ export class TxnService {
       proposedAtMilliseconds,
       lifetimeMilliseconds: input.lifetimeMilliseconds,
       value: written.value,
+      writeStartIndex: written.writeStartIndex,
     });
+    if (result.type === 'rejected' && result.message.includes(chunksCollectedMessagePrefix))
+      throw new CairnError('CAIRN_ERR_CHUNKS_COLLECTED', result.message);
     if (result.type !== 'ok')
       throw new CairnError(
         'CAIRN_ERR_INVALID_ARGUMENT',

@@ -1,7 +1,8 @@
 // The handlers of both ports' routes, each a call into one node service with the
 // input the route table validated.
 
-import { serveChunk } from '../data/chunk-transfer.js';
+import { collectedThroughHeader, serveChunk } from '../data/chunk-transfer.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import type { NodeServices } from '../node/node-services.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { liveness, readiness, renderHealth } from '../node/metrics/readiness.js';
@@ -51,7 +52,7 @@ export function clientHandlers(
     rebalanceResume: ({ body }) => maintenance.configure({ ...body, resume: true }, false),
     repair: () => maintenance.repair(),
     drain: ({ body }) => maintenance.drain(body.id),
-    collectGarbage: ({ body }) => maintenance.collectGarbage(body.graceMilliseconds),
+    collectGarbage: () => maintenance.collectGarbage(),
     clusterSettings: async () => {
       await services.group.readBarrier('linearizable');
       return services.clusterSettings.view();
@@ -74,6 +75,13 @@ export function clientHandlers(
   };
 }
 
+function collectedThroughOf(value: string | undefined): number {
+  const index = value === undefined ? Number.NaN : Number(value);
+  if (!Number.isSafeInteger(index) || index < 0)
+    throw new InvalidArgumentError(`${collectedThroughHeader} must be a Raft index`);
+  return index;
+}
+
 export function peerHandlers(
   services: NodeServices,
   store: ChunkStore,
@@ -84,9 +92,11 @@ export function peerHandlers(
   return {
     raftMessages: raftMessagesHandler({ ...raft, snapshotHeld: snapshots.held }),
     ...snapshots.handlers,
-    chunkPut: ({ params, headers, request, response }) => {
+    chunkPut: async ({ params, headers, request, response }) => {
       // Below the disk reserve a copy is refused (DISK_FULL), so the writer picks another.
       services.diskGuard.refuseWritesWhenLow();
+      // Issue 13: stored only once this node reclaimed the collections the writer saw.
+      await services.reclaimer.admit(collectedThroughOf(headers[collectedThroughHeader]));
       const homeMemberId = headers['x-cairn-hint-for'];
       const hint = {
         hints: services.hints,

@@ -72,6 +72,7 @@ export class ChunkStore {
   private readonly chunkBytesMax: number;
   private readonly readPieceBytes: number;
   private readonly sealing: Keyring | undefined;
+  private writeGate: (() => Promise<void>) | undefined;
 
   private constructor(
     private readonly disk: Disk,
@@ -104,6 +105,12 @@ export class ChunkStore {
     return store;
   }
 
+  /** Every write waits for this first (the node's garbage reclaimer, src/node). */
+  setWriteGate(gate: () => Promise<void>): void {
+    assert(this.writeGate === undefined, 'one write gate');
+    this.writeGate = gate;
+  }
+
   chunkPath(sha256: string): string {
     requireSha256(sha256);
     return posix.join(this.root, 'chunks', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
@@ -123,6 +130,7 @@ export class ChunkStore {
     expectedSha256?: string,
   ): Promise<ChunkWriteResult> {
     if (expectedSha256 !== undefined) requireSha256(expectedSha256);
+    if (this.writeGate !== undefined) await this.writeGate();
     const temporaryPath = posix.join(this.root, 'tmp', `write-${++this.temporaryCounter}.tmp`);
     let file: DiskFile | null = null;
     try {

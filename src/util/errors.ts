@@ -64,6 +64,9 @@ export const errorTable = {
   CAIRN_ERR_COMPACTED: { status: 410, ...failure, statusDefault: true },
   // Encryption at rest: a missing, wrong or unexpected key (--encryption-key-file).
   CAIRN_ERR_ENCRYPTION_KEY: { status: 500, ...failure },
+  // Issue 13: a collection took chunks of a put (or staged upload) still in flight; the
+  // commit changed nothing and the client sends the whole write again.
+  CAIRN_ERR_CHUNKS_COLLECTED: { status: 503, ...tryAgain },
 } as const satisfies Record<`CAIRN_ERR_${string}`, ErrorRow>;
 
 export type ErrorCode = keyof typeof errorTable;

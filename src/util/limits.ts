@@ -4,6 +4,19 @@
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
+// The chaos disks (issue 13 item 7): sized from the workload's bounds, so only the disk
+// fault can fill them. Every byte a node stores for objects is a file of one chunk some
+// put sent (content-addressed: at most one live file per chunk per node, whatever R, the
+// number of nodes, hinted copies, repair or rebalance), plus at most one quarantined file
+// per chunk per node (the corruption fault damages each node's copy at most once), so
+//   chunk bytes on a node <= 2 x chunked bytes the objects workload puts in the run,
+// and the rest (WAL segments between snapshots, two snapshot files, the LMDB state, inline
+// values of every workload) fits the metadata allowance. This holds with no garbage
+// collected at all; collection only keeps the real use far below it.
+const chaosObjectChunkedBytesPerRunMax = 1024 * MiB;
+const chaosNodeMetadataBytesAllowance = 256 * MiB;
+const chaosTmpfsBytes = 2 * chaosObjectChunkedBytesPerRunMax + chaosNodeMetadataBytesAllowance;
+
 export const limits = {
   // Data model (DESIGN.md section 5 and 8).
   keyLengthBytesMax: 1024,
@@ -158,10 +171,13 @@ export const limits = {
   chaosProxyConnectionsMax: 1024, // open connections per link proxy
   chaosRecoveryMillisecondsMax: 60_000, // wait for a healed cluster to serve again
   chaosObjectBytesMax: 8 * MiB,
-  chaosDiskFillBytesMax: 1024 * MiB, // the filler file of the disk-full fault
+  // bytes the objects workload puts in chunked objects per run (then only inline sizes)
+  chaosObjectChunkedBytesPerRunMax,
+  chaosNodeMetadataBytesAllowance, // WAL, snapshots, state and inline values of one node
+  chaosDiskFillBytesMax: chaosTmpfsBytes, // the filler file of the disk-full fault: the whole disk
   // a run fails when writes of a size class stayed unavailable this long with a healthy majority
   chaosWriteOutageMillisecondsMax: 10_000,
-  chaosTmpfsBytes: 512 * MiB, // each node's data file system when the disk fault is on
+  chaosTmpfsBytes, // each node's data file system when the disk fault is on (formula above)
   // Maintenance (src/data/maintenance, src/node/node-maintenance.ts): rebalance, repair, scrub, gc.
   maintenanceTransfersParallelDefault: 4, // chunk copies in flight during a rebalance or repair
   maintenanceTransfersParallelMax: 64,
@@ -178,8 +194,13 @@ export const limits = {
   maintenanceRetryMillisecondsMax: 60_000, // its backoff doubles up to this
   scrubRateBytesPerSecondDefault: 16 * MiB, // background scrub re-hash rate per node
   scrubIntervalMilliseconds: 60 * 60 * 1000, // a node starts a background scrub pass this long after the last one
-  garbageGracePeriodMillisecondsDefault: 60 * 60 * 1000, // an unreferenced chunk file younger than this is kept (a put may still commit it)
-  garbageIntervalMilliseconds: 10 * 60 * 1000, // leader's background garbage collection pass
+  // Garbage (src/meta/garbage, src/node/chunk-reclaimer.ts): reclaimed on evidence, no clock.
+  garbageIntervalMilliseconds: 10_000, // leader's background pass: inventories, then collectChunks entries
+  garbageCollectChunksPerEntryMax: 500, // chunks one collectChunks entry takes (one node's removal page)
+  garbageCollectionsRetainedMax: 256, // collections whose tombstones meta keeps; a write begun before them is refused
+  garbageReclaimIntervalMilliseconds: 1_000, // every node deletes the chunks of collections it applied
+  garbageInFlightChunksReportedMax: 100_000, // chunks of puts in flight a node reports; beyond, the leader skips the pass
+  garbageChunkWriteWaitMillisecondsMax: 5_000, // a chunk write waits this long for the node to apply and reclaim the collections its writer saw
 
   // Certificates (src/net/certificates.ts, cairn cert).
   certificateNameBytesMax: 64, // a CN, node name or user (X.509's upper bound for a CN)

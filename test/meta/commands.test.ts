@@ -89,6 +89,7 @@ test('bootstrap, float weights, long keys and full-size inline values round-trip
       value: manifest(['a', 'b', 'c'], 1),
       condition: { ifVersion: 2 ** 40 },
       requestId: 'abc-123',
+      writeStartIndex: 2 ** 40,
     },
     { type: 'deleteObject', key: 'a/b', condition: { ifAbsent: true }, requestId: '' },
     { type: 'updateMember', id: 'n1', clientAddress: 'http://[::1]:7000', state: 'draining' },
@@ -107,7 +108,8 @@ test('the encoding is compact and stable (golden bytes)', () => {
   // format 1, tag 7 (deleteObject), key "ab", condition ifVersion 300 (LEB128 ac 02), empty requestId
   assert.equal([...bytes], [1, 7, 2, 0x61, 0x62, 1, 0xac, 0x02, 0]);
   const put = encodeCommand({ type: 'putObject', key: 'k', value: inline('v'), requestId: '' });
-  assert.equal([...put], [1, 6, 1, 0x6b, 1, 1, 0x76, 0, 0]);
+  // ..., no condition, empty requestId, writeStartIndex 0 (none: an inline value)
+  assert.equal([...put], [1, 6, 1, 0x6b, 1, 1, 0x76, 0, 0, 0]);
 });
 
 test('a manifest chunk costs 33 bytes of SHA-256 plus a varint size', () => {
@@ -116,12 +118,14 @@ test('a manifest chunk costs 33 bytes of SHA-256 plus a varint size', () => {
     key: 'k',
     value: manifest(['a', 'b', 'c'], 5),
     requestId: '',
+    writeStartIndex: 1,
   });
   const two = encodeCommand({
     type: 'putObject',
     key: 'k',
     value: manifest(['a', 'b', 'c', 'd'], 5),
     requestId: '',
+    writeStartIndex: 1,
   });
   assert.is(two.length - one.length, 33 + 1);
 });
@@ -249,6 +253,7 @@ test('the largest manifest fits a Raft entry; one chunk more is refused', () => 
     key: 'k',
     value: manifest(names),
     requestId: '',
+    writeStartIndex: 1,
   });
   assert.ok(largest.length < limits.raftEntryBytesMax, `${largest.length} bytes`);
   assert.equal(decodeCommand(largest).type, 'putObject');

@@ -146,11 +146,14 @@ export function randomCommand(prng: Prng, keys: readonly string[], versionMax = 
     case 6:
     case 7: {
       const condition = randomCondition(prng, versionMax);
+      const key = prng.pick(keys);
+      const value = randomValue(prng);
       const base = {
         type: 'putObject' as const,
-        key: prng.pick(keys),
-        value: randomValue(prng),
+        key,
+        value,
         requestId: randomRequestId(prng),
+        ...(value.kind === 'manifest' ? { writeStartIndex: prng.nextIntegerInclusive(1, 9) } : {}),
       };
       return condition === undefined ? base : { ...base, condition };
     }

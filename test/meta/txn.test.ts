@@ -424,6 +424,7 @@ test('staged uploads hold their chunks until committed or expired; a txn commits
       proposedAtMilliseconds: harness.clock,
       lifetimeMilliseconds: lifetime,
       value: value(names),
+      writeStartIndex: 1,
     });
   const h1 = 'a'.repeat(32);
   const h2 = 'b'.repeat(32);

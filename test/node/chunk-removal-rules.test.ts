@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   chunkIsUnreferenced,
-  garbageCopyMayBeRemoved,
+  chunkWriteMayBeStored,
+  collectedCopyMayBeRemoved,
   nodeIsReplica,
   placementIsSettled,
   surplusCopyMayBeRemoved,
@@ -43,41 +44,42 @@ test('without any ring (not recorded yet) nothing is surplus', () => {
   assert.not.ok(surplusCopyMayBeRemoved({ rings: [] }, 'n1', b));
 });
 
-test('an unreferenced copy older than the grace period is garbage', () => {
-  assert.ok(
-    garbageCopyMayBeRemoved({
-      referenceCount: 0,
-      ageMilliseconds: 5_000,
-      graceMilliseconds: 5_000,
-    }),
-  );
-});
-
-test('a young unreferenced copy is kept: its put may still commit', () => {
+test('a collected copy goes once its node applied the collection and nothing references it', () => {
+  const copy = { referenceCount: 0, collectionIndex: 40, appliedCollectionIndex: 40 };
+  assert.ok(collectedCopyMayBeRemoved(copy));
   assert.not.ok(
-    garbageCopyMayBeRemoved({
-      referenceCount: 0,
-      ageMilliseconds: 4_999,
-      graceMilliseconds: 5_000,
-    }),
+    collectedCopyMayBeRemoved({ ...copy, appliedCollectionIndex: 39 }),
+    'not before the collection applied here',
   );
 });
 
-test('a referenced copy is never garbage, however old', () => {
+test('a collected chunk referenced again (a later put, a staged upload, history) is kept', () => {
   assert.not.ok(chunkIsUnreferenced({ referenceCount: 1 }));
   assert.not.ok(
-    garbageCopyMayBeRemoved({ referenceCount: 2, ageMilliseconds: 1e12, graceMilliseconds: 0 }),
+    collectedCopyMayBeRemoved({
+      referenceCount: 2,
+      collectionIndex: 7,
+      appliedCollectionIndex: 90,
+    }),
   );
 });
 
-test('a copy whose file is gone is not removed', () => {
+test('a chunk write waits until the node reclaimed what its writer and it applied', () => {
+  const write = {
+    writerCollectionIndex: 50,
+    appliedCollectionIndex: 50,
+    reclaimedThroughIndex: 50,
+  };
+  assert.ok(chunkWriteMayBeStored(write));
   assert.not.ok(
-    garbageCopyMayBeRemoved({
-      referenceCount: 0,
-      ageMilliseconds: undefined,
-      graceMilliseconds: 0,
-    }),
+    chunkWriteMayBeStored({ ...write, reclaimedThroughIndex: 49 }),
+    'the writer saw a collection this node has not reclaimed',
   );
+  assert.not.ok(
+    chunkWriteMayBeStored({ ...write, writerCollectionIndex: 0, reclaimedThroughIndex: 49 }),
+    'this node applied a collection it has not reclaimed yet',
+  );
+  assert.ok(chunkWriteMayBeStored({ ...write, writerCollectionIndex: 0 }));
 });
 
 test.run();

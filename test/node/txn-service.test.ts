@@ -29,7 +29,14 @@ function service(clock: { now: number }) {
       requireMember: () => {},
       isLeader: () => true,
     },
-    chunks: { writeChunkedValue: async () => ({ value, size: value.size, sha256: value.sha256 }) },
+    chunks: {
+      writeChunkedValue: async () => ({
+        value,
+        size: value.size,
+        sha256: value.sha256,
+        writeStartIndex: 1,
+      }),
+    },
     now: () => clock.now,
   });
   return { txn, store };

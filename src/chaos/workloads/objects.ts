@@ -22,6 +22,17 @@ export interface ObjectsWorkloadOptions {
   readonly recorder: HistoryRecorder;
   readonly stopped: () => boolean;
   readonly operationsPerClientMax: number;
+  /**
+   * Bytes of chunked objects (above the inline size) the run may put, attempts included;
+   * past it puts are inline-sized. What the chaos disks are sized from (limits.ts).
+   */
+  readonly chunkedBytesMax?: number;
+}
+
+/** The run's chunked bytes so far, shared by its clients. */
+export interface ChunkedBudget {
+  readonly max: number;
+  used: number;
 }
 
 const objectPrefix = 'chaos/objects/';
@@ -65,9 +76,13 @@ export function objectSize(prng: Prng, bytesMin: number, bytesMax: number): numb
 export async function runObjectsWorkload(options: ObjectsWorkloadOptions): Promise<number> {
   const root = new Prng(options.seed ^ 0x5eed);
   const keys = { created: 0 };
+  const budget: ChunkedBudget = {
+    max: options.chunkedBytesMax ?? limits.chaosObjectChunkedBytesPerRunMax,
+    used: 0,
+  };
   await Promise.all(
     options.clients.map((client, clientId) =>
-      runClient(client, clientId, root.fork(), keys, options),
+      runClient(client, clientId, root.fork(), keys, budget, options),
     ),
   );
   return keys.created;
@@ -81,8 +96,11 @@ async function runClient(
   clientId: number,
   prng: Prng,
   keys: { created: number },
+  budget: ChunkedBudget,
   options: ObjectsWorkloadOptions,
 ): Promise<void> {
+  const sized = (): number =>
+    withinBudget(budget, objectSize(prng, options.objectBytesMin, options.objectBytesMax));
   for (
     let count = 0;
     count < options.operationsPerClientMax && !options.stopped() && !options.recorder.full;
@@ -93,26 +111,21 @@ async function runClient(
       keys.created === 0 ? null : objectKey(prng.nextIntegerInclusive(0, keys.created - 1));
     if (existing === null || roll < 0.55) {
       const key = keys.created < options.keys ? objectKey(keys.created++) : (existing as string);
-      await putObject(
-        client,
-        clientId,
-        key,
-        prng.nextUint32(),
-        objectSize(prng, options.objectBytesMin, options.objectBytesMax),
-        options.recorder,
-      );
+      await putObject(client, clientId, key, prng.nextUint32(), sized(), options.recorder);
     } else if (roll < 0.65)
-      await putObject(
-        client,
-        clientId,
-        existing,
-        prng.nextUint32(),
-        objectSize(prng, options.objectBytesMin, options.objectBytesMax),
-        options.recorder,
-      );
+      await putObject(client, clientId, existing, prng.nextUint32(), sized(), options.recorder);
     else if (roll < 0.92) await getObject(client, clientId, existing, options.recorder);
     else await deleteObject(client, clientId, existing, options.recorder);
   }
+}
+
+/** The size itself while the run's chunked bytes allow it, else an inline size. */
+export function withinBudget(budget: ChunkedBudget, size: number): number {
+  if (size <= limits.objectInlineBytesMax) return size;
+  if (budget.used + size > budget.max) return limits.objectInlineBytesMax;
+  budget.used += size;
+  assert(budget.used <= budget.max, 'chunked bytes stay within the run budget');
+  return size;
 }
 
 async function putObject(

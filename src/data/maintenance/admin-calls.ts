@@ -94,16 +94,9 @@ export function repairCluster(client: JsonRequester): Promise<unknown> {
   return client.requestJson('POST', routePath(routes.repair), {}, { idempotent: true });
 }
 
-export function collectGarbage(
-  client: JsonRequester,
-  graceMilliseconds?: number,
-): Promise<unknown> {
-  return client.requestJson(
-    'POST',
-    routePath(routes.collectGarbage),
-    graceMilliseconds === undefined ? {} : { graceMilliseconds },
-    { idempotent: true },
-  );
+/** Commits the leader's collection of unreferenced chunks (nodes delete them once applied). */
+export function collectGarbage(client: JsonRequester): Promise<unknown> {
+  return client.requestJson('POST', routePath(routes.collectGarbage), {}, { idempotent: true });
 }
 
 export function scrubNode(nodeClient: JsonRequester, rateBytesPerSecond: number): Promise<unknown> {

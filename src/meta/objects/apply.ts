@@ -7,6 +7,7 @@ import { assert } from '../../util/assert.js';
 import { limits } from '../../util/limits.js';
 import { readIdentity } from '../cluster/queries.js';
 import type { ApplyContext } from '../family.js';
+import { chunksCollectedProblem } from '../garbage/queries.js';
 import { deleteReported, putReported } from '../family.js';
 import { decodeCounter, decodeText, encodeCounter, encodeText } from '../record-format.js';
 import { type MetaResult, notBootstrapped, rejected } from '../results.js';
@@ -104,6 +105,10 @@ function applyPut(context: ApplyContext, command: PutObjectCommand): MetaResult 
   if (!conditionHolds(command.condition, currentVersion))
     return { type: 'conflict', currentVersion };
   const { value } = command;
+  if (value.kind === 'manifest' && command.writeStartIndex !== undefined) {
+    const collected = writeStartRefusal(context, value.chunks, command.writeStartIndex);
+    if (collected !== undefined) return collected;
+  }
   const createdRevision = current?.createdRevision ?? revision;
   const record: ObjectRecord =
     value.kind === 'inline'
@@ -160,6 +165,23 @@ function applyDelete(context: ApplyContext, command: DeleteObjectCommand): MetaR
   };
   transaction.put(objectKeys.statistics, encodeObjectStatistics(updated));
   return { type: 'ok', version: context.revision };
+}
+
+/**
+ * The garbage rule (src/meta/garbage/queries.ts): a write whose chunks a collection took
+ * after it began is refused, retryable. A start at or past this entry is malformed.
+ */
+export function writeStartRefusal(
+  context: ApplyContext,
+  chunks: readonly { readonly sha256: string }[],
+  writeStartIndex: number,
+): MetaResult | undefined {
+  if (writeStartIndex >= context.index)
+    return rejected(
+      `writeStartIndex ${writeStartIndex} is not below this entry's ${context.index}`,
+    );
+  const problem = chunksCollectedProblem(context.transaction, chunks, writeStartIndex);
+  return problem === undefined ? undefined : rejected(problem);
 }
 
 /** Adds `sign` per chunk reference of a manifest (insertion order: deterministic). */

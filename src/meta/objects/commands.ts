@@ -43,6 +43,11 @@ export type PutObjectCommand = {
   readonly condition?: WriteCondition;
   /** Printable ASCII, up to metaRequestIdBytesMax; '' means no retry deduplication. */
   readonly requestId: string;
+  /**
+   * A manifest's: the Raft index its node had applied before it stored the first chunk.
+   * The commit is refused if a later collection took one of the chunks (src/meta/garbage).
+   */
+  readonly writeStartIndex?: number;
 };
 export type DeleteObjectCommand = {
   readonly type: 'deleteObject';
@@ -57,6 +62,7 @@ export function writePut(writer: BinaryWriter, command: PutObjectCommand): void 
   writeObjectValue(writer, command.value);
   writeCondition(writer, command.condition);
   writer.writeString(command.requestId);
+  writer.writeVarint(command.writeStartIndex ?? 0); // 0: none (an inline value)
 }
 
 export function readPut(reader: BinaryReader): PutObjectCommand {
@@ -64,10 +70,16 @@ export function readPut(reader: BinaryReader): PutObjectCommand {
   const value = readObjectValue(reader);
   const condition = readCondition(reader);
   const requestId = readBoundedString(reader, what, 'requestId', limits.metaRequestIdBytesMax);
+  const start = readBoundedVarint(reader, what, 'writeStartIndex', 0, Number.MAX_SAFE_INTEGER);
   const type = 'putObject';
-  return condition === undefined
-    ? { type, key, value, requestId }
-    : { type, key, value, condition, requestId };
+  return {
+    type,
+    key,
+    value,
+    ...(condition === undefined ? {} : { condition }),
+    requestId,
+    ...(start === 0 ? {} : { writeStartIndex: start }),
+  };
 }
 
 export function writeDelete(writer: BinaryWriter, command: DeleteObjectCommand): void {
@@ -162,8 +174,21 @@ export function putProblem(command: PutObjectCommand): string | undefined {
     objectKeyProblem(command.key) ??
     objectValueProblem(command.value) ??
     conditionProblem(command.condition) ??
-    requestIdProblem(command.requestId)
+    requestIdProblem(command.requestId) ??
+    writeStartProblem(command.value, command.writeStartIndex)
   );
+}
+
+/** A manifest names where its chunk writes began (1 or more); an inline value does not. */
+export function writeStartProblem(
+  value: ObjectValue,
+  writeStartIndex: number | undefined,
+): string | undefined {
+  if (value.kind === 'inline')
+    return writeStartIndex === undefined ? undefined : 'an inline value has no writeStartIndex';
+  if (writeStartIndex === undefined)
+    return 'a manifest names the Raft index its chunk writes began at (writeStartIndex)';
+  return integerProblem(writeStartIndex, 'writeStartIndex', 1, Number.MAX_SAFE_INTEGER);
 }
 
 export function deleteProblem(command: DeleteObjectCommand): string | undefined {

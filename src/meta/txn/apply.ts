@@ -8,7 +8,7 @@ import { limits } from '../../util/limits.js';
 import { readIdentity } from '../cluster/queries.js';
 import type { ApplyContext } from '../family.js';
 import { objectKey, objectKeys } from '../objects/keys.js';
-import { adjustChunkReferences, applyObjectWrite } from '../objects/apply.js';
+import { adjustChunkReferences, applyObjectWrite, writeStartRefusal } from '../objects/apply.js';
 import { getObject, listObjects } from '../objects/queries.js';
 import { type MetaResult, notBootstrapped, rejected } from '../results.js';
 import {
@@ -236,6 +236,8 @@ export function applyStage(context: ApplyContext, command: StageObjectCommand): 
   const state = advance(context, command.proposedAtMilliseconds);
   if (context.transaction.get(stagedKey(command.handle)) !== undefined)
     return rejected(`the staged upload handle ${command.handle} is in use`);
+  const collected = writeStartRefusal(context, command.value.chunks, command.writeStartIndex);
+  if (collected !== undefined) return collected;
   const createdAtMilliseconds = state.clockMilliseconds;
   const expiresAtMilliseconds = createdAtMilliseconds + command.lifetimeMilliseconds;
   const { size, sha256, chunkSizeBytes, chunks } = command.value;

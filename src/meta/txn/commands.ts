@@ -85,6 +85,8 @@ export type StageObjectCommand = {
   readonly proposedAtMilliseconds: number;
   readonly lifetimeMilliseconds: number;
   readonly value: Extract<ObjectValue, { kind: 'manifest' }>;
+  /** The Raft index its node had applied before the first chunk (src/meta/garbage). */
+  readonly writeStartIndex: number;
 };
 
 export type ExpireStagingCommand = {
@@ -270,6 +272,7 @@ export function writeStage(writer: BinaryWriter, command: StageObjectCommand): v
   writer.writeVarint(command.proposedAtMilliseconds);
   writer.writeVarint(command.lifetimeMilliseconds);
   writeObjectValue(writer, command.value);
+  writer.writeVarint(command.writeStartIndex);
 }
 
 export function readStage(reader: BinaryReader): StageObjectCommand {
@@ -284,7 +287,15 @@ export function readStage(reader: BinaryReader): StageObjectCommand {
   );
   const value = readObjectValue(reader);
   if (value.kind !== 'manifest') corrupt(what, 'a staged value is a manifest', reader);
-  return { type: 'stageObject', handle, proposedAtMilliseconds, lifetimeMilliseconds, value };
+  const writeStartIndex = readBoundedVarint(reader, what, 'writeStart', 1, timeMax);
+  return {
+    type: 'stageObject',
+    handle,
+    proposedAtMilliseconds,
+    lifetimeMilliseconds,
+    value,
+    writeStartIndex,
+  };
 }
 
 export function writeExpireStaging(writer: BinaryWriter, command: ExpireStagingCommand): void {
@@ -312,6 +323,7 @@ export function stageProblem(command: StageObjectCommand): string | undefined {
       1,
       limits.stagingLifetimeMillisecondsMax,
     ) ??
+    integerProblem(command.writeStartIndex, 'writeStartIndex', 1, timeMax) ??
     (command.value?.kind === 'manifest'
       ? objectValueProblem(command.value)
       : 'a staged value is a manifest')
