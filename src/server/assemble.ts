@@ -18,7 +18,7 @@ import { StateStore } from '../storage/state-store.js';
 import { type ClientPort, createClientServer } from './client-server.js';
 import { clientHandlers, peerHandlers } from './node-handlers.js';
 import { PeerTransport } from './peer-transport.js';
-import { createPeerServer } from './peer-server.js';
+import { createPeerServer, memberQuestion } from './peer-server.js';
 import { leaderLocator } from './leader-locator.js';
 
 export interface NodeConfig {
@@ -127,7 +127,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     });
     const servers: Server[] = [
       createClientServer(clientPort),
-      createPeerServer({ handlers: peerPort, clientPort }),
+      createPeerServer({ handlers: peerPort, clientPort, membership: memberQuestion(group) }),
     ];
     closers.push(() => Promise.allSettled(servers.map((server) => closeListener(server))));
     const [clientServer, peerServer] = servers as [Server, Server];

@@ -6,7 +6,7 @@
 
 import { Pool } from 'undici';
 import { routes } from '../api/index.js';
-import { baseUrl } from '../net/index.js';
+import { baseUrl, nodeDialOptions } from '../net/index.js';
 import type { Message, NodeId } from '../raft/index.js';
 import { assert } from '../util/assert.js';
 import { limits } from '../util/limits.js';
@@ -66,6 +66,7 @@ export class PeerTransport {
         connections: 2,
         pipelining: 1,
         keepAliveTimeout: 30_000,
+        ...nodeDialOptions(),
       }),
       queue: existing?.queue ?? [],
       queuedBytes: existing?.queuedBytes ?? 0,

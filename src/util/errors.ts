@@ -62,6 +62,11 @@ export const errorTable = {
   // A revision below the retained history (watch, listing at a revision): details name
   // the oldest retained revision.
   CAIRN_ERR_COMPACTED: { status: 410, ...failure, statusDefault: true },
+  // Transport security (issue 14, TLS): no or a bad credential; a credential not allowed
+  // here (a client certificate on the peer port, a removed member); plain HTTP to TLS.
+  CAIRN_ERR_UNAUTHENTICATED: { status: 401, ...failure, statusDefault: true },
+  CAIRN_ERR_PERMISSION_DENIED: { status: 403, ...failure, statusDefault: true },
+  CAIRN_ERR_TLS_REQUIRED: { status: 400, ...usage },
 } as const satisfies Record<`CAIRN_ERR_${string}`, ErrorRow>;
 
 export type ErrorCode = keyof typeof errorTable;
