@@ -11,6 +11,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createSecureServer } from 'node:https';
 import { isIP, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { CairnError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
@@ -57,7 +58,30 @@ export function createListener(handler: RequestListener, kind: PortKind = 'clien
 
 function bounded(server: Server): Server {
   server.headersTimeout = limits.requestHeadersTimeoutMilliseconds;
+  server.on('clientError', answerMalformed);
   return server;
+}
+
+/**
+ * A request the parser refuses (headers beyond requestHeaderBytesMax, bad framing): the
+ * status in plain words, then the connection ends. What the client still sends is read
+ * and dropped for a moment, so closing does not reset the connection before the answer
+ * is read (a TLS client lost the 431 otherwise).
+ */
+function answerMalformed(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? '431 Request Header Fields Too Large'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  socket.resume();
+  setTimeout(() => socket.destroy(), closeGraceMilliseconds).unref();
 }
 
 const plainHttpAnswer = (() => {
