@@ -97,7 +97,7 @@ async function objectsDigest(cluster: TestCluster): Promise<string> {
 test.before(async (context) => {
   const directory = context.certificates;
   await createAuthorityFiles({ directory, validDays: 365, force: false });
-  for (let number = 1; number <= 4; number++) {
+  for (let number = 1; number <= 5; number++) {
     const hosts = [`127.0.0.${number}`];
     await createNodeFiles({ directory, name: `n${number}`, hosts, validDays, force: false });
   }
@@ -408,6 +408,56 @@ test('a new node certificate is served after a file change and after SIGHUP, old
     Buffer.from('x'),
   );
   assert.is(put.code, 0, put.stderr);
+});
+
+/** A POST with the given TLS files and a JSON body; resolves to status and body. */
+async function post(address: string, path: string, tls: ClientTls, body: unknown) {
+  const agent = new Agent(clientDialOptions(tls, 5_000));
+  try {
+    const response = await request(`https://${address}${path}`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      headersTimeout: 5_000,
+    });
+    return { status: response.statusCode, body: await response.body.text() };
+  } finally {
+    await agent.close();
+  }
+}
+
+test("a node of no cluster accepts bootstrap only from root's client certificate", async (context) => {
+  const cluster = context.cluster as TestCluster;
+  const n5 = await cluster.addNode();
+  const ca = files(context.certificates, 'client-root').ca as string;
+  const bootstrap = {
+    clusterId: '00000000-0000-4000-8000-000000000005',
+    members: [
+      {
+        id: 'n5',
+        clientAddress: n5.clientAddress,
+        peerAddress: n5.peerAddress,
+        zone: 'default',
+        weight: 1,
+      },
+    ],
+    replicationFactor: 1,
+  };
+  const path = '/v1/node/bootstrap';
+  const anonymous = await post(n5.clientAddress, path, { ca }, bootstrap);
+  assert.is(anonymous.status, 401, anonymous.body);
+  assert.match(anonymous.body, /"code":"UNAUTHENTICATED"/);
+  const alice = await post(
+    n5.clientAddress,
+    path,
+    files(context.certificates, 'client-alice'),
+    bootstrap,
+  );
+  assert.is(alice.status, 403, alice.body);
+  assert.match(alice.body, /client certificate of user root/);
+  const info = await get(n5.clientAddress, '/v1/node/info', { ca });
+  assert.is((JSON.parse(info.body) as { clusterId: string | null }).clusterId, null);
 });
 
 test('serve refuses plain HTTP off loopback without --insecure, naming cairn cert', (context) => {
