@@ -4,6 +4,7 @@ import {
   consistencyFlag,
   durationFlag,
   endpointsFlag,
+  tlsFlags,
   policyFlag,
   sizeFlag,
 } from '../src/cli/flags.js';
@@ -67,6 +68,7 @@ export default class Bench extends CairnCommand {
   };
   static override flags = {
     endpoints: endpointsFlag,
+    ...tlsFlags,
     policy: policyFlag,
     local: Flags.integer({
       description: 'start a throwaway local cluster of N nodes for the run',

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { durationFlag, endpointsFlag } from '../src/cli/flags.js';
+import { durationFlag, endpointsFlag, tlsFlags } from '../src/cli/flags.js';
 import { changeSettings } from '../src/cli/cluster-settings.js';
 import { parseEndpoints } from '../src/client/endpoints.js';
 import { bootstrapCluster, type BootstrapResult } from '../src/client/lifecycle.js';
@@ -26,6 +26,7 @@ export default class Bootstrap extends CairnCommand {
   ];
   static override flags = {
     endpoints: endpointsFlag,
+    ...tlsFlags,
     'replication-factor': Flags.integer({
       description: 'copies of every chunk (default: 3, or the number of nodes if fewer)',
       min: 1,

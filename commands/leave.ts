@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { durationFlag, endpointsFlag, waitMillisecondsMax } from '../src/cli/flags.js';
+import { durationFlag, endpointsFlag, tlsFlags, waitMillisecondsMax } from '../src/cli/flags.js';
 import { nodeInfo, removeMember } from '../src/client/lifecycle.js';
 import { parseEndpoints } from '../src/client/index.js';
 import { drainMember } from '../src/data/maintenance/index.js';
@@ -19,6 +19,7 @@ export default class Leave extends CairnCommand {
   ];
   static override flags = {
     endpoints: endpointsFlag,
+    ...tlsFlags,
     node: Flags.string({
       description: 'client address (HOST:PORT) of the node that leaves',
       required: true,

@@ -2,12 +2,27 @@
 // summary/description/examples/flags, `--json` through enableJsonFlag, and run()
 // returning a typed result that oclif prints as JSON when --json is given.
 
-import { Command } from '@oclif/core';
+import { Command, type Interfaces } from '@oclif/core';
 import { CairnClient, type BalancingPolicy } from '../client/index.js';
+import { applyTlsFlags } from './flags.js';
 import { renderTable } from './output.js';
 
 export abstract class CairnCommand extends Command {
   static override enableJsonFlag = true;
+
+  /** Parses, then applies the TLS flags (--cacert, --cert, --key) a command has. */
+  protected override async parse<
+    F extends Interfaces.OutputFlags<Interfaces.FlagInput>,
+    B extends Interfaces.OutputFlags<Interfaces.FlagInput>,
+    A extends Interfaces.OutputArgs<Interfaces.ArgInput>,
+  >(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv);
+    applyTlsFlags(parsed.flags as Record<string, unknown>);
+    return parsed;
+  }
 
   /** Prints a table unless --json is on (oclif then prints the returned result). */
   protected printTable(head: readonly string[], rows: readonly (readonly string[])[]): void {

@@ -3,14 +3,30 @@
 // reuse the data. Stopping (Ctrl-C) sends SIGTERM to every node and waits for them.
 
 import { routes } from '../api/index.js';
-import { baseUrl } from '../net/index.js';
+import {
+  createAuthorityFiles,
+  createClientFiles,
+  createNodeFiles,
+  authorityValidDaysDefault,
+  endEntityValidDaysDefault,
+} from '../net/certificate-files.js';
+import {
+  type ClientTlsPaths,
+  clientDialOptions,
+  clientTlsDefault,
+  configureClientTls,
+  readClientTls,
+} from '../net/index.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { bootstrapCluster, waitForCluster } from '../client/lifecycle.js';
 import { CairnError, InvalidArgumentError } from '../util/errors.js';
 import { cairnCommandLine } from './self-command.js';
+
+/** The user whose client certificate may bootstrap a TLS node (src/server/admission). */
+const clusterRootUser = 'root';
 
 export interface DevClusterOptions {
   readonly nodes: number;
@@ -20,6 +36,8 @@ export interface DevClusterOptions {
   readonly replicationFactor?: number;
   /** Encryption at rest: every node is started with this key file. */
   readonly encryptionKeyFile?: string | undefined;
+  /** TLS on: a CA, node certificates and root's client certificate made under the dir. */
+  readonly secure?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -36,6 +54,8 @@ export interface DevCluster {
   readonly nodes: DevNode[];
   readonly endpoints: string;
   readonly bootstrapped: boolean;
+  /** With --secure: the files a client needs (CAIRN_CACERT, CAIRN_CERT, CAIRN_KEY). */
+  readonly clientTls?: ClientTlsPaths;
   stop(): Promise<void>;
 }
 
@@ -92,7 +112,24 @@ export async function waitForHealth(
   child: ChildProcess,
   timeoutMilliseconds: number,
 ): Promise<void> {
+  // With client TLS (cairn dev --secure, or --cacert): https, the process's files.
+  const tls = clientTlsDefault();
+  const dispatcher = tls === undefined ? undefined : new Agent(clientDialOptions(tls, 1_000));
+  try {
+    await pollHealth(address, child, timeoutMilliseconds, dispatcher);
+  } finally {
+    await dispatcher?.close();
+  }
+}
+
+async function pollHealth(
+  address: string,
+  child: ChildProcess,
+  timeoutMilliseconds: number,
+  dispatcher: Agent | undefined,
+): Promise<void> {
   const deadline = performance.now() + timeoutMilliseconds;
+  const scheme = dispatcher === undefined ? 'http' : 'https';
   for (let attempt = 0; attempt < 100_000; attempt++) {
     if (child.exitCode !== null)
       throw new CairnError(
@@ -100,7 +137,8 @@ export async function waitForHealth(
         `the node at ${address} exited with code ${child.exitCode}; see its log`,
       );
     try {
-      const response = await request(`${baseUrl(address)}${routes.health.path}`, {
+      const response = await request(`${scheme}://${address}${routes.health.path}`, {
+        ...(dispatcher === undefined ? {} : { dispatcher }),
         headersTimeout: 1_000,
         bodyTimeout: 1_000,
       });
@@ -130,10 +168,14 @@ export async function stopProcess(child: ChildProcess, timeoutMilliseconds: numb
 export async function startDevCluster(options: DevClusterOptions): Promise<DevCluster> {
   const layout = devNodes(options);
   const isNew = !layout.some((node) => existsSync(join(node.dataDirectory, 'identity.json')));
-  const serveArguments =
-    options.encryptionKeyFile === undefined
+  const secure =
+    options.secure === true ? await prepareDevCertificates(options, layout) : undefined;
+  const serveArguments = [
+    ...(secure === undefined ? [] : ['--tls-dir', secure.directory]),
+    ...(options.encryptionKeyFile === undefined
       ? []
-      : ['--encryption-key-file', resolve(options.encryptionKeyFile)];
+      : ['--encryption-key-file', resolve(options.encryptionKeyFile)]),
+  ];
   const nodes: DevNode[] = layout.map((node) => ({
     ...node,
     process: startNodeProcess(node, {}, serveArguments),
@@ -147,7 +189,8 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
         waitForHealth(node.clientAddress, node.process, nodeStartTimeoutMilliseconds),
       ),
     );
-    const endpoints = nodes.map((node) => node.clientAddress).join(',');
+    const scheme = secure === undefined ? 'http' : 'https';
+    const endpoints = nodes.map((node) => `${scheme}://${node.clientAddress}`).join(',');
     if (isNew) {
       options.log(
         `bootstrapping a new ${nodes.length}-node cluster in ${resolve(options.directory)}`,
@@ -161,9 +204,54 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
         (status) => status.leaderId !== null,
       );
     }
-    return { nodes, endpoints, bootstrapped: isNew, stop };
+    // Authentication (issue 14, users and tokens) joins here: bootstrap with --auth and
+    // hand the root token to the caller next to clientTls.
+    return {
+      nodes,
+      endpoints,
+      bootstrapped: isNew,
+      ...(secure === undefined ? {} : { clientTls: secure.client }),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+interface DevCertificates {
+  readonly directory: string;
+  readonly client: Required<ClientTlsPaths>;
+}
+
+/**
+ * The certificates of a secure dev cluster, under DIR/certs: made once (a CA, one node
+ * certificate per node for the host and localhost, root's client certificate), reused
+ * on later starts. This process then dials with root's certificate.
+ */
+async function prepareDevCertificates(
+  options: DevClusterOptions,
+  layout: readonly Omit<DevNode, 'process'>[],
+): Promise<DevCertificates> {
+  const directory = resolve(join(options.directory, 'certs'));
+  const made = (file: string) => existsSync(join(directory, file));
+  if (!made('ca.crt')) {
+    await createAuthorityFiles({ directory, validDays: authorityValidDaysDefault, force: false });
+    options.log(`made a CA and certificates in ${directory} (as cairn cert would)`);
+  }
+  const validDays = endEntityValidDaysDefault;
+  for (const node of layout) {
+    if (made(`node-${node.name}.crt`)) continue;
+    const hosts = [options.host, 'localhost'];
+    await createNodeFiles({ directory, name: node.name, hosts, validDays, force: false });
+  }
+  if (!made(`client-${clusterRootUser}.crt`))
+    await createClientFiles({ directory, user: clusterRootUser, validDays, force: false });
+  const client = {
+    ca: join(directory, 'ca.crt'),
+    certificate: join(directory, `client-${clusterRootUser}.crt`),
+    key: join(directory, `client-${clusterRootUser}.key`),
+  };
+  configureClientTls(readClientTls(client));
+  return { directory, client };
 }

@@ -1,5 +1,6 @@
 // Flags every client command shares (DESIGN.md section 6).
 import { Flags, type Interfaces } from '@oclif/core';
+import { configureClientTls, readClientTls } from '../net/index.js';
 import {
   durationForms,
   parseDurationMilliseconds,
@@ -27,7 +28,43 @@ export const consistencyFlag = Flags.option({
   default: 'linearizable' as const,
 })();
 
-export const clientFlags = { endpoints: endpointsFlag, policy: policyFlag };
+// TLS of client commands (https:// endpoints): the CA to trust, a client certificate.
+export const tlsFlags = {
+  cacert: Flags.file({
+    description: 'CA certificate to trust for https endpoints (ca.crt of cairn cert)',
+    env: 'CAIRN_CACERT',
+    helpGroup: 'TLS',
+  }),
+  cert: Flags.file({
+    description: 'client certificate to present (cairn cert create-client USER)',
+    env: 'CAIRN_CERT',
+    helpGroup: 'TLS',
+  }),
+  key: Flags.file({
+    description: 'private key of --cert',
+    env: 'CAIRN_KEY',
+    helpGroup: 'TLS',
+  }),
+};
+
+/** Reads --cacert/--cert/--key once per command; every client of the process uses them. */
+export function applyTlsFlags(flags: Record<string, unknown>): void {
+  const paths = { ca: flags['cacert'], certificate: flags['cert'], key: flags['key'] };
+  if (Object.values(paths).every((path) => typeof path !== 'string')) return;
+  const text = (value: unknown) => (typeof value === 'string' ? { value } : undefined);
+  const ca = text(paths.ca);
+  const certificate = text(paths.certificate);
+  const key = text(paths.key);
+  configureClientTls(
+    readClientTls({
+      ...(ca === undefined ? {} : { ca: ca.value }),
+      ...(certificate === undefined ? {} : { certificate: certificate.value }),
+      ...(key === undefined ? {} : { key: key.value }),
+    }),
+  );
+}
+
+export const clientFlags = { endpoints: endpointsFlag, policy: policyFlag, ...tlsFlags };
 
 /** NAME=TOKEN from cairn lock (CAIRN_FENCE): the write applies only while the token holds. */
 export const fenceFlag = Flags.string({

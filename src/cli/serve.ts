@@ -1,7 +1,13 @@
 // `cairn serve`: runs a node until SIGTERM or SIGINT, then shuts down cleanly.
 // Logs are JSON lines on stderr carrying the node id (structured, greppable).
 
-import { CairnError, InvalidArgumentError } from '../util/errors.js';
+import {
+  configureNet,
+  isLoopbackAddress,
+  readNodeTlsMaterial,
+  watchNodeTls,
+} from '../net/index.js';
+import { CairnError, InvalidArgumentError, UsageError } from '../util/errors.js';
 
 export interface ServeOptions {
   readonly name: string;
@@ -14,6 +20,10 @@ export interface ServeOptions {
   readonly snapshotIntervalEntries: number;
   /** Encryption at rest: the key file (`cairn encryption create-key`). */
   readonly encryptionKeyFile?: string | undefined;
+  /** --tls-dir: ca.crt, node-NAME.crt and node-NAME.key; TLS on both ports. */
+  readonly tlsDirectory?: string;
+  /** --insecure: listen off loopback without TLS, knowingly. */
+  readonly insecure?: boolean;
 }
 
 export interface HostPort {
@@ -46,13 +56,16 @@ export async function serveNode(options: ServeOptions): Promise<void> {
       `${JSON.stringify({ time: new Date().toISOString(), node: options.name, event, ...fields })}\n`,
     );
   };
+  const clientListen = parseHostPort(options.listen, '--listen');
+  const peerListen = parseHostPort(options.peerListen, '--peer-listen');
+  const stopWatching = configureTransport(options, [clientListen, peerListen], log);
   // Loaded here, not at the top: LMDB's native addon is only needed by a node.
   const { startNode } = await import('../server/assemble.js');
   const node = await startNode({
     name: options.name,
     dataDirectory: options.dataDirectory,
-    clientListen: parseHostPort(options.listen, '--listen'),
-    peerListen: parseHostPort(options.peerListen, '--peer-listen'),
+    clientListen,
+    peerListen,
     zone: options.zone,
     weight: options.weight,
     version: options.version,
@@ -64,6 +77,7 @@ export async function serveNode(options: ServeOptions): Promise<void> {
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string): void => {
       log('shutdown', { signal });
+      stopWatching();
       void node.stop().then(resolve, (error: unknown) => {
         log('shutdown-failed', {
           error: error instanceof CairnError ? error.message : String(error),
@@ -74,4 +88,39 @@ export async function serveNode(options: ServeOptions): Promise<void> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || isLoopbackAddress(host);
+}
+
+/**
+ * TLS on (--tls-dir: read, checked, watched for reloads), or plain HTTP: on loopback
+ * only, unless --insecure. Returns the function that stops the reload watch.
+ */
+function configureTransport(
+  options: ServeOptions,
+  addresses: readonly HostPort[],
+  log: (event: string, fields?: Record<string, unknown>) => void,
+): () => void {
+  const insecure = options.insecure === true;
+  if (options.tlsDirectory === undefined) {
+    const exposed = addresses.find((address) => !isLoopbackHost(address.host));
+    if (exposed !== undefined && !insecure) {
+      throw new UsageError(
+        `refusing to serve plain HTTP on ${exposed.host}, outside loopback: anyone who ` +
+          'reaches it could read and change every object. Turn TLS on: ' +
+          '`cairn cert create-ca`, then `cairn cert create-node NAME HOST...` for each node, ' +
+          'then `cairn serve --tls-dir ./cairn-certs ...` (see cairn serve --help); ' +
+          'or give --insecure to serve plain HTTP anyway',
+      );
+    }
+    configureNet({ scheme: 'http', insecure });
+    return () => undefined;
+  }
+  const directory = options.tlsDirectory;
+  const initial = readNodeTlsMaterial(directory, options.name);
+  configureNet({ scheme: 'https', tls: initial, insecure });
+  log('tls', { directory, minVersion: 'TLSv1.3', peerPort: 'mutual TLS, node certificates' });
+  return watchNodeTls({ directory, nodeName: options.name, initial, log });
 }

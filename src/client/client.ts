@@ -16,6 +16,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import { type ClientTls, clientDialOptions, clientTlsDefault } from '../net/index.js';
 import { AssertionFailure, assert, assertInteger } from '../util/assert.js';
 import { CairnError, InvalidArgumentError, LimitExceededError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
@@ -72,6 +73,11 @@ export interface CairnClientOptions {
    * whose outcome is unknown. Without it such a write stops with outcome 'unknown'.
    */
   readonly deduplicateWrites?: boolean;
+  /**
+   * For https endpoints: the CA bundle to trust (else the system CAs) and a client
+   * certificate and key to present. Default: the process's (the CLI's --cacert, --cert, --key).
+   */
+  readonly tls?: ClientTls;
 }
 
 /** A fenced write names its lock and token (API.md, fencing). */
@@ -173,6 +179,9 @@ export class CairnClient {
   private readonly connectionsPerEndpoint: number;
   private readonly deduplicateWrites: boolean;
   private readonly pools = new Map<string, Pool>();
+  /** One scheme for all endpoints; a leader learned from a hint is dialed with it too. */
+  private readonly scheme: 'http' | 'https';
+  private readonly tls: ClientTls;
   /** The leader named by the last NOT_LEADER hint; mutations try it first. */
   private leaderHint: Endpoint | undefined;
   private closed = false;
@@ -223,6 +232,10 @@ export class CairnClient {
     // Without an injected generator the jitter must still differ between processes.
     this.prng = options.prng ?? new Prng(Math.floor(Math.random() * 0x1_0000_0000));
     this.selector = new EndpointSelector(this.endpoints.length, policy, this.prng);
+    this.scheme = (this.endpoints[0] as Endpoint).origin.startsWith('https:') ? 'https' : 'http';
+    if (this.endpoints.some((endpoint) => !endpoint.origin.startsWith(`${this.scheme}:`)))
+      throw new InvalidArgumentError('endpoints mix http:// and https://: use one scheme');
+    this.tls = options.tls ?? clientTlsDefault() ?? {};
   }
 
   async putObject(
@@ -787,9 +800,11 @@ export class CairnClient {
         this.pools.size < limits.clientEndpointsMax + limits.clientLearnedEndpointsMax,
         'pool count bounded',
       );
-      pool = new Pool(endpoint.origin, {
+      pool = new Pool(`${this.scheme}://${endpoint.name}`, {
         connections: this.connectionsPerEndpoint,
-        connectTimeout: this.requestTimeoutMilliseconds,
+        ...(this.scheme === 'https'
+          ? clientDialOptions(this.tls, this.requestTimeoutMilliseconds)
+          : { connectTimeout: this.requestTimeoutMilliseconds }),
         headersTimeout: this.requestTimeoutMilliseconds,
         bodyTimeout: this.requestTimeoutMilliseconds,
         keepAliveTimeout: limits.clientKeepAliveTimeoutMilliseconds,

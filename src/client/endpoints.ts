@@ -1,9 +1,11 @@
 // Endpoints: the client ports of cairn nodes, as the user writes them in
-// --endpoints or CAIRN_ENDPOINTS ("host:port,http://host:port,[::1]:port").
+// --endpoints or CAIRN_ENDPOINTS ("host:port,http://host:port,https://host:port,[::1]:port").
+// A bare host:port is https when the process has client TLS (--cacert, --cert) or is a
+// TLS node, else http.
 // Parsing is strict so that a typo fails at once with the item named, instead of
 // surfacing later as a connection error to a strange host.
 
-import { baseUrl } from '../net/index.js';
+import { clientTlsDefault, netSettings } from '../net/index.js';
 import { assert } from '../util/assert.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
@@ -14,7 +16,7 @@ export interface Endpoint {
   readonly port: number;
   /** "host:port", the name used in messages and as the identity of the endpoint. */
   readonly name: string;
-  /** "http://host:port", what undici connects to. */
+  /** "http://host:port" or "https://host:port", what undici connects to. */
   readonly origin: string;
 }
 
@@ -30,7 +32,7 @@ export function parseEndpoint(text: string): Endpoint {
   const item = text.trim();
   const invalid = (why: string): InvalidArgumentError =>
     new InvalidArgumentError(
-      `invalid endpoint "${item}": ${why} (expected host:port or http://host:port)`,
+      `invalid endpoint "${item}": ${why} (expected host:port, http://host:port or https://host:port)`,
       {
         endpoint: item,
       },
@@ -38,9 +40,9 @@ export function parseEndpoint(text: string): Endpoint {
   if (item.length === 0) throw invalid('empty');
   const match = endpointPattern.exec(item);
   if (match === null) throw invalid('not of the form host:port');
-  const scheme = match[1]?.toLowerCase();
-  if (scheme !== undefined && scheme !== 'http')
-    throw invalid(`scheme "${scheme}" is not supported, only http`);
+  const scheme = match[1]?.toLowerCase() ?? defaultScheme();
+  if (scheme !== 'http' && scheme !== 'https')
+    throw invalid(`scheme "${scheme}" is not supported, only http and https`);
   const host = (match[2] ?? '').toLowerCase();
   if (!validHost(host)) throw invalid(`"${host}" is not a valid host name or address`);
   if (match[3] === undefined) throw invalid('the port is missing');
@@ -48,9 +50,13 @@ export function parseEndpoint(text: string): Endpoint {
   if (!Number.isInteger(port) || port < 1 || port > 65_535)
     throw invalid(`port ${match[3]} is not in 1..65535`);
   const name = `${host}:${port}`;
-  const endpoint: Endpoint = { host, port, name, origin: baseUrl(name) };
+  const endpoint: Endpoint = { host, port, name, origin: `${scheme}://${name}` };
   assert(endpoint.port >= 1 && endpoint.port <= 65_535, 'port in range');
   return endpoint;
+}
+
+function defaultScheme(): 'http' | 'https' {
+  return clientTlsDefault() !== undefined || netSettings().scheme === 'https' ? 'https' : 'http';
 }
 
 /**

@@ -163,7 +163,7 @@ export async function joinNode(
   await client.requestJson('POST', routePath(routes.addMember), {
     address: endpointText(nodeEndpoint),
   });
-  const clusterEndpoints = client.endpoints.map(endpointText).join(',');
+  const clusterEndpoints = client.endpoints.map((endpoint) => endpoint.origin).join(',');
   const status = await waitForCluster(clusterEndpoints, timeoutMilliseconds, (candidate) =>
     candidate.members.some(
       (member) =>

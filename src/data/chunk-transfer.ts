@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { routePath, routes } from '../api/index.js';
-import { baseUrl } from '../net/index.js';
+import { baseUrl, nodeDialOptions } from '../net/index.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { isSha256 } from '../storage/chunk-store.js';
 import type { HintsStore } from '../storage/hints-store.js';
@@ -95,7 +95,7 @@ export class ChunkTransport {
       pool = new Pool(baseUrl(peerAddress), {
         connections: 4,
         keepAliveTimeout: 30_000,
-        connectTimeout: limits.peerConnectTimeoutMilliseconds,
+        ...nodeDialOptions(limits.peerConnectTimeoutMilliseconds),
       });
       this.pools.set(peerAddress, pool);
     }

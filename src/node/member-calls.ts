@@ -17,7 +17,7 @@ import {
   type RemoveChunksRequest,
   type Route,
 } from '../api/index.js';
-import { baseUrl } from '../net/index.js';
+import { baseUrl, nodeDispatcher } from '../net/index.js';
 import { CairnError } from '../util/errors.js';
 
 const shortCallMilliseconds = 3_000;
@@ -32,8 +32,10 @@ export async function callNode(
   timeoutMilliseconds: number,
 ): Promise<unknown> {
   let response: Awaited<ReturnType<typeof request>>;
+  const dispatcher = nodeDispatcher();
   try {
     response = await request(`${baseUrl(address)}${path}`, {
+      ...(dispatcher === undefined ? {} : { dispatcher }),
       method: route.method,
       headers: { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

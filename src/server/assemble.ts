@@ -12,7 +12,7 @@ import * as node from '../node/node-services.js';
 import { type ClientPort, createClientServer } from './client-server.js';
 import { clientHandlers, peerHandlers } from './node-handlers.js';
 import { PeerTransport } from './peer-transport.js';
-import { createPeerServer } from './peer-server.js';
+import { createPeerServer, memberQuestion } from './peer-server.js';
 import { leaderLocator } from './leader-locator.js';
 import { openNodeStorage } from './node-storage.js';
 
@@ -122,7 +122,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     );
     const servers: Server[] = [
       createClientServer(clientPort),
-      createPeerServer({ handlers: peerPort, clientPort }),
+      createPeerServer({ handlers: peerPort, clientPort, membership: memberQuestion(group) }),
     ];
     closers.push(() => Promise.allSettled(servers.map((server) => closeListener(server))));
     const [clientServer, peerServer] = servers as [Server, Server];

@@ -17,6 +17,7 @@ import {
   type RouteInput,
 } from './dispatch.js';
 import { forwardToLeader, type LeaderLocator } from './forward.js';
+import { admitClusterForming } from './admission.js';
 import { sendError } from './http-helpers.js';
 
 const clientRoutes = routesOf('client');
@@ -57,6 +58,7 @@ export async function serveClientRequest(
   const handler = port.handlers[route.name as keyof HandlersFor<'client'>] as (
     input: RouteInput<unknown, unknown>,
   ) => unknown;
+  if (route.name === 'bootstrap') admitClusterForming(request, 'bootstrapping a cluster');
   const leaderOnly = route.runsOn === 'leader';
   if (leaderOnly && !port.leadership.isLeader()) {
     if (forwardedBy !== undefined) throw notLeader(port.leadership);

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request as undiciRequest } from 'undici';
 import { callerHeader, forwardedByHeader, forwardPathPrefix, type Route } from '../api/index.js';
-import { baseUrl } from '../net/index.js';
+import { baseUrl, nodeDispatcher } from '../net/index.js';
 import { CairnError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 import { declaredHeaders } from './dispatch.js';
@@ -63,7 +63,9 @@ export async function forwardToLeader(
   let upstream: Awaited<ReturnType<typeof undiciRequest>>;
   try {
     const target = `${baseUrl(hint.leaderPeerAddress)}${forwardPathPrefix}${request.url ?? '/'}`;
+    const dispatcher = nodeDispatcher();
     upstream = await undiciRequest(target, {
+      ...(dispatcher === undefined ? {} : { dispatcher }),
       method: route.method,
       headers,
       body,

@@ -17,6 +17,9 @@ import {
   type HandlersFor,
   type RouteInput,
 } from './dispatch.js';
+import { admitClusterForming, admitPeer, type MembershipQuestion } from './admission.js';
+
+export { memberQuestion } from './admission.js';
 import { readBody, sendError } from './http-helpers.js';
 import { decodeSnapshotReference, type SnapshotReference } from '../storage/snapshot-reference.js';
 import { decodeMessageBatch } from './raft-message-codec.js';
@@ -27,6 +30,8 @@ export interface PeerPort {
   readonly handlers: HandlersFor<'peer'>;
   /** Where forwarded client requests are served (this node's client routes). */
   readonly clientPort: ClientPort;
+  /** Who may use the port (TLS on: node certificates of current members). */
+  readonly membership: MembershipQuestion;
 }
 
 export function createPeerServer(port: PeerPort): Server {
@@ -35,7 +40,7 @@ export function createPeerServer(port: PeerPort): Server {
       request.resume();
       sendError(response, error);
     });
-  });
+  }, 'peer');
   server.keepAliveTimeout = 60_000;
   server.requestTimeout = 0; // forwarded puts stream for as long as they need
   return server;
@@ -46,6 +51,7 @@ async function servePeerRequest(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
+  admitPeer(port.membership, request);
   const url = new URL(request.url ?? '/', 'http://cairn');
   if (url.pathname.startsWith(`${forwardPathPrefix}/`)) {
     const forwardedBy = request.headers[forwardedByHeader];
@@ -61,6 +67,7 @@ async function servePeerRequest(
   const handler = port.handlers[matched.route.name as keyof HandlersFor<'peer'>] as (
     input: RouteInput<unknown, unknown>,
   ) => unknown;
+  if (matched.route.name === 'peerJoin') admitClusterForming(request, 'joining a cluster');
   const rawBody = await readRouteBody(matched.route, request);
   await runRoute(matched, handler, url, rawBody, request, response);
 }

@@ -12,7 +12,7 @@
 
 import { Pool } from 'undici';
 import { routes } from '../api/index.js';
-import { baseUrl } from '../net/index.js';
+import { baseUrl, nodeDialOptions } from '../net/index.js';
 import type { Message, NodeId } from '../raft/index.js';
 import { assert } from '../util/assert.js';
 import { limits } from '../util/limits.js';
@@ -81,6 +81,7 @@ export class PeerTransport {
         connections: 2,
         pipelining: 1,
         keepAliveTimeout: 30_000,
+        ...nodeDialOptions(),
       }),
       queue: existing?.queue ?? [],
       queuedBytes: existing?.queuedBytes ?? 0,

@@ -67,6 +67,11 @@ export const errorTable = {
   // Issue 13: a collection took chunks of a put (or staged upload) still in flight; the
   // commit changed nothing and the client sends the whole write again.
   CAIRN_ERR_CHUNKS_COLLECTED: { status: 503, ...tryAgain },
+  // Transport security (issue 14, TLS): no or a bad credential; a credential not allowed
+  // here (a client certificate on the peer port, a removed member); plain HTTP to TLS.
+  CAIRN_ERR_UNAUTHENTICATED: { status: 401, ...failure, statusDefault: true },
+  CAIRN_ERR_PERMISSION_DENIED: { status: 403, ...failure, statusDefault: true },
+  CAIRN_ERR_TLS_REQUIRED: { status: 400, ...usage },
 } as const satisfies Record<`CAIRN_ERR_${string}`, ErrorRow>;
 
 export type ErrorCode = keyof typeof errorTable;

@@ -209,6 +209,12 @@ export const limits = {
   certificateValidityDaysMax: 10_950, // 30 years
   certificateFileBytesMax: 64 * KiB, // a certificate or key file read from disk
   certificateDirectoryEntriesMax: 10_000, // entries of a certificate directory cairn cert list reads
+  // Connections of both ports (src/net/listen.ts) and TLS (cairn serve --tls-dir).
+  requestHeaderBytesMax: 16 * KiB, // the request line and headers of one request (431 beyond)
+  requestHeadersTimeoutMilliseconds: 10_000, // headers not complete by then: the connection closes
+  connectionsCheckIntervalMilliseconds: 1_000, // how often the header timeout is checked
+  tlsHandshakeTimeoutMilliseconds: 10_000, // a TLS handshake (or its first byte) not done by then
+  tlsReloadDebounceMilliseconds: 500, // changed TLS files are re-read once they are quiet this long
 
   // Encryption at rest (src/storage/sealing.ts, --encryption-key-file).
   encryptionSegmentPlaintextBytes: 64 * KiB, // plaintext of one sealed segment (own nonce and tag)

@@ -27,6 +27,12 @@ test('parseEndpoints accepts host:port and http://host:port lists', () => {
   }
 });
 
+test('parseEndpoint keeps an https scheme in the origin, not in the name', () => {
+  const endpoint = parseEndpoint('https://10.0.0.5:7001');
+  assert.is(endpoint.origin, 'https://10.0.0.5:7001');
+  assert.is(endpoint.name, '10.0.0.5:7001');
+});
+
 test('parseEndpoint gives name, origin, host and port', () => {
   const endpoint = parseEndpoint('http://10.0.0.5:7001');
   assert.equal(endpoint, {
@@ -43,7 +49,6 @@ const invalid: readonly [text: string, mentions: string][] = [
   ['a:0', 'not in 1..65535'],
   ['a:65536', 'not in 1..65535'],
   ['a:99999999', 'not of the form'],
-  ['https://a:1', 'scheme "https"'],
   ['ftp://a:1', 'scheme "ftp"'],
   ['a:1/path', 'not of the form'],
   ['a:1?x=1', 'not of the form'],

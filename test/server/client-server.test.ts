@@ -117,6 +117,7 @@ async function leaderAndFollower(leaderLeads: () => boolean): Promise<{
   const leaderPeer = createPeerServer({
     handlers: standInPeerHandlers(),
     clientPort: leaderClientPort,
+    membership: { isCurrentMember: () => true },
   });
   const leaderPeerAddress = await listenOn(leaderPeer);
   const followerServer = createClientServer({

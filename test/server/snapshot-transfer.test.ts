@@ -103,6 +103,7 @@ async function follower(sabotage: (call: number) => 'damage' | 'cut' | 'none'): 
   const server = createPeerServer({
     handlers,
     clientPort: { handlers: standInClientHandlers(), leadership: standInLeadership() },
+    membership: { isCurrentMember: () => true },
   });
   const address = await listenOn(server);
   return { server, address, snapshots, received, pieces };

@@ -42,6 +42,7 @@ export function standInLeadership(overrides: Partial<LeaderLocator> = {}): Leade
 /** A peer server that serves Raft batches only (and forwards to `clientPort`). */
 export function raftPeerServer(options: RaftMessagesOptions, clientPort?: ClientPort): Server {
   return createPeerServer({
+    membership: { isCurrentMember: () => true },
     handlers: standInPeerHandlers({ raftMessages: raftMessagesHandler(options) }),
     clientPort: clientPort ?? {
       handlers: standInClientHandlers(),
