@@ -1,4 +1,5 @@
-// The applied state machine on LMDB (the `lmdb` package).
+// The applied state machine on LMDB (the `lmdb` package, lmdb-js 2.9: see README.md,
+// "the LMDB freelist failure", and state-environment.ts).
 //
 // Layout in one LMDB environment: database `meta` holds `appliedIndex`, `appliedTerm`
 // and `active` ('a' or 'b'); databases `state-a` and `state-b` hold the key/value
