@@ -1,4 +1,5 @@
-// The applied state machine on LMDB (the `lmdb` package).
+// The applied state machine on LMDB (the `lmdb` package, lmdb-js 2.9: see README.md,
+// "the LMDB freelist failure", and state-environment.ts).
 //
 // Layout in one LMDB environment: database `meta` holds `appliedIndex`, `appliedTerm`
 // and `active` ('a' or 'b'); databases `state-a` and `state-b` hold the key/value
@@ -16,13 +17,7 @@
 // LMDB does its own file I/O (memory map, its own fsync), so it does not go through
 // `Disk`; the simulator keeps state stores in a per-node temporary directory.
 
-import {
-  open,
-  TransactionFlags,
-  type Database,
-  type RootDatabase,
-  type RootDatabaseOptionsWithPath,
-} from 'lmdb';
+import { TransactionFlags, type Database, type RootDatabase } from 'lmdb';
 import { statfsSync } from 'node:fs';
 import { AssertionFailure, assert, assertInteger } from '../util/assert.js';
 import { CairnError, CorruptionError, LimitExceededError } from '../util/errors.js';
@@ -38,6 +33,7 @@ import type {
 import { SnapshotEncoder, SnapshotParser, type SnapshotIdentity } from './snapshot-format.js';
 import type { Keyring } from './sealing.js';
 import { StateValueSealing } from './state-value-sealing.js';
+import { openEnvironment } from './state-environment.js';
 
 // The store's types are declared once, with the interface the state machine needs.
 export type { AppliedEntry, KeyValue, RangeOptions, StateWriter } from './applied-state-store.js';
@@ -51,9 +47,6 @@ export interface StateStoreOptions {
 
 type Side = 'a' | 'b';
 
-/** LMDB free-page entries kept in memory between write transactions: none (see open). */
-export const freeSpaceEntriesRetainedMax = 75_000; // lmdb-js's default; see the comment in open()
-
 const abortableCommitFlags =
   TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH;
 type BinaryDatabase = Database<Buffer, Buffer>;
@@ -63,6 +56,7 @@ export class StateStore implements AppliedStateStore {
   private installing = false;
   private applying = false;
   private sealing: StateValueSealing | undefined;
+  private closed = false;
 
   private constructor(
     private readonly root: RootDatabase,
@@ -75,20 +69,8 @@ export class StateStore implements AppliedStateStore {
   }
 
   static open(path: string, options: StateStoreOptions = {}): StateStore {
-    const environmentOptions: RootDatabaseOptionsWithPath & { maxFreeSpaceToRetain: number } = {
-      path,
-      maxDbs: 4,
-      mapSize: options.mapSizeBytes ?? 8 * 1024 ** 3,
-      // lmdb-js's default free-page list carried between write transactions. Setting it
-      // to 0 (the first fix tried for issue 13's MDB_BAD_TXN freelist failure) passed a
-      // 3,000,000-put soak of the state store alone, but real 3-node clusters under 64
-      // clients then lost nodes within 45,000-50,000 puts to "mdb_page_alloc: Invalid
-      // zero size key" (MDB_BAD_VALSIZE), 3 nodes of 6 in two runs, while the default ran
-      // 70,000 puts clean side by side: reverted (src/storage/README.md). The original
-      // rare failure is still open. lmdb-js reads this option but its types lack it.
-      maxFreeSpaceToRetain: freeSpaceEntriesRetainedMax,
-    };
-    const root = open(environmentOptions);
+    const mapSize = options.mapSizeBytes ?? 8 * 1024 ** 3;
+    const root = openEnvironment(path, mapSize);
     const meta = root.openDB<number | string, string>({ name: 'meta', encoding: 'msgpack' });
     const databases = {
       a: root.openDB<Buffer, Buffer>({
@@ -271,6 +253,8 @@ export class StateStore implements AppliedStateStore {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.root.close();
   }
 
