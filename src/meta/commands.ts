@@ -13,6 +13,7 @@
 import { assert } from '../util/assert.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import type { AuthCommand } from './auth/index.js';
 import type { ClusterCommand } from './cluster/index.js';
 import {
   BinaryReader,
@@ -35,7 +36,8 @@ export type FamilyCommand =
   | ObjectCommand
   | TxnCommand
   | LeaseCommand
-  | LockCommand;
+  | LockCommand
+  | AuthCommand;
 
 /**
  * Several family commands applied as one entry, in order, at one revision: every one

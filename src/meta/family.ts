@@ -8,7 +8,15 @@ import type { BinaryReader, BinaryWriter } from './codec.js';
 import type { MetaResult } from './results.js';
 import type { MetaTransaction } from './store.js';
 
-export type FamilyName = 'group' | 'cluster' | 'objects' | 'txn' | 'events' | 'leases' | 'locks';
+export type FamilyName =
+  | 'group'
+  | 'cluster'
+  | 'objects'
+  | 'txn'
+  | 'events'
+  | 'leases'
+  | 'locks'
+  | 'auth';
 
 /** One key an applied entry changed: what a later watch is fed from. */
 export interface MetaChange {

@@ -168,3 +168,5 @@ export {
   transactionProblem,
   txnRetention,
 } from './txn/index.js';
+// Users, roles, tokens and the enabled flag (issue 14).
+export * as auth from './auth/index.js';

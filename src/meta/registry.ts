@@ -2,6 +2,7 @@
 // tags and command types are unique, and no family's keys overlap another's.
 
 import { assert } from '../util/assert.js';
+import { authFamily, authKeys } from './auth/index.js';
 import { clusterFamily, clusterKeys } from './cluster/index.js';
 import { eventKeys, eventsFamily } from './events/index.js';
 import type { AnyCommandDefinition, MetaFamily } from './family.js';
@@ -18,6 +19,7 @@ export const families: readonly MetaFamily[] = [
   eventsFamily,
   leasesFamily,
   locksFamily,
+  authFamily,
 ];
 
 /** Tags of the envelope commands the state machine itself applies (commands.ts). */
@@ -82,4 +84,5 @@ export const metaKeys = {
   ...eventKeys,
   ...leaseKeys,
   ...lockKeys,
+  auth: authKeys,
 } as const;

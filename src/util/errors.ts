@@ -62,6 +62,10 @@ export const errorTable = {
   // A revision below the retained history (watch, listing at a revision): details name
   // the oldest retained revision.
   CAIRN_ERR_COMPACTED: { status: 410, ...failure, statusDefault: true },
+  // Authentication and access control (issue 14): a missing, unknown, expired or revoked
+  // token; a valid token whose permissions lack the verb on the key or prefix (named).
+  CAIRN_ERR_UNAUTHENTICATED: { status: 401, ...failure, statusDefault: true },
+  CAIRN_ERR_PERMISSION_DENIED: { status: 403, ...failure, statusDefault: true },
 } as const satisfies Record<`CAIRN_ERR_${string}`, ErrorRow>;
 
 export type ErrorCode = keyof typeof errorTable;

@@ -201,6 +201,18 @@ export const limits = {
   lockEntriesMax: 256, // holders and waiters of one lock together
   locksPerLeaseMax: 64, // locks one lease holds or waits on (its end releases them in one entry)
   lockWaitMillisecondsMax: 25_000, // one acquire request waits at most this (the CLI asks again)
+
+  // Users, roles and tokens (src/meta/auth, src/node/auth-service.ts, src/server/access.ts).
+  authNameBytesMax: 64, // a user or role name
+  authUsersMax: 1_000,
+  authRolesMax: 1_000,
+  authRolesPerUserMax: 32,
+  authPermissionsPerRoleMax: 64,
+  authScopePermissionsMax: 16, // permissions of one token's own scope
+  authTokensMax: 10_000, // tokens that may exist at once (removing a user scans them)
+  authTokenDescriptionBytesMax: 128,
+  authTokenLifetimeMillisecondsMax: 10 * 365 * 24 * 3_600_000, // --expires-in at most ten years
+  authTokenTextBytesMax: 128, // an authorization header's token (ours are 70 characters)
 } as const;
 
 export type Limits = typeof limits;
