@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Disk } from '../storage/disk.js';
 import { HintsStore } from '../storage/hints-store.js';
 import { limits } from '../util/limits.js';
+import { AuthService } from './auth-service.js';
 import { ChunkService } from './chunk-service.js';
 import { DiskGuard } from './disk-guard.js';
 import { ticksFor } from './duty-scheduler.js';
@@ -79,6 +80,8 @@ export interface NodeServices {
   readonly watches: WatchHub;
   readonly leases: LeaseService;
   readonly locks: LockService;
+  /** Users, roles, tokens; checks the bearer token of each request (issue 14). */
+  readonly auth: AuthService;
   readonly info: () => NodeInfo;
   /** The changes of applied entries, after their batch is written. */
   onChanges(changes: readonly MetaChange[]): void;
@@ -265,6 +268,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     txn,
     leases,
     locks,
+    auth: new AuthService(group),
     onChanges: (changes) => {
       leases.onChanges(changes);
       locks.onChanges(changes);

@@ -16,10 +16,9 @@ import { RaftLog } from '../storage/raft-log.js';
 import { RealDisk } from '../storage/real-disk.js';
 import { StateStore } from '../storage/state-store.js';
 import { type ClientPort, createClientServer } from './client-server.js';
-import { clientHandlers, peerHandlers } from './node-handlers.js';
+import { clientPortOf, peerHandlers } from './node-handlers.js';
 import { PeerTransport } from './peer-transport.js';
 import { createPeerServer } from './peer-server.js';
-import { leaderLocator } from './leader-locator.js';
 
 export interface NodeConfig {
   readonly name: string;
@@ -115,11 +114,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       ...{ group, chunkStore, chunkTransport, hints, testHooks, metrics, info },
     });
     services = running;
-    const clientPort: ClientPort = {
-      handlers: clientHandlers(running, () => metrics.render()),
-      leadership: leaderLocator(running.group, info),
-      observeRequest: (...request) => metrics.observeRequest(...request),
-    };
+    const clientPort: ClientPort = clientPortOf(running, metrics, info);
     const activeGroup = group;
     const peerPort = peerHandlers(running, chunkStore, {
       clusterId: () => activeGroup.identity()?.clusterId,
