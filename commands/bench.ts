@@ -4,6 +4,7 @@ import {
   consistencyFlag,
   durationFlag,
   endpointsFlag,
+  tokenFlags,
   policyFlag,
   sizeFlag,
 } from '../src/cli/flags.js';
@@ -24,6 +25,7 @@ import {
   throughputRows,
   workloadNames,
 } from '../src/bench/index.js';
+import { tokenOf } from '../src/cli/token.js';
 import { CairnClient } from '../src/client/index.js';
 import { InvalidArgumentError } from '../src/util/errors.js';
 import { limits } from '../src/util/limits.js';
@@ -67,6 +69,7 @@ export default class Bench extends CairnCommand {
   };
   static override flags = {
     endpoints: endpointsFlag,
+    ...tokenFlags,
     policy: policyFlag,
     local: Flags.integer({
       description: 'start a throwaway local cluster of N nodes for the run',
@@ -183,7 +186,9 @@ export default class Bench extends CairnCommand {
       void (local?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
     };
     process.once('SIGINT', stopOnSignal);
+    const token = tokenOf(flags);
     const client = new CairnClient({
+      ...(token === undefined ? {} : { token }),
       endpoints: local?.endpoints ?? flags.endpoints ?? '',
       policy: flags.policy,
       connectionsPerEndpoint: Math.min(flags.clients, limits.clientConnectionsPerEndpointMax),

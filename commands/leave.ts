@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
+import { tokenOf } from '../src/cli/token.js';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { durationFlag, endpointsFlag, waitMillisecondsMax } from '../src/cli/flags.js';
+import { durationFlag, endpointsFlag, tokenFlags, waitMillisecondsMax } from '../src/cli/flags.js';
 import { nodeInfo, removeMember } from '../src/client/lifecycle.js';
 import { parseEndpoints } from '../src/client/index.js';
 import { drainMember } from '../src/data/maintenance/index.js';
@@ -19,6 +20,7 @@ export default class Leave extends CairnCommand {
   ];
   static override flags = {
     endpoints: endpointsFlag,
+    ...tokenFlags,
     node: Flags.string({
       description: 'client address (HOST:PORT) of the node that leaves',
       required: true,
@@ -35,7 +37,7 @@ export default class Leave extends CairnCommand {
     const { flags } = await this.parse(Leave);
     const [endpoint] = parseEndpoints(flags.node);
     if (endpoint === undefined) throw new InvalidArgumentError('--node needs HOST:PORT');
-    const info = await nodeInfo(endpoint);
+    const info = await nodeInfo(endpoint, tokenOf(flags));
     const client = this.makeClient(flags);
     try {
       await drainMember(client, info.id, {

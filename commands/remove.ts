@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { durationFlag, endpointsFlag, waitMillisecondsMax } from '../src/cli/flags.js';
+import { durationFlag, endpointsFlag, tokenFlags, waitMillisecondsMax } from '../src/cli/flags.js';
 import { removeMember } from '../src/client/lifecycle.js';
 import { drainMember, waitForSettled } from '../src/data/maintenance/index.js';
 
@@ -23,6 +23,7 @@ export default class Remove extends CairnCommand {
   };
   static override flags = {
     endpoints: endpointsFlag,
+    ...tokenFlags,
     dead: Flags.boolean({
       description:
         'the member is gone: skip draining, re-replicate its chunks from the other copies',

@@ -5,6 +5,7 @@
 import { Command } from '@oclif/core';
 import { CairnClient, type BalancingPolicy } from '../client/index.js';
 import { renderTable } from './output.js';
+import { type TokenFlagValues, tokenOf } from './token.js';
 
 export abstract class CairnCommand extends Command {
   static override enableJsonFlag = true;
@@ -16,11 +17,15 @@ export abstract class CairnCommand extends Command {
   }
 
   /** A client over --endpoints (or CAIRN_ENDPOINTS); the caller closes it. */
-  protected makeClient(flags: {
-    endpoints?: string | undefined;
-    policy?: BalancingPolicy | undefined;
-  }): CairnClient {
+  protected makeClient(
+    flags: {
+      endpoints?: string | undefined;
+      policy?: BalancingPolicy | undefined;
+    } & TokenFlagValues,
+  ): CairnClient {
+    const token = tokenOf(flags);
     return new CairnClient({
+      ...(token === undefined ? {} : { token }),
       endpoints: flags.endpoints ?? '',
       ...(flags.policy === undefined ? {} : { policy: flags.policy }),
     });

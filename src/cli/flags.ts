@@ -27,7 +27,21 @@ export const consistencyFlag = Flags.option({
   default: 'linearizable' as const,
 })();
 
-export const clientFlags = { endpoints: endpointsFlag, policy: policyFlag };
+/** The caller's credential (issue 14): sent as `authorization: Bearer TOKEN`. */
+export const tokenFlags = {
+  token: Flags.string({
+    description: 'bearer token for a cluster with authentication on (from cairn auth token create)',
+    env: 'CAIRN_TOKEN',
+    helpGroup: 'AUTH',
+  }),
+  'token-file': Flags.string({
+    description: 'read the bearer token from this file (wins over --token and CAIRN_TOKEN)',
+    env: 'CAIRN_TOKEN_FILE',
+    helpGroup: 'AUTH',
+  }),
+};
+
+export const clientFlags = { endpoints: endpointsFlag, policy: policyFlag, ...tokenFlags };
 
 /** NAME=TOKEN from cairn lock (CAIRN_FENCE): the write applies only while the token holds. */
 export const fenceFlag = Flags.string({
