@@ -88,7 +88,7 @@ export class AuthService {
       record === undefined ||
       !timingSafeEqual(presented, Buffer.from(record.secretSha256, 'hex'))
     )
-      throw unauthenticated(`token ${id} is unknown or was revoked`);
+      throw unauthenticated(`token ${id} is unknown, expired or revoked`);
     if (record.expiresAtMilliseconds !== 0 && this.now() >= record.expiresAtMilliseconds)
       throw unauthenticated(
         `token ${id} expired at ${new Date(record.expiresAtMilliseconds).toISOString()}`,
