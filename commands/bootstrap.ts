@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags, type Interfaces } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
 import { durationFlag, endpointsFlag, tokenFlags } from '../src/cli/flags.js';
 import { changeSettings } from '../src/cli/cluster-settings.js';
@@ -81,6 +81,18 @@ export default class Bootstrap extends CairnCommand {
     // Created before the cluster forms: a token shown once is never lost to a bad path.
     const tokenPath = flags['root-token-file'];
     const tokenFile = tokenPath === undefined ? undefined : openSecretFile(tokenPath);
+    try {
+      return await this.form(flags, writeQuorum, tokenFile);
+    } finally {
+      tokenFile?.abandon();
+    }
+  }
+
+  private async form(
+    flags: Interfaces.InferredFlags<typeof Bootstrap.flags>,
+    writeQuorum: number | undefined,
+    tokenFile: SecretFile | undefined,
+  ): Promise<BootstrapResult & { writeQuorum: number; rootToken?: AuthTokenCreated }> {
     const formed = await bootstrapCluster(
       flags.endpoints,
       flags['replication-factor'],
@@ -131,7 +143,6 @@ export default class Bootstrap extends CairnCommand {
       this.log(`authentication on; the root token is in ${file.path} (mode 0600)`);
       return { ...rootToken, token: `(written to ${file.path})` };
     } finally {
-      file?.abandon();
       await client.close();
     }
   }

@@ -3,7 +3,7 @@
 // kept. The file is created before the secret exists (openSecretFile), so a secret
 // shown once is never lost to a file that could not be written.
 
-import { closeSync, constants, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { CairnError } from '../util/errors.js';
 
 const secretFileMode = 0o600;
@@ -12,7 +12,7 @@ export interface SecretFile {
   readonly path: string;
   /** Writes the secret, syncs and closes the file. */
   write(text: string): void;
-  /** Closes the file without a secret (the secret was never made). */
+  /** Without a secret written (it was never made): closes and removes the empty file. */
   abandon(): void;
 }
 
@@ -31,6 +31,7 @@ export function openSecretFile(path: string): SecretFile {
     throw new CairnError('CAIRN_ERR_IO', `${path}: ${code}`, { details: { path, errno: code } });
   }
   let open = true;
+  let written = false;
   const close = () => {
     if (open) closeSync(descriptor);
     open = false;
@@ -41,10 +42,14 @@ export function openSecretFile(path: string): SecretFile {
       try {
         writeSync(descriptor, text);
         fsyncSync(descriptor);
+        written = true;
       } finally {
         close();
       }
     },
-    abandon: close,
+    abandon: () => {
+      close();
+      if (!written) rmSync(path, { force: true });
+    },
   };
 }
