@@ -22,6 +22,7 @@ import type {
   WhoAmI,
 } from '../api/index.js';
 import { auth, type MetaCommand, type MetaReader, type MetaResult } from '../meta/index.js';
+import { assert } from '../util/assert.js';
 import { CairnError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
 
@@ -158,6 +159,7 @@ export class AuthService {
   } {
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
+    assert(secret.length === 43 && id.length === 16, 'a token is 16 hex digits and 256 bits');
     const createdAtMilliseconds = this.now();
     const lifetime = request.expiresInMilliseconds ?? 0;
     const scope = request.scope?.map(parsePermissionText);
@@ -206,9 +208,12 @@ export class AuthService {
     if (result.type === 'ok') return result.version;
     if (result.type === 'notFound') throw new NotFoundError(what);
     if (result.type === 'rejected') {
-      const code = result.message.includes('already exists')
+      const { message } = result;
+      const code = message.includes('already exists')
         ? 'CAIRN_ERR_ALREADY_EXISTS'
-        : 'CAIRN_ERR_CONFLICT';
+        : message.includes('does not exist')
+          ? 'CAIRN_ERR_NOT_FOUND'
+          : 'CAIRN_ERR_CONFLICT';
       throw new CairnError(
         code,
         result.message.replace(/^batch command \d+ of \d+ \(\w+\) did not apply: /, ''),
