@@ -173,6 +173,39 @@ test('whoami names the user, its permissions and a token scope', (context) => {
   assert.is(root.user, 'root');
 });
 
+test('lists show users, roles and tokens, never a secret; root cannot be removed', (context) => {
+  const cluster = context.cluster as TestCluster;
+  const as = ['--token', context.root as string];
+  const users = cliJson(cluster, ['auth', 'user', 'list', ...as]) as {
+    name: string;
+    roles: string[];
+  }[];
+  assert.equal(users.find((user) => user.name === 'alice')?.roles, ['logreader']);
+  const roles = cliJson(cluster, ['auth', 'role', 'list', ...as]) as {
+    name: string;
+    permissions: string[];
+  }[];
+  assert.equal(roles.find((role) => role.name === 'logreader')?.permissions, ['read,list:logs/']);
+  const listed = cluster.cli(['auth', 'token', 'list', ...as, '--json']);
+  assert.is(listed.code, 0, listed.stderr);
+  assert.not.ok(listed.stdout.includes('cairn_'), 'no token secret is ever listed');
+  const tokens = JSON.parse(listed.stdout) as { user: string; scope: string[] | null }[];
+  assert.ok(tokens.some((token) => token.user === 'bob' && token.scope?.[0] === 'read,list:logs/'));
+  const removeRoot = cluster.cli(['auth', 'user', 'rm', 'root', ...as, '--json']);
+  assert.is(removeRoot.code, 1, removeRoot.stdout);
+  assert.match(removeRoot.stdout + removeRoot.stderr, /CONFLICT/);
+  const noAdmin = cluster.cli([
+    'auth',
+    'user',
+    'add',
+    'mallory',
+    '--token',
+    (context.tokens as Record<string, string>)['alice'] as string,
+  ]);
+  assert.is(noAdmin.code, 1);
+  assert.match(noAdmin.stderr, /PERMISSION_DENIED/);
+});
+
 test('allowed: a follower forwards a write with its caller token; the leader checks it', async (context) => {
   const cluster = context.cluster as TestCluster;
   const tokens = context.tokens as Record<string, string>;
