@@ -5,6 +5,7 @@ import {
   durationFlag,
   endpointsFlag,
   tlsFlags,
+  tokenFlags,
   policyFlag,
   sizeFlag,
 } from '../src/cli/flags.js';
@@ -25,6 +26,7 @@ import {
   throughputRows,
   workloadNames,
 } from '../src/bench/index.js';
+import { tokenOf } from '../src/cli/token.js';
 import { CairnClient } from '../src/client/index.js';
 import { InvalidArgumentError } from '../src/util/errors.js';
 import { limits } from '../src/util/limits.js';
@@ -69,6 +71,7 @@ export default class Bench extends CairnCommand {
   static override flags = {
     endpoints: endpointsFlag,
     ...tlsFlags,
+    ...tokenFlags,
     policy: policyFlag,
     local: Flags.integer({
       description: 'start a throwaway local cluster of N nodes for the run',
@@ -185,7 +188,9 @@ export default class Bench extends CairnCommand {
       void (local?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
     };
     process.once('SIGINT', stopOnSignal);
+    const token = tokenOf(flags);
     const client = new CairnClient({
+      ...(token === undefined ? {} : { token }),
       endpoints: local?.endpoints ?? flags.endpoints ?? '',
       policy: flags.policy,
       connectionsPerEndpoint: Math.min(flags.clients, limits.clientConnectionsPerEndpointMax),

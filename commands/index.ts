@@ -1,5 +1,19 @@
 // oclif's explicit command strategy (the directory strategy fails inside the single
 // executable): every command is listed here by its id.
+import AuthRoleAdd from './auth/role/add.js';
+import AuthRoleGrant from './auth/role/grant.js';
+import AuthRoleList from './auth/role/list.js';
+import AuthRoleRevoke from './auth/role/revoke.js';
+import AuthRoleRm from './auth/role/rm.js';
+import AuthTokenCreate from './auth/token/create.js';
+import AuthTokenList from './auth/token/list.js';
+import AuthTokenRevoke from './auth/token/revoke.js';
+import AuthUserAdd from './auth/user/add.js';
+import AuthUserGrantRole from './auth/user/grant-role.js';
+import AuthUserList from './auth/user/list.js';
+import AuthUserRevokeRole from './auth/user/revoke-role.js';
+import AuthUserRm from './auth/user/rm.js';
+import AuthWhoami from './auth/whoami.js';
 import Bench from './bench.js';
 import Bootstrap from './bootstrap.js';
 import BackupCreate from './backup/create.js';
@@ -50,6 +64,20 @@ export const COMMANDS = {
   'backup:prune': BackupPrune,
   'backup:restore': BackupRestore,
   'backup:verify': BackupVerify,
+  'auth:role:add': AuthRoleAdd,
+  'auth:role:grant': AuthRoleGrant,
+  'auth:role:list': AuthRoleList,
+  'auth:role:revoke': AuthRoleRevoke,
+  'auth:role:rm': AuthRoleRm,
+  'auth:token:create': AuthTokenCreate,
+  'auth:token:list': AuthTokenList,
+  'auth:token:revoke': AuthTokenRevoke,
+  'auth:user:add': AuthUserAdd,
+  'auth:user:grant-role': AuthUserGrantRole,
+  'auth:user:list': AuthUserList,
+  'auth:user:revoke-role': AuthUserRevokeRole,
+  'auth:user:rm': AuthUserRm,
+  'auth:whoami': AuthWhoami,
   'cert:create-ca': CertCreateCa,
   'cert:create-client': CertCreateClient,
   'cert:create-node': CertCreateNode,

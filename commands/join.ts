@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { durationFlag, endpointsFlag, tlsFlags } from '../src/cli/flags.js';
+import { durationFlag, endpointsFlag, tlsFlags, tokenFlags } from '../src/cli/flags.js';
 import { joinNode } from '../src/client/lifecycle.js';
 
 export default class Join extends CairnCommand {
@@ -17,6 +17,7 @@ export default class Join extends CairnCommand {
   static override flags = {
     endpoints: endpointsFlag,
     ...tlsFlags,
+    ...tokenFlags,
     node: Flags.string({
       description: 'client address (HOST:PORT) of the node to add',
       required: true,

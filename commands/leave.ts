@@ -1,6 +1,13 @@
 import { Flags } from '@oclif/core';
+import { tokenOf } from '../src/cli/token.js';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { durationFlag, endpointsFlag, tlsFlags, waitMillisecondsMax } from '../src/cli/flags.js';
+import {
+  durationFlag,
+  endpointsFlag,
+  tlsFlags,
+  tokenFlags,
+  waitMillisecondsMax,
+} from '../src/cli/flags.js';
 import { nodeInfo, removeMember } from '../src/client/lifecycle.js';
 import { parseEndpoints } from '../src/client/index.js';
 import { drainMember } from '../src/data/maintenance/index.js';
@@ -20,6 +27,7 @@ export default class Leave extends CairnCommand {
   static override flags = {
     endpoints: endpointsFlag,
     ...tlsFlags,
+    ...tokenFlags,
     node: Flags.string({
       description: 'client address (HOST:PORT) of the node that leaves',
       required: true,
@@ -36,7 +44,7 @@ export default class Leave extends CairnCommand {
     const { flags } = await this.parse(Leave);
     const [endpoint] = parseEndpoints(flags.node);
     if (endpoint === undefined) throw new InvalidArgumentError('--node needs HOST:PORT');
-    const info = await nodeInfo(endpoint);
+    const info = await nodeInfo(endpoint, tokenOf(flags));
     const client = this.makeClient(flags);
     try {
       await drainMember(client, info.id, {

@@ -1,6 +1,12 @@
 import { Args, Flags } from '@oclif/core';
 import { CairnCommand } from '../src/cli/base-command.js';
-import { durationFlag, endpointsFlag, tlsFlags, waitMillisecondsMax } from '../src/cli/flags.js';
+import {
+  durationFlag,
+  endpointsFlag,
+  tlsFlags,
+  tokenFlags,
+  waitMillisecondsMax,
+} from '../src/cli/flags.js';
 import { removeMember } from '../src/client/lifecycle.js';
 import { drainMember, waitForSettled } from '../src/data/maintenance/index.js';
 
@@ -24,6 +30,7 @@ export default class Remove extends CairnCommand {
   static override flags = {
     endpoints: endpointsFlag,
     ...tlsFlags,
+    ...tokenFlags,
     dead: Flags.boolean({
       description:
         'the member is gone: skip draining, re-replicate its chunks from the other copies',

@@ -52,6 +52,7 @@ export default class Scrub extends CairnCommand {
     const nodes = await Promise.all(
       members.map(async (member) => {
         const nodeClient = new CairnClient({
+          ...(client.token === undefined ? {} : { token: client.token }),
           endpoints: parseEndpoints(member.clientAddress),
           retryAttemptsMax: 1,
           requestTimeoutMilliseconds: 60 * 60 * 1000,

@@ -17,6 +17,8 @@ export type Permission =
   | 'monitor'
   | 'lock'
   | 'peer'
+  /** Any valid token while authentication is on (whoami); open while it is off. */
+  | 'authenticated'
   | 'none';
 
 /** A JSON body (validated), no body, or a body the handler streams (objects, chunks, raft). */

@@ -506,6 +506,133 @@ const coordinationRoutes = {
   }),
 } as const;
 
+// ------------------------------------------------------------ users, roles, tokens (issue 14)
+
+function nameBody(value: unknown): { name: string } {
+  return { name: requiredString(fields(value)['name'], 'name is required') };
+}
+
+function permissionBody(value: unknown): { permission: string } {
+  const permission = requiredString(
+    fields(value)['permission'],
+    'permission (VERB[,VERB...]:PREFIX, like read,list:logs/) is required',
+  );
+  return { permission };
+}
+
+function tokenCreateBody(value: unknown): Wire.AuthTokenCreateRequest {
+  const input = fields(value);
+  const user = requiredString(input['user'], 'user (whose token it is) is required');
+  const scope = input['scope'];
+  if (scope !== undefined && (!Array.isArray(scope) || scope.some((p) => typeof p !== 'string')))
+    throw new InvalidArgumentError('scope is a list of permissions like "read,list:logs/"');
+  const expires = optionalInteger(
+    input['expiresInMilliseconds'],
+    'expiresInMilliseconds',
+    1_000,
+    limits.authTokenLifetimeMillisecondsMax,
+  );
+  const description = input['description'];
+  if (description !== undefined && typeof description !== 'string')
+    throw new InvalidArgumentError('description is a string');
+  return {
+    user,
+    ...(scope === undefined ? {} : { scope: scope as string[] }),
+    ...(expires === undefined ? {} : { expiresInMilliseconds: expires }),
+    ...(description === undefined ? {} : { description }),
+  };
+}
+
+type Done = Wire.AuthDone;
+type NoQuery = Record<string, never>;
+const adminOnLeader = { port: 'client', permission: 'admin', runsOn: 'leader' } as const;
+const adminAnywhere = { port: 'client', permission: 'admin' } as const;
+
+const authRoutes = {
+  enableAuth: route<Wire.AuthEnabled>('enableAuth', {
+    ...adminOnLeader,
+    method: 'POST',
+    path: '/v1/auth/enable',
+  }),
+  whoami: route<Wire.WhoAmI>('whoami', {
+    port: 'client',
+    method: 'GET',
+    path: '/v1/auth/whoami',
+    permission: 'authenticated',
+  }),
+  listUsers: route<Wire.AuthUserView[]>('listUsers', {
+    ...adminAnywhere,
+    method: 'GET',
+    path: '/v1/auth/users',
+  }),
+  addUser: route<Done, NoQuery, { name: string }>('addUser', {
+    ...adminOnLeader,
+    method: 'POST',
+    path: '/v1/auth/users',
+    body: jsonBody(nameBody),
+  }),
+  removeUser: route<Done>('removeUser', {
+    ...adminOnLeader,
+    method: 'DELETE',
+    path: '/v1/auth/users/:name',
+  }),
+  grantRole: route<Done, NoQuery, { name: string }>('grantRole', {
+    ...adminOnLeader,
+    method: 'POST',
+    path: '/v1/auth/users/:name/roles',
+    body: jsonBody(nameBody),
+  }),
+  revokeRole: route<Done>('revokeRole', {
+    ...adminOnLeader,
+    method: 'DELETE',
+    path: '/v1/auth/users/:name/roles/:role',
+  }),
+  listRoles: route<Wire.AuthRoleView[]>('listRoles', {
+    ...adminAnywhere,
+    method: 'GET',
+    path: '/v1/auth/roles',
+  }),
+  addRole: route<Done, NoQuery, { name: string }>('addRole', {
+    ...adminOnLeader,
+    method: 'POST',
+    path: '/v1/auth/roles',
+    body: jsonBody(nameBody),
+  }),
+  removeRole: route<Done>('removeRole', {
+    ...adminOnLeader,
+    method: 'DELETE',
+    path: '/v1/auth/roles/:name',
+  }),
+  grantPermission: route<Done, NoQuery, { permission: string }>('grantPermission', {
+    ...adminOnLeader,
+    method: 'POST',
+    path: '/v1/auth/roles/:name/grant',
+    body: jsonBody(permissionBody),
+  }),
+  revokePermission: route<Done, NoQuery, { permission: string }>('revokePermission', {
+    ...adminOnLeader,
+    method: 'POST',
+    path: '/v1/auth/roles/:name/revoke',
+    body: jsonBody(permissionBody),
+  }),
+  listTokens: route<Wire.AuthTokenView[]>('listTokens', {
+    ...adminAnywhere,
+    method: 'GET',
+    path: '/v1/auth/tokens',
+  }),
+  createToken: route<Wire.AuthTokenCreated, NoQuery, Wire.AuthTokenCreateRequest>('createToken', {
+    ...adminOnLeader,
+    method: 'POST',
+    path: '/v1/auth/tokens',
+    body: jsonBody(tokenCreateBody),
+  }),
+  revokeToken: route<Done>('revokeToken', {
+    ...adminOnLeader,
+    method: 'DELETE',
+    path: '/v1/auth/tokens/:id',
+  }),
+} as const;
+
 /** The client port: clients and operators. */
 export const clientRoutes = {
   // Liveness and readiness as text (Kubernetes style); /health and /ready are aliases.
@@ -827,6 +954,7 @@ export const clientRoutes = {
     },
   ),
   ...coordinationRoutes,
+  ...authRoutes,
 } as const;
 
 /** The peer port: the other members only. */

@@ -521,3 +521,62 @@ export interface RevisionBaseRequest {
 export interface RevisionBaseAnswer {
   readonly revision: number;
 }
+
+// ------------------------------------------------------------ authentication (issue 14)
+
+/** A permission on the wire: `VERB[,VERB...]:PREFIX` (`read,list:logs/`; `all:` is everything). */
+export type PermissionText = string;
+
+export interface AuthUserView {
+  readonly name: string;
+  readonly roles: readonly string[];
+}
+
+export interface AuthRoleView {
+  readonly name: string;
+  readonly permissions: readonly PermissionText[];
+}
+
+export interface AuthTokenView {
+  readonly id: string;
+  readonly user: string;
+  /** null: every permission of the user. */
+  readonly scope: readonly PermissionText[] | null;
+  readonly createdAt: string;
+  /** null: never expires. */
+  readonly expiresAt: string | null;
+  readonly expired: boolean;
+  readonly description: string;
+}
+
+export interface AuthTokenCreateRequest {
+  readonly user: string;
+  readonly scope?: readonly PermissionText[];
+  readonly expiresInMilliseconds?: number;
+  readonly description?: string;
+}
+
+/** The only time a token's secret is shown: it is stored as a SHA-256 hash. */
+export interface AuthTokenCreated extends AuthTokenView {
+  readonly token: string;
+}
+
+export interface AuthEnabled {
+  readonly enabled: true;
+  readonly rootToken: AuthTokenCreated;
+}
+
+export interface WhoAmI {
+  readonly authEnabled: boolean;
+  /** null while authentication is off (every caller may do everything). */
+  readonly user: string | null;
+  readonly tokenId: string | null;
+  readonly permissions: readonly PermissionText[];
+  readonly scope: readonly PermissionText[] | null;
+  readonly expiresAt: string | null;
+}
+
+export interface AuthDone {
+  readonly done: true;
+  readonly revision: number;
+}

@@ -6,6 +6,7 @@ import { Command, type Interfaces } from '@oclif/core';
 import { CairnClient, type BalancingPolicy } from '../client/index.js';
 import { applyTlsFlags } from './flags.js';
 import { renderTable } from './output.js';
+import { type TokenFlagValues, tokenOf } from './token.js';
 
 export abstract class CairnCommand extends Command {
   static override enableJsonFlag = true;
@@ -31,11 +32,15 @@ export abstract class CairnCommand extends Command {
   }
 
   /** A client over --endpoints (or CAIRN_ENDPOINTS); the caller closes it. */
-  protected makeClient(flags: {
-    endpoints?: string | undefined;
-    policy?: BalancingPolicy | undefined;
-  }): CairnClient {
+  protected makeClient(
+    flags: {
+      endpoints?: string | undefined;
+      policy?: BalancingPolicy | undefined;
+    } & TokenFlagValues,
+  ): CairnClient {
+    const token = tokenOf(flags);
     return new CairnClient({
+      ...(token === undefined ? {} : { token }),
       endpoints: flags.endpoints ?? '',
       ...(flags.policy === undefined ? {} : { policy: flags.policy }),
     });

@@ -64,7 +64,26 @@ export function applyTlsFlags(flags: Record<string, unknown>): void {
   );
 }
 
-export const clientFlags = { endpoints: endpointsFlag, policy: policyFlag, ...tlsFlags };
+/** The caller's credential (issue 14): sent as `authorization: Bearer TOKEN`. */
+export const tokenFlags = {
+  token: Flags.string({
+    description: 'bearer token for a cluster with authentication on (from cairn auth token create)',
+    env: 'CAIRN_TOKEN',
+    helpGroup: 'AUTH',
+  }),
+  'token-file': Flags.string({
+    description: 'read the bearer token from this file (wins over --token and CAIRN_TOKEN)',
+    env: 'CAIRN_TOKEN_FILE',
+    helpGroup: 'AUTH',
+  }),
+};
+
+export const clientFlags = {
+  endpoints: endpointsFlag,
+  policy: policyFlag,
+  ...tlsFlags,
+  ...tokenFlags,
+};
 
 /** NAME=TOKEN from cairn lock (CAIRN_FENCE): the write applies only while the token holds. */
 export const fenceFlag = Flags.string({

@@ -78,6 +78,8 @@ export interface CairnClientOptions {
    * certificate and key to present. Default: the process's (the CLI's --cacert, --cert, --key).
    */
   readonly tls?: ClientTls;
+  /** A bearer token (cairn auth token create), sent as `authorization: Bearer TOKEN`. */
+  readonly token?: string;
 }
 
 /** A fenced write names its lock and token (API.md, fencing). */
@@ -188,7 +190,13 @@ export class CairnClient {
   /** GET bodies handed out and not yet closed; close() ends them if their owner never does. */
   private readonly liveBodies = new Set<Readable>();
 
+  /** The bearer token every request carries, if any. */
+  readonly token: string | undefined;
+
   constructor(options: CairnClientOptions) {
+    this.token = options.token === undefined || options.token === '' ? undefined : options.token;
+    if (this.token !== undefined && !/^[\x21-\x7e]+$/.test(this.token))
+      throw new InvalidArgumentError('a token is printable ASCII without spaces');
     this.endpoints =
       typeof options.endpoints === 'string'
         ? parseEndpoints(options.endpoints)
@@ -702,7 +710,10 @@ export class CairnClient {
       const response = await pool.request({
         path: plan.path,
         method: plan.method,
-        headers: plan.headers,
+        headers:
+          this.token === undefined
+            ? plan.headers
+            : { ...plan.headers, authorization: `Bearer ${this.token}` },
         // undici documents AsyncIterable bodies (Dispatcher.md) but its typings omit them.
         body: (body ?? null) as string | Uint8Array | Readable | null,
         signal: plan.signal ?? null,

@@ -31,3 +31,4 @@ export type { Outcome } from './response-errors.js';
 export { watchItems } from './watch.js';
 export type { WatchItem, WatchOpener, WatchOptions } from './watch.js';
 export { type AcquireOptions, CoordinationClient } from './coordination.js';
+export { AuthClient } from './auth.js';

@@ -17,8 +17,9 @@ function endpointText(endpoint: Endpoint): string {
 }
 
 /** A client bound to one node (no balancing, few retries): for per-node calls. */
-function singleNodeClient(endpoint: Endpoint): CairnClient {
+function singleNodeClient(endpoint: Endpoint, token?: string): CairnClient {
   return new CairnClient({
+    ...(token === undefined ? {} : { token }),
     endpoints: [endpoint],
     retryAttemptsMax: 2,
     requestTimeoutMilliseconds: 5_000,
@@ -36,9 +37,9 @@ async function withClient<T>(
   }
 }
 
-export async function nodeInfo(endpoint: Endpoint): Promise<NodeInfo> {
+export async function nodeInfo(endpoint: Endpoint, token?: string): Promise<NodeInfo> {
   return withClient(
-    singleNodeClient(endpoint),
+    singleNodeClient(endpoint, token),
     async (client) => (await client.requestJson('GET', routePath(routes.nodeInfo))) as NodeInfo,
   );
 }
@@ -118,8 +119,10 @@ export async function waitForCluster(
   endpointsText: string,
   timeoutMilliseconds: number,
   done: (status: ClusterStatus) => boolean,
+  token?: string,
 ): Promise<ClusterStatus> {
   const client = new CairnClient({
+    ...(token === undefined ? {} : { token }),
     endpoints: endpointsText,
     retryAttemptsMax: 2,
     requestTimeoutMilliseconds: 3_000,
@@ -159,21 +162,25 @@ export async function joinNode(
   const [nodeEndpoint] = parseEndpoints(nodeAddressText);
   if (nodeEndpoint === undefined)
     throw new InvalidArgumentError('--node needs the address (host:port) of the node to add');
-  const info = await nodeInfo(nodeEndpoint);
+  const info = await nodeInfo(nodeEndpoint, client.token);
   await client.requestJson('POST', routePath(routes.addMember), {
     address: endpointText(nodeEndpoint),
   });
   const clusterEndpoints = client.endpoints.map((endpoint) => endpoint.origin).join(',');
-  const status = await waitForCluster(clusterEndpoints, timeoutMilliseconds, (candidate) =>
-    candidate.members.some(
-      (member) =>
-        member.id === info.id &&
-        member.appliedIndex > 0 &&
-        member.appliedIndex >=
-          (candidate.members.find((leader) => leader.id === candidate.leaderId)?.commitIndex ??
-            Infinity) -
-            1,
-    ),
+  const status = await waitForCluster(
+    clusterEndpoints,
+    timeoutMilliseconds,
+    (candidate) =>
+      candidate.members.some(
+        (member) =>
+          member.id === info.id &&
+          member.appliedIndex > 0 &&
+          member.appliedIndex >=
+            (candidate.members.find((leader) => leader.id === candidate.leaderId)?.commitIndex ??
+              Infinity) -
+              1,
+      ),
+    client.token,
   );
   const joined = status.members.find((member) => member.id === info.id);
   return { id: info.id, membership: joined?.membership ?? 'learner' };

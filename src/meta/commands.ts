@@ -13,6 +13,7 @@
 import { assert } from '../util/assert.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { limits } from '../util/limits.js';
+import type { AuthCommand } from './auth/index.js';
 import type { ClusterCommand } from './cluster/index.js';
 import {
   BinaryReader,
@@ -37,7 +38,8 @@ export type FamilyCommand =
   | TxnCommand
   | LeaseCommand
   | LockCommand
-  | GarbageCommand;
+  | GarbageCommand
+  | AuthCommand;
 
 /**
  * Several family commands applied as one entry, in order, at one revision: every one

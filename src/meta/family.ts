@@ -16,7 +16,8 @@ export type FamilyName =
   | 'events'
   | 'leases'
   | 'locks'
-  | 'garbage';
+  | 'garbage'
+  | 'auth';
 
 /** One key an applied entry changed: what a later watch is fed from. */
 export interface MetaChange {

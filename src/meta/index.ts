@@ -190,3 +190,5 @@ export type {
   GarbageCommand,
   GarbageState,
 } from './garbage/index.js';
+// Users, roles, tokens and the enabled flag (issue 14).
+export * as auth from './auth/index.js';

@@ -2,6 +2,7 @@
 // tags and command types are unique, and no family's keys overlap another's.
 
 import { assert } from '../util/assert.js';
+import { authFamily, authKeys } from './auth/index.js';
 import { clusterFamily, clusterKeys } from './cluster/index.js';
 import { eventKeys, eventsFamily } from './events/index.js';
 import type { AnyCommandDefinition, MetaFamily } from './family.js';
@@ -20,6 +21,7 @@ export const families: readonly MetaFamily[] = [
   leasesFamily,
   locksFamily,
   garbageFamily,
+  authFamily,
 ];
 
 /** Tags of the envelope commands the state machine itself applies (commands.ts). */
@@ -85,4 +87,5 @@ export const metaKeys = {
   ...leaseKeys,
   ...lockKeys,
   garbage: garbageKeys,
+  auth: authKeys,
 } as const;

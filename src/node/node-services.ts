@@ -13,6 +13,7 @@ import type { Disk } from '../storage/disk.js';
 import { HintsStore } from '../storage/hints-store.js';
 import { limits } from '../util/limits.js';
 import { ChunkReclaimer, reclaimerProgressPath } from './chunk-reclaimer.js';
+import { AuthService } from './auth-service.js';
 import { ChunkService } from './chunk-service.js';
 import { InFlightChunks } from './in-flight-chunks.js';
 import { DiskGuard } from './disk-guard.js';
@@ -86,6 +87,8 @@ export interface NodeServices {
   readonly locks: LockService;
   /** Backup exports, chunk reads and the revision base (issue 18). */
   readonly backup: BackupService;
+  /** Users, roles, tokens; checks the bearer token of each request (issue 14). */
+  readonly auth: AuthService;
   readonly info: () => NodeInfo;
   /** The changes of applied entries, after their batch is written. */
   onChanges(changes: readonly MetaChange[]): void;
@@ -298,6 +301,7 @@ export function createNodeServices(options: NodeServicesOptions): NodeServices {
     txn,
     leases,
     locks,
+    auth: new AuthService(group),
     onChanges: (changes) => {
       leases.onChanges(changes);
       locks.onChanges(changes);

@@ -10,10 +10,9 @@ import { MetaGroup } from '../node/meta-group.js';
 import { MetaStateMachine } from '../node/meta-state-machine.js';
 import * as node from '../node/node-services.js';
 import { type ClientPort, createClientServer } from './client-server.js';
-import { clientHandlers, peerHandlers } from './node-handlers.js';
+import { clientPortOf, peerHandlers } from './node-handlers.js';
 import { PeerTransport } from './peer-transport.js';
 import { createPeerServer, memberQuestion } from './peer-server.js';
-import { leaderLocator } from './leader-locator.js';
 import { openNodeStorage } from './node-storage.js';
 
 export interface NodeConfig {
@@ -105,11 +104,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       ...{ group, chunkStore, chunkTransport, hints, testHooks, metrics, info },
     });
     services = running;
-    const clientPort: ClientPort = {
-      handlers: clientHandlers(running, () => metrics.render()),
-      leadership: leaderLocator(running.group, info),
-      observeRequest: (...request) => metrics.observeRequest(...request),
-    };
+    const clientPort: ClientPort = clientPortOf(running, metrics, info);
     const activeGroup = group;
     const peerPort = peerHandlers(
       running,

@@ -19,6 +19,7 @@ import {
 import { forwardToLeader, type LeaderLocator } from './forward.js';
 import { admitClusterForming } from './admission.js';
 import { sendError } from './http-helpers.js';
+import { refuseNodeOnlyHeaders, type RouteGuard } from './access.js';
 
 const clientRoutes = routesOf('client');
 
@@ -27,6 +28,8 @@ export interface ClientPort {
   readonly leadership: LeaderLocator;
   /** Request durations by route and status, for /metrics. */
   readonly observeRequest?: RequestObserver;
+  /** Every route's permission, checked where it runs (src/server/access.ts). */
+  readonly guard?: RouteGuard;
 }
 
 export function createClientServer(port: ClientPort): Server {
@@ -55,6 +58,7 @@ export async function serveClientRequest(
   const matched = findRoute(clientRoutes, request.method ?? 'GET', url.pathname);
   const { route } = matched;
   observeRequest(route, response, port.observeRequest);
+  if (forwardedBy === undefined) refuseNodeOnlyHeaders(request);
   const handler = port.handlers[route.name as keyof HandlersFor<'client'>] as (
     input: RouteInput<unknown, unknown>,
   ) => unknown;
@@ -68,7 +72,7 @@ export async function serveClientRequest(
   // Tells clients where writes go, so they stop sending them through a follower.
   if (leaderOnly) response.setHeader(leaderHeader, port.leadership.selfClientAddress());
   try {
-    await runRoute(matched, handler, url, rawBody, request, response);
+    await runRoute(matched, handler, url, rawBody, request, response, port.guard);
   } catch (error) {
     // Leadership moved while the handler ran (or it handed leadership over): a JSON
     // request, already read whole, is forwarded once to the new leader.

@@ -14,7 +14,9 @@ import {
   type ClientRoutes,
   type PeerRoutes,
 } from '../api/index.js';
+import type { Caller } from '../node/auth-service.js';
 import { CairnError } from '../util/errors.js';
+import type { RouteGuard } from './access.js';
 import { limits } from '../util/limits.js';
 import { readJsonBody, sendJson } from './http-helpers.js';
 
@@ -27,6 +29,8 @@ export interface RouteInput<Q, B> {
   /** The request itself: the body of a streamed route, and the caller's address. */
   readonly request: IncomingMessage;
   readonly response: ServerResponse;
+  /** Who is calling (its token checked), undefined while authentication is off. */
+  readonly caller?: Caller;
 }
 
 /** A JSON answer with a status other than 200 (GET /ready answers 503 when not ready). */
@@ -123,14 +127,22 @@ export async function runRoute(
   rawBody: unknown,
   request: IncomingMessage,
   response: ServerResponse,
+  guard?: RouteGuard,
 ): Promise<void> {
   const { route, params } = matched;
   const headers = declaredHeaders(route, request);
   const query = route.query(queryValues(url), headers);
   const body = route.body.kind === 'json' ? route.body.validate(rawBody) : undefined;
+  // Before the body of a streamed route is read: a refused put stores nothing.
+  const caller = guard?.check(route, { params, query, body, headers });
   if (route.body.kind === 'none') request.resume();
-  const answer = await handler({ params, query, body, headers, request, response });
-  await writeAnswer(route, answer, response);
+  const input = { params, query, body, headers, request, response };
+  const answer = await handler(caller === undefined ? input : { ...input, caller });
+  await writeAnswer(
+    route,
+    guard === undefined ? answer : guard.filter(route, caller, answer),
+    response,
+  );
 }
 
 async function writeAnswer(route: Route, answer: unknown, response: ServerResponse): Promise<void> {

@@ -1,8 +1,14 @@
 // The handlers of both ports' routes, each a call into one node service with the
 // input the route table validated.
 
+import type { AuthTokenCreateRequest, NodeInfo } from '../api/index.js';
 import { collectedThroughHeader, serveChunk } from '../data/chunk-transfer.js';
 import { InvalidArgumentError } from '../util/errors.js';
+import { type AuthService, type Caller, parsePermissionText } from '../node/auth-service.js';
+import type { NodeMetrics } from '../node/metrics/registry.js';
+import { accessGuard } from './access.js';
+import type { ClientPort } from './client-server.js';
+import { leaderLocator } from './leader-locator.js';
 import type { NodeServices } from '../node/node-services.js';
 import type { ChunkStore } from '../storage/chunk-store.js';
 import { liveness, readiness, renderHealth } from '../node/metrics/readiness.js';
@@ -72,6 +78,94 @@ export function clientHandlers(
       services.locks.release(params['name'] as string, query.requestId),
     lockHolders: ({ params }) => services.locks.holders(params['name'] as string),
     listLocks: ({ query }) => services.locks.list(query),
+    ...authHandlers(services.auth),
+  };
+}
+
+/** Users, roles and tokens (issue 14): each a call into the auth service. */
+function authHandlers(service: AuthService) {
+  const name = (params: Readonly<Record<string, string>>, field = 'name'): string =>
+    params[field] as string;
+  return {
+    enableAuth: () => service.enable(),
+    whoami: ({ caller }: { caller?: Caller }) => service.whoami(caller),
+    listUsers: () => service.users(),
+    addUser: ({ body }: { body: { name: string } }) =>
+      service.change({ type: 'addUser', name: body.name }, `user ${body.name}`),
+    removeUser: ({ params }: { params: Readonly<Record<string, string>> }) =>
+      service.change({ type: 'removeUser', name: name(params) }, `user ${name(params)}`),
+    grantRole: ({
+      params,
+      body,
+    }: {
+      params: Readonly<Record<string, string>>;
+      body: { name: string };
+    }) =>
+      service.change(
+        { type: 'grantRole', user: name(params), role: body.name },
+        `user ${name(params)}`,
+      ),
+    revokeRole: ({ params }: { params: Readonly<Record<string, string>> }) =>
+      service.change(
+        { type: 'revokeRole', user: name(params), role: name(params, 'role') },
+        `user ${name(params)}`,
+      ),
+    listRoles: () => service.roles(),
+    addRole: ({ body }: { body: { name: string } }) =>
+      service.change({ type: 'addRole', name: body.name }, `role ${body.name}`),
+    removeRole: ({ params }: { params: Readonly<Record<string, string>> }) =>
+      service.change({ type: 'removeRole', name: name(params) }, `role ${name(params)}`),
+    grantPermission: ({
+      params,
+      body,
+    }: {
+      params: Readonly<Record<string, string>>;
+      body: { permission: string };
+    }) =>
+      service.change(
+        {
+          type: 'grantPermission',
+          role: name(params),
+          permission: parsePermissionText(body.permission),
+        },
+        `role ${name(params)}`,
+      ),
+    revokePermission: ({
+      params,
+      body,
+    }: {
+      params: Readonly<Record<string, string>>;
+      body: { permission: string };
+    }) =>
+      service.change(
+        {
+          type: 'revokePermission',
+          role: name(params),
+          permission: parsePermissionText(body.permission),
+        },
+        `role ${name(params)}`,
+      ),
+    listTokens: () => service.tokens(),
+    createToken: ({ body }: { body: AuthTokenCreateRequest }) => service.createToken(body),
+    revokeToken: ({ params }: { params: Readonly<Record<string, string>> }) =>
+      service.change(
+        { type: 'revokeToken', id: name(params, 'id') },
+        `token ${name(params, 'id')}`,
+      ),
+  };
+}
+
+/** The client port of a node: its handlers, its leadership, its metrics, its access guard. */
+export function clientPortOf(
+  services: NodeServices,
+  metrics: NodeMetrics,
+  info: () => NodeInfo,
+): ClientPort {
+  return {
+    handlers: clientHandlers(services, () => metrics.render()),
+    leadership: leaderLocator(services.group, info),
+    observeRequest: (...request) => metrics.observeRequest(...request),
+    guard: accessGuard(services.auth),
   };
 }
 

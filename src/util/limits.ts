@@ -243,6 +243,18 @@ export const limits = {
   lockListPageMax: 100, // locks one page of GET /v1/locks lists (cairn lock list)
   // Elections (cairn elect, src/cli/election.ts): the leader's value is a small object.
   electionValueBytesMax: 4 * KiB,
+
+  // Users, roles and tokens (src/meta/auth, src/node/auth-service.ts, src/server/access.ts).
+  authNameBytesMax: 64, // a user or role name
+  authUsersMax: 1_000,
+  authRolesMax: 1_000,
+  authRolesPerUserMax: 32,
+  authPermissionsPerRoleMax: 64,
+  authScopePermissionsMax: 16, // permissions of one token's own scope
+  authTokensMax: 10_000, // tokens that may exist at once (removing a user scans them)
+  authTokenDescriptionBytesMax: 128,
+  authTokenLifetimeMillisecondsMax: 10 * 365 * 24 * 3_600_000, // --expires-in at most ten years
+  authTokenTextBytesMax: 128, // an authorization header's token (ours are 70 characters)
 } as const;
 
 export type Limits = typeof limits;

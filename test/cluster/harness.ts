@@ -64,6 +64,18 @@ export class TestCluster {
     }
   }
 
+  /** Starts `count` nodes that belong to no cluster yet (the test bootstraps them). */
+  static async startUnformed(prefix: string, count: number): Promise<TestCluster> {
+    const cluster = new TestCluster(prefix, {}, []);
+    try {
+      for (let index = 0; index < count; index++) await cluster.addNode();
+      return cluster;
+    } catch (error) {
+      await cluster.destroy();
+      throw error;
+    }
+  }
+
   /** Starts one more `cairn serve` (not yet a member) on 127.0.0.<n>. */
   async addNode(): Promise<DevNode> {
     const number = this.nodes.length + 1;

@@ -46,7 +46,7 @@ test('the registry: command tags and types are unique, every family owns its key
   assert.is(new Set(tags).size, tags.length);
   assert.equal(
     families.map((family) => family.name),
-    ['cluster', 'objects', 'txn', 'events', 'leases', 'locks', 'garbage'],
+    ['cluster', 'objects', 'txn', 'events', 'leases', 'locks', 'garbage', 'auth'],
   );
   const prng = new Prng(5);
   const store = bootstrappedStore();

@@ -104,6 +104,7 @@ test('a status without a known code maps to its default code, else its class def
   assert.is(errorFromResponse(421, unknownCode, endpoint).code, 'CAIRN_ERR_NOT_LEADER');
   assert.is(codeForStatus(403), 'CAIRN_ERR_PERMISSION_DENIED');
   assert.is(codeForStatus(401), 'CAIRN_ERR_UNAUTHENTICATED');
+  assert.is(codeForStatus(405), 'CAIRN_ERR_INVALID_ARGUMENT');
   assert.is(codeForStatus(418), 'CAIRN_ERR_INVALID_ARGUMENT');
   assert.is(codeForStatus(502), 'CAIRN_ERR_INTERNAL');
   assert.is(codeForStatus(500), 'CAIRN_ERR_INTERNAL');

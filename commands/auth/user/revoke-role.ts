@@ -1,0 +1,34 @@
+import { Args } from '@oclif/core';
+import type { AuthDone } from '../../../src/api/index.js';
+import { CairnCommand } from '../../../src/cli/base-command.js';
+import { clientFlags } from '../../../src/cli/flags.js';
+import { AuthClient } from '../../../src/client/index.js';
+
+export default class AuthUserRevokeRole extends CairnCommand {
+  static override summary = 'Revoke a role from a user.';
+  static override description =
+    'Needs admin on every key once authentication is on (cairn bootstrap --auth).';
+  static override examples = [
+    {
+      description: 'Revoke a role from a user',
+      command: '<%= config.bin %> <%= command.id %> alice readers',
+    },
+  ];
+  static override args = {
+    user: Args.string({ description: 'user name', required: true }),
+    role: Args.string({ description: 'role name', required: true }),
+  };
+  static override flags = { ...clientFlags };
+
+  async run(): Promise<AuthDone> {
+    const { args, flags } = await this.parse(AuthUserRevokeRole);
+    const client = this.makeClient(flags);
+    try {
+      const answer = await new AuthClient(client).revokeRole(args.user, args.role);
+      this.log(`role ${args.role} revoked from ${args.user}`);
+      return answer;
+    } finally {
+      await client.close();
+    }
+  }
+}
