@@ -9,6 +9,7 @@
 import { Pool } from 'undici';
 import { routePath, routes, snapshotPieceChecksumHeader } from '../api/index.js';
 import type * as Wire from '../api/wire.js';
+import { nodeDialOptions } from '../net/index.js';
 import { crc32c } from '../storage/crc32c.js';
 import type { SnapshotFiles } from '../storage/snapshot-files.js';
 import type { SnapshotReference } from '../storage/snapshot-reference.js';
@@ -44,7 +45,8 @@ export async function sendSnapshotFile(
   source: SnapshotSource,
 ): Promise<SnapshotTransfer> {
   assertInteger(source.pieceBytes, 'pieceBytes', 1, limits.raftSnapshotPieceBytesMax);
-  const pool = new Pool(origin, { connections: 1, pipelining: 1 });
+  // With TLS on, the node's certificate is presented as on every node-to-node dial.
+  const pool = new Pool(origin, { connections: 1, pipelining: 1, ...nodeDialOptions() });
   const transfer: SnapshotTransfer = { pieces: 0, bytesSent: 0, resumes: 0, alreadyHeld: false };
   let lastError: unknown;
   try {
