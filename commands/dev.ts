@@ -5,7 +5,7 @@ import { startDevCluster } from '../src/cli/dev-cluster.js';
 export default class Dev extends CairnCommand {
   static override summary = 'Run a local cluster of N nodes for development.';
   static override description =
-    'Starts N `cairn serve` processes on 127.0.0.1 (data and logs under --dir), bootstraps them on the first start, prints the endpoints and a CAIRN_ENDPOINTS line, and runs until Ctrl-C, which stops every node cleanly. The next start reuses the data. With --secure the cluster runs with TLS on both ports: a CA, a certificate per node and the client certificate of user root are made under --dir/certs (reused later), and the lines to export CAIRN_CACERT, CAIRN_CERT and CAIRN_KEY are printed.';
+    'Starts N `cairn serve` processes on 127.0.0.1 (data and logs under --dir), bootstraps them on the first start, prints the endpoints and a CAIRN_ENDPOINTS line, and runs until Ctrl-C, which stops every node cleanly. The next start reuses the data. With --secure the cluster runs with TLS on both ports: a CA, a certificate per node and the client certificate of user root are made under --dir/certs (reused later), and authentication is on: the bearer token of root is written to --dir/certs/root.token (mode 0600, never printed); the lines to export CAIRN_CACERT, CAIRN_CERT, CAIRN_KEY and CAIRN_TOKEN_FILE are printed.';
   static override enableJsonFlag = false;
   static override examples = [
     {
@@ -70,6 +70,8 @@ export default class Dev extends CairnCommand {
       this.log(`export CAIRN_CACERT=${cluster.clientTls.ca}`);
       this.log(`export CAIRN_CERT=${cluster.clientTls.certificate}`);
       this.log(`export CAIRN_KEY=${cluster.clientTls.key}`);
+      if (cluster.rootTokenFile !== undefined)
+        this.log(`export CAIRN_TOKEN_FILE=${cluster.rootTokenFile}`);
     }
     this.log('Ctrl-C stops the cluster.');
     for (const node of cluster.nodes) {

@@ -21,7 +21,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Agent, request } from 'undici';
+import { AuthClient } from '../client/auth.js';
+import { CairnClient } from '../client/client.js';
 import { bootstrapCluster, waitForCluster } from '../client/lifecycle.js';
+import { openSecretFile } from './secret-file.js';
 import { CairnError, InvalidArgumentError } from '../util/errors.js';
 import { cairnCommandLine } from './self-command.js';
 
@@ -56,6 +59,8 @@ export interface DevCluster {
   readonly bootstrapped: boolean;
   /** With --secure: the files a client needs (CAIRN_CACERT, CAIRN_CERT, CAIRN_KEY). */
   readonly clientTls?: ClientTlsPaths;
+  /** With --secure: the file holding root's bearer token (CAIRN_TOKEN_FILE). */
+  readonly rootTokenFile?: string;
   stop(): Promise<void>;
 }
 
@@ -204,18 +209,36 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
         (status) => status.leaderId !== null,
       );
     }
-    // Authentication (issue 14, users and tokens) joins here: bootstrap with --auth and
-    // hand the root token to the caller next to clientTls.
+    // Secure means authentication too: the first start turns it on and keeps root's token
+    // in a 0600 file beside the certificates (shown as CAIRN_TOKEN_FILE).
+    const rootTokenFile = secure === undefined ? undefined : join(secure.directory, 'root.token');
+    if (isNew && rootTokenFile !== undefined) await enableDevAuth(endpoints, rootTokenFile);
     return {
       nodes,
       endpoints,
       bootstrapped: isNew,
       ...(secure === undefined ? {} : { clientTls: secure.client }),
+      ...(rootTokenFile === undefined ? {} : { rootTokenFile }),
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** Turns authentication on and writes root's token to a new 0600 file (never printed). */
+async function enableDevAuth(endpoints: string, tokenPath: string): Promise<void> {
+  const file = openSecretFile(tokenPath);
+  const client = new CairnClient({ endpoints });
+  try {
+    const { rootToken } = await new AuthClient(client).enable();
+    file.write(`${rootToken.token}\n`);
+  } catch (error) {
+    file.abandon();
+    throw error;
+  } finally {
+    await client.close();
   }
 }
 
