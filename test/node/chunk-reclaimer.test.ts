@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { encodeCommand, type MetaCommand } from '../../src/meta/commands.js';
 import { applyEntryDataReporting } from '../../src/meta/state-machine.js';
 import { ChunkReclaimer, reclaimerProgressPath } from '../../src/node/chunk-reclaimer.js';
+import { waitFor } from '../helpers/wait.js';
 import { bootstrappedStore, manifest, sha256Of } from '../meta/helpers.js';
 
 class Node {
@@ -78,10 +79,20 @@ test('a chunk write waits until this node reclaimed what it and the writer appli
     assert.not.ok(node.files.has(sha256Of('x')), 'so the new copy cannot be deleted by it');
     // A writer that applied a collection this node has not applied yet: the write waits.
     let admitted = false;
+    let catchUps = 0;
+    const catchUp = reclaimer.catchUp.bind(reclaimer);
+    reclaimer.catchUp = () => {
+      catchUps++;
+      return catchUp();
+    };
     const waiting = reclaimer.admit(node.index + 1).then(() => {
       admitted = true;
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Held across polls: it looked again (a timer poll between) and still waits.
+    await waitFor('the held write polled twice', () => catchUps >= 2, {
+      timeoutMilliseconds: 5_000,
+      intervalMilliseconds: 5,
+    });
     assert.not.ok(admitted, 'held while this node is behind the writer');
     node.apply({ type: 'collectChunks', sha256s: [sha256Of('y')] });
     await waiting;
