@@ -1,10 +1,10 @@
 // The handlers of both ports' routes, each a call into one node service with the
 // input the route table validated.
 
-import type { AuthTokenCreateRequest, NodeInfo } from '../api/index.js';
+import type { NodeInfo } from '../api/index.js';
 import { collectedThroughHeader, serveChunk } from '../data/chunk-transfer.js';
 import { InvalidArgumentError } from '../util/errors.js';
-import { type AuthService, type Caller, parsePermissionText } from '../node/auth-service.js';
+import { type AuthService, parsePermissionText } from '../node/auth-service.js';
 import type { NodeMetrics } from '../node/metrics/registry.js';
 import { accessGuard } from './access.js';
 import type { ClientPort } from './client-server.js';
@@ -82,46 +82,53 @@ export function clientHandlers(
   };
 }
 
+/** The auth routes' names: the handlers below are typed by the route table. */
+type AuthRouteName =
+  | 'enableAuth'
+  | 'whoami'
+  | 'listUsers'
+  | 'addUser'
+  | 'removeUser'
+  | 'grantRole'
+  | 'revokeRole'
+  | 'listRoles'
+  | 'addRole'
+  | 'removeRole'
+  | 'grantPermission'
+  | 'revokePermission'
+  | 'listTokens'
+  | 'createToken'
+  | 'revokeToken';
+
 /** Users, roles and tokens (issue 14): each a call into the auth service. */
-function authHandlers(service: AuthService) {
-  const name = (params: Readonly<Record<string, string>>, field = 'name'): string =>
+function authHandlers(service: AuthService): Pick<HandlersFor<'client'>, AuthRouteName> {
+  // Path parameters are checked by the route table's validators before a handler runs.
+  const name = (params: Readonly<Record<string, string | undefined>>, field = 'name'): string =>
     params[field] as string;
   return {
     enableAuth: () => service.enable(),
-    whoami: ({ caller }: { caller?: Caller }) => service.whoami(caller),
+    whoami: ({ caller }) => service.whoami(caller),
     listUsers: () => service.users(),
-    addUser: ({ body }: { body: { name: string } }) =>
+    addUser: ({ body }) =>
       service.change({ type: 'addUser', name: body.name }, `user ${body.name}`),
-    removeUser: ({ params }: { params: Readonly<Record<string, string>> }) =>
+    removeUser: ({ params }) =>
       service.change({ type: 'removeUser', name: name(params) }, `user ${name(params)}`),
-    grantRole: ({
-      params,
-      body,
-    }: {
-      params: Readonly<Record<string, string>>;
-      body: { name: string };
-    }) =>
+    grantRole: ({ params, body }) =>
       service.change(
         { type: 'grantRole', user: name(params), role: body.name },
         `user ${name(params)}`,
       ),
-    revokeRole: ({ params }: { params: Readonly<Record<string, string>> }) =>
+    revokeRole: ({ params }) =>
       service.change(
         { type: 'revokeRole', user: name(params), role: name(params, 'role') },
         `user ${name(params)}`,
       ),
     listRoles: () => service.roles(),
-    addRole: ({ body }: { body: { name: string } }) =>
+    addRole: ({ body }) =>
       service.change({ type: 'addRole', name: body.name }, `role ${body.name}`),
-    removeRole: ({ params }: { params: Readonly<Record<string, string>> }) =>
+    removeRole: ({ params }) =>
       service.change({ type: 'removeRole', name: name(params) }, `role ${name(params)}`),
-    grantPermission: ({
-      params,
-      body,
-    }: {
-      params: Readonly<Record<string, string>>;
-      body: { permission: string };
-    }) =>
+    grantPermission: ({ params, body }) =>
       service.change(
         {
           type: 'grantPermission',
@@ -130,13 +137,7 @@ function authHandlers(service: AuthService) {
         },
         `role ${name(params)}`,
       ),
-    revokePermission: ({
-      params,
-      body,
-    }: {
-      params: Readonly<Record<string, string>>;
-      body: { permission: string };
-    }) =>
+    revokePermission: ({ params, body }) =>
       service.change(
         {
           type: 'revokePermission',
@@ -146,8 +147,8 @@ function authHandlers(service: AuthService) {
         `role ${name(params)}`,
       ),
     listTokens: () => service.tokens(),
-    createToken: ({ body }: { body: AuthTokenCreateRequest }) => service.createToken(body),
-    revokeToken: ({ params }: { params: Readonly<Record<string, string>> }) =>
+    createToken: ({ body }) => service.createToken(body),
+    revokeToken: ({ params }) =>
       service.change(
         { type: 'revokeToken', id: name(params, 'id') },
         `token ${name(params, 'id')}`,
